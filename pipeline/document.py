@@ -1,0 +1,146 @@
+"""The Episode document: everything known about one episode, saved as `episode.json`.
+
+Every other file in an episode folder is derived from this document (see publish.py).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from pipeline.atomic import write_atomic
+from pipeline.errors import ReportageError
+
+SCHEMA = 1
+FILENAME = "episode.json"
+
+
+@dataclass
+class Word:
+    text: str
+    start: float
+    end: float
+    probability: float = 1.0
+
+
+@dataclass
+class Segment:
+    id: str
+    start: float
+    end: float
+    nl: str
+    en: str | None = None
+    speaker: str | None = None
+    words: list[Word] = field(default_factory=list)
+    edited: dict[str, bool] = field(default_factory=lambda: {"nl": False, "en": False})
+    rev: int = 0
+    # The Dutch text `en` was translated from: English is stale when this differs from `nl`.
+    en_for: str | None = None
+    # The translator returned nothing for this segment, even with more context.
+    en_missing: bool = False
+
+    @property
+    def en_stale(self) -> bool:
+        return bool(self.nl.strip()) and not self.edited.get("en") and self.en_for != self.nl
+
+
+@dataclass
+class Chapter:
+    id: str
+    start: float
+    end: float
+    title: str
+    title_en: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    keywords_en: list[str] = field(default_factory=list)
+    segment_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Source:
+    path: str
+    sha256: str
+    duration_s: float
+    sample_rate: int
+
+
+@dataclass
+class Episode:
+    slug: str
+    title: str
+    source: Source
+    created: str = ""
+    language: str = "nl"
+    segments: list[Segment] = field(default_factory=list)
+    chapters: list[Chapter] = field(default_factory=list)
+    # stage name -> {fingerprint, engine, model, version, started, finished, ...}
+    provenance: dict[str, dict] = field(default_factory=dict)
+    schema: int = SCHEMA
+
+    def segment(self, segment_id: str) -> Segment:
+        for seg in self.segments:
+            if seg.id == segment_id:
+                return seg
+        raise KeyError(segment_id)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Episode:
+        data = migrate(dict(data))
+        return cls(
+            slug=data["slug"],
+            title=data["title"],
+            source=Source(**data["source"]),
+            created=data.get("created", ""),
+            language=data.get("language", "nl"),
+            segments=[_segment_from_dict(s) for s in data.get("segments", [])],
+            chapters=[Chapter(**c) for c in data.get("chapters", [])],
+            provenance=data.get("provenance", {}),
+            schema=SCHEMA,
+        )
+
+    def save(self, folder: str | Path) -> Path:
+        path = Path(folder) / FILENAME
+        write_atomic(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        return path
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Episode:
+        path = Path(folder) / FILENAME
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ReportageError(f"no episode document at {path}") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ReportageError(f"{path} is not a valid episode document: {exc}") from None
+        return cls.from_dict(data)
+
+
+def _segment_from_dict(data: dict) -> Segment:
+    data = dict(data)
+    data["words"] = [Word(**w) for w in data.get("words", [])]
+    return Segment(**data)
+
+
+def migrate(data: dict) -> dict:
+    """Bring an older document up to SCHEMA; refuse one from a newer reportage."""
+    schema = data.get("schema", SCHEMA)
+    if schema > SCHEMA:
+        raise ReportageError(
+            f"episode document has schema {schema}, newer than this reportage ({SCHEMA}): upgrade"
+        )
+    return data
+
+
+def segment_id(start: float, taken: set[str]) -> str:
+    """A stable id from the start time (centiseconds), unique within `taken`."""
+    base = f"s{round(start * 100):07d}"
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    taken.add(candidate)
+    return candidate
