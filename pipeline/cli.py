@@ -188,6 +188,76 @@ def publish_cmd(
         fail(str(exc))
 
 
+@app.command()
+def serve(
+    library: Path | None = typer.Argument(None, help="Library folder "
+                                          "[default: $REPORTAGE_LIBRARY or transcripts/]"),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
+) -> None:
+    """Serve the library: listener pages, search, and the editor (?edit=1, needs the token)."""
+    from pipeline.web.server import serve as run_server
+
+    try:
+        run_server(library_path(library), host, port)
+    except ReportageError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def history(
+    slug: str = typer.Argument(..., help="The episode."),
+    segment: str | None = typer.Argument(None, help="Only this segment's edits."),
+    library: Path | None = LibraryOption,
+    as_json: bool = typer.Option(False, "--json", help="One JSON line per edit."),
+) -> None:
+    """List the human edits of an episode, oldest first."""
+    from dataclasses import asdict
+
+    from pipeline.edits import history as edit_history
+
+    try:
+        found = edit_history(library_path(library), slug, segment)
+    except ReportageError as exc:
+        fail(str(exc))
+    for e in found:
+        if as_json:
+            print(json.dumps(asdict(e), ensure_ascii=False))
+            continue
+        note = f" (revert of {e.revert_of})" if e.revert_of else ""
+        print(f"{e.id:>4}  {e.time}  {e.editor}  {e.segment} {e.field} rev {e.rev}{note}\n"
+              f"      - {e.before or ''}\n      + {e.after or ''}")
+
+
+@app.command()
+def revert(
+    slug: str = typer.Argument(..., help="The episode."),
+    edit_id: int = typer.Argument(..., help="The edit to undo (see `reportage history`)."),
+    library: Path | None = LibraryOption,
+) -> None:
+    """Restore the text an edit replaced; the revert is logged as an edit of its own."""
+    from pipeline.edits import revert as revert_edit
+
+    try:
+        done = revert_edit(library_path(library), slug, edit_id, _user())
+    except ReportageError as exc:
+        fail(str(exc))
+    if not done:
+        err.print(f"edit {edit_id}: the text is already what it was before; nothing to do")
+    for e in done:
+        err.print(f"[green]✓[/green] {slug} {e.segment} {e.field} restored (edit {e.id})",
+                  highlight=False)
+
+
+def _user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (containers)
+        return "cli"
+
+
 models_app = typer.Typer(help="Speech models usable offline.", invoke_without_command=True)
 app.add_typer(models_app, name="models")
 

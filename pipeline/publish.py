@@ -8,11 +8,12 @@ from pipeline.atomic import write_atomic
 from pipeline.document import Episode, Segment
 from pipeline.text import transcript_text
 from pipeline.timefmt import hms_millis
+from pipeline.web.pages import static_page
 
 
 def publish(folder: Path, episode: Episode) -> list[Path]:
     """Rebuild every derived file of the episode in `folder`; returns the paths written."""
-    outputs = {"transcript.txt": transcript_text(episode)}
+    outputs = {"transcript.txt": transcript_text(episode), "index.html": static_page(episode)}
     for lang in ("nl", "en"):
         if any(_text(seg, lang) for seg in episode.segments):
             outputs[f"{lang}.srt"] = _srt(episode.segments, lang)

@@ -1,0 +1,66 @@
+"""HTML pages from jinja templates: served pages, and the self-contained static listener page.
+
+Templates autoescape everything: transcript text is data, never markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
+
+from pipeline.document import Chapter, Episode
+from pipeline.timefmt import clock
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+LISTENER_ASSETS = ("app.css", "player.js")
+
+
+@dataclass
+class Links:
+    """Where a page finds what it links to: the server's routes, or files beside index.html."""
+
+    audio: str
+    library: str | None = None  # None: a static page stands alone
+    assets: str | None = None  # None: CSS and JS inline
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["clock"] = clock
+    return env
+
+
+@cache
+def inline_asset(name: str) -> Markup:
+    text = (STATIC / name).read_text(encoding="utf-8")
+    if "</" in text:  # would end the inline <style>/<script> element early
+        raise ValueError(f"{name} must not contain '</' to be inlined")
+    return Markup(text)
+
+
+def episode_page(episode: Episode, links: Links, edit: bool = False) -> str:
+    return environment().get_template("episode.html").render(
+        episode=episode, links=links, edit=edit, heads=_chapter_heads(episode.chapters),
+        inline=None if links.assets else {n: inline_asset(n) for n in LISTENER_ASSETS},
+    )
+
+
+def static_page(episode: Episode) -> str:
+    """index.html: the listener page beside its audio, working from disk or any static host."""
+    return episode_page(episode, Links(audio=episode.source.file))
+
+
+def render(template: str, **context) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def _chapter_heads(chapters: list[Chapter]) -> dict[str, Chapter]:
+    """Chapter by the id of its first segment: where its heading goes in the transcript."""
+    return {ch.segment_ids[0]: ch for ch in chapters if ch.segment_ids}
