@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pipeline.document import Episode, Segment
+from pipeline.document import FILENAME, Episode, Segment
 from pipeline.errors import ReportageError
 from pipeline.library import find_episode, locked
 from pipeline.publish import publish
@@ -48,6 +48,37 @@ class Edit:
     revert_of: int | None = None
 
 
+class Documents:
+    """Parsed episode documents kept between requests. Every save renames a new file into
+    place, so (inode, mtime, size) of episode.json changes whenever anyone writes it."""
+
+    def __init__(self) -> None:
+        self._held: dict[Path, tuple[tuple[int, int, int], Episode]] = {}
+
+    def load(self, folder: Path) -> Episode:
+        folder = folder.resolve()
+        held = self._held.get(folder)
+        if held and held[0] == _stamp(folder):
+            return held[1]
+        episode = Episode.load(folder)
+        self._held[folder] = (_stamp(folder), episode)
+        return episode
+
+    def saved(self, folder: Path, episode: Episode) -> None:
+        self._held[folder.resolve()] = (_stamp(folder), episode)
+
+    def forget(self, folder: Path) -> None:
+        self._held.pop(folder.resolve(), None)
+
+
+def _stamp(folder: Path) -> tuple[int, int, int]:
+    stat = (folder / FILENAME).stat()
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
+documents = Documents()
+
+
 def edit_segment(
     library: Path, slug: str, segment_id: str, rev: int, changes: dict[str, str], editor: str
 ) -> Segment:
@@ -55,7 +86,7 @@ def edit_segment(
     changes = clean_changes(changes)
     folder = find_episode(library, slug)
     with locked(folder):
-        episode = Episode.load(folder)
+        episode = documents.load(folder)
         seg = _segment(episode, segment_id)
         if seg.rev != rev:
             raise StaleRevision(seg)
@@ -70,7 +101,7 @@ def revert(library: Path, slug: str, edit_id: int, editor: str) -> list[Edit]:
         target = next((e for e in read_log(folder) if e.id == edit_id), None)
         if target is None:
             raise ReportageError(f"no edit {edit_id} in the history of {slug}")
-        episode = Episode.load(folder)
+        episode = documents.load(folder)
         seg = _segment(episode, target.segment)
         return _apply(library, folder, episode, seg, {target.field: target.before or ""}, editor,
                       revert_of=edit_id)
@@ -114,23 +145,28 @@ def _apply(
     changed = {k: v for k, v in changes.items() if v != (getattr(seg, k) or "")}
     if not changed:
         return []
-    seg.rev += 1
     next_id = _last_id(folder) + 1
-    edits = []
-    for n, (name, text) in enumerate(changed.items()):
-        edits.append(Edit(next_id + n, _now(), editor, seg.id, name, getattr(seg, name), text,
-                          seg.rev, revert_of))
-        setattr(seg, name, text)
-        seg.edited[name] = True
-    # A changed Dutch text leaves unedited English stale (Segment.en_stale compares en_for);
-    # re-translation of the segment plugs in here once the translate stage exists.
-    episode.save(folder)
+    try:
+        seg.rev += 1
+        edits = []
+        for n, (name, text) in enumerate(changed.items()):
+            edits.append(Edit(next_id + n, _now(), editor, seg.id, name, getattr(seg, name),
+                              text, seg.rev, revert_of))
+            setattr(seg, name, text)
+            seg.edited[name] = True
+        # A changed Dutch text leaves unedited English stale (Segment.en_stale compares
+        # en_for); re-translation of the segment plugs in here once translate exists.
+        episode.save(folder)
+    except BaseException:
+        documents.forget(folder)  # the held copy no longer matches the disk
+        raise
+    documents.saved(folder, episode)
     _append_log(folder, edits)
-    _follow(library, folder, episode, seg.id)
+    refresh(library, folder, episode, seg.id)
     return edits
 
 
-def _follow(library: Path, folder: Path, episode: Episode, segment_id: str) -> None:
+def refresh(library: Path, folder: Path, episode: Episode, segment_id: str) -> None:
     """Derived files and the search index follow the document at once."""
     publish(folder, episode)
 

@@ -165,3 +165,13 @@ def test_commands_fail_with_one_line(library, args):
     result = CliRunner().invoke(app, [*args, "--library", str(library)])
     assert result.exit_code == 1
     assert result.output.startswith("error:") and len(result.output.strip().splitlines()) == 1
+
+
+def test_saved_document_reloads_equal_with_a_line_per_segment(library):
+    folder = library / "haven"
+    episode = Episode.load(folder)
+    episode.segments[0].nl = 'Quotes " and \\ backslashes\nand a newline, ümlauts.'
+    episode.save(folder)
+    text = (folder / "episode.json").read_text()
+    assert json.loads(text) == episode.to_dict() and Episode.load(folder) == episode
+    assert sum(line.lstrip().startswith('{"id": "s') for line in text.splitlines()) == 10

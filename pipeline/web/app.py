@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 
 from pipeline import edits
-from pipeline.document import FILENAME, Episode, Segment
+from pipeline.document import FILENAME, Segment
 from pipeline.errors import ReportageError
 from pipeline.library import valid_slug
 from pipeline.web import listing, pages
@@ -85,7 +85,7 @@ def create_app(library: Path, token: str) -> FastAPI:
 
     @app.get("/episodes/{slug}", response_class=HTMLResponse)
     def episode_page(slug: str, edit: bool = False) -> str:
-        episode = Episode.load(folder_of(slug))
+        episode = edits.documents.load(folder_of(slug))
         links = pages.Links(audio=f"/episodes/{slug}/audio", library="/", assets="/static")
         return pages.episode_page(episode, links, edit=edit)
 
@@ -104,7 +104,7 @@ def create_app(library: Path, token: str) -> FastAPI:
 
     @app.get("/api/episodes/{slug}")
     def episode_json(slug: str) -> dict:
-        return Episode.load(folder_of(slug)).to_dict()
+        return edits.documents.load(folder_of(slug)).to_dict()
 
     @app.get("/api/search")
     def search_json(q: str) -> list[dict]:
