@@ -242,6 +242,8 @@ def revert(
         done = revert_edit(library_path(library), slug, edit_id, _user())
     except ReportageError as exc:
         fail(str(exc))
+    except OSError as exc:
+        fail(f"could not save the revert: {exc.strerror or exc}")
     if not done:
         err.print(f"edit {edit_id}: the text is already what it was before; nothing to do")
     for e in done:

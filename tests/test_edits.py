@@ -175,3 +175,27 @@ def test_saved_document_reloads_equal_with_a_line_per_segment(library):
     text = (folder / "episode.json").read_text()
     assert json.loads(text) == episode.to_dict() and Episode.load(folder) == episode
     assert sum(line.lstrip().startswith('{"id": "s') for line in text.splitlines()) == 10
+
+
+def test_held_documents_follow_writes_by_other_processes(library):
+    folder = library / "haven"
+    held = edits.documents.load(folder)
+    assert edits.documents.load(folder) is held  # unchanged on disk: parsed once
+    other = Episode.load(folder)  # e.g. `reportage process` or `revert` in another process
+    other.segment(SEG).nl = "Van elders."
+    other.save(folder)
+    assert edits.documents.load(folder).segment(SEG).nl == "Van elders."
+    seg = edits.edit_segment(library, "haven", SEG, 0, {"nl": "Hier."}, "ann")
+    assert seg.nl == "Hier." and Episode.load(folder).segment(SEG).nl == "Hier."
+
+
+def test_a_failed_save_leaves_no_half_edit_behind(library, monkeypatch):
+    def broken_save(self, folder):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Episode, "save", broken_save)
+    with pytest.raises(OSError):
+        edits.edit_segment(library, "haven", SEG, 0, {"nl": "Verloren."}, "ann")
+    monkeypatch.undo()
+    seg = edits.documents.load(library / "haven").segment(SEG)
+    assert (seg.nl, seg.rev) == ("De schepen komen vroeg binnen.", 0) and log_lines(library) == []

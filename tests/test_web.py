@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 from urllib.parse import urlsplit
 
 import pytest
@@ -215,3 +216,11 @@ def test_publish_command_writes_index_html(library):
     result = CliRunner().invoke(cli_app, ["publish", "haven", "--library", str(library)])
     assert result.exit_code == 0
     assert "Dank voor het luisteren." in (library / "haven" / "index.html").read_text()
+
+
+def test_serve_on_a_taken_port_fails_in_one_line(library):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli_app, ["serve", str(library), "--port", str(port)])
+    assert result.exit_code == 1 and result.output.startswith("error: cannot listen on")
+    assert "token" not in result.output

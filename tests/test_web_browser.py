@@ -52,8 +52,14 @@ def page(browser):
     context.close()
 
 
+def wait_audio(page, condition: str, timeout: float = 30_000) -> None:
+    """Wait until `condition` holds of the page's audio element `a`."""
+    page.wait_for_function(f"() => {{ const a = document.getElementById('audio'); "
+                           f"return {condition}; }}", timeout=timeout)
+
+
 def audio_ready(page) -> None:
-    page.wait_for_function("document.getElementById('audio').readyState >= 1")
+    wait_audio(page, "a.readyState >= 1")
 
 
 def current_time(page) -> float:
@@ -64,7 +70,7 @@ def test_clicking_a_segment_seeks_the_audio(page, base):
     page.goto(f"{base}/episodes/haven")
     audio_ready(page)
     page.click(f"#seg-{SEG} p.nl")
-    page.wait_for_function("document.getElementById('audio').currentTime >= 8.9")
+    wait_audio(page, "a.currentTime >= 8.9")
     assert 8.9 <= current_time(page) < 11
     assert "now" in page.get_attribute(f"#seg-{SEG}", "class")
     ARTIFACTS.mkdir(exist_ok=True)
@@ -75,9 +81,15 @@ def test_clicking_a_segment_seeks_the_audio(page, base):
 def test_deep_link_and_language_toggle(page, base):
     page.goto(f"{base}/episodes/haven#t=18.5")
     audio_ready(page)
-    page.wait_for_function("Math.abs(document.getElementById('audio').currentTime - 18.5) < 0.1")
+    wait_audio(page, "Math.abs(a.currentTime - 18.5) < 0.1")
     assert "now" in page.get_attribute("#seg-s0001800", "class")
     assert page.is_visible("#seg-s0001800 p.en")
+    page.set_viewport_size({"width": 1280, "height": 420})
+    page.goto(f"{base}/episodes/haven#t=27")
+    page.wait_for_selector("#seg-s0002700.now")
+    page.wait_for_function(  # scrolled (smoothly) into the view
+        "() => { const r = document.querySelector('#seg-s0002700').getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= innerHeight; }")
     page.check("input[name=lang][value=nl]")
     assert not page.is_visible("#seg-s0001800 p.en") and page.is_visible("#seg-s0001800 p.nl")
 
@@ -91,7 +103,7 @@ def test_search_and_follow_a_hit(page, base):
     page.click("a.hit")
     page.wait_for_url("**/episodes/haven#t=18.00")
     audio_ready(page)
-    page.wait_for_function("Math.abs(document.getElementById('audio').currentTime - 18) < 0.1")
+    wait_audio(page, "Math.abs(a.currentTime - 18) < 0.1")
     assert "kabeljauw" in page.inner_text(".seg.now")
 
 
@@ -117,6 +129,15 @@ def test_edit_and_save(page, base, library):
     assert hit.segment == SEG
     assert page.get_attribute(f"#seg-{SEG}", "data-rev") == "1"
     assert page.is_visible(f"#seg-{SEG} .stale-badge")  # English follows the old Dutch
+
+
+def test_play_segment_plays_just_that_segment(page, base):
+    open_editor(page, base)
+    audio_ready(page)
+    page.click(f"#seg-{SEG} button.play-seg")
+    wait_audio(page, "a.currentTime > 9.5")
+    wait_audio(page, "a.paused", timeout=10_000)
+    assert 11.4 <= current_time(page) <= 12.0  # stopped at the segment's end (11.5 s)
 
 
 def test_unsaved_changes_warn_on_leaving(page, base):
@@ -169,6 +190,6 @@ def test_static_page_works_from_disk(page, library):
     page.goto((library / "haven" / "index.html").as_uri())
     audio_ready(page)
     page.click("#seg-s0002100 p.nl")
-    page.wait_for_function("document.getElementById('audio').currentTime >= 20.9")
+    wait_audio(page, "a.currentTime >= 20.9")
     assert "now" in page.get_attribute("#seg-s0002100", "class")
     assert page.locator("a.back").count() == 0

@@ -131,6 +131,8 @@ def create_app(library: Path, token: str) -> FastAPI:
             raise HTTPException(404, "no such segment") from None
         except ReportageError as exc:
             raise HTTPException(400, str(exc)) from None
+        except OSError as exc:  # the disk refused: nothing was saved, the editor keeps the text
+            raise HTTPException(507, f"could not save: {exc.strerror or exc}") from None
         return {"segment": segment_json(seg), "rev": seg.rev}
 
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import sys
 from pathlib import Path
 
@@ -24,6 +25,7 @@ def editor_token() -> tuple[str, bool]:
 def serve(library: Path, host: str, port: int) -> None:
     if not library.is_dir():
         raise ReportageError(f"no library folder at {library}: run `reportage process` first")
+    listener = _listen(host, port)
     token, generated = editor_token()
     base = f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
     print(f"reportage: serving {library} at {base}", file=sys.stderr)
@@ -34,8 +36,15 @@ def serve(library: Path, host: str, port: int) -> None:
     if host not in LOCAL_HOSTS:
         print("warning: listening beyond this machine over plain HTTP; the token travels "
               "unencrypted", file=sys.stderr)
+    config = uvicorn.Config(create_app(library, token), log_level="warning")
+    uvicorn.Server(config).run(sockets=[listener])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind before anything is printed, so a taken port is one clear error."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
-        uvicorn.run(create_app(library, token), host=host, port=port, log_level="warning")
+        return socket.create_server((host, port), family=family)
     except OSError as exc:
         raise ReportageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
