@@ -224,3 +224,14 @@ def test_serve_on_a_taken_port_fails_in_one_line(library):
         result = CliRunner().invoke(cli_app, ["serve", str(library), "--port", str(port)])
     assert result.exit_code == 1 and result.output.startswith("error: cannot listen on")
     assert "token" not in result.output
+
+
+def test_a_dutch_only_episode_shows_no_language_toggle(library, client):
+    folder = library / "haven"
+    episode = Episode.load(folder)
+    for seg in episode.segments:
+        seg.en = None
+    episode.save(folder)
+    assert 'name="lang"' not in client.get("/episodes/haven").text
+    assert 'data-lang="nl"' in client.get("/episodes/haven").text
+    assert 'name="lang"' in client.get("/episodes/haven?edit=1").text  # editors may add English

@@ -100,6 +100,8 @@ def test_search_and_follow_a_hit(page, base):
     page.press("input[name=q]", "Enter")
     page.wait_for_selector("a.hit")
     assert page.inner_text("a.hit mark").lower() == "kabeljauw"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "library-search.png"))
     page.click("a.hit")
     page.wait_for_url("**/episodes/haven#t=18.00")
     audio_ready(page)

@@ -48,6 +48,7 @@ def inline_asset(name: str) -> Markup:
 def episode_page(episode: Episode, links: Links, edit: bool = False) -> str:
     return environment().get_template("episode.html").render(
         episode=episode, links=links, edit=edit, heads=_chapter_heads(episode.chapters),
+        bilingual=edit or any(seg.en for seg in episode.segments),
         inline=None if links.assets else {n: inline_asset(n) for n in LISTENER_ASSETS},
     )
 
