@@ -204,6 +204,7 @@ def test_static_index_html_stands_alone(library):
     page = (library / "haven" / "index.html").read_text()
     assert 'src="audio.wav"' in page  # beside the page: works from disk or a static host
     assert "<style>" in page and "<script>" in page and "function indexAt" in page
+    assert 'http-equiv="Content-Security-Policy"' in page and "unsafe-inline" not in page
     for reference in ("/static/", "http://", "https://", "editor.js", "<textarea"):
         assert reference not in page
     assert XSS_SCRIPT not in page and "<img" not in page

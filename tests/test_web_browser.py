@@ -189,9 +189,13 @@ def test_xss_text_renders_as_text(page, base):
 
 
 def test_static_page_works_from_disk(page, library):
+    refused = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
     page.goto((library / "haven" / "index.html").as_uri())
     audio_ready(page)
     page.click("#seg-s0002100 p.nl")
     wait_audio(page, "a.currentTime >= 20.9")
     assert "now" in page.get_attribute("#seg-s0002100", "class")
     assert page.locator("a.back").count() == 0
+    assert page.evaluate("getComputedStyle(document.querySelector('.seg')).display") == "grid"
+    assert refused == []  # its own policy lets its inline CSS, JS and audio through

@@ -5,6 +5,8 @@ Templates autoescape everything: transcript text is data, never markup.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -38,6 +40,18 @@ def environment() -> Environment:
 
 
 @cache
+def static_csp() -> str:
+    """The static page's own policy: only its inline CSS and JS (by hash) and its audio run."""
+    style, script = (_sha256(inline_asset(n)) for n in LISTENER_ASSETS)
+    return (f"default-src 'none'; style-src '{style}'; script-src '{script}'; media-src *; "
+            "base-uri 'none'; form-action 'none'")
+
+
+def _sha256(text: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+
+@cache
 def inline_asset(name: str) -> Markup:
     text = (STATIC / name).read_text(encoding="utf-8")
     if "</" in text:  # would end the inline <style>/<script> element early
@@ -50,6 +64,7 @@ def episode_page(episode: Episode, links: Links, edit: bool = False) -> str:
         episode=episode, links=links, edit=edit, heads=_chapter_heads(episode.chapters),
         bilingual=edit or any(seg.en for seg in episode.segments),
         inline=None if links.assets else {n: inline_asset(n) for n in LISTENER_ASSETS},
+        csp=None if links.assets else static_csp(),
     )
 
 
