@@ -49,23 +49,28 @@ class Edit:
 
 
 class Documents:
-    """Parsed episode documents kept between requests. Every save renames a new file into
-    place, so (inode, mtime, size) of episode.json changes whenever anyone writes it."""
+    """The last few parsed episode documents, kept between requests. Every save renames a new
+    file into place, so (inode, mtime, size) of episode.json changes whenever anyone writes it."""
 
-    def __init__(self) -> None:
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
         self._held: dict[Path, tuple[tuple[int, int, int], Episode]] = {}
 
     def load(self, folder: Path) -> Episode:
         folder = folder.resolve()
-        held = self._held.get(folder)
+        held = self._held.pop(folder, None)
         if held and held[0] == _stamp(folder):
+            self._held[folder] = held  # now the most recently used
             return held[1]
         episode = Episode.load(folder)
-        self._held[folder] = (_stamp(folder), episode)
+        self.saved(folder, episode)
         return episode
 
     def saved(self, folder: Path, episode: Episode) -> None:
+        self._held.pop(folder.resolve(), None)
         self._held[folder.resolve()] = (_stamp(folder), episode)
+        while len(self._held) > self.size:
+            self._held.pop(next(iter(self._held)))
 
     def forget(self, folder: Path) -> None:
         self._held.pop(folder.resolve(), None)

@@ -199,3 +199,14 @@ def test_a_failed_save_leaves_no_half_edit_behind(library, monkeypatch):
     monkeypatch.undo()
     seg = edits.documents.load(library / "haven").segment(SEG)
     assert (seg.nl, seg.rev) == ("De schepen komen vroeg binnen.", 0) and log_lines(library) == []
+
+
+def test_only_the_most_recently_used_documents_are_held(tmp_path):
+    libraries = [make_library(tmp_path / str(n)) for n in range(3)]
+    held = edits.Documents(size=2)
+    first = held.load(libraries[0] / "haven")
+    held.load(libraries[1] / "haven")
+    assert held.load(libraries[0] / "haven") is first  # used again: kept
+    held.load(libraries[2] / "haven")  # pushes out the least recently used, libraries[1]
+    assert held.load(libraries[0] / "haven") is first
+    assert len(held._held) == 2 and (libraries[1] / "haven").resolve() not in held._held
