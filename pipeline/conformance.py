@@ -112,7 +112,9 @@ def parse_vtt(text: str, path: Path | str = "<vtt>") -> list[FileCue]:
             continue
         timing_at = 0 if "-->" in block[0] else 1
         if timing_at >= len(block) or "-->" not in block[timing_at]:
-            raise SubtitleParseError(path, n + timing_at, "expected a cue timing line with '-->'")
+            raise SubtitleParseError(
+                path, n, f"expected a cue timing line with '-->', found {block[0]!r}"
+            )
         timing = _VTT_TIMING.match(block[timing_at])
         if timing is None:
             raise SubtitleParseError(

@@ -1,4 +1,5 @@
-"""Podcasting 2.0 JSON transcript (`transcript.json`, <podcast:transcript type="application/json">)."""
+"""Podcasting 2.0 JSON transcript: `transcript.json`, linked from a feed as
+<podcast:transcript type="application/json">."""
 
 from __future__ import annotations
 

@@ -5,20 +5,12 @@ from __future__ import annotations
 import re
 
 from pipeline.subtitles import Cue
-
-
-def timestamp(seconds: float, sep: str) -> str:
-    """HH:MM:SS<sep>mmm from seconds (sep is "," for SRT, "." for WebVTT)."""
-    ms = max(0, round(seconds * 1000))
-    hours, ms = divmod(ms, 3_600_000)
-    minutes, ms = divmod(ms, 60_000)
-    secs, ms = divmod(ms, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}{sep}{ms:03d}"
+from pipeline.timefmt import hms_millis
 
 
 def to_srt(cues: list[Cue]) -> str:
     blocks = [
-        f"{n}\n{timestamp(c.start, ',')} --> {timestamp(c.end, ',')}\n" + "\n".join(c.lines)
+        f"{n}\n{hms_millis(c.start, ',')} --> {hms_millis(c.end, ',')}\n" + "\n".join(c.lines)
         for n, c in enumerate(cues, 1)
     ]
     return "\n\n".join(blocks) + "\n" if blocks else ""
@@ -39,5 +31,5 @@ def to_vtt(cues: list[Cue]) -> str:
         text = "\n".join(_vtt_escape(line) for line in c.lines)
         if c.speaker:
             text = f"<v {_voice(c.speaker)}>{text}</v>"
-        parts.append(f"{timestamp(c.start, '.')} --> {timestamp(c.end, '.')}\n{text}\n")
+        parts.append(f"{hms_millis(c.start, '.')} --> {hms_millis(c.end, '.')}\n{text}\n")
     return "\n".join(parts)

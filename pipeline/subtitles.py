@@ -14,8 +14,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import pairwise
 
 from pipeline.document import Episode, Segment
+from pipeline.errors import ReportageError
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,25 @@ NETFLIX_NL = Norms()
 # Podcasting 2.0 recommendation for SRT transcripts: 2 lines of at most 32 characters.
 PODCAST = replace(NETFLIX_NL, max_chars=32)
 PROFILES = {"netflix-nl": NETFLIX_NL, "podcast": PODCAST}
+
+
+def profile_norms(
+    profile: str,
+    max_cps: float | None = None,
+    max_chars: int | None = None,
+    max_lines: int | None = None,
+) -> Norms:
+    """A named profile's norms with any limits the user overrides."""
+    if profile not in PROFILES:
+        raise ReportageError(f"unknown profile {profile!r}: choose {' or '.join(PROFILES)}")
+    norms = PROFILES[profile]
+    if max_cps is not None:
+        norms = replace(norms, max_cps=max_cps, target_cps=min(norms.target_cps, max_cps))
+    if max_chars is not None:
+        norms = replace(norms, max_chars=max_chars)
+    if max_lines is not None:
+        norms = replace(norms, max_lines=max_lines)
+    return norms
 
 
 @dataclass
@@ -176,7 +197,7 @@ def layout(words: tuple[str, ...], max_chars: int, max_lines: int) -> tuple[tupl
         if found is not None:
             cost, ends = found
             starts = (0, *ends[:-1])
-            return tuple(" ".join(words[a:b]) for a, b in zip(starts, ends)), cost
+            return tuple(" ".join(words[a:b]) for a, b in zip(starts, ends, strict=True)), cost
     return (), math.inf
 
 
@@ -278,7 +299,7 @@ def _cue_cost(tokens: list[_Token], i: int, j: int, chars: int, norms: Norms) ->
             cost = min(cost, 0.2)
         cost *= 2  # a cue break is more visible than a line break
     # Silence inside a cue shows text long before it is spoken.
-    inside = list(zip(tokens[i : j - 1], tokens[i + 1 : j]))
+    inside = list(pairwise(tokens[i:j]))
     cost += 2 * sum(max(0.0, b.start - a.end - 0.3) for a, b in inside)
     # A sentence that starts inside a cue should end inside it too.
     if cost > 0 and any(_SENTENCE_END.search(a.text) for a, _ in inside):
@@ -339,7 +360,7 @@ def build_cues(
     spans = [(tokens[i].start, tokens[j - 1].end, cue_chars(lines)) for i, j, lines in groups]
     return [
         Cue(start, end, list(lines), tokens[i].speaker)
-        for (start, end), (i, _, lines) in zip(_timing(spans, norms), groups)
+        for (start, end), (i, _, lines) in zip(_timing(spans, norms), groups, strict=True)
     ]
 
 
