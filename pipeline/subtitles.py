@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from itertools import pairwise
 
 from pipeline.document import Episode, Segment
 from pipeline.errors import ReportageError
@@ -111,13 +110,19 @@ def _bare(word: str) -> str:
     return word.strip(".,;:!?…'\"’”“()[]").lower()
 
 
+@lru_cache(maxsize=65536)
 def _break_cost(before: str, after: str | None) -> float:
     """How bad it is to break a line or cue between two words (0 = natural boundary)."""
     if after is None or _SENTENCE_END.search(before):
         return 0.0
     if _CLAUSE_END.search(before):
         return 0.3
-    if _bare(before) in _BINDERS or _bare(before) in _PHRASE_STARTERS:
+    # After an article or preposition, or leaving a sentence's last word dangling.
+    if (
+        _bare(before) in _BINDERS
+        or _bare(before) in _PHRASE_STARTERS
+        or _SENTENCE_END.search(after)
+    ):
         return 3.0
     if _bare(after) in _PHRASE_STARTERS:
         return 0.6
@@ -192,7 +197,9 @@ def layout(words: tuple[str, ...], max_chars: int, max_lines: int) -> tuple[tupl
     Returns (lines, cost); lines is empty when the words do not fit in max_lines lines.
     A single word longer than max_chars gets a line of its own (it cannot be broken).
     """
-    for k in range(1, min(max_lines, len(words)) + 1):
+    if len(" ".join(words)) <= max_chars or len(words) == 1:
+        return (" ".join(words),), 0.0
+    for k in range(2, min(max_lines, len(words)) + 1):
         found = _LineSplitter(words, max_chars, k).solve(0, k)
         if found is not None:
             cost, ends = found
@@ -251,29 +258,40 @@ class _LineSplitter:
 def _group(tokens: list[_Token], norms: Norms) -> list[tuple[int, int, tuple[str, ...]]]:
     """Split tokens into cues (i, j, lines) with least total cost, by dynamic programming."""
     n = len(tokens)
+    most_chars = norms.max_lines * (norms.max_chars + 1) - 1
     best = [math.inf] * (n + 1)
     choice: list[tuple[int, tuple[str, ...]]] = [(0, ())] * (n + 1)
     best[0] = 0.0
     for i in range(n):
         if best[i] == math.inf:
             continue
-        start = tokens[i].start
-        chars = -1
+        chars, pause, sentence_inside = len(tokens[i].text), 0.0, False
         for j in range(i + 1, n + 1):
             last = tokens[j - 1]
-            chars += len(last.text) + 1
-            if j > i + 1 and (
-                tokens[j - 1].forced_break
-                or chars > norms.max_lines * norms.max_chars + norms.max_lines - 1
-                or last.end - start > norms.max_duration
-            ):
+            if j > i + 1:
+                prev = tokens[j - 2]
+                chars += len(last.text) + 1
+                if (
+                    last.forced_break
+                    or chars > most_chars
+                    or last.end - tokens[i].start > norms.max_duration
+                ):
+                    break
+                # Silence inside a cue shows text long before it is spoken.
+                pause += max(0.0, last.start - prev.end - 0.3)
+                sentence_inside = sentence_inside or bool(_SENTENCE_END.search(prev.text))
+            words = tuple(t.text for t in tokens[i:j])
+            lines, line_cost = layout(words, norms.max_chars, norms.max_lines)
+            if not lines:
                 break
-            lines, line_cost = layout(
-                tuple(t.text for t in tokens[i:j]), norms.max_chars, norms.max_lines
+            cost = (
+                best[i]
+                + 1.0
+                + line_cost
+                + 2 * pause
+                + _end_cost(tokens, j, sentence_inside)
+                + _speed_cost(tokens, i, j, chars, norms)
             )
-            if not lines and j > i + 1:
-                break
-            cost = best[i] + 1.0 + line_cost + _cue_cost(tokens, i, j, chars, norms)
             if cost < best[j]:
                 best[j] = cost
                 choice[j] = (i, lines)
@@ -286,33 +304,29 @@ def _group(tokens: list[_Token], norms: Norms) -> list[tuple[int, int, tuple[str
     return cues[::-1]
 
 
-def _cue_cost(tokens: list[_Token], i: int, j: int, chars: int, norms: Norms) -> float:
-    """Cost of a cue: where it ends, and how fast it must be read given the time it can get."""
-    n = len(tokens)
-    last = tokens[j - 1]
-    after = tokens[j] if j < n else None
+def _end_cost(tokens: list[_Token], j: int, sentence_inside: bool) -> float:
+    """Cost of ending a cue before tokens[j]."""
+    after = tokens[j] if j < len(tokens) else None
     if after is None or after.forced_break:
-        cost = 0.0
-    else:
-        cost = _break_cost(last.text, after.text)
-        if last.segment_end:
-            cost = min(cost, 0.2)
-        cost *= 2  # a cue break is more visible than a line break
-    # Silence inside a cue shows text long before it is spoken.
-    inside = list(pairwise(tokens[i:j]))
-    cost += 2 * sum(max(0.0, b.start - a.end - 0.3) for a, b in inside)
+        return 0.0
+    last = tokens[j - 1]
+    cost = min(_break_cost(last.text, after.text), 0.2 if last.segment_end else math.inf)
     # A sentence that starts inside a cue should end inside it too.
-    if cost > 0 and any(_SENTENCE_END.search(a.text) for a, _ in inside):
-        cost += 1.0
-    start = tokens[i].start
-    room = norms.max_duration if after is None else after.start - norms.min_gap - start
-    duration = min(norms.max_duration, max(last.end - start, room))
-    cps = chars / max(duration, 1e-3)
+    return 2 * cost + (2.0 if cost > 0 and sentence_inside else 0.0)
+
+
+def _speed_cost(tokens: list[_Token], i: int, j: int, chars: int, norms: Norms) -> float:
+    """Cost of the reading speed a cue needs, given the time it can stretch into."""
+    start, end = tokens[i].start, tokens[j - 1].end
+    if i > 0:  # the timing pass may lead in from the pause before
+        start -= min(_MAX_LEAD_IN_MS / 1000, max(0.0, start - tokens[i - 1].end) / 2)
+    room = tokens[j].start - norms.min_gap - start if j < len(tokens) else norms.max_duration
+    cps = chars / max(min(norms.max_duration, max(end - start, room)), 1e-3)
     if cps > norms.max_cps:
-        cost += 20 + 5 * (cps - norms.max_cps)
-    elif cps > norms.target_cps:
-        cost += 2 + (cps - norms.target_cps)
-    return cost
+        return 20 + 5 * (cps - norms.max_cps)
+    if cps > norms.target_cps:
+        return 2 + (cps - norms.target_cps)
+    return 0.0
 
 
 # ---------------------------------------------------------------- timing
