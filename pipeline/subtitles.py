@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
 from functools import lru_cache
 
 from pipeline.document import Episode, Segment
@@ -141,26 +142,41 @@ def segment_words(segments: Iterable[Segment], lang: str) -> list[str]:
     return [w for seg in segments for w in segment_text(seg, lang).split()]
 
 
-def _timed_words(segment: Segment, lang: str) -> list[tuple[str, float, float]]:
-    """Words of a segment with times: from word timestamps when they still spell the
-    segment's text (an edit makes them stale), else the segment's span split by length."""
+TimedWord = tuple[str, float, float]
+
+
+def _timed_words(segment: Segment, lang: str) -> list[TimedWord]:
+    """Words of a segment's text with times: from its word timestamps (Dutch), else the
+    segment's span shared out by length."""
     words = segment_text(segment, lang).split()
     if lang == "nl" and segment.words:
         timed = [(piece, w.start, w.end) for w in segment.words for piece in w.text.split()]
-        if [t for t, _, _ in timed] == words:
-            return timed
-    # Each word gets the share of the span its characters take in the text.
+        return _align(words, timed, segment.start, segment.end)
+    return _spread(words, segment.start, segment.end)
+
+
+def _align(words: list[str], timed: list[TimedWord], start: float, end: float) -> list[TimedWord]:
+    """Times for `words` from timed words that may spell an older text (before an edit):
+    unchanged words keep their times, changed ones share the time of what they replace."""
+    ops = SequenceMatcher(a=[t for t, _, _ in timed], b=words, autojunk=False).get_opcodes()
+    out: list[TimedWord] = []
+    for tag, a0, a1, b0, b1 in ops:
+        if tag == "equal":
+            out += timed[a0:a1]
+        elif b1 > b0:
+            lo = timed[a0][1] if a1 > a0 else (timed[a0 - 1][2] if a0 else start)
+            hi = timed[a1 - 1][2] if a1 > a0 else (timed[a0][1] if a0 < len(timed) else end)
+            out += _spread(words[b0:b1], lo, max(lo, hi))
+    return out
+
+
+def _spread(words: list[str], start: float, end: float) -> list[TimedWord]:
+    """Each word gets the share of [start, end] that its characters take in the text."""
     total = max(len(" ".join(words)), 1)
-    span = max(segment.end - segment.start, 0.0)
+    span = max(end - start, 0.0)
     timed, offset = [], 0
     for w in words:
-        timed.append(
-            (
-                w,
-                segment.start + span * offset / total,
-                segment.start + span * (offset + len(w)) / total,
-            )
-        )
+        timed.append((w, start + span * offset / total, start + span * (offset + len(w)) / total))
         offset += len(w) + 1
     return timed
 
