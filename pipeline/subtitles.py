@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
@@ -254,7 +255,10 @@ class _LineSplitter:
             cost = self.line_cost(i, n)
             result = None if cost is None else (cost, (n,))
         else:
-            for j in range(i + 1, n - lines + 2):
+            # The rest must fit in lines - 1 lines: skip first lines too short to leave that.
+            most_rest = (lines - 1) * (self.max_chars + 1) - 1
+            first_end = bisect_left(self.offsets, self.offsets[n] - 1 - most_rest)
+            for j in range(max(i + 1, first_end), n - lines + 2):
                 cost = self.line_cost(i, j)
                 if cost is None:
                     break
@@ -274,7 +278,6 @@ class _LineSplitter:
 def _group(tokens: list[_Token], norms: Norms) -> list[tuple[int, int, tuple[str, ...]]]:
     """Split tokens into cues (i, j, lines) with least total cost, by dynamic programming."""
     n = len(tokens)
-    most_chars = norms.max_lines * (norms.max_chars + 1) - 1
     best = [math.inf] * (n + 1)
     choice: list[tuple[int, tuple[str, ...]]] = [(0, ())] * (n + 1)
     best[0] = 0.0
@@ -282,34 +285,38 @@ def _group(tokens: list[_Token], norms: Norms) -> list[tuple[int, int, tuple[str
         if best[i] == math.inf:
             continue
         chars, pause, sentence_inside = len(tokens[i].text), 0.0, False
+        used_lines, line_width = 1, len(tokens[i].text)  # greedy fill: the fewest lines
         for j in range(i + 1, n + 1):
             last = tokens[j - 1]
             if j > i + 1:
                 prev = tokens[j - 2]
                 chars += len(last.text) + 1
+                if line_width + 1 + len(last.text) <= norms.max_chars:
+                    line_width += 1 + len(last.text)
+                else:
+                    used_lines, line_width = used_lines + 1, len(last.text)
                 if (
                     last.forced_break
-                    or chars > most_chars
+                    or used_lines > norms.max_lines
                     or last.end - tokens[i].start > norms.max_duration
                 ):
                     break
                 # Silence inside a cue shows text long before it is spoken.
                 pause += max(0.0, last.start - prev.end - 0.3)
                 sentence_inside = sentence_inside or bool(_SENTENCE_END.search(prev.text))
-            words = tuple(t.text for t in tokens[i:j])
-            lines, line_cost = layout(words, norms.max_chars, norms.max_lines)
-            if not lines:
-                break
             cost = (
                 best[i]
                 + 1.0
-                + line_cost
                 + 2 * pause
                 + _end_cost(tokens, j, sentence_inside)
                 + _speed_cost(tokens, i, j, chars, norms)
             )
-            if cost < best[j]:
-                best[j] = cost
+            if cost >= best[j]:  # laying out the lines only adds cost
+                continue
+            words = tuple(t.text for t in tokens[i:j])
+            lines, line_cost = layout(words, norms.max_chars, norms.max_lines)
+            if cost + line_cost < best[j]:
+                best[j] = cost + line_cost
                 choice[j] = (i, lines)
     cues = []
     j = n
