@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from typer.testing import CliRunner
 
@@ -164,14 +161,14 @@ def test_cli_profiles_and_overrides(tmp_path):
         ("missing.srt", None, "cannot read"),
     ],
 )
-def test_cli_reports_bad_input_in_one_line_without_a_traceback(tmp_path, name, content, message):
+def test_cli_reports_bad_input_in_one_line_without_a_traceback(
+    cli, tmp_path, name, content, message
+):
     path = write(tmp_path, name, content) if content is not None else str(tmp_path / name)
-    done = subprocess.run(
-        [sys.executable, "-m", "pipeline", "check", path], capture_output=True, text=True
-    )
-    assert done.returncode == 2
-    assert message in done.stderr and "Traceback" not in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1
+    done = cli("check", path)
+    assert done.rc == 2
+    assert message in done.err and "Traceback" not in done.err
+    assert len(done.err.strip().splitlines()) == 1
 
 
 def test_cli_rejects_an_unknown_profile(tmp_path):
