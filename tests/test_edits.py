@@ -14,7 +14,7 @@ from pipeline.cli import app
 from pipeline.document import Episode
 from pipeline.errors import ReportageError
 from pipeline.transcribe import merge_keeping_edits
-from tests.web_fixtures import make_library
+from tests.web_fixtures import make_library, sample_episode
 
 SEG = "s0000300"  # "De schepen komen vroeg binnen."
 
@@ -210,3 +210,23 @@ def test_only_the_most_recently_used_documents_are_held(tmp_path):
     held.load(libraries[2] / "haven")  # pushes out the least recently used, libraries[1]
     assert held.load(libraries[0] / "haven") is first
     assert len(held._held) == 2 and (libraries[1] / "haven").resolve() not in held._held
+
+
+def test_an_edit_re_lays_out_only_the_subtitle_run_it_touched():
+    """Cues never span a forced break (here: pauses over 2 s), so after an edit the cue
+    builder re-solves only that run; every other run comes from memory, unchanged."""
+    from pipeline import subtitles
+
+    episode = sample_episode()
+    episode.chapters = []  # chapter starts would force breaks too
+    for n, seg in enumerate(episode.segments):  # five runs of two segments, 5 s apart
+        seg.start, seg.end = n * 4.0 + (n // 2) * 4.0, n * 4.0 + (n // 2) * 4.0 + 3.0
+    before = subtitles.episode_cues(episode, "nl")
+    subtitles._group_run.cache_clear()
+    assert subtitles.episode_cues(episode, "nl") == before  # memory changes nothing
+    episode.segments[4].nl = "Een heel andere en veel langere zin, door een redacteur getypt."
+    hits = subtitles._group_run.cache_info().hits
+    after = subtitles.episode_cues(episode, "nl")
+    assert subtitles._group_run.cache_info().hits - hits == 4  # one run of five re-solved
+    changed = [c for c in after if c not in before]
+    assert changed and all(24.0 <= c.start < 36.0 for c in changed)  # segments 4 and 5
