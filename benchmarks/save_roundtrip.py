@@ -91,6 +91,20 @@ def start_server(library: Path, port: int) -> subprocess.Popen:
     raise SystemExit("the server did not start")
 
 
+def save(conn: http.client.HTTPConnection, slug: str, seg: Segment, n: int) -> float:
+    """One editor's save through the API; its round-trip time in seconds."""
+    body = json.dumps({"rev": seg.rev, "nl": f"{seg.nl} (verbeterd {n})"})
+    began = time.perf_counter()
+    conn.request("PATCH", f"/api/episodes/{slug}/segments/{seg.id}", body=body,
+                 headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"})
+    response = conn.getresponse()
+    response.read()
+    elapsed = time.perf_counter() - began
+    if response.status != 200:
+        raise SystemExit(f"save of {seg.id} failed: HTTP {response.status}")
+    return elapsed
+
+
 def timed(fn) -> float:
     began = time.perf_counter()
     fn()
@@ -102,6 +116,8 @@ def main() -> None:
     parser.add_argument("--episode", type=Path, default=DEV)
     parser.add_argument("--minutes", type=float, default=60)
     parser.add_argument("--saves", type=int, default=20)
+    parser.add_argument("--read-s", type=float, default=10,
+                        help="seconds between opening the editor page and the first save")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="reportage-bench-") as tmp:
         run(Path(tmp), args)
@@ -123,8 +139,8 @@ def run(library: Path, args: argparse.Namespace) -> None:
     parts = {
         "load episode.json": timed(lambda: Episode.load(folder)),
         "save episode.json (atomic, fsync)": timed(lambda: episode.save(folder)),
-        "publish (all derived files)": timed(lambda: publish(folder, episode)),
-        "publish + re-index": timed(lambda: refresh(library, folder, episode,
+        "publish again (runs remembered)": timed(lambda: publish(folder, episode)),
+        "publish again + re-index": timed(lambda: refresh(library, folder, episode,
                                                      episode.segments[0].id)),
     }
 
@@ -139,29 +155,27 @@ def run(library: Path, args: argparse.Namespace) -> None:
         conn.getresponse().read()
         parts["HTTP round trip of a static file"] = time.perf_counter() - began
 
-        picks = episode.segments[:: max(1, len(episode.segments) // args.saves)][: args.saves]
-        times = []
-        for n, seg in enumerate(picks):
-            body = json.dumps({"rev": 0, "nl": f"{seg.nl} (verbeterd {n})"})
-            began = time.perf_counter()
-            conn.request("PATCH", f"/api/episodes/{episode.slug}/segments/{seg.id}", body=body,
-                         headers={"Authorization": f"Bearer {TOKEN}",
-                                  "Content-Type": "application/json"})
-            response = conn.getresponse()
-            response.read()
-            times.append(time.perf_counter() - began)
-            if response.status != 200:
-                raise SystemExit(f"save {n} failed: HTTP {response.status}")
+        picks = episode.segments[:: max(1, len(episode.segments) // (args.saves + 1))]
+        cold = save(conn, episode.slug, picks[0], 0)  # right after start: nothing laid out yet
+        # As an editor does: open the editor page (the server lays out the subtitles
+        # meanwhile), read a while, then save segment after segment.
+        conn.request("GET", f"/episodes/{episode.slug}?edit=1")
+        conn.getresponse().read()
+        time.sleep(args.read_s)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)  # keep-alive ran out
+        times = [save(conn, episode.slug, seg, n) for n, seg in enumerate(picks[1: args.saves + 1])]
     finally:
         server.terminate()
         server.wait(timeout=10)
 
     for name, seconds in parts.items():
         print(f"  {name:36} {seconds * 1000:8.1f} ms")
+    print(f"first save right after the server started (nothing laid out yet): "
+          f"{cold * 1000:.0f} ms")
     p50, worst = statistics.median(times), max(times)
     print(f"save round trip over HTTP ({len(times)} saves): p50 {p50 * 1000:.0f} ms, "
           f"max {worst * 1000:.0f} ms  →  p50 is {p50 / TARGET_S:.2f}× the {TARGET_S:.0f} s target,"
-          f" {p50 / parts['publish + re-index']:.2f}× publish + re-index alone")
+          f" {p50 / parts['publish again + re-index']:.2f}× publish + re-index alone")
     edited = (folder / "index.html").read_bytes()
     print(f"index.html: {len(edited) / 1e3:.0f} kB ({len(gzip.compress(edited)) / 1e3:.0f} kB "
           f"gzipped) for {len(episode.segments)} segments; before edits {len(page) / 1e3:.0f} kB")

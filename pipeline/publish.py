@@ -28,3 +28,9 @@ def publish(folder: Path, episode: Episode) -> list[Path]:
         write_atomic(folder / name, content)
         written.append(folder / name)
     return written
+
+
+def warm(episode: Episode) -> None:
+    """Lay out the episode's subtitles once, so the next publish (after an edit) reuses them."""
+    for lang in ("nl", "en"):
+        episode_cues(episode, lang)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -236,3 +237,14 @@ def test_a_dutch_only_episode_shows_no_language_toggle(library, client):
     assert 'name="lang"' not in client.get("/episodes/haven").text
     assert 'data-lang="nl"' in client.get("/episodes/haven").text
     assert 'name="lang"' in client.get("/episodes/haven?edit=1").text  # editors may add English
+
+
+def test_opening_the_editor_lays_out_the_subtitles_ahead_of_a_save(client):
+    from pipeline import subtitles
+
+    subtitles._group_run.cache_clear()
+    assert client.get("/episodes/haven?edit=1").status_code == 200
+    deadline = time.monotonic() + 20
+    while subtitles._group_run.cache_info().currsize == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert subtitles._group_run.cache_info().currsize > 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import re
+import threading
 from dataclasses import asdict
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 
-from pipeline import edits
+from pipeline import edits, publish
 from pipeline.document import FILENAME, Segment
 from pipeline.errors import ReportageError
 from pipeline.library import valid_slug
@@ -86,6 +87,8 @@ def create_app(library: Path, token: str) -> FastAPI:
     @app.get("/episodes/{slug}", response_class=HTMLResponse)
     def episode_page(slug: str, edit: bool = False) -> str:
         episode = edits.documents.load(folder_of(slug))
+        if edit:  # an editor will save soon: lay out the subtitles now, off the save's clock
+            threading.Thread(target=publish.warm, args=(episode,), daemon=True).start()
         links = pages.Links(audio=f"/episodes/{slug}/audio", library="/", assets="/static")
         return pages.episode_page(episode, links, edit=edit)
 
