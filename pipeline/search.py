@@ -1,0 +1,193 @@
+"""Search across every episode: the moments where something was said, in Dutch or English.
+
+    hits = search(library, "zwarte lijst")      # best first
+    index_episode(library, episode)             # after process / publish
+    reindex_segment(library, episode, "s0001")  # after an edit
+    rebuild(library)                            # `reportage index --rebuild`
+
+What a query may say is in query.py; how the index is kept, in searchindex.py.
+
+FTS5 finds the matches (at most RANK_WINDOW of them, the most recently indexed first) and
+ranking.py scores them with BM25; ties go to the newer episode, then slug, then time. So a query
+matching more than RANK_WINDOW segments, which only happens when it is made of common words, is
+ranked within its RANK_WINDOW most recent matches: that bounds the time a query can take.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+
+from pipeline import query as queries
+from pipeline import textnorm
+from pipeline.errors import ReportageError
+from pipeline.ranking import Stats, bm25, idf
+from pipeline.searchindex import (  # noqa: F401  (re-exported: the index's API lives here)
+    REBUILD_HINT,
+    RebuildReport,
+    index_episode,
+    index_path,
+    reader,
+    rebuild,
+    reindex_segment,
+)
+from pipeline.snippet import snippet
+
+RANK_WINDOW = 1000
+
+
+@dataclass
+class Hit:
+    episode: str  # slug
+    title: str
+    segment: str  # segment id
+    start: float
+    end: float
+    speaker: str | None
+    chapter: str | None  # chapter title, in the snippet's language when there is one
+    nl: str
+    en: str | None
+    score: float  # BM25, higher is better
+    lang: str  # language of the snippet
+    snippet: str
+    marks: list[tuple[int, int]] = field(default_factory=list)  # matches in `snippet`
+
+    @property
+    def link(self) -> str:
+        """The moment in the episode's listener page, relative to the library folder."""
+        return f"{self.episode}/index.html#t={self.start:.1f}"
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"link": self.link}
+
+
+def search(
+    library: Path, query: str, lang: str = "both", episode: str | None = None, limit: int = 20
+) -> list[Hit]:
+    """The best `limit` segments matching `query`, best first."""
+    parsed = queries.parse(query)
+    langs = queries.languages(lang)
+    if limit < 1:
+        raise ReportageError(f"limit must be at least 1, not {limit}")
+    with reader(library) as db:
+        match = parsed.fts(lang, partial(_expand, db))
+        ids = _candidates(db, match, episode)
+        if not ids:
+            return []
+        stats = _stats(db)
+        idfs = {l: [idf(_df(db, t, l), stats.rows) for t in parsed.terms] for l in langs}
+        ranked = _rank(db, ids, parsed, idfs, stats)[:limit]
+        details = _details(db, [rowid for rowid, _ in ranked])
+    return [_hit(details[rowid], score, parsed, langs) for rowid, score in ranked]
+
+
+def _expand(db: sqlite3.Connection, word: str, lang: str) -> list[str]:
+    """The indexed words with the stem of `word` in `lang`, and the word itself."""
+    column = _column(lang)
+    found = db.execute(f"SELECT term FROM terms WHERE {column} = ?", (textnorm.stem(word, lang),))
+    return sorted({word, *(w for (w,) in found)})
+
+
+def _column(lang: str) -> str:
+    return {"nl": "nl", "en": "en"}[lang]  # never a name from outside into SQL
+
+
+def _candidates(db: sqlite3.Connection, match: str, episode: str | None) -> list[int]:
+    where, params = "", [match]
+    if episode is not None:
+        lo, hi = db.execute(
+            "SELECT min(s.id), max(s.id) FROM episodes e JOIN segments s ON s.episode = e.id "
+            "WHERE e.slug = ?",
+            (episode,),
+        ).fetchone()
+        if lo is None:
+            raise ReportageError(f"no episode {episode!r} in the search index")
+        where, params = "AND rowid BETWEEN ? AND ?", [match, lo, hi]
+    rows = db.execute(
+        f"SELECT rowid FROM text WHERE text MATCH ? {where} ORDER BY rowid DESC LIMIT ?",
+        (*params, RANK_WINDOW),
+    )
+    return [rowid for (rowid,) in rows]
+
+
+def _stats(db: sqlite3.Connection) -> Stats:
+    totals = dict(db.execute("SELECT key, value FROM totals"))
+    rows = max(totals["rows"], 1)
+    return Stats(rows, {lang: totals[f"words_{lang}"] / rows for lang in queries.LANGS})
+
+
+def _df(db: sqlite3.Connection, term: queries.Term, lang: str) -> int:
+    """How many segments (at most) contain `term` in the `lang` column."""
+    df, column = f"df_{_column(lang)}", _column(lang)
+    if term.kind == "word":
+        sql = f"SELECT sum({df}) FROM terms WHERE {column} = ?"
+        return db.execute(sql, (textnorm.stem(term.words[0], lang),)).fetchone()[0] or 0
+    *head, last = term.words
+    found = [db.execute(f"SELECT {df} FROM terms WHERE term = ?", (w,)).fetchone() for w in head]
+    counts = [row[0] if row else 0 for row in found]
+    if term.kind == "prefix":
+        sql = f"SELECT sum({df}) FROM terms WHERE term >= ? AND term < ?"
+        counts.append(db.execute(sql, (last, last + "\U0010ffff")).fetchone()[0] or 0)
+    else:
+        row = db.execute(f"SELECT {df} FROM terms WHERE term = ?", (last,)).fetchone()
+        counts.append(row[0] if row else 0)
+    return min(counts)  # a phrase is at most as frequent as its rarest word
+
+
+def _rank(
+    db: sqlite3.Connection,
+    ids: list[int],
+    parsed: queries.Query,
+    idfs: dict[str, list[float]],
+    stats: Stats,
+) -> list[tuple[int, float]]:
+    """(rowid, score) best first; equal scores: newer episode, then slug, then time."""
+    rows = db.execute(
+        "SELECT s.id, s.nl, s.en, e.date, e.slug, s.start_ms FROM segments s "
+        "JOIN episodes e ON e.id = s.episode WHERE s.id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    ).fetchall()
+    scored = []
+    for rowid, nl, en, date, slug, start in rows:
+        texts = {"nl": nl, "en": en or ""}
+        words = {lang: [textnorm.fold(w) for w in textnorm.words(texts[lang])] for lang in idfs}
+        scored.append((bm25(parsed, idfs, words, stats), date, slug, start, rowid))
+    # Stable sorts, least significant key first.
+    scored.sort(key=lambda r: (r[2], r[3]))
+    scored.sort(key=lambda r: r[1], reverse=True)
+    scored.sort(key=lambda r: r[0], reverse=True)
+    return [(r[4], r[0]) for r in scored]
+
+
+def _details(db: sqlite3.Connection, ids: list[int]) -> dict[int, tuple]:
+    rows = db.execute(
+        "SELECT s.id, e.slug, e.title, s.segment, s.start_ms, s.end_ms, s.speaker, "
+        "c.title, c.title_en, s.nl, s.en FROM segments s JOIN episodes e ON e.id = s.episode "
+        "LEFT JOIN chapters c ON c.episode = s.episode AND c.id = s.chapter "
+        "WHERE s.id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    )
+    return {row[0]: row[1:] for row in rows}
+
+
+def _hit(row: tuple, score: float, parsed: queries.Query, langs: tuple[str, ...]) -> Hit:
+    slug, title, seg, start_ms, end_ms, speaker, chapter, chapter_en, nl, en = row
+    lang, text, marks = snippet(parsed, langs, nl, en)
+    return Hit(
+        episode=slug,
+        title=title,
+        segment=seg,
+        start=start_ms / 1000,
+        end=end_ms / 1000,
+        speaker=speaker,
+        chapter=(chapter_en or chapter) if lang == "en" else chapter,
+        nl=nl,
+        en=en,
+        score=score,
+        lang=lang,
+        snippet=text,
+        marks=marks,
+    )
