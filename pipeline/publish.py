@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pipeline.atomic import write_atomic
 from pipeline.document import Episode, Segment
+from pipeline.searchindex import index_episode
 from pipeline.text import transcript_text
 from pipeline.timefmt import hms_millis
 
@@ -21,6 +22,7 @@ def publish(folder: Path, episode: Episode) -> list[Path]:
     for name, content in outputs.items():
         write_atomic(folder / name, content)
         written.append(folder / name)
+    index_episode(folder.parent, episode)  # search follows every publish
     return written
 
 

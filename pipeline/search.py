@@ -18,13 +18,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import asdict, dataclass, field
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 from pipeline import query as queries
 from pipeline import textnorm
 from pipeline.errors import ReportageError
-from pipeline.ranking import Stats, bm25, idf
+from pipeline.ranking import Counter, Stats, bm25, idf
 from pipeline.searchindex import (  # noqa: F401  (re-exported: the index's API lives here)
     REBUILD_HINT,
     RebuildReport,
@@ -36,7 +36,7 @@ from pipeline.searchindex import (  # noqa: F401  (re-exported: the index's API 
 )
 from pipeline.snippet import snippet
 
-RANK_WINDOW = 1000
+RANK_WINDOW = 500
 
 
 @dataclass
@@ -73,13 +73,11 @@ def search(
     if limit < 1:
         raise ReportageError(f"limit must be at least 1, not {limit}")
     with reader(library) as db:
-        match = parsed.fts(lang, partial(_expand, db))
-        ids = _candidates(db, match, episode)
+        expand = cache(partial(_expand, db))
+        ids = _candidates(db, parsed.fts(lang, expand), episode)
         if not ids:
             return []
-        stats = _stats(db)
-        idfs = {l: [idf(_df(db, t, l), stats.rows) for t in parsed.terms] for l in langs}
-        ranked = _rank(db, ids, parsed, idfs, stats)[:limit]
+        ranked = _rank(db, ids, parsed, langs, expand)[:limit]
         details = _details(db, [rowid for rowid, _ in ranked])
     return [_hit(details[rowid], score, parsed, langs) for rowid, score in ranked]
 
@@ -113,10 +111,10 @@ def _candidates(db: sqlite3.Connection, match: str, episode: str | None) -> list
     return [rowid for (rowid,) in rows]
 
 
-def _stats(db: sqlite3.Connection) -> Stats:
+def _stats(db: sqlite3.Connection, langs: tuple[str, ...]) -> Stats:
     totals = dict(db.execute("SELECT key, value FROM totals"))
     rows = max(totals["rows"], 1)
-    return Stats(rows, {lang: totals[f"words_{lang}"] / rows for lang in queries.LANGS})
+    return Stats(rows, sum(totals[f"words_{lang}"] for lang in langs) / rows)
 
 
 def _df(db: sqlite3.Connection, term: queries.Term, lang: str) -> int:
@@ -141,25 +139,47 @@ def _rank(
     db: sqlite3.Connection,
     ids: list[int],
     parsed: queries.Query,
-    idfs: dict[str, list[float]],
-    stats: Stats,
+    langs: tuple[str, ...],
+    expand: queries.Expand,
 ) -> list[tuple[int, float]]:
     """(rowid, score) best first; equal scores: newer episode, then slug, then time."""
+    stats = _stats(db, langs)
+    idfs = [
+        idf(min(sum(_df(db, t, g) for g in langs), stats.rows), stats.rows) for t in parsed.terms
+    ]
+    counter = Counter(parsed, langs, expand)
     rows = db.execute(
-        "SELECT s.id, s.nl, s.en, e.date, e.slug, s.start_ms FROM segments s "
-        "JOIN episodes e ON e.id = s.episode WHERE s.id IN (SELECT value FROM json_each(?))",
+        "SELECT s.id, s.nl, s.en, d.sz, e.date, e.slug, s.start_ms FROM segments s "
+        "JOIN text_docsize d ON d.id = s.id JOIN episodes e ON e.id = s.episode "
+        "WHERE s.id IN (SELECT value FROM json_each(?))",
         (json.dumps(ids),),
     ).fetchall()
+    columns = [i for i, lang in enumerate(queries.LANGS) if lang in langs]
     scored = []
-    for rowid, nl, en, date, slug, start in rows:
-        texts = {"nl": nl, "en": en or ""}
-        words = {lang: [textnorm.fold(w) for w in textnorm.words(texts[lang])] for lang in idfs}
-        scored.append((bm25(parsed, idfs, words, stats), date, slug, start, rowid))
+    for rowid, nl, en, sizes, date, slug, start in rows:
+        texts, lengths = (nl, en or ""), _varints(sizes)
+        text = "\n".join(texts[i] for i in columns)
+        length = sum(lengths[i] for i in columns)
+        counts = counter.count(textnorm.fold_text(text))
+        scored.append((bm25(counts, length, idfs, stats), date, slug, start, rowid))
     # Stable sorts, least significant key first.
     scored.sort(key=lambda r: (r[2], r[3]))
     scored.sort(key=lambda r: r[1], reverse=True)
     scored.sort(key=lambda r: r[0], reverse=True)
     return [(r[4], r[0]) for r in scored]
+
+
+def _varints(blob: bytes) -> list[int]:
+    """FTS5's docsize record: one SQLite varint a column, its length in words."""
+    if max(blob, default=0) < 0x80:  # every length under 128: one byte each
+        return list(blob)
+    values, value = [], 0
+    for byte in blob:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            values.append(value)
+            value = 0
+    return values
 
 
 def _details(db: sqlite3.Connection, ids: list[int]) -> dict[int, tuple]:

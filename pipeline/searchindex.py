@@ -31,6 +31,7 @@ INDEX_NAME = "index.sqlite"
 FORMAT = "1"
 REBUILD_HINT = "run `reportage index --rebuild`"
 LANGS = ("nl", "en")
+MMAP_BYTES = 1 << 32
 
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -116,7 +117,7 @@ def rebuild(library: Path) -> RebuildReport:
 
 
 def build(path: Path, episodes: Iterable[Episode]) -> tuple[int, int]:
-    """Write a fresh index of `episodes` to `path` (replacing it atomically): (episodes, segments)."""
+    """Index `episodes` afresh into `path`, swapped in atomically; (episodes, segments) counts."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
@@ -150,6 +151,14 @@ def build(path: Path, episodes: Iterable[Episode]) -> tuple[int, int]:
     return n_episodes, n_segments
 
 
+def summary(library: Path) -> RebuildReport:
+    """What the index holds now."""
+    with reader(library) as db:
+        episodes = db.execute("SELECT count(*) FROM episodes").fetchone()[0]
+        segments = db.execute("SELECT value FROM totals WHERE key = 'rows'").fetchone()[0]
+    return RebuildReport(episodes=episodes, segments=segments, skipped=[])
+
+
 # --- connections ---------------------------------------------------------------------------
 
 
@@ -162,6 +171,8 @@ def reader(library: Path) -> Iterator[sqlite3.Connection]:
     db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     try:
         with _readable(path):
+            # Map the file: a fresh connection then reads pages without a syscall each.
+            db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
             _check(db, path)
             yield db
     finally:
@@ -305,7 +316,7 @@ def _count_words(db: sqlite3.Connection, rows: list[tuple], sign: int) -> None:
     df: dict[str, Counter[str]] = {lang: Counter() for lang in LANGS}
     words = Counter()
     for _, *texts in rows:
-        for lang, text in zip(LANGS, texts):
+        for lang, text in zip(LANGS, texts, strict=True):
             folded = [textnorm.fold(w) for w in textnorm.words(text or "")]
             df[lang].update(set(folded))
             words[f"words_{lang}"] += len(folded)

@@ -32,7 +32,7 @@ def marks(query: Query, text: str, lang: str) -> list[tuple[int, int]]:
     for term in query.terms:
         for i in term.find(folded, lang):
             hit[i : i + len(term.words)] = [True] * len(term.words)
-    return _merge([(s, e) for (s, e, _), h in zip(spans, hit) if h])
+    return _merge([(s, e) for (s, e, _), h in zip(spans, hit, strict=True) if h])
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
