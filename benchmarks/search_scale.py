@@ -141,7 +141,7 @@ def main() -> None:
             f"build, {label}: {seconds:.1f} s = {rate:,.0f} segments/s = {rate / target:.2f}x "
             f"the {target:,}/s target"
         )
-    print(f"  (CPU time leaves out the {synthesis:.1f} s spent synthesising episodes; wall does not)")
+    print(f"  (CPU time leaves out {synthesis:.1f} s of synthesising episodes; wall time does not)")
     print(
         f"size: index {size / 1e6:.1f} MB, raw text {raw / 1e6:.1f} MB: {size / raw:.2f}x raw "
         f"(target <= {TARGETS['size_ratio']}x)"

@@ -108,9 +108,15 @@ def rebuild(library: Path) -> RebuildReport:
     def episodes() -> Iterator[Episode]:
         for doc in sorted(library.glob(f"*/{FILENAME}")):
             try:
-                yield Episode.load(doc.parent)
+                episode = Episode.load(doc.parent)
             except ReportageError as exc:
                 skipped.append(str(exc))
+                continue
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                # Valid JSON of the wrong shape: Episode.from_dict does not check it.
+                skipped.append(f"{doc} is not a valid episode document ({exc!r})")
+                continue
+            yield episode
 
     n_episodes, n_segments = build(index_path(library), episodes())
     return RebuildReport(episodes=n_episodes, segments=n_segments, skipped=skipped)

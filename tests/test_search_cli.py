@@ -1,4 +1,7 @@
-"""`reportage search` and `reportage index`, run as a listener or producer would."""
+"""`reportage search` and `reportage index`, run as a listener or producer would.
+
+Most run the typer app in-process (fast); one runs the real `python -m pipeline` process.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,25 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from pipeline.cli import app
 from pipeline.document import Episode
+from tests.conftest import Run
 from tests.test_search import CREDIT, WEATHER
+
+
+@pytest.fixture
+def cli():
+    """`reportage ARGS` in this process; returns (rc, stdout, stderr) like the process fixture."""
+
+    def invoke(*args: str, env: dict | None = None) -> Run:
+        result = CliRunner().invoke(app, list(args), env=env)
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    return invoke
 
 
 @pytest.fixture
@@ -74,7 +93,7 @@ def test_library_from_the_environment(cli, library):
     assert [h["episode"] for h in json.loads(run.out)] == ["weer"]
 
 
-@pytest.mark.parametrize("query", ["*", '"', "- -", "'; --"])
+@pytest.mark.parametrize("query", ["*", '"', "'; --", "( * )"])
 def test_query_without_words(cli, library, query):
     cli("index", "--rebuild", "--library", str(library))
     run = cli("search", query, "--library", str(library))
@@ -94,6 +113,14 @@ def test_missing_index_then_rebuild(cli, library):
     assert cli("index", "--rebuild", "--library", str(library)).rc == 0
     status = cli("index", "--library", str(library))
     assert status.rc == 0 and "2 episodes, 6 segments" in status.err
+
+
+def test_corrupt_index_in_a_real_process(library):
+    from tests.conftest import run_cli
+
+    (library / "index.sqlite").write_bytes(b"this is no database " * 500)
+    run = run_cli("search", "zonnig", "--library", str(library))
+    assert "reportage index --rebuild" in one_line_error(run)
 
 
 def test_corrupt_index_then_rebuild(cli, library):
@@ -124,13 +151,15 @@ def test_publish_keeps_the_index_current(cli, library):
 
 
 @pytest.mark.model
-def test_processed_episode_is_searchable(cli, processed_library):
+def test_processed_episode_is_searchable(processed_library):
     """After `reportage process`, what the model heard can be found at the time it was said."""
     folder = next(p for p in processed_library.iterdir() if (p / "episode.json").is_file())
     episode = Episode.load(folder)
     seg = max(episode.segments, key=lambda s: len(s.nl))
     word = max(seg.nl.split(), key=len).strip(".,!?;:\"'")
-    run = cli("search", word, "--library", str(processed_library), "--json")
+    from tests.conftest import run_cli
+
+    run = run_cli("search", word, "--library", str(processed_library), "--json")
     assert run.rc == 0, run.err
     hits = json.loads(run.out)
     assert any(h["segment"] == seg.id and h["start"] == pytest.approx(seg.start) for h in hits)
