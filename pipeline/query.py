@@ -6,7 +6,8 @@ and SQL fragments are only ever searched for as words, never interpreted. What i
 - `kredietsystemen`   a word: matches every indexed word with the same stem, so also
                       `kredietsysteem` (Dutch stems in Dutch text, English stems in English)
 - `"zwarte lijst"`    a phrase: these words in this order (case and diacritics ignored)
-- `krediet*`          a prefix: any word starting with `krediet`
+- `krediet*`          a prefix: any word starting with `krediet` (two letters at least: `a*`
+                      would mean every word with an a, so it is the word `a`)
 - `e-mail`            words joined by punctuation are a phrase, as they are in the text
 
 All terms must match (AND). A quote left open runs to the end of the query.
@@ -22,6 +23,7 @@ from pipeline import textnorm
 from pipeline.errors import ReportageError
 
 LANGS = ("nl", "en")
+MIN_PREFIX = 2
 # A quoted phrase (possibly unclosed, then it runs to the end) or a bare chunk.
 _CHUNK = re.compile(r'"([^"]*)"?(\*?)|([^\s"]+)')
 
@@ -91,7 +93,7 @@ def parse(text: str) -> Query:
         words = tuple(textnorm.fold(w) for w in textnorm.words(chunk))
         if not words:
             continue
-        if prefix and _ends_in_word(chunk):
+        if prefix and _ends_in_word(chunk) and len(words[-1]) >= MIN_PREFIX:
             terms.append(Term("prefix", words))
         elif len(words) == 1 and bare is not None:
             terms.append(Term("word", words))

@@ -69,12 +69,14 @@ def index_path(library: Path) -> Path:
 
 def index_episode(library: Path, episode: Episode) -> None:
     """Replace everything the index holds about `episode` with its current content."""
+    _ensure(library)
     with _writer(index_path(library)) as db:
         _replace_episode(db, episode)
 
 
 def reindex_segment(library: Path, episode: Episode, segment_id: str) -> None:
     """Re-index one edited segment, leaving the rest of the episode alone."""
+    _ensure(library)
     with _writer(index_path(library)) as db:
         row = db.execute(
             "SELECT s.id, s.nl, s.en FROM episodes e "
@@ -96,6 +98,13 @@ def reindex_segment(library: Path, episode: Episode, segment_id: str) -> None:
             (*_times(seg), seg.speaker, _chapters(episode).get(seg.id), seg.nl, seg.en, rowid),
         )
         _insert_text(db, [(rowid, seg.nl, seg.en)])
+
+
+def _ensure(library: Path) -> None:
+    # A library from before the index, or one whose index was deleted: index every episode in
+    # it, not just the one at hand, or searches would silently miss the others.
+    if not index_path(library).exists():
+        rebuild(library)
 
 
 def rebuild(library: Path) -> RebuildReport:

@@ -251,6 +251,14 @@ def test_edit_of_an_unindexed_episode_indexes_it(tmp_path):
     assert set(found(tmp_path, "kredietsysteem")) == {("weer", "s001")}
 
 
+def test_first_index_takes_in_the_whole_library(tmp_path):
+    for episode in (CREDIT, WEATHER):
+        (tmp_path / episode.slug).mkdir()
+        episode.save(tmp_path / episode.slug)
+    search.index_episode(tmp_path, WEATHER)  # no index yet: all episodes go in
+    assert set(found(tmp_path, "kredietsysteem")) == {("krediet", "s000"), ("weer", "s001")}
+
+
 def test_rebuild_skips_unreadable_episodes_and_says_so(tmp_path):
     (tmp_path / "good").mkdir()
     make_episode("good", [("Goed.", "Good.")]).save(tmp_path / "good")

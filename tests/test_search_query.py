@@ -47,6 +47,12 @@ def test_unclosed_quote_runs_to_the_end():
     ]
 
 
+def test_one_letter_is_too_short_for_a_prefix():
+    assert kinds("a*") == [("word", ("a",))]
+    assert kinds("ab*") == [("prefix", ("ab",))]
+    assert kinds('"zwarte l"*') == [("phrase", ("zwarte", "l"))]
+
+
 def test_a_star_without_a_word_is_ignored():
     assert kinds("krediet *") == [("word", ("krediet",))]
     assert kinds("(* krediet") == [("word", ("krediet",))]
@@ -59,10 +65,10 @@ def test_no_words_is_one_clear_error(text):
 
 
 def test_fts_expression_quotes_every_word():
-    expanded = query.parse('AND "NEAR lijst" x*').fts("both", lambda w, lang: [w, w + "s"])
+    expanded = query.parse('AND "NEAR lijst" xy*').fts("both", lambda w, lang: [w, w + "s"])
     assert expanded == (
         '(nl : ("and" OR "ands") OR en : ("and" OR "ands")) AND ({nl en} : "near lijst") '
-        'AND ({nl en} : "x" *)'
+        'AND ({nl en} : "xy" *)'
     )
 
 
