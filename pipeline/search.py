@@ -144,24 +144,22 @@ def _rank(
 ) -> list[tuple[int, float]]:
     """(rowid, score) best first; equal scores: newer episode, then slug, then time."""
     stats = _stats(db, langs)
-    idfs = [
-        idf(min(sum(_df(db, t, g) for g in langs), stats.rows), stats.rows) for t in parsed.terms
-    ]
+    idfs = [idf(sum(_df(db, t, g) for g in langs), stats.rows) for t in parsed.terms]
     counter = Counter(parsed, langs, expand)
+    text = " || char(10) || ".join(f"coalesce(s.{_column(g)}, '')" for g in langs)
     rows = db.execute(
-        "SELECT s.id, s.nl, s.en, d.sz, e.date, e.slug, s.start_ms FROM segments s "
+        f"SELECT s.id, {text}, d.sz, e.date, e.slug, s.start_ms FROM segments s "
         "JOIN text_docsize d ON d.id = s.id JOIN episodes e ON e.id = s.episode "
         "WHERE s.id IN (SELECT value FROM json_each(?))",
         (json.dumps(ids),),
     ).fetchall()
     columns = [i for i, lang in enumerate(queries.LANGS) if lang in langs]
     scored = []
-    for rowid, nl, en, sizes, date, slug, start in rows:
-        texts, lengths = (nl, en or ""), _varints(sizes)
-        text = "\n".join(texts[i] for i in columns)
-        length = sum(lengths[i] for i in columns)
+    for rowid, text, sizes, date, slug, start in rows:
+        lengths = _varints(sizes)
         counts = counter.count(textnorm.fold_text(text))
-        scored.append((bm25(counts, length, idfs, stats), date, slug, start, rowid))
+        score = bm25(counts, sum(lengths[i] for i in columns), idfs, stats)
+        scored.append((score, date, slug, start, rowid))
     # Stable sorts, least significant key first.
     scored.sort(key=lambda r: (r[2], r[3]))
     scored.sort(key=lambda r: r[1], reverse=True)
