@@ -9,8 +9,8 @@ What a query may say is in query.py; how the index is kept, in searchindex.py.
 
 FTS5 finds the matches (at most RANK_WINDOW of them, the most recently indexed first) and
 ranking.py scores them with BM25; ties go to the newer episode, then slug, then time. So a query
-matching more than RANK_WINDOW segments, which only happens when it is made of common words, is
-ranked within its RANK_WINDOW most recent matches: that bounds the time a query can take.
+matching more than RANK_WINDOW segments (common words, or a large library) is ranked within its
+RANK_WINDOW most recent matches: that bounds the time a query can take, whatever it says.
 """
 
 from __future__ import annotations
@@ -121,18 +121,21 @@ def _df(db: sqlite3.Connection, term: queries.Term, lang: str) -> int:
     """How many segments (at most) contain `term` in the `lang` column."""
     df, column = f"df_{_column(lang)}", _column(lang)
     if term.kind == "word":
-        sql = f"SELECT sum({df}) FROM terms WHERE {column} = ?"
-        return db.execute(sql, (textnorm.stem(term.words[0], lang),)).fetchone()[0] or 0
+        stem = textnorm.stem(term.words[0], lang)
+        return _number(db, f"SELECT sum({df}) FROM terms WHERE {column} = ?", stem)
     *head, last = term.words
-    found = [db.execute(f"SELECT {df} FROM terms WHERE term = ?", (w,)).fetchone() for w in head]
-    counts = [row[0] if row else 0 for row in found]
+    counts = [_number(db, f"SELECT {df} FROM terms WHERE term = ?", w) for w in head]
     if term.kind == "prefix":
         sql = f"SELECT sum({df}) FROM terms WHERE term >= ? AND term < ?"
-        counts.append(db.execute(sql, (last, last + "\U0010ffff")).fetchone()[0] or 0)
+        counts.append(_number(db, sql, last, last + "\U0010ffff"))
     else:
-        row = db.execute(f"SELECT {df} FROM terms WHERE term = ?", (last,)).fetchone()
-        counts.append(row[0] if row else 0)
+        counts.append(_number(db, f"SELECT {df} FROM terms WHERE term = ?", last))
     return min(counts)  # a phrase is at most as frequent as its rarest word
+
+
+def _number(db: sqlite3.Connection, sql: str, *params: str) -> int:
+    row = db.execute(sql, params).fetchone()
+    return (row[0] if row else 0) or 0
 
 
 def _rank(
