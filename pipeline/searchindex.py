@@ -19,7 +19,7 @@ import sqlite3
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,7 +133,10 @@ def rebuild(library: Path) -> RebuildReport:
 
 def build(path: Path, episodes: Iterable[Episode]) -> tuple[int, int]:
     """Index `episodes` afresh into `path`, swapped in atomically; (episodes, segments) counts."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ReportageError(f"cannot write the search index in {path.parent}: {exc}") from None
     os.close(fd)
     try:
         db = sqlite3.connect(tmp, isolation_level=None)
@@ -183,15 +186,12 @@ def reader(library: Path) -> Iterator[sqlite3.Connection]:
     path = index_path(library)
     if not path.is_file():
         raise ReportageError(f"no search index at {path}: {REBUILD_HINT}")
-    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-    try:
-        with _readable(path):
-            # Map the file: a fresh connection then reads pages without a syscall each.
-            db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-            _check(db, path)
-            yield db
-    finally:
-        db.close()
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    with _readable(path), closing(sqlite3.connect(uri, uri=True, timeout=30)) as db:
+        # Map the file: a fresh connection then reads pages without a syscall each.
+        db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        _check(db, path)
+        yield db
 
 
 @contextmanager
@@ -200,30 +200,31 @@ def _writer(path: Path) -> Iterator[sqlite3.Connection]:
     if not path.parent.is_dir():
         raise ReportageError(f"no library folder at {path.parent}")
     fresh = not path.exists()
-    db = sqlite3.connect(path, isolation_level=None, timeout=30)
-    try:
-        with _readable(path):
-            db.execute("BEGIN IMMEDIATE")
+    with _readable(path), closing(sqlite3.connect(path, isolation_level=None, timeout=30)) as db:
+        db.execute("BEGIN IMMEDIATE")
+        try:
             if fresh:
                 _create(db)
             else:
                 _check(db, path, writing=True)
             yield db
             db.execute("COMMIT")
-    finally:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        db.close()
+        finally:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
 
 
 @contextmanager
 def _readable(path: Path) -> Iterator[None]:
-    """Turn SQLite's complaints about a damaged index into one line naming the cure."""
+    """Turn SQLite's complaints into one line; for a damaged index, one naming the cure."""
     try:
         yield
     except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
+        text = str(exc)
+        if "locked" in text or "busy" in text:
             raise ReportageError(f"search index {path} is busy; try again") from None
+        if "readonly" in text or "unable to open" in text:
+            raise ReportageError(f"cannot use search index {path}: {exc}") from None
         raise ReportageError(f"search index {path} is unreadable ({exc}): {REBUILD_HINT}") from None
     except sqlite3.DatabaseError as exc:
         raise ReportageError(f"search index {path} is damaged ({exc}): {REBUILD_HINT}") from None

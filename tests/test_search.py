@@ -318,6 +318,12 @@ def test_foreign_sqlite_file_names_the_cure(tmp_path):
         search.search(tmp_path, "krediet")
 
 
+def test_an_unopenable_index_is_one_clear_error(tmp_path):
+    search.index_path(tmp_path).mkdir()  # something in the way that SQLite cannot open
+    with pytest.raises(ReportageError, match="cannot use search index"):
+        search.index_episode(tmp_path, WEATHER)
+
+
 def test_index_from_another_format_names_the_cure(library):
     db = sqlite3.connect(search.index_path(library))
     db.execute("UPDATE meta SET value = '0' WHERE key = 'format'")
