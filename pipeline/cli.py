@@ -195,6 +195,28 @@ def publish_cmd(
         fail(str(exc))
 
 
+@app.command()
+def check(
+    path: Path = typer.Argument(..., help="An .srt or .vtt subtitle file."),
+    profile: str = typer.Option("netflix-nl", help="Norms: netflix-nl or podcast."),
+    max_cps: float | None = typer.Option(None, min=1, help="Most characters a second."),
+    max_chars: int | None = typer.Option(None, min=1, help="Most characters a line."),
+    max_lines: int | None = typer.Option(None, min=1, help="Most lines a cue."),
+) -> None:
+    """Report where subtitles break the norms; exit 1 on a broken hard limit, 2 if unreadable."""
+    from pipeline.conformance import check_file
+    from pipeline.subtitles import profile_norms
+
+    try:
+        report = check_file(path, profile_norms(profile, max_cps, max_chars, max_lines))
+    except ReportageError as exc:
+        fail(str(exc), code=2)
+    for line in report.lines():
+        print(line)
+    if report.hard:
+        raise typer.Exit(1)
+
+
 @app.command(name="search")
 def search_cmd(
     query: str = typer.Argument(..., help='Words, "a phrase", or a prefix*.'),
