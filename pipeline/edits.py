@@ -17,6 +17,7 @@ from pipeline.document import FILENAME, Episode, Segment
 from pipeline.errors import ReportageError
 from pipeline.library import find_episode, locked
 from pipeline.publish import publish
+from pipeline.searchindex import reindex_segment
 
 LOG = "edits.jsonl"
 FIELDS = ("nl", "en")
@@ -173,7 +174,8 @@ def _apply(
 
 def refresh(library: Path, folder: Path, episode: Episode, segment_id: str) -> None:
     """Derived files and the search index follow the document at once."""
-    publish(folder, episode)
+    publish(folder, episode, index=False)
+    reindex_segment(library, episode, segment_id)
 
 
 def read_log(folder: Path) -> list[Edit]:

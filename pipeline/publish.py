@@ -14,8 +14,9 @@ from pipeline.text import transcript_text
 from pipeline.web.pages import static_page
 
 
-def publish(folder: Path, episode: Episode) -> list[Path]:
-    """Rebuild every derived file of the episode in `folder`; returns the paths written."""
+def publish(folder: Path, episode: Episode, index: bool = True) -> list[Path]:
+    """Rebuild every derived file of the episode in `folder`; returns the paths written.
+    `index=False` leaves the search index to the caller (an edit re-indexes one segment)."""
     outputs = {"transcript.txt": transcript_text(episode), "index.html": static_page(episode)}
     for lang in ("nl", "en"):
         if any(segment_text(seg, lang).strip() for seg in episode.segments):
@@ -28,7 +29,8 @@ def publish(folder: Path, episode: Episode) -> list[Path]:
     for name, content in outputs.items():
         write_atomic(folder / name, content)
         written.append(folder / name)
-    index_episode(folder.parent, episode)  # search follows every publish
+    if index:
+        index_episode(folder.parent, episode)  # search follows every publish
     return written
 
 

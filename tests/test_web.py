@@ -44,6 +44,13 @@ def test_library_page_lists_episodes_and_searches(client):
     assert "<mark>haring</mark>" in found.text
 
 
+def test_search_without_an_index_says_so_in_one_line(client, library):
+    (library / "index.sqlite").unlink()
+    page = client.get("/", params={"q": "haring"})
+    assert page.status_code == 200 and 'class="error"' in page.text and "index" in page.text
+    assert client.get("/api/search", params={"q": "haring"}).status_code == 400
+
+
 def test_episode_page_holds_transcript_audio_and_chapters(client):
     page = client.get("/episodes/haven")
     assert page.status_code == 200

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from pipeline import search
 from pipeline.document import Episode
-from pipeline.web import listing
 from tests.web_fixtures import XSS_IMG, XSS_SCRIPT, make_library, running_server
 
 pytestmark = pytest.mark.browser
@@ -127,7 +127,7 @@ def test_edit_and_save(page, base, library):
     assert "scheepsjournaal" in (folder / "nl.srt").read_text()
     assert "scheepsjournaal" in (folder / "index.html").read_text()
     assert json.loads((folder / "edits.jsonl").read_text())["after"].endswith("scheepsjournaal.")
-    [hit] = listing.search(library, "scheepsjournaal")
+    [hit] = search.search(library, "scheepsjournaal")
     assert hit.segment == SEG
     assert page.get_attribute(f"#seg-{SEG}", "data-rev") == "1"
     assert page.is_visible(f"#seg-{SEG} .stale-badge")  # English follows the old Dutch

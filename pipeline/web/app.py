@@ -18,12 +18,13 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 
-from pipeline import edits, publish
+from pipeline import edits, publish, search
 from pipeline.document import FILENAME, Segment
 from pipeline.errors import ReportageError
 from pipeline.library import valid_slug
 from pipeline.web import listing, pages
 
+SEARCH_LIMIT = 50
 MAX_BODY = 64 * 1024  # bytes: an edit is a segment's text, never more
 SEGMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 EDITOR_NAME = re.compile(r"[^\w .@-]")
@@ -75,12 +76,12 @@ def create_app(library: Path, token: str) -> FastAPI:
         hits, error = [], None
         if q.strip():
             try:
-                hits = listing.search(library, q)
+                hits = search.search(library, q, limit=SEARCH_LIMIT)
             except ReportageError as exc:
                 error = str(exc)
         return pages.render(
             "library.html", episodes=shelf.summaries(), q=q, edit=edit, error=error,
-            hits=[(h, listing.marked(h.snippet, h.marks)) for h in hits],
+            hits=[(h, pages.marked(h.snippet, h.marks)) for h in hits],
             links=pages.Links(audio="", library="/", assets="/static"),
         )
 
@@ -112,7 +113,7 @@ def create_app(library: Path, token: str) -> FastAPI:
     @app.get("/api/search")
     def search_json(q: str) -> list[dict]:
         try:
-            return [asdict(h) for h in listing.search(library, q)]
+            return [h.to_dict() for h in search.search(library, q, limit=SEARCH_LIMIT)]
         except ReportageError as exc:
             raise HTTPException(400, str(exc)) from None
 

@@ -1,4 +1,4 @@
-"""What the library page lists, and the search behind its search box."""
+"""What the library page lists: a summary of every episode."""
 
 from __future__ import annotations
 
@@ -51,49 +51,3 @@ class Shelf:
                           len(episode.chapters), len(episode.segments), episode.source.file)
         self._cache[slug] = (key, summary)
         return summary
-
-
-@dataclass
-class Hit:
-    episode: str
-    title: str
-    segment: str
-    start: float
-    lang: str
-    snippet: str
-    marks: list[tuple[int, int]]
-
-
-def search(library: Path, query: str, limit: int = 50) -> list[Hit]:
-    """Segments holding `query` (case-insensitive), in library order."""
-    needle = query.strip().lower()
-    hits: list[Hit] = []
-    if not needle:
-        return hits
-    for slug in episode_slugs(library):
-        try:
-            episode = Episode.load(library / slug)
-        except ReportageError:
-            continue
-        for seg in episode.segments:
-            for lang, text in (("nl", seg.nl), ("en", seg.en or "")):
-                at = text.lower().find(needle)
-                if at >= 0:
-                    hits.append(Hit(slug, episode.title, seg.id, seg.start, lang, text,
-                                    [(at, at + len(needle))]))
-                    break
-            if len(hits) >= limit:
-                return hits
-    return hits
-
-
-def marked(snippet: str, marks: list[tuple[int, int]]) -> list[tuple[str, bool]]:
-    """A snippet cut into (text, is_match) pieces, so the template escapes each piece."""
-    pieces, at = [], 0
-    for start, end in sorted(marks):
-        if start < at:
-            continue
-        pieces += [(snippet[at:start], False), (snippet[start:end], True)]
-        at = end
-    pieces.append((snippet[at:], False))
-    return [p for p in pieces if p[0]]

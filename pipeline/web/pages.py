@@ -80,3 +80,15 @@ def render(template: str, **context) -> str:
 def _chapter_heads(chapters: list[Chapter]) -> dict[str, Chapter]:
     """Chapter by the id of its first segment: where its heading goes in the transcript."""
     return {ch.segment_ids[0]: ch for ch in chapters if ch.segment_ids}
+
+
+def marked(snippet: str, marks: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """A snippet cut into (text, is_match) pieces, so the template escapes each piece."""
+    pieces, at = [], 0
+    for start, end in sorted(marks):
+        if start < at:
+            continue
+        pieces += [(snippet[at:start], False), (snippet[start:end], True)]
+        at = end
+    pieces.append((snippet[at:], False))
+    return [p for p in pieces if p[0]]
