@@ -139,9 +139,9 @@ def run(library: Path, args: argparse.Namespace) -> None:
     parts = {
         "load episode.json": timed(lambda: Episode.load(folder)),
         "save episode.json (atomic, fsync)": timed(lambda: episode.save(folder)),
-        "publish again (runs remembered)": timed(lambda: publish(folder, episode)),
-        "publish again + re-index": timed(lambda: refresh(library, folder, episode,
-                                                     episode.segments[0].id)),
+        "publish again (runs remembered)": timed(lambda: publish(folder, episode, index=False)),
+        "publish again + re-index a segment": timed(lambda: refresh(library, folder, episode,
+                                                               episode.segments[0].id)),
     }
 
     port = free_port()
@@ -175,7 +175,7 @@ def run(library: Path, args: argparse.Namespace) -> None:
     p50, worst = statistics.median(times), max(times)
     print(f"save round trip over HTTP ({len(times)} saves): p50 {p50 * 1000:.0f} ms, "
           f"max {worst * 1000:.0f} ms  →  p50 is {p50 / TARGET_S:.2f}× the {TARGET_S:.0f} s target,"
-          f" {p50 / parts['publish again + re-index']:.2f}× publish + re-index alone")
+          f" {p50 / parts['publish again + re-index a segment']:.2f}× publish + re-index alone")
     edited = (folder / "index.html").read_bytes()
     print(f"index.html: {len(edited) / 1e3:.0f} kB ({len(gzip.compress(edited)) / 1e3:.0f} kB "
           f"gzipped) for {len(episode.segments)} segments; before edits {len(page) / 1e3:.0f} kB")

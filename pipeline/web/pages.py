@@ -8,13 +8,13 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
-from pipeline.document import Chapter, Episode
+from pipeline.document import Chapter, Episode, Segment
 from pipeline.timefmt import clock
 
 HERE = Path(__file__).parent
@@ -59,13 +59,44 @@ def inline_asset(name: str) -> Markup:
     return Markup(text)
 
 
+@dataclass(frozen=True)
+class SegmentView:
+    """Everything one transcript line shows: the key under which its HTML is reused."""
+
+    id: str
+    start: float
+    end: float
+    rev: int
+    nl: str
+    en: str | None
+    en_stale: bool
+    speaker: str | None
+    edit: bool
+    head_title: str | None  # the chapter that starts at this line
+    head_title_en: str | None
+
+
 def episode_page(episode: Episode, links: Links, edit: bool = False) -> str:
+    heads = _chapter_heads(episode.chapters)
+    segments = [_segment_html(_view(seg, edit, heads.get(seg.id))) for seg in episode.segments]
     return environment().get_template("episode.html").render(
-        episode=episode, links=links, edit=edit, heads=_chapter_heads(episode.chapters),
+        episode=episode, links=links, edit=edit, segments=segments,
         bilingual=edit or any(seg.en for seg in episode.segments),
         inline=None if links.assets else {n: inline_asset(n) for n in LISTENER_ASSETS},
         csp=None if links.assets else static_csp(),
     )
+
+
+def _view(seg: Segment, edit: bool, head: Chapter | None) -> SegmentView:
+    return SegmentView(seg.id, seg.start, seg.end, seg.rev, seg.nl, seg.en, seg.en_stale,
+                       seg.speaker, edit, head.title if head else None,
+                       head.title_en if head else None)
+
+
+@lru_cache(maxsize=16384)
+def _segment_html(view: SegmentView) -> Markup:
+    # A save changes one line: a long episode's page re-renders that one, reuses the rest.
+    return Markup(environment().get_template("segment.html").render(v=view))
 
 
 def static_page(episode: Episode) -> str:
