@@ -1,6 +1,6 @@
 """Write a CTranslate2 Whisper model as an openai-whisper checkpoint, so both engines share weights.
 
-The checkpoint is what `whisper.load_model(path)` reads: `{"dims": {...}, "model_state_dict": {...}}`
+The checkpoint is what `whisper.load_model(path)` reads: `{"dims": ..., "model_state_dict": ...}`,
 plus `alignment_heads` (openai-whisper's gzip+base85 mask, which `load_model` cannot take from a
 file; the openai engine applies it after loading).
 """
@@ -115,7 +115,7 @@ def _split_fused(
 ) -> dict[str, np.ndarray]:
     parts = np.split(array, len(targets), axis=0)
     out = {}
-    for target, part in zip(targets, parts):
+    for target, part in zip(targets, parts, strict=True):
         # openai-whisper's key projections have no bias; CT2 stores zeros in their place.
         if target.endswith(".key") and param == "bias":
             if part.any():
