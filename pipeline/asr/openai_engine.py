@@ -97,9 +97,10 @@ class OpenAIWhisperEngine:
                 self.model.set_alignment_heads(heads["alignment_heads"])
 
     def transcribe(self, audio: np.ndarray, task: str = "transcribe") -> Iterator[AsrSegment]:
-        return guarded(self._segments(audio, task))
+        return guarded(self.segments(audio, task))
 
-    def _segments(self, audio: np.ndarray, task: str) -> Iterator[AsrSegment]:
+    def segments(self, audio: np.ndarray, task: str = "transcribe") -> Iterator[AsrSegment]:
+        """Every segment Whisper decodes, before the guards."""
         fp16 = self.model.device.type == "cuda" and self.options.compute_type != "float32"
         beam = self.options.beam_size if self.options.beam_size > 1 else None
         for piece in speech_pieces(audio, self.options.vad):
@@ -156,16 +157,18 @@ class Piece:
         )
 
 
-def speech_pieces(audio: np.ndarray, vad: bool) -> list[Piece]:
-    """Speech spans found by Silero VAD (or the whole audio), grouped into pieces."""
+def speech_pieces(audio: np.ndarray, vad: bool, limit_s: float = PIECE_SECONDS) -> list[Piece]:
+    """Speech spans found by Silero VAD (or the whole audio), grouped into pieces of at most
+    `limit_s` of speech. VAD settings are faster-whisper's, except that talk without a long
+    pause is split (at a short pause) so no piece grows past the limit."""
     if not vad:
         return [Piece([(0, len(audio))])] if len(audio) else []
-    from faster_whisper.vad import get_speech_timestamps
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     pieces: list[Piece] = []
-    limit = PIECE_SECONDS * SAMPLE_RATE
+    limit = limit_s * SAMPLE_RATE
     size = 0
-    for chunk in get_speech_timestamps(audio):
+    for chunk in get_speech_timestamps(audio, VadOptions(max_speech_duration_s=limit_s)):
         span = (chunk["start"], chunk["end"])
         if not pieces or size + span[1] - span[0] > limit:
             pieces.append(Piece([]))
