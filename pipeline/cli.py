@@ -38,8 +38,13 @@ def library_path(value: Path | None) -> Path:
     return value or default_library()
 
 
+def say(markup: str) -> None:
+    """One message line on stderr, never wrapped (scripts read it line by line)."""
+    err.print(markup, highlight=False, soft_wrap=True)
+
+
 def fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    say(f"[red]error:[/red] {message}")
     raise typer.Exit(code)
 
 
@@ -136,11 +141,13 @@ def _process_one(item, lib: Path, settings: Settings, engines: Engines, quiet: b
 
             result = process_file(item, lib, settings, engines, progress)
     except ReportageError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        say(f"[red]error:[/red] {exc}")
         return False
     except OSError as exc:
-        err.print(f"[red]error:[/red] {item}: {exc.strerror or exc}", highlight=False)
+        say(f"[red]error:[/red] {item}: {exc.strerror or exc}")
         return False
+    if result.segments == 0:
+        say(f"[yellow]warning:[/yellow] {item.name}: no speech found")
     if as_json:
         print(json.dumps({"slug": result.slug, "folder": str(result.folder),
                           "duration_s": result.duration_s, "segments": result.segments,
@@ -149,9 +156,9 @@ def _process_one(item, lib: Path, settings: Settings, engines: Engines, quiet: b
     elif not quiet:
         rtf = result.duration_s / result.elapsed_s if result.elapsed_s else 0
         skipped = f", up to date: {', '.join(result.skipped)}" if result.skipped else ""
-        err.print(f"[green]✓[/green] {item.name} → {result.folder}  {result.segments} segments, "
-                  f"{clock(result.duration_s)} in {result.elapsed_s:.1f} s "
-                  f"({rtf:.1f}× real time{skipped})", highlight=False)
+        say(f"[green]✓[/green] {item.name} → {result.folder}  {result.segments} segments, "
+            f"{clock(result.duration_s)} in {result.elapsed_s:.1f} s "
+            f"({rtf:.1f}× real time{skipped})")
     return True
 
 
@@ -183,9 +190,79 @@ def publish_cmd(
             folder = find_episode(lib, slug)
             with locked(folder):
                 written = publish(folder, Episode.load(folder))
-            err.print(f"[green]✓[/green] {slug}: {len(written)} files", highlight=False)
+            say(f"[green]✓[/green] {slug}: {len(written)} files")
     except ReportageError as exc:
         fail(str(exc))
+
+
+@app.command()
+def check(
+    path: Path = typer.Argument(..., help="An .srt or .vtt subtitle file."),
+    profile: str = typer.Option("netflix-nl", help="Norms: netflix-nl or podcast."),
+    max_cps: float | None = typer.Option(None, min=1, help="Most characters a second."),
+    max_chars: int | None = typer.Option(None, min=1, help="Most characters a line."),
+    max_lines: int | None = typer.Option(None, min=1, help="Most lines a cue."),
+) -> None:
+    """Report where subtitles break the norms; exit 1 on a broken hard limit, 2 if unreadable."""
+    from pipeline.conformance import check_file
+    from pipeline.subtitles import profile_norms
+
+    try:
+        report = check_file(path, profile_norms(profile, max_cps, max_chars, max_lines))
+    except ReportageError as exc:
+        fail(str(exc), code=2)
+    for line in report.lines():
+        print(line)
+    if report.hard:
+        raise typer.Exit(1)
+
+
+@app.command(name="search")
+def search_cmd(
+    query: str = typer.Argument(..., help='Words, "a phrase", or a prefix*.'),
+    library: Path | None = LibraryOption,
+    lang: str = typer.Option("both", help="Search the nl text, the en text, or both."),
+    episode: str | None = typer.Option(None, help="Only this episode (its slug)."),
+    limit: int = typer.Option(20, min=1, help="At most this many hits."),
+    as_json: bool = typer.Option(False, "--json", help="Print the hits as a JSON list."),
+) -> None:
+    """Find the moments in every episode where something was said, best first."""
+    from pipeline.search import search
+    from pipeline.searchview import hit_lines
+
+    lib = library_path(library)
+    try:
+        hits = search(lib, query, lang=lang, episode=episode, limit=limit)
+    except ReportageError as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
+    elif not hits:
+        say(f"no matches for {query!r}")
+    for line in [] if as_json else hit_lines(hits, lib):
+        Console(highlight=False, soft_wrap=True).print(line)
+
+
+@app.command(name="index")
+def index_cmd(
+    rebuild: bool = typer.Option(False, "--rebuild", help="Recreate it from the episode folders."),
+    library: Path | None = LibraryOption,
+) -> None:
+    """The search index: show what it holds, or --rebuild it."""
+    from pipeline import searchindex
+
+    lib = library_path(library)
+    try:
+        if rebuild:
+            report = searchindex.rebuild(lib)
+            for line in report.skipped:
+                say(f"[yellow]skipped:[/yellow] {line}")
+        else:
+            report = searchindex.summary(lib)
+    except ReportageError as exc:
+        fail(str(exc))
+    say(f"[green]✓[/green] {searchindex.index_path(lib)}: {report.episodes} episodes, "
+        f"{report.segments} segments")
 
 
 models_app = typer.Typer(help="Speech models usable offline.", invoke_without_command=True)
