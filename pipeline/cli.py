@@ -280,6 +280,23 @@ def models_list(ctx: typer.Context) -> None:
         print(f"{engine:15} {model:28} {where}")
 
 
+@models_app.command("export-openai")
+def export_openai_cmd(
+    path: Path = typer.Argument(..., help="Checkpoint file to write, e.g. whisper-base.pt."),
+) -> None:
+    """Write the embedded Whisper base as an openai-whisper checkpoint (same weights)."""
+    from pipeline.asr.export_openai import export_openai
+    from pipeline.models import embedded_model_dir
+
+    try:
+        dims = export_openai(embedded_model_dir(), path)
+    except ReportageError as exc:
+        fail(str(exc))
+    layers = f"{dims['n_audio_layer']}+{dims['n_text_layer']} layers"
+    err.print(f"[green]✓[/green] {path}: Whisper base, {layers}; load it with "
+              f"--engine openai-whisper --model {path}", highlight=False)
+
+
 def main() -> None:
     try:
         app()

@@ -183,3 +183,7 @@ def check_settings(settings: Settings) -> None:
     check_engine(settings.engine)
     if settings.engine == "faster-whisper":
         models.resolve(settings.model)
+    else:
+        from pipeline.asr.openai_engine import check_model
+
+        check_model(settings.model)
