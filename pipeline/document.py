@@ -63,6 +63,7 @@ class Source:
     sha256: str
     duration_s: float
     sample_rate: int
+    file: str = ""  # the copy of the audio inside the episode folder
 
 
 @dataclass

@@ -1,0 +1,69 @@
+"""The default engine: faster-whisper (CTranslate2) on the embedded Whisper base model."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import numpy as np
+
+from pipeline import models
+from pipeline.asr import AsrOptions, AsrSegment
+from pipeline.asr.guards import guarded
+from pipeline.document import Word
+from pipeline.errors import ReportageError
+
+
+class FasterWhisperEngine:
+    name = "faster-whisper"
+
+    def __init__(self, model: str | None, options: AsrOptions):
+        import ctranslate2
+        from faster_whisper import WhisperModel
+
+        # Its float16-to-float32 notice on CPUs is noise to a producer.
+        ctranslate2.set_log_level(logging.ERROR)
+        self.options = options
+        self.model_name = model or models.EMBEDDED
+        path = models.resolve(model)
+        try:
+            self.model = WhisperModel(
+                path, device=options.device, compute_type=options.compute_type,
+                local_files_only=True,
+            )
+        except Exception as exc:  # hub lookups, bad folders and bad devices all land here
+            raise ReportageError(
+                f"cannot load model {self.model_name!r}: {str(exc).splitlines()[0]} "
+                "(size names other than 'base' are downloaded by faster-whisper and need a network;"
+                " give a local model folder instead)"
+            ) from None
+
+    def transcribe(self, audio: np.ndarray, task: str = "transcribe") -> Iterator[AsrSegment]:
+        segments, _info = self.model.transcribe(
+            audio,
+            language=self.options.language,
+            task=task,
+            beam_size=self.options.beam_size,
+            word_timestamps=True,
+            vad_filter=self.options.vad,
+            condition_on_previous_text=False,
+            hallucination_silence_threshold=2.0,
+        )
+        return guarded(_convert(s) for s in segments)
+
+
+def _convert(seg) -> AsrSegment:
+    return AsrSegment(
+        start=seg.start,
+        end=seg.end,
+        text=seg.text.strip(),
+        words=[_word(w) for w in seg.words or []],
+        avg_logprob=seg.avg_logprob,
+        no_speech_prob=seg.no_speech_prob,
+        compression_ratio=seg.compression_ratio,
+    )
+
+
+def _word(w) -> Word:
+    # faster-whisper hands out numpy floats here and there; the document wants plain JSON numbers.
+    return Word(w.word.strip(), float(w.start), float(w.end), round(float(w.probability), 4))

@@ -1,0 +1,131 @@
+"""Audio ingest: anything ffmpeg reads, decoded by PyAV into 16 kHz mono float32.
+
+No system ffmpeg is needed: PyAV ships its own libraries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+from pipeline.errors import ReportageError
+
+SAMPLE_RATE = 16000
+MIN_DURATION_S = 0.5
+# Below this share of the duration the container announces, the file was cut short.
+TRUNCATION_RATIO = 0.9
+AUDIO_SUFFIXES = {
+    ".wav", ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".mp4", ".mkv",
+    ".webm", ".mka", ".wma", ".aif", ".aiff", ".mov",
+}
+
+
+@dataclass
+class AudioInfo:
+    path: Path
+    sha256: str
+    duration_s: float
+    sample_rate: int
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def probe(path: str | Path) -> AudioInfo:
+    """Hash the file and read its duration and native sample rate, without decoding it."""
+    path = Path(path)
+    with _open(path) as container:
+        stream = container.streams.audio[0]
+        rate = stream.rate or stream.codec_context.sample_rate or 0
+        duration = _announced_duration(container, stream) or 0.0
+    return AudioInfo(path=path, sha256=sha256_file(path), duration_s=duration, sample_rate=rate)
+
+
+def decode(path: str | Path) -> np.ndarray:
+    """The whole file as 16 kHz mono float32 in [-1, 1].
+
+    Frames are written into one preallocated buffer sized from the announced duration,
+    so a long episode is held in memory once, not once per frame list plus once joined.
+    """
+    path = Path(path)
+    with _open(path) as container:
+        stream = container.streams.audio[0]
+        announced = _announced_duration(container, stream)
+        buffer = np.empty(int((announced or 60) * SAMPLE_RATE) + SAMPLE_RATE, dtype=np.float32)
+        filled = 0
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        try:
+            for frame in container.decode(stream):
+                for out in resampler.resample(frame):
+                    buffer, filled = _append(buffer, filled, out.to_ndarray().reshape(-1))
+            for out in resampler.resample(None):
+                buffer, filled = _append(buffer, filled, out.to_ndarray().reshape(-1))
+        except av.FFmpegError as exc:
+            raise ReportageError(f"{path}: audio is damaged ({_reason(exc)})") from None
+    _check_length(path, filled / SAMPLE_RATE, announced)
+    return buffer[:filled]
+
+
+def _append(buffer: np.ndarray, filled: int, chunk: np.ndarray) -> tuple[np.ndarray, int]:
+    end = filled + len(chunk)
+    if end > len(buffer):
+        # The announced duration was short (rare: VBR without header); grow by half.
+        buffer = np.resize(buffer, max(end, len(buffer) * 3 // 2))
+    buffer[filled:end] = chunk
+    return buffer, end
+
+
+def _check_length(path: Path, decoded_s: float, announced_s: float | None) -> None:
+    if decoded_s == 0:
+        raise ReportageError(f"{path}: no audio could be decoded")
+    if decoded_s < MIN_DURATION_S:
+        raise ReportageError(
+            f"{path}: only {decoded_s:.2f} s of audio; at least {MIN_DURATION_S} s is needed"
+        )
+    if announced_s and decoded_s < TRUNCATION_RATIO * announced_s:
+        raise ReportageError(
+            f"{path}: file is truncated "
+            f"({decoded_s:.1f} s decoded of {announced_s:.1f} s announced)"
+        )
+
+
+def _open(path: Path):
+    if not path.exists():
+        raise ReportageError(f"{path}: no such file")
+    if path.is_dir():
+        raise ReportageError(f"{path}: is a folder, not an audio file")
+    if path.stat().st_size == 0:
+        raise ReportageError(f"{path}: file is empty")
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except (av.FFmpegError, UnicodeDecodeError) as exc:
+        raise ReportageError(f"{path}: not a readable audio file ({_reason(exc)})") from None
+    if not container.streams.audio:
+        container.close()
+        raise ReportageError(f"{path}: has no audio track")
+    return container
+
+
+def _announced_duration(container, stream) -> float | None:
+    if stream.duration is not None and stream.time_base is not None:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    return None
+
+
+def _reason(exc: Exception) -> str:
+    return getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+
+
+def is_audio_path(path: Path) -> bool:
+    return path.suffix.lower() in AUDIO_SUFFIXES

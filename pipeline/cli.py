@@ -1,0 +1,240 @@
+"""The `reportage` command line: thin — parse, call, show progress, map errors to exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from pipeline import __version__, audio
+from pipeline.asr import AsrOptions
+from pipeline.errors import ReportageError
+from pipeline.library import default_library
+from pipeline.runner import Engines, Settings, check_settings, process_file
+from pipeline.timefmt import clock
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Dutch spoken-word audio to a bilingual, chaptered, searchable transcript.")
+err = Console(stderr=True)
+
+LibraryOption = typer.Option(None, "--library", "--out", help="Library folder "
+                             "[default: $REPORTAGE_LIBRARY or transcripts/]")
+
+
+def library_path(value: Path | None) -> Path:
+    return value or default_library()
+
+
+def say(markup: str) -> None:
+    """One message line on stderr, never wrapped (scripts read it line by line)."""
+    err.print(markup, highlight=False, soft_wrap=True)
+
+
+def fail(message: str, code: int = 1) -> None:
+    say(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"reportage {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
+    """reportage: transcribe, translate, chapter and publish Dutch spoken-word audio."""
+
+
+def collect_inputs(paths: list[Path]) -> list[Path | ReportageError]:
+    """Audio files from files and folders; a bad path becomes an error in its place."""
+    found: list[Path | ReportageError] = []
+    for path in paths:
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.is_file() and audio.is_audio_path(p))
+            found += files or [ReportageError(f"{path}: folder holds no audio files")]
+        elif path.exists():
+            found.append(path)
+        else:
+            found.append(ReportageError(f"{path}: no such file or folder"))
+    return found
+
+
+class SpeedColumn(ProgressColumn):
+    """Audio time done / total and speed as a multiple of real time."""
+
+    def render(self, task) -> Text:
+        done, total = task.completed, task.total or 0
+        speed = done / task.elapsed if task.elapsed else 0
+        return Text(f"{clock(done)}/{clock(total)} {speed:4.1f}× real time", style="cyan")
+
+
+def _progress_bar(quiet: bool) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), SpeedColumn(),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=err, disable=quiet, transient=True,
+    )
+
+
+@app.command()
+def process(
+    paths: list[Path] = typer.Argument(..., help="Audio files or folders of audio files."),
+    library: Path | None = LibraryOption,
+    engine: str = typer.Option("faster-whisper", help="faster-whisper or openai-whisper."),
+    model: str | None = typer.Option(
+        None, help="Model: 'base' (embedded, default), a local model folder, or a size name."),
+    language: str = typer.Option("nl", help="Spoken language; 'auto' detects it."),
+    device: str = typer.Option("auto", help="auto, cpu or cuda."),
+    compute_type: str = typer.Option("default", help="CTranslate2 compute type, e.g. int8."),
+    beam_size: int = typer.Option(5, min=1, help="Beam size for decoding."),
+    force: bool = typer.Option(False, "--force", help="Redo every stage, even if up to date."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON line per file."),
+) -> None:
+    """Transcribe episodes into the library; re-running skips what is up to date."""
+    settings = Settings(
+        engine=engine, model=model, force=force,
+        asr=AsrOptions(language=None if language == "auto" else language, beam_size=beam_size,
+                       device=device, compute_type=compute_type),
+    )
+    lib = library_path(library)
+    try:
+        check_settings(settings)
+        _check_writable(lib)
+    except ReportageError as exc:
+        fail(str(exc))
+    engines = Engines(settings)
+    failures = 0
+    for item in collect_inputs(paths):
+        ok = _process_one(item, lib, settings, engines, quiet or as_json, as_json)
+        failures += not ok
+    if failures:
+        raise typer.Exit(1)
+
+
+def _process_one(item, lib: Path, settings: Settings, engines: Engines, quiet: bool,
+                 as_json: bool) -> bool:
+    try:
+        if isinstance(item, ReportageError):
+            raise item
+        with _progress_bar(quiet) as bar:
+            task = bar.add_task(item.name, total=None)
+
+            def progress(stage: str, done: float, total: float) -> None:
+                bar.update(task, description=f"{item.name} {stage}", completed=done, total=total)
+
+            result = process_file(item, lib, settings, engines, progress)
+    except ReportageError as exc:
+        say(f"[red]error:[/red] {exc}")
+        return False
+    except OSError as exc:
+        say(f"[red]error:[/red] {item}: {exc.strerror or exc}")
+        return False
+    if result.segments == 0:
+        say(f"[yellow]warning:[/yellow] {item.name}: no speech found")
+    if as_json:
+        print(json.dumps({"slug": result.slug, "folder": str(result.folder),
+                          "duration_s": result.duration_s, "segments": result.segments,
+                          "ran": result.ran, "skipped": result.skipped,
+                          "elapsed_s": round(result.elapsed_s, 2)}))
+    elif not quiet:
+        rtf = result.duration_s / result.elapsed_s if result.elapsed_s else 0
+        skipped = f", up to date: {', '.join(result.skipped)}" if result.skipped else ""
+        say(f"[green]✓[/green] {item.name} → {result.folder}  {result.segments} segments, "
+            f"{clock(result.duration_s)} in {result.elapsed_s:.1f} s "
+            f"({rtf:.1f}× real time{skipped})")
+    return True
+
+
+def _check_writable(lib: Path) -> None:
+    try:
+        lib.mkdir(parents=True, exist_ok=True)
+        probe = lib / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise ReportageError(
+            f"cannot write to library folder {lib}: {exc.strerror or exc}"
+        ) from None
+
+
+@app.command(name="publish")
+def publish_cmd(
+    slugs: list[str] = typer.Argument(None, help="Episodes to republish [default: all]."),
+    library: Path | None = LibraryOption,
+) -> None:
+    """Rebuild every derived file of episodes from their episode.json, without any model."""
+    from pipeline.document import Episode
+    from pipeline.library import episode_slugs, find_episode, locked
+    from pipeline.publish import publish
+
+    lib = library_path(library)
+    try:
+        for slug in slugs or list(episode_slugs(lib)):
+            folder = find_episode(lib, slug)
+            with locked(folder):
+                written = publish(folder, Episode.load(folder))
+            say(f"[green]✓[/green] {slug}: {len(written)} files")
+    except ReportageError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def check(
+    path: Path = typer.Argument(..., help="An .srt or .vtt subtitle file."),
+    profile: str = typer.Option("netflix-nl", help="Norms: netflix-nl or podcast."),
+    max_cps: float | None = typer.Option(None, min=1, help="Most characters a second."),
+    max_chars: int | None = typer.Option(None, min=1, help="Most characters a line."),
+    max_lines: int | None = typer.Option(None, min=1, help="Most lines a cue."),
+) -> None:
+    """Report where subtitles break the norms; exit 1 on a broken hard limit, 2 if unreadable."""
+    from pipeline.conformance import check_file
+    from pipeline.subtitles import profile_norms
+
+    try:
+        report = check_file(path, profile_norms(profile, max_cps, max_chars, max_lines))
+    except ReportageError as exc:
+        fail(str(exc), code=2)
+    for line in report.lines():
+        print(line)
+    if report.hard:
+        raise typer.Exit(1)
+
+
+models_app = typer.Typer(help="Speech models usable offline.", invoke_without_command=True)
+app.add_typer(models_app, name="models")
+
+
+@models_app.callback()
+def models_list(ctx: typer.Context) -> None:
+    """List the engines and the models they can use here without a network."""
+    if ctx.invoked_subcommand:
+        return
+    from pipeline.catalog import offline_models
+
+    for engine, model, where in offline_models():
+        print(f"{engine:15} {model:28} {where}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("interrupted: finished stages are saved; run again to resume")
+        sys.exit(130)

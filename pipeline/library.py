@@ -1,0 +1,63 @@
+"""The library folder (`transcripts/` by default): one folder per episode, and per-episode locks."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pipeline.document import FILENAME
+from pipeline.errors import ReportageError
+
+DEFAULT = "transcripts"
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+
+
+def default_library() -> Path:
+    return Path(os.environ.get("REPORTAGE_LIBRARY") or DEFAULT)
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:100]
+    return slug or "episode"
+
+
+def valid_slug(slug: str) -> bool:
+    return bool(SLUG_RE.match(slug)) and ".." not in slug
+
+
+def episode_dir(library: Path, slug: str) -> Path:
+    if not valid_slug(slug):
+        raise ReportageError(f"not a valid episode name: {slug!r}")
+    return library / slug
+
+
+def episode_slugs(library: Path) -> Iterator[str]:
+    if not library.is_dir():
+        return
+    for folder in sorted(library.iterdir()):
+        if (folder / FILENAME).is_file() and valid_slug(folder.name):
+            yield folder.name
+
+
+def find_episode(library: Path, slug: str) -> Path:
+    folder = episode_dir(library, slug)
+    if not (folder / FILENAME).is_file():
+        raise ReportageError(f"no episode {slug!r} in {library}")
+    return folder
+
+
+@contextmanager
+def locked(folder: Path):
+    """Hold an exclusive lock on an episode folder (a second process waits)."""
+    with open(folder / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

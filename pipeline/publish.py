@@ -1,0 +1,29 @@
+"""Writes an episode's derived files from its document. The only place that writes them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.atomic import write_atomic
+from pipeline.document import Episode
+from pipeline.podcast_transcript import transcript_json
+from pipeline.subtitle_formats import to_srt, to_vtt
+from pipeline.subtitles import episode_cues, segment_text
+from pipeline.text import transcript_text
+
+
+def publish(folder: Path, episode: Episode) -> list[Path]:
+    """Rebuild every derived file of the episode in `folder`; returns the paths written."""
+    outputs = {"transcript.txt": transcript_text(episode)}
+    for lang in ("nl", "en"):
+        if any(segment_text(seg, lang).strip() for seg in episode.segments):
+            cues = episode_cues(episode, lang)
+            outputs[f"{lang}.srt"] = to_srt(cues)
+            outputs[f"{lang}.vtt"] = to_vtt(cues)
+            if lang == "nl":  # the spoken text
+                outputs["transcript.json"] = transcript_json(cues)
+    written = []
+    for name, content in outputs.items():
+        write_atomic(folder / name, content)
+        written.append(folder / name)
+    return written

@@ -1,0 +1,185 @@
+"""Runs an episode's stages in order, skips the ones that are up to date, saves after each.
+
+A stage's fingerprint hashes everything its output depends on (audio, settings, engine,
+model, upstream text). Re-running with the same fingerprint skips the stage, so a run
+killed half-way resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from pipeline import __version__, audio
+from pipeline.asr import AsrOptions, Engine, check_engine, load_engine
+from pipeline.document import Episode, Source
+from pipeline.library import episode_dir, locked, slugify
+from pipeline.publish import publish
+from pipeline.transcribe import merge_keeping_edits
+
+Progress = Callable[[str, float, float], None]  # (stage, seconds done, seconds total)
+
+
+@dataclass
+class Settings:
+    engine: str = "faster-whisper"
+    model: str | None = None
+    asr: AsrOptions = field(default_factory=AsrOptions)
+    force: bool = False
+
+
+@dataclass
+class Result:
+    slug: str
+    folder: Path
+    duration_s: float
+    segments: int
+    ran: list[str]
+    skipped: list[str]
+    elapsed_s: float
+
+
+class Engines:
+    """Loaded engines, shared by every file of a run (a model loads once)."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._asr: Engine | None = None
+
+    def asr(self) -> Engine:
+        if self._asr is None:
+            self._asr = load_engine(self.settings.engine, self.settings.model, self.settings.asr)
+        return self._asr
+
+
+@dataclass
+class Context:
+    path: Path
+    folder: Path
+    episode: Episode
+    settings: Settings
+    engines: Engines
+    progress: Progress
+    _audio: np.ndarray | None = None
+
+    @property
+    def audio(self) -> np.ndarray:
+        if self._audio is None:
+            self._audio = audio.decode(self.path)
+        return self._audio
+
+
+class TranscribeStage:
+    name = "transcribe"
+
+    def inputs(self, ctx: Context) -> dict:
+        s = ctx.settings
+        return {"audio": ctx.episode.source.sha256, "engine": s.engine,
+                "model": s.model or "base", "asr": asdict(s.asr) | {"device": None}}
+
+    def run(self, ctx: Context) -> dict:
+        samples = ctx.audio  # decode first: a damaged file fails before a model loads
+        engine = ctx.engines.asr()
+        total = ctx.episode.source.duration_s
+        found = []
+        for seg in engine.transcribe(samples):
+            found.append(seg)
+            ctx.progress(self.name, min(seg.end, total), total)
+        ctx.progress(self.name, total, total)
+        ctx.episode.segments = merge_keeping_edits(ctx.episode.segments, found)
+        return {"engine": engine.name, "model": engine.model_name}
+
+
+STAGES = [TranscribeStage()]
+
+
+def fingerprint(stage_name: str, inputs: dict) -> str:
+    blob = json.dumps({"stage": stage_name, **inputs}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def process_file(
+    path: Path, library: Path, settings: Settings, engines: Engines,
+    progress: Progress = lambda *_: None,
+) -> Result:
+    started = time.monotonic()
+    info = audio.probe(path)
+    folder = episode_dir(library, slugify(path.stem))
+    created = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with locked(folder):
+            episode = _load_or_new(folder, path, info)
+            _keep_audio(folder, path, episode.source)
+            ctx = Context(path, folder, episode, settings, engines, progress)
+            ran, skipped = _run_stages(ctx)
+            publish(folder, episode)
+    except BaseException:
+        # A new episode that failed before its first save leaves nothing behind.
+        if created and not (folder / "episode.json").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return Result(episode.slug, folder, info.duration_s, len(episode.segments), ran, skipped,
+                  time.monotonic() - started)
+
+
+def _run_stages(ctx: Context) -> tuple[list[str], list[str]]:
+    ran, skipped = [], []
+    for stage in STAGES:
+        print_ = fingerprint(stage.name, stage.inputs(ctx))
+        done = ctx.episode.provenance.get(stage.name, {})
+        if done.get("fingerprint") == print_ and not ctx.settings.force:
+            skipped.append(stage.name)
+            continue
+        began = _now()
+        details = stage.run(ctx)
+        ctx.episode.provenance[stage.name] = {
+            "fingerprint": print_, "version": __version__, "started": began,
+            "finished": _now(), **details,
+        }
+        ctx.episode.save(ctx.folder)
+        ran.append(stage.name)
+    return ran, skipped
+
+
+def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo) -> Episode:
+    source = Source(str(path.resolve()), info.sha256, round(info.duration_s, 3), info.sample_rate)
+    if (folder / "episode.json").exists():
+        episode = Episode.load(folder)
+        episode.source = source
+        return episode
+    return Episode(slug=folder.name, title=path.stem, source=source, created=_now())
+
+
+def _keep_audio(folder: Path, path: Path, source: Source) -> None:
+    """A copy of the audio beside the transcript, so pages can play it from the library."""
+    name = "audio" + path.suffix.lower()
+    target = folder / name
+    if not target.exists() or audio.sha256_file(target) != source.sha256:
+        for old in folder.glob("audio.*"):
+            old.unlink()
+        tmp = folder / f".{name}.tmp"
+        shutil.copyfile(path, tmp)
+        tmp.replace(target)
+    source.file = name
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def check_settings(settings: Settings) -> None:
+    """Fail on an unknown engine or model before any file is touched."""
+    from pipeline import models
+
+    check_engine(settings.engine)
+    if settings.engine == "faster-whisper":
+        models.resolve(settings.model)

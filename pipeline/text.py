@@ -1,0 +1,25 @@
+"""transcript.txt: the readable transcript, with chapter headings and, where known, English."""
+
+from __future__ import annotations
+
+from pipeline.document import Chapter, Episode
+from pipeline.timefmt import clock
+
+
+def transcript_text(episode: Episode) -> str:
+    lines = [episode.title, "=" * len(episode.title), ""]
+    chapters = {seg_id: ch for ch in episode.chapters for seg_id in ch.segment_ids[:1]}
+    for seg in episode.segments:
+        chapter = chapters.get(seg.id)
+        if chapter:
+            lines += _heading(chapter)
+        speaker = f"{seg.speaker}: " if seg.speaker else ""
+        lines.append(f"[{clock(seg.start)}] {speaker}{seg.nl}")
+        if seg.en:
+            lines.append(f"{' ' * (len(clock(seg.start)) + 3)}{seg.en}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _heading(chapter: Chapter) -> list[str]:
+    title = chapter.title + (f" / {chapter.title_en}" if chapter.title_en else "")
+    return ["", f"## {clock(chapter.start)} {title}", ""]
