@@ -20,6 +20,7 @@ from pipeline.titles import titles_and_keywords
 
 MIN_CHAPTER_S = 45.0
 TEXT_INPUTS = ("nl", "en", "both")
+PAUSE_GAIN_S = 0.1  # a boundary moves only for a clearly longer pause
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,8 @@ class Tiling:
     """Settings of the similarity curve and the boundary choice (defaults tuned on nl-dev)."""
 
     window_s: float = 30.0  # text on each side of a gap that is compared
-    smoothing: int = 1  # gaps on each side averaged into the curve
-    cutoff_sd: float = 0.0  # boundaries are valleys deeper than mean + cutoff_sd * sd
+    smoothing: int = 0  # gaps on each side averaged into the curve
+    cutoff_sd: float = -0.5  # boundaries are valleys deeper than mean + cutoff_sd * sd
     snap_s: float = 5.0  # how far a boundary may move to reach a longer pause
     snap_depth: float = 0.3  # ...to a gap at most this share of the valley's depth higher
     center: bool = True  # subtract the episode's mean vector: what all segments share
@@ -185,7 +186,7 @@ def snap_to_pause(
     ceiling = sim[i] + tiling.snap_depth * depth
     for j in range(1, len(spoken)):
         near = abs(spoken[j].start - spoken[i].start) <= tiling.snap_s
-        if near and sim[j] <= ceiling and _pause(spoken, j) > best_pause:
+        if near and sim[j] <= ceiling and _pause(spoken, j) > best_pause + PAUSE_GAIN_S:
             best, best_pause = j, _pause(spoken, j)
     return best
 
