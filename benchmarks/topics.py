@@ -48,7 +48,7 @@ class CachedEmbedder:
             return self.inner.embed(texts, language)
         todo = [t for t in dict.fromkeys(texts) if (t, language) not in self.cache]
         if todo:
-            for t, row in zip(todo, self.inner.embed(todo, language)):
+            for t, row in zip(todo, self.inner.embed(todo, language), strict=True):
                 self.cache[t, language] = row
         return np.array([self.cache[t, language] for t in texts])
 

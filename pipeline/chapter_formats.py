@@ -1,4 +1,4 @@
-"""Chapter files: Podcasting 2.0 JSON chapters (`<podcast:chapters>`) and a WebVTT chapters track."""
+"""Chapter files: Podcasting 2.0 JSON chapters (`<podcast:chapters>`), a WebVTT chapters track."""
 
 from __future__ import annotations
 

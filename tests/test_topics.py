@@ -134,5 +134,5 @@ def test_lexical_features_drop_stop_words_and_stem():
 def test_unknown_sentence_transformers_model_is_a_user_error():
     embedder = load_embedder("lexical")
     assert embedder.name == "lexical"
-    with pytest.raises(ReportageError):
-        load_embedder("/no/such/model").embed(["tekst"], "nl")
+    with pytest.raises(ReportageError, match="/no/such/model"):
+        load_embedder("/no/such/model")
