@@ -224,6 +224,54 @@ def check(
         raise typer.Exit(1)
 
 
+@app.command(name="search")
+def search_cmd(
+    query: str = typer.Argument(..., help='Words, "a phrase", or a prefix*.'),
+    library: Path | None = LibraryOption,
+    lang: str = typer.Option("both", help="Search the nl text, the en text, or both."),
+    episode: str | None = typer.Option(None, help="Only this episode (its slug)."),
+    limit: int = typer.Option(20, min=1, help="At most this many hits."),
+    as_json: bool = typer.Option(False, "--json", help="Print the hits as a JSON list."),
+) -> None:
+    """Find the moments in every episode where something was said, best first."""
+    from pipeline.search import search
+    from pipeline.searchview import hit_lines
+
+    lib = library_path(library)
+    try:
+        hits = search(lib, query, lang=lang, episode=episode, limit=limit)
+    except ReportageError as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
+    elif not hits:
+        say(f"no matches for {query!r}")
+    for line in [] if as_json else hit_lines(hits, lib):
+        Console(highlight=False, soft_wrap=True).print(line)
+
+
+@app.command(name="index")
+def index_cmd(
+    rebuild: bool = typer.Option(False, "--rebuild", help="Recreate it from the episode folders."),
+    library: Path | None = LibraryOption,
+) -> None:
+    """The search index: show what it holds, or --rebuild it."""
+    from pipeline import searchindex
+
+    lib = library_path(library)
+    try:
+        if rebuild:
+            report = searchindex.rebuild(lib)
+            for line in report.skipped:
+                say(f"[yellow]skipped:[/yellow] {line}")
+        else:
+            report = searchindex.summary(lib)
+    except ReportageError as exc:
+        fail(str(exc))
+    say(f"[green]✓[/green] {searchindex.index_path(lib)}: {report.episodes} episodes, "
+        f"{report.segments} segments")
+
+
 models_app = typer.Typer(help="Speech models usable offline.", invoke_without_command=True)
 app.add_typer(models_app, name="models")
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib.util
 import re
 from collections import Counter
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -23,8 +23,7 @@ import numpy as np
 
 from pipeline.errors import ReportageError
 from pipeline.stopwords import STOP_WORDS
-
-STEMMER_LANGUAGES = {"nl": "dutch", "en": "english"}
+from pipeline.textnorm import stem
 
 
 class Embedder(Protocol):
@@ -118,14 +117,7 @@ def content_stems(text: str, language: str) -> list[str]:
     """Stems of the words that can carry a topic: no stop words, no one- or two-letter words."""
     stop = STOP_WORDS[language]
     words = [w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in stop]
-    return _stemmer(language).stemWords(words)
-
-
-@cache
-def _stemmer(language: str):
-    import snowballstemmer
-
-    return snowballstemmer.stemmer(STEMMER_LANGUAGES[language])
+    return [stem(w, language) for w in words]
 
 
 def e5_available() -> bool:

@@ -8,6 +8,7 @@ from pipeline.atomic import write_atomic
 from pipeline.chapter_formats import chapters_json, chapters_vtt
 from pipeline.document import Episode
 from pipeline.podcast_transcript import transcript_json
+from pipeline.searchindex import index_episode
 from pipeline.subtitle_formats import to_srt, to_vtt
 from pipeline.subtitles import episode_cues, segment_text
 from pipeline.text import transcript_text
@@ -33,4 +34,5 @@ def publish(folder: Path, episode: Episode) -> list[Path]:
     for name, content in outputs.items():
         write_atomic(folder / name, content)
         written.append(folder / name)
+    index_episode(folder.parent, episode)  # search follows every publish
     return written
