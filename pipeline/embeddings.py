@@ -88,11 +88,11 @@ class LexicalEmbedder:
 
     def embed(self, texts: list[str], language: str) -> np.ndarray:
         bags = [lexical_features(t, language) for t in texts]
-        vocab = {stem: i for i, stem in enumerate(sorted(set().union(*bags)))}
+        vocab = {feature: i for i, feature in enumerate(sorted(set().union(*bags)))}
         matrix = np.zeros((len(texts), max(len(vocab), 1)), dtype=np.float32)
         for row, bag in enumerate(bags):
-            for stem, n in bag.items():
-                matrix[row, vocab[stem]] = n
+            for feature, n in bag.items():
+                matrix[row, vocab[feature]] = n
         return matrix
 
 
@@ -104,8 +104,8 @@ def lexical_features(text: str, language: str) -> Counter:
     share features with their parts (trein, bijen)."""
     stems = content_stems(text, language)
     features = Counter(stems)
-    for stem in stems:
-        marked = f"<{stem}>"
+    for word in stems:
+        marked = f"<{word}>"
         features.update(marked[i : i + NGRAM] for i in range(len(marked) - NGRAM + 1))
     return features
 
