@@ -21,8 +21,10 @@ import numpy as np
 from pipeline import __version__, audio
 from pipeline.asr import AsrOptions, Engine, check_engine, load_engine
 from pipeline.document import Episode, Source
+from pipeline.embeddings import Embedder, load_embedder
 from pipeline.library import episode_dir, locked, slugify
 from pipeline.publish import publish
+from pipeline.topics import MIN_CHAPTER_S, make_chapters
 from pipeline.transcribe import merge_keeping_edits
 
 Progress = Callable[[str, float, float], None]  # (stage, seconds done, seconds total)
@@ -34,6 +36,10 @@ class Settings:
     model: str | None = None
     asr: AsrOptions = field(default_factory=AsrOptions)
     force: bool = False
+    chapters: int | None = None  # force this many chapters; None: chosen from the content
+    no_chapters: bool = False
+    embedder: str | None = None  # topic embeddings: auto, e5, lexical or a model name/path
+    min_chapter_s: float = MIN_CHAPTER_S
 
 
 @dataclass
@@ -53,11 +59,17 @@ class Engines:
     def __init__(self, settings: Settings):
         self.settings = settings
         self._asr: Engine | None = None
+        self._embedder: Embedder | None = None
 
     def asr(self) -> Engine:
         if self._asr is None:
             self._asr = load_engine(self.settings.engine, self.settings.model, self.settings.asr)
         return self._asr
+
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings.embedder)
+        return self._embedder
 
 
 @dataclass
@@ -98,7 +110,32 @@ class TranscribeStage:
         return {"engine": engine.name, "model": engine.model_name}
 
 
-STAGES = [TranscribeStage()]
+class TopicsStage:
+    name = "topics"
+
+    def inputs(self, ctx: Context) -> dict:
+        s = ctx.settings
+        if s.no_chapters:
+            return {"chapters": "off"}
+        spoken = [(seg.start, seg.end, seg.nl, seg.en) for seg in ctx.episode.segments]
+        blob = json.dumps(spoken, ensure_ascii=False).encode()
+        return {"segments": hashlib.sha256(blob).hexdigest(), "count": s.chapters,
+                "min_chapter_s": s.min_chapter_s, "embedder": ctx.engines.embedder().name}
+
+    def run(self, ctx: Context) -> dict:
+        s = ctx.settings
+        if s.no_chapters:
+            ctx.episode.chapters = []
+            return {"engine": None}
+        embedder = ctx.engines.embedder()
+        ctx.episode.chapters = make_chapters(
+            ctx.episode.segments, count=s.chapters, min_chapter_s=s.min_chapter_s,
+            embedder=embedder,
+        )
+        return {"engine": embedder.name, "chapters": len(ctx.episode.chapters)}
+
+
+STAGES = [TranscribeStage(), TopicsStage()]
 
 
 def fingerprint(stage_name: str, inputs: dict) -> str:
@@ -181,5 +218,11 @@ def check_settings(settings: Settings) -> None:
     from pipeline import models
 
     check_engine(settings.engine)
+    if not settings.no_chapters:
+        load_embedder(settings.embedder)
     if settings.engine == "faster-whisper":
         models.resolve(settings.model)
+    else:
+        from pipeline.asr.openai_engine import check_model
+
+        check_model(settings.model)
