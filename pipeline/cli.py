@@ -25,6 +25,7 @@ from pipeline.errors import ReportageError
 from pipeline.library import default_library
 from pipeline.runner import Engines, Settings, check_settings, process_file
 from pipeline.timefmt import clock
+from pipeline.translators import TranslateOptions
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Dutch spoken-word audio to a bilingual, chaptered, searchable transcript.")
@@ -98,6 +99,14 @@ def process(
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
     compute_type: str = typer.Option("default", help="CTranslate2 compute type, e.g. int8."),
     beam_size: int = typer.Option(5, min=1, help="Beam size for decoding."),
+    translate: bool = typer.Option(True, "--translate/--no-translate",
+                                   help="Add English to every segment."),
+    target_language: str = typer.Option("en", help="Language to translate into (en)."),
+    translator: str = typer.Option(
+        "whisper", help="whisper (speech translation, offline) or transformers (--mt-model)."),
+    mt_model: str | None = typer.Option(
+        None, help="Seq2seq translation model for --translator transformers: a folder, or a "
+        "name in the local Hugging Face cache (e.g. Helsinki-NLP/opus-mt-nl-en)."),
     force: bool = typer.Option(False, "--force", help="Redo every stage, even if up to date."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON line per file."),
@@ -107,6 +116,8 @@ def process(
         engine=engine, model=model, force=force,
         asr=AsrOptions(language=None if language == "auto" else language, beam_size=beam_size,
                        device=device, compute_type=compute_type),
+        translate=TranslateOptions(enabled=translate, target_language=target_language,
+                                   translator=translator, mt_model=mt_model),
     )
     lib = library_path(library)
     try:

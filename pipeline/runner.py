@@ -24,6 +24,8 @@ from pipeline.document import Episode, Source
 from pipeline.library import episode_dir, locked, slugify
 from pipeline.publish import publish
 from pipeline.transcribe import merge_keeping_edits
+from pipeline.translate import TranslateStage
+from pipeline.translators import TranslateOptions, Translator, check_options, load_translator
 
 Progress = Callable[[str, float, float], None]  # (stage, seconds done, seconds total)
 
@@ -33,6 +35,7 @@ class Settings:
     engine: str = "faster-whisper"
     model: str | None = None
     asr: AsrOptions = field(default_factory=AsrOptions)
+    translate: TranslateOptions = field(default_factory=TranslateOptions)
     force: bool = False
 
 
@@ -53,11 +56,17 @@ class Engines:
     def __init__(self, settings: Settings):
         self.settings = settings
         self._asr: Engine | None = None
+        self._translator: Translator | None = None
 
     def asr(self) -> Engine:
         if self._asr is None:
             self._asr = load_engine(self.settings.engine, self.settings.model, self.settings.asr)
         return self._asr
+
+    def translator(self) -> Translator:
+        if self._translator is None:
+            self._translator = load_translator(self.settings.translate, self.asr)
+        return self._translator
 
 
 @dataclass
@@ -97,7 +106,7 @@ class TranscribeStage:
         return {"engine": engine.name, "model": engine.model_name}
 
 
-STAGES = [TranscribeStage()]
+STAGES = [TranscribeStage(), TranslateStage()]
 
 
 def fingerprint(stage_name: str, inputs: dict) -> str:
@@ -133,6 +142,8 @@ def process_file(
 def _run_stages(ctx: Context) -> tuple[list[str], list[str]]:
     ran, skipped = [], []
     for stage in STAGES:
+        if not getattr(stage, "enabled", lambda _ctx: True)(ctx):
+            continue
         print_ = fingerprint(stage.name, stage.inputs(ctx))
         done = ctx.episode.provenance.get(stage.name, {})
         if done.get("fingerprint") == print_ and not ctx.settings.force:
@@ -182,3 +193,4 @@ def check_settings(settings: Settings) -> None:
     check_engine(settings.engine)
     if settings.engine == "faster-whisper":
         models.resolve(settings.model)
+    check_options(settings.translate, settings.engine)
