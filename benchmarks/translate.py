@@ -8,6 +8,7 @@ For each episode of a dataset folder (mp3 + .en.txt reference, one utterance a l
 - the share of segments with Dutch that got English; the process's peak RSS.
 
     python benchmarks/translate.py /work/shared/data/nl-dev/episodes --episodes 2
+    python benchmarks/translate.py /work/shared/data/nl-dev/episodes/dev-episode-03.mp3
 """
 
 from __future__ import annotations
@@ -69,10 +70,11 @@ def run_episode(path: Path, library: Path, engines: Engines, settings: Settings)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("folder", type=Path)
+    parser.add_argument("folder", type=Path, help="a folder of episodes, or one episode's mp3")
     parser.add_argument("--episodes", type=int, default=0, help="first N episodes (0: all)")
     args = parser.parse_args()
-    paths = sorted(args.folder.glob("*.mp3"))[: args.episodes or None]
+    found = [args.folder] if args.folder.is_file() else sorted(args.folder.glob("*.mp3"))
+    paths = found[: args.episodes or None]
     settings = Settings(translate=TranslateOptions(translator="whisper"))
     engines = Engines(settings)
     engines.asr()  # load once, outside the timed stages

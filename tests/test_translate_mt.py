@@ -4,6 +4,7 @@ that the tests build themselves (tests/tiny_marian.py)."""
 from pathlib import Path
 
 import pytest
+from tiny_marian import build
 from typer.testing import CliRunner
 
 from pipeline.cli import app
@@ -12,7 +13,6 @@ from pipeline.runner import Context, Engines, Settings
 from pipeline.translate import TranslateStage, settings_key, translate_segments
 from pipeline.translators import TranslateOptions
 from pipeline.translators.seq2seq import Seq2SeqTranslator
-from tests.tiny_marian import build
 
 
 @pytest.fixture(scope="module")
