@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,6 +23,9 @@ from pipeline.searchindex import reindex_segment
 LOG = "edits.jsonl"
 FIELDS = ("nl", "en")
 MAX_TEXT = 5000  # characters; a segment is a sentence or two, never a chapter
+
+
+Retranslate = Callable[[Episode, list[str]], None]
 
 
 class UnknownSegment(ReportageError):
@@ -86,9 +90,11 @@ documents = Documents()
 
 
 def edit_segment(
-    library: Path, slug: str, segment_id: str, rev: int, changes: dict[str, str], editor: str
+    library: Path, slug: str, segment_id: str, rev: int, changes: dict[str, str], editor: str,
+    retranslate: Retranslate | None = None,
 ) -> Segment:
-    """Apply `changes` ({"nl": ..., "en": ...}) to a segment the editor saw at `rev`."""
+    """Apply `changes` ({"nl": ..., "en": ...}) to a segment the editor saw at `rev`;
+    `retranslate(episode, ids)` gives new English where the Dutch changed."""
     changes = clean_changes(changes)
     folder = find_episode(library, slug)
     with locked(folder):
@@ -96,7 +102,7 @@ def edit_segment(
         seg = _segment(episode, segment_id)
         if seg.rev != rev:
             raise StaleRevision(seg)
-        _apply(library, folder, episode, seg, changes, editor)
+        _apply(library, folder, episode, seg, changes, editor, retranslate=retranslate)
         return seg
 
 
@@ -146,7 +152,7 @@ def _segment(episode: Episode, segment_id: str) -> Segment:
 
 def _apply(
     library: Path, folder: Path, episode: Episode, seg: Segment, changes: dict[str, str],
-    editor: str, revert_of: int | None = None,
+    editor: str, revert_of: int | None = None, retranslate: Retranslate | None = None,
 ) -> list[Edit]:
     changed = {k: v for k, v in changes.items() if v != (getattr(seg, k) or "")}
     if not changed:
@@ -160,8 +166,10 @@ def _apply(
                               text, seg.rev, revert_of))
             setattr(seg, name, text)
             seg.edited[name] = True
-        # A changed Dutch text leaves unedited English stale (Segment.en_stale compares
-        # en_for); re-translation of the segment plugs in here once translate exists.
+        # Changed Dutch leaves unedited English stale (Segment.en_stale compares en_for)
+        # until it is translated again.
+        if "nl" in changed and not seg.edited.get("en") and retranslate:
+            retranslate(episode, [seg.id])
         episode.save(folder)
     except BaseException:
         documents.forget(folder)  # the held copy no longer matches the disk

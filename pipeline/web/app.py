@@ -19,10 +19,11 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 
 from pipeline import edits, publish, search
-from pipeline.document import FILENAME, Segment
+from pipeline.document import FILENAME, Episode, Segment
 from pipeline.errors import ReportageError
 from pipeline.library import valid_slug
 from pipeline.web import listing, pages
+from pipeline.web.retranslate import Retranslator
 
 SEARCH_LIMIT = 50
 MAX_BODY = 64 * 1024  # bytes: an edit is a segment's text, never more
@@ -43,6 +44,7 @@ class SegmentPatch(BaseModel):
 def create_app(library: Path, token: str) -> FastAPI:
     library = Path(library).resolve()
     shelf = listing.Shelf(library)
+    retranslate = Retranslator()
     app = FastAPI(title="reportage", docs_url=None, redoc_url=None, openapi_url=None,
                   max_body_size=MAX_BODY)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
@@ -58,6 +60,10 @@ def create_app(library: Path, token: str) -> FastAPI:
     @app.exception_handler(ReportageError)
     async def unreadable(request: Request, exc: ReportageError) -> JSONResponse:
         return JSONResponse(status_code=500, content={"detail": str(exc)})
+
+    def prepare_edits(episode: Episode) -> None:
+        publish.warm(episode)
+        retranslate.prepare(episode)
 
     def folder_of(slug: str) -> Path:
         folder = library / slug
@@ -88,8 +94,8 @@ def create_app(library: Path, token: str) -> FastAPI:
     @app.get("/episodes/{slug}", response_class=HTMLResponse)
     def episode_page(slug: str, edit: bool = False) -> str:
         episode = edits.documents.load(folder_of(slug))
-        if edit:  # an editor will save soon: lay out the subtitles now, off the save's clock
-            threading.Thread(target=publish.warm, args=(episode,), daemon=True).start()
+        if edit:  # an editor will save soon: get ready now, off the save's clock
+            threading.Thread(target=prepare_edits, args=(episode,), daemon=True).start()
         links = pages.Links(audio=f"/episodes/{slug}/audio", library="/", assets="/static")
         return pages.episode_page(episode, links, edit=edit)
 
@@ -126,7 +132,7 @@ def create_app(library: Path, token: str) -> FastAPI:
         changes = patch.model_dump(exclude={"rev"}, exclude_none=True)
         try:
             seg = edits.edit_segment(library, slug, segment_id, patch.rev, changes,
-                                     editor_name(x_editor))
+                                     editor_name(x_editor), retranslate)
         except edits.StaleRevision as stale:
             return JSONResponse(status_code=409, content={
                 "detail": "this segment was changed since you loaded it",
