@@ -50,8 +50,8 @@ def test_corrected_dutch_is_translated_again(tmp_path, talker):
 def test_english_edited_by_hand_is_not_translated_over(tmp_path, talker):
     library = library_translated_with(
         tmp_path, {"translator": "transformers", "target": "en", "model": str(talker)})
-    seg = edits.edit_segment(library, "haven", SEG, 0, {"nl": "Andere boten.", "en": "Other boats."},
-                             "ann", Retranslator())
+    both = {"nl": "Andere boten.", "en": "Other boats."}
+    seg = edits.edit_segment(library, "haven", SEG, 0, both, "ann", Retranslator())
     assert seg.en == "Other boats." and not seg.en_stale
 
 
