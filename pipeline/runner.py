@@ -26,6 +26,8 @@ from pipeline.library import episode_dir, locked, slugify
 from pipeline.publish import publish
 from pipeline.topics import MIN_CHAPTER_S, make_chapters
 from pipeline.transcribe import merge_keeping_edits
+from pipeline.translate import TranslateStage
+from pipeline.translators import TranslateOptions, Translator, check_options, load_translator
 
 Progress = Callable[[str, float, float], None]  # (stage, seconds done, seconds total)
 
@@ -35,6 +37,7 @@ class Settings:
     engine: str = "faster-whisper"
     model: str | None = None
     asr: AsrOptions = field(default_factory=AsrOptions)
+    translate: TranslateOptions = field(default_factory=TranslateOptions)
     force: bool = False
     chapters: int | None = None  # force this many chapters; None: chosen from the content
     no_chapters: bool = False
@@ -60,6 +63,7 @@ class Engines:
         self.settings = settings
         self._asr: Engine | None = None
         self._embedder: Embedder | None = None
+        self._translator: Translator | None = None
 
     def asr(self) -> Engine:
         if self._asr is None:
@@ -70,6 +74,11 @@ class Engines:
         if self._embedder is None:
             self._embedder = load_embedder(self.settings.embedder)
         return self._embedder
+
+    def translator(self) -> Translator:
+        if self._translator is None:
+            self._translator = load_translator(self.settings.translate, self.asr)
+        return self._translator
 
 
 @dataclass
@@ -135,7 +144,8 @@ class TopicsStage:
         return {"engine": embedder.name, "chapters": len(ctx.episode.chapters)}
 
 
-STAGES = [TranscribeStage(), TopicsStage()]
+# Topics come after translation: they read the English too, where there is any.
+STAGES = [TranscribeStage(), TranslateStage(), TopicsStage()]
 
 
 def fingerprint(stage_name: str, inputs: dict) -> str:
@@ -171,6 +181,8 @@ def process_file(
 def _run_stages(ctx: Context) -> tuple[list[str], list[str]]:
     ran, skipped = [], []
     for stage in STAGES:
+        if not getattr(stage, "enabled", lambda _ctx: True)(ctx):
+            continue
         print_ = fingerprint(stage.name, stage.inputs(ctx))
         done = ctx.episode.provenance.get(stage.name, {})
         if done.get("fingerprint") == print_ and not ctx.settings.force:
@@ -222,3 +234,8 @@ def check_settings(settings: Settings) -> None:
         load_embedder(settings.embedder)
     if settings.engine == "faster-whisper":
         models.resolve(settings.model)
+    else:
+        from pipeline.asr.openai_engine import check_model
+
+        check_model(settings.model)
+    check_options(settings.translate, settings.engine)
