@@ -26,6 +26,9 @@ DUTCH = _words(
     uh hm oh ach tja nou ze z'n m'n 't 'n da dáár dié hé hallo weet wist weten denk denken dacht
     zeg zegt zeggen zei gaan ga kijk kijken zien zie ziet lijkt lijken komen komt kom kwam
     misschien waarschijnlijk heel beetje soms steeds al weer dingen ding iets wat manier keer
+    ermee erop eraan eruit erin ervan erover hieruit hierin hiermee daarmee daarvan genoeg niks
+    heen krijg krijgt krijgen hou houd houdt zit zitten staat staan zetten graag inderdaad
+    eindelijk zeker bijna weg heet heten nodig
     """
 )
 
@@ -43,6 +46,7 @@ ENGLISH = _words(
     go come look let lets one much many something anything nothing still
     i'm i've i'll i'd you're you've you'll it's that's there's don't doesn't didn't can't
     won't isn't aren't wasn't weren't haven't hasn't wouldn't shouldn't couldn't let's
+    possibly finally anyway actually sure right wait need
     """
 )
 

@@ -1,7 +1,9 @@
 """Chapter titles and keywords from the chapters' own words (YAKE keyphrases; nothing invented).
 
-YAKE scores phrases inside one text; a phrase that also occurs in the episode's other chapters
-says little about this one, so its score is scaled by how many other chapters contain it.
+YAKE scores phrases inside one text (lower is better). Spoken chapters are short and YAKE then
+favours one-off words (an interjection that opens a sentence), so a score is divided by how
+often the phrase recurs in the chapter, and multiplied by how many other chapters contain it:
+a phrase the whole episode uses says little about one chapter.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ MAX_KEYWORDS = 6
 CANDIDATES = 20
 FALLBACK_WORDS = 6
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_CLITIC = re.compile(r"['’]")
 
 
 def titles_and_keywords(texts: list[str], language: str) -> list[tuple[str, list[str]]]:
@@ -35,11 +38,13 @@ def keyphrases(text: str, language: str, others: list[str]) -> list[str]:
     if not text.strip():
         return []
     scored = []
+    lowered = text.lower()
     for phrase, score in _extractor(language).extract_keywords(text):
         if not _is_content_phrase(phrase, language):
             continue
-        spread = sum(_contains(other, phrase.lower()) for other in others)
-        scored.append((score * (1 + spread), phrase))
+        spread = sum(_count(other, phrase.lower()) > 0 for other in others)
+        recurs = max(1, _count(lowered, phrase.lower()))
+        scored.append((score * (1 + spread) / recurs, phrase))
     chosen: list[str] = []
     seen_stems: set[str] = set()
     for _, phrase in sorted(scored):
@@ -63,13 +68,13 @@ def _extractor(language: str):
 def _is_content_phrase(phrase: str, language: str) -> bool:
     words = _WORD.findall(phrase.lower())
     stop = STOP_WORDS[language]
-    if not words or len(words) != len(phrase.split()):
-        return False  # fragments such as "n't" or tokens with digits and symbols
+    if not words or len(words) != len(phrase.split()) or any(_CLITIC.search(w) for w in words):
+        return False  # contractions such as "n't" or tokens with digits and symbols
     return words[0] not in stop and words[-1] not in stop and len("".join(words)) > 2
 
 
-def _contains(text: str, phrase: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text) is not None
+def _count(text: str, phrase: str) -> int:
+    return len(re.findall(rf"(?<!\w){re.escape(phrase)}(?!\w)", text))
 
 
 def _first_words(text: str) -> str:
