@@ -99,7 +99,8 @@ def process(
     library: Path | None = LibraryOption,
     engine: str = typer.Option("faster-whisper", help="faster-whisper or openai-whisper."),
     model: str | None = typer.Option(
-        None, help="Model: 'base' (embedded, default), a local model folder, or a size name."),
+        None, help="Model: 'base' (embedded, default), a local model folder, or a size name "
+        "(openai-whisper: a checkpoint file)."),
     language: str = typer.Option("nl", help="Spoken language; 'auto' detects it."),
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
     compute_type: str = typer.Option("default", help="CTranslate2 compute type, e.g. int8."),
