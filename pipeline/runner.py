@@ -21,8 +21,10 @@ import numpy as np
 from pipeline import __version__, audio
 from pipeline.asr import AsrOptions, Engine, check_engine, load_engine
 from pipeline.document import Episode, Source
+from pipeline.embeddings import Embedder, load_embedder
 from pipeline.library import episode_dir, locked, slugify
 from pipeline.publish import publish
+from pipeline.topics import MIN_CHAPTER_S, make_chapters
 from pipeline.transcribe import merge_keeping_edits
 from pipeline.translate import TranslateStage
 from pipeline.translators import TranslateOptions, Translator, check_options, load_translator
@@ -37,6 +39,10 @@ class Settings:
     asr: AsrOptions = field(default_factory=AsrOptions)
     translate: TranslateOptions = field(default_factory=TranslateOptions)
     force: bool = False
+    chapters: int | None = None  # force this many chapters; None: chosen from the content
+    no_chapters: bool = False
+    embedder: str | None = None  # topic embeddings: auto, e5, lexical or a model name/path
+    min_chapter_s: float = MIN_CHAPTER_S
 
 
 @dataclass
@@ -57,6 +63,7 @@ class Engines:
         self.settings = settings
         self._asr: Engine | None = None
         self._translator: Translator | None = None
+        self._embedder: Embedder | None = None
 
     def asr(self) -> Engine:
         if self._asr is None:
@@ -67,6 +74,11 @@ class Engines:
         if self._translator is None:
             self._translator = load_translator(self.settings.translate, self.asr)
         return self._translator
+
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings.embedder)
+        return self._embedder
 
 
 @dataclass
@@ -107,7 +119,32 @@ class TranscribeStage:
         return {"engine": engine.name, "model": engine.model_name}
 
 
-STAGES = [TranscribeStage(), TranslateStage()]
+class TopicsStage:
+    name = "topics"
+
+    def inputs(self, ctx: Context) -> dict:
+        s = ctx.settings
+        if s.no_chapters:
+            return {"chapters": "off"}
+        spoken = [(seg.start, seg.end, seg.nl, seg.en) for seg in ctx.episode.segments]
+        blob = json.dumps(spoken, ensure_ascii=False).encode()
+        return {"segments": hashlib.sha256(blob).hexdigest(), "count": s.chapters,
+                "min_chapter_s": s.min_chapter_s, "embedder": ctx.engines.embedder().name}
+
+    def run(self, ctx: Context) -> dict:
+        s = ctx.settings
+        if s.no_chapters:
+            ctx.episode.chapters = []
+            return {"engine": None}
+        embedder = ctx.engines.embedder()
+        ctx.episode.chapters = make_chapters(
+            ctx.episode.segments, count=s.chapters, min_chapter_s=s.min_chapter_s,
+            embedder=embedder,
+        )
+        return {"engine": embedder.name, "chapters": len(ctx.episode.chapters)}
+
+
+STAGES = [TranscribeStage(), TranslateStage(), TopicsStage()]
 
 
 def fingerprint(stage_name: str, inputs: dict) -> str:
@@ -192,6 +229,12 @@ def check_settings(settings: Settings) -> None:
     from pipeline import models
 
     check_engine(settings.engine)
+    check_options(settings.translate, settings.engine)
+    if not settings.no_chapters:
+        load_embedder(settings.embedder)
     if settings.engine == "faster-whisper":
         models.resolve(settings.model)
-    check_options(settings.translate, settings.engine)
+    else:
+        from pipeline.asr.openai_engine import check_model
+
+        check_model(settings.model)

@@ -41,7 +41,7 @@ def test_an_edited_segment_alone_is_translated_again(library_copy, speech_file, 
     episode.save(folder)
     result = cli("process", str(speech_file), "--library", str(library_copy), "--json")
     assert result.rc == 0, result.err
-    assert json.loads(result.out)["ran"] == ["translate"]
+    assert json.loads(result.out)["ran"] == ["translate", "topics"]  # chapters follow the text
     after = Episode.load(folder)
     assert after.provenance["translate"]["translated"] == 1
     assert all(s.en == before[s.id] for s in after.segments[1:])
@@ -53,7 +53,7 @@ def test_transformers_translator_from_the_command_line(library_copy, speech_file
     result = cli("process", str(speech_file), "--library", str(library_copy), "--json",
                  "--translator", "transformers", "--mt-model", str(model))
     assert result.rc == 0, result.err
-    assert json.loads(result.out)["ran"] == ["translate"]
+    assert json.loads(result.out)["ran"] == ["translate", "topics"]  # chapters follow the text
     folder = library_copy / "vijf-zinnen"
     provenance = Episode.load(folder).provenance["translate"]
     assert provenance["engine"] == "transformers"
