@@ -9,6 +9,7 @@ For each episode of a dataset folder (mp3 + .en.txt reference, one utterance a l
 
     python benchmarks/translate.py /work/shared/data/nl-dev/episodes --episodes 2
     python benchmarks/translate.py /work/shared/data/nl-dev/episodes/dev-episode-03.mp3
+    python benchmarks/translate.py EPISODE.mp3 --seconds 60   # only its first minute
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import resource
 import sys
 import tempfile
 import time
+import wave
 from pathlib import Path
 
 import sacrebleu
@@ -26,6 +28,7 @@ import sacrebleu
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline import audio  # noqa: E402
+from pipeline.asr import AsrOptions  # noqa: E402
 from pipeline.document import Episode  # noqa: E402
 from pipeline.runner import Engines, Settings, process_file  # noqa: E402
 from pipeline.translators import TranslateOptions  # noqa: E402
@@ -40,8 +43,26 @@ def scores(hypothesis: str, reference: str) -> dict:
             "chrf": round(sacrebleu.corpus_chrf([hypothesis], [[reference]]).score, 2)}
 
 
-def run_episode(path: Path, library: Path, engines: Engines, settings: Settings) -> dict:
-    reference = " ".join(path.with_suffix(".en.txt").read_text(encoding="utf-8").split())
+def excerpt(path: Path, seconds: float, folder: Path) -> tuple[Path, str]:
+    """The first `seconds` of an episode as a wav, and the English of the utterances in it."""
+    samples = audio.decode(path)[: int(seconds * 16000)]
+    target = folder / f"{path.stem}-{seconds:g}s.wav"
+    with wave.open(str(target), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes((samples.clip(-1, 1) * 32767).astype("<i2").tobytes())
+    utterances = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["utterances"]
+    return target, " ".join(u["en"] for u in utterances if u["end"] <= seconds)
+
+
+def run_episode(path: Path, library: Path, engines: Engines, settings: Settings,
+                seconds: float | None) -> dict:
+    if seconds:
+        path, reference = excerpt(path, seconds, library)
+    else:
+        reference = path.with_suffix(".en.txt").read_text(encoding="utf-8")
+    reference = " ".join(reference.split())
     settings.translate.enabled = False
     transcribed = process_file(path, library, settings, engines)
     settings.translate.enabled = True
@@ -72,17 +93,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="a folder of episodes, or one episode's mp3")
     parser.add_argument("--episodes", type=int, default=0, help="first N episodes (0: all)")
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    parser.add_argument("--seconds", type=float, help="only the first seconds of each episode")
     args = parser.parse_args()
     found = [args.folder] if args.folder.is_file() else sorted(args.folder.glob("*.mp3"))
     paths = found[: args.episodes or None]
-    settings = Settings(translate=TranslateOptions(translator="whisper"))
+    settings = Settings(asr=AsrOptions(device=args.device),
+                        translate=TranslateOptions(translator="whisper"))
     engines = Engines(settings)
     engines.asr()  # load once, outside the timed stages
     print(f"model loaded, peak RSS {peak_rss_mib():.0f} MiB", file=sys.stderr)
     rows = []
     with tempfile.TemporaryDirectory() as library:
         for path in paths:
-            row = run_episode(path, Path(library), engines, settings)
+            row = run_episode(path, Path(library), engines, settings, args.seconds)
             rows.append(row)
             print(json.dumps(row), flush=True)
     summary = {
