@@ -1,0 +1,200 @@
+"""`reportage evaluate` on a tiny dataset built from the CC0 clips in tests/data."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline import audio
+from pipeline.document import Chapter, Episode, Segment, Source
+from pipeline.evaluate import Item, discover, score_item, summarise
+from pipeline.runner import Result
+
+DATA = Path(__file__).parent / "data"
+CLIPS = ["vl00203", "vl04108", "vl09647", "vl12745", "vl14994"]
+PAUSE_S = 1.0
+
+
+def reportage(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", *map(str, args)],
+                          capture_output=True, text=True, timeout=900)
+
+
+def make_episode(folder: Path) -> None:
+    """All five clips joined with pauses; the first two are one topic, the rest another."""
+    utterances, chunks, t = [], [], 0.0
+    for n, clip in enumerate(CLIPS):
+        samples = audio.decode(DATA / f"{clip}.wav")
+        length = len(samples) / audio.SAMPLE_RATE
+        utterances.append({"start": t, "end": t + length, "topic": int(n >= 2),
+                           "nl": (DATA / f"{clip}.nl.txt").read_text().strip()})
+        chunks += [samples, np.zeros(int(PAUSE_S * audio.SAMPLE_RATE), np.float32)]
+        t += length + PAUSE_S
+    pcm = (np.clip(np.concatenate(chunks), -1, 1) * 32767).astype("<i2")
+    with wave.open(str(folder / "joined.wav"), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(audio.SAMPLE_RATE)
+        out.writeframes(pcm.tobytes())
+    boundary = utterances[2]["start"]
+    (folder / "joined.json").write_text(json.dumps(
+        {"duration_s": t, "topic_boundaries_s": [boundary], "utterances": utterances}))
+
+
+def make_dataset(root: Path) -> Path:
+    dataset = root / "tiny-set"
+    (dataset / "clips").mkdir(parents=True)
+    (dataset / "episodes").mkdir()
+    for clip in CLIPS[:3]:
+        shutil.copy(DATA / f"{clip}.wav", dataset / "clips")
+        shutil.copy(DATA / f"{clip}.nl.txt", dataset / "clips")
+    # A clip whose reference is missing: warned about, the rest still evaluated.
+    shutil.copy(DATA / f"{CLIPS[3]}.wav", dataset / "clips")
+    make_episode(dataset / "episodes")
+    return dataset
+
+
+# ---------------------------------------------------------------- without a model
+
+
+def test_discover_reads_both_parts_and_notes_missing_references(tmp_path):
+    items = discover(make_dataset(tmp_path))
+    by_id = {i.id: i for i in items}
+    assert [i.part for i in items] == ["clips"] * 4 + ["episodes"]
+    assert by_id["vl00203"].nl == "De plant van de aardappel is giftig"
+    assert by_id["vl12745"].nl is None and "vl12745.nl.txt" in by_id["vl12745"].warnings[0]
+    episode = by_id["joined"]
+    assert episode.boundaries and episode.nl.startswith("De plant van de aardappel")
+
+
+def test_limit_spreads_items_evenly(tmp_path):
+    items = discover(make_dataset(tmp_path), parts=("clips",), limit=2)
+    assert [i.id for i in items] == ["vl00203", "vl09647"]
+
+
+@pytest.mark.parametrize("layout", ["empty", "unrelated files", "no such folder"])
+def test_dataset_without_items_is_one_clear_line(tmp_path, layout):
+    dataset = tmp_path / "set"
+    if layout != "no such folder":
+        (dataset / "clips").mkdir(parents=True)
+    if layout == "unrelated files":
+        (dataset / "clips" / "notes.txt").write_text("nothing to hear")
+    run = reportage("evaluate", dataset, "--work", tmp_path / "work")
+    assert run.returncode != 0
+    assert run.stderr.strip().count("\n") == 0 and "error:" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_bad_part_is_refused(tmp_path):
+    run = reportage("evaluate", make_dataset(tmp_path), "--part", "songs")
+    assert run.returncode != 0 and "unknown part" in run.stderr
+
+
+def _document(segments: list[Segment], chapters: list[Chapter]) -> Episode:
+    source = Source(path="x.wav", sha256="0", duration_s=100.0, sample_rate=16000)
+    return Episode(slug="x", title="x", source=source, segments=segments, chapters=chapters,
+                   provenance={"transcribe": {"started": "2026-01-01T00:00:00.000+00:00",
+                                              "finished": "2026-01-01T00:00:20.500+00:00"}})
+
+
+def _result() -> Result:
+    return Result("x", Path("x"), 100.0, 2, ["transcribe"], [], 21.0)
+
+
+def test_scores_use_what_the_document_has():
+    item = Item("x", "episodes", Path("x.wav"), nl="De vis zwemt. Hij zwemt snel!",
+                en="The fish swims. It swims fast!", boundaries=[50.0])
+    bare = _document([Segment("s1", 0, 40, "de vis zwemt"), Segment("s2", 60, 90, "hij zwemt")],
+                     [])
+    row = score_item(item, bare, _result())
+    assert row["wer"] == pytest.approx(1 / 6)  # "snel" deleted
+    # No English, no chapters in the document: those metrics are absent, the baseline is not.
+    assert row["bleu"] is None and row["chrf"] is None
+    assert row["pk"] is None and row["pk_even"] == 0 and row["chapters_ref"] == 2
+    assert row["stages"] == {"transcribe": 20.5} and row["ran"] == ["transcribe"]
+
+    full = _document(
+        [Segment("s1", 0, 40, "de vis zwemt", en="The fish swims."),
+         Segment("s2", 60, 90, "hij zwemt snel", en="It swims fast!")],
+        [Chapter("c1", 0, 60, "vis"), Chapter("c2", 60, 100, "snel")],
+    )
+    row = score_item(item, full, _result())
+    assert row["wer"] == 0 and row["chrf"] == pytest.approx(100)
+    assert row["boundaries_pred"] == [60] and 0 < row["pk"] < 1
+    summary = summarise([row], [item])
+    assert summary["stages"]["transcribe"]["rtf"] == pytest.approx(0.205)
+
+
+# ---------------------------------------------------------------- through the real pipeline
+
+
+@pytest.fixture(scope="module")
+def evaluated(tmp_path_factory):
+    root = tmp_path_factory.mktemp("evaluate")
+    dataset = make_dataset(root)
+    out = root / "report.json", root / "report.html"
+    run = reportage("evaluate", dataset, "--work", root / "work", "--beam-size", "1",
+                    "--compute-type", "int8", "--json", out[0], "--html", out[1])
+    return root, dataset, run, out
+
+
+@pytest.mark.model
+def test_report_keys_and_scores(evaluated):
+    _, _, run, (json_out, _) = evaluated
+    assert run.returncode == 0, run.stderr
+    report = json.loads(json_out.read_text())
+    assert set(report) == {"report_version", "dataset", "library", "settings", "normaliser",
+                           "summary", "items", "errors", "cost"}
+    assert report["settings"]["asr"]["beam_size"] == 1
+    assert set(report["summary"]) == {"clips", "episodes"}
+    clips = report["summary"]["clips"]
+    assert clips["items"] == 4 and clips["ref_words"] == 27  # the clip without reference is out
+    # Whisper base reads these clear sentences mostly right.
+    assert 0 <= clips["wer"] < 0.5 and 0 <= clips["cer"] <= clips["wer"] + 0.05
+    episode = report["summary"]["episodes"]
+    assert episode["wer"] < 0.5 and episode["pk_even"] is not None
+    assert clips["bleu"] is None  # no English references here
+    stages = report["cost"]["stages"]["transcribe"]
+    assert stages["seconds"] > 0 and 0 < stages["rtf"] < 20
+    assert report["cost"]["peak_rss_mb"] > 50 and report["errors"] == []
+
+
+@pytest.mark.model
+def test_missing_reference_is_a_warning_and_the_rest_is_scored(evaluated):
+    _, _, run, (json_out, _) = evaluated
+    assert "warning:" in run.stderr and "vl12745.nl.txt" in run.stderr
+    rows = {r["id"]: r for r in json.loads(json_out.read_text())["items"]}
+    assert rows["vl12745"]["wer"] is None and rows["vl12745"]["segments"] > 0
+    assert all(rows[c]["wer"] is not None for c in CLIPS[:3])
+
+
+@pytest.mark.model
+def test_html_report_embeds_the_figures(evaluated):
+    _, _, _, (_, html_out) = evaluated
+    page = html_out.read_text()
+    images = page.split('src="data:image/png;base64,')[1:]
+    assert len(images) == 2  # per-item WER chart and the episode's chapter timeline
+    for image in images:
+        assert base64.b64decode(image.split('"')[0]).startswith(b"\x89PNG")
+    assert "WER per item" in page and "joined" in page
+
+
+@pytest.mark.model
+def test_rerun_resumes_from_the_scratch_library(evaluated):
+    root, dataset, first, (json_out, _) = evaluated
+    assert first.returncode == 0, first.stderr
+    again = root / "again.json"
+    run = reportage("evaluate", dataset, "--work", root / "work", "--beam-size", "1",
+                    "--compute-type", "int8", "--json", again, "--quiet")
+    assert run.returncode == 0, run.stderr
+    before, after = json.loads(json_out.read_text()), json.loads(again.read_text())
+    assert all(r["ran"] == [] for r in after["items"])
+    assert [r["wer"] for r in after["items"]] == [r["wer"] for r in before["items"]]
