@@ -215,7 +215,8 @@ def evaluate(
     work: Path | None = typer.Option(
         None, help="Folder for the scratch library <DATASET>-eval/ (default: a temp folder)."),
     json_out: Path | None = typer.Option(
-        None, "--json", help="Write the report as JSON to this file ('-': stdout)."),
+        None, "--json", help="Write the report as JSON to this file ('-': stdout); "
+        "keys are documented in pipeline/evaluate.py."),
     html_out: Path | None = typer.Option(None, "--html", help="Write a one-page HTML report."),
     force: bool = typer.Option(False, "--force", help="Reprocess every item."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or tables."),
@@ -292,7 +293,8 @@ def _show_report(report: dict) -> None:
             table.add_row(*row)
         out.print(table)
     cost = report["cost"]
-    out.print(f"wall time {cost['wall_s']:.1f} s, peak RSS {cost['peak_rss_mb']:.0f} MB, "
+    out.print(f"wall time {cost['wall_s']:.1f} s, CPU time {cost['cpu_s']:.1f} s, "
+              f"peak RSS {cost['peak_rss_mb']:.0f} MB, "
               f"library {report['library']}", highlight=False)
 
 

@@ -8,10 +8,31 @@ A dataset folder holds either part, or both:
 
 Every item goes through the runner's `process_file` into a scratch library, so an interrupted
 evaluation resumes where it stopped and nothing here re-implements a stage.
+
+The report (`--json`; keys are stable, a metric that cannot be computed is null):
+
+    report_version   1
+    dataset, library the dataset folder and the scratch library used
+    settings         engine, model, asr {language, beam_size, vad, device, compute_type}, force
+    normaliser       what the Dutch text normaliser does before WER/CER
+    summary          {clips|episodes: corpus-level scores of that part}:
+                       items, duration_s, wer, cer, ref_words (normalised reference words),
+                       bleu, chrf (0-100, sacrebleu), pk, windowdiff, pk_even, windowdiff_even
+                       (means over episodes; 0 is best), stages (as cost.stages)
+    items            one per processed item: id, part, audio, slug, duration_s, segments,
+                       hypothesis_nl, [hypothesis_en], wer, cer, ref_words, bleu, chrf,
+                       chapters_ref, chapters_pred, [boundaries_ref, boundaries_pred],
+                       pk, windowdiff, pk_even, windowdiff_even,
+                       stages {stage: {seconds, cpu_s}}, ran (stages run now, not resumed),
+                       elapsed_s, warnings
+    errors           items that could not be processed: {id, part, error}
+    cost             wall_s, cpu_s, peak_rss_mb of this run; stages {stage: {seconds, cpu_s,
+                       audio_s, rtf, cpu_rtf}} where rtf = seconds per second of audio
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import resource
 import tempfile
@@ -170,14 +191,14 @@ def _chapter_scores(ref: list[float], episode: Episode, duration: float) -> dict
 
 
 def _stage_costs(episode: Episode) -> dict:
-    """Seconds each stage took, from the document's provenance (when it last ran)."""
+    """Wall and CPU seconds of each stage, from the document's provenance (when it last ran)."""
     costs = {}
     for stage, info in episode.provenance.items():
         try:
             seconds = (_time(info["finished"]) - _time(info["started"])).total_seconds()
         except (KeyError, TypeError, ValueError):
             continue
-        costs[stage] = round(seconds, 3)
+        costs[stage] = {"seconds": round(seconds, 3), "cpu_s": info.get("cpu_s")}
     return costs
 
 
@@ -213,17 +234,40 @@ def summarise(rows: list[dict], items: list[Item]) -> dict:
 
 
 def stage_rtf(rows: list[dict]) -> dict:
-    """Per stage: total seconds, audio seconds and real-time factor (seconds per audio second)."""
-    totals: dict[str, list[float]] = {}
+    """Per stage: wall and CPU seconds, audio seconds, and both as real-time factors
+    (seconds per audio second; below 1 is faster than real time)."""
+    totals: dict[str, dict] = {}
     for row in rows:
-        for stage, seconds in row["stages"].items():
-            spent, audio_s = totals.setdefault(stage, [0.0, 0.0])
-            totals[stage] = [spent + seconds, audio_s + row["duration_s"]]
+        for stage, cost in row["stages"].items():
+            t = totals.setdefault(stage, {"seconds": 0.0, "cpu_s": 0.0, "audio_s": 0.0})
+            t["seconds"] += cost["seconds"]
+            t["cpu_s"] = None if t["cpu_s"] is None or cost["cpu_s"] is None else (
+                t["cpu_s"] + cost["cpu_s"])
+            t["audio_s"] += row["duration_s"]
+    return {stage: _rates(t) for stage, t in totals.items()}
+
+
+def _rates(t: dict) -> dict:
+    audio_s = t["audio_s"]
     return {
-        stage: {"seconds": round(spent, 3), "audio_s": round(audio_s, 3),
-                "rtf": spent / audio_s if audio_s else None}
-        for stage, (spent, audio_s) in totals.items()
+        "seconds": round(t["seconds"], 3),
+        "cpu_s": None if t["cpu_s"] is None else round(t["cpu_s"], 3),
+        "audio_s": round(audio_s, 3),
+        "rtf": t["seconds"] / audio_s if audio_s else None,
+        "cpu_rtf": t["cpu_s"] / audio_s if audio_s and t["cpu_s"] is not None else None,
     }
+
+
+EXTRAS = ("jiwer", "sacrebleu", "nltk", "matplotlib")
+
+
+def require_extras() -> None:
+    """Fail before any processing when the evaluate extra is not installed."""
+    missing = [name for name in EXTRAS if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ReportageError(
+            f"evaluate needs {', '.join(missing)}: pip install 'reportage[evaluate]'"
+        )
 
 
 def default_work() -> Path:
@@ -246,6 +290,7 @@ def evaluate(
     """
     started = time.monotonic()
     items = discover(dataset, parts, limit)
+    require_extras()
     check_settings(settings)
     library = scratch_library(dataset, work)
     engines = Engines(settings)
@@ -279,11 +324,18 @@ def evaluate(
         "summary": groups,
         "items": rows,
         "errors": errors,
-        "cost": {
-            "wall_s": round(time.monotonic() - started, 3),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "stages": stage_rtf(rows),
-        },
+        "cost": _cost(started, rows),
+    }
+
+
+def _cost(started: float, rows: list[dict]) -> dict:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "wall_s": round(time.monotonic() - started, 3),
+        # CPU time next to wall time: on a shared machine the wall time says little alone.
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "stages": stage_rtf(rows),
     }
 
 
@@ -319,12 +371,18 @@ SCORE_COLUMNS: list[Column] = [
     ("bleu", "BLEU", _score), ("chrf", "chrF", _score),
     ("pk", "Pk", _ratio), ("windowdiff", "WinDiff", _ratio),
     ("pk_even", "Pk even", _ratio), ("windowdiff_even", "WinDiff even", _ratio),
-    ("rtf", "RTF", _ratio),
+    ("rtf", "RTF", _ratio), ("cpu_rtf", "CPU RTF", _ratio),
 ]
 
 
-def _total_rtf(stages: dict[str, float], duration_s: float) -> float | None:
-    return sum(stages.values()) / duration_s if stages and duration_s else None
+def _rtfs(stages: dict[str, dict], duration_s: float) -> dict:
+    """All stages together as wall and CPU real-time factors."""
+    wall = [c["seconds"] for c in stages.values()]
+    cpu = [c["cpu_s"] for c in stages.values()]
+    if not stages or not duration_s:
+        return {"rtf": None, "cpu_rtf": None}
+    return {"rtf": sum(wall) / duration_s,
+            "cpu_rtf": None if None in cpu else sum(cpu) / duration_s}
 
 
 def summary_table(report: dict) -> tuple[list[str], list[list[str]]]:
@@ -332,8 +390,7 @@ def summary_table(report: dict) -> tuple[list[str], list[list[str]]]:
     head = ["part", "items", "audio s"] + [h for _, h, _ in SCORE_COLUMNS]
     rows = []
     for part, s in report["summary"].items():
-        spent = {k: v["seconds"] for k, v in s["stages"].items()}
-        values = s | {"rtf": _total_rtf(spent, s["duration_s"])}
+        values = s | _rtfs(s["stages"], s["duration_s"])
         rows.append([part, str(s["items"]), f"{s['duration_s']:.0f}"]
                     + [fmt(values.get(key)) for key, _, fmt in SCORE_COLUMNS])
     return head, rows
@@ -344,7 +401,7 @@ def item_table(report: dict, part: str) -> tuple[list[str], list[list[str]]]:
     head = ["id", "audio s", "chapters ref/pred"] + [h for _, h, _ in SCORE_COLUMNS]
     rows = []
     for r in (r for r in report["items"] if r["part"] == part):
-        values = r | {"rtf": _total_rtf(r["stages"], r["duration_s"])}
+        values = r | _rtfs(r["stages"], r["duration_s"])
         chapters = f"{_plain(r['chapters_ref'])}/{_plain(r['chapters_pred'])}"
         rows.append([r["id"], f"{r['duration_s']:.0f}", chapters]
                     + [fmt(values.get(key)) for key, _, fmt in SCORE_COLUMNS])
@@ -352,7 +409,8 @@ def item_table(report: dict, part: str) -> tuple[list[str], list[list[str]]]:
 
 
 def cost_table(report: dict) -> tuple[list[str], list[list[str]]]:
-    head = ["stage", "seconds", "audio s", "RTF"]
-    rows = [[stage, f"{c['seconds']:.1f}", f"{c['audio_s']:.0f}", _ratio(c["rtf"])]
+    head = ["stage", "wall s", "CPU s", "audio s", "RTF (wall)", "RTF (CPU)"]
+    rows = [[stage, f"{c['seconds']:.1f}", _score(c["cpu_s"]), f"{c['audio_s']:.0f}",
+             _ratio(c["rtf"]), _ratio(c["cpu_rtf"])]
             for stage, c in report["cost"]["stages"].items()]
     return head, rows

@@ -35,7 +35,7 @@ def render(report: dict) -> str:
         f"<h1>Evaluation of {_e(report['dataset'])}</h1>",
         f"<p class=note>{_e(s['engine'])} · model {_e(s['model'])} · beam {asr['beam_size']} · "
         f"compute type {_e(asr['compute_type'])} · device {_e(asr['device'])} · "
-        f"wall time {report['cost']['wall_s']:.0f} s · "
+        f"wall time {report['cost']['wall_s']:.0f} s · CPU time {report['cost']['cpu_s']:.0f} s · "
         f"peak RSS {report['cost']['peak_rss_mb']:.0f} MB</p>",
         "<h2>Summary</h2>", _table(*summary_table(report)),
         f"<p class=note>{_e(report['normaliser'])} WER/CER/BLEU/chrF are corpus-level; "

@@ -102,7 +102,8 @@ def _document(segments: list[Segment], chapters: list[Chapter]) -> Episode:
     source = Source(path="x.wav", sha256="0", duration_s=100.0, sample_rate=16000)
     return Episode(slug="x", title="x", source=source, segments=segments, chapters=chapters,
                    provenance={"transcribe": {"started": "2026-01-01T00:00:00.000+00:00",
-                                              "finished": "2026-01-01T00:00:20.500+00:00"}})
+                                              "finished": "2026-01-01T00:00:20.500+00:00",
+                                              "cpu_s": 30.0}})
 
 
 def _result() -> Result:
@@ -119,7 +120,8 @@ def test_scores_use_what_the_document_has():
     # No English, no chapters in the document: those metrics are absent, the baseline is not.
     assert row["bleu"] is None and row["chrf"] is None
     assert row["pk"] is None and row["pk_even"] == 0 and row["chapters_ref"] == 2
-    assert row["stages"] == {"transcribe": 20.5} and row["ran"] == ["transcribe"]
+    assert row["stages"] == {"transcribe": {"seconds": 20.5, "cpu_s": 30.0}}
+    assert row["ran"] == ["transcribe"]
 
     full = _document(
         [Segment("s1", 0, 40, "de vis zwemt", en="The fish swims."),
@@ -131,6 +133,7 @@ def test_scores_use_what_the_document_has():
     assert row["boundaries_pred"] == [60] and 0 < row["pk"] < 1
     summary = summarise([row], [item])
     assert summary["stages"]["transcribe"]["rtf"] == pytest.approx(0.205)
+    assert summary["stages"]["transcribe"]["cpu_rtf"] == pytest.approx(0.3)
 
 
 # ---------------------------------------------------------------- through the real pipeline
@@ -163,7 +166,7 @@ def test_report_keys_and_scores(evaluated):
     assert episode["wer"] < 0.5 and episode["pk_even"] is not None
     assert clips["bleu"] is None  # no English references here
     stages = report["cost"]["stages"]["transcribe"]
-    assert stages["seconds"] > 0 and 0 < stages["rtf"] < 20
+    assert stages["seconds"] > 0 and 0 < stages["rtf"] < 20 and stages["cpu_s"] > 0
     assert report["cost"]["peak_rss_mb"] > 50 and report["errors"] == []
 
 
