@@ -39,8 +39,13 @@ def library_path(value: Path | None) -> Path:
     return value or default_library()
 
 
+def say(markup: str) -> None:
+    """One message line on stderr, never wrapped (scripts read it line by line)."""
+    err.print(markup, highlight=False, soft_wrap=True)
+
+
 def fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    say(f"[red]error:[/red] {message}")
     raise typer.Exit(code)
 
 
@@ -137,11 +142,13 @@ def _process_one(item, lib: Path, settings: Settings, engines: Engines, quiet: b
 
             result = process_file(item, lib, settings, engines, progress)
     except ReportageError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        say(f"[red]error:[/red] {exc}")
         return False
     except OSError as exc:
-        err.print(f"[red]error:[/red] {item}: {exc.strerror or exc}", highlight=False)
+        say(f"[red]error:[/red] {item}: {exc.strerror or exc}")
         return False
+    if result.segments == 0:
+        say(f"[yellow]warning:[/yellow] {item.name}: no speech found")
     if as_json:
         print(json.dumps({"slug": result.slug, "folder": str(result.folder),
                           "duration_s": result.duration_s, "segments": result.segments,
@@ -150,9 +157,9 @@ def _process_one(item, lib: Path, settings: Settings, engines: Engines, quiet: b
     elif not quiet:
         rtf = result.duration_s / result.elapsed_s if result.elapsed_s else 0
         skipped = f", up to date: {', '.join(result.skipped)}" if result.skipped else ""
-        err.print(f"[green]✓[/green] {item.name} → {result.folder}  {result.segments} segments, "
-                  f"{clock(result.duration_s)} in {result.elapsed_s:.1f} s "
-                  f"({rtf:.1f}× real time{skipped})", highlight=False)
+        say(f"[green]✓[/green] {item.name} → {result.folder}  {result.segments} segments, "
+            f"{clock(result.duration_s)} in {result.elapsed_s:.1f} s "
+            f"({rtf:.1f}× real time{skipped})")
     return True
 
 
@@ -184,7 +191,7 @@ def publish_cmd(
             folder = find_episode(lib, slug)
             with locked(folder):
                 written = publish(folder, Episode.load(folder))
-            err.print(f"[green]✓[/green] {slug}: {len(written)} files", highlight=False)
+            say(f"[green]✓[/green] {slug}: {len(written)} files")
     except ReportageError as exc:
         fail(str(exc))
 

@@ -86,10 +86,11 @@ class TranscribeStage:
                 "model": s.model or "base", "asr": asdict(s.asr) | {"device": None}}
 
     def run(self, ctx: Context) -> dict:
+        samples = ctx.audio  # decode first: a damaged file fails before a model loads
         engine = ctx.engines.asr()
         total = ctx.episode.source.duration_s
         found = []
-        for seg in engine.transcribe(ctx.audio):
+        for seg in engine.transcribe(samples):
             found.append(seg)
             ctx.progress(self.name, min(seg.end, total), total)
         ctx.progress(self.name, total, total)

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs everything the test suite needs on a fresh Debian machine, then runs it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian's Chromium for the browser tests; espeak-ng and sox make and measure test speech.
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium espeak-ng sox >/dev/null
+fi
+
+# The pinned CPU build of torch first: a plain `torch` requirement would pull a multi-GB CUDA build.
+python3 -m pip install -q torch==2.13.0
+# openai-whisper without its triton pin (~1 GB of GPU kernels); its CPU needs come from [openai].
+python3 -m pip install -q --no-deps openai-whisper==20250625
+python3 -m pip install -q -e '.[test,openai]'
+
+python3 -m pytest -q "$@"

@@ -1,0 +1,69 @@
+"""Make test audio in any container/codec with PyAV, from numpy samples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+
+from pipeline import audio
+
+CODECS = {
+    ".wav": "pcm_s16le", ".mp3": "libmp3lame", ".flac": "flac", ".ogg": "libopus",
+    ".opus": "libopus", ".m4a": "aac", ".mp4": "aac", ".mkv": "libopus", ".webm": "libopus",
+}
+DATA = Path(__file__).parent / "data"
+CLIPS = ["vl04108", "vl12745", "vl00203", "vl09647", "vl14994"]
+
+
+def write_audio(path: Path, samples: np.ndarray, rate: int = 16000) -> Path:
+    """Encode 16 kHz samples into `path`, stored at `rate` (Opus always stores 48 kHz)."""
+    codec = CODECS[path.suffix]
+    out_rate = 48000 if codec == "libopus" else rate
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=out_rate, layout="mono")
+        resampler = av.AudioResampler(format=stream.format.name, layout="mono", rate=out_rate)
+        frame_size = 1024
+        pts = 0
+        for i in range(0, len(samples), frame_size):
+            chunk = (np.clip(samples[i:i + frame_size], -1, 1) * 32767).astype(np.int16)
+            frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
+            frame.sample_rate, frame.pts = 16000, pts
+            pts += len(chunk)
+            for resampled in resampler.resample(frame):
+                container.mux(stream.encode(resampled))
+        for resampled in resampler.resample(None):
+            container.mux(stream.encode(resampled))
+        container.mux(stream.encode(None))
+    return path
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * 16000), dtype=np.float32)
+
+
+def noise(seconds: float, level: float = 0.1, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(int(seconds * 16000)) * level).astype(np.float32)
+
+
+def tone(seconds: float, hz: float = 440.0) -> np.ndarray:
+    t = np.arange(int(seconds * 16000)) / 16000
+    return (0.3 * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+
+
+def clip(name: str) -> np.ndarray:
+    return audio.decode(DATA / f"{name}.wav")
+
+
+def reference(name: str) -> str:
+    return (DATA / f"{name}.nl.txt").read_text(encoding="utf-8").strip()
+
+
+def speech_episode(pause_s: float = 1.0) -> tuple[np.ndarray, str]:
+    """The five CC0 sentences with pauses between them, and their joined reference."""
+    parts = []
+    for name in CLIPS:
+        parts += [clip(name), silence(pause_s)]
+    return np.concatenate(parts), " ".join(reference(n) for n in CLIPS)

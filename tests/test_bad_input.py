@@ -1,0 +1,97 @@
+"""Bad input: one clear line on stderr, a non-zero exit, no traceback, nothing lost."""
+
+import hashlib
+import shutil
+
+import pytest
+from audiogen import silence, speech_episode, tone, write_audio
+
+
+def snapshot(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_one_clear_error(result, needle):
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert result.rc != 0
+    assert "Traceback" not in result.err
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("error:") and needle in lines[0], lines[0]
+
+
+def make_truncated(path):
+    samples, _ = speech_episode()
+    full = write_audio(path.with_name("full.mp3"), samples).read_bytes()
+    path.write_bytes(full[: len(full) // 3])
+    path.with_name("full.mp3").unlink()
+
+
+BAD_FILES = {
+    "missing": (lambda p: None, "no such file"),
+    "text-renamed-mp3": (lambda p: p.write_text("hallo, dit is geen audio"), "not a readable"),
+    "truncated-mp3": (make_truncated, "truncated"),
+    "zero-length": (lambda p: p.write_bytes(b""), "empty"),
+    "0.2-seconds": (lambda p: write_audio(p, tone(0.2)), "at least"),
+}
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_bad_file(case, library_copy, tmp_path, cli):
+    make, needle = BAD_FILES[case]
+    path = tmp_path / "input" / "bad.mp3"
+    path.parent.mkdir()
+    make(path)
+    before = snapshot(library_copy)
+    result = cli("process", str(path), "--library", str(library_copy))
+    assert_one_clear_error(result, needle)
+    assert snapshot(library_copy) == before  # earlier episodes untouched, no half folder
+
+
+def test_folder_without_audio(tmp_path, cli):
+    (tmp_path / "notes.txt").write_text("geen audio")
+    result = cli("process", str(tmp_path), "--library", str(tmp_path / "lib"))
+    assert_one_clear_error(result, "holds no audio")
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [(["--engine", "kaldi"], "unknown engine"), (["--model", "gigantic"], "unknown model"),
+     (["--model", "/nonexistent/folder"], "unknown model")],
+)
+def test_unknown_engine_or_model_fails_before_any_work(args, needle, tmp_path, cli):
+    wav = write_audio(tmp_path / "x.wav", tone(1.0))
+    result = cli("process", str(wav), "--library", str(tmp_path / "lib"), *args)
+    assert_one_clear_error(result, needle)
+    assert not (tmp_path / "lib" / "x").exists()
+
+
+def test_unwritable_library(tmp_path, cli):
+    wav = write_audio(tmp_path / "x.wav", tone(1.0))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = cli("process", str(wav), "--library", str(blocker / "lib"))
+    assert_one_clear_error(result, "cannot write to library folder")
+
+
+@pytest.mark.model
+def test_silence_only_succeeds_with_no_segments_and_a_warning(tmp_path, cli):
+    path = write_audio(tmp_path / "stil.flac", silence(8))
+    result = cli("process", str(path), "--library", str(tmp_path / "lib"))
+    assert result.rc == 0, result.err
+    assert "warning:" in result.err and "no speech" in result.err
+    assert (tmp_path / "lib" / "stil" / "episode.json").exists()
+
+
+@pytest.mark.model
+def test_one_bad_file_does_not_stop_the_others(tmp_path, speech_file, cli):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    (inputs / "kapot.mp3").write_text("niet echt")
+    shutil.copy(speech_file, inputs / "goed.mp3")
+    result = cli("process", str(inputs), "--library", str(tmp_path / "lib"), "--quiet")
+    assert result.rc == 1
+    assert "kapot.mp3" in result.err and "Traceback" not in result.err
+    assert (tmp_path / "lib" / "goed" / "nl.srt").exists()
+    assert not (tmp_path / "lib" / "kapot").exists()

@@ -1,0 +1,70 @@
+import json
+import os
+
+import pytest
+
+from pipeline.document import Chapter, Episode, Segment, Source, Word, segment_id
+from pipeline.errors import ReportageError
+
+
+def make_episode() -> Episode:
+    seg = Segment(id="s0000150", start=1.5, end=3.0, nl="Goedemorgen allemaal.",
+                  words=[Word("Goedemorgen", 1.5, 2.2, 0.9), Word("allemaal.", 2.2, 3.0, 0.8)])
+    return Episode(slug="ep", title="Ep", source=Source("/x.mp3", "ab" * 32, 3.0, 44100),
+                   segments=[seg], chapters=[Chapter("c1", 0, 3.0, "Begin", segment_ids=[seg.id])])
+
+
+def test_round_trip(tmp_path):
+    episode = make_episode()
+    episode.save(tmp_path)
+    loaded = Episode.load(tmp_path)
+    assert loaded == episode
+    assert json.loads((tmp_path / "episode.json").read_text())["schema"] == 1
+
+
+def test_save_is_atomic_and_leaves_no_temp_files(tmp_path, monkeypatch):
+    episode = make_episode()
+    episode.save(tmp_path)
+    before = (tmp_path / "episode.json").read_bytes()
+
+    def crash(*_):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    episode.title = "changed"
+    with pytest.raises(OSError):
+        episode.save(tmp_path)
+    assert (tmp_path / "episode.json").read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["episode.json"]
+
+
+def test_newer_schema_is_refused(tmp_path):
+    data = make_episode().to_dict() | {"schema": 99}
+    (tmp_path / "episode.json").write_text(json.dumps(data))
+    with pytest.raises(ReportageError, match="newer"):
+        Episode.load(tmp_path)
+
+
+def test_damaged_document_is_a_clear_error(tmp_path):
+    (tmp_path / "episode.json").write_text("{half")
+    with pytest.raises(ReportageError, match="not a valid episode document"):
+        Episode.load(tmp_path)
+
+
+def test_segment_ids_are_stable_and_unique():
+    taken: set[str] = set()
+    assert segment_id(12.34, taken) == "s0001234"
+    first = segment_id(1.0, taken)
+    second = segment_id(1.0, taken)
+    assert first != second and first == segment_id(1.0, set())
+
+
+def test_english_goes_stale_when_dutch_changes():
+    seg = make_episode().segments[0]
+    assert seg.en_stale  # no English yet
+    seg.en, seg.en_for = "Good morning all.", seg.nl
+    assert not seg.en_stale
+    seg.nl = "Goedemiddag allemaal."
+    assert seg.en_stale
+    seg.edited["en"] = True
+    assert not seg.en_stale

@@ -1,0 +1,91 @@
+"""`reportage process` end to end, on real Dutch speech and the real embedded model."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import jiwer
+import pytest
+from audiogen import speech_episode
+from conftest import ROOT
+
+from pipeline.document import Episode
+
+pytestmark = pytest.mark.model
+
+
+def test_outputs_and_accuracy(processed_library):
+    folder = processed_library / "vijf-zinnen"
+    names = {p.name for p in folder.iterdir()}
+    assert {"episode.json", "nl.srt", "nl.vtt", "transcript.txt", "audio.mp3"} <= names
+    episode = Episode.load(folder)
+    assert episode.language == "nl"
+    assert len(episode.segments) >= 4
+    assert all(seg.words for seg in episode.segments)
+    hypothesis = " ".join(seg.nl for seg in episode.segments)
+    _, reference = speech_episode()
+    clean = jiwer.Compose([jiwer.ToLowerCase(), jiwer.RemovePunctuation(),
+                           jiwer.RemoveMultipleSpaces(), jiwer.Strip()])
+    assert jiwer.wer(clean(reference), clean(hypothesis)) < 0.35
+    assert episode.provenance["transcribe"]["model"] == "base"
+    srt = (folder / "nl.srt").read_text()
+    assert "-->" in srt and "Middellandse" in srt
+
+
+def test_rerun_skips_what_is_up_to_date(library_copy, speech_file, cli):
+    result = cli("process", str(speech_file), "--library", str(library_copy), "--json")
+    assert result.rc == 0, result.err
+    summary = json.loads(result.out)
+    assert summary["skipped"] == ["transcribe"] and summary["ran"] == []
+    forced = cli("process", str(speech_file), "--library", str(library_copy), "--json", "--force")
+    assert json.loads(forced.out)["ran"] == ["transcribe"]
+
+
+def test_changed_settings_redo_the_stage(library_copy, speech_file, cli):
+    result = cli("process", str(speech_file), "--library", str(library_copy), "--json",
+                 "--beam-size", "1")
+    assert json.loads(result.out)["ran"] == ["transcribe"]
+
+
+def test_killed_after_transcription_resumes_without_redoing_it(tmp_path, speech_file):
+    library = tmp_path / "lib"
+    # A producer's run dies (SIGKILL) after transcription is saved and before publishing.
+    hang_in_publish = (
+        "import time, pipeline.runner as r; r.publish = lambda *a: time.sleep(600); "
+        "from pipeline.cli import main; main()"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", hang_in_publish, "process", str(speech_file), "--library",
+         str(library), "--quiet"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
+    )
+    document = library / "vijf-zinnen" / "episode.json"
+    deadline = time.monotonic() + 240
+    while not (document.exists() and "transcribe" in document.read_text()):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.2)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (library / "vijf-zinnen" / "nl.srt").exists()
+
+    rerun = subprocess.run(
+        [sys.executable, "-m", "pipeline", "process", str(speech_file), "--library",
+         str(library), "--json"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, capture_output=True, text=True,
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    assert json.loads(rerun.stdout)["skipped"] == ["transcribe"]
+    for name in ("nl.srt", "nl.vtt", "transcript.txt"):
+        assert (library / "vijf-zinnen" / name).stat().st_size > 0
+
+
+def test_publish_rebuilds_derived_files_without_a_model(library_copy, cli):
+    folder = library_copy / "vijf-zinnen"
+    (folder / "nl.srt").unlink()
+    result = cli("publish", "vijf-zinnen", "--library", str(library_copy))
+    assert result.rc == 0, result.err
+    assert (folder / "nl.srt").read_text().startswith("1\n")
