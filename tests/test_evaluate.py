@@ -5,59 +5,44 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-import subprocess
-import sys
-import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
+from audiogen import CLIPS, DATA, clip, reference, silence, write_audio
+from conftest import run_cli
 
-from pipeline import audio
 from pipeline.document import Chapter, Episode, Segment, Source
 from pipeline.evaluate import Item, discover, score_item, summarise
 from pipeline.runner import Result
 
-DATA = Path(__file__).parent / "data"
-CLIPS = ["vl00203", "vl04108", "vl09647", "vl12745", "vl14994"]
-PAUSE_S = 1.0
-
-
-def reportage(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline", *map(str, args)],
-                          capture_output=True, text=True, timeout=900)
+WITH_REFERENCE, WITHOUT_REFERENCE = CLIPS[:3], CLIPS[3]
 
 
 def make_episode(folder: Path) -> None:
-    """All five clips joined with pauses; the first two are one topic, the rest another."""
-    utterances, chunks, t = [], [], 0.0
-    for n, clip in enumerate(CLIPS):
-        samples = audio.decode(DATA / f"{clip}.wav")
-        length = len(samples) / audio.SAMPLE_RATE
-        utterances.append({"start": t, "end": t + length, "topic": int(n >= 2),
-                           "nl": (DATA / f"{clip}.nl.txt").read_text().strip()})
-        chunks += [samples, np.zeros(int(PAUSE_S * audio.SAMPLE_RATE), np.float32)]
-        t += length + PAUSE_S
-    pcm = (np.clip(np.concatenate(chunks), -1, 1) * 32767).astype("<i2")
-    with wave.open(str(folder / "joined.wav"), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(audio.SAMPLE_RATE)
-        out.writeframes(pcm.tobytes())
-    boundary = utterances[2]["start"]
+    """All five clips joined with 1 s pauses; the first two are one topic, the rest another."""
+    utterances, parts, t = [], [], 0.0
+    for n, name in enumerate(CLIPS):
+        samples = clip(name)
+        end = t + len(samples) / 16000
+        utterances.append({"start": t, "end": end, "topic": int(n >= 2), "nl": reference(name)})
+        parts += [samples, silence(1.0)]
+        t = end + 1.0
+    write_audio(folder / "joined.mp3", np.concatenate(parts))
     (folder / "joined.json").write_text(json.dumps(
-        {"duration_s": t, "topic_boundaries_s": [boundary], "utterances": utterances}))
+        {"duration_s": t, "topic_boundaries_s": [utterances[2]["start"]],
+         "utterances": utterances}))
 
 
 def make_dataset(root: Path) -> Path:
     dataset = root / "tiny-set"
     (dataset / "clips").mkdir(parents=True)
     (dataset / "episodes").mkdir()
-    for clip in CLIPS[:3]:
-        shutil.copy(DATA / f"{clip}.wav", dataset / "clips")
-        shutil.copy(DATA / f"{clip}.nl.txt", dataset / "clips")
+    for name in WITH_REFERENCE:
+        shutil.copy(DATA / f"{name}.wav", dataset / "clips")
+        shutil.copy(DATA / f"{name}.nl.txt", dataset / "clips")
     # A clip whose reference is missing: warned about, the rest still evaluated.
-    shutil.copy(DATA / f"{CLIPS[3]}.wav", dataset / "clips")
+    shutil.copy(DATA / f"{WITHOUT_REFERENCE}.wav", dataset / "clips")
     make_episode(dataset / "episodes")
     return dataset
 
@@ -70,13 +55,15 @@ def test_discover_reads_both_parts_and_notes_missing_references(tmp_path):
     by_id = {i.id: i for i in items}
     assert [i.part for i in items] == ["clips"] * 4 + ["episodes"]
     assert by_id["vl00203"].nl == "De plant van de aardappel is giftig"
-    assert by_id["vl12745"].nl is None and "vl12745.nl.txt" in by_id["vl12745"].warnings[0]
+    missing = by_id[WITHOUT_REFERENCE]
+    assert missing.nl is None and f"{WITHOUT_REFERENCE}.nl.txt" in missing.warnings[0]
     episode = by_id["joined"]
-    assert episode.boundaries and episode.nl.startswith("De plant van de aardappel")
+    assert len(episode.boundaries) == 1 and episode.nl.startswith("De Straat van Gibraltar")
 
 
 def test_limit_spreads_items_evenly(tmp_path):
     items = discover(make_dataset(tmp_path), parts=("clips",), limit=2)
+    # Sorted: vl00203 vl04108 vl09647 vl12745; two of four are the first and the third.
     assert [i.id for i in items] == ["vl00203", "vl09647"]
 
 
@@ -87,15 +74,15 @@ def test_dataset_without_items_is_one_clear_line(tmp_path, layout):
         (dataset / "clips").mkdir(parents=True)
     if layout == "unrelated files":
         (dataset / "clips" / "notes.txt").write_text("nothing to hear")
-    run = reportage("evaluate", dataset, "--work", tmp_path / "work")
-    assert run.returncode != 0
-    assert run.stderr.strip().count("\n") == 0 and "error:" in run.stderr
-    assert "Traceback" not in run.stderr
+    run = run_cli("evaluate", dataset, "--work", str(tmp_path / "work"))
+    assert run.rc != 0
+    assert run.err.strip().count("\n") == 0 and "error:" in run.err
+    assert "Traceback" not in run.err
 
 
 def test_bad_part_is_refused(tmp_path):
-    run = reportage("evaluate", make_dataset(tmp_path), "--part", "songs")
-    assert run.returncode != 0 and "unknown part" in run.stderr
+    run = run_cli("evaluate", str(make_dataset(tmp_path)), "--part", "songs")
+    assert run.rc != 0 and "unknown part" in run.err
 
 
 def _document(segments: list[Segment], chapters: list[Chapter]) -> Episode:
@@ -144,22 +131,24 @@ def evaluated(tmp_path_factory):
     root = tmp_path_factory.mktemp("evaluate")
     dataset = make_dataset(root)
     out = root / "report.json", root / "report.html"
-    run = reportage("evaluate", dataset, "--work", root / "work", "--beam-size", "1",
-                    "--compute-type", "int8", "--json", out[0], "--html", out[1])
+    run = run_cli("evaluate", str(dataset), "--work", str(root / "work"), "--beam-size", "1",
+                  "--compute-type", "int8", "--json", str(out[0]), "--html", str(out[1]),
+                  timeout=900)
     return root, dataset, run, out
 
 
 @pytest.mark.model
 def test_report_keys_and_scores(evaluated):
     _, _, run, (json_out, _) = evaluated
-    assert run.returncode == 0, run.stderr
+    assert run.rc == 0, run.err
     report = json.loads(json_out.read_text())
     assert set(report) == {"report_version", "dataset", "library", "settings", "normaliser",
                            "summary", "items", "errors", "cost"}
     assert report["settings"]["asr"]["beam_size"] == 1
     assert set(report["summary"]) == {"clips", "episodes"}
     clips = report["summary"]["clips"]
-    assert clips["items"] == 4 and clips["ref_words"] == 27  # the clip without reference is out
+    # 14 + 10 + 7 reference words: the clip without a reference is left out of WER.
+    assert clips["items"] == 4 and clips["ref_words"] == 31
     # Whisper base reads these clear sentences mostly right.
     assert 0 <= clips["wer"] < 0.5 and 0 <= clips["cer"] <= clips["wer"] + 0.05
     episode = report["summary"]["episodes"]
@@ -173,10 +162,10 @@ def test_report_keys_and_scores(evaluated):
 @pytest.mark.model
 def test_missing_reference_is_a_warning_and_the_rest_is_scored(evaluated):
     _, _, run, (json_out, _) = evaluated
-    assert "warning:" in run.stderr and "vl12745.nl.txt" in run.stderr
+    assert "warning:" in run.err and f"{WITHOUT_REFERENCE}.nl.txt" in run.err
     rows = {r["id"]: r for r in json.loads(json_out.read_text())["items"]}
-    assert rows["vl12745"]["wer"] is None and rows["vl12745"]["segments"] > 0
-    assert all(rows[c]["wer"] is not None for c in CLIPS[:3])
+    assert rows[WITHOUT_REFERENCE]["wer"] is None and rows[WITHOUT_REFERENCE]["segments"] > 0
+    assert all(rows[c]["wer"] is not None for c in WITH_REFERENCE)
 
 
 @pytest.mark.model
@@ -193,11 +182,11 @@ def test_html_report_embeds_the_figures(evaluated):
 @pytest.mark.model
 def test_rerun_resumes_from_the_scratch_library(evaluated):
     root, dataset, first, (json_out, _) = evaluated
-    assert first.returncode == 0, first.stderr
+    assert first.rc == 0, first.err
     again = root / "again.json"
-    run = reportage("evaluate", dataset, "--work", root / "work", "--beam-size", "1",
-                    "--compute-type", "int8", "--json", again, "--quiet")
-    assert run.returncode == 0, run.stderr
+    run = run_cli("evaluate", str(dataset), "--work", str(root / "work"), "--beam-size", "1",
+                  "--compute-type", "int8", "--json", str(again), "--quiet", timeout=900)
+    assert run.rc == 0, run.err
     before, after = json.loads(json_out.read_text()), json.loads(again.read_text())
     assert all(r["ran"] == [] for r in after["items"])
     assert [r["wer"] for r in after["items"]] == [r["wer"] for r in before["items"]]
