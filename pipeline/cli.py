@@ -303,6 +303,74 @@ def _show_report(report: dict) -> None:
     out.print(f"wall time {cost['wall_s']:.1f} s, CPU time {cost['cpu_s']:.1f} s, "
               f"peak RSS {cost['peak_rss_mb']:.0f} MB, "
               f"library {report['library']}", highlight=False)
+@app.command()
+def check(
+    path: Path = typer.Argument(..., help="An .srt or .vtt subtitle file."),
+    profile: str = typer.Option("netflix-nl", help="Norms: netflix-nl or podcast."),
+    max_cps: float | None = typer.Option(None, min=1, help="Most characters a second."),
+    max_chars: int | None = typer.Option(None, min=1, help="Most characters a line."),
+    max_lines: int | None = typer.Option(None, min=1, help="Most lines a cue."),
+) -> None:
+    """Report where subtitles break the norms; exit 1 on a broken hard limit, 2 if unreadable."""
+    from pipeline.conformance import check_file
+    from pipeline.subtitles import profile_norms
+
+    try:
+        report = check_file(path, profile_norms(profile, max_cps, max_chars, max_lines))
+    except ReportageError as exc:
+        fail(str(exc), code=2)
+    for line in report.lines():
+        print(line)
+    if report.hard:
+        raise typer.Exit(1)
+
+
+@app.command(name="search")
+def search_cmd(
+    query: str = typer.Argument(..., help='Words, "a phrase", or a prefix*.'),
+    library: Path | None = LibraryOption,
+    lang: str = typer.Option("both", help="Search the nl text, the en text, or both."),
+    episode: str | None = typer.Option(None, help="Only this episode (its slug)."),
+    limit: int = typer.Option(20, min=1, help="At most this many hits."),
+    as_json: bool = typer.Option(False, "--json", help="Print the hits as a JSON list."),
+) -> None:
+    """Find the moments in every episode where something was said, best first."""
+    from pipeline.search import search
+    from pipeline.searchview import hit_lines
+
+    lib = library_path(library)
+    try:
+        hits = search(lib, query, lang=lang, episode=episode, limit=limit)
+    except ReportageError as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
+    elif not hits:
+        say(f"no matches for {query!r}")
+    for line in [] if as_json else hit_lines(hits, lib):
+        Console(highlight=False, soft_wrap=True).print(line)
+
+
+@app.command(name="index")
+def index_cmd(
+    rebuild: bool = typer.Option(False, "--rebuild", help="Recreate it from the episode folders."),
+    library: Path | None = LibraryOption,
+) -> None:
+    """The search index: show what it holds, or --rebuild it."""
+    from pipeline import searchindex
+
+    lib = library_path(library)
+    try:
+        if rebuild:
+            report = searchindex.rebuild(lib)
+            for line in report.skipped:
+                say(f"[yellow]skipped:[/yellow] {line}")
+        else:
+            report = searchindex.summary(lib)
+    except ReportageError as exc:
+        fail(str(exc))
+    say(f"[green]✓[/green] {searchindex.index_path(lib)}: {report.episodes} episodes, "
+        f"{report.segments} segments")
 
 
 models_app = typer.Typer(help="Speech models usable offline.", invoke_without_command=True)

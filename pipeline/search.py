@@ -1,0 +1,214 @@
+"""Search across every episode: the moments where something was said, in Dutch or English.
+
+    hits = search(library, "zwarte lijst")      # best first
+    index_episode(library, episode)             # after process / publish
+    reindex_segment(library, episode, "s0001")  # after an edit
+    rebuild(library)                            # `reportage index --rebuild`
+
+What a query may say is in query.py; how the index is kept, in searchindex.py.
+
+FTS5 finds the matches (at most RANK_WINDOW of them, the most recently indexed first) and
+ranking.py scores them with BM25; ties go to the newer episode, then slug, then time. So a query
+matching more than RANK_WINDOW segments (common words, or a large library) is ranked within its
+RANK_WINDOW most recent matches: that bounds the time a query can take, whatever it says.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import asdict, dataclass, field
+from functools import cache, partial
+from pathlib import Path
+
+from pipeline import query as queries
+from pipeline import textnorm
+from pipeline.errors import ReportageError
+from pipeline.ranking import Counter, Stats, bm25, idf
+from pipeline.searchindex import (  # noqa: F401  (re-exported: the index's API lives here)
+    REBUILD_HINT,
+    RebuildReport,
+    index_episode,
+    index_path,
+    reader,
+    rebuild,
+    reindex_segment,
+)
+from pipeline.snippet import snippet
+
+RANK_WINDOW = 500
+
+
+@dataclass
+class Hit:
+    episode: str  # slug
+    title: str
+    segment: str  # segment id
+    start: float
+    end: float
+    speaker: str | None
+    chapter: str | None  # chapter title, in the snippet's language when there is one
+    nl: str
+    en: str | None
+    score: float  # BM25, higher is better
+    lang: str  # language of the snippet
+    snippet: str
+    marks: list[tuple[int, int]] = field(default_factory=list)  # matches in `snippet`
+
+    @property
+    def link(self) -> str:
+        """The moment in the episode's listener page, relative to the library folder."""
+        return f"{self.episode}/index.html#t={self.start:.1f}"
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"link": self.link}
+
+
+def search(
+    library: Path, query: str, lang: str = "both", episode: str | None = None, limit: int = 20
+) -> list[Hit]:
+    """The best `limit` segments matching `query`, best first."""
+    parsed = queries.parse(query)
+    langs = queries.languages(lang)
+    if limit < 1:
+        raise ReportageError(f"limit must be at least 1, not {limit}")
+    with reader(library) as db:
+        expand = cache(partial(_expand, db))
+        ids = _candidates(db, parsed.fts(lang, expand), episode)
+        if not ids:
+            return []
+        ranked = _rank(db, ids, parsed, langs, expand)[:limit]
+        details = _details(db, [rowid for rowid, _ in ranked])
+    return [_hit(details[rowid], score, parsed, langs) for rowid, score in ranked]
+
+
+def _expand(db: sqlite3.Connection, word: str, lang: str) -> list[str]:
+    """The indexed words with the stem of `word` in `lang`, and the word itself."""
+    column = _column(lang)
+    found = db.execute(f"SELECT term FROM terms WHERE {column} = ?", (textnorm.stem(word, lang),))
+    return sorted({word, *(w for (w,) in found)})
+
+
+def _column(lang: str) -> str:
+    return {"nl": "nl", "en": "en"}[lang]  # never a name from outside into SQL
+
+
+def _candidates(db: sqlite3.Connection, match: str, episode: str | None) -> list[int]:
+    where, params = "", [match]
+    if episode is not None:
+        lo, hi = db.execute(
+            "SELECT min(s.id), max(s.id) FROM episodes e JOIN segments s ON s.episode = e.id "
+            "WHERE e.slug = ?",
+            (episode,),
+        ).fetchone()
+        if lo is None:
+            raise ReportageError(f"no episode {episode!r} in the search index")
+        where, params = "AND rowid BETWEEN ? AND ?", [match, lo, hi]
+    rows = db.execute(
+        f"SELECT rowid FROM text WHERE text MATCH ? {where} ORDER BY rowid DESC LIMIT ?",
+        (*params, RANK_WINDOW),
+    )
+    return [rowid for (rowid,) in rows]
+
+
+def _stats(db: sqlite3.Connection, langs: tuple[str, ...]) -> Stats:
+    totals = dict(db.execute("SELECT key, value FROM totals"))
+    rows = max(totals["rows"], 1)
+    return Stats(rows, sum(totals[f"words_{lang}"] for lang in langs) / rows)
+
+
+def _df(db: sqlite3.Connection, term: queries.Term, lang: str) -> int:
+    """How many segments (at most) contain `term` in the `lang` column."""
+    df, column = f"df_{_column(lang)}", _column(lang)
+    if term.kind == "word":
+        stem = textnorm.stem(term.words[0], lang)
+        return _number(db, f"SELECT sum({df}) FROM terms WHERE {column} = ?", stem)
+    *head, last = term.words
+    counts = [_number(db, f"SELECT {df} FROM terms WHERE term = ?", w) for w in head]
+    if term.kind == "prefix":
+        sql = f"SELECT sum({df}) FROM terms WHERE term >= ? AND term < ?"
+        counts.append(_number(db, sql, last, last + "\U0010ffff"))
+    else:
+        counts.append(_number(db, f"SELECT {df} FROM terms WHERE term = ?", last))
+    return min(counts)  # a phrase is at most as frequent as its rarest word
+
+
+def _number(db: sqlite3.Connection, sql: str, *params: str) -> int:
+    row = db.execute(sql, params).fetchone()
+    return (row[0] if row else 0) or 0
+
+
+def _rank(
+    db: sqlite3.Connection,
+    ids: list[int],
+    parsed: queries.Query,
+    langs: tuple[str, ...],
+    expand: queries.Expand,
+) -> list[tuple[int, float]]:
+    """(rowid, score) best first; equal scores: newer episode, then slug, then time."""
+    stats = _stats(db, langs)
+    idfs = [idf(sum(_df(db, t, g) for g in langs), stats.rows) for t in parsed.terms]
+    counter = Counter(parsed, langs, expand)
+    text = " || char(10) || ".join(f"coalesce(s.{_column(g)}, '')" for g in langs)
+    rows = db.execute(
+        f"SELECT s.id, {text}, d.sz, e.date, e.slug, s.start_ms FROM segments s "
+        "JOIN text_docsize d ON d.id = s.id JOIN episodes e ON e.id = s.episode "
+        "WHERE s.id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    ).fetchall()
+    columns = [i for i, lang in enumerate(queries.LANGS) if lang in langs]
+    scored = []
+    for rowid, text, sizes, date, slug, start in rows:
+        lengths = _varints(sizes)
+        counts = counter.count(textnorm.fold_text(text))
+        score = bm25(counts, sum(lengths[i] for i in columns), idfs, stats)
+        scored.append((score, date, slug, start, rowid))
+    # Stable sorts, least significant key first.
+    scored.sort(key=lambda r: (r[2], r[3]))
+    scored.sort(key=lambda r: r[1], reverse=True)
+    scored.sort(key=lambda r: r[0], reverse=True)
+    return [(r[4], r[0]) for r in scored]
+
+
+def _varints(blob: bytes) -> list[int]:
+    """FTS5's docsize record: one SQLite varint a column, its length in words."""
+    if max(blob, default=0) < 0x80:  # every length under 128: one byte each
+        return list(blob)
+    values, value = [], 0
+    for byte in blob:
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            values.append(value)
+            value = 0
+    return values
+
+
+def _details(db: sqlite3.Connection, ids: list[int]) -> dict[int, tuple]:
+    rows = db.execute(
+        "SELECT s.id, e.slug, e.title, s.segment, s.start_ms, s.end_ms, s.speaker, "
+        "c.title, c.title_en, s.nl, s.en FROM segments s JOIN episodes e ON e.id = s.episode "
+        "LEFT JOIN chapters c ON c.episode = s.episode AND c.id = s.chapter "
+        "WHERE s.id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    )
+    return {row[0]: row[1:] for row in rows}
+
+
+def _hit(row: tuple, score: float, parsed: queries.Query, langs: tuple[str, ...]) -> Hit:
+    slug, title, seg, start_ms, end_ms, speaker, chapter, chapter_en, nl, en = row
+    lang, text, marks = snippet(parsed, langs, nl, en)
+    return Hit(
+        episode=slug,
+        title=title,
+        segment=seg,
+        start=start_ms / 1000,
+        end=end_ms / 1000,
+        speaker=speaker,
+        chapter=(chapter_en or chapter) if lang == "en" else chapter,
+        nl=nl,
+        en=en,
+        score=score,
+        lang=lang,
+        snippet=text,
+        marks=marks,
+    )

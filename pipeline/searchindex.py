@@ -1,0 +1,370 @@
+"""The search index file, `<library>/index.sqlite`, and everything that writes it.
+
+One row per segment. The FTS5 table `text` indexes the Dutch and English text as spoken (folded
+by `unicode61 remove_diacritics 2`); it is contentless, as the text is stored once, in `segments`,
+and a row is removed by replaying its text from there. Stemming happens at query time: `terms`
+holds every indexed word with its Dutch and English Snowball stems and its document frequency in
+each language column, and `totals` the row and word counts, for ranking (ranking.py).
+
+An episode's rows get consecutive ids (re-indexing one segment keeps its id), so one episode is a
+rowid range, which FTS5 searches without looking at the rest.
+
+The index is derived data: `reportage index --rebuild` recreates it from the episode folders.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import textnorm
+from pipeline.document import FILENAME, Episode, Segment
+from pipeline.errors import ReportageError
+
+INDEX_NAME = "index.sqlite"
+FORMAT = "1"
+REBUILD_HINT = "run `reportage index --rebuild`"
+LANGS = ("nl", "en")
+MMAP_BYTES = 1 << 32
+
+_SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE totals(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE episodes(
+    id INTEGER PRIMARY KEY, slug TEXT NOT NULL UNIQUE, title TEXT NOT NULL, date TEXT NOT NULL);
+CREATE TABLE chapters(
+    episode INTEGER NOT NULL, id TEXT NOT NULL, start REAL NOT NULL, end REAL NOT NULL,
+    title TEXT NOT NULL, title_en TEXT, PRIMARY KEY(episode, id)) WITHOUT ROWID;
+CREATE TABLE segments(
+    id INTEGER PRIMARY KEY, episode INTEGER NOT NULL, segment TEXT NOT NULL,
+    start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, speaker TEXT, chapter TEXT,
+    nl TEXT NOT NULL, en TEXT);
+CREATE UNIQUE INDEX segments_by_episode ON segments(episode, segment);
+CREATE TABLE terms(
+    term TEXT PRIMARY KEY, nl TEXT NOT NULL, en TEXT NOT NULL,
+    df_nl INTEGER NOT NULL, df_en INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX terms_by_nl ON terms(nl);
+CREATE INDEX terms_by_en ON terms(en);
+CREATE VIRTUAL TABLE text USING fts5(
+    nl, en, content='', tokenize='unicode61 remove_diacritics 2');
+"""
+
+
+@dataclass
+class RebuildReport:
+    episodes: int
+    segments: int
+    skipped: list[str]  # one line per episode folder that could not be read
+
+
+def index_path(library: Path) -> Path:
+    return Path(library) / INDEX_NAME
+
+
+def index_episode(library: Path, episode: Episode) -> None:
+    """Replace everything the index holds about `episode` with its current content."""
+    _ensure(library)
+    with _writer(index_path(library)) as db:
+        _replace_episode(db, episode)
+
+
+def reindex_segment(library: Path, episode: Episode, segment_id: str) -> None:
+    """Re-index one edited segment, leaving the rest of the episode alone."""
+    _ensure(library)
+    with _writer(index_path(library)) as db:
+        row = db.execute(
+            "SELECT s.id, s.nl, s.en FROM episodes e "
+            "JOIN segments s ON s.episode = e.id AND s.segment = ? WHERE e.slug = ?",
+            (segment_id, episode.slug),
+        ).fetchone()
+        if row is None:  # a new episode or a new segment: index it all
+            _replace_episode(db, episode)
+            return
+        rowid = row[0]
+        _delete_text(db, [row])
+        try:
+            seg = episode.segment(segment_id)
+        except KeyError:  # the segment is gone (merged away): so is its row
+            db.execute("DELETE FROM segments WHERE id = ?", (rowid,))
+            return
+        db.execute(
+            "UPDATE segments SET start_ms=?, end_ms=?, speaker=?, chapter=?, nl=?, en=? WHERE id=?",
+            (*_times(seg), seg.speaker, _chapters(episode).get(seg.id), seg.nl, seg.en, rowid),
+        )
+        _insert_text(db, [(rowid, seg.nl, seg.en)])
+
+
+def _ensure(library: Path) -> None:
+    # A library from before the index, or one whose index was deleted: index every episode in
+    # it, not just the one at hand, or searches would silently miss the others.
+    if not index_path(library).exists():
+        rebuild(library)
+
+
+def rebuild(library: Path) -> RebuildReport:
+    """Recreate the index from every `<library>/*/episode.json`; swap it in atomically."""
+    library = Path(library)
+    if not library.is_dir():
+        raise ReportageError(f"no library folder at {library}")
+    skipped: list[str] = []
+
+    def episodes() -> Iterator[Episode]:
+        for doc in sorted(library.glob(f"*/{FILENAME}")):
+            try:
+                episode = Episode.load(doc.parent)
+            except ReportageError as exc:
+                skipped.append(str(exc))
+                continue
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                # Valid JSON of the wrong shape: Episode.from_dict does not check it.
+                skipped.append(f"{doc} is not a valid episode document ({exc!r})")
+                continue
+            yield episode
+
+    n_episodes, n_segments = build(index_path(library), episodes())
+    return RebuildReport(episodes=n_episodes, segments=n_segments, skipped=skipped)
+
+
+def build(path: Path, episodes: Iterable[Episode]) -> tuple[int, int]:
+    """Index `episodes` afresh into `path`, swapped in atomically; (episodes, segments) counts."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ReportageError(f"cannot write the search index in {path.parent}: {exc}") from None
+    os.close(fd)
+    try:
+        db = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            # A half-built temp file is simply thrown away, so skip the journal and syncs.
+            db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
+            db.execute("PRAGMA cache_size=-65536")
+            db.execute("BEGIN")
+            _create(db)
+            n_episodes = n_segments = 0
+            for episode in episodes:
+                _replace_episode(db, episode, count_words=False)
+                n_episodes += 1
+                n_segments += len(episode.segments)
+            _count_all_words(db, n_segments)
+            # Merge the index into one b-tree: smaller, and faster to query.
+            db.execute("INSERT INTO text(text) VALUES ('optimize')")
+            db.execute("COMMIT")
+            db.execute("VACUUM")  # hand back the pages the merge freed
+        finally:
+            db.close()
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        # A journal left by a crashed writer belongs to the old file and would corrupt the new.
+        Path(f"{path}-journal").unlink(missing_ok=True)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return n_episodes, n_segments
+
+
+def summary(library: Path) -> RebuildReport:
+    """What the index holds now."""
+    with reader(library) as db:
+        episodes = db.execute("SELECT count(*) FROM episodes").fetchone()[0]
+        segments = db.execute("SELECT value FROM totals WHERE key = 'rows'").fetchone()[0]
+    return RebuildReport(episodes=episodes, segments=segments, skipped=[])
+
+
+# --- connections ---------------------------------------------------------------------------
+
+
+@contextmanager
+def reader(library: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection: nothing a query says can change the index."""
+    path = index_path(library)
+    if not path.is_file():
+        raise ReportageError(f"no search index at {path}: {REBUILD_HINT}")
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    with _readable(path), closing(sqlite3.connect(uri, uri=True, timeout=30)) as db:
+        # Map the file: a fresh connection then reads pages without a syscall each.
+        db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        _check(db, path)
+        yield db
+
+
+@contextmanager
+def _writer(path: Path) -> Iterator[sqlite3.Connection]:
+    """One write transaction, creating the index if there is none yet."""
+    if not path.parent.is_dir():
+        raise ReportageError(f"no library folder at {path.parent}")
+    fresh = not path.exists()
+    with _readable(path), closing(sqlite3.connect(path, isolation_level=None, timeout=30)) as db:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if fresh:
+                _create(db)
+            else:
+                _check(db, path, writing=True)
+            yield db
+            db.execute("COMMIT")
+        finally:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+
+
+@contextmanager
+def _readable(path: Path) -> Iterator[None]:
+    """Turn SQLite's complaints into one line; for a damaged index, one naming the cure."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            raise ReportageError(f"search index {path} is busy; try again") from None
+        if "readonly" in text or "unable to open" in text:
+            raise ReportageError(f"cannot use search index {path}: {exc}") from None
+        raise ReportageError(f"search index {path} is unreadable ({exc}): {REBUILD_HINT}") from None
+    except sqlite3.DatabaseError as exc:
+        raise ReportageError(f"search index {path} is damaged ({exc}): {REBUILD_HINT}") from None
+
+
+def _create(db: sqlite3.Connection) -> None:
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+    db.executemany("INSERT INTO meta VALUES (?, ?)", _meta().items())
+    db.executemany("INSERT INTO totals VALUES (?, 0)", [("rows",), ("words_nl",), ("words_en",)])
+
+
+def _meta() -> dict[str, str]:
+    return {"format": FORMAT, "stemmer": textnorm.stemmer_version()}
+
+
+def _check(db: sqlite3.Connection, path: Path, writing: bool = False) -> None:
+    found = dict(db.execute("SELECT key, value FROM meta"))
+    if found.get("format") != FORMAT:
+        raise ReportageError(f"search index {path} was built by another version: {REBUILD_HINT}")
+    if writing and found.get("stemmer") != textnorm.stemmer_version():
+        _restem(db)
+
+
+def _restem(db: sqlite3.Connection) -> None:
+    # Another stemmer version: the words stay, their stems are recomputed.
+    words = [w for (w,) in db.execute("SELECT term FROM terms")]
+    db.executemany(
+        "UPDATE terms SET nl = ?, en = ? WHERE term = ?",
+        [(textnorm.stem(w, "nl"), textnorm.stem(w, "en"), w) for w in words],
+    )
+    db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", _meta().items())
+
+
+# --- rows ----------------------------------------------------------------------------------
+
+
+def _replace_episode(db: sqlite3.Connection, episode: Episode, count_words: bool = True) -> None:
+    row = db.execute("SELECT id FROM episodes WHERE slug = ?", (episode.slug,)).fetchone()
+    if row is None:
+        cur = db.execute(
+            "INSERT INTO episodes(slug, title, date) VALUES (?, ?, ?)",
+            (episode.slug, episode.title, episode.created),
+        )
+        episode_id = cur.lastrowid
+    else:
+        episode_id = row[0]
+        old = db.execute("SELECT id, nl, en FROM segments WHERE episode = ?", (episode_id,))
+        _delete_text(db, old.fetchall())
+        db.execute("DELETE FROM segments WHERE episode = ?", (episode_id,))
+        db.execute("DELETE FROM chapters WHERE episode = ?", (episode_id,))
+        db.execute(
+            "UPDATE episodes SET title = ?, date = ? WHERE id = ?",
+            (episode.title, episode.created, episode_id),
+        )
+    db.executemany(
+        "INSERT INTO chapters VALUES (?, ?, ?, ?, ?, ?)",
+        [(episode_id, c.id, c.start, c.end, c.title, c.title_en) for c in episode.chapters],
+    )
+    chapters = _chapters(episode)
+    first = db.execute("SELECT coalesce(max(id), 0) + 1 FROM segments").fetchone()[0]
+    rows = [
+        (first + i, episode_id, s.id, *_times(s), s.speaker, chapters.get(s.id), s.nl, s.en)
+        for i, s in enumerate(episode.segments)
+    ]
+    db.executemany("INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    _insert_text(db, [(r[0], r[7], r[8]) for r in rows], count_words)
+
+
+def _times(seg: Segment) -> tuple[int, int]:
+    # Whole milliseconds: half the bytes of a REAL, and finer than any timestamp we show.
+    return round(seg.start * 1000), round(seg.end * 1000)
+
+
+def _chapters(episode: Episode) -> dict[str, str]:
+    """Chapter id by segment id: listed in the chapter, or else by time."""
+    found = {sid: c.id for c in episode.chapters for sid in c.segment_ids}
+    for seg in episode.segments:
+        if seg.id not in found:
+            at = [c.id for c in episode.chapters if c.start <= seg.start < c.end]
+            if at:
+                found[seg.id] = at[0]
+    return found
+
+
+def _insert_text(db: sqlite3.Connection, rows: list[tuple], count_words: bool = True) -> None:
+    """Index (rowid, nl, en) rows."""
+    db.executemany("INSERT INTO text(rowid, nl, en) VALUES (?, ?, ?)", rows)
+    if count_words:
+        _count_words(db, rows, +1)
+
+
+def _delete_text(db: sqlite3.Connection, rows: list[tuple]) -> None:
+    # Contentless FTS5 forgets a row when told its exact old values.
+    db.executemany("INSERT INTO text(text, rowid, nl, en) VALUES ('delete', ?, ?, ?)", rows)
+    _count_words(db, rows, -1)
+
+
+# --- word statistics -----------------------------------------------------------------------
+
+
+def _count_words(db: sqlite3.Connection, rows: list[tuple], sign: int) -> None:
+    """Add (sign=+1) or remove (-1) the rows' words to the document frequencies and totals."""
+    df: dict[str, Counter[str]] = {lang: Counter() for lang in LANGS}
+    words = Counter()
+    for _, *texts in rows:
+        for lang, text in zip(LANGS, texts, strict=True):
+            folded = [textnorm.fold(w) for w in textnorm.words(text or "")]
+            df[lang].update(set(folded))
+            words[f"words_{lang}"] += len(folded)
+    words["rows"] = len(rows)
+    vocabulary = df["nl"].keys() | df["en"].keys()
+    _add_terms(db, [(w, sign * df["nl"][w], sign * df["en"][w]) for w in vocabulary])
+    _add_totals(db, {k: sign * n for k, n in words.items()})
+
+
+def _count_all_words(db: sqlite3.Connection, n_rows: int) -> None:
+    # After a bulk load, FTS5's own vocabulary is far cheaper than tokenizing every row again.
+    db.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, 'text', 'col')")
+    df: dict[str, dict[str, int]] = {}
+    words = Counter({"rows": n_rows})
+    for term, col, docs, count in db.execute("SELECT term, col, doc, cnt FROM temp.vocab"):
+        df.setdefault(term, {})[col] = docs
+        words[f"words_{col}"] += count
+    db.execute("DROP TABLE temp.vocab")
+    _add_terms(db, [(w, d.get("nl", 0), d.get("en", 0)) for w, d in df.items()])
+    _add_totals(db, words)
+
+
+def _add_terms(db: sqlite3.Connection, changes: list[tuple[str, int, int]]) -> None:
+    db.executemany(
+        "INSERT INTO terms VALUES (?, ?, ?, ?, ?) ON CONFLICT(term) DO UPDATE "
+        "SET df_nl = df_nl + excluded.df_nl, df_en = df_en + excluded.df_en",
+        [(w, textnorm.stem(w, "nl"), textnorm.stem(w, "en"), nl, en) for w, nl, en in changes],
+    )
+
+
+def _add_totals(db: sqlite3.Connection, changes: dict[str, int]) -> None:
+    db.executemany(
+        "UPDATE totals SET value = value + ? WHERE key = ?",
+        [(n, key) for key, n in changes.items()],
+    )

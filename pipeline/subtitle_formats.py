@@ -1,0 +1,35 @@
+"""SRT and WebVTT text for subtitle cues."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.subtitles import Cue
+from pipeline.timefmt import hms_millis
+
+
+def to_srt(cues: list[Cue]) -> str:
+    blocks = [
+        f"{n}\n{hms_millis(c.start, ',')} --> {hms_millis(c.end, ',')}\n" + "\n".join(c.lines)
+        for n, c in enumerate(cues, 1)
+    ]
+    return "\n\n".join(blocks) + "\n" if blocks else ""
+
+
+def _vtt_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _voice(speaker: str) -> str:
+    # A voice annotation ends at ">" and may not hold a line break; escape the rest.
+    return _vtt_escape(re.sub(r"\s+", " ", speaker).strip())
+
+
+def to_vtt(cues: list[Cue]) -> str:
+    parts = ["WEBVTT\n"]
+    for c in cues:
+        text = "\n".join(_vtt_escape(line) for line in c.lines)
+        if c.speaker:
+            text = f"<v {_voice(c.speaker)}>{text}</v>"
+        parts.append(f"{hms_millis(c.start, '.')} --> {hms_millis(c.end, '.')}\n{text}\n")
+    return "\n".join(parts)

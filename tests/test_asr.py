@@ -1,0 +1,54 @@
+"""The default engine on real Dutch speech, and its guards against Whisper's failures."""
+
+import numpy as np
+import pytest
+from audiogen import clip, noise, silence, tone
+
+from pipeline.asr import AsrOptions, AsrSegment, load_engine
+from pipeline.asr.guards import guarded, is_hallucination
+from pipeline.document import Word
+
+SR = 16000
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return load_engine("faster-whisper", None, AsrOptions())
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("filler", [noise(20), tone(20)], ids=["noise", "tone"])
+def test_no_text_in_silence_or_noise(engine, filler):
+    first, second = clip("vl04108"), clip("vl12745")
+    samples = np.concatenate([first, silence(30), filler, second])
+    quiet_from, quiet_to = len(first) / SR, (len(samples) - len(second)) / SR
+    segments = list(engine.transcribe(samples))
+    assert segments, "the speech itself must be transcribed"
+    for seg in segments:
+        for word in seg.words:
+            middle = (word.start + word.end) / 2
+            assert not quiet_from + 0.5 < middle < quiet_to - 0.5, (word, quiet_from, quiet_to)
+    text = " ".join(s.text for s in segments).lower()
+    assert "middellandse" in text and "dialog" in text
+
+
+@pytest.mark.model
+def test_word_timestamps_are_ordered_and_inside_segments(engine):
+    segments = list(engine.transcribe(clip("vl04108")))
+    for seg in segments:
+        starts = [w.start for w in seg.words]
+        assert starts == sorted(starts)
+        assert seg.start - 0.05 <= seg.words[0].start and seg.words[-1].end <= seg.end + 0.05
+
+
+def _seg(text, p=0.9, **kw):
+    return AsrSegment(0, 1, text, words=[Word(t, 0, 1, p) for t in text.split()], **kw)
+
+
+def test_guards_drop_hallucinations_and_loops():
+    assert is_hallucination(_seg("Bedankt voor het kijken", no_speech_prob=0.9, avg_logprob=-1.2))
+    assert is_hallucination(_seg("ja ja ja", p=0.1))
+    assert is_hallucination(_seg("  ...  "))
+    assert not is_hallucination(_seg("Dit is gewone spraak.", avg_logprob=-0.3))
+    loop = [_seg("Dank je wel.") for _ in range(6)] + [_seg("En verder.")]
+    assert [s.text for s in guarded(loop)] == ["Dank je wel.", "Dank je wel.", "En verder."]
