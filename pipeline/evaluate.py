@@ -18,11 +18,15 @@ The report (`--json`; keys are stable, a metric that cannot be computed is null)
     summary          {clips|episodes: corpus-level scores of that part}:
                        items, duration_s, wer, cer, ref_words (normalised reference words),
                        bleu, chrf (0-100, sacrebleu), pk, windowdiff, pk_even, windowdiff_even
-                       (means over episodes; 0 is best), stages (as cost.stages)
+                       (means over episodes; 0 is best), subtitles {nl|en: {cues,
+                       within_limits, within_target_cps}} (shares of published SRT cues that
+                       keep the hard limits / 17 characters a second), subs_ok and subs_17cps
+                       (the same two shares for Dutch), stages (as cost.stages)
     items            one per processed item: id, part, audio, slug, duration_s, segments,
                        hypothesis_nl, [hypothesis_en], wer, cer, ref_words, bleu, chrf,
                        chapters_ref, chapters_pred, [boundaries_ref, boundaries_pred],
                        pk, windowdiff, pk_even, windowdiff_even,
+                       subtitles {nl|en: {cues, within_limits, within_target_cps}} (counts),
                        stages {stage: {seconds, cpu_s}}, ran (stages run now, not resumed),
                        elapsed_s, warnings
     errors           items that could not be processed: {id, part, error}
@@ -162,6 +166,11 @@ def score_item(item: Item, episode: Episode, result: Result) -> dict:
         row.update(metrics.translation_scores([item.en], [english]))
     if item.boundaries is not None:
         row.update(_chapter_scores(item.boundaries, episode, duration))
+    try:
+        row["subtitles"] = subtitle_counts(result.folder)
+    except ReportageError as exc:  # a published file the checker cannot read: say so, go on
+        row["subtitles"] = {}
+        row["warnings"].append(f"subtitles not checked: {exc}")
     return row
 
 
@@ -188,6 +197,39 @@ def _chapter_scores(ref: list[float], episode: Episode, duration: float) -> dict
         row |= metrics.segmentation_scores(ref, predicted, duration) or {}
     row["boundaries_ref"] = ref
     return row
+
+
+def subtitle_counts(folder: Path) -> dict:
+    """Per language with published subtitles: cues, and how many keep the hard limits and
+    the 17 characters a second target (the norms `reportage check` applies)."""
+    from pipeline.conformance import check, parse_file
+    from pipeline.subtitles import NETFLIX_NL
+
+    counts = {}
+    for lang in ("nl", "en"):
+        path = folder / f"{lang}.srt"
+        if not path.exists():
+            continue
+        cues = parse_file(path)
+        violations = check(cues, NETFLIX_NL)
+        hard = {v.cue for v in violations if v.hard}
+        fast = {v.cue for v in violations if v.rule in ("max-cps", "target-cps")}
+        counts[lang] = {"cues": len(cues), "within_limits": len(cues) - len(hard),
+                        "within_target_cps": len(cues) - len(fast)}
+    return counts
+
+
+def _subtitle_shares(rows: list[dict]) -> dict:
+    shares = {}
+    for lang in ("nl", "en"):
+        counts = [r["subtitles"][lang] for r in rows if lang in r["subtitles"]]
+        cues = sum(c["cues"] for c in counts)
+        if cues:
+            shares[lang] = {"cues": cues} | {
+                key: sum(c[key] for c in counts) / cues
+                for key in ("within_limits", "within_target_cps")
+            }
+    return shares
 
 
 def _stage_costs(episode: Episode) -> dict:
@@ -229,6 +271,10 @@ def summarise(rows: list[dict], items: list[Item]) -> dict:
     for key in ("pk", "windowdiff", "pk_even", "windowdiff_even"):
         values = [r[key] for r in rows if r.get(key) is not None]
         summary[key] = sum(values) / len(values) if values else None
+    summary["subtitles"] = _subtitle_shares(rows)
+    nl_subs = summary["subtitles"].get("nl", {})
+    summary["subs_ok"] = nl_subs.get("within_limits")
+    summary["subs_17cps"] = nl_subs.get("within_target_cps")
     summary["stages"] = stage_rtf(rows)
     return summary
 
@@ -371,6 +417,7 @@ SCORE_COLUMNS: list[Column] = [
     ("bleu", "BLEU", _score), ("chrf", "chrF", _score),
     ("pk", "Pk", _ratio), ("windowdiff", "WinDiff", _ratio),
     ("pk_even", "Pk even", _ratio), ("windowdiff_even", "WinDiff even", _ratio),
+    ("subs_ok", "subs ok %", _percent), ("subs_17cps", "≤17 cps %", _percent),
     ("rtf", "RTF", _ratio), ("cpu_rtf", "CPU RTF", _ratio),
 ]
 
@@ -401,11 +448,19 @@ def item_table(report: dict, part: str) -> tuple[list[str], list[list[str]]]:
     head = ["id", "audio s", "chapters ref/pred"] + [h for _, h, _ in SCORE_COLUMNS]
     rows = []
     for r in (r for r in report["items"] if r["part"] == part):
-        values = r | _rtfs(r["stages"], r["duration_s"])
+        values = r | _rtfs(r["stages"], r["duration_s"]) | _subs_columns(r["subtitles"])
         chapters = f"{_plain(r['chapters_ref'])}/{_plain(r['chapters_pred'])}"
         rows.append([r["id"], f"{r['duration_s']:.0f}", chapters]
                     + [fmt(values.get(key)) for key, _, fmt in SCORE_COLUMNS])
     return head, rows
+
+
+def _subs_columns(subtitles: dict) -> dict:
+    nl = subtitles.get("nl")
+    if not nl or not nl["cues"]:
+        return {}
+    return {"subs_ok": nl["within_limits"] / nl["cues"],
+            "subs_17cps": nl["within_target_cps"] / nl["cues"]}
 
 
 def cost_table(report: dict) -> tuple[list[str], list[list[str]]]:

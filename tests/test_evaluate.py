@@ -13,7 +13,7 @@ from audiogen import CLIPS, DATA, clip, reference, silence, write_audio
 from conftest import run_cli
 
 from pipeline.document import Chapter, Episode, Segment, Source
-from pipeline.evaluate import Item, discover, score_item, summarise
+from pipeline.evaluate import Item, discover, score_item, subtitle_counts, summarise
 from pipeline.runner import Result
 
 WITH_REFERENCE, WITHOUT_REFERENCE = CLIPS[:3], CLIPS[3]
@@ -93,20 +93,21 @@ def _document(segments: list[Segment], chapters: list[Chapter]) -> Episode:
                                               "cpu_s": 30.0}})
 
 
-def _result() -> Result:
-    return Result("x", Path("x"), 100.0, 2, ["transcribe"], [], 21.0)
+def _result(folder: Path) -> Result:
+    return Result("x", folder, 100.0, 2, ["transcribe"], [], 21.0)
 
 
-def test_scores_use_what_the_document_has():
+def test_scores_use_what_the_document_has(tmp_path):
     item = Item("x", "episodes", Path("x.wav"), nl="De vis zwemt. Hij zwemt snel!",
                 en="The fish swims. It swims fast!", boundaries=[50.0])
     bare = _document([Segment("s1", 0, 40, "de vis zwemt"), Segment("s2", 60, 90, "hij zwemt")],
                      [])
-    row = score_item(item, bare, _result())
+    row = score_item(item, bare, _result(tmp_path))
     assert row["wer"] == pytest.approx(1 / 6)  # "snel" deleted
     # No English, no chapters in the document: those metrics are absent, the baseline is not.
     assert row["bleu"] is None and row["chrf"] is None
     assert row["pk"] is None and row["pk_even"] == 0 and row["chapters_ref"] == 2
+    assert row["subtitles"] == {}  # nothing published in this folder
     assert row["stages"] == {"transcribe": {"seconds": 20.5, "cpu_s": 30.0}}
     assert row["ran"] == ["transcribe"]
 
@@ -115,7 +116,7 @@ def test_scores_use_what_the_document_has():
          Segment("s2", 60, 90, "hij zwemt snel", en="It swims fast!")],
         [Chapter("c1", 0, 60, "vis"), Chapter("c2", 60, 100, "snel")],
     )
-    row = score_item(item, full, _result())
+    row = score_item(item, full, _result(tmp_path))
     assert row["wer"] == 0 and row["chrf"] == pytest.approx(100)
     assert row["boundaries_pred"] == [60] and 0 < row["pk"] < 1
     summary = summarise([row], [item])
@@ -157,6 +158,9 @@ def test_report_keys_and_scores(evaluated):
     stages = report["cost"]["stages"]["transcribe"]
     assert stages["seconds"] > 0 and 0 < stages["rtf"] < 20 and stages["cpu_s"] > 0
     assert report["cost"]["peak_rss_mb"] > 50 and report["errors"] == []
+    subtitles = episode["subtitles"]["nl"]
+    assert subtitles["cues"] >= 2 and 0 <= subtitles["within_target_cps"] <= 1
+    assert subtitles["within_limits"] == episode["subs_ok"] and "en" not in episode["subtitles"]
 
 
 @pytest.mark.model
@@ -190,3 +194,16 @@ def test_rerun_resumes_from_the_scratch_library(evaluated):
     before, after = json.loads(json_out.read_text()), json.loads(again.read_text())
     assert all(r["ran"] == [] for r in after["items"])
     assert [r["wer"] for r in after["items"]] == [r["wer"] for r in before["items"]]
+
+
+def test_subtitle_counts_follow_the_checker(tmp_path):
+    slow, fast = "De vis zwemt.", "Dit is een veel te lange zin"
+    brisk = "Het water is koud en erg diep"
+    assert (len(slow) / 2, len(fast) / 1, len(brisk) / 1.6) == (6.5, 28, 18.125)
+    (tmp_path / "nl.srt").write_text(
+        f"1\n00:00:00,000 --> 00:00:02,000\n{slow}\n\n"
+        f"2\n00:00:03,000 --> 00:00:04,000\n{fast}\n\n"  # above 20 cps: a hard limit
+        f"3\n00:00:05,000 --> 00:00:06,600\n{brisk}\n"  # within 20, above the 17 target
+    )
+    assert subtitle_counts(tmp_path) == {
+        "nl": {"cues": 3, "within_limits": 2, "within_target_cps": 1}}
