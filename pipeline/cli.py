@@ -288,7 +288,8 @@ def _show_report(report: dict) -> None:
 
     from pipeline import evaluate as ev
 
-    out = Console(stderr=True)
+    # Piped to a file, rich would squeeze the tables into 80 columns; give them room.
+    out = Console(stderr=True, width=None if err.is_terminal else 160)
     tables = [("summary", ev.summary_table(report)), ("cost", ev.cost_table(report))]
     if any(r["part"] == "episodes" for r in report["items"]):
         tables.insert(1, ("episodes", ev.item_table(report, "episodes")))
