@@ -26,6 +26,7 @@ from pipeline.library import default_library
 from pipeline.metrics import NORMALISER_DOC
 from pipeline.runner import Engines, Settings, check_settings, process_file
 from pipeline.timefmt import clock
+from pipeline.translators import TranslateOptions
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Dutch spoken-word audio to a bilingual, chaptered, searchable transcript.")
@@ -104,6 +105,20 @@ def process(
     device: str = typer.Option("auto", help="auto, cpu or cuda."),
     compute_type: str = typer.Option("default", help="CTranslate2 compute type, e.g. int8."),
     beam_size: int = typer.Option(5, min=1, help="Beam size for decoding."),
+    translate: bool = typer.Option(True, "--translate/--no-translate",
+                                   help="Add English to every segment."),
+    target_language: str = typer.Option("en", help="Language to translate into (en)."),
+    translator: str = typer.Option(
+        "whisper", help="whisper (speech translation, offline) or transformers (--mt-model)."),
+    mt_model: str | None = typer.Option(
+        None, help="Seq2seq translation model for --translator transformers: a folder, or a "
+        "name in the local Hugging Face cache (e.g. Helsinki-NLP/opus-mt-nl-en)."),
+    chapters: int | None = typer.Option(
+        None, "--chapters", min=1, help="Force this many chapters [default: from the content]."),
+    no_chapters: bool = typer.Option(False, "--no-chapters", help="Skip chapters."),
+    embedder: str = typer.Option(
+        "auto", help="Topic embeddings: auto (e5 if installed, else lexical), e5, lexical, "
+        "or a sentence-transformers model name or folder."),
     force: bool = typer.Option(False, "--force", help="Redo every stage, even if up to date."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON line per file."),
@@ -111,8 +126,11 @@ def process(
     """Transcribe episodes into the library; re-running skips what is up to date."""
     settings = Settings(
         engine=engine, model=model, force=force,
+        chapters=chapters, no_chapters=no_chapters, embedder=embedder,
         asr=AsrOptions(language=None if language == "auto" else language, beam_size=beam_size,
                        device=device, compute_type=compute_type),
+        translate=TranslateOptions(enabled=translate, target_language=target_language,
+                                   translator=translator, mt_model=mt_model),
     )
     lib = library_path(library)
     try:
@@ -387,6 +405,23 @@ def models_list(ctx: typer.Context) -> None:
 
     for engine, model, where in offline_models():
         print(f"{engine:15} {model:28} {where}")
+
+
+@models_app.command("export-openai")
+def export_openai_cmd(
+    path: Path = typer.Argument(..., help="Checkpoint file to write, e.g. whisper-base.pt."),
+) -> None:
+    """Write the embedded Whisper base as an openai-whisper checkpoint (same weights)."""
+    from pipeline.asr.export_openai import export_openai
+    from pipeline.models import embedded_model_dir
+
+    try:
+        dims = export_openai(embedded_model_dir(), path)
+    except ReportageError as exc:
+        fail(str(exc))
+    layers = f"{dims['n_audio_layer']}+{dims['n_text_layer']} layers"
+    err.print(f"[green]✓[/green] {path}: Whisper base, {layers}; load it with "
+              f"--engine openai-whisper --model {path}", highlight=False)
 
 
 def main() -> None:

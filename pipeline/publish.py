@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.atomic import write_atomic
+from pipeline.chapter_formats import chapters_json, chapters_vtt
 from pipeline.document import Episode
 from pipeline.podcast_transcript import transcript_json
 from pipeline.searchindex import index_episode
@@ -23,6 +24,12 @@ def publish(folder: Path, episode: Episode) -> list[Path]:
             outputs[f"{lang}.vtt"] = to_vtt(cues)
             if lang == "nl":  # the spoken text
                 outputs["transcript.json"] = transcript_json(cues)
+    chapter_files = {"chapters.json": chapters_json, "chapters.vtt": chapters_vtt}
+    for name, render in chapter_files.items():
+        if episode.chapters:
+            outputs[name] = render(episode)
+        else:  # an episode without chapters keeps no chapter files from an earlier run
+            (folder / name).unlink(missing_ok=True)
     written = []
     for name, content in outputs.items():
         write_atomic(folder / name, content)
