@@ -94,43 +94,71 @@ def _progress_bar(quiet: bool) -> Progress:
     )
 
 
-@app.command()
-def process(
-    paths: list[Path] = typer.Argument(..., help="Audio files or folders of audio files."),
-    library: Path | None = LibraryOption,
-    engine: str = typer.Option("faster-whisper", help="faster-whisper or openai-whisper."),
-    model: str | None = typer.Option(
-        None, help="Model: 'base' (embedded, default), a local model folder, or a size name."),
-    language: str = typer.Option("nl", help="Spoken language; 'auto' detects it."),
-    device: str = typer.Option("auto", help="auto, cpu or cuda."),
-    compute_type: str = typer.Option("default", help="CTranslate2 compute type, e.g. int8."),
-    beam_size: int = typer.Option(5, min=1, help="Beam size for decoding."),
-    translate: bool = typer.Option(True, "--translate/--no-translate",
-                                   help="Add English to every segment."),
-    target_language: str = typer.Option("en", help="Language to translate into (en)."),
-    translator: str = typer.Option(
-        "whisper", help="whisper (speech translation, offline) or transformers (--mt-model)."),
-    mt_model: str | None = typer.Option(
-        None, help="Seq2seq translation model for --translator transformers: a folder, or a "
-        "name in the local Hugging Face cache (e.g. Helsinki-NLP/opus-mt-nl-en)."),
-    chapters: int | None = typer.Option(
-        None, "--chapters", min=1, help="Force this many chapters [default: from the content]."),
-    no_chapters: bool = typer.Option(False, "--no-chapters", help="Skip chapters."),
-    embedder: str = typer.Option(
-        "auto", help="Topic embeddings: auto (e5 if installed, else lexical), e5, lexical, "
-        "or a sentence-transformers model name or folder."),
-    force: bool = typer.Option(False, "--force", help="Redo every stage, even if up to date."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON line per file."),
-) -> None:
-    """Transcribe episodes into the library; re-running skips what is up to date."""
-    settings = Settings(
+# Pipeline settings shared by `process` and `evaluate` (typer reads these defaults afresh).
+EngineOption = typer.Option("faster-whisper", help="faster-whisper or openai-whisper.")
+ModelOption = typer.Option(
+    None, help="Model: 'base' (embedded, default), a local model folder, or a size name.")
+LanguageOption = typer.Option("nl", help="Spoken language; 'auto' detects it.")
+DeviceOption = typer.Option("auto", help="auto, cpu or cuda.")
+ComputeTypeOption = typer.Option("default", help="CTranslate2 compute type, e.g. int8.")
+BeamSizeOption = typer.Option(5, min=1, help="Beam size for decoding.")
+TranslateOption = typer.Option(True, "--translate/--no-translate",
+                               help="Add English to every segment.")
+TargetLanguageOption = typer.Option("en", help="Language to translate into (en).")
+TranslatorOption = typer.Option(
+    "whisper", help="whisper (speech translation, offline) or transformers (--mt-model).")
+MtModelOption = typer.Option(
+    None, help="Seq2seq translation model for --translator transformers: a folder, or a "
+    "name in the local Hugging Face cache (e.g. Helsinki-NLP/opus-mt-nl-en).")
+ChaptersOption = typer.Option(
+    None, "--chapters", min=1, help="Force this many chapters [default: from the content].")
+NoChaptersOption = typer.Option(False, "--no-chapters", help="Skip chapters.")
+EmbedderOption = typer.Option(
+    "auto", help="Topic embeddings: auto (e5 if installed, else lexical), e5, lexical, "
+    "or a sentence-transformers model name or folder.")
+ForceOption = typer.Option(False, "--force", help="Redo every stage, even if up to date.")
+
+
+def pipeline_settings(
+    engine: str, model: str | None, language: str, device: str, compute_type: str,
+    beam_size: int, translate: bool, target_language: str, translator: str,
+    mt_model: str | None, chapters: int | None, no_chapters: bool, embedder: str, force: bool,
+) -> Settings:
+    return Settings(
         engine=engine, model=model, force=force,
         chapters=chapters, no_chapters=no_chapters, embedder=embedder,
         asr=AsrOptions(language=None if language == "auto" else language, beam_size=beam_size,
                        device=device, compute_type=compute_type),
         translate=TranslateOptions(enabled=translate, target_language=target_language,
                                    translator=translator, mt_model=mt_model),
+    )
+
+
+@app.command()
+def process(
+    paths: list[Path] = typer.Argument(..., help="Audio files or folders of audio files."),
+    library: Path | None = LibraryOption,
+    engine: str = EngineOption,
+    model: str | None = ModelOption,
+    language: str = LanguageOption,
+    device: str = DeviceOption,
+    compute_type: str = ComputeTypeOption,
+    beam_size: int = BeamSizeOption,
+    translate: bool = TranslateOption,
+    target_language: str = TargetLanguageOption,
+    translator: str = TranslatorOption,
+    mt_model: str | None = MtModelOption,
+    chapters: int | None = ChaptersOption,
+    no_chapters: bool = NoChaptersOption,
+    embedder: str = EmbedderOption,
+    force: bool = ForceOption,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON line per file."),
+) -> None:
+    """Transcribe episodes into the library; re-running skips what is up to date."""
+    settings = pipeline_settings(
+        engine, model, language, device, compute_type, beam_size, translate, target_language,
+        translator, mt_model, chapters, no_chapters, embedder, force,
     )
     lib = library_path(library)
     try:
@@ -228,12 +256,20 @@ EVALUATE_HELP = (
 @app.command(help=EVALUATE_HELP + NORMALISER_DOC)
 def evaluate(
     dataset: Path = typer.Argument(..., help="Dataset folder (clips/ and/or episodes/)."),
-    engine: str = typer.Option("faster-whisper", help="faster-whisper or openai-whisper."),
-    model: str | None = typer.Option(
-        None, help="Model: 'base' (embedded, default), a local model folder, or a size name."),
-    device: str = typer.Option("auto", help="auto, cpu or cuda."),
-    compute_type: str = typer.Option("default", help="CTranslate2 compute type, e.g. int8."),
-    beam_size: int = typer.Option(5, min=1, help="Beam size for decoding."),
+    engine: str = EngineOption,
+    model: str | None = ModelOption,
+    language: str = LanguageOption,
+    device: str = DeviceOption,
+    compute_type: str = ComputeTypeOption,
+    beam_size: int = BeamSizeOption,
+    translate: bool = TranslateOption,
+    target_language: str = TargetLanguageOption,
+    translator: str = TranslatorOption,
+    mt_model: str | None = MtModelOption,
+    chapters: int | None = ChaptersOption,
+    no_chapters: bool = NoChaptersOption,
+    embedder: str = EmbedderOption,
+    force: bool = ForceOption,
     part: str = typer.Option("all", help="Evaluate all, clips or episodes."),
     limit: int | None = typer.Option(
         None, min=1, help="At most N items of each part, spread evenly over the sorted ids."),
@@ -243,16 +279,16 @@ def evaluate(
         None, "--json", help="Write the report as JSON to this file ('-': stdout); "
         "keys are documented in pipeline/evaluate.py."),
     html_out: Path | None = typer.Option(None, "--html", help="Write a one-page HTML report."),
-    force: bool = typer.Option(False, "--force", help="Reprocess every item."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or tables."),
 ) -> None:
     from pipeline import evaluate as ev
 
     if part not in ("all", *ev.PARTS):
         fail(f"unknown part {part!r}: choose all, clips or episodes")
-    settings = Settings(engine=engine, model=model, force=force,
-                        asr=AsrOptions(beam_size=beam_size, device=device,
-                                       compute_type=compute_type))
+    settings = pipeline_settings(
+        engine, model, language, device, compute_type, beam_size, translate, target_language,
+        translator, mt_model, chapters, no_chapters, embedder, force,
+    )
     try:
         with _progress_bar(quiet) as bar:
             report = ev.evaluate(
