@@ -18,10 +18,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from faster_whisper import WhisperModel  # noqa: E402
-from pipeline.metrics import error_rates  # noqa: E402
 
 from pipeline import audio, models  # noqa: E402
 from pipeline.document import Episode  # noqa: E402
+from pipeline.metrics import error_rates  # noqa: E402
 
 DEFAULT_EPISODES = ROOT.parent / "shared/data/nl-dev/episodes"
 

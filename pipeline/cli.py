@@ -23,6 +23,7 @@ from pipeline import __version__, audio
 from pipeline.asr import AsrOptions
 from pipeline.errors import ReportageError
 from pipeline.library import default_library
+from pipeline.metrics import NORMALISER_DOC
 from pipeline.runner import Engines, Settings, check_settings, process_file
 from pipeline.timefmt import clock
 from pipeline.translators import TranslateOptions
@@ -93,44 +94,72 @@ def _progress_bar(quiet: bool) -> Progress:
     )
 
 
-@app.command()
-def process(
-    paths: list[Path] = typer.Argument(..., help="Audio files or folders of audio files."),
-    library: Path | None = LibraryOption,
-    engine: str = typer.Option("faster-whisper", help="faster-whisper or openai-whisper."),
-    model: str | None = typer.Option(
-        None, help="Model: 'base' (embedded, default), a local model folder, or a size name "
-        "(openai-whisper: a checkpoint file)."),
-    language: str = typer.Option("nl", help="Spoken language; 'auto' detects it."),
-    device: str = typer.Option("auto", help="auto, cpu or cuda."),
-    compute_type: str = typer.Option("default", help="CTranslate2 compute type, e.g. int8."),
-    beam_size: int = typer.Option(5, min=1, help="Beam size for decoding."),
-    translate: bool = typer.Option(True, "--translate/--no-translate",
-                                   help="Add English to every segment."),
-    target_language: str = typer.Option("en", help="Language to translate into (en)."),
-    translator: str = typer.Option(
-        "whisper", help="whisper (speech translation, offline) or transformers (--mt-model)."),
-    mt_model: str | None = typer.Option(
-        None, help="Seq2seq translation model for --translator transformers: a folder, or a "
-        "name in the local Hugging Face cache (e.g. Helsinki-NLP/opus-mt-nl-en)."),
-    chapters: int | None = typer.Option(
-        None, "--chapters", min=1, help="Force this many chapters [default: from the content]."),
-    no_chapters: bool = typer.Option(False, "--no-chapters", help="Skip chapters."),
-    embedder: str = typer.Option(
-        "auto", help="Topic embeddings: auto (e5 if installed, else lexical), e5, lexical, "
-        "or a sentence-transformers model name or folder."),
-    force: bool = typer.Option(False, "--force", help="Redo every stage, even if up to date."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON line per file."),
-) -> None:
-    """Transcribe episodes into the library; re-running skips what is up to date."""
-    settings = Settings(
+# Pipeline settings shared by `process` and `evaluate` (typer reads these defaults afresh).
+EngineOption = typer.Option("faster-whisper", help="faster-whisper or openai-whisper.")
+ModelOption = typer.Option(
+    None, help="Model: 'base' (embedded, default), a local model folder, or a size name "
+    "(openai-whisper: a checkpoint file).")
+LanguageOption = typer.Option("nl", help="Spoken language; 'auto' detects it.")
+DeviceOption = typer.Option("auto", help="auto, cpu or cuda.")
+ComputeTypeOption = typer.Option("default", help="CTranslate2 compute type, e.g. int8.")
+BeamSizeOption = typer.Option(5, min=1, help="Beam size for decoding.")
+TranslateOption = typer.Option(True, "--translate/--no-translate",
+                               help="Add English to every segment.")
+TargetLanguageOption = typer.Option("en", help="Language to translate into (en).")
+TranslatorOption = typer.Option(
+    "whisper", help="whisper (speech translation, offline) or transformers (--mt-model).")
+MtModelOption = typer.Option(
+    None, help="Seq2seq translation model for --translator transformers: a folder, or a "
+    "name in the local Hugging Face cache (e.g. Helsinki-NLP/opus-mt-nl-en).")
+ChaptersOption = typer.Option(
+    None, "--chapters", min=1, help="Force this many chapters [default: from the content].")
+NoChaptersOption = typer.Option(False, "--no-chapters", help="Skip chapters.")
+EmbedderOption = typer.Option(
+    "auto", help="Topic embeddings: auto (e5 if installed, else lexical), e5, lexical, "
+    "or a sentence-transformers model name or folder.")
+ForceOption = typer.Option(False, "--force", help="Redo every stage, even if up to date.")
+
+
+def pipeline_settings(
+    engine: str, model: str | None, language: str, device: str, compute_type: str,
+    beam_size: int, translate: bool, target_language: str, translator: str,
+    mt_model: str | None, chapters: int | None, no_chapters: bool, embedder: str, force: bool,
+) -> Settings:
+    return Settings(
         engine=engine, model=model, force=force,
         chapters=chapters, no_chapters=no_chapters, embedder=embedder,
         asr=AsrOptions(language=None if language == "auto" else language, beam_size=beam_size,
                        device=device, compute_type=compute_type),
         translate=TranslateOptions(enabled=translate, target_language=target_language,
                                    translator=translator, mt_model=mt_model),
+    )
+
+
+@app.command()
+def process(
+    paths: list[Path] = typer.Argument(..., help="Audio files or folders of audio files."),
+    library: Path | None = LibraryOption,
+    engine: str = EngineOption,
+    model: str | None = ModelOption,
+    language: str = LanguageOption,
+    device: str = DeviceOption,
+    compute_type: str = ComputeTypeOption,
+    beam_size: int = BeamSizeOption,
+    translate: bool = TranslateOption,
+    target_language: str = TargetLanguageOption,
+    translator: str = TranslatorOption,
+    mt_model: str | None = MtModelOption,
+    chapters: int | None = ChaptersOption,
+    no_chapters: bool = NoChaptersOption,
+    embedder: str = EmbedderOption,
+    force: bool = ForceOption,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON line per file."),
+) -> None:
+    """Transcribe episodes into the library; re-running skips what is up to date."""
+    settings = pipeline_settings(
+        engine, model, language, device, compute_type, beam_size, translate, target_language,
+        translator, mt_model, chapters, no_chapters, embedder, force,
     )
     lib = library_path(library)
     try:
@@ -214,6 +243,122 @@ def publish_cmd(
         fail(str(exc))
 
 
+EVALUATE_HELP = (
+    "Process a dataset into a scratch library and score it against its references.\n\n"
+    "DATASET holds clips/<id>.<audio> with <id>.nl.txt [+ <id>.en.txt] and/or "
+    "episodes/<id>.<audio> with <id>.json (utterances, topic_boundaries_s). Reports WER/CER, "
+    "BLEU/chrF where English references and translations exist, Pk/WindowDiff of chapters "
+    "next to an even split, and the real-time factor (RTF: processing seconds per audio second) "
+    "of each stage. Re-running resumes: items already processed with the same settings are "
+    "only re-scored.\n\n"
+)
+
+
+@app.command(help=EVALUATE_HELP + NORMALISER_DOC)
+def evaluate(
+    dataset: Path = typer.Argument(..., help="Dataset folder (clips/ and/or episodes/)."),
+    engine: str = EngineOption,
+    model: str | None = ModelOption,
+    language: str = LanguageOption,
+    device: str = DeviceOption,
+    compute_type: str = ComputeTypeOption,
+    beam_size: int = BeamSizeOption,
+    translate: bool = TranslateOption,
+    target_language: str = TargetLanguageOption,
+    translator: str = TranslatorOption,
+    mt_model: str | None = MtModelOption,
+    chapters: int | None = ChaptersOption,
+    no_chapters: bool = NoChaptersOption,
+    embedder: str = EmbedderOption,
+    force: bool = ForceOption,
+    part: str = typer.Option("all", help="Evaluate all, clips or episodes."),
+    limit: int | None = typer.Option(
+        None, min=1, help="At most N items of each part, spread evenly over the sorted ids."),
+    work: Path | None = typer.Option(
+        None, help="Folder for the scratch library <DATASET>-eval/ (default: a temp folder)."),
+    json_out: Path | None = typer.Option(
+        None, "--json", help="Write the report as JSON to this file ('-': stdout); "
+        "keys are documented in pipeline/evaluate.py."),
+    html_out: Path | None = typer.Option(None, "--html", help="Write a one-page HTML report."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or tables."),
+) -> None:
+    from pipeline import evaluate as ev
+
+    if part not in ("all", *ev.PARTS):
+        fail(f"unknown part {part!r}: choose all, clips or episodes")
+    settings = pipeline_settings(
+        engine, model, language, device, compute_type, beam_size, translate, target_language,
+        translator, mt_model, chapters, no_chapters, embedder, force,
+    )
+    try:
+        with _progress_bar(quiet) as bar:
+            report = ev.evaluate(
+                dataset, settings, work=work, limit=limit,
+                parts=ev.PARTS if part == "all" else (part,),
+                progress=_item_progress(bar), warn=_warn,
+            )
+        _write_reports(report, json_out, html_out)
+    except ReportageError as exc:
+        fail(str(exc))
+    if not quiet:
+        _show_report(report)
+    if report["errors"]:
+        raise typer.Exit(1)
+
+
+def _warn(message: str) -> None:
+    err.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
+
+
+def _item_progress(bar: Progress):
+    task = bar.add_task("evaluate", total=None)
+
+    def start(item_id: str, n: int, count: int):
+        def on_stage(stage: str, done: float, total: float) -> None:
+            bar.update(task, description=f"{n + 1}/{count} {item_id} {stage}",
+                       completed=done, total=total)
+        on_stage("", 0, 0)
+        return on_stage
+
+    return start
+
+
+def _write_reports(report: dict, json_out: Path | None, html_out: Path | None) -> None:
+    from pipeline.atomic import write_atomic
+    from pipeline.report_html import write_html
+
+    try:
+        if json_out == Path("-"):
+            print(json.dumps(report, ensure_ascii=False, indent=1))
+        elif json_out:
+            write_atomic(json_out, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+        if html_out:
+            write_html(report, html_out)
+    except OSError as exc:
+        raise ReportageError(f"cannot write the report: {exc.strerror or exc}") from None
+
+
+def _show_report(report: dict) -> None:
+    from rich.table import Table
+
+    from pipeline import evaluate as ev
+
+    # Piped to a file, rich would squeeze the tables into 80 columns; give them room.
+    out = Console(stderr=True, width=None if err.is_terminal else 160)
+    tables = [("summary", ev.summary_table(report)), ("cost", ev.cost_table(report))]
+    if any(r["part"] == "episodes" for r in report["items"]):
+        tables.insert(1, ("episodes", ev.item_table(report, "episodes")))
+    for title, (head, rows) in tables:
+        table = Table(title=title, title_justify="left")
+        for h in head:
+            table.add_column(h, justify="right" if h not in ("part", "id", "stage") else "left")
+        for row in rows:
+            table.add_row(*row)
+        out.print(table)
+    cost = report["cost"]
+    out.print(f"wall time {cost['wall_s']:.1f} s, CPU time {cost['cpu_s']:.1f} s, "
+              f"peak RSS {cost['peak_rss_mb']:.0f} MB, "
+              f"library {report['library']}", highlight=False)
 @app.command()
 def serve(
     library: Path | None = typer.Argument(None, help="Library folder "
