@@ -117,7 +117,10 @@ class Episode:
             raise ReportageError(f"no episode document at {path}") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ReportageError(f"{path} is not a valid episode document: {exc}") from None
-        return cls.from_dict(data)
+        try:
+            return cls.from_dict(data)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ReportageError(f"{path} is not a valid episode document: {exc!r}") from None
 
 
 def _dumps(episode: Episode) -> str:
