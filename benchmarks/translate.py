@@ -98,7 +98,8 @@ def main() -> None:
     args = parser.parse_args()
     found = [args.folder] if args.folder.is_file() else sorted(args.folder.glob("*.mp3"))
     paths = found[: args.episodes or None]
-    settings = Settings(asr=AsrOptions(device=args.device),
+    # Without chapters: the stage times compare transcription and translation alone.
+    settings = Settings(asr=AsrOptions(device=args.device), no_chapters=True,
                         translate=TranslateOptions(translator="whisper"))
     engines = Engines(settings)
     engines.asr()  # load once, outside the timed stages

@@ -44,8 +44,8 @@ class TranslateStage:
 
     def run(self, ctx: Context) -> dict:
         key = settings_key(ctx.settings)
-        done = ctx.episode.provenance.get(self.name, {}).get("settings")
-        everything = ctx.settings.force or done != key
+        before = ctx.episode.provenance.get(self.name, {}).get("settings")
+        everything = ctx.settings.force or before != key
         ids = [seg.id for seg in ctx.episode.segments
                if seg.en_stale or (everything and seg.nl.strip() and not seg.edited.get("en"))]
         details = {"engine": key["translator"], "model": key["model"], "settings": key,
