@@ -101,7 +101,9 @@ ModelOption = typer.Option(
     "(openai-whisper: a checkpoint file).")
 LanguageOption = typer.Option("nl", help="Spoken language; 'auto' detects it.")
 DeviceOption = typer.Option("auto", help="auto, cpu or cuda.")
-ComputeTypeOption = typer.Option("default", help="CTranslate2 compute type, e.g. int8.")
+ComputeTypeOption = typer.Option(
+    "default", help="CTranslate2 compute type: default (int8 on a CPU, the model's own on a GPU), "
+    "int8, float32, float16, ...")
 BeamSizeOption = typer.Option(5, min=1, help="Beam size for decoding.")
 TranslateOption = typer.Option(True, "--translate/--no-translate",
                                help="Add English to every segment.")
