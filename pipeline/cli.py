@@ -23,8 +23,10 @@ from pipeline import __version__, audio
 from pipeline.asr import AsrOptions
 from pipeline.errors import ReportageError
 from pipeline.library import default_library
+from pipeline.metrics import NORMALISER_DOC
 from pipeline.runner import Engines, Settings, check_settings, process_file
 from pipeline.timefmt import clock
+from pipeline.translators import TranslateOptions
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Dutch spoken-word audio to a bilingual, chaptered, searchable transcript.")
@@ -92,27 +94,72 @@ def _progress_bar(quiet: bool) -> Progress:
     )
 
 
+# Pipeline settings shared by `process` and `evaluate` (typer reads these defaults afresh).
+EngineOption = typer.Option("faster-whisper", help="faster-whisper or openai-whisper.")
+ModelOption = typer.Option(
+    None, help="Model: 'base' (embedded, default), a local model folder, or a size name "
+    "(openai-whisper: a checkpoint file).")
+LanguageOption = typer.Option("nl", help="Spoken language; 'auto' detects it.")
+DeviceOption = typer.Option("auto", help="auto, cpu or cuda.")
+ComputeTypeOption = typer.Option("default", help="CTranslate2 compute type, e.g. int8.")
+BeamSizeOption = typer.Option(5, min=1, help="Beam size for decoding.")
+TranslateOption = typer.Option(True, "--translate/--no-translate",
+                               help="Add English to every segment.")
+TargetLanguageOption = typer.Option("en", help="Language to translate into (en).")
+TranslatorOption = typer.Option(
+    "whisper", help="whisper (speech translation, offline) or transformers (--mt-model).")
+MtModelOption = typer.Option(
+    None, help="Seq2seq translation model for --translator transformers: a folder, or a "
+    "name in the local Hugging Face cache (e.g. Helsinki-NLP/opus-mt-nl-en).")
+ChaptersOption = typer.Option(
+    None, "--chapters", min=1, help="Force this many chapters [default: from the content].")
+NoChaptersOption = typer.Option(False, "--no-chapters", help="Skip chapters.")
+EmbedderOption = typer.Option(
+    "auto", help="Topic embeddings: auto (e5 if installed, else lexical), e5, lexical, "
+    "or a sentence-transformers model name or folder.")
+ForceOption = typer.Option(False, "--force", help="Redo every stage, even if up to date.")
+
+
+def pipeline_settings(
+    engine: str, model: str | None, language: str, device: str, compute_type: str,
+    beam_size: int, translate: bool, target_language: str, translator: str,
+    mt_model: str | None, chapters: int | None, no_chapters: bool, embedder: str, force: bool,
+) -> Settings:
+    return Settings(
+        engine=engine, model=model, force=force,
+        chapters=chapters, no_chapters=no_chapters, embedder=embedder,
+        asr=AsrOptions(language=None if language == "auto" else language, beam_size=beam_size,
+                       device=device, compute_type=compute_type),
+        translate=TranslateOptions(enabled=translate, target_language=target_language,
+                                   translator=translator, mt_model=mt_model),
+    )
+
+
 @app.command()
 def process(
     paths: list[Path] = typer.Argument(..., help="Audio files or folders of audio files."),
     library: Path | None = LibraryOption,
-    engine: str = typer.Option("faster-whisper", help="faster-whisper or openai-whisper."),
-    model: str | None = typer.Option(
-        None, help="Model: 'base' (embedded, default), a local model folder, or a size name "
-        "(openai-whisper: a checkpoint file)."),
-    language: str = typer.Option("nl", help="Spoken language; 'auto' detects it."),
-    device: str = typer.Option("auto", help="auto, cpu or cuda."),
-    compute_type: str = typer.Option("default", help="CTranslate2 compute type, e.g. int8."),
-    beam_size: int = typer.Option(5, min=1, help="Beam size for decoding."),
-    force: bool = typer.Option(False, "--force", help="Redo every stage, even if up to date."),
+    engine: str = EngineOption,
+    model: str | None = ModelOption,
+    language: str = LanguageOption,
+    device: str = DeviceOption,
+    compute_type: str = ComputeTypeOption,
+    beam_size: int = BeamSizeOption,
+    translate: bool = TranslateOption,
+    target_language: str = TargetLanguageOption,
+    translator: str = TranslatorOption,
+    mt_model: str | None = MtModelOption,
+    chapters: int | None = ChaptersOption,
+    no_chapters: bool = NoChaptersOption,
+    embedder: str = EmbedderOption,
+    force: bool = ForceOption,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON line per file."),
 ) -> None:
     """Transcribe episodes into the library; re-running skips what is up to date."""
-    settings = Settings(
-        engine=engine, model=model, force=force,
-        asr=AsrOptions(language=None if language == "auto" else language, beam_size=beam_size,
-                       device=device, compute_type=compute_type),
+    settings = pipeline_settings(
+        engine, model, language, device, compute_type, beam_size, translate, target_language,
+        translator, mt_model, chapters, no_chapters, embedder, force,
     )
     lib = library_path(library)
     try:
@@ -194,6 +241,194 @@ def publish_cmd(
             say(f"[green]✓[/green] {slug}: {len(written)} files")
     except ReportageError as exc:
         fail(str(exc))
+
+
+EVALUATE_HELP = (
+    "Process a dataset into a scratch library and score it against its references.\n\n"
+    "DATASET holds clips/<id>.<audio> with <id>.nl.txt [+ <id>.en.txt] and/or "
+    "episodes/<id>.<audio> with <id>.json (utterances, topic_boundaries_s). Reports WER/CER, "
+    "BLEU/chrF where English references and translations exist, Pk/WindowDiff of chapters "
+    "next to an even split, and the real-time factor (RTF: processing seconds per audio second) "
+    "of each stage. Re-running resumes: items already processed with the same settings are "
+    "only re-scored.\n\n"
+)
+
+
+@app.command(help=EVALUATE_HELP + NORMALISER_DOC)
+def evaluate(
+    dataset: Path = typer.Argument(..., help="Dataset folder (clips/ and/or episodes/)."),
+    engine: str = EngineOption,
+    model: str | None = ModelOption,
+    language: str = LanguageOption,
+    device: str = DeviceOption,
+    compute_type: str = ComputeTypeOption,
+    beam_size: int = BeamSizeOption,
+    translate: bool = TranslateOption,
+    target_language: str = TargetLanguageOption,
+    translator: str = TranslatorOption,
+    mt_model: str | None = MtModelOption,
+    chapters: int | None = ChaptersOption,
+    no_chapters: bool = NoChaptersOption,
+    embedder: str = EmbedderOption,
+    force: bool = ForceOption,
+    part: str = typer.Option("all", help="Evaluate all, clips or episodes."),
+    limit: int | None = typer.Option(
+        None, min=1, help="At most N items of each part, spread evenly over the sorted ids."),
+    work: Path | None = typer.Option(
+        None, help="Folder for the scratch library <DATASET>-eval/ (default: a temp folder)."),
+    json_out: Path | None = typer.Option(
+        None, "--json", help="Write the report as JSON to this file ('-': stdout); "
+        "keys are documented in pipeline/evaluate.py."),
+    html_out: Path | None = typer.Option(None, "--html", help="Write a one-page HTML report."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or tables."),
+) -> None:
+    from pipeline import evaluate as ev
+
+    if part not in ("all", *ev.PARTS):
+        fail(f"unknown part {part!r}: choose all, clips or episodes")
+    settings = pipeline_settings(
+        engine, model, language, device, compute_type, beam_size, translate, target_language,
+        translator, mt_model, chapters, no_chapters, embedder, force,
+    )
+    try:
+        with _progress_bar(quiet) as bar:
+            report = ev.evaluate(
+                dataset, settings, work=work, limit=limit,
+                parts=ev.PARTS if part == "all" else (part,),
+                progress=_item_progress(bar), warn=_warn,
+            )
+        _write_reports(report, json_out, html_out)
+    except ReportageError as exc:
+        fail(str(exc))
+    if not quiet:
+        _show_report(report)
+    if report["errors"]:
+        raise typer.Exit(1)
+
+
+def _warn(message: str) -> None:
+    err.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
+
+
+def _item_progress(bar: Progress):
+    task = bar.add_task("evaluate", total=None)
+
+    def start(item_id: str, n: int, count: int):
+        def on_stage(stage: str, done: float, total: float) -> None:
+            bar.update(task, description=f"{n + 1}/{count} {item_id} {stage}",
+                       completed=done, total=total)
+        on_stage("", 0, 0)
+        return on_stage
+
+    return start
+
+
+def _write_reports(report: dict, json_out: Path | None, html_out: Path | None) -> None:
+    from pipeline.atomic import write_atomic
+    from pipeline.report_html import write_html
+
+    try:
+        if json_out == Path("-"):
+            print(json.dumps(report, ensure_ascii=False, indent=1))
+        elif json_out:
+            write_atomic(json_out, json.dumps(report, ensure_ascii=False, indent=1) + "\n")
+        if html_out:
+            write_html(report, html_out)
+    except OSError as exc:
+        raise ReportageError(f"cannot write the report: {exc.strerror or exc}") from None
+
+
+def _show_report(report: dict) -> None:
+    from rich.table import Table
+
+    from pipeline import evaluate as ev
+
+    # Piped to a file, rich would squeeze the tables into 80 columns; give them room.
+    out = Console(stderr=True, width=None if err.is_terminal else 160)
+    tables = [("summary", ev.summary_table(report)), ("cost", ev.cost_table(report))]
+    if any(r["part"] == "episodes" for r in report["items"]):
+        tables.insert(1, ("episodes", ev.item_table(report, "episodes")))
+    for title, (head, rows) in tables:
+        table = Table(title=title, title_justify="left")
+        for h in head:
+            table.add_column(h, justify="right" if h not in ("part", "id", "stage") else "left")
+        for row in rows:
+            table.add_row(*row)
+        out.print(table)
+    cost = report["cost"]
+    out.print(f"wall time {cost['wall_s']:.1f} s, CPU time {cost['cpu_s']:.1f} s, "
+              f"peak RSS {cost['peak_rss_mb']:.0f} MB, "
+              f"library {report['library']}", highlight=False)
+@app.command()
+def serve(
+    library: Path | None = typer.Argument(None, help="Library folder "
+                                          "[default: $REPORTAGE_LIBRARY or transcripts/]"),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
+) -> None:
+    """Serve the library: listener pages, search, and the editor (?edit=1, needs the token)."""
+    from pipeline.web.server import serve as run_server
+
+    try:
+        run_server(library_path(library), host, port)
+    except ReportageError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def history(
+    slug: str = typer.Argument(..., help="The episode."),
+    segment: str | None = typer.Argument(None, help="Only this segment's edits."),
+    library: Path | None = LibraryOption,
+    as_json: bool = typer.Option(False, "--json", help="One JSON line per edit."),
+) -> None:
+    """List the human edits of an episode, oldest first."""
+    from dataclasses import asdict
+
+    from pipeline.edits import history as edit_history
+
+    try:
+        found = edit_history(library_path(library), slug, segment)
+    except ReportageError as exc:
+        fail(str(exc))
+    for e in found:
+        if as_json:
+            print(json.dumps(asdict(e), ensure_ascii=False))
+            continue
+        note = f" (revert of {e.revert_of})" if e.revert_of else ""
+        print(f"{e.id:>4}  {e.time}  {e.editor}  {e.segment} {e.field} rev {e.rev}{note}\n"
+              f"      - {e.before or ''}\n      + {e.after or ''}")
+
+
+@app.command()
+def revert(
+    slug: str = typer.Argument(..., help="The episode."),
+    edit_id: int = typer.Argument(..., help="The edit to undo (see `reportage history`)."),
+    library: Path | None = LibraryOption,
+) -> None:
+    """Restore the text an edit replaced; the revert is logged as an edit of its own."""
+    from pipeline.edits import revert as revert_edit
+
+    try:
+        done = revert_edit(library_path(library), slug, edit_id, _user())
+    except ReportageError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"could not save the revert: {exc.strerror or exc}")
+    if not done:
+        err.print(f"edit {edit_id}: the text is already what it was before; nothing to do")
+    for e in done:
+        err.print(f"[green]✓[/green] {slug} {e.segment} {e.field} restored (edit {e.id})",
+                  highlight=False)
+
+
+def _user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (containers)
+        return "cli"
 
 
 @app.command()

@@ -105,7 +105,7 @@ class Episode:
 
     def save(self, folder: str | Path) -> Path:
         path = Path(folder) / FILENAME
-        write_atomic(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n")
+        write_atomic(path, _dumps(self))
         return path
 
     @classmethod
@@ -117,7 +117,28 @@ class Episode:
             raise ReportageError(f"no episode document at {path}") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ReportageError(f"{path} is not a valid episode document: {exc}") from None
-        return cls.from_dict(data)
+        try:
+            return cls.from_dict(data)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise ReportageError(f"{path} is not a valid episode document: {exc!r}") from None
+
+
+def _dumps(episode: Episode) -> str:
+    """JSON with one line per segment and chapter: readable, diffable, and fast enough for an
+    editor's save of a long episode (json's C encoder runs only without `indent`, and
+    `default=vars` encodes the dataclasses without copying them first)."""
+
+    def enc(value: object) -> str:
+        return json.dumps(value, default=vars, ensure_ascii=False)
+
+    parts = []
+    for key, value in vars(episode).items():
+        if isinstance(value, list) and value:
+            items = ",\n  ".join(enc(item) for item in value)
+            parts.append(f" {enc(key)}: [\n  {items}\n ]")
+        else:
+            parts.append(f" {enc(key)}: {enc(value)}")
+    return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
 def _segment_from_dict(data: dict) -> Segment:

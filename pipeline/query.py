@@ -62,7 +62,6 @@ class Term:
 
 @dataclass(frozen=True)
 class Query:
-    text: str
     terms: tuple[Term, ...]
 
     def fts(self, lang: str, expand: Expand) -> str:
@@ -101,7 +100,7 @@ def parse(text: str) -> Query:
             terms.append(Term("phrase", words))
     if not terms:
         raise ReportageError(f"nothing to search for in {text!r}: type at least one word")
-    return Query(text, tuple(terms))
+    return Query(tuple(terms))
 
 
 def _ends_in_word(chunk: str) -> bool:

@@ -21,9 +21,13 @@ import numpy as np
 from pipeline import __version__, audio
 from pipeline.asr import AsrOptions, Engine, check_engine, load_engine
 from pipeline.document import Episode, Source
+from pipeline.embeddings import Embedder, load_embedder
 from pipeline.library import episode_dir, locked, slugify
 from pipeline.publish import publish
+from pipeline.topics import MIN_CHAPTER_S, make_chapters
 from pipeline.transcribe import merge_keeping_edits
+from pipeline.translate import TranslateStage
+from pipeline.translators import TranslateOptions, Translator, check_options, load_translator
 
 Progress = Callable[[str, float, float], None]  # (stage, seconds done, seconds total)
 
@@ -33,7 +37,12 @@ class Settings:
     engine: str = "faster-whisper"
     model: str | None = None
     asr: AsrOptions = field(default_factory=AsrOptions)
+    translate: TranslateOptions = field(default_factory=TranslateOptions)
     force: bool = False
+    chapters: int | None = None  # force this many chapters; None: chosen from the content
+    no_chapters: bool = False
+    embedder: str | None = None  # topic embeddings: auto, e5, lexical or a model name/path
+    min_chapter_s: float = MIN_CHAPTER_S
 
 
 @dataclass
@@ -53,11 +62,23 @@ class Engines:
     def __init__(self, settings: Settings):
         self.settings = settings
         self._asr: Engine | None = None
+        self._embedder: Embedder | None = None
+        self._translator: Translator | None = None
 
     def asr(self) -> Engine:
         if self._asr is None:
             self._asr = load_engine(self.settings.engine, self.settings.model, self.settings.asr)
         return self._asr
+
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = load_embedder(self.settings.embedder)
+        return self._embedder
+
+    def translator(self) -> Translator:
+        if self._translator is None:
+            self._translator = load_translator(self.settings.translate, self.asr)
+        return self._translator
 
 
 @dataclass
@@ -98,7 +119,33 @@ class TranscribeStage:
         return {"engine": engine.name, "model": engine.model_name}
 
 
-STAGES = [TranscribeStage()]
+class TopicsStage:
+    name = "topics"
+
+    def inputs(self, ctx: Context) -> dict:
+        s = ctx.settings
+        if s.no_chapters:
+            return {"chapters": "off"}
+        spoken = [(seg.start, seg.end, seg.nl, seg.en) for seg in ctx.episode.segments]
+        blob = json.dumps(spoken, ensure_ascii=False).encode()
+        return {"segments": hashlib.sha256(blob).hexdigest(), "count": s.chapters,
+                "min_chapter_s": s.min_chapter_s, "embedder": ctx.engines.embedder().name}
+
+    def run(self, ctx: Context) -> dict:
+        s = ctx.settings
+        if s.no_chapters:
+            ctx.episode.chapters = []
+            return {"engine": None}
+        embedder = ctx.engines.embedder()
+        ctx.episode.chapters = make_chapters(
+            ctx.episode.segments, count=s.chapters, min_chapter_s=s.min_chapter_s,
+            embedder=embedder,
+        )
+        return {"engine": embedder.name, "chapters": len(ctx.episode.chapters)}
+
+
+# Topics come after translation: they read the English too, where there is any.
+STAGES = [TranscribeStage(), TranslateStage(), TopicsStage()]
 
 
 def fingerprint(stage_name: str, inputs: dict) -> str:
@@ -134,16 +181,18 @@ def process_file(
 def _run_stages(ctx: Context) -> tuple[list[str], list[str]]:
     ran, skipped = [], []
     for stage in STAGES:
+        if not getattr(stage, "enabled", lambda _ctx: True)(ctx):
+            continue
         print_ = fingerprint(stage.name, stage.inputs(ctx))
         done = ctx.episode.provenance.get(stage.name, {})
         if done.get("fingerprint") == print_ and not ctx.settings.force:
             skipped.append(stage.name)
             continue
-        began = _now()
+        began, cpu = _now(), time.process_time()
         details = stage.run(ctx)
         ctx.episode.provenance[stage.name] = {
             "fingerprint": print_, "version": __version__, "started": began,
-            "finished": _now(), **details,
+            "finished": _now(), "cpu_s": round(time.process_time() - cpu, 3), **details,
         }
         ctx.episode.save(ctx.folder)
         ran.append(stage.name)
@@ -173,7 +222,8 @@ def _keep_audio(folder: Path, path: Path, source: Source) -> None:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    # Milliseconds: `reportage evaluate` measures a stage's cost from these stamps.
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def check_settings(settings: Settings) -> None:
@@ -181,9 +231,12 @@ def check_settings(settings: Settings) -> None:
     from pipeline import models
 
     check_engine(settings.engine)
+    if not settings.no_chapters:
+        load_embedder(settings.embedder)
     if settings.engine == "faster-whisper":
         models.resolve(settings.model)
     else:
         from pipeline.asr.openai_engine import check_model
 
         check_model(settings.model)
+    check_options(settings.translate, settings.engine)

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from functools import lru_cache
+from itertools import pairwise
 
 from pipeline.document import Episode, Segment
 from pipeline.errors import ReportageError
@@ -159,6 +160,8 @@ def _timed_words(segment: Segment, lang: str) -> list[TimedWord]:
 def _align(words: list[str], timed: list[TimedWord], start: float, end: float) -> list[TimedWord]:
     """Times for `words` from timed words that may spell an older text (before an edit):
     unchanged words keep their times, changed ones share the time of what they replace."""
+    if words == [t for t, _, _ in timed]:
+        return timed  # the text the recogniser timed, as nearly every segment is
     ops = SequenceMatcher(a=[t for t, _, _ in timed], b=words, autojunk=False).get_opcodes()
     out: list[TimedWord] = []
     for tag, a0, a1, b0, b1 in ops:
@@ -198,7 +201,7 @@ def _tokens(
             forced = prev is None or (
                 (k == 0 and seg.speaker != prev.speaker)
                 or start - prev.end > _MAX_INNER_PAUSE
-                or any(prev.start < c <= start for c in chapters)
+                or bisect_right(chapters, start) > bisect_right(chapters, prev.start)
             )
             tokens.append(_Token(text, start, end, seg.speaker, forced, k == len(timed) - 1))
     return tokens
@@ -275,18 +278,57 @@ class _LineSplitter:
 # ---------------------------------------------------------------- grouping words into cues
 
 
+Cues = tuple[tuple[int, int, tuple[str, ...]], ...]
+
+
 def _group(tokens: list[_Token], norms: Norms) -> list[tuple[int, int, tuple[str, ...]]]:
-    """Split tokens into cues (i, j, lines) with least total cost, by dynamic programming."""
+    """Split tokens into cues (i, j, lines) with least total cost.
+
+    No cue spans a forced break, so each run of tokens between two of them is solved on its
+    own, and remembered: an editor's save of one segment re-solves only the run it touched.
+    """
+    bounds = [i for i, t in enumerate(tokens) if i == 0 or t.forced_break] + [len(tokens)]
+    cues = []
+    for a, b in pairwise(bounds):
+        before = tokens[a - 1].end if a else None
+        after = tokens[b].start if b < len(tokens) else None
+        run = tuple((t.text, t.start, t.end, t.segment_end) for t in tokens[a:b])
+        cues += [(a + i, a + j, lines) for i, j, lines in _group_run(run, before, after, norms)]
+    return cues
+
+
+@lru_cache(maxsize=4096)
+def _group_run(
+    run: tuple[tuple[str, float, float, bool], ...], before: float | None, after: float | None,
+    norms: Norms,
+) -> Cues:
+    """The cues of one run, with only what its costs see of its neighbours: when the speech
+    before it ends (lead-in room) and when the speech after it starts (stretch room)."""
+    tokens = [_Token(text, start, end, None, k == 0, seg_end)
+              for k, (text, start, end, seg_end) in enumerate(run)]
+    lo = 0
+    if before is not None:
+        tokens.insert(0, _Token("", before, before, None, True, True))
+        lo = 1
+    if after is not None:
+        tokens.append(_Token("", after, after, None, True, True))
+    found = _solve(tokens, lo, lo + len(run), norms)
+    return tuple((i - lo, j - lo, lines) for i, j, lines in found)
+
+
+def _solve(tokens: list[_Token], lo: int, hi: int, norms: Norms) -> Cues:
+    """Split tokens[lo:hi] into cues with least total cost, by dynamic programming; the
+    tokens around them are context only."""
     n = len(tokens)
     best = [math.inf] * (n + 1)
     choice: list[tuple[int, tuple[str, ...]]] = [(0, ())] * (n + 1)
-    best[0] = 0.0
-    for i in range(n):
+    best[lo] = 0.0
+    for i in range(lo, hi):
         if best[i] == math.inf:
             continue
         chars, pause, sentence_inside = len(tokens[i].text), 0.0, False
         used_lines, line_width = 1, len(tokens[i].text)  # greedy fill: the fewest lines
-        for j in range(i + 1, n + 1):
+        for j in range(i + 1, hi + 1):
             last = tokens[j - 1]
             if j > i + 1:
                 prev = tokens[j - 2]
@@ -319,12 +361,12 @@ def _group(tokens: list[_Token], norms: Norms) -> list[tuple[int, int, tuple[str
                 best[j] = cost + line_cost
                 choice[j] = (i, lines)
     cues = []
-    j = n
-    while j > 0:
+    j = hi
+    while j > lo:
         i, lines = choice[j]
         cues.append((i, j, lines))
         j = i
-    return cues[::-1]
+    return tuple(cues[::-1])
 
 
 def _end_cost(tokens: list[_Token], j: int, sentence_inside: bool) -> float:

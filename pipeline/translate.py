@@ -1,0 +1,114 @@
+"""The translate stage: English for every Dutch segment, one to one, keeping human edits.
+
+Only segments whose English is stale (their Dutch changed since it was translated) are
+translated again, unless the translator settings changed; English edited by hand is never
+overwritten. A segment the translator leaves empty is retried once with its neighbours as
+context, then marked `en_missing`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from pipeline.document import Episode, Segment
+from pipeline.translators import Translator
+from pipeline.translators.groups import split_proportionally
+
+if TYPE_CHECKING:
+    from pipeline.runner import Context, Settings
+
+Progress = Callable[[float, float], None]  # (audio seconds done, seconds total)
+
+
+def settings_key(settings: Settings) -> dict:
+    """The translator settings the English depends on."""
+    t = settings.translate
+    key = {"translator": t.translator, "target": t.target_language}
+    if t.translator == "whisper":
+        return key | {"engine": settings.engine, "model": settings.model or "base",
+                      "language": settings.asr.language, "beam_size": settings.asr.beam_size}
+    return key | {"model": t.mt_model}
+
+
+class TranslateStage:
+    name = "translate"
+
+    def enabled(self, ctx: Context) -> bool:
+        return ctx.settings.translate.enabled
+
+    def inputs(self, ctx: Context) -> dict:
+        return {"nl": [seg.nl for seg in ctx.episode.segments], **settings_key(ctx.settings)}
+
+    def run(self, ctx: Context) -> dict:
+        key = settings_key(ctx.settings)
+        before = ctx.episode.provenance.get(self.name, {}).get("settings")
+        everything = ctx.settings.force or before != key
+        ids = [seg.id for seg in ctx.episode.segments
+               if seg.en_stale or (everything and seg.nl.strip() and not seg.edited.get("en"))]
+        details = {"engine": key["translator"], "model": key["model"], "settings": key,
+                   "translated": len(ids)}
+        if not ids:
+            return details
+        translator = ctx.engines.translator()
+
+        total = ctx.episode.source.duration_s
+
+        def progress(done: float, _until: float) -> None:
+            ctx.progress(self.name, min(done, total), total)
+
+        missing = translate_segments(ctx.episode, ids, translator,
+                                     ctx.audio if translator.needs_audio else None, progress)
+        progress(total, total)
+        return details | {"model": translator.model_name, "missing": len(missing)}
+
+
+def translate_segments(
+    episode: Episode, ids: list[str], translator: Translator, audio: np.ndarray | None = None,
+    progress: Progress = lambda *_: None,
+) -> list[str]:
+    """Translate the given segments of `episode` in place (the editor's re-translation of
+    edited segments); returns the ids left without English. English edited by hand is kept."""
+    wanted = set(ids)
+    segments = [s for s in episode.segments if s.id in wanted and not s.edited.get("en")]
+    spoken = [s for s in segments if s.nl.strip()]
+    english: list[str] = []
+    for chunk in _chunks(episode, spoken):
+        english += translator.translate(chunk, audio)
+        progress(chunk[-1].end, spoken[-1].end)
+    for seg, text in zip(spoken, english, strict=True):
+        text = text.strip() or _with_context(episode, seg, translator, audio)
+        seg.en, seg.en_missing = text or None, not text
+        seg.en_for = seg.nl
+    for seg in segments:
+        if not seg.nl.strip():
+            seg.en, seg.en_for, seg.en_missing = None, seg.nl, False
+    return [s.id for s in spoken if s.en_missing]
+
+
+def _chunks(episode: Episode, segments: list[Segment], size: int = 32) -> list[list[Segment]]:
+    """Runs of segments that are neighbours in the episode (a translator may join those into
+    sentences), cut to `size` for progress and bounded memory on long episodes."""
+    position = {s.id: i for i, s in enumerate(episode.segments)}
+    chunks: list[list[Segment]] = []
+    for seg in segments:
+        last = chunks[-1][-1] if chunks else None
+        if last and position[seg.id] == position[last.id] + 1 and len(chunks[-1]) < size:
+            chunks[-1].append(seg)
+        else:
+            chunks.append([seg])
+    return chunks
+
+
+def _with_context(episode: Episode, seg: Segment, translator: Translator,
+                  audio: np.ndarray | None) -> str:
+    """Translate the segment together with its neighbours, and keep its share of the English."""
+    i = episode.segments.index(seg)
+    around = [s for s in episode.segments[max(i - 1, 0):i + 2] if s.nl.strip()]
+    joined = Segment(id=seg.id, start=around[0].start, end=around[-1].end,
+                     nl=" ".join(s.nl.strip() for s in around))
+    [text] = translator.translate([joined], audio)
+    pieces = split_proportionally(text, [len(s.nl.strip()) for s in around])
+    return pieces[around.index(seg)].strip()

@@ -1,0 +1,159 @@
+"""The FastAPI app behind `reportage serve`: library and episode pages, audio, the edit API.
+
+Reading is open; editing needs the editor token as `Authorization: Bearer <token>` (a header a
+cross-site page cannot make a browser send, so no CSRF). Names from URLs are validated before
+they touch the disk, and audio is served only from inside the library.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import threading
+from dataclasses import asdict
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
+
+from pipeline import edits, publish, search
+from pipeline.document import FILENAME, Episode, Segment
+from pipeline.errors import ReportageError
+from pipeline.library import valid_slug
+from pipeline.web import listing, pages
+from pipeline.web.retranslate import Retranslator
+
+SEARCH_LIMIT = 50
+MAX_BODY = 64 * 1024  # bytes: an edit is a segment's text, never more
+SEGMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+EDITOR_NAME = re.compile(r"[^\w .@-]")
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; media-src 'self'; "
+       "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+       "frame-ancestors 'none'")
+
+
+class SegmentPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rev: StrictInt
+    nl: StrictStr | None = None
+    en: StrictStr | None = None
+
+
+def create_app(library: Path, token: str) -> FastAPI:
+    library = Path(library).resolve()
+    shelf = listing.Shelf(library)
+    retranslate = Retranslator()
+    app = FastAPI(title="reportage", docs_url=None, redoc_url=None, openapi_url=None,
+                  max_body_size=MAX_BODY)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Content-Security-Policy"] = CSP
+        return response
+
+    @app.exception_handler(ReportageError)
+    async def unreadable(request: Request, exc: ReportageError) -> JSONResponse:
+        return JSONResponse(status_code=500, content={"detail": str(exc)})
+
+    def prepare_edits(episode: Episode) -> None:
+        publish.warm(episode)
+        retranslate.prepare(episode)
+
+    def folder_of(slug: str) -> Path:
+        folder = library / slug
+        if not valid_slug(slug) or not (folder / FILENAME).is_file():
+            raise HTTPException(404, "no such episode")
+        return folder
+
+    def editor(authorization: str = Header("")) -> None:
+        scheme, _, given = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), token.encode()):
+            raise HTTPException(401, "editing needs the editor token",
+                                headers={"WWW-Authenticate": "Bearer"})
+
+    @app.get("/", response_class=HTMLResponse)
+    def library_page(q: str = "", edit: bool = False) -> str:
+        hits, error = [], None
+        if q.strip():
+            try:
+                hits = search.search(library, q, limit=SEARCH_LIMIT)
+            except ReportageError as exc:
+                error = str(exc)
+        return pages.render(
+            "library.html", episodes=shelf.summaries(), q=q, edit=edit, error=error,
+            hits=[(h, pages.marked(h.snippet, h.marks)) for h in hits],
+            links=pages.Links(audio="", library="/", assets="/static"),
+        )
+
+    @app.get("/episodes/{slug}", response_class=HTMLResponse)
+    def episode_page(slug: str, edit: bool = False) -> str:
+        episode = edits.documents.load(folder_of(slug))
+        if edit:  # an editor will save soon: get ready now, off the save's clock
+            threading.Thread(target=prepare_edits, args=(episode,), daemon=True).start()
+        links = pages.Links(audio=f"/episodes/{slug}/audio", library="/", assets="/static")
+        return pages.episode_page(episode, links, edit=edit)
+
+    @app.get("/episodes/{slug}/audio")
+    def audio(slug: str) -> FileResponse:
+        folder = folder_of(slug)
+        summary = shelf.summary(slug)
+        name = summary.audio if summary else ""
+        path = (folder / name).resolve()
+        # A plain file name, and no link leading out of the library.
+        if not name or Path(name).name != name or not path.is_relative_to(library):
+            raise HTTPException(404, "no audio for this episode")
+        if not path.is_file():
+            raise HTTPException(404, "no audio for this episode")
+        return FileResponse(path)
+
+    @app.get("/api/episodes/{slug}")
+    def episode_json(slug: str) -> dict:
+        return edits.documents.load(folder_of(slug)).to_dict()
+
+    @app.get("/api/search")
+    def search_json(q: str) -> list[dict]:
+        try:
+            return [h.to_dict() for h in search.search(library, q, limit=SEARCH_LIMIT)]
+        except ReportageError as exc:
+            raise HTTPException(400, str(exc)) from None
+
+    @app.patch("/api/episodes/{slug}/segments/{segment_id}", dependencies=[Depends(editor)])
+    def save_segment(slug: str, segment_id: str, patch: SegmentPatch,
+                     x_editor: str = Header("editor")):
+        folder_of(slug)
+        if not SEGMENT_ID.match(segment_id):
+            raise HTTPException(404, "no such segment")
+        changes = patch.model_dump(exclude={"rev"}, exclude_none=True)
+        try:
+            seg = edits.edit_segment(library, slug, segment_id, patch.rev, changes,
+                                     editor_name(x_editor), retranslate)
+        except edits.StaleRevision as stale:
+            return JSONResponse(status_code=409, content={
+                "detail": "this segment was changed since you loaded it",
+                "segment": segment_json(stale.segment), "rev": stale.segment.rev})
+        except edits.UnknownSegment:
+            raise HTTPException(404, "no such segment") from None
+        except ReportageError as exc:
+            raise HTTPException(400, str(exc)) from None
+        except OSError as exc:  # the disk refused: nothing was saved, the editor keeps the text
+            raise HTTPException(507, f"could not save: {exc.strerror or exc}") from None
+        return {"segment": segment_json(seg), "rev": seg.rev}
+
+    return app
+
+
+def segment_json(seg: Segment) -> dict:
+    data = asdict(seg)
+    del data["words"]
+    return data | {"en_stale": seg.en_stale}
+
+
+def editor_name(raw: str) -> str:
+    """Who saved, as the log records it: short, printable, never empty."""
+    return EDITOR_NAME.sub("", raw).strip()[:40] or "editor"

@@ -1,0 +1,100 @@
+// reportage listener page: click a line to seek, follow the spoken segment, #t= deep links,
+// the nl / en / both toggle. Plain script, no dependencies; also inlined into index.html.
+(function () {
+  "use strict";
+  var audio = document.getElementById("audio");
+  var list = document.getElementById("transcript");
+  if (!audio || !list) return;
+  var segs = Array.prototype.slice.call(list.querySelectorAll(".seg"));
+  var starts = segs.map(function (li) { return parseFloat(li.dataset.start); });
+  var editing = document.body.classList.contains("editing");
+  var current = null;
+  var pendingSeek = null;
+
+  // The last segment that starts at or before t.
+  function indexAt(t) {
+    var lo = 0, hi = starts.length - 1, found = -1;
+    while (lo <= hi) {
+      var mid = (lo + hi) >> 1;
+      if (starts[mid] <= t + 0.01) { found = mid; lo = mid + 1; } else { hi = mid - 1; }
+    }
+    return found;
+  }
+
+  function keepInView(el) {
+    var box = el.getBoundingClientRect();
+    var header = document.querySelector(".top");
+    var top = header && getComputedStyle(header).position === "sticky" ?
+      header.getBoundingClientRect().bottom : 0;
+    if (box.top < top || box.bottom > window.innerHeight) {
+      el.scrollIntoView({ block: "center", behavior: "smooth" });
+    }
+  }
+
+  function highlight(t, scroll) {
+    var i = indexAt(t);
+    var li = i >= 0 ? segs[i] : null;
+    if (li === current) return;
+    if (current) current.classList.remove("now");
+    current = li;
+    if (li) {
+      li.classList.add("now");
+      if (scroll) keepInView(li);
+    }
+  }
+
+  function seek(t, play) {
+    t = Math.max(0, t);
+    if (audio.readyState >= 1) { audio.currentTime = t; } else { pendingSeek = t; }
+    highlight(t, true);
+    if (play) {
+      var started = audio.play();
+      if (started && started.catch) started.catch(function () {});
+    }
+  }
+
+  audio.addEventListener("loadedmetadata", function () {
+    if (pendingSeek !== null) { audio.currentTime = pendingSeek; pendingSeek = null; }
+  });
+  audio.addEventListener("timeupdate", function () {
+    highlight(audio.currentTime, !audio.paused);
+  });
+
+  function timeFromHash() {
+    var m = /(?:^#|&)t=(\d+(?:\.\d+)?)/.exec(location.hash);
+    return m ? parseFloat(m[1]) : null;
+  }
+  function followHash() {
+    var t = timeFromHash();
+    if (t !== null) seek(t, false);
+  }
+  window.addEventListener("hashchange", followHash);
+  followHash();
+
+  document.addEventListener("click", function (ev) {
+    var link = ev.target.closest('a[href^="#t="]');
+    if (link) {
+      ev.preventDefault();
+      history.replaceState(null, "", link.getAttribute("href"));
+      seek(timeFromHash(), true);
+      return;
+    }
+    var seg = ev.target.closest(".seg");
+    if (seg && !editing && !String(window.getSelection())) {
+      seek(parseFloat(seg.dataset.start), true);
+    }
+  });
+
+  function setLang(value) {
+    document.body.dataset.lang = value;
+    try { localStorage.setItem("reportage-lang", value); } catch (e) { /* storage off */ }
+  }
+  var saved = null;
+  try { saved = localStorage.getItem("reportage-lang"); } catch (e) { /* storage off */ }
+  Array.prototype.forEach.call(document.querySelectorAll('input[name="lang"]'), function (r) {
+    if (saved && r.value === saved) { r.checked = true; setLang(saved); }
+    r.addEventListener("change", function () { if (r.checked) setLang(r.value); });
+  });
+
+  window.reportagePlayer = { audio: audio, seek: seek };
+})();

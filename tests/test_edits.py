@@ -1,0 +1,234 @@
+"""Edits of segments: rev checks, the edited mark, edits.jsonl, history, revert, republish."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from typer.testing import CliRunner
+
+from pipeline import edits, search
+from pipeline.asr import AsrSegment
+from pipeline.cli import app
+from pipeline.document import Episode
+from pipeline.errors import ReportageError
+from pipeline.transcribe import merge_keeping_edits
+from tests.web_fixtures import make_library, sample_episode
+
+SEG = "s0000300"  # "De schepen komen vroeg binnen."
+
+
+@pytest.fixture
+def library(tmp_path):
+    return make_library(tmp_path)
+
+
+def log_lines(library):
+    path = library / "haven" / edits.LOG
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def test_edit_saves_marks_logs_and_republishes(library):
+    folder = library / "haven"
+    seg = edits.edit_segment(library, "haven", SEG, 0, {"nl": "  De boten komen laat.\r\n"}, "ann")
+    assert (seg.nl, seg.rev, seg.edited) == ("De boten komen laat.", 1, {"nl": True, "en": False})
+    assert seg.en_stale  # English was translated from the old Dutch
+    saved = Episode.load(folder).segment(SEG)
+    assert saved.nl == "De boten komen laat." and saved.rev == 1 and saved.edited["nl"]
+    [line] = log_lines(library)
+    entry = json.loads(line)
+    assert entry["editor"] == "ann" and entry["field"] == "nl" and entry["segment"] == SEG
+    assert entry["before"] == "De schepen komen vroeg binnen."
+    assert entry["after"] == "De boten komen laat." and entry["rev"] == 1 and entry["time"]
+    assert "De boten komen laat." in (folder / "nl.srt").read_text()
+    assert "De schepen komen vroeg" not in (folder / "nl.srt").read_text()
+    assert "De boten komen laat." in (folder / "index.html").read_text()
+    assert "De boten komen laat." in (folder / "transcript.txt").read_text()
+    assert [h.segment for h in search.search(library, "boten")] == [SEG]  # re-indexed
+    assert search.search(library, "schepen") == []
+
+
+def test_editing_english_by_hand_is_never_stale(library):
+    seg = edits.edit_segment(library, "haven", SEG, 0, {"en": "The boats are late."}, "ann")
+    seg = edits.edit_segment(library, "haven", SEG, 1, {"nl": "De boten zijn laat."}, "bob")
+    assert seg.edited == {"nl": True, "en": True} and not seg.en_stale
+    assert seg.en == "The boats are late." and seg.rev == 2
+
+
+def test_stale_rev_is_refused_with_the_current_text(library):
+    edits.edit_segment(library, "haven", SEG, 0, {"nl": "Eerste versie."}, "ann")
+    with pytest.raises(edits.StaleRevision) as refused:
+        edits.edit_segment(library, "haven", SEG, 0, {"nl": "Tweede versie."}, "bob")
+    assert refused.value.segment.nl == "Eerste versie." and refused.value.segment.rev == 1
+    assert Episode.load(library / "haven").segment(SEG).nl == "Eerste versie."
+    assert len(log_lines(library)) == 1
+
+
+def test_concurrent_saves_at_the_same_rev_let_exactly_one_through(library):
+    outcomes: list[str] = []
+
+    def save(text: str) -> None:
+        try:
+            edits.edit_segment(library, "haven", SEG, 0, {"nl": text}, text)
+            outcomes.append("saved")
+        except edits.StaleRevision:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=save, args=(f"Versie {n}.",)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["refused"] * 3 + ["saved"]
+    assert Episode.load(library / "haven").segment(SEG).rev == 1
+    assert len(log_lines(library)) == 1
+
+
+def test_unchanged_text_is_not_an_edit(library):
+    seg = edits.edit_segment(library, "haven", SEG, 0, {"nl": "De schepen komen vroeg binnen."},
+                             "ann")
+    assert seg.rev == 0 and not seg.edited["nl"] and log_lines(library) == []
+
+
+@pytest.mark.parametrize("changes", [
+    {}, {"words": "x"}, {"nl": 3}, {"nl": "x" * (edits.MAX_TEXT + 1)}, {"nl": "a\x00b"},
+])
+def test_bad_changes_are_refused(library, changes):
+    with pytest.raises(ReportageError):
+        edits.edit_segment(library, "haven", SEG, 0, changes, "ann")
+    assert log_lines(library) == []
+
+
+def test_unknown_segment_and_episode(library):
+    with pytest.raises(edits.UnknownSegment):
+        edits.edit_segment(library, "haven", "s9999999", 0, {"nl": "x"}, "ann")
+    with pytest.raises(ReportageError):
+        edits.edit_segment(library, "elders", SEG, 0, {"nl": "x"}, "ann")
+
+
+def test_history_and_revert_which_is_itself_logged(library):
+    edits.edit_segment(library, "haven", SEG, 0, {"nl": "Een.", "en": "One."}, "ann")
+    edits.edit_segment(library, "haven", "s0000000", 0, {"nl": "Hallo."}, "bob")
+    edits.edit_segment(library, "haven", SEG, 1, {"nl": "Twee."}, "ann")
+    assert [e.id for e in edits.history(library, "haven")] == [1, 2, 3, 4]
+    assert [(e.field, e.after) for e in edits.history(library, "haven", SEG)] == [
+        ("nl", "Een."), ("en", "One."), ("nl", "Twee.")]
+
+    [undo] = edits.revert(library, "haven", 4, "carol")
+    assert (undo.id, undo.revert_of, undo.before, undo.after) == (5, 4, "Twee.", "Een.")
+    seg = Episode.load(library / "haven").segment(SEG)
+    assert seg.nl == "Een." and seg.rev == 3
+    assert "Een." in (library / "haven" / "nl.srt").read_text()
+
+    [again] = edits.revert(library, "haven", 1, "carol")  # back to the machine's text
+    assert again.after == "De schepen komen vroeg binnen."
+    assert edits.revert(library, "haven", 1, "carol") == []  # already so: nothing logged
+    with pytest.raises(ReportageError, match="no edit 99"):
+        edits.revert(library, "haven", 99, "carol")
+
+
+def test_a_line_torn_by_a_crash_is_skipped_and_closed(library):
+    edits.edit_segment(library, "haven", SEG, 0, {"nl": "Een."}, "ann")
+    with open(library / "haven" / edits.LOG, "a") as log:
+        log.write('{"id": 2, "time": "2026-')  # the process died mid-write
+    edits.edit_segment(library, "haven", SEG, 1, {"nl": "Twee."}, "ann")
+    assert [(e.id, e.after) for e in edits.history(library, "haven")] == [(1, "Een."), (2, "Twee.")]
+
+
+def test_retranscription_keeps_edited_segments(library):
+    """What `reportage process` does on a re-run: new machine segments replace unedited ones,
+    and any that overlap an edited segment are dropped in its favour."""
+    edits.edit_segment(library, "haven", SEG, 0, {"nl": "Door een mens verbeterd."}, "ann")
+    old = Episode.load(library / "haven").segments
+    new = [AsrSegment(0.0, 2.4, "Machine een."), AsrSegment(2.8, 4.0, "Overlapt de edit."),
+           AsrSegment(5.6, 8.0, "Machine drie.")]
+    merged = merge_keeping_edits(old, new)
+    assert [(s.start, s.nl) for s in merged] == [
+        (0.0, "Machine een."), (3.0, "Door een mens verbeterd."), (5.6, "Machine drie.")]
+    assert merged[1].edited["nl"] and merged[1].rev == 1
+
+
+def test_history_and_revert_commands(library):
+    edits.edit_segment(library, "haven", SEG, 0, {"nl": "Een."}, "ann")
+    runner = CliRunner()
+    shown = runner.invoke(app, ["history", "haven", SEG, "--library", str(library)])
+    assert shown.exit_code == 0 and "ann" in shown.output and "+ Een." in shown.output
+    done = runner.invoke(app, ["revert", "haven", "1", "--library", str(library)])
+    assert done.exit_code == 0, done.output
+    assert Episode.load(library / "haven").segment(SEG).nl == "De schepen komen vroeg binnen."
+    as_json = runner.invoke(app, ["history", "haven", "--json", "--library", str(library)])
+    assert [json.loads(line)["revert_of"] for line in as_json.output.splitlines()] == [None, 1]
+
+
+@pytest.mark.parametrize("args", [["history", "../etc"], ["revert", "nowhere", "1"],
+                                  ["revert", "haven", "7"]])
+def test_commands_fail_with_one_line(library, args):
+    result = CliRunner().invoke(app, [*args, "--library", str(library)])
+    assert result.exit_code == 1
+    assert result.output.startswith("error:") and len(result.output.strip().splitlines()) == 1
+
+
+def test_saved_document_reloads_equal_with_a_line_per_segment(library):
+    folder = library / "haven"
+    episode = Episode.load(folder)
+    episode.segments[0].nl = 'Quotes " and \\ backslashes\nand a newline, ümlauts.'
+    episode.save(folder)
+    text = (folder / "episode.json").read_text()
+    assert json.loads(text) == episode.to_dict() and Episode.load(folder) == episode
+    assert sum(line.lstrip().startswith('{"id": "s') for line in text.splitlines()) == 10
+
+
+def test_held_documents_follow_writes_by_other_processes(library):
+    folder = library / "haven"
+    held = edits.documents.load(folder)
+    assert edits.documents.load(folder) is held  # unchanged on disk: parsed once
+    other = Episode.load(folder)  # e.g. `reportage process` or `revert` in another process
+    other.segment(SEG).nl = "Van elders."
+    other.save(folder)
+    assert edits.documents.load(folder).segment(SEG).nl == "Van elders."
+    seg = edits.edit_segment(library, "haven", SEG, 0, {"nl": "Hier."}, "ann")
+    assert seg.nl == "Hier." and Episode.load(folder).segment(SEG).nl == "Hier."
+
+
+def test_a_failed_save_leaves_no_half_edit_behind(library, monkeypatch):
+    def broken_save(self, folder):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Episode, "save", broken_save)
+    with pytest.raises(OSError):
+        edits.edit_segment(library, "haven", SEG, 0, {"nl": "Verloren."}, "ann")
+    monkeypatch.undo()
+    seg = edits.documents.load(library / "haven").segment(SEG)
+    assert (seg.nl, seg.rev) == ("De schepen komen vroeg binnen.", 0) and log_lines(library) == []
+
+
+def test_only_the_most_recently_used_documents_are_held(tmp_path):
+    libraries = [make_library(tmp_path / str(n)) for n in range(3)]
+    held = edits.Documents(size=2)
+    first = held.load(libraries[0] / "haven")
+    held.load(libraries[1] / "haven")
+    assert held.load(libraries[0] / "haven") is first  # used again: kept
+    held.load(libraries[2] / "haven")  # pushes out the least recently used, libraries[1]
+    assert held.load(libraries[0] / "haven") is first
+    assert len(held._held) == 2 and (libraries[1] / "haven").resolve() not in held._held
+
+
+def test_an_edit_re_lays_out_only_the_subtitle_run_it_touched():
+    """Cues never span a forced break (here: pauses over 2 s), so after an edit the cue
+    builder re-solves only that run; every other run comes from memory, unchanged."""
+    from pipeline import subtitles
+
+    episode = sample_episode()
+    episode.chapters = []  # chapter starts would force breaks too
+    for n, seg in enumerate(episode.segments):  # five runs of two segments, 5 s apart
+        seg.start, seg.end = n * 4.0 + (n // 2) * 4.0, n * 4.0 + (n // 2) * 4.0 + 3.0
+    before = subtitles.episode_cues(episode, "nl")
+    subtitles._group_run.cache_clear()
+    assert subtitles.episode_cues(episode, "nl") == before  # memory changes nothing
+    episode.segments[4].nl = "Een heel andere en veel langere zin, door een redacteur getypt."
+    hits = subtitles._group_run.cache_info().hits
+    after = subtitles.episode_cues(episode, "nl")
+    assert subtitles._group_run.cache_info().hits - hits == 4  # one run of five re-solved
+    changed = [c for c in after if c not in before]
+    assert changed and all(24.0 <= c.start < 36.0 for c in changed)  # segments 4 and 5

@@ -1,0 +1,211 @@
+"""`reportage evaluate` on a tiny dataset built from the CC0 clips in tests/data."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from audiogen import CLIPS, DATA, clip, reference, silence, write_audio
+from conftest import run_cli
+
+from pipeline.document import Chapter, Episode, Segment, Source
+from pipeline.evaluate import Item, discover, score_item, subtitle_counts, summarise
+from pipeline.runner import Result
+
+WITH_REFERENCE, WITHOUT_REFERENCE = CLIPS[:3], CLIPS[3]
+
+
+def make_episode(folder: Path) -> None:
+    """All five clips joined with 1 s pauses; the first two are one topic, the rest another."""
+    utterances, parts, t = [], [], 0.0
+    for n, name in enumerate(CLIPS):
+        samples = clip(name)
+        end = t + len(samples) / 16000
+        utterances.append({"start": t, "end": end, "topic": int(n >= 2), "nl": reference(name)})
+        parts += [samples, silence(1.0)]
+        t = end + 1.0
+    write_audio(folder / "joined.mp3", np.concatenate(parts))
+    (folder / "joined.json").write_text(json.dumps(
+        {"duration_s": t, "topic_boundaries_s": [utterances[2]["start"]],
+         "utterances": utterances}))
+
+
+def make_dataset(root: Path) -> Path:
+    dataset = root / "tiny-set"
+    (dataset / "clips").mkdir(parents=True)
+    (dataset / "episodes").mkdir()
+    for name in WITH_REFERENCE:
+        shutil.copy(DATA / f"{name}.wav", dataset / "clips")
+        shutil.copy(DATA / f"{name}.nl.txt", dataset / "clips")
+    # A clip whose reference is missing: warned about, the rest still evaluated.
+    shutil.copy(DATA / f"{WITHOUT_REFERENCE}.wav", dataset / "clips")
+    make_episode(dataset / "episodes")
+    return dataset
+
+
+# ---------------------------------------------------------------- without a model
+
+
+def test_discover_reads_both_parts_and_notes_missing_references(tmp_path):
+    items = discover(make_dataset(tmp_path))
+    by_id = {i.id: i for i in items}
+    assert [i.part for i in items] == ["clips"] * 4 + ["episodes"]
+    assert by_id["vl00203"].nl == "De plant van de aardappel is giftig"
+    missing = by_id[WITHOUT_REFERENCE]
+    assert missing.nl is None and f"{WITHOUT_REFERENCE}.nl.txt" in missing.warnings[0]
+    episode = by_id["joined"]
+    assert len(episode.boundaries) == 1 and episode.nl.startswith("De Straat van Gibraltar")
+
+
+def test_limit_spreads_items_evenly(tmp_path):
+    items = discover(make_dataset(tmp_path), parts=("clips",), limit=2)
+    # Sorted: vl00203 vl04108 vl09647 vl12745; two of four are the first and the third.
+    assert [i.id for i in items] == ["vl00203", "vl09647"]
+
+
+@pytest.mark.parametrize("layout", ["empty", "unrelated files", "no such folder"])
+def test_dataset_without_items_is_one_clear_line(tmp_path, layout):
+    dataset = tmp_path / "set"
+    if layout != "no such folder":
+        (dataset / "clips").mkdir(parents=True)
+    if layout == "unrelated files":
+        (dataset / "clips" / "notes.txt").write_text("nothing to hear")
+    run = run_cli("evaluate", dataset, "--work", str(tmp_path / "work"))
+    assert run.rc != 0
+    assert run.err.strip().count("\n") == 0 and "error:" in run.err
+    assert "Traceback" not in run.err
+
+
+def test_bad_part_is_refused(tmp_path):
+    run = run_cli("evaluate", str(make_dataset(tmp_path)), "--part", "songs")
+    assert run.rc != 0 and "unknown part" in run.err
+
+
+def _document(segments: list[Segment], chapters: list[Chapter]) -> Episode:
+    source = Source(path="x.wav", sha256="0", duration_s=100.0, sample_rate=16000)
+    return Episode(slug="x", title="x", source=source, segments=segments, chapters=chapters,
+                   provenance={"transcribe": {"started": "2026-01-01T00:00:00.000+00:00",
+                                              "finished": "2026-01-01T00:00:20.500+00:00",
+                                              "cpu_s": 30.0}})
+
+
+def _result(folder: Path) -> Result:
+    return Result("x", folder, 100.0, 2, ["transcribe"], [], 21.0)
+
+
+def test_scores_use_what_the_document_has(tmp_path):
+    item = Item("x", "episodes", Path("x.wav"), nl="De vis zwemt. Hij zwemt snel!",
+                en="The fish swims. It swims fast!", boundaries=[50.0])
+    bare = _document([Segment("s1", 0, 40, "de vis zwemt"), Segment("s2", 60, 90, "hij zwemt")],
+                     [])
+    row = score_item(item, bare, _result(tmp_path))
+    assert row["wer"] == pytest.approx(1 / 6)  # "snel" deleted
+    # No English, no chapters in the document: those metrics are absent, the baseline is not.
+    assert row["bleu"] is None and row["chrf"] is None
+    assert row["pk"] is None and row["pk_even"] == 0 and row["chapters_ref"] == 2
+    assert row["subtitles"] == {}  # nothing published in this folder
+    assert row["stages"] == {"transcribe": {"seconds": 20.5, "cpu_s": 30.0}}
+    assert row["ran"] == ["transcribe"]
+
+    full = _document(
+        [Segment("s1", 0, 40, "de vis zwemt", en="The fish swims."),
+         Segment("s2", 60, 90, "hij zwemt snel", en="It swims fast!")],
+        [Chapter("c1", 0, 60, "vis"), Chapter("c2", 60, 100, "snel")],
+    )
+    row = score_item(item, full, _result(tmp_path))
+    assert row["wer"] == 0 and row["chrf"] == pytest.approx(100)
+    assert row["boundaries_pred"] == [60] and 0 < row["pk"] < 1
+    summary = summarise([row], [item])
+    assert summary["stages"]["transcribe"]["rtf"] == pytest.approx(0.205)
+    assert summary["stages"]["transcribe"]["cpu_rtf"] == pytest.approx(0.3)
+
+
+# ---------------------------------------------------------------- through the real pipeline
+
+
+@pytest.fixture(scope="module")
+def evaluated(tmp_path_factory):
+    root = tmp_path_factory.mktemp("evaluate")
+    dataset = make_dataset(root)
+    out = root / "report.json", root / "report.html"
+    run = run_cli("evaluate", str(dataset), "--work", str(root / "work"), "--beam-size", "1",
+                  "--compute-type", "int8", "--json", str(out[0]), "--html", str(out[1]),
+                  timeout=900)
+    return root, dataset, run, out
+
+
+@pytest.mark.model
+def test_report_keys_and_scores(evaluated):
+    _, _, run, (json_out, _) = evaluated
+    assert run.rc == 0, run.err
+    report = json.loads(json_out.read_text())
+    assert set(report) == {"report_version", "dataset", "library", "settings", "normaliser",
+                           "summary", "items", "errors", "cost"}
+    assert report["settings"]["asr"]["beam_size"] == 1
+    assert set(report["summary"]) == {"clips", "episodes"}
+    clips = report["summary"]["clips"]
+    # 14 + 11 + 7 reference words: the clip without a reference is left out of WER.
+    assert clips["items"] == 4 and clips["ref_words"] == 32
+    # Whisper base reads these clear sentences mostly right.
+    assert 0 <= clips["wer"] < 0.5 and 0 <= clips["cer"] <= clips["wer"] + 0.05
+    episode = report["summary"]["episodes"]
+    assert episode["wer"] < 0.5 and episode["pk_even"] is not None
+    assert clips["bleu"] is None  # no English references here
+    stages = report["cost"]["stages"]["transcribe"]
+    assert stages["seconds"] > 0 and 0 < stages["rtf"] < 20 and stages["cpu_s"] > 0
+    assert report["cost"]["peak_rss_mb"] > 50 and report["errors"] == []
+    subtitles = episode["subtitles"]["nl"]
+    assert subtitles["cues"] >= 2 and 0 <= subtitles["within_target_cps"] <= 1
+    assert subtitles["within_limits"] == episode["subs_ok"]
+    # The default pipeline translates: English subtitles are checked too, BLEU needs a reference.
+    assert episode["subtitles"]["en"]["cues"] >= 1 and episode["bleu"] is None
+
+
+@pytest.mark.model
+def test_missing_reference_is_a_warning_and_the_rest_is_scored(evaluated):
+    _, _, run, (json_out, _) = evaluated
+    assert "warning:" in run.err and f"{WITHOUT_REFERENCE}.nl.txt" in run.err
+    rows = {r["id"]: r for r in json.loads(json_out.read_text())["items"]}
+    assert rows[WITHOUT_REFERENCE]["wer"] is None and rows[WITHOUT_REFERENCE]["segments"] > 0
+    assert all(rows[c]["wer"] is not None for c in WITH_REFERENCE)
+
+
+@pytest.mark.model
+def test_html_report_embeds_the_figures(evaluated):
+    _, _, _, (_, html_out) = evaluated
+    page = html_out.read_text()
+    images = page.split('src="data:image/png;base64,')[1:]
+    assert len(images) == 2  # per-item WER chart and the episode's chapter timeline
+    for image in images:
+        assert base64.b64decode(image.split('"')[0]).startswith(b"\x89PNG")
+    assert "WER per item" in page and "joined" in page
+
+
+@pytest.mark.model
+def test_rerun_resumes_from_the_scratch_library(evaluated):
+    root, dataset, first, (json_out, _) = evaluated
+    assert first.rc == 0, first.err
+    again = root / "again.json"
+    run = run_cli("evaluate", str(dataset), "--work", str(root / "work"), "--beam-size", "1",
+                  "--compute-type", "int8", "--json", str(again), "--quiet", timeout=900)
+    assert run.rc == 0, run.err
+    before, after = json.loads(json_out.read_text()), json.loads(again.read_text())
+    assert all(r["ran"] == [] for r in after["items"])
+    assert [r["wer"] for r in after["items"]] == [r["wer"] for r in before["items"]]
+
+
+def test_subtitle_counts_follow_the_checker(tmp_path):
+    slow, fast = "De vis zwemt.", "Dit is een veel te lange zin"
+    brisk = "Het water is koud en erg diep"
+    assert (len(slow) / 2, len(fast) / 1, len(brisk) / 1.6) == (6.5, 28, 18.125)
+    (tmp_path / "nl.srt").write_text(
+        f"1\n00:00:00,000 --> 00:00:02,000\n{slow}\n\n"
+        f"2\n00:00:03,000 --> 00:00:04,000\n{fast}\n\n"  # above 20 cps: a hard limit
+        f"3\n00:00:05,000 --> 00:00:06,600\n{brisk}\n"  # within 20, above the 17 target
+    )
+    assert subtitle_counts(tmp_path) == {
+        "nl": {"cues": 3, "within_limits": 2, "within_target_cps": 1}}

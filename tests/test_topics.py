@@ -1,0 +1,138 @@
+"""Topic segmentation and chapter titles with the lexical signal (no model: fast)."""
+
+import statistics
+
+import numpy as np
+import pytest
+from topic_corpus import multi_topic_texts, sentence_pk, timed_segments, topic_blocks
+
+from pipeline.document import Segment
+from pipeline.embeddings import LexicalEmbedder, content_stems, load_embedder
+from pipeline.errors import ReportageError
+from pipeline.topics import (
+    MIN_CHAPTER_S,
+    Tiling,
+    find_chapter_starts,
+    make_chapters,
+    snap_to_pause,
+)
+
+LEXICAL = LexicalEmbedder()
+
+
+def starts_of(chapters, segments) -> list[int]:
+    ids = [s.id for s in segments]
+    return [ids.index(c.segment_ids[0]) for c in chapters[1:]]
+
+
+def test_lexical_signal_finds_the_topics_of_clean_dutch_texts():
+    texts = multi_topic_texts(24)
+    pks = []
+    for seed, topics in enumerate(texts):
+        segments = timed_segments(topics, seed)
+        starts = find_chapter_starts(segments, None, MIN_CHAPTER_S, LEXICAL, "nl", Tiling())
+        pks.append(sentence_pk(topics, starts))
+    # The lexical fallback is weaker than embeddings (tests/test_topics_model.py: Pk <= 0.15).
+    assert statistics.mean(pks) <= 0.25, pks
+
+
+def test_chapters_cover_every_segment_in_order_and_start_at_segment_starts():
+    topics = multi_topic_texts(1)[0]
+    segments = timed_segments(topics)
+    chapters = make_chapters(segments, embedder=LEXICAL)
+    assert len(chapters) >= 2
+    assert [sid for c in chapters for sid in c.segment_ids] == [s.id for s in segments]
+    by_id = {s.id: s for s in segments}
+    assert chapters[0].start == 0.0
+    for before, after in zip(chapters, chapters[1:], strict=False):
+        assert after.start == by_id[after.segment_ids[0]].start
+        assert before.end == after.start
+        assert after.start - before.start >= MIN_CHAPTER_S or before is chapters[0]
+    assert chapters[-1].end == segments[-1].end
+    assert len({c.id for c in chapters}) == len(chapters)
+
+
+def test_forced_count_is_honoured():
+    segments = timed_segments(multi_topic_texts(2)[1])
+    for count in (1, 3, 7):
+        assert len(make_chapters(segments, count=count, embedder=LEXICAL)) == count
+
+
+def test_no_speech_gives_no_chapters():
+    silent = [Segment(id="s1", start=0, end=5, nl="  "), Segment(id="s2", start=6, end=9, nl="")]
+    assert make_chapters([], embedder=LEXICAL) == []
+    assert make_chapters(silent, embedder=LEXICAL) == []
+
+
+def test_an_episode_shorter_than_two_minimum_chapters_is_one_chapter():
+    segments = timed_segments([topic_blocks()["voetbal"][:4], topic_blocks()["koken"][:3]])
+    assert segments[-1].end < 2 * 90
+    chapters = make_chapters(segments, min_chapter_s=90, embedder=LEXICAL)
+    assert len(chapters) == 1
+    assert chapters[0].segment_ids == [s.id for s in segments]
+
+
+def test_bad_settings_are_user_errors():
+    segments = timed_segments(multi_topic_texts(1)[0])
+    with pytest.raises(ReportageError, match="at least 1"):
+        make_chapters(segments, count=0, embedder=LEXICAL)
+    with pytest.raises(ReportageError, match="topic text"):
+        make_chapters(segments, text="fr", embedder=LEXICAL)
+
+
+def test_a_boundary_moves_to_the_longest_pause_nearby():
+    segments, t = [], 0.0
+    for i, pause in enumerate([0.4, 0.4, 0.4, 2.5, 0.4, 0.4]):
+        segments.append(Segment(id=f"s{i}", start=t, end=t + 2, nl="woord"))
+        t += 2 + pause
+    sim = np.array([1.0, 0.9, 0.4, 0.2, 0.25, 0.8])
+    # Gap 4 follows the 2.5 s pause and is nearly as low as the valley at gap 3.
+    assert snap_to_pause(segments, sim, depth=1.3, i=3, tiling=Tiling()) == 4
+    # Not when it is much higher than the valley,
+    assert snap_to_pause(segments, sim, depth=0.1, i=3, tiling=Tiling()) == 3
+    # nor when it lies too far away.
+    assert snap_to_pause(segments, sim, depth=1.3, i=3, tiling=Tiling(snap_s=1.0)) == 3
+
+
+def test_titles_and_keywords_come_from_the_chapters_own_words():
+    blocks = topic_blocks()
+    topics = [blocks["sterrenkunde"], blocks["bakken"], blocks["spoorwegen"]]
+    english = {
+        "sterrenkunde": "Astronomers found a new planet orbiting a distant star with a telescope.",
+        "bakken": "Bake the apple pie for an hour in the oven and serve the pie with cream.",
+        "spoorwegen": "No trains run between Amsterdam and Utrecht because of a power failure.",
+    }
+    segments = timed_segments(topics)
+    names = ["sterrenkunde"] * 6 + ["bakken"] * 6 + ["spoorwegen"] * 6
+    for seg, name in zip(segments, names, strict=True):
+        seg.en = english[name]
+    chapters = make_chapters(segments, count=3, embedder=LEXICAL)
+    for chapter, name in zip(chapters, english, strict=True):
+        dutch = " ".join(s.nl for s in segments if s.id in chapter.segment_ids).lower()
+        assert chapter.title and chapter.title.lower() in dutch
+        assert 3 <= len(chapter.keywords) <= 6
+        assert all(k.lower() in dutch for k in chapter.keywords)
+        assert chapter.title_en.lower() in english[name].lower()
+        assert all(k.lower() in english[name].lower() for k in chapter.keywords_en)
+    assert [c.segment_ids[0] for c in chapters] == [segments[i].id for i in (0, 6, 12)]
+
+
+def test_without_english_there_is_no_english_title():
+    segments = timed_segments([topic_blocks()["schaken"]])
+    (chapter,) = make_chapters(segments, embedder=LEXICAL)
+    assert chapter.title_en is None and chapter.keywords_en == []
+    assert "schaken" in chapter.title.lower() + " ".join(chapter.keywords).lower()
+
+
+def test_lexical_features_drop_stop_words_and_stem():
+    assert content_stems("De treinen en het treinverkeer rijden niet", "nl") == [
+        "trein", "treinverkeer", "rijd"]
+    rows = LEXICAL.embed(["de treinen rijden", "een trein reed", "koken met boter"], "nl")
+    assert rows[0] @ rows[1] > 0 and rows[0] @ rows[2] == 0
+
+
+def test_unknown_sentence_transformers_model_is_a_user_error():
+    embedder = load_embedder("lexical")
+    assert embedder.name == "lexical"
+    with pytest.raises(ReportageError, match="/no/such/model"):
+        load_embedder("/no/such/model")

@@ -1,0 +1,56 @@
+"""Sentence grouping across segments and the proportional split of English back over them."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.document import Segment
+from pipeline.translators.groups import sentence_groups, split_proportionally, spread
+
+
+def seg(start: float, end: float, nl: str) -> Segment:
+    return Segment(id=f"s{start}", start=start, end=end, nl=nl)
+
+
+def test_fragments_join_until_a_sentence_ends():
+    segments = [seg(0, 2, "Toen we in Shenzhen"), seg(2.1, 4, "aankwamen, regende het."),
+                seg(4.5, 6, "Wat nu?"), seg(6.2, 8, "Niemand wist het.")]
+    assert sentence_groups(segments) == [[0, 1], [2], [3]]
+
+
+def test_groups_close_before_a_long_pause_or_window():
+    segments = [seg(0, 2, "en dan"), seg(5, 7, "na een pauze"), seg(7.1, 20, "een lange zin"),
+                seg(20.1, 34, "die doorloopt")]
+    assert sentence_groups(segments, max_gap_s=2.0, max_span_s=28.0) == [[0], [1, 2], [3]]
+    assert sentence_groups(segments, max_chars=30, max_gap_s=9.0, max_span_s=99) == [
+        [0, 1], [2, 3]]
+
+
+def test_split_follows_the_dutch_proportions_at_word_boundaries():
+    english = "When we arrived in Shenzhen it was raining all day long"
+    first, second = split_proportionally(english, [10, 30])
+    assert f"{first} {second}" == english
+    assert len(first) < len(second)
+    assert first and second
+
+
+def test_split_prefers_a_clause_boundary_nearby():
+    english = "Rogier Creemers arrived, and it rained on all of us"
+    assert split_proportionally(english, [1, 1])[0] == "Rogier Creemers arrived,"
+
+
+def test_spread_gives_each_segment_its_share():
+    segments = [seg(0, 2, "Toen we"), seg(2, 4, "aankwamen."), seg(5, 6, "Ja.")]
+    assert spread(segments, [[0, 1], [2]], ["When we arrived.", "Yes."]) == [
+        "When we", "arrived.", "Yes."]
+
+
+@given(st.lists(st.text(alphabet="ab ,.", min_size=0, max_size=12), min_size=0, max_size=30),
+       st.lists(st.integers(0, 50), min_size=1, max_size=6))
+def test_split_keeps_every_word_in_order(words, weights):
+    text = " ".join(words)
+    pieces = split_proportionally(text, [float(w) for w in weights])
+    assert len(pieces) == len(weights)
+    assert " ".join(p for p in pieces if p).split() == text.split()
+    # While there are words enough, no piece is left empty.
+    if len(text.split()) >= len(weights):
+        assert all(pieces)

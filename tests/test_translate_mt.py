@@ -1,0 +1,146 @@
+"""The transformers translator and the translate stage's rules, on tiny random Marian models
+that the tests build themselves (tests/tiny_marian.py)."""
+
+from pathlib import Path
+
+import pytest
+from tiny_marian import build
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.document import Episode, Segment, Source
+from pipeline.runner import Context, Engines, Settings
+from pipeline.translate import TranslateStage, settings_key, translate_segments
+from pipeline.translators import TranslateOptions
+from pipeline.translators.seq2seq import Seq2SeqTranslator
+
+
+@pytest.fixture(scope="module")
+def talker(tmp_path_factory) -> Path:
+    """Never ends before its token limit: always some English."""
+    return build(tmp_path_factory.mktemp("talker"), eos_bias=-100.0)
+
+
+@pytest.fixture(scope="module")
+def mute(tmp_path_factory) -> Path:
+    """Ends at once: never any English."""
+    return build(tmp_path_factory.mktemp("mute"), eos_bias=100.0)
+
+
+def segments() -> list[Segment]:
+    return [
+        Segment("s1", 0.0, 2.0, "Toen Rogier Creemers in Shenzhen"),
+        Segment("s2", 2.1, 4.0, "aankwam, had hij 350 en 950 punten."),
+        Segment("s3", 4.5, 5.0, "Ja."),
+        Segment("s4", 5.5, 6.0, "  "),
+    ]
+
+
+def episode() -> Episode:
+    return Episode(slug="t", title="t", source=Source("t.wav", "0" * 64, 6.0, 16000),
+                   segments=segments())
+
+
+def test_one_english_text_per_segment(talker):
+    english = Seq2SeqTranslator(str(talker)).translate(segments()[:3], None)
+    assert len(english) == 3
+    assert all(text.strip() for text in english)
+
+
+class Recording:
+    """A real translator whose calls are recorded."""
+
+    def __init__(self, translator):
+        self.inner, self.calls = translator, []
+        self.name, self.model_name, self.needs_audio = "transformers", "tiny", False
+
+    def translate(self, segs, audio):
+        self.calls.append([s.nl for s in segs])
+        return self.inner.translate(segs, audio)
+
+
+def test_empty_english_is_retried_with_context_then_marked_missing(mute):
+    ep = episode()
+    translator = Recording(Seq2SeqTranslator(str(mute)))
+    missing = translate_segments(ep, ["s3"], translator)
+    assert missing == ["s3"]
+    # Alone first, then together with its neighbour that has Dutch (s4 has none).
+    assert translator.calls == [["Ja."], ["aankwam, had hij 350 en 950 punten. Ja."]]
+    s3 = ep.segment("s3")
+    assert (s3.en, s3.en_missing, s3.en_for, s3.en_stale) == (None, True, "Ja.", False)
+
+
+def test_hand_edited_english_is_never_overwritten(talker):
+    ep = episode()
+    ep.segment("s1").en, ep.segment("s1").edited["en"] = "By hand", True
+    translate_segments(ep, ["s1", "s2", "s3", "s4"], Seq2SeqTranslator(str(talker)))
+    assert ep.segment("s1").en == "By hand"
+    assert all(ep.segment(i).en and not ep.segment(i).en_stale for i in ("s2", "s3"))
+    assert ep.segment("s4").en is None and not ep.segment("s4").en_missing
+
+
+def context(tmp_path: Path, ep: Episode, model: Path) -> Context:
+    settings = Settings(translate=TranslateOptions(translator="transformers",
+                                                   mt_model=str(model)))
+    return Context(tmp_path / "t.wav", tmp_path, ep, settings, Engines(settings),
+                   lambda *_: None)
+
+
+def test_stage_translates_only_stale_segments(tmp_path, talker, mute):
+    ep = episode()
+    ctx = context(tmp_path, ep, talker)
+    stage = TranslateStage()
+    ep.provenance["translate"] = {"settings": settings_key(ctx.settings)}
+    for seg in ep.segments:
+        seg.en, seg.en_for = "Earlier English", seg.nl
+    ep.segment("s2").nl = "aankwam, had hij 400 punten."  # an editor's fix makes s2 stale
+    assert stage.run(ctx)["translated"] == 1
+    assert [s.en for s in ep.segments] == ["Earlier English", ep.segment("s2").en,
+                                           "Earlier English", "Earlier English"]
+    assert ep.segment("s2").en not in (None, "Earlier English")
+    assert not ep.segment("s2").en_stale
+
+    # Other translator settings: every segment with Dutch is translated again.
+    ctx = context(tmp_path, ep, mute)
+    details = stage.run(ctx)
+    assert (details["translated"], details["missing"]) == (3, 3)
+    assert all(seg.en_missing for seg in ep.segments[:3])
+
+
+def test_stage_fingerprint_follows_the_dutch(tmp_path, talker):
+    ep = episode()
+    stage = TranslateStage()
+    before = stage.inputs(context(tmp_path, ep, talker))
+    ep.segment("s3").nl = "Nee."
+    assert stage.inputs(context(tmp_path, ep, talker)) != before
+
+
+def run_cli(*args: str):
+    return CliRunner().invoke(app, ["process", *args])
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--translator", "deepl"], "unknown translator 'deepl'"),
+    (["--translator", "transformers"], "needs --mt-model"),
+    (["--translator", "transformers", "--mt-model", "no/such-model"], "unknown MT model"),
+    (["--mt-model", "x"], "--mt-model needs --translator transformers"),
+    (["--target-language", "de"], "unsupported target language 'de'"),
+])
+def test_bad_translator_settings_fail_before_any_work(tmp_path, args, message):
+    library = tmp_path / "lib"
+    result = run_cli(str(tmp_path / "episode.wav"), "--library", str(library), *args)
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not library.exists()
+
+
+def test_a_model_that_is_not_seq2seq_is_refused(tmp_path):
+    from transformers import BertConfig
+
+    BertConfig(hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+               intermediate_size=32).save_pretrained(tmp_path / "bert")
+    result = run_cli(str(tmp_path / "x.wav"), "--library", str(tmp_path / "lib"),
+                     "--translator", "transformers", "--mt-model", str(tmp_path / "bert"))
+    assert result.exit_code == 1
+    assert "not a seq2seq translation model" in result.stderr

@@ -1,0 +1,257 @@
+"""The web app through HTTP: pages, escaping, audio ranges, the edit API and its guards."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import time
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from pipeline.cli import app as cli_app
+from pipeline.document import Episode
+from pipeline.web import server
+from pipeline.web.app import MAX_BODY, create_app
+from tests.web_fixtures import XSS_IMG, XSS_SCRIPT, make_library, running_server
+
+TOKEN = "test-token-123"
+SEG = "s0000300"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture
+def library(tmp_path):
+    return make_library(tmp_path)
+
+
+@pytest.fixture
+def client(library):
+    return TestClient(create_app(library, TOKEN))
+
+
+def test_library_page_lists_episodes_and_searches(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "De haven &lt;b&gt;bij nacht&lt;/b&gt;" in page.text  # title escaped
+    assert 'href="episodes/haven"' in page.text and "00:30" in page.text
+    found = client.get("/", params={"q": "HARING"})
+    assert "1 result for" in found.text
+    assert 'href="episodes/haven#t=18.00"' in found.text
+    assert "<mark>haring</mark>" in found.text
+
+
+def test_search_without_an_index_says_so_in_one_line(client, library):
+    (library / "index.sqlite").unlink()
+    page = client.get("/", params={"q": "haring"})
+    assert page.status_code == 200 and 'class="error"' in page.text and "index" in page.text
+    assert client.get("/api/search", params={"q": "haring"}).status_code == 400
+
+
+def test_episode_page_holds_transcript_audio_and_chapters(client):
+    page = client.get("/episodes/haven")
+    assert page.status_code == 200
+    assert 'src="/episodes/haven/audio"' in page.text
+    assert 'id="seg-s0000300"' in page.text and 'data-start="3.0"' in page.text
+    assert "De schepen komen vroeg binnen." in page.text and "The ships come in early." in page.text
+    assert "In de haven" in page.text and "At the market" in page.text
+    assert "<textarea" not in page.text and "editor.js" not in page.text
+    editor = client.get("/episodes/haven", params={"edit": 1})
+    assert editor.text.count("<textarea") == 20 and "/static/editor.js" in editor.text
+
+
+SCRIPT_AS_TEXT = "&lt;script&gt;alert(1)&lt;/script&gt;"
+IMG_AS_TEXT = "&#34;&gt;&lt;img src=x onerror=&#34;alert(2)&#34;&gt;"
+
+
+@pytest.mark.parametrize("path,shown", [
+    ("/episodes/haven", [SCRIPT_AS_TEXT, IMG_AS_TEXT]),
+    ("/episodes/haven?edit=1", [SCRIPT_AS_TEXT, IMG_AS_TEXT]),
+    ("/?q=logboek", [SCRIPT_AS_TEXT]), ("/?q=vreemde", [IMG_AS_TEXT]),
+])
+def test_transcript_text_is_escaped(client, path, shown):
+    page = client.get(path).text
+    assert XSS_SCRIPT not in page and XSS_IMG not in page and "<img" not in page
+    assert all(text in page for text in shown)
+
+
+def test_pages_carry_a_strict_content_security_policy(client):
+    headers = client.get("/episodes/haven").headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert "unsafe-inline" not in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_static_assets_are_served_locally(client):
+    page = client.get("/episodes/haven?edit=1").text
+    for asset in ("/static/app.css", "/static/player.js", "/static/editor.js"):
+        assert asset in page and client.get(asset).status_code == 200
+    assert "http://" not in page and "https://" not in page
+
+
+def test_audio_is_served_with_ranges(client, library):
+    data = (library / "haven" / "audio.wav").read_bytes()
+    whole = client.get("/episodes/haven/audio")
+    assert whole.status_code == 200 and whole.content == data
+    assert whole.headers["accept-ranges"] == "bytes"
+    part = client.get("/episodes/haven/audio", headers={"Range": "bytes=1000-1999"})
+    assert part.status_code == 206 and part.content == data[1000:2000]
+    assert part.headers["content-range"] == f"bytes 1000-1999/{len(data)}"
+
+
+@pytest.mark.parametrize("name", ["../../outside.wav", "/etc/passwd", "link.wav"])
+def test_audio_only_from_inside_the_library(library, name):
+    (library.parent / "outside.wav").write_bytes(b"RIFF secret")
+    (library / "haven" / "link.wav").symlink_to(library.parent / "outside.wav")
+    episode = Episode.load(library / "haven")
+    episode.source.file = name
+    episode.save(library / "haven")
+    client = TestClient(create_app(library, TOKEN))
+    assert client.get("/episodes/haven/audio").status_code == 404
+
+
+def test_episode_json(client):
+    doc = client.get("/api/episodes/haven").json()
+    assert doc["slug"] == "haven" and len(doc["segments"]) == 10
+
+
+def test_saving_an_edit(client, library):
+    saved = client.patch(f"/api/episodes/haven/segments/{SEG}", headers=AUTH | {"X-Editor": "Ann"},
+                         json={"rev": 0, "nl": "De boten komen laat."})
+    assert saved.status_code == 200
+    body = saved.json()
+    assert body["rev"] == 1 and body["segment"]["nl"] == "De boten komen laat."
+    assert body["segment"]["en_stale"] and "words" not in body["segment"]
+    folder = library / "haven"
+    assert Episode.load(folder).segment(SEG).nl == "De boten komen laat."
+    assert "De boten komen laat." in (folder / "nl.srt").read_text()
+    assert json.loads((folder / "edits.jsonl").read_text())["editor"] == "Ann"
+    assert client.get("/api/search", params={"q": "boten"}).json()[0]["segment"] == SEG
+
+
+def test_a_stale_rev_gets_409_with_the_current_text(client):
+    url = f"/api/episodes/haven/segments/{SEG}"
+    assert client.patch(url, headers=AUTH, json={"rev": 0, "nl": "Eerste."}).status_code == 200
+    refused = client.patch(url, headers=AUTH, json={"rev": 0, "nl": "Tweede."})
+    assert refused.status_code == 409
+    assert refused.json()["segment"]["nl"] == "Eerste." and refused.json()["rev"] == 1
+
+
+@pytest.mark.parametrize("headers", [
+    {}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN},
+    {"Authorization": f"Basic {TOKEN}"}, {"Cookie": f"token={TOKEN}"},
+])
+def test_editing_needs_the_token_as_a_bearer_header(client, library, headers):
+    refused = client.patch(f"/api/episodes/haven/segments/{SEG}", headers=headers,
+                           json={"rev": 0, "nl": "Ingebroken."})
+    assert refused.status_code == 401
+    assert Episode.load(library / "haven").segment(SEG).rev == 0
+
+
+@pytest.mark.parametrize("body,status", [
+    ({"rev": "0", "nl": "x"}, 422), ({"rev": 0, "nl": 5}, 422), ({"rev": 0, "words": []}, 422),
+    ({"nl": "x"}, 422), ({"rev": 0}, 400), ({"rev": 0, "nl": "x" * 6000}, 400),
+])
+def test_bad_edit_bodies_are_refused(client, body, status):
+    refused = client.patch(f"/api/episodes/haven/segments/{SEG}", headers=AUTH, json=body)
+    assert refused.status_code == status
+
+
+def test_request_bodies_are_size_limited(client):
+    big = json.dumps({"rev": 0, "nl": "x" * MAX_BODY})
+    refused = client.patch(f"/api/episodes/haven/segments/{SEG}", content=big,
+                           headers=AUTH | {"Content-Type": "application/json"})
+    assert refused.status_code == 413
+
+
+def test_edits_must_be_json(client):
+    form = client.patch(f"/api/episodes/haven/segments/{SEG}", headers=AUTH,
+                        content='{"rev": 0, "nl": "x"}', params={})
+    assert form.status_code == 422  # no Content-Type: a plain form post cannot edit
+
+
+@pytest.mark.parametrize("path", [
+    "/episodes/..", "/episodes/%2e%2e", "/episodes/%2E%2E/audio", "/episodes/..%2fhaven",
+    "/episodes/haven%2f..", "/api/episodes/..", "/api/episodes/%2e%2e", "/episodes/nowhere",
+    "/episodes/Haven", "/episodes/.hidden",
+])
+def test_bad_slugs_are_404_on_the_wire(library, path):
+    # http.client sends the path as written; a client library would tidy the dots away.
+    with running_server(library, TOKEN) as base:
+        conn = http.client.HTTPConnection(urlsplit(base).netloc, timeout=10)
+        conn.request("GET", path)
+        assert conn.getresponse().status == 404
+
+
+@pytest.mark.parametrize("segment", ["..", "%2e%2e", "s00%2f..", "s0000300.json", "nowhere"])
+def test_bad_segment_ids_are_404(library, segment):
+    with running_server(library, TOKEN) as base:
+        conn = http.client.HTTPConnection(urlsplit(base).netloc, timeout=10)
+        conn.request("PATCH", f"/api/episodes/haven/segments/{segment}", body=b'{"rev":0,"nl":"x"}',
+                     headers=AUTH | {"Content-Type": "application/json"})
+        assert conn.getresponse().status == 404
+
+
+def test_token_from_the_environment_or_generated(monkeypatch):
+    monkeypatch.setenv("REPORTAGE_EDITOR_TOKEN", "  from-env ")
+    assert server.editor_token() == ("from-env", False)
+    monkeypatch.delenv("REPORTAGE_EDITOR_TOKEN")
+    first, generated = server.editor_token()
+    assert generated and len(first) >= 32 and server.editor_token()[0] != first
+
+
+def test_serve_without_a_library_fails_in_one_line(tmp_path):
+    result = CliRunner().invoke(cli_app, ["serve", str(tmp_path / "none")])
+    assert result.exit_code == 1 and result.output.startswith("error: no library folder")
+
+
+def test_static_index_html_stands_alone(library):
+    page = (library / "haven" / "index.html").read_text()
+    assert 'src="audio.wav"' in page  # beside the page: works from disk or a static host
+    assert "<style>" in page and "<script>" in page and "function indexAt" in page
+    assert 'http-equiv="Content-Security-Policy"' in page and "unsafe-inline" not in page
+    for reference in ("/static/", "http://", "https://", "editor.js", "<textarea"):
+        assert reference not in page
+    assert XSS_SCRIPT not in page and "<img" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert XSS_IMG not in page
+
+
+def test_publish_command_writes_index_html(library):
+    (library / "haven" / "index.html").unlink()
+    result = CliRunner().invoke(cli_app, ["publish", "haven", "--library", str(library)])
+    assert result.exit_code == 0
+    assert "Dank voor het luisteren." in (library / "haven" / "index.html").read_text()
+
+
+def test_serve_on_a_taken_port_fails_in_one_line(library):
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli_app, ["serve", str(library), "--port", str(port)])
+    assert result.exit_code == 1 and result.output.startswith("error: cannot listen on")
+    assert "token" not in result.output
+
+
+def test_a_dutch_only_episode_shows_no_language_toggle(library, client):
+    folder = library / "haven"
+    episode = Episode.load(folder)
+    for seg in episode.segments:
+        seg.en = None
+    episode.save(folder)
+    assert 'name="lang"' not in client.get("/episodes/haven").text
+    assert 'data-lang="nl"' in client.get("/episodes/haven").text
+    assert 'name="lang"' in client.get("/episodes/haven?edit=1").text  # editors may add English
+
+
+def test_opening_the_editor_lays_out_the_subtitles_ahead_of_a_save(client):
+    from pipeline import subtitles
+
+    subtitles._group_run.cache_clear()
+    assert client.get("/episodes/haven?edit=1").status_code == 200
+    deadline = time.monotonic() + 20
+    while subtitles._group_run.cache_info().currsize == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert subtitles._group_run.cache_info().currsize > 0

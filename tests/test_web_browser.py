@@ -1,0 +1,201 @@
+"""The pages in a real browser (Debian's Chromium through Playwright): seeking, search,
+editing, conflicts, escaping; screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from pipeline import search
+from pipeline.document import Episode
+from tests.web_fixtures import XSS_IMG, XSS_SCRIPT, make_library, running_server
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+TOKEN = "browser-token"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+SEG = "s0000900"  # the fourth segment, starting at 9 s
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def library(tmp_path):
+    return make_library(tmp_path)
+
+
+@pytest.fixture
+def base(library):
+    with running_server(library, TOKEN) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.dialogs = []
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    yield page
+    context.close()
+
+
+def wait_audio(page, condition: str, timeout: float = 30_000) -> None:
+    """Wait until `condition` holds of the page's audio element `a`."""
+    page.wait_for_function(f"() => {{ const a = document.getElementById('audio'); "
+                           f"return {condition}; }}", timeout=timeout)
+
+
+def audio_ready(page) -> None:
+    wait_audio(page, "a.readyState >= 1")
+
+
+def current_time(page) -> float:
+    return page.evaluate("document.getElementById('audio').currentTime")
+
+
+def test_clicking_a_segment_seeks_the_audio(page, base):
+    page.goto(f"{base}/episodes/haven")
+    audio_ready(page)
+    page.click(f"#seg-{SEG} p.nl")
+    wait_audio(page, "a.currentTime >= 8.9")
+    assert 8.9 <= current_time(page) < 11
+    assert "now" in page.get_attribute(f"#seg-{SEG}", "class")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.evaluate("document.getElementById('audio').pause()")
+    page.screenshot(path=str(ARTIFACTS / "episode-page.png"), full_page=True)
+
+
+def test_deep_link_and_language_toggle(page, base):
+    page.goto(f"{base}/episodes/haven#t=18.5")
+    audio_ready(page)
+    wait_audio(page, "Math.abs(a.currentTime - 18.5) < 0.1")
+    assert "now" in page.get_attribute("#seg-s0001800", "class")
+    assert page.is_visible("#seg-s0001800 p.en")
+    page.set_viewport_size({"width": 1280, "height": 420})
+    page.goto(f"{base}/episodes/haven#t=27")
+    page.wait_for_selector("#seg-s0002700.now")
+    page.wait_for_function(  # scrolled (smoothly) into the view
+        "() => { const r = document.querySelector('#seg-s0002700').getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= innerHeight; }")
+    page.check("input[name=lang][value=nl]")
+    assert not page.is_visible("#seg-s0001800 p.en") and page.is_visible("#seg-s0001800 p.nl")
+
+
+def test_search_and_follow_a_hit(page, base):
+    page.goto(base)
+    page.fill("input[name=q]", "kabeljauw")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_selector("a.hit")
+    assert page.inner_text("a.hit mark").lower() == "kabeljauw"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "library-search.png"))
+    page.click("a.hit")
+    page.wait_for_url("**/episodes/haven#t=18.00")
+    audio_ready(page)
+    wait_audio(page, "Math.abs(a.currentTime - 18) < 0.1")
+    assert "kabeljauw" in page.inner_text(".seg.now")
+
+
+def open_editor(page, base) -> None:
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.wait_for_selector(f"#seg-{SEG} textarea.nl")
+
+
+def test_edit_and_save(page, base, library):
+    open_editor(page, base)
+    assert "token" not in page.url  # taken out of the address bar, kept by the page
+    page.fill(f"#seg-{SEG} textarea.nl", "Hij schreef een kort verslag in het scheepsjournaal.")
+    assert page.is_enabled(f"#seg-{SEG} button.save")
+    page.press(f"#seg-{SEG} textarea.nl", "Control+Enter")
+    page.wait_for_selector(f"#seg-{SEG} .state.ok")
+    folder = library / "haven"
+    seg = Episode.load(folder).segment(SEG)
+    assert seg.nl == "Hij schreef een kort verslag in het scheepsjournaal." and seg.rev == 1
+    assert "scheepsjournaal" in (folder / "nl.srt").read_text()
+    assert "scheepsjournaal" in (folder / "index.html").read_text()
+    assert json.loads((folder / "edits.jsonl").read_text())["after"].endswith("scheepsjournaal.")
+    [hit] = search.search(library, "scheepsjournaal")
+    assert hit.segment == SEG
+    assert page.get_attribute(f"#seg-{SEG}", "data-rev") == "1"
+    assert page.is_visible(f"#seg-{SEG} .stale-badge")  # English follows the old Dutch
+
+
+def test_play_segment_plays_just_that_segment(page, base):
+    open_editor(page, base)
+    audio_ready(page)
+    page.click(f"#seg-{SEG} button.play-seg")
+    wait_audio(page, "a.currentTime > 9.5")
+    wait_audio(page, "a.paused", timeout=10_000)
+    assert 11.4 <= current_time(page) <= 12.0  # stopped at the segment's end (11.5 s)
+
+
+def test_unsaved_changes_warn_on_leaving(page, base):
+    open_editor(page, base)
+    page.fill(f"#seg-{SEG} textarea.en", "Changed but not saved.")
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(300)
+    assert page.dialogs  # the beforeunload prompt
+
+
+def test_second_editor_sees_a_conflict(browser, base, library):
+    first, second = (browser.new_context().new_page() for _ in range(2))
+    for p in (first, second):
+        open_editor(p, base)
+    first.fill(f"#seg-{SEG} textarea.nl", "Eerste redacteur.")
+    first.click(f"#seg-{SEG} button.save")
+    first.wait_for_selector(f"#seg-{SEG} .state.ok")
+    second.fill(f"#seg-{SEG} textarea.nl", "Tweede redacteur.")
+    second.click(f"#seg-{SEG} button.save")
+    conflict = second.wait_for_selector(f"#seg-{SEG} .conflict")
+    assert "Eerste redacteur." in conflict.inner_text()
+    assert Episode.load(library / "haven").segment(SEG).nl == "Eerste redacteur."
+    ARTIFACTS.mkdir(exist_ok=True)
+    second.screenshot(path=str(ARTIFACTS / "editor-conflict.png"))
+    second.click(f"#seg-{SEG} .conflict >> text=Keep mine")
+    second.click(f"#seg-{SEG} button.save")
+    second.wait_for_selector(f"#seg-{SEG} .state.ok")
+    seg = Episode.load(library / "haven").segment(SEG)
+    assert seg.nl == "Tweede redacteur." and seg.rev == 2
+    for p in (first, second):
+        p.context.close()
+
+
+def test_xss_text_renders_as_text(page, base):
+    for url in (f"{base}/episodes/haven", f"{base}/?q=logboek"):
+        page.goto(url)
+        page.wait_for_load_state("load")
+        assert XSS_SCRIPT in page.inner_text("body")
+        assert page.locator("main img").count() == 0
+    page.goto(f"{base}/episodes/haven")
+    assert XSS_IMG.strip() in page.inner_text("#seg-s0001200")
+    open_editor(page, base)
+    assert XSS_SCRIPT in page.input_value("#seg-s0000900 textarea.nl")
+    page.wait_for_timeout(300)
+    assert page.dialogs == []  # no alert() ran
+    page.screenshot(path=str(ARTIFACTS / "editor.png"))
+
+
+def test_static_page_works_from_disk(page, library):
+    refused = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    page.goto((library / "haven" / "index.html").as_uri())
+    audio_ready(page)
+    page.click("#seg-s0002100 p.nl")
+    wait_audio(page, "a.currentTime >= 20.9")
+    assert "now" in page.get_attribute("#seg-s0002100", "class")
+    assert page.locator("a.back").count() == 0
+    assert page.evaluate("getComputedStyle(document.querySelector('.seg')).display") == "grid"
+    assert refused == []  # its own policy lets its inline CSS, JS and audio through

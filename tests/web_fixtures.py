@@ -1,0 +1,102 @@
+"""A small episode for the web and edit tests: generated audio and a constructed document,
+so no speech model is needed."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import uvicorn
+
+from pipeline.document import Chapter, Episode, Segment, Source, segment_id
+from pipeline.publish import publish
+from pipeline.web.app import create_app
+
+XSS_SCRIPT = "<script>alert(1)</script>"
+XSS_IMG = '"><img src=x onerror="alert(2)">'
+LINES = [
+    ("Goedemorgen, dit is de reportage over de haven.",
+     "Good morning, this is the report on the port."),
+    ("De schepen komen vroeg binnen.", "The ships come in early."),
+    ("Een kraanmachinist vertelt over zijn werk.", "A crane operator talks about his work."),
+    (f"Hij typte {XSS_SCRIPT} in het logboek.", f"He typed {XSS_SCRIPT} into the log."),
+    (f"Een vreemde regel {XSS_IMG} bleef staan.", f"A strange line {XSS_IMG} remained."),
+    ("Daarna gaan we naar de vismarkt.", "Then we go to the fish market."),
+    ("De vissers verkopen haring en kabeljauw.", "The fishermen sell herring and cod."),
+    ("Het ruikt er naar zout en diesel.", "It smells of salt and diesel."),
+    ("Tot slot spreken we de burgemeester.", "Finally we speak to the mayor."),
+    ("Dank voor het luisteren.", "Thanks for listening."),
+]
+SPACING = 3.0  # seconds from one segment's start to the next
+AUDIO = "audio.wav"
+
+
+def write_wav(path: Path, seconds: float, rate: int = 16000) -> None:
+    """A quiet tone whose pitch rises over time: real audio a browser decodes and seeks."""
+    t = np.arange(int(seconds * rate)) / rate
+    signal = 0.2 * np.sin(2 * np.pi * (220 + 10 * t) * t)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes((signal * 32767).astype("<i2").tobytes())
+
+
+def sample_episode(slug: str = "haven") -> Episode:
+    taken: set[str] = set()
+    segments = []
+    for n, (nl, en) in enumerate(LINES):
+        start = n * SPACING
+        segments.append(Segment(id=segment_id(start, taken), start=start, end=start + 2.5,
+                                nl=nl, en=en, en_for=nl))
+    half = len(segments) // 2
+    chapters = [
+        Chapter("c1", 0.0, segments[half].start, "In de haven", "In the port",
+                segment_ids=[s.id for s in segments[:half]]),
+        Chapter("c2", segments[half].start, len(LINES) * SPACING, "Op de markt", "At the market",
+                segment_ids=[s.id for s in segments[half:]]),
+    ]
+    source = Source("/nowhere/haven.wav", "0" * 64, len(LINES) * SPACING, 16000, AUDIO)
+    return Episode(slug=slug, title="De haven <b>bij nacht</b>", source=source,
+                   created="2026-11-28T05:00:00+00:00", segments=segments, chapters=chapters)
+
+
+def make_library(root: Path, slug: str = "haven") -> Path:
+    """A library folder holding one published episode with its audio; returns the library."""
+    library = root / "library"
+    folder = library / slug
+    folder.mkdir(parents=True)
+    episode = sample_episode(slug)
+    write_wav(folder / AUDIO, episode.source.duration_s)
+    episode.save(folder)
+    publish(folder, episode)
+    return library
+
+
+@contextmanager
+def running_server(library: Path, token: str) -> Iterator[str]:
+    """`reportage serve`'s app on a free localhost port in a thread; yields its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(create_app(library, token), host="127.0.0.1", port=port,
+                            log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
