@@ -1,10 +1,9 @@
 """Topic segmentation and chapter titles with the lexical signal (no model: fast)."""
 
-import statistics
 
 import numpy as np
 import pytest
-from topic_corpus import multi_topic_texts, sentence_pk, timed_segments, topic_blocks
+from topic_corpus import mean_pk, multi_topic_texts, timed_segments, topic_blocks
 
 from pipeline.document import Segment
 from pipeline.embeddings import LexicalEmbedder, content_stems, load_embedder
@@ -12,7 +11,6 @@ from pipeline.errors import ReportageError
 from pipeline.topics import (
     MIN_CHAPTER_S,
     Tiling,
-    find_chapter_starts,
     make_chapters,
     snap_to_pause,
 )
@@ -26,14 +24,9 @@ def starts_of(chapters, segments) -> list[int]:
 
 
 def test_lexical_signal_finds_the_topics_of_clean_dutch_texts():
-    texts = multi_topic_texts(24)
-    pks = []
-    for seed, topics in enumerate(texts):
-        segments = timed_segments(topics, seed)
-        starts = find_chapter_starts(segments, None, MIN_CHAPTER_S, LEXICAL, "nl", Tiling())
-        pks.append(sentence_pk(topics, starts))
+    mean, pks = mean_pk(24, LEXICAL)
     # The lexical fallback is weaker than embeddings (tests/test_topics_model.py: Pk <= 0.15).
-    assert statistics.mean(pks) <= 0.25, pks
+    assert mean <= 0.25, pks
 
 
 def test_chapters_cover_every_segment_in_order_and_start_at_segment_starts():

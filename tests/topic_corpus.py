@@ -61,3 +61,15 @@ def sentence_pk(topics: list[list[str]], starts: list[int]) -> float:
         hyp[i] = "1"
     k = max(1, round(n / len(topics) / 2))
     return pk("".join(ref), "".join(hyp), k=k, boundary="1")
+
+
+def mean_pk(n_texts: int, embedder) -> tuple[float, list[float]]:
+    """Segment n generated multi-topic texts from their text alone; the mean Pk and each Pk."""
+    from pipeline.topics import MIN_CHAPTER_S, Tiling, find_chapter_starts
+
+    pks = []
+    for seed, topics in enumerate(multi_topic_texts(n_texts)):
+        segments = timed_segments(topics, seed)
+        starts = find_chapter_starts(segments, None, MIN_CHAPTER_S, embedder, "nl", Tiling())
+        pks.append(sentence_pk(topics, starts))
+    return sum(pks) / len(pks), pks
