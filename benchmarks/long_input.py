@@ -3,7 +3,9 @@
 Loops a dev episode to the wanted length, encodes it as mp3, runs the CLI in a child process
 and reads the child's peak RSS. Target: peak RSS < 1.5 GB.
 
-    python benchmarks/long_input.py [--minutes 60] [--source EPISODE.mp3]
+    python benchmarks/long_input.py [--minutes 60] [--source EPISODE.mp3] [PROCESS OPTIONS]
+
+Options it does not know (e.g. --no-translate) go to `reportage process`.
 """
 
 from __future__ import annotations
@@ -40,14 +42,14 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=60)
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     parser.add_argument("--keep", type=Path, help="keep the library here")
-    args = parser.parse_args()
+    args, process_options = parser.parse_known_args()
     work = Path(tempfile.mkdtemp(prefix="long-input-"))
     episode = write_audio(work / f"long-{args.minutes:g}min.mp3", looped(args.source, args.minutes))
     library = args.keep or work / "library"
     started = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "pipeline", "process", str(episode), "--library", str(library),
-         "--json", "--force"], capture_output=True, text=True, cwd=ROOT,
+         "--json", "--force", *process_options], capture_output=True, text=True, cwd=ROOT,
     )
     wall = time.monotonic() - started
     if proc.returncode:
@@ -58,6 +60,9 @@ def main() -> None:
     print(f"wall time       {wall:.0f} s  (real-time factor {wall / (args.minutes * 60):.3f})")
     print(f"peak RSS        {peak_mb:.0f} MB  (target < 1536 MB: {peak_mb < 1536})")
     print(f"segments        {summary['segments']}  stages run: {', '.join(summary['ran'])}")
+    document = json.loads((Path(summary["folder"]) / "episode.json").read_text())
+    for stage, done in document["provenance"].items():
+        print(f"  {stage:12}  CPU {done.get('cpu_s', 0):7.1f} s")
 
 
 if __name__ == "__main__":
