@@ -37,7 +37,7 @@ DEFAULT_EPISODE = ROOT.parent / "shared/data/nl-dev/episodes/dev-episode-01.mp3"
 RUNS = ("pipeline", "faster", "openai", "batched")
 # The pipeline's decoding settings (pipeline/asr/faster.py), spelled out for the bare runs.
 SETTINGS = dict(language="nl", beam_size=5, word_timestamps=True, condition_on_previous_text=False)
-FASTER_ONLY = dict(vad_filter=True, hallucination_silence_threshold=2.0)
+FASTER_ONLY = dict(vad_filter=True)
 
 
 @dataclass

@@ -48,7 +48,6 @@ class FasterWhisperEngine:
             word_timestamps=True,
             vad_filter=self.options.vad,
             condition_on_previous_text=False,
-            hallucination_silence_threshold=2.0,
         )
         return guarded(_convert(s) for s in segments)
 

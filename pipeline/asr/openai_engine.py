@@ -112,7 +112,6 @@ class OpenAIWhisperEngine:
                 sample_len=self.max_tokens,
                 word_timestamps=True,
                 condition_on_previous_text=False,
-                hallucination_silence_threshold=2.0,
                 fp16=fp16,
             )
             for seg in result["segments"]:
