@@ -12,7 +12,7 @@ import json
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,8 +24,8 @@ from pipeline.document import Episode, Source
 from pipeline.embeddings import Embedder, load_embedder
 from pipeline.library import episode_dir, locked, slugify
 from pipeline.publish import publish
-from pipeline.topics import MIN_CHAPTER_S, make_chapters
-from pipeline.transcribe import merge_keeping_edits
+from pipeline.topics import MIN_CHAPTER_S, TopicsStage
+from pipeline.transcribe import TranscribeStage
 from pipeline.translate import TranslateStage
 from pipeline.translators import TranslateOptions, Translator, check_options, load_translator
 
@@ -96,52 +96,6 @@ class Context:
         if self._audio is None:
             self._audio = audio.decode(self.path)
         return self._audio
-
-
-class TranscribeStage:
-    name = "transcribe"
-
-    def inputs(self, ctx: Context) -> dict:
-        s = ctx.settings
-        return {"audio": ctx.episode.source.sha256, "engine": s.engine,
-                "model": s.model or "base", "asr": asdict(s.asr) | {"device": None}}
-
-    def run(self, ctx: Context) -> dict:
-        samples = ctx.audio  # decode first: a damaged file fails before a model loads
-        engine = ctx.engines.asr()
-        total = ctx.episode.source.duration_s
-        found = []
-        for seg in engine.transcribe(samples):
-            found.append(seg)
-            ctx.progress(self.name, min(seg.end, total), total)
-        ctx.progress(self.name, total, total)
-        ctx.episode.segments = merge_keeping_edits(ctx.episode.segments, found)
-        return {"engine": engine.name, "model": engine.model_name}
-
-
-class TopicsStage:
-    name = "topics"
-
-    def inputs(self, ctx: Context) -> dict:
-        s = ctx.settings
-        if s.no_chapters:
-            return {"chapters": "off"}
-        spoken = [(seg.start, seg.end, seg.nl, seg.en) for seg in ctx.episode.segments]
-        blob = json.dumps(spoken, ensure_ascii=False).encode()
-        return {"segments": hashlib.sha256(blob).hexdigest(), "count": s.chapters,
-                "min_chapter_s": s.min_chapter_s, "embedder": ctx.engines.embedder().name}
-
-    def run(self, ctx: Context) -> dict:
-        s = ctx.settings
-        if s.no_chapters:
-            ctx.episode.chapters = []
-            return {"engine": None}
-        embedder = ctx.engines.embedder()
-        ctx.episode.chapters = make_chapters(
-            ctx.episode.segments, count=s.chapters, min_chapter_s=s.min_chapter_s,
-            embedder=embedder,
-        )
-        return {"engine": embedder.name, "chapters": len(ctx.episode.chapters)}
 
 
 # Topics come after translation: they read the English too, where there is any.

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
 from pipeline.asr import AsrSegment
 from pipeline.document import Segment, segment_id
+
+if TYPE_CHECKING:
+    from pipeline.runner import Context
 
 
 def to_segments(asr_segments: list[AsrSegment], taken: set[str]) -> list[Segment]:
@@ -25,3 +31,24 @@ def merge_keeping_edits(old: list[Segment], new: list[AsrSegment]) -> list[Segme
 
 def _overlaps(a: AsrSegment, seg: Segment) -> bool:
     return a.start < seg.end and seg.start < a.end
+
+
+class TranscribeStage:
+    name = "transcribe"
+
+    def inputs(self, ctx: Context) -> dict:
+        s = ctx.settings
+        return {"audio": ctx.episode.source.sha256, "engine": s.engine,
+                "model": s.model or "base", "asr": asdict(s.asr) | {"device": None}}
+
+    def run(self, ctx: Context) -> dict:
+        samples = ctx.audio  # decode first: a damaged file fails before a model loads
+        engine = ctx.engines.asr()
+        total = ctx.episode.source.duration_s
+        found = []
+        for seg in engine.transcribe(samples):
+            found.append(seg)
+            ctx.progress(self.name, min(seg.end, total), total)
+        ctx.progress(self.name, total, total)
+        ctx.episode.segments = merge_keeping_edits(ctx.episode.segments, found)
+        return {"engine": engine.name, "model": engine.model_name}
