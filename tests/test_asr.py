@@ -52,3 +52,17 @@ def test_guards_drop_hallucinations_and_loops():
     assert not is_hallucination(_seg("Dit is gewone spraak.", avg_logprob=-0.3))
     loop = [_seg("Dank je wel.") for _ in range(6)] + [_seg("En verder.")]
     assert [s.text for s in guarded(loop)] == ["Dank je wel.", "Dank je wel.", "En verder."]
+
+
+def test_long_audio_is_cut_in_pieces_at_a_quiet_moment():
+    from pipeline.asr.faster import PIECE_S, SEARCH_S, pieces
+
+    samples = noise(25 * 60, level=0.2)
+    quiet_at = 612 * SR
+    samples[quiet_at : quiet_at + SR] = 0  # one second of silence just past the 10-minute mark
+    ranges = list(pieces(samples))
+    assert ranges[0][0] == 0 and ranges[-1][1] == len(samples)
+    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    assert all(end - start <= (PIECE_S + SEARCH_S) * SR for start, end in ranges)
+    assert quiet_at <= ranges[0][1] <= quiet_at + SR
+    assert list(pieces(samples[: 5 * SR])) == [(0, 5 * SR)]

@@ -11,6 +11,7 @@ import numpy as np
 from pipeline import models
 from pipeline.asr import AsrOptions, AsrSegment
 from pipeline.asr.guards import guarded
+from pipeline.audio import SAMPLE_RATE
 from pipeline.document import Word
 from pipeline.errors import ReportageError
 
@@ -40,16 +41,45 @@ class FasterWhisperEngine:
             ) from None
 
     def transcribe(self, audio: np.ndarray, task: str = "transcribe") -> Iterator[AsrSegment]:
-        segments, _info = self.model.transcribe(
-            audio,
-            language=self.options.language,
-            task=task,
-            beam_size=self.options.beam_size,
-            word_timestamps=True,
-            vad_filter=self.options.vad,
-            condition_on_previous_text=False,
-        )
-        return guarded(_convert(s) for s in segments)
+        return guarded(self._pieces(audio, task))
+
+    def _pieces(self, audio: np.ndarray, task: str) -> Iterator[AsrSegment]:
+        for start, end in pieces(audio):
+            segments, _info = self.model.transcribe(
+                audio[start:end],
+                language=self.options.language,
+                task=task,
+                beam_size=self.options.beam_size,
+                word_timestamps=True,
+                vad_filter=self.options.vad,
+                condition_on_previous_text=False,
+            )
+            for seg in segments:
+                yield _convert(seg, start / SAMPLE_RATE)
+
+
+# faster-whisper computes VAD and log-mel features of its whole input at once: for an hour that
+# peaked at 3 GB. Ten-minute pieces, cut in the quietest half second near each mark, bound it.
+PIECE_S = 600
+SEARCH_S = 30
+
+
+def pieces(audio: np.ndarray) -> Iterator[tuple[int, int]]:
+    """(start, end) sample ranges of at most PIECE_S + SEARCH_S seconds covering the audio."""
+    step, search = PIECE_S * SAMPLE_RATE, SEARCH_S * SAMPLE_RATE
+    start = 0
+    while len(audio) - start > step + search:
+        cut = quietest(audio, start + step - search, start + step + search)
+        yield start, cut
+        start = cut
+    yield start, len(audio)
+
+
+def quietest(audio: np.ndarray, lo: int, hi: int) -> int:
+    """The middle of the half second with the least energy in audio[lo:hi]."""
+    window = SAMPLE_RATE // 2
+    frames = audio[lo : lo + (hi - lo) // window * window].reshape(-1, window)
+    return lo + int(np.argmin(np.square(frames).mean(axis=1))) * window + window // 2
 
 
 def _compute_type(options: AsrOptions) -> str:
@@ -65,18 +95,19 @@ def _compute_type(options: AsrOptions) -> str:
     return "default" if on_gpu else "int8"
 
 
-def _convert(seg) -> AsrSegment:
+def _convert(seg, offset: float) -> AsrSegment:
     return AsrSegment(
-        start=seg.start,
-        end=seg.end,
+        start=seg.start + offset,
+        end=seg.end + offset,
         text=seg.text.strip(),
-        words=[_word(w) for w in seg.words or []],
+        words=[_word(w, offset) for w in seg.words or []],
         avg_logprob=seg.avg_logprob,
         no_speech_prob=seg.no_speech_prob,
         compression_ratio=seg.compression_ratio,
     )
 
 
-def _word(w) -> Word:
+def _word(w, offset: float) -> Word:
     # faster-whisper hands out numpy floats here and there; the document wants plain JSON numbers.
-    return Word(w.word.strip(), float(w.start), float(w.end), round(float(w.probability), 4))
+    return Word(w.word.strip(), float(w.start) + offset, float(w.end) + offset,
+                round(float(w.probability), 4))
