@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 
 from pipeline.document import Segment
 from pipeline.translators.groups import sentence_groups, split_proportionally, spread
+from pipeline.translators.whisper import assign, pack
 
 
 def seg(start: float, end: float, nl: str) -> Segment:
@@ -54,3 +55,23 @@ def test_split_keeps_every_word_in_order(words, weights):
     # While there are words enough, no piece is left empty.
     if len(text.split()) >= len(weights):
         assert all(pieces)
+
+
+def test_whole_sentences_pack_into_windows_whisper_can_hear_at_once():
+    sentences = [(0, 8), (9, 20), (21, 27), (28, 40), (41, 50), (80, 85)]
+    assert pack(sentences, limit_s=28) == [[0, 1, 2], [3, 4], [5]]
+
+
+def test_english_pieces_go_to_the_sentences_their_time_overlaps():
+    sentences = [(0.0, 4.0), (4.5, 9.0), (10.0, 14.0), (20.0, 24.0)]
+    pieces = [
+        (0.0, 4.2, "One sentence alone."),
+        (4.4, 14.2, "two sentences heard together and translated as one long piece"),
+        (16.5, 18.0, "Drifted into the pause."),  # nearest sentence: the last one
+    ]
+    english = assign(pieces, sentences)
+    assert english[0] == "One sentence alone."
+    assert english[1] and english[2]
+    assert f"{english[1]} {english[2]}" == pieces[1][2]
+    assert english[3] == "Drifted into the pause."
+    assert assign([], sentences) == ["", "", "", ""]

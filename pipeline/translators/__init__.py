@@ -1,7 +1,7 @@
 """Translators: the English of Dutch segments, one text per segment, behind one small protocol.
 
-Two implementations: `whisper` decodes each sentence's audio again with Whisper's translate
-task, on the already loaded speech model; `transformers` translates the Dutch text with a
+Two implementations: `whisper` decodes windows of whole sentences again with Whisper's
+translate task, on the already loaded speech model; `transformers` translates the Dutch text with a
 seq2seq model (Marian, NLLB, M2M100, ...) given by folder or by name in the local cache.
 """
 

@@ -1,5 +1,11 @@
-"""Speech translation with Whisper: each sentence's audio span decoded again with
-task="translate", in batches, on the speech model the transcribe stage already loaded."""
+"""Speech translation with Whisper: the speech decoded again with task="translate", on the
+speech model the transcribe stage already loaded, and the English mapped back onto sentences.
+
+Whole sentences are packed into windows of up to 28 s, so Whisper hears each sentence with its
+neighbours (better English) and the encoder runs once per window, not once per sentence (about
+four times less work). The English comes back with timestamps, and each English piece goes to
+the sentences its time overlaps.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,16 @@ import numpy as np
 from pipeline.asr.guards import MAX_COMPRESSION
 from pipeline.document import Segment
 from pipeline.errors import ReportageError
-from pipeline.translators.groups import sentence_groups, spread
+from pipeline.translators.groups import sentence_groups, split_proportionally, spread
 
 SAMPLE_RATE = 16000
-PAD_S = 0.2  # audio kept around a span, so a clipped first or last syllable still decodes
-BATCH = 8  # spans per batched decode
-CALL = 64  # spans per pipeline call: bounds the features held in memory at once
+WINDOW_S = 28.0  # Whisper hears 30 s at a time; the rest is padding around the speech
+PAD_S = 0.2  # audio kept around a window, so a clipped first or last syllable still decodes
+MIN_OVERLAP = 0.3  # share of an English piece, or of a sentence, that makes them belong together
+BATCH = 8  # windows per batched decode
+CALL = 64  # windows per pipeline call: bounds the features held in memory at once
+
+Span = tuple[float, float]
 
 
 class WhisperTranslator:
@@ -26,47 +36,67 @@ class WhisperTranslator:
 
         self.model_name = engine.model_name
         self.options = engine.options
-        self.model = engine.model
         self.pipeline = BatchedInferencePipeline(engine.model)
 
     def translate(self, segments: list[Segment], audio: np.ndarray | None) -> list[str]:
         if audio is None:
             raise ReportageError("the whisper translator needs the episode's audio")
         groups = sentence_groups(segments)
-        spans = [_span(segments, g, len(audio) / SAMPLE_RATE) for g in groups]
-        english: list[str] = []
+        sentences = [(segments[g[0]].start, segments[g[-1]].end) for g in groups]
+        windows = pack(sentences)
+        spans = [_padded(segments, groups, w, len(audio) / SAMPLE_RATE) for w in windows]
+        pieces: list[tuple[float, float, str]] = []
         for at in range(0, len(spans), CALL):
-            english += self._decode(audio, spans[at:at + CALL])
-        return spread(segments, groups, english)
+            pieces += self._decode(audio, spans[at:at + CALL])
+        return spread(segments, groups, assign(pieces, sentences))
 
-    def _decode(self, audio: np.ndarray, spans: list[tuple[float, float]]) -> list[str]:
-        """One English text per span, decoded in batches."""
+    def _decode(self, audio: np.ndarray, spans: list[Span]) -> list[tuple[float, float, str]]:
+        """The English pieces of the spans, with their times in the episode."""
         found, _info = self.pipeline.transcribe(
             audio, language=self.options.language, task="translate",
-            beam_size=self.options.beam_size, batch_size=BATCH, without_timestamps=True,
+            beam_size=self.options.beam_size, batch_size=BATCH, without_timestamps=False,
             clip_timestamps=[{"start": a, "end": b} for a, b in spans],
         )
-        # Each decoded piece names its span by the span's first frame.
-        index = {_first_frame(a, self.model.frames_per_second): i for i, (a, _) in enumerate(spans)}
-        texts = [""] * len(spans)
-        for piece in found:
-            # A runaway repetition loop compresses far better than real text: no translation.
-            if piece.compression_ratio <= MAX_COMPRESSION:
-                i = index[piece.seek]
-                texts[i] = f"{texts[i]} {piece.text.strip()}".strip()
-        return texts
+        # A runaway repetition loop compresses far better than real text: no translation.
+        return [(p.start, p.end, p.text.strip()) for p in found
+                if p.compression_ratio <= MAX_COMPRESSION and p.text.strip()]
 
 
-def _span(segments: list[Segment], group: list[int], duration: float) -> tuple[float, float]:
-    """The group's audio with a little padding, never reaching into a neighbour's speech."""
-    first, last = group[0], group[-1]
+def pack(sentences: list[Span], limit_s: float = WINDOW_S) -> list[list[int]]:
+    """Indices of consecutive sentences packed into windows of at most `limit_s` seconds."""
+    windows: list[list[int]] = []
+    for i, (_start, end) in enumerate(sentences):
+        if windows and end - sentences[windows[-1][0]][0] <= limit_s:
+            windows[-1].append(i)
+        else:
+            windows.append([i])
+    return windows
+
+
+def assign(pieces: list[tuple[float, float, str]], sentences: list[Span]) -> list[str]:
+    """Each sentence's English: every piece goes to the sentences its time overlaps, split
+    over them in proportion to the overlap when it spans several."""
+    texts: list[list[str]] = [[] for _ in sentences]
+    for start, end, text in pieces:
+        overlaps = [max(0.0, min(end, b) - max(start, a)) for a, b in sentences]
+        chosen = [i for i, (o, (a, b)) in enumerate(zip(overlaps, sentences, strict=True))
+                  if o > 0 and o >= MIN_OVERLAP * min(end - start, b - a)]
+        if not chosen:  # timestamps can drift into a pause: the nearest sentence takes it
+            middle = (start + end) / 2
+            chosen = [min(range(len(sentences)),
+                          key=lambda i: abs((sentences[i][0] + sentences[i][1]) / 2 - middle))]
+        weights = [overlaps[i] or 1.0 for i in chosen]
+        for i, part in zip(chosen, split_proportionally(text, weights), strict=True):
+            texts[i].append(part)
+    return [" ".join(t for t in parts if t) for parts in texts]
+
+
+def _padded(segments: list[Segment], groups: list[list[int]], window: list[int],
+            duration: float) -> Span:
+    """The window's audio with a little padding, never reaching into a neighbour's speech."""
+    first, last = groups[window[0]][0], groups[window[-1]][-1]
     before = segments[first - 1].end if first > 0 else 0.0
     after = segments[last + 1].start if last + 1 < len(segments) else duration
     start = max(min(segments[first].start, max(before, segments[first].start - PAD_S)), 0.0)
     end = min(max(segments[last].end, min(after, segments[last].end + PAD_S)), duration)
     return start, end
-
-
-def _first_frame(start_s: float, frames_per_second: int) -> int:
-    # The pipeline turns a span's start into samples, then back into seconds and frames.
-    return int(int(start_s * SAMPLE_RATE) / SAMPLE_RATE * frames_per_second)
