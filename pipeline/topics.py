@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -242,7 +242,8 @@ class TopicsStage:
         spoken = [(seg.start, seg.end, seg.nl, seg.en) for seg in ctx.episode.segments]
         blob = json.dumps(spoken, ensure_ascii=False).encode()
         return {"segments": hashlib.sha256(blob).hexdigest(), "count": s.chapters,
-                "min_chapter_s": s.min_chapter_s, "embedder": ctx.engines.embedder().name}
+                "min_chapter_s": s.min_chapter_s, "embedder": ctx.engines.embedder().name,
+                "tiling": asdict(Tiling())}  # tuned defaults: a change redoes the chapters
 
     def run(self, ctx: Context) -> dict:
         s = ctx.settings
