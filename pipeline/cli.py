@@ -278,6 +278,9 @@ def evaluate(
         None, min=1, help="At most N items of each part, spread evenly over the sorted ids."),
     work: Path | None = typer.Option(
         None, help="Folder for the scratch library <DATASET>-eval/ (default: a temp folder)."),
+    jobs: int = typer.Option(
+        0, min=0, help="Items processed at once, each in a worker process with its own models "
+        "(about 1.5 GB each); 0: one per CPU core, at most 4."),
     json_out: Path | None = typer.Option(
         None, "--json", help="Write the report as JSON to this file ('-': stdout); "
         "keys are documented in pipeline/evaluate.py."),
@@ -295,7 +298,7 @@ def evaluate(
     try:
         with _progress_bar(quiet) as bar:
             report = ev.evaluate(
-                dataset, settings, work=work, limit=limit,
+                dataset, settings, work=work, limit=limit, jobs=jobs or None,
                 parts=ev.PARTS if part == "all" else (part,),
                 progress=_item_progress(bar), warn=_warn,
             )

@@ -31,7 +31,9 @@ The report (`--json`; keys are stable, a metric that cannot be computed is null)
                        elapsed_s, warnings
     errors           items that could not be processed: {id, part, error}
     cost             wall_s, cpu_s, peak_rss_mb of this run; stages {stage: {seconds, cpu_s,
-                       audio_s, rtf, cpu_rtf}} where rtf = seconds per second of audio
+                       audio_s, rtf, cpu_rtf}} where rtf = seconds per second of audio (with
+                       several jobs the items' stages overlap: their seconds add up to more
+                       than wall_s)
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ import json
 import resource
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -51,6 +53,7 @@ from pipeline.document import Episode
 from pipeline.errors import ReportageError
 from pipeline.library import slugify
 from pipeline.runner import Engines, Progress, Result, Settings, check_settings, process_file
+from pipeline.workers import auto_jobs, process_many
 
 PARTS = ("clips", "episodes")
 REPORT_VERSION = 1
@@ -326,36 +329,37 @@ def scratch_library(dataset: Path, work: Path | None) -> Path:
 
 def evaluate(
     dataset: Path, settings: Settings, *, work: Path | None = None,
-    parts: tuple[str, ...] = PARTS, limit: int | None = None,
+    parts: tuple[str, ...] = PARTS, limit: int | None = None, jobs: int | None = 1,
     progress: Callable[[str, int, int], Progress] | None = None, warn: Warn = lambda _: None,
 ) -> dict:
     """Process and score every item; returns the report (see `report_keys` in the CLI help).
 
-    `progress(item_id, index, count)` is called before each item and returns the per-stage
-    progress callback for it.
+    `jobs` items are processed at once, each in its own worker process when more than one
+    (None: one per core, see workers.auto_jobs).
+    `progress(item_id, index, count)` is called before each item (after it, with several
+    jobs) and returns the per-stage progress callback for it.
     """
     started = time.monotonic()
     items = discover(dataset, parts, limit)
     require_extras()
     check_settings(settings)
     library = scratch_library(dataset, work)
-    engines = Engines(settings)
-    rows: list[dict] = []
-    done: list[Item] = []
+    jobs = jobs or auto_jobs(len(items))
+    scored: dict[int, dict] = {}
     errors: list[dict] = []
-    for n, item in enumerate(items):
+    for n, outcome in _outcomes(items, library, settings, jobs, progress):
+        item = items[n]
         for message in item.warnings:
             warn(f"{item.part}/{item.id}: {message}")
-        on_stage = progress(item.id, n, len(items)) if progress else (lambda *_: None)
-        try:
-            result = process_file(item.audio, library / item.part, settings, engines, on_stage)
-        except (ReportageError, OSError) as exc:
-            message = str(exc) if isinstance(exc, ReportageError) else exc.strerror or str(exc)
-            warn(f"{item.part}/{item.id}: not evaluated: {message}")
-            errors.append({"id": item.id, "part": item.part, "error": message})
+        if isinstance(outcome, Result):
+            scored[n] = score_item(item, Episode.load(outcome.folder), outcome)
             continue
-        rows.append(score_item(item, Episode.load(result.folder), result))
-        done.append(item)
+        message = str(outcome) if isinstance(outcome, ReportageError) else (
+            outcome.strerror or str(outcome))
+        warn(f"{item.part}/{item.id}: not evaluated: {message}")
+        errors.append({"id": item.id, "part": item.part, "error": message})
+    rows = [scored[n] for n in sorted(scored)]
+    done = [items[n] for n in sorted(scored)]
     groups = {
         part: summarise([r for r in rows if r["part"] == part],
                         [i for i in done if i.part == part])
@@ -374,13 +378,35 @@ def evaluate(
     }
 
 
+def _outcomes(
+    items: list[Item], library: Path, settings: Settings, jobs: int,
+    progress: Callable[[str, int, int], Progress] | None,
+) -> Iterator[tuple[int, Result | ReportageError | OSError]]:
+    """(index, result or error) per item, in item order with one job, as finished with more."""
+    if jobs > 1:
+        work = [(item.audio, library / item.part) for item in items]
+        for done, (n, outcome) in enumerate(process_many(work, settings, jobs)):
+            if progress:
+                progress(items[n].id, done, len(items))("", done + 1, len(items))
+            yield n, outcome
+        return
+    engines = Engines(settings)
+    for n, item in enumerate(items):
+        on_stage = progress(item.id, n, len(items)) if progress else (lambda *_: None)
+        try:
+            yield n, process_file(item.audio, library / item.part, settings, engines, on_stage)
+        except (ReportageError, OSError) as exc:
+            yield n, exc
+
+
 def _cost(started: float, rows: list[dict]) -> dict:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
     return {
         "wall_s": round(time.monotonic() - started, 3),
         # CPU time next to wall time: on a shared machine the wall time says little alone.
-        "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
-        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        # Worker processes count once they have ended; peak RSS is the largest process's.
+        "cpu_s": round(sum(u.ru_utime + u.ru_stime for u in usage), 3),
+        "peak_rss_mb": round(max(u.ru_maxrss for u in usage) / 1024, 1),
         "stages": stage_rtf(rows),
     }
 

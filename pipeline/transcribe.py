@@ -38,8 +38,10 @@ class TranscribeStage:
 
     def inputs(self, ctx: Context) -> dict:
         s = ctx.settings
+        asr = asdict(s.asr) | {"device": None}  # where and how fast it runs: same text
+        del asr["threads"]
         return {"audio": ctx.episode.source.sha256, "engine": s.engine,
-                "model": s.model or "base", "asr": asdict(s.asr) | {"device": None}}
+                "model": s.model or "base", "asr": asr}
 
     def run(self, ctx: Context) -> dict:
         samples = ctx.audio  # decode first: a damaged file fails before a model loads

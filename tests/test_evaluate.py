@@ -132,9 +132,10 @@ def evaluated(tmp_path_factory):
     root = tmp_path_factory.mktemp("evaluate")
     dataset = make_dataset(root)
     out = root / "report.json", root / "report.html"
+    # Two worker processes; the re-run below goes one item at a time in this process.
     run = run_cli("evaluate", str(dataset), "--work", str(root / "work"), "--beam-size", "1",
                   "--compute-type", "int8", "--json", str(out[0]), "--html", str(out[1]),
-                  timeout=900)
+                  "--jobs", "2", timeout=900)
     return root, dataset, run, out
 
 
@@ -191,10 +192,12 @@ def test_rerun_resumes_from_the_scratch_library(evaluated):
     assert first.rc == 0, first.err
     again = root / "again.json"
     run = run_cli("evaluate", str(dataset), "--work", str(root / "work"), "--beam-size", "1",
-                  "--compute-type", "int8", "--json", str(again), "--quiet", timeout=900)
+                  "--compute-type", "int8", "--json", str(again), "--quiet", "--jobs", "1",
+                  timeout=900)
     assert run.rc == 0, run.err
     before, after = json.loads(json_out.read_text()), json.loads(again.read_text())
     assert all(r["ran"] == [] for r in after["items"])
+    assert [r["id"] for r in after["items"]] == [r["id"] for r in before["items"]]
     assert [r["wer"] for r in after["items"]] == [r["wer"] for r in before["items"]]
 
 

@@ -33,6 +33,7 @@ class AsrOptions:
     vad: bool = True
     device: str = "auto"
     compute_type: str = "default"
+    threads: int | None = None  # decoder threads; None: one per available core
 
 
 class Engine(Protocol):

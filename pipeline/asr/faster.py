@@ -31,7 +31,8 @@ class FasterWhisperEngine:
         try:
             self.model = WhisperModel(
                 path, device=options.device, compute_type=_compute_type(options),
-                cpu_threads=len(os.sched_getaffinity(0)), local_files_only=True,
+                cpu_threads=options.threads or len(os.sched_getaffinity(0)),
+                local_files_only=True,
             )
         except Exception as exc:  # hub lookups, bad folders and bad devices all land here
             raise ReportageError(

@@ -80,6 +80,8 @@ class OpenAIWhisperEngine:
         self.options = options
         self.model_name = model or models.EMBEDDED
         self.max_tokens = max_tokens
+        if options.threads:
+            torch.set_num_threads(options.threads)
         source = resolve(model)
         device = None if options.device == "auto" else options.device
         try:
