@@ -75,3 +75,9 @@ def test_english_pieces_go_to_the_sentences_their_time_overlaps():
     assert f"{english[1]} {english[2]}" == pieces[1][2]
     assert english[3] == "Drifted into the pause."
     assert assign([], sentences) == ["", "", "", ""]
+
+
+def test_a_cut_moves_to_a_nearby_sentence_end():
+    english = "Look, now you're out. So, we're outside again. Which building?"
+    assert split_proportionally(english, [5.6, 3.4]) == [
+        "Look, now you're out. So, we're outside again.", "Which building?"]

@@ -54,7 +54,8 @@ def spread(segments: list[Segment], groups: list[list[int]], english: list[str])
 
 def split_proportionally(text: str, weights: list[float]) -> list[str]:
     """Cut `text` into len(weights) pieces at word boundaries, piece sizes in proportion to
-    `weights`; a cut moves to a nearby clause boundary (.,;:?!) where there is one."""
+    `weights`; a cut moves to a nearby sentence end (.?!) or clause boundary (,;:) where there
+    is one."""
     words = text.split()
     n = len(weights)
     if n == 1:
@@ -85,7 +86,13 @@ def _word_ends(words: list[str]) -> list[int]:
     return ends
 
 
-def _cut_cost(words: list[str], ends: list[int], j: int, target: float) -> float:
+SNAP = 0.15  # share of the text a cut moves to reach a sentence end
+
+
+def _cut_cost(words: list[str], ends: list[int], j: int, target: float) -> tuple[float, float]:
+    """(cost, distance) of cutting before word j: a sentence end near the target costs
+    nothing, a clause's punctuation half its distance, a cut mid-clause its distance."""
     distance = abs(ends[j] - target)
-    # A cut after a clause's punctuation reads better than one mid-clause: it counts half.
-    return distance / 2 if j and _CLAUSE_END.search(words[j - 1]) else distance
+    if j and _SENTENCE_END.search(words[j - 1]):
+        return max(0.0, distance - SNAP * ends[-1]), distance
+    return (distance / 2 if j and _CLAUSE_END.search(words[j - 1]) else distance), distance
