@@ -480,6 +480,8 @@ def search_cmd(
         print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
     elif not hits:
         say(f"no matches for {query!r}")
+    elif hits[0].partial:
+        say(f"no segment holds every word of {query!r}: these hold some of them")
     for line in [] if as_json else hit_lines(hits, lib):
         Console(highlight=False, soft_wrap=True).print(line)
 

@@ -10,7 +10,10 @@ and SQL fragments are only ever searched for as words, never interpreted. What i
                       would mean every word with an a, so it is the word `a`)
 - `e-mail`            words joined by punctuation are a phrase, as they are in the text
 
-All terms must match (AND). A quote left open runs to the end of the query.
+All terms must match (AND); when no segment holds them all, the search falls back to segments
+holding any of them (OR), ranked so that those with more and rarer terms come first: a word the
+speech model misheard then still leads to the moment. A quote left open runs to the end of the
+query.
 """
 
 from __future__ import annotations
@@ -64,9 +67,10 @@ class Term:
 class Query:
     terms: tuple[Term, ...]
 
-    def fts(self, lang: str, expand: Expand) -> str:
+    def fts(self, lang: str, expand: Expand, any_term: bool = False) -> str:
         langs = languages(lang)
-        return " AND ".join(f"({term.fts(langs, expand)})" for term in self.terms)
+        joiner = " OR " if any_term else " AND "
+        return joiner.join(f"({term.fts(langs, expand)})" for term in self.terms)
 
 
 def _any(words: list[str]) -> str:

@@ -54,6 +54,7 @@ class Hit:
     lang: str  # language of the snippet
     snippet: str
     marks: list[tuple[int, int]] = field(default_factory=list)  # matches in `snippet`
+    partial: bool = False  # no segment holds every term: this one holds some of them
 
     @property
     def link(self) -> str:
@@ -75,11 +76,14 @@ def search(
     with reader(library) as db:
         expand = cache(partial(_expand, db))
         ids = _candidates(db, parsed.fts(lang, expand), episode)
+        some_terms = not ids and len(parsed.terms) > 1
+        if some_terms:
+            ids = _candidates(db, parsed.fts(lang, expand, any_term=True), episode)
         if not ids:
             return []
         ranked = _rank(db, ids, parsed, langs, expand)[:limit]
         details = _details(db, [rowid for rowid, _ in ranked])
-    return [_hit(details[rowid], score, parsed, langs) for rowid, score in ranked]
+    return [_hit(details[rowid], score, parsed, langs, some_terms) for rowid, score in ranked]
 
 
 def _expand(db: sqlite3.Connection, word: str, lang: str) -> list[str]:
@@ -194,7 +198,9 @@ def _details(db: sqlite3.Connection, ids: list[int]) -> dict[int, tuple]:
     return {row[0]: row[1:] for row in rows}
 
 
-def _hit(row: tuple, score: float, parsed: queries.Query, langs: tuple[str, ...]) -> Hit:
+def _hit(
+    row: tuple, score: float, parsed: queries.Query, langs: tuple[str, ...], partial: bool
+) -> Hit:
     slug, title, seg, start_ms, end_ms, speaker, chapter, chapter_en, nl, en = row
     lang, text, marks = snippet(parsed, langs, nl, en)
     return Hit(
@@ -211,4 +217,5 @@ def _hit(row: tuple, score: float, parsed: queries.Query, langs: tuple[str, ...]
         lang=lang,
         snippet=text,
         marks=marks,
+        partial=partial,
     )

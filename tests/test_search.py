@@ -86,7 +86,18 @@ def test_phrase_needs_the_words_together_in_order(library):
 
 def test_bare_words_all_have_to_match_anywhere(library):
     assert set(found(library, "zwarte lijst")) == {("krediet", "s001"), ("krediet", "s003")}
-    assert found(library, "zwarte zonnig") == []
+    assert not any(hit.partial for hit in search.search(library, "zwarte lijst"))
+
+
+def test_without_every_word_together_segments_with_some_of_them_follow(library):
+    # A misheard word must not hide the moment: "zonnig" and "zwarte" never share a segment.
+    hits = search.search(library, "zwarte zonnig")
+    assert all(hit.partial for hit in hits)
+    assert {(h.episode, h.segment) for h in hits} == {
+        ("krediet", "s001"), ("krediet", "s003"), ("weer", "s000")}
+    assert (hits[0].episode, hits[0].segment) == ("weer", "s000")  # the rarer word ranks first
+    assert found(library, "onbekend zonnig") == [("weer", "s000")]
+    assert found(library, "onbekend nergens") == []
 
 
 def test_prefix(library):

@@ -87,6 +87,15 @@ def test_no_matches_is_not_an_error(cli, library):
     assert "no matches" in run.err
 
 
+def test_hits_with_only_some_of_the_words_say_so(cli, library):
+    cli("index", "--rebuild", "--library", str(library))
+    run = cli("search", "olifant zonnig", "--library", str(library))
+    assert run.rc == 0 and "Morgen wordt het zonnig" in run.out
+    assert "no segment holds every word" in run.err
+    run = cli("search", "olifant zonnig", "--library", str(library), "--json")
+    assert [h["partial"] for h in json.loads(run.out)] == [True]
+
+
 def test_library_from_the_environment(cli, library):
     cli("index", "--rebuild", "--library", str(library))
     run = cli("search", "zonnig", "--json", env={"REPORTAGE_LIBRARY": str(library)})
