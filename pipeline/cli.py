@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.progress import (
     BarColumn,
+    MofNCompleteColumn,
     Progress,
     ProgressColumn,
     TaskProgressColumn,
@@ -27,6 +28,7 @@ from pipeline.metrics import NORMALISER_DOC
 from pipeline.runner import Engines, Settings, check_settings, process_file
 from pipeline.timefmt import clock
 from pipeline.translators import TranslateOptions
+from pipeline.workers import auto_jobs
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Dutch spoken-word audio to a bilingual, chaptered, searchable transcript.")
@@ -155,6 +157,9 @@ def process(
     no_chapters: bool = NoChaptersOption,
     embedder: str = EmbedderOption,
     force: bool = ForceOption,
+    jobs: int = typer.Option(
+        1, min=0, help="Files processed at once, each in a worker process with its own models "
+        "(about 1.5 GB each); 0: one per CPU core, at most 4."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON line per file."),
 ) -> None:
@@ -169,33 +174,66 @@ def process(
         _check_writable(lib)
     except ReportageError as exc:
         fail(str(exc))
-    engines = Engines(settings)
-    failures = 0
-    for item in collect_inputs(paths):
-        ok = _process_one(item, lib, settings, engines, quiet or as_json, as_json)
-        failures += not ok
+    inputs = collect_inputs(paths)
+    files = [item for item in inputs if not isinstance(item, ReportageError)]
+    jobs = jobs or auto_jobs(len(files))
+    if jobs > 1 and len(files) > 1:
+        failures = _process_side_by_side(inputs, lib, settings, jobs, quiet or as_json, as_json)
+    else:
+        engines = Engines(settings)
+        failures = sum(not _process_one(item, lib, settings, engines, quiet or as_json, as_json)
+                       for item in inputs)
     if failures:
         raise typer.Exit(1)
 
 
 def _process_one(item, lib: Path, settings: Settings, engines: Engines, quiet: bool,
                  as_json: bool) -> bool:
-    try:
-        if isinstance(item, ReportageError):
-            raise item
-        with _progress_bar(quiet) as bar:
-            task = bar.add_task(item.name, total=None)
+    if isinstance(item, ReportageError):
+        return _report(item, item, quiet, as_json)
+    with _progress_bar(quiet) as bar:
+        task = bar.add_task(item.name, total=None)
 
-            def progress(stage: str, done: float, total: float) -> None:
-                bar.update(task, description=f"{item.name} {stage}", completed=done, total=total)
+        def progress(stage: str, done: float, total: float) -> None:
+            bar.update(task, description=f"{item.name} {stage}", completed=done, total=total)
 
-            result = process_file(item, lib, settings, engines, progress)
-    except ReportageError as exc:
-        say(f"[red]error:[/red] {exc}")
+        try:
+            outcome = process_file(item, lib, settings, engines, progress)
+        except (ReportageError, OSError) as exc:
+            outcome = exc
+    return _report(item, outcome, quiet, as_json)
+
+
+def _process_side_by_side(inputs: list, lib: Path, settings: Settings, jobs: int, quiet: bool,
+                          as_json: bool) -> int:
+    """Files in `jobs` worker processes, each reported as it finishes; returns the failures."""
+    from pipeline.workers import process_many
+
+    failures = sum(not _report(item, item, quiet, as_json)
+                   for item in inputs if isinstance(item, ReportageError))
+    files = [item for item in inputs if not isinstance(item, ReportageError)]
+    columns = TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()
+    with Progress(*columns, TimeElapsedColumn(), console=err, disable=quiet,
+                  transient=True) as bar:
+        task = bar.add_task(f"{jobs} files at a time", total=len(files))
+        try:
+            for n, outcome in process_many([(f, lib) for f in files], settings, jobs):
+                bar.advance(task)
+                failures += not _report(files[n], outcome, quiet, as_json)
+        except ReportageError as exc:  # a worker died: the files left are not done
+            fail(str(exc))
+    return failures
+
+
+def _report(item: Path | ReportageError, outcome, quiet: bool, as_json: bool) -> bool:
+    """Say how one file went: its result, or one error line; True when it was processed."""
+    if isinstance(outcome, ReportageError):
+        say(f"[red]error:[/red] {outcome}")
         return False
-    except OSError as exc:
-        say(f"[red]error:[/red] {item}: {exc.strerror or exc}")
+    if isinstance(outcome, OSError):
+        say(f"[red]error:[/red] {item}: {outcome.strerror or outcome}")
         return False
+    result = outcome
     if result.segments == 0:
         say(f"[yellow]warning:[/yellow] {item.name}: no speech found")
     if as_json:

@@ -1,10 +1,13 @@
 """Bad input: one clear line on stderr, a non-zero exit, no traceback, nothing lost."""
 
 import hashlib
+import json
 import shutil
 
 import pytest
 from audiogen import silence, speech_episode, tone, write_audio
+
+from pipeline.document import Episode
 
 
 def snapshot(folder):
@@ -95,3 +98,22 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path, speech_file, cli):
     assert "kapot.mp3" in result.err and "Traceback" not in result.err
     assert (tmp_path / "lib" / "goed" / "nl.srt").exists()
     assert not (tmp_path / "lib" / "kapot").exists()
+
+
+@pytest.mark.model
+def test_files_side_by_side_in_worker_processes(tmp_path, speech_file, processed_library, cli):
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    (inputs / "kapot.mp3").write_text("niet echt")
+    for name in ("een", "twee"):
+        shutil.copy(speech_file, inputs / f"{name}.mp3")
+    result = cli("process", str(inputs), "--library", str(tmp_path / "lib"), "--json",
+                 "--jobs", "2")
+    assert result.rc == 1
+    assert "kapot.mp3" in result.err and "Traceback" not in result.err
+    assert sorted(json.loads(line)["slug"] for line in result.out.splitlines()) == ["een", "twee"]
+    # The same text as one file processed in this process by the same model.
+    alone = Episode.load(processed_library / "vijf-zinnen").segments
+    for name in ("een", "twee"):
+        assert [s.nl for s in Episode.load(tmp_path / "lib" / name).segments] == [
+            s.nl for s in alone]
