@@ -28,7 +28,7 @@ from pipeline.metrics import NORMALISER_DOC
 from pipeline.runner import Engines, Settings, check_settings, process_file
 from pipeline.timefmt import clock
 from pipeline.translators import TranslateOptions
-from pipeline.workers import auto_jobs
+from pipeline.workers import auto_jobs, process_many
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Dutch spoken-word audio to a bilingual, chaptered, searchable transcript.")
@@ -96,6 +96,9 @@ def _progress_bar(quiet: bool) -> Progress:
     )
 
 
+JOBS_HELP = ("Each runs in a worker process with its own models (about 1.5 GB each); "
+             "0: one per CPU core, at most 4.")
+
 # Pipeline settings shared by `process` and `evaluate` (typer reads these defaults afresh).
 EngineOption = typer.Option("faster-whisper", help="faster-whisper or openai-whisper.")
 ModelOption = typer.Option(
@@ -157,9 +160,7 @@ def process(
     no_chapters: bool = NoChaptersOption,
     embedder: str = EmbedderOption,
     force: bool = ForceOption,
-    jobs: int = typer.Option(
-        1, min=0, help="Files processed at once, each in a worker process with its own models "
-        "(about 1.5 GB each); 0: one per CPU core, at most 4."),
+    jobs: int = typer.Option(1, min=0, help=f"Files processed at once. {JOBS_HELP}"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON line per file."),
 ) -> None:
@@ -207,8 +208,6 @@ def _process_one(item, lib: Path, settings: Settings, engines: Engines, quiet: b
 def _process_side_by_side(inputs: list, lib: Path, settings: Settings, jobs: int, quiet: bool,
                           as_json: bool) -> int:
     """Files in `jobs` worker processes, each reported as it finishes; returns the failures."""
-    from pipeline.workers import process_many
-
     failures = sum(not _report(item, item, quiet, as_json)
                    for item in inputs if isinstance(item, ReportageError))
     files = [item for item in inputs if not isinstance(item, ReportageError)]
@@ -316,9 +315,7 @@ def evaluate(
         None, min=1, help="At most N items of each part, spread evenly over the sorted ids."),
     work: Path | None = typer.Option(
         None, help="Folder for the scratch library <DATASET>-eval/ (default: a temp folder)."),
-    jobs: int = typer.Option(
-        0, min=0, help="Items processed at once, each in a worker process with its own models "
-        "(about 1.5 GB each); 0: one per CPU core, at most 4."),
+    jobs: int = typer.Option(0, min=0, help=f"Items processed at once. {JOBS_HELP}"),
     json_out: Path | None = typer.Option(
         None, "--json", help="Write the report as JSON to this file ('-': stdout); "
         "keys are documented in pipeline/evaluate.py."),

@@ -20,8 +20,7 @@ SAMPLE_RATE = 16000
 WINDOW_S = 28.0  # Whisper hears 30 s at a time; the rest is padding around the speech
 PAD_S = 0.2  # audio kept around a window, so a clipped first or last syllable still decodes
 MIN_OVERLAP = 0.3  # share of an English piece, or of a sentence, that makes them belong together
-BATCH = 8  # windows per batched decode
-CALL = 64  # windows per pipeline call: bounds the features held in memory at once
+BATCH = 8  # windows per batched decode (translate_segments hands over 32 segments at a time)
 
 Span = tuple[float, float]
 
@@ -45,10 +44,7 @@ class WhisperTranslator:
         sentences = [(segments[g[0]].start, segments[g[-1]].end) for g in groups]
         windows = pack(sentences)
         spans = [_padded(segments, groups, w, len(audio) / SAMPLE_RATE) for w in windows]
-        pieces: list[tuple[float, float, str]] = []
-        for at in range(0, len(spans), CALL):
-            pieces += self._decode(audio, spans[at:at + CALL])
-        return spread(segments, groups, assign(pieces, sentences))
+        return spread(segments, groups, assign(self._decode(audio, spans), sentences))
 
     def _decode(self, audio: np.ndarray, spans: list[Span]) -> list[tuple[float, float, str]]:
         """The English pieces of the spans, with their times in the episode."""
