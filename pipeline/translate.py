@@ -15,7 +15,7 @@ import numpy as np
 
 from pipeline.document import Episode, Segment
 from pipeline.translators import Translator
-from pipeline.translators.groups import split_proportionally
+from pipeline.translators.groups import MAX_SPAN_S, split_proportionally
 
 if TYPE_CHECKING:
     from pipeline.runner import Context, Settings
@@ -104,9 +104,13 @@ def _chunks(episode: Episode, segments: list[Segment], size: int = 32) -> list[l
 
 def _with_context(episode: Episode, seg: Segment, translator: Translator,
                   audio: np.ndarray | None) -> str:
-    """Translate the segment together with its neighbours, and keep its share of the English."""
+    """Translate the segment together with its neighbours, and keep its share of the English.
+    A neighbour that would stretch the audio past Whisper's 30 s window stays out: beyond it
+    Whisper hears nothing, the segment itself perhaps included."""
     i = episode.segments.index(seg)
     around = [s for s in episode.segments[max(i - 1, 0):i + 2] if s.nl.strip()]
+    while len(around) > 1 and around[-1].end - around[0].start > MAX_SPAN_S:
+        around.pop(-1 if around[-1] is not seg else 0)  # the next neighbour goes first
     joined = Segment(id=seg.id, start=around[0].start, end=around[-1].end,
                      nl=" ".join(s.nl.strip() for s in around))
     [text] = translator.translate([joined], audio)

@@ -70,6 +70,17 @@ def test_empty_english_is_retried_with_context_then_marked_missing(mute):
     assert (s3.en, s3.en_missing, s3.en_for, s3.en_stale) == (None, True, "Ja.", False)
 
 
+def test_the_retry_keeps_within_whispers_30_seconds(mute):
+    ep = episode()
+    ep.segments = [Segment("a", 0.0, 12.0, "Eerst een lange zin."),
+                   Segment("b", 13.0, 14.0, "Ja."),
+                   Segment("c", 15.0, 29.0, "En dan nog een lange zin.")]
+    translator = Recording(Seq2SeqTranslator(str(mute)))
+    translate_segments(ep, ["b"], translator)
+    # a + b + c would span 29 s: the following neighbour stays out.
+    assert translator.calls == [["Ja."], ["Eerst een lange zin. Ja."]]
+
+
 def test_hand_edited_english_is_never_overwritten(talker):
     ep = episode()
     ep.segment("s1").en, ep.segment("s1").edited["en"] = "By hand", True

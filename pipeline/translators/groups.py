@@ -11,8 +11,11 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _CLAUSE_END = re.compile(r"[.!?…,;:][\"'”’)\]]*$")
 
 
+MAX_SPAN_S = 28.0  # Whisper hears 30 s at a time
+
+
 def sentence_groups(
-    segments: list[Segment], max_chars: int = 600, max_span_s: float = 28.0,
+    segments: list[Segment], max_chars: int = 600, max_span_s: float = MAX_SPAN_S,
     max_gap_s: float = 2.0,
 ) -> list[list[int]]:
     """Indices of consecutive segments that together form sentences.
