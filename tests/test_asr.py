@@ -66,3 +66,15 @@ def test_long_audio_is_cut_in_pieces_at_a_quiet_moment():
     assert all(end - start <= (PIECE_S + SEARCH_S) * SR for start, end in ranges)
     assert quiet_at <= ranges[0][1] <= quiet_at + SR
     assert list(pieces(samples[: 5 * SR])) == [(0, 5 * SR)]
+
+
+@pytest.mark.model
+def test_batched_and_sequential_decoding_hear_the_same_sentences(engine):
+    """With VAD the chunks are decoded in batches; without, one window after the other. Both
+    keep Whisper's own segments, a sentence each here, not one segment per 30 s chunk."""
+    samples = np.concatenate([clip("vl04108"), silence(2), clip("vl12745")])
+    sequential = load_engine("faster-whisper", None, AsrOptions(vad=False))
+    for eng in (engine, sequential):
+        segments = list(eng.transcribe(samples))
+        text = " ".join(s.text for s in segments).lower()
+        assert len(segments) >= 2 and "straat" in text and "dialog" in text, text

@@ -31,11 +31,9 @@ class WhisperTranslator:
 
     def __init__(self, engine):
         """`engine`: the run's loaded faster-whisper engine (see check_options)."""
-        from faster_whisper import BatchedInferencePipeline
-
         self.model_name = engine.model_name
         self.options = engine.options
-        self.pipeline = BatchedInferencePipeline(engine.model)
+        self.pipeline = engine.batched
 
     def translate(self, segments: list[Segment], audio: np.ndarray | None) -> list[str]:
         if audio is None:
