@@ -31,10 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pipeline.document import Episode, Segment  # noqa: E402
 from pipeline.embeddings import Embedder, load_embedder  # noqa: E402
 from pipeline.stopwords import DUTCH  # noqa: E402
-from pipeline.topics import make_chapters  # noqa: E402
+from pipeline.topics import Tiling, make_chapters, similarity_curve  # noqa: E402
 
 DATA_CANDIDATES = ("../shared/data/nl-dev/episodes", "/work/shared/data/nl-dev/episodes")
 NEAR_S = 10.0
+GAP_SLACK_S = 1.5  # a reference boundary this close to a gap between segments marks that gap
 
 
 class CachedEmbedder:
@@ -104,15 +105,37 @@ def even_starts(segments: list[Segment], count: int) -> list[float]:
     return [first + step * i for i in range(1, count)]
 
 
+def gap_dissimilarity(segments: list[Segment], embedder, text: str) -> np.ndarray:
+    """The topics stage's curve, negated: one value per gap, higher = more of a topic shift."""
+    return -similarity_curve(segments, embedder, text, Tiling())[1:]
+
+
+def boundary_gaps(segments: list[Segment], ref: list[float]) -> np.ndarray:
+    return np.array([
+        any(a.end - GAP_SLACK_S <= b <= z.start + GAP_SLACK_S for b in ref)
+        for a, z in zip(segments, segments[1:], strict=False)
+    ])
+
+
+def auc(values: np.ndarray, positive: np.ndarray) -> float:
+    """Chance that a boundary gap scores above another gap (ties half): 0.5 is no signal."""
+    pos, neg = values[positive], values[~positive]
+    above = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return float(above / (len(pos) * len(neg)))
+
+
 def evaluate(files: list[Path], library: Path | None, embedder, inputs: list[str]) -> None:
     methods = [f"reportage-{t}" for t in inputs] + ["texttiling", "even", "none"]
     totals: dict[str, list[dict]] = {m: [] for m in methods}
+    signal: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {t: [] for t in inputs}
     for path in files:
         data = json.loads(path.read_text(encoding="utf-8"))
         segments, origin = episode_segments(path, data, library)
         ref, duration = data["topic_boundaries_s"], data["duration_s"]
+        spoken = [s for s in segments if s.nl.strip()]
         hyps = {}
         for t in inputs:
+            signal[t].append((gap_dissimilarity(spoken, embedder, t), boundary_gaps(spoken, ref)))
             chapters = make_chapters(segments, embedder=embedder, text=t)
             hyps[f"reportage-{t}"] = [c.start for c in chapters[1:]]
         hyps["texttiling"] = texttiling_starts(segments)
@@ -133,6 +156,12 @@ def evaluate(files: list[Path], library: Path | None, embedder, inputs: list[str
         print(f"  {m:14} Pk {statistics.mean(r['pk'] for r in rows):.3f}  "
               f"WD {statistics.mean(r['wd'] for r in rows):.3f}  "
               f"boundaries {hyp:3}  within {NEAR_S:.0f} s {near} ({near / max(hyp, 1):.0%})")
+    print("\nsignal: AUC of the similarity curve, reference-boundary gaps against the other gaps "
+          "(0.5 = none, 1 = every boundary gap is the least similar)")
+    for t, pairs in signal.items():
+        values, positive = (np.concatenate(x) for x in zip(*pairs, strict=True))
+        print(f"  reportage-{t:5} AUC {auc(values, positive):.3f}  "
+              f"({positive.sum()} boundary gaps of {len(positive)})")
 
 
 def long_episode(files: list[Path], minutes: float) -> list[Segment]:

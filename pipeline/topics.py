@@ -77,15 +77,21 @@ def find_chapter_starts(
     wanted = min(count, len(spoken)) if count else None
     if len(spoken) < 2 or wanted == 1 or (wanted is None and duration < 2 * min_chapter_s):
         return []
-    vectors = segment_vectors(spoken, embedder, text)
-    times = np.array([s.start for s in spoken])
-    if tiling.center:
-        vectors = vectors - vectors.mean(axis=0)
-    sim = gap_similarity(vectors, times, tiling)
+    sim = similarity_curve(spoken, embedder, text, tiling)
     depth = depth_scores(sim)
     if wanted:
         min_chapter_s = min(min_chapter_s, duration / (2 * wanted))
     return choose_starts(spoken, sim, depth, wanted, min_chapter_s, tiling)
+
+
+def similarity_curve(
+    spoken: list[Segment], embedder: Embedder, text: str, tiling: Tiling
+) -> np.ndarray:
+    """sim[i]: how alike the text before and after the gap in front of segment i is."""
+    vectors = segment_vectors(spoken, embedder, text)
+    if tiling.center:
+        vectors = vectors - vectors.mean(axis=0)
+    return gap_similarity(vectors, np.array([s.start for s in spoken]), tiling)
 
 
 def segment_vectors(spoken: list[Segment], embedder: Embedder, text: str) -> np.ndarray:
