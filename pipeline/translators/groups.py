@@ -11,7 +11,7 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _CLAUSE_END = re.compile(r"[.!?…,;:][\"'”’)\]]*$")
 
 
-MAX_SPAN_S = 28.0  # Whisper hears 30 s at a time
+MAX_SPAN_S = 28.0  # Whisper hears 30 s at a time; the rest is padding around the speech
 
 
 def sentence_groups(

@@ -14,10 +14,9 @@ import numpy as np
 from pipeline.asr.guards import MAX_COMPRESSION
 from pipeline.document import Segment
 from pipeline.errors import ReportageError
-from pipeline.translators.groups import sentence_groups, split_proportionally, spread
+from pipeline.translators.groups import MAX_SPAN_S, sentence_groups, split_proportionally, spread
 
 SAMPLE_RATE = 16000
-WINDOW_S = 28.0  # Whisper hears 30 s at a time; the rest is padding around the speech
 PAD_S = 0.2  # audio kept around a window, so a clipped first or last syllable still decodes
 MIN_OVERLAP = 0.3  # share of an English piece, or of a sentence, that makes them belong together
 BATCH = 8  # windows per batched decode (translate_segments hands over 32 segments at a time)
@@ -56,7 +55,7 @@ class WhisperTranslator:
                 if p.compression_ratio <= MAX_COMPRESSION and p.text.strip()]
 
 
-def pack(sentences: list[Span], limit_s: float = WINDOW_S) -> list[list[int]]:
+def pack(sentences: list[Span], limit_s: float = MAX_SPAN_S) -> list[list[int]]:
     """Indices of consecutive sentences packed into windows of at most `limit_s` seconds."""
     windows: list[list[int]] = []
     for i, (_start, end) in enumerate(sentences):
