@@ -9,10 +9,11 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium espeak-ng sox >/dev/null
 fi
 
+source scripts/venv.sh
 # The pinned CPU build of torch first: a plain `torch` requirement would pull a multi-GB CUDA build.
-python3 -m pip install -q torch==2.13.0
+python -m pip install -q torch==2.13.0
 # openai-whisper without its triton pin (~1 GB of GPU kernels); its CPU needs come from [openai].
-python3 -m pip install -q --no-deps openai-whisper==20250625
-python3 -m pip install -q -e '.[test,openai,mt,sbert]'
+python -m pip install -q --no-deps openai-whisper==20250625
+python -m pip install -q -e '.[test,openai,mt,sbert]'
 
-python3 -m pytest -q "$@"
+python -m pytest -q "$@"
