@@ -2,13 +2,24 @@
 
 import numpy as np
 import pytest
-from audiogen import clip, noise, silence, tone
+from audiogen import clip, noise, reference, silence, tone
 
 from pipeline.asr import AsrOptions, AsrSegment, load_engine
 from pipeline.asr.guards import guarded, is_hallucination
 from pipeline.document import Word
+from pipeline.metrics import error_rates
 
 SR = 16000
+
+
+def assert_heard(segments: list[AsrSegment], *clips: str) -> None:
+    """Every clip's sentence is in the text, judged against the reference texts, not against the
+    words one CPU's int8 kernels happened to produce ("dialog" here, "dialoog" may come
+    elsewhere). Measured on vl04108 + vl12745: WER 0.20-0.32, CER 0.06-0.10 over the four
+    decodings in this file. A missing sentence alone costs CER > 0.4."""
+    text = " ".join(s.text for s in segments)
+    rates = error_rates([" ".join(reference(c) for c in clips)], [text])
+    assert rates["wer"] <= 0.5 and rates["cer"] <= 0.25, (rates, text)
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +39,7 @@ def test_no_text_in_silence_or_noise(engine, filler):
         for word in seg.words:
             middle = (word.start + word.end) / 2
             assert not quiet_from + 0.5 < middle < quiet_to - 0.5, (word, quiet_from, quiet_to)
-    text = " ".join(s.text for s in segments).lower()
-    assert "straat" in text and "dialog" in text
+    assert_heard(segments, "vl04108", "vl12745")
 
 
 @pytest.mark.model
@@ -76,5 +86,5 @@ def test_batched_and_sequential_decoding_hear_the_same_sentences(engine):
     sequential = load_engine("faster-whisper", None, AsrOptions(vad=False))
     for eng in (engine, sequential):
         segments = list(eng.transcribe(samples))
-        text = " ".join(s.text for s in segments).lower()
-        assert len(segments) >= 2 and "straat" in text and "dialog" in text, text
+        assert len(segments) >= 2, [s.text for s in segments]
+        assert_heard(segments, "vl04108", "vl12745")

@@ -69,15 +69,30 @@ def test_both_engines_agree_on_real_dutch_speech(exported):
 
     text_ours = _norm(" ".join(s.text for s in ours))
     text_theirs = _norm(" ".join(s.text for s in theirs))
-    assert jiwer.wer(text_theirs, text_ours) <= 0.05, (text_theirs, text_ours)
-    assert jiwer.wer(reference, text_ours) < 0.5, text_ours  # Dutch, recognised
+    # float32 (torch) and int8 (CTranslate2) kernels round differently on different CPUs, so the
+    # exact words differ from machine to machine: only bounds against the reference hold
+    # everywhere. Measured on the 2-core dev machine (23 reference words): WER 0.30 (openai),
+    # 0.35 (faster); CER 0.07, 0.09. On the machine in the issue faster-whisper got "uiteinde"
+    # right (WER 0.30). The bounds are the worst measurement + 0.15 for WER and over twice it
+    # for CER; a wrong language, a dropped sentence or a hallucination lands well above both.
+    for name, text in (("openai", text_ours), ("faster", text_theirs)):
+        assert jiwer.wer(reference, text) <= 0.50, (name, text)  # Dutch, recognised
+        assert jiwer.cer(reference, text) <= 0.20, (name, text)
+    # The engines' disagreement: one word of 25 (WER 0.04, CER 0.022) on the dev machine, two
+    # words (WER 0.08, CER 0.030 from the issue's words) on another. The margin allows five
+    # words, 2.5-5x what was seen, for other CPUs; an engine that lost the sentence after the
+    # pause (10 words) still fails.
+    assert jiwer.wer(text_theirs, text_ours) <= 0.20, (text_theirs, text_ours)
+    assert jiwer.cer(text_theirs, text_ours) <= 0.10, (text_theirs, text_ours)
 
     a, b = _words(ours), _words(theirs)
     matcher = difflib.SequenceMatcher(a=[_norm(w.text) for w in a], b=[_norm(w.text) for w in b])
     pairs = [(a[m.a + k], b[m.b + k]) for m in matcher.get_matching_blocks() for k in range(m.size)]
-    assert len(pairs) >= 0.9 * len(b)
+    # 24 of 25 words matched here (0.96), 23 on the machine that differed by two words; the
+    # floor follows the five-word margin above.
+    assert len(pairs) >= 0.75 * len(b), (len(pairs), len(b))
     drift = np.mean([abs(x.start - y.start) + abs(x.end - y.end) for x, y in pairs]) / 2
-    assert drift <= 0.1, drift
+    assert drift <= 0.1, drift  # 0.003 s measured: word times come from the same audio frames
     assert any(w.start >= first.size / 16000 + 2.0 for w in a)  # placed after the pause
 
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -23,16 +24,24 @@ def test_outputs_and_accuracy(processed_library):
     assert {"episode.json", "nl.srt", "nl.vtt", "transcript.txt", "audio.mp3"} <= names
     episode = Episode.load(folder)
     assert episode.language == "nl"
-    assert len(episode.segments) >= 4
+    # Five sentences; Whisper joined two of them into one segment here (4 segments). Where and
+    # whether it joins varies with the CPU's rounding, so one more join is allowed.
+    assert len(episode.segments) >= 3, [s.nl for s in episode.segments]
     assert all(seg.words for seg in episode.segments)
     hypothesis = " ".join(seg.nl for seg in episode.segments)
     _, reference = speech_episode()
     clean = jiwer.Compose([jiwer.ToLowerCase(), jiwer.RemovePunctuation(),
                            jiwer.RemoveMultipleSpaces(), jiwer.Strip()])
-    assert jiwer.wer(clean(reference), clean(hypothesis)) < 0.35
+    # Measured WER 0.24, CER 0.067 (46 reference words); the same commit's WER moves by a few
+    # words from one CPU to another. Bounds: about twice each. CER is the sharper one: a lost
+    # sentence (13-30% of the characters, on top of the 0.067 measured) fails it.
+    assert jiwer.wer(clean(reference), clean(hypothesis)) < 0.45, hypothesis
+    assert jiwer.cer(clean(reference), clean(hypothesis)) < 0.15, hypothesis
     assert episode.provenance["transcribe"]["model"] == "base"
     srt = (folder / "nl.srt").read_text()
-    assert "-->" in srt and "straat" in srt.lower()
+    # The subtitles hold the words the model heard (whichever words those are on this CPU).
+    words = set(re.findall(r"\w+", hypothesis.lower()))
+    assert "-->" in srt and words and words <= set(re.findall(r"\w+", srt.lower())), srt
 
 
 def test_rerun_skips_what_is_up_to_date(library_copy, speech_file, cli):
