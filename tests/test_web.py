@@ -21,6 +21,7 @@ from tests.web_fixtures import XSS_IMG, XSS_SCRIPT, make_library, running_server
 TOKEN = "test-token-123"
 SEG = "s0000300"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+TEST_HOSTS = {"testserver"}  # the Host header TestClient sends
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def library(tmp_path):
 
 @pytest.fixture
 def client(library):
-    return TestClient(create_app(library, TOKEN))
+    return TestClient(create_app(library, TOKEN, TEST_HOSTS))
 
 
 def test_library_page_lists_episodes_and_searches(client):
@@ -109,7 +110,7 @@ def test_audio_only_from_inside_the_library(library, name):
     episode = Episode.load(library / "haven")
     episode.source.file = name
     episode.save(library / "haven")
-    client = TestClient(create_app(library, TOKEN))
+    client = TestClient(create_app(library, TOKEN, TEST_HOSTS))
     assert client.get("/episodes/haven/audio").status_code == 404
 
 

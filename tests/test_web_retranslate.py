@@ -35,7 +35,7 @@ def library_translated_with(tmp_path, settings: dict):
 def test_corrected_dutch_is_translated_again(tmp_path, talker):
     library = library_translated_with(
         tmp_path, {"translator": "transformers", "target": "en", "model": str(talker)})
-    client = TestClient(create_app(library, "t"))
+    client = TestClient(create_app(library, "t", {"testserver"}))
     saved = client.patch(f"/api/episodes/haven/segments/{SEG}", headers=AUTH,
                          json={"rev": 0, "nl": "Rogier Creemers woont in Shenzhen."})
     assert saved.status_code == 200

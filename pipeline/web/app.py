@@ -1,8 +1,10 @@
 """The FastAPI app behind `reportage serve`: library and episode pages, audio, the edit API.
 
 Reading is open; editing needs the editor token as `Authorization: Bearer <token>` (a header a
-cross-site page cannot make a browser send, so no CSRF). Names from URLs are validated before
-they touch the disk, and audio is served only from inside the library.
+cross-site page cannot make a browser send, so no CSRF), and a browser's write must come from
+this server's own origin. Only requests for the allowed host names are answered, so a page whose
+name was rebound to this machine's address (DNS rebinding) cannot read the library. Names from
+URLs are validated before they touch the disk, and audio is served only from inside the library.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 import hmac
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 
@@ -29,6 +32,10 @@ SEARCH_LIMIT = 50
 MAX_BODY = 64 * 1024  # bytes: an edit is a segment's text, never more
 SEGMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 EDITOR_NAME = re.compile(r"[^\w .@-]")
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+# A Host header or an Origin's host part: a name or IPv4 address, or an IPv6 one in brackets.
+HOST = re.compile(r"(?:\[(?P<ip6>[0-9a-f:.]+)\]|(?P<name>[a-z0-9_.-]+))(?::(?P<port>\d{1,5}))?")
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; media-src 'self'; "
        "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
        "frame-ancestors 'none'")
@@ -41,8 +48,11 @@ class SegmentPatch(BaseModel):
     en: StrictStr | None = None
 
 
-def create_app(library: Path, token: str) -> FastAPI:
+def create_app(library: Path, token: str,
+               allowed_hosts: Iterable[str] = LOCAL_HOSTS) -> FastAPI:
+    """`allowed_hosts`: the names (no port; IPv6 without brackets) requests may be addressed to."""
     library = Path(library).resolve()
+    allowed = {name.lower() for name in allowed_hosts}
     shelf = listing.Shelf(library)
     retranslate = Retranslator()
     app = FastAPI(title="reportage", docs_url=None, redoc_url=None, openapi_url=None,
@@ -50,8 +60,15 @@ def create_app(library: Path, token: str) -> FastAPI:
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
 
     @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
+    async def guard(request: Request, call_next):
+        # A rebound name still arrives as `Host: evil.example`: answer only our own names.
+        host = split_host(request.headers.get("host", ""))
+        if host is None or host[0] not in allowed:
+            response = PlainTextResponse("unknown host: see reportage serve --allowed-host", 400)
+        elif request.method in WRITES and cross_site(request, host[1], allowed):
+            response = PlainTextResponse("cross-site write refused", 403)
+        else:
+            response = await call_next(request)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["Content-Security-Policy"] = CSP
@@ -146,6 +163,27 @@ def create_app(library: Path, token: str) -> FastAPI:
         return {"segment": segment_json(seg), "rev": seg.rev}
 
     return app
+
+
+def split_host(value: str) -> tuple[str, str] | None:
+    """A Host header as (name, port), lower case, IPv6 without brackets; None if malformed."""
+    found = HOST.fullmatch(value.lower())
+    return (found["ip6"] or found["name"], found["port"] or "80") if found else None
+
+
+def cross_site(request: Request, port: str, allowed: set[str]) -> bool:
+    """Whether a browser sent this write from another origin (valid token or not).
+
+    Browsers name the sending page in Origin on every write; a client with no Origin (curl,
+    httpx) is not a page a listener visits, and still needs the token."""
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        return True
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    scheme, _, rest = origin.partition("://")
+    theirs = split_host(rest)
+    return scheme != "http" or not theirs or theirs[0] not in allowed or theirs[1] != port
 
 
 def segment_json(seg: Segment) -> dict:
