@@ -51,12 +51,22 @@ def probe(path: str | Path) -> AudioInfo:
 
 
 def decode(path: str | Path) -> np.ndarray:
-    """The whole file as 16 kHz mono float32 in [-1, 1].
+    """The whole file as 16 kHz mono float32 in [-1, 1]; a truncated or damaged file is refused."""
+    return decode_with_warning(path)[0]
+
+
+def decode_with_warning(
+    path: str | Path, allow_truncated: bool = False
+) -> tuple[np.ndarray, str | None]:
+    """The file as 16 kHz mono float32 in [-1, 1], and None; or, for a truncated or damaged file
+    when `allow_truncated`, the audio up to where it breaks and a warning saying how much that is.
+    (Decoding stops at the damage: skipping it would shift every later time in the transcript.)
 
     Frames are written into one preallocated buffer sized from the announced duration,
     so a long episode is held in memory once, not once per frame list plus once joined.
     """
     path = Path(path)
+    damage = None
     with _open(path) as container:
         stream = container.streams.audio[0]
         announced = _announced_duration(container, stream)
@@ -67,12 +77,19 @@ def decode(path: str | Path) -> np.ndarray:
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
                     buffer, filled = _append(buffer, filled, out.to_ndarray().reshape(-1))
-            for out in resampler.resample(None):
-                buffer, filled = _append(buffer, filled, out.to_ndarray().reshape(-1))
         except av.FFmpegError as exc:
-            raise ReportageError(f"{path}: audio is damaged ({_reason(exc)})") from None
-    _check_length(path, filled / SAMPLE_RATE, announced)
-    return buffer[:filled]
+            damage = f"audio is damaged ({_reason(exc)})"
+        for out in resampler.resample(None):
+            buffer, filled = _append(buffer, filled, out.to_ndarray().reshape(-1))
+    decoded_s = filled / SAMPLE_RATE
+    if damage is None and announced and decoded_s < TRUNCATION_RATIO * announced:
+        damage = f"file is truncated ({decoded_s:.1f} s decoded of {announced:.1f} s announced)"
+    if damage and not allow_truncated:
+        raise ReportageError(f"{path}: {damage}; --allow-truncated keeps what decodes")
+    _check_length(path, decoded_s)
+    of = f" of {announced:.1f} s" if announced else ""
+    warning = f"decoded {decoded_s:.1f} s{of}: the file is truncated or damaged" if damage else None
+    return buffer[:filled], warning
 
 
 def _append(buffer: np.ndarray, filled: int, chunk: np.ndarray) -> tuple[np.ndarray, int]:
@@ -84,17 +101,12 @@ def _append(buffer: np.ndarray, filled: int, chunk: np.ndarray) -> tuple[np.ndar
     return buffer, end
 
 
-def _check_length(path: Path, decoded_s: float, announced_s: float | None) -> None:
+def _check_length(path: Path, decoded_s: float) -> None:
     if decoded_s == 0:
         raise ReportageError(f"{path}: no audio could be decoded")
     if decoded_s < MIN_DURATION_S:
         raise ReportageError(
             f"{path}: only {decoded_s:.2f} s of audio; at least {MIN_DURATION_S} s is needed"
-        )
-    if announced_s and decoded_s < TRUNCATION_RATIO * announced_s:
-        raise ReportageError(
-            f"{path}: file is truncated "
-            f"({decoded_s:.1f} s decoded of {announced_s:.1f} s announced)"
         )
 
 

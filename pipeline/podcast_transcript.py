@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import json
 
-from pipeline.subtitles import Cue
+from pipeline.subtitles import Cue, plain
 
 VERSION = "1.0.0"
 
 
 def transcript_json(cues: list[Cue]) -> str:
-    """One transcript segment per cue: short phrases that apps can highlight while playing."""
+    """One transcript segment per cue: short phrases that apps can highlight while playing.
+    A body is plain text: the cue's formatting tags go."""
     segments = []
     for cue in cues:
-        segment = {"startTime": cue.start, "endTime": cue.end, "body": cue.text}
+        segment = {"startTime": cue.start, "endTime": cue.end, "body": plain(cue.text)}
         if cue.speaker:
             segment["speaker"] = cue.speaker
         segments.append(segment)

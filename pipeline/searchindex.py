@@ -19,7 +19,7 @@ import sqlite3
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -190,7 +190,11 @@ def reader(library: Path) -> Iterator[sqlite3.Connection]:
     with _readable(path), closing(sqlite3.connect(uri, uri=True, timeout=30)) as db:
         # Map the file: a fresh connection then reads pages without a syscall each.
         db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-        _check(db, path)
+        if _check(db, path):
+            # Stems from another stemmer miss forms the query's stem finds: re-stem once, now,
+            # where the library can be written; elsewhere search with the old stems.
+            with suppress(ReportageError), _writer(path):
+                pass
         yield db
 
 
@@ -205,8 +209,8 @@ def _writer(path: Path) -> Iterator[sqlite3.Connection]:
         try:
             if fresh:
                 _create(db)
-            else:
-                _check(db, path, writing=True)
+            elif _check(db, path):
+                _restem(db)
             yield db
             db.execute("COMMIT")
         finally:
@@ -242,12 +246,12 @@ def _meta() -> dict[str, str]:
     return {"format": FORMAT, "stemmer": textnorm.stemmer_version()}
 
 
-def _check(db: sqlite3.Connection, path: Path, writing: bool = False) -> None:
+def _check(db: sqlite3.Connection, path: Path) -> bool:
+    """Refuse an index of another format; True when its stems come from another stemmer."""
     found = dict(db.execute("SELECT key, value FROM meta"))
     if found.get("format") != FORMAT:
         raise ReportageError(f"search index {path} was built by another version: {REBUILD_HINT}")
-    if writing and found.get("stemmer") != textnorm.stemmer_version():
-        _restem(db)
+    return found.get("stemmer") != textnorm.stemmer_version()
 
 
 def _restem(db: sqlite3.Connection) -> None:

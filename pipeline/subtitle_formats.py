@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.subtitles import Cue
+from pipeline.subtitles import FORMAT_TAG, Cue
 from pipeline.timefmt import hms_millis
 
 
@@ -20,6 +20,12 @@ def _vtt_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _vtt_text(line: str) -> str:
+    # Cue text holds only formatting tags (see subtitles.tidy_markup): keep them, escape the rest.
+    pieces = FORMAT_TAG.split(line)
+    return "".join(p if n % 2 else _vtt_escape(p) for n, p in enumerate(pieces))
+
+
 def _voice(speaker: str) -> str:
     # A voice annotation ends at ">" and may not hold a line break; escape the rest.
     return _vtt_escape(re.sub(r"\s+", " ", speaker).strip())
@@ -28,7 +34,7 @@ def _voice(speaker: str) -> str:
 def to_vtt(cues: list[Cue]) -> str:
     parts = ["WEBVTT\n"]
     for c in cues:
-        text = "\n".join(_vtt_escape(line) for line in c.lines)
+        text = "\n".join(_vtt_text(line) for line in c.lines)
         if c.speaker:
             text = f"<v {_voice(c.speaker)}>{text}</v>"
         parts.append(f"{hms_millis(c.start, '.')} --> {hms_millis(c.end, '.')}\n{text}\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipeline.document import Chapter, Episode
+from pipeline.subtitles import plain, segment_text
 from pipeline.timefmt import clock
 
 
@@ -14,9 +15,10 @@ def transcript_text(episode: Episode) -> str:
         if chapter:
             lines += _heading(chapter)
         speaker = f"{seg.speaker}: " if seg.speaker else ""
-        lines.append(f"[{clock(seg.start)}] {speaker}{seg.nl}")
+        # Plain text: an editor's markup goes, its words stay.
+        lines.append(f"[{clock(seg.start)}] {speaker}{plain(segment_text(seg, 'nl'))}")
         if seg.en:
-            lines.append(f"{' ' * (len(clock(seg.start)) + 3)}{seg.en}")
+            lines.append(f"{' ' * (len(clock(seg.start)) + 3)}{plain(segment_text(seg, 'en'))}")
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -2,8 +2,10 @@
 
 A word is a run of letters and digits, as SQLite's `unicode61` tokenizer sees it. Words are
 folded (lower case, diacritics removed: `Coöperatie` -> `cooperatie`) and then stemmed with the
-Snowball stemmer of their language (`kredietsystemen` -> `kredietsysteem`). Indexing and querying
-both go through this module, so a word and its query always normalise the same way.
+Snowball stemmer of their language (`kredietsystemen` -> `kredietsysteem`); a Dutch stem then
+loses the -e of an inflected adjective, which Snowball keeps (`antieke` -> `antiek`, `grote` ->
+`groot`). Indexing and querying both go through this module, so a word and its query always
+normalise the same way.
 """
 
 from __future__ import annotations
@@ -37,7 +39,29 @@ fold = lru_cache(maxsize=1 << 18)(fold_text)  # the same, for single words, whic
 # Stemming is pure Python and costs ~0.1 ms a word; real text repeats its words, so cache.
 @lru_cache(maxsize=1 << 18)
 def _stem_nl(word: str) -> str:
-    return _STEMMERS["nl"].stemWord(fold(word)) or fold(word)
+    return _uninflect(_STEMMERS["nl"].stemWord(fold(word)) or fold(word))
+
+
+# A stem of 4 letters or more ending in -e after a consonant, or after the i of oi/ai/ui (mooie).
+_INFLECTED = re.compile(r"(\w{2,}[bcdfghjklmnpqrstvwxz]|\w+[aeou]i)e")
+_OPEN_SYLLABLE = re.compile(r"(?:^|[^aeiou])[aeou][^aeiou]$")  # grot(e): one vowel, spelt long
+
+
+def _uninflect(stem: str) -> str:
+    """The Dutch stemmer leaves an adjective's -e (`antieke`, `grote`, `mooie`) while it strips
+    other endings, so the plain form would not find the inflected one. Drop it and undo what
+    spelling did to the rest: a doubled consonant (`dikke` -> `dik`), an open syllable's single
+    vowel (`grote` -> `groot`), v and z for f and s (`lieve` -> `lief`, `boze` -> `boos`).
+    -er and -st stay: stripping them would join unrelated words (`water`/`wat`, `kunst`/`kun`)."""
+    m = _INFLECTED.fullmatch(stem)
+    if m is None:
+        return stem
+    base = m.group(1)
+    if base[-1] == base[-2]:
+        base = base[:-1]
+    elif _OPEN_SYLLABLE.search(base):
+        base = base[:-1] + base[-2:]
+    return base[:-1] + {"v": "f", "z": "s"}.get(base[-1], base[-1])
 
 
 @lru_cache(maxsize=1 << 18)
@@ -64,6 +88,10 @@ def word_spans(text: str) -> Iterator[tuple[int, int, str]]:
         yield m.start(), m.end(), m.group()
 
 
+# Bumped when _uninflect changes: like a new Snowball release, it changes stored stems.
+RULES = "uninflect-1"
+
+
 def stemmer_version() -> str:
-    """Stems are stored in the index; a different stemmer means a rebuild."""
-    return version("snowballstemmer")
+    """Stems are stored in the index; a different stemmer means re-stemming it."""
+    return f"{version('snowballstemmer')}+{RULES}"

@@ -1,0 +1,51 @@
+"""A truncated file is refused with a hint, or, when allowed, kept as far as it decodes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline import audio
+from pipeline.errors import ReportageError
+from tests.audiogen import noise, tone, write_audio
+
+
+@pytest.fixture
+def half_mp3(tmp_path):
+    whole = write_audio(tmp_path / "whole.mp3", np.concatenate([tone(5.0), noise(5.0)]))
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(data[: len(data) // 2])
+    return cut
+
+
+def test_a_truncated_mp3_is_refused_with_the_way_out(half_mp3):
+    with pytest.raises(ReportageError) as caught:
+        audio.decode_with_warning(half_mp3)
+    message = str(caught.value)
+    assert "file is truncated" in message and "--allow-truncated" in message
+    assert "\n" not in message
+
+
+def test_a_truncated_mp3_decodes_as_far_as_it_goes_when_allowed(half_mp3):
+    samples, warning = audio.decode_with_warning(half_mp3, allow_truncated=True)
+    seconds = len(samples) / audio.SAMPLE_RATE
+    assert 2.0 < seconds < 9.0 and samples.dtype == np.float32
+    assert warning == f"decoded {seconds:.1f} s of 10.0 s: the file is truncated or damaged"
+    # What decodes is the start of the audio: the tone (0.3 peak: 0.21 RMS).
+    rms = np.sqrt(np.mean(samples[: 2 * audio.SAMPLE_RATE] ** 2))
+    assert rms == pytest.approx(0.3 / np.sqrt(2), abs=0.02)
+
+
+def test_a_whole_file_has_no_warning(tmp_path):
+    path = write_audio(tmp_path / "x.mp3", tone(2.0))
+    samples, warning = audio.decode_with_warning(path, allow_truncated=True)
+    assert warning is None and abs(len(samples) / audio.SAMPLE_RATE - 2.0) < 0.1
+
+
+def test_too_little_audio_is_refused_even_when_allowed(tmp_path):
+    whole = write_audio(tmp_path / "whole.wav", tone(8.0)).read_bytes()
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(whole[:4000])  # the header and a tenth of a second
+    with pytest.raises(ReportageError, match="at least 0.5 s"):
+        audio.decode_with_warning(cut, allow_truncated=True)
