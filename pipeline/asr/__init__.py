@@ -51,6 +51,26 @@ def check_engine(name: str) -> None:
         raise ReportageError(f"unknown engine {name!r}: choose one of {', '.join(ENGINES)}")
 
 
+DEVICES = ("auto", "cpu", "cuda")
+COMPUTE_TYPES = ("default", "auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16",
+                 "int16", "float16", "bfloat16", "float32")  # CTranslate2's
+
+
+def check_options(options: AsrOptions) -> None:
+    """Fail on a language, device or compute type unknown to Whisper before any model loads."""
+    from faster_whisper.tokenizer import _LANGUAGE_CODES  # Whisper's own list of 99 codes
+
+    if options.language is not None and options.language not in _LANGUAGE_CODES:
+        raise ReportageError(f"unknown language {options.language!r}: give a Whisper language "
+                             "code such as nl, en or de, or auto to detect it")
+    if options.device not in DEVICES:
+        raise ReportageError(f"unknown device {options.device!r}: choose one of "
+                             f"{', '.join(DEVICES)}")
+    if options.compute_type not in COMPUTE_TYPES:
+        raise ReportageError(f"unknown compute type {options.compute_type!r}: choose one of "
+                             f"{', '.join(COMPUTE_TYPES)}")
+
+
 def load_engine(name: str, model: str | None, options: AsrOptions) -> Engine:
     """Load a named engine with its model."""
     check_engine(name)

@@ -55,7 +55,10 @@ _TIED = "decoder/projection/weight"
 
 def export_openai(model_dir: str | Path, out: str | Path) -> dict[str, int]:
     """Convert `model_dir` (model.bin + config.json) into a checkpoint at `out`; returns dims."""
-    import torch
+    try:
+        import torch
+    except ImportError:
+        raise ReportageError("export-openai needs torch: pip install 'reportage[openai]'") from None
 
     model_dir, out = Path(model_dir), Path(out)
     model = read_ct2_model(model_dir / "model.bin")

@@ -1,0 +1,31 @@
+"""The library folder is made ready before any work, or refused in one clear line."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from pipeline.errors import ReportageError
+from pipeline.library import prepare_library
+
+
+def test_a_missing_library_is_created_and_left_empty(tmp_path):
+    library = tmp_path / "a" / "lib"
+    assert prepare_library(library) == library
+    assert library.is_dir() and os.listdir(library) == []
+    assert prepare_library(library) == library  # an existing folder is fine too
+
+
+def test_a_file_in_the_way_is_named_as_such(tmp_path):
+    blocker = tmp_path / "some-file"
+    blocker.write_text("")
+    with pytest.raises(ReportageError, match=r"^library path .*some-file is a file, not a folder$"):
+        prepare_library(blocker)
+
+
+def test_a_file_above_the_library_says_why_it_cannot_be_written(tmp_path):
+    (tmp_path / "some-file").write_text("")
+    with pytest.raises(ReportageError, match=r"^cannot write to library folder .*: Not a direc"):
+        prepare_library(tmp_path / "some-file" / "lib")
+
