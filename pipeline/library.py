@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import tempfile
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,21 @@ SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 
 def default_library() -> Path:
     return Path(os.environ.get("REPORTAGE_LIBRARY") or DEFAULT)
+
+
+def prepare_library(library: Path) -> Path:
+    """Create the library folder if need be and make sure files can be written in it, before
+    any work is done; every way this fails is one clear line."""
+    if library.exists() and not library.is_dir():
+        raise ReportageError(f"library path {library} is a file, not a folder")
+    try:
+        library.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=library):  # a unique name: runs side by side may probe
+            pass
+    except OSError as exc:
+        reason = exc.strerror or exc
+        raise ReportageError(f"cannot write to library folder {library}: {reason}") from None
+    return library
 
 
 def slugify(name: str) -> str:
@@ -53,11 +69,17 @@ def find_episode(library: Path, slug: str) -> Path:
 
 
 @contextmanager
-def locked(folder: Path):
-    """Hold an exclusive lock on an episode folder (a second process waits)."""
-    with open(folder / ".lock", "a") as handle:
+def locked(folder: Path, name: str = ".lock"):
+    """Hold an exclusive lock on an episode folder (a second process waits). Held only while
+    the document is read or written, so an editor's save never waits long."""
+    with open(folder / name, "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def running(folder: Path):
+    """The run lock: one pipeline run per episode at a time, edits go on meanwhile."""
+    return locked(folder, ".run.lock")

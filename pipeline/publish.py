@@ -10,7 +10,7 @@ from pipeline.document import Episode
 from pipeline.podcast_transcript import transcript_json
 from pipeline.searchindex import index_episode
 from pipeline.subtitle_formats import to_srt, to_vtt
-from pipeline.subtitles import episode_cues, segment_text
+from pipeline.subtitles import episode_cues
 from pipeline.text import transcript_text
 from pipeline.web.pages import static_page
 
@@ -19,19 +19,22 @@ def publish(folder: Path, episode: Episode, index: bool = True) -> list[Path]:
     """Rebuild every derived file of the episode in `folder`; returns the paths written.
     `index=False` leaves the search index to the caller (an edit re-indexes one segment)."""
     outputs = {"transcript.txt": transcript_text(episode), "index.html": static_page(episode)}
-    for lang in ("nl", "en"):
-        if any(segment_text(seg, lang).strip() for seg in episode.segments):
-            cues = episode_cues(episode, lang)
-            outputs[f"{lang}.srt"] = to_srt(cues)
-            outputs[f"{lang}.vtt"] = to_vtt(cues)
-            if lang == "nl":  # the spoken text
-                outputs["transcript.json"] = transcript_json(cues)
+    # The whole bundle every time, empty where there is nothing to say (silence), so whatever
+    # reads it downstream finds every file. English where the episode has any; chapter files
+    # unless the producer turned chapters off.
     chapter_files = {"chapters.json": chapters_json, "chapters.vtt": chapters_vtt}
     for name, render in chapter_files.items():
-        if episode.chapters:
-            outputs[name] = render(episode)
-        else:  # an episode without chapters keeps no chapter files from an earlier run
+        if _chapters_off(episode):
             (folder / name).unlink(missing_ok=True)
+        else:
+            outputs[name] = render(episode)
+    english = "translate" in episode.provenance or any(seg.en for seg in episode.segments)
+    for lang in ("nl", "en") if english else ("nl",):
+        cues = episode_cues(episode, lang)
+        outputs[f"{lang}.srt"] = to_srt(cues)
+        outputs[f"{lang}.vtt"] = to_vtt(cues)
+        if lang == "nl":  # the spoken text
+            outputs["transcript.json"] = transcript_json(cues)
     written = []
     for name, content in outputs.items():
         write_atomic(folder / name, content)
@@ -39,6 +42,11 @@ def publish(folder: Path, episode: Episode, index: bool = True) -> list[Path]:
     if index:
         index_episode(folder.parent, episode)  # search follows every publish
     return written
+
+
+def _chapters_off(episode: Episode) -> bool:
+    """--no-chapters: the topics stage ran without an embedder and made no chapters."""
+    return not episode.chapters and episode.provenance.get("topics", {}).get("engine", "") is None
 
 
 def warm(episode: Episode) -> None:

@@ -20,9 +20,10 @@ import numpy as np
 
 from pipeline import __version__, audio
 from pipeline.asr import AsrOptions, Engine, check_engine, load_engine
-from pipeline.document import Episode, Source
+from pipeline.asr import check_options as check_asr_options
+from pipeline.document import FILENAME, Episode, Segment, Source
 from pipeline.embeddings import Embedder, load_embedder
-from pipeline.library import episode_dir, locked, slugify
+from pipeline.library import episode_dir, locked, running, slugify
 from pipeline.publish import publish
 from pipeline.topics import MIN_CHAPTER_S, TopicsStage
 from pipeline.transcribe import TranscribeStage
@@ -43,6 +44,7 @@ class Settings:
     no_chapters: bool = False
     embedder: str | None = None  # topic embeddings: auto, e5, lexical or a model name/path
     min_chapter_s: float = MIN_CHAPTER_S
+    allow_truncated: bool = False  # keep what decodes of a truncated or damaged file
 
 
 @dataclass
@@ -54,6 +56,7 @@ class Result:
     ran: list[str]
     skipped: list[str]
     elapsed_s: float
+    warning: str | None = None  # e.g. only part of a damaged file decoded
 
 
 class Engines:
@@ -94,7 +97,12 @@ class Context:
     @property
     def audio(self) -> np.ndarray:
         if self._audio is None:
-            self._audio = audio.decode(self.path)
+            self._audio, warning = audio.decode_with_warning(
+                self.path, self.settings.allow_truncated)
+            if warning:
+                self.episode.provenance["audio"] = {"warning": warning}
+            else:
+                self.episode.provenance.pop("audio", None)
         return self._audio
 
 
@@ -111,25 +119,33 @@ def process_file(
     path: Path, library: Path, settings: Settings, engines: Engines,
     progress: Progress = lambda *_: None,
 ) -> Result:
+    """Run the stages on one file. The episode lock is held only while the document is read or
+    written, so an editor's save never waits for a stage; a second run of the same episode
+    waits for the first (the run lock)."""
     started = time.monotonic()
+    progress("reading audio", 0, 0)
     info = audio.probe(path)
     folder = episode_dir(library, slugify(path.stem))
     created = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with locked(folder):
-            episode = _load_or_new(folder, path, info)
-            _keep_audio(folder, path, episode.source)
+        with running(folder):
+            with locked(folder):
+                episode = _load_or_new(folder, path, info)
+                _keep_audio(folder, path, episode.source)
             ctx = Context(path, folder, episode, settings, engines, progress)
             ran, skipped = _run_stages(ctx)
-            publish(folder, episode)
+            progress("publishing", info.duration_s, info.duration_s)
+            with locked(folder):  # from the disk: it holds every edit saved meanwhile
+                episode = Episode.load(folder) if (folder / FILENAME).exists() else ctx.episode
+                publish(folder, episode)
     except BaseException:
         # A new episode that failed before its first save leaves nothing behind.
         if created and not (folder / "episode.json").exists():
             shutil.rmtree(folder, ignore_errors=True)
         raise
     return Result(episode.slug, folder, info.duration_s, len(episode.segments), ran, skipped,
-                  time.monotonic() - started)
+                  time.monotonic() - started, episode.provenance.get("audio", {}).get("warning"))
 
 
 def _run_stages(ctx: Context) -> tuple[list[str], list[str]]:
@@ -142,15 +158,39 @@ def _run_stages(ctx: Context) -> tuple[list[str], list[str]]:
         if done.get("fingerprint") == print_ and not ctx.settings.force:
             skipped.append(stage.name)
             continue
+        revs = {seg.id: seg.rev for seg in ctx.episode.segments}
         began, cpu = _now(), time.process_time()
         details = stage.run(ctx)
         ctx.episode.provenance[stage.name] = {
             "fingerprint": print_, "version": __version__, "started": began,
             "finished": _now(), "cpu_s": round(time.process_time() - cpu, 3), **details,
         }
-        ctx.episode.save(ctx.folder)
+        with locked(ctx.folder):
+            ctx.episode = _with_edits_since(ctx.episode, ctx.folder, revs)
+            ctx.episode.save(ctx.folder)
         ran.append(stage.name)
     return ran, skipped
+
+
+def _with_edits_since(episode: Episode, folder: Path, revs: dict[str, int]) -> Episode:
+    """`episode` with every segment an editor saved while a stage ran (its rev moved past
+    `revs`) taken from the document on disk: human edits win over the stage. Machine segments
+    overlapping such a segment give way to it."""
+    if not (folder / FILENAME).exists():
+        return episode
+    on_disk = Episode.load(folder)
+    newer = [seg for seg in on_disk.segments if seg.rev > revs.get(seg.id, seg.rev)]
+    if not newer:
+        return episode
+    ids = {seg.id for seg in newer}
+    kept = [seg for seg in episode.segments
+            if seg.id not in ids and not any(_overlap(seg, n) for n in newer)]
+    episode.segments = sorted(kept + newer, key=lambda s: (s.start, s.end))
+    return episode
+
+
+def _overlap(a: Segment, b: Segment) -> bool:
+    return a.start < b.end and b.start < a.end
 
 
 def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo) -> Episode:
@@ -185,6 +225,7 @@ def check_settings(settings: Settings) -> None:
     from pipeline import models
 
     check_engine(settings.engine)
+    check_asr_options(settings.asr)
     if not settings.no_chapters:
         load_embedder(settings.embedder)
     if settings.engine == "faster-whisper":

@@ -256,9 +256,12 @@ class TopicsStage:
         if s.no_chapters:
             ctx.episode.chapters = []
             return {"engine": None}
+        total = ctx.episode.source.duration_s
+        ctx.progress("chapters", 0, total)
         embedder = ctx.engines.embedder()
         ctx.episode.chapters = make_chapters(
             ctx.episode.segments, count=s.chapters, min_chapter_s=s.min_chapter_s,
             embedder=embedder,
         )
+        ctx.progress("chapters", total, total)
         return {"engine": embedder.name, "chapters": len(ctx.episode.chapters)}

@@ -44,13 +44,16 @@ class TranscribeStage:
                 "model": s.model or "base", "asr": asr}
 
     def run(self, ctx: Context) -> dict:
-        samples = ctx.audio  # decode first: a damaged file fails before a model loads
-        engine = ctx.engines.asr()
         total = ctx.episode.source.duration_s
+        ctx.progress("decoding audio", 0, total)
+        samples = ctx.audio  # decode first: a damaged file fails before a model loads
+        ctx.progress("loading speech model", 0, total)
+        engine = ctx.engines.asr()
+        ctx.progress("transcribing", 0, total)
         found = []
-        for seg in engine.transcribe(samples):
+        for seg in engine.transcribe(samples):  # segments come as each batch of chunks is done
             found.append(seg)
-            ctx.progress(self.name, min(seg.end, total), total)
-        ctx.progress(self.name, total, total)
+            ctx.progress("transcribing", min(seg.end, total), total)
+        ctx.progress("transcribing", total, total)
         ctx.episode.segments = merge_keeping_edits(ctx.episode.segments, found)
         return {"engine": engine.name, "model": engine.model_name}

@@ -52,12 +52,14 @@ class TranslateStage:
                    "translated": len(ids)}
         if not ids:
             return details
+        total = ctx.episode.source.duration_s
+        ctx.progress("loading translator", 0, total)
         translator = ctx.engines.translator()
 
-        total = ctx.episode.source.duration_s
-
         def progress(done: float, _until: float) -> None:
-            ctx.progress(self.name, min(done, total), total)
+            ctx.progress("translating", min(done, total), total)
+
+        progress(0, total)
 
         missing = translate_segments(ctx.episode, ids, translator,
                                      ctx.audio if translator.needs_audio else None, progress)

@@ -35,10 +35,20 @@ def test_publish_writes_both_chapter_files(tmp_path):
     assert "## 01:40 Rechtspraak" in text
 
 
-def test_an_episode_without_chapters_keeps_no_chapter_files(tmp_path):
+def test_chapters_turned_off_leave_no_chapter_files(tmp_path):
     episode = episode_with_chapters()
     publish(tmp_path, episode)
     episode.chapters = []
+    episode.provenance["topics"] = {"engine": None}  # as --no-chapters records it
     publish(tmp_path, episode)
     assert not (tmp_path / "chapters.json").exists()
     assert not (tmp_path / "chapters.vtt").exists()
+
+
+def test_no_chapters_found_gives_empty_chapter_files(tmp_path):
+    episode = episode_with_chapters()
+    publish(tmp_path, episode)
+    episode.chapters = []  # e.g. silence: nothing to cut
+    publish(tmp_path, episode)
+    assert json.loads((tmp_path / "chapters.json").read_text())["chapters"] == []
+    assert (tmp_path / "chapters.vtt").read_text() == "WEBVTT\n"
