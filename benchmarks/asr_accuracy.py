@@ -1,7 +1,7 @@
 """WER of `reportage process` next to bare faster-whisper, same model and settings, same audio.
 
 The pipeline must lose no accuracy: its text comes from the same decoder, through VAD,
-guards and the document. Both are scored with pipeline.metrics' Dutch normaliser.
+guards and the document. Both are scored with pipeline.evaluate.metrics' Dutch normaliser.
 
     python benchmarks/asr_accuracy.py [EPISODES_DIR] [--library DIR] [--limit N]
 """
@@ -21,7 +21,7 @@ from faster_whisper import WhisperModel  # noqa: E402
 
 from pipeline import audio, models  # noqa: E402
 from pipeline.document import Episode  # noqa: E402
-from pipeline.metrics import error_rates  # noqa: E402
+from pipeline.evaluate.metrics import error_rates  # noqa: E402
 
 DEFAULT_EPISODES = ROOT.parent / "shared/data/nl-dev/episodes"
 

@@ -7,7 +7,7 @@ republishes every derived file and re-indexes the segment. Prints p50/max agains
 target and the in-process cost of each part, measured in the same run, and the page weight of
 the exported index.html.
 
-    python benchmarks/save_roundtrip.py [--episode /work/shared/data/nl-dev/episodes/X.json]
+    python benchmarks/save_roundtrip.py [--episode ../shared/data/nl-dev/episodes/X.json]
 """
 
 from __future__ import annotations
@@ -27,12 +27,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from devdata import NL_DEV_EPISODES, need  # noqa: E402
 
 from pipeline.document import Chapter, Episode, Segment, Source, Word, segment_id  # noqa: E402
 from pipeline.edits import refresh  # noqa: E402
-from pipeline.publish import publish  # noqa: E402
+from pipeline.stages.publish import publish  # noqa: E402
 
-DEV = Path("/work/shared/data/nl-dev/episodes/dev-episode-01.json")
+DEV = NL_DEV_EPISODES / "dev-episode-01.json"
 TARGET_S = 1.0
 TOKEN = "benchmark-token"
 
@@ -126,7 +127,7 @@ def main() -> None:
 def run(library: Path, args: argparse.Namespace) -> None:
     folder = library / "bench-60min"
     folder.mkdir()
-    episode = looped_episode(args.episode, args.minutes)
+    episode = looped_episode(need(args.episode), args.minutes)
     episode.save(folder)
     publish(folder, episode)
     refresh(library, folder, episode, episode.segments[0].id)  # first index, as `process` does

@@ -21,12 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from devdata import NL_DEV_EPISODES, need  # noqa: E402
 
-from pipeline import search, textnorm
+from pipeline import search
 from pipeline.errors import ReportageError
 from pipeline.library import slugify
+from pipeline.search import textnorm
 
-REFERENCES = Path("/work/shared/data/nl-dev/episodes")
+REFERENCES = NL_DEV_EPISODES
 TOP = 5
 TOLERANCE_S = 5.0
 
@@ -85,7 +87,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     try:
-        picked = phrases(args.references, args.phrases, args.lang, random.Random(args.seed))
+        references = need(args.references, "*.json")
+        picked = phrases(references, args.phrases, args.lang, random.Random(args.seed))
         search.search(args.library, "test")  # a missing index fails here, once
     except ReportageError as exc:
         sys.exit(f"error: {exc}")

@@ -25,11 +25,14 @@ from functools import cache, partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from devdata import NL_DEV_EPISODES, need  # noqa: E402
 
-from pipeline import query, search, searchindex, textnorm
+from pipeline import search
 from pipeline.document import Episode, Segment, Source
+from pipeline.search import index as searchindex
+from pipeline.search import query, textnorm
 
-DATA = Path("/work/shared/data/nl-dev/episodes")
+DATA = NL_DEV_EPISODES
 TARGETS = {"p95_ms": 20.0, "size_ratio": 2.5, "build_rate": 20_000}
 
 
@@ -103,7 +106,7 @@ def main() -> None:
     args = parser.parse_args()
 
     rng = random.Random(7)
-    pairs = utterances(args.data)
+    pairs = utterances(need(args.data, "*.json"))
     library = args.keep or Path(tempfile.mkdtemp(prefix="search-scale-"))
     library.mkdir(parents=True, exist_ok=True)
     raw = 0

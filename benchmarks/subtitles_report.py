@@ -23,10 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.conformance import check, parse_srt  # noqa: E402
 from pipeline.document import Chapter, Episode, Segment, Source  # noqa: E402
-from pipeline.subtitle_formats import to_srt  # noqa: E402
-from pipeline.subtitles import (  # noqa: E402
+from pipeline.formats.conformance import check, parse_srt  # noqa: E402
+from pipeline.formats.cues import (  # noqa: E402
     PROFILES,
     cue_chars,
     cue_words,
@@ -34,6 +33,7 @@ from pipeline.subtitles import (  # noqa: E402
     segment_text,
     segment_words,
 )
+from pipeline.formats.subtitles import to_srt  # noqa: E402
 
 
 def load(path: Path) -> Episode:

@@ -27,13 +27,13 @@ from nltk.metrics.segmentation import pk, windowdiff
 from nltk.tokenize.texttiling import TextTilingTokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from devdata import NL_DEV_EPISODES, need  # noqa: E402
 
+from pipeline.chapters.tiling import Tiling, make_chapters, similarity_curve  # noqa: E402
 from pipeline.document import Episode, Segment  # noqa: E402
 from pipeline.embeddings import Embedder, load_embedder  # noqa: E402
-from pipeline.stopwords import DUTCH  # noqa: E402
-from pipeline.topics import Tiling, make_chapters, similarity_curve  # noqa: E402
+from pipeline.search.stopwords import DUTCH  # noqa: E402
 
-DATA_CANDIDATES = ("../shared/data/nl-dev/episodes", "/work/shared/data/nl-dev/episodes")
 NEAR_S = 10.0
 GAP_SLACK_S = 1.5  # a reference boundary this close to a gap between segments marks that gap
 
@@ -200,9 +200,7 @@ def main() -> None:
     parser.add_argument("--embedder", default=None, help="auto, e5, lexical or a model")
     parser.add_argument("--long-minutes", type=float, default=60.0, help="0 skips timing")
     args = parser.parse_args()
-    data = args.data or next((Path(p) for p in DATA_CANDIDATES if Path(p).is_dir()), None)
-    if data is None:
-        sys.exit("no data folder: pass --data")
+    data = need(args.data or NL_DEV_EPISODES, "*.json")
     files = sorted(data.glob("*.json"))
     embedder = CachedEmbedder(load_embedder(args.embedder))
     print(f"embedder {embedder.name}; data {data}")

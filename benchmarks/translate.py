@@ -7,8 +7,8 @@ For each episode of a dataset folder (mp3 + .en.txt reference, one utterance a l
 - the translate stage's time relative to the transcribe stage on the same episode;
 - the share of segments with Dutch that got English; the process's peak RSS.
 
-    python benchmarks/translate.py /work/shared/data/nl-dev/episodes --episodes 2
-    python benchmarks/translate.py /work/shared/data/nl-dev/episodes/dev-episode-03.mp3
+    python benchmarks/translate.py ../shared/data/nl-dev/episodes --episodes 2
+    python benchmarks/translate.py ../shared/data/nl-dev/episodes/dev-episode-03.mp3
     python benchmarks/translate.py EPISODE.mp3 --seconds 60   # only its first minute
 """
 
@@ -26,6 +26,7 @@ from pathlib import Path
 import sacrebleu
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from devdata import need  # noqa: E402
 
 from pipeline import audio  # noqa: E402
 from pipeline.asr import AsrOptions  # noqa: E402
@@ -96,7 +97,8 @@ def main() -> None:
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda")
     parser.add_argument("--seconds", type=float, help="only the first seconds of each episode")
     args = parser.parse_args()
-    found = [args.folder] if args.folder.is_file() else sorted(args.folder.glob("*.mp3"))
+    folder = need(args.folder, "*.mp3")
+    found = [folder] if folder.is_file() else sorted(folder.glob("*.mp3"))
     paths = found[: args.episodes or None]
     # Without chapters: the stage times compare transcription and translation alone.
     settings = Settings(asr=AsrOptions(device=args.device), no_chapters=True,

@@ -17,8 +17,8 @@ from pathlib import Path
 from pipeline.document import FILENAME, Episode, Segment
 from pipeline.errors import ReportageError
 from pipeline.library import find_episode, locked
-from pipeline.publish import publish
-from pipeline.searchindex import reindex_segment
+from pipeline.search.index import reindex_segment
+from pipeline.stages.publish import publish
 
 LOG = "edits.jsonl"
 FIELDS = ("nl", "en")

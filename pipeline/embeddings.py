@@ -22,8 +22,8 @@ from typing import Protocol
 import numpy as np
 
 from pipeline.errors import ReportageError
-from pipeline.stopwords import STOP_WORDS
-from pipeline.textnorm import stem
+from pipeline.search.stopwords import STOP_WORDS
+from pipeline.search.textnorm import stem
 
 
 class Embedder(Protocol):

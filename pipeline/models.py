@@ -7,6 +7,7 @@ joined once into a cache folder, they are the `model.bin` faster-whisper loads b
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import shutil
 import tempfile
@@ -98,3 +99,18 @@ def resolve(model: str | None) -> str:
         f"unknown model {model!r}: give a model folder, or one of: {EMBEDDED} (embedded), "
         + ", ".join(n for n in SIZE_NAMES if n != EMBEDDED)
     )
+
+
+def offline_models() -> list[tuple[str, str, str]]:
+    """What `reportage models` lists: engines and the models they load without a network."""
+    rows = [("faster-whisper", "base (embedded)", str(embedded_model_dir()))]
+    hub = Path(os.environ.get("HF_HUB_CACHE") or Path.home() / ".cache/huggingface/hub")
+    for folder in sorted(hub.glob("models--*faster-whisper*")):
+        rows.append(("faster-whisper", folder.name.split("--")[-1], str(folder)))
+    if importlib.util.find_spec("whisper"):
+        whisper_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "whisper"
+        for pt in sorted([*whisper_cache.glob("*.pt"), *cache_dir().glob("*.pt")]):
+            rows.append(("openai-whisper", pt.stem, str(pt)))
+    else:
+        rows.append(("openai-whisper", "(not installed)", "pip install 'reportage[openai]'"))
+    return rows

@@ -1,8 +1,9 @@
 """Runs an episode's stages in order, skips the ones that are up to date, saves after each.
 
-A stage's fingerprint hashes everything its output depends on (audio, settings, engine,
-model, upstream text). Re-running with the same fingerprint skips the stage, so a run
-killed half-way resumes where it stopped.
+The order of the pipeline lives here and nowhere else: ingest, then the stages in STAGES, then
+publish. A stage's fingerprint hashes everything its output depends on (audio, settings, engine,
+model, upstream text). Re-running with the same fingerprint skips the stage, so a run killed
+half-way resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -11,40 +12,25 @@ import hashlib
 import json
 import shutil
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from pipeline import __version__, audio
-from pipeline.asr import AsrOptions, Engine, check_engine, load_engine
+from pipeline.asr import check_engine
 from pipeline.asr import check_options as check_asr_options
-from pipeline.document import FILENAME, Episode, Segment, Source
-from pipeline.embeddings import Embedder, load_embedder
+from pipeline.document import FILENAME, Episode, Segment
+from pipeline.embeddings import load_embedder
 from pipeline.library import episode_dir, locked, running, slugify
-from pipeline.publish import publish
-from pipeline.topics import MIN_CHAPTER_S, TopicsStage
-from pipeline.transcribe import TranscribeStage
-from pipeline.translate import TranslateStage
-from pipeline.translators import TranslateOptions, Translator, check_options, load_translator
+from pipeline.stages.base import Context, Engines, Progress, Settings
+from pipeline.stages.ingest import ingest
+from pipeline.stages.publish import publish
+from pipeline.stages.topics import TopicsStage
+from pipeline.stages.transcribe import TranscribeStage
+from pipeline.stages.translate import TranslateStage
+from pipeline.timefmt import utc_now
+from pipeline.translators import check_options
 
-Progress = Callable[[str, float, float], None]  # (stage, seconds done, seconds total)
-
-
-@dataclass
-class Settings:
-    engine: str = "faster-whisper"
-    model: str | None = None
-    asr: AsrOptions = field(default_factory=AsrOptions)
-    translate: TranslateOptions = field(default_factory=TranslateOptions)
-    force: bool = False
-    chapters: int | None = None  # force this many chapters; None: chosen from the content
-    no_chapters: bool = False
-    embedder: str | None = None  # topic embeddings: auto, e5, lexical or a model name/path
-    min_chapter_s: float = MIN_CHAPTER_S
-    allow_truncated: bool = False  # keep what decodes of a truncated or damaged file
+__all__ = ["Context", "Engines", "Settings", "process_file", "check_settings"]
 
 
 @dataclass
@@ -58,52 +44,6 @@ class Result:
     elapsed_s: float
     warning: str | None = None  # e.g. only part of a damaged file decoded
 
-
-class Engines:
-    """Loaded engines, shared by every file of a run (a model loads once)."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self._asr: Engine | None = None
-        self._embedder: Embedder | None = None
-        self._translator: Translator | None = None
-
-    def asr(self) -> Engine:
-        if self._asr is None:
-            self._asr = load_engine(self.settings.engine, self.settings.model, self.settings.asr)
-        return self._asr
-
-    def embedder(self) -> Embedder:
-        if self._embedder is None:
-            self._embedder = load_embedder(self.settings.embedder)
-        return self._embedder
-
-    def translator(self) -> Translator:
-        if self._translator is None:
-            self._translator = load_translator(self.settings.translate, self.asr)
-        return self._translator
-
-
-@dataclass
-class Context:
-    path: Path
-    folder: Path
-    episode: Episode
-    settings: Settings
-    engines: Engines
-    progress: Progress
-    _audio: np.ndarray | None = None
-
-    @property
-    def audio(self) -> np.ndarray:
-        if self._audio is None:
-            self._audio, warning = audio.decode_with_warning(
-                self.path, self.settings.allow_truncated)
-            if warning:
-                self.episode.provenance["audio"] = {"warning": warning}
-            else:
-                self.episode.provenance.pop("audio", None)
-        return self._audio
 
 
 # Topics come after translation: they read the English too, where there is any.
@@ -131,8 +71,7 @@ def process_file(
         folder.mkdir(parents=True, exist_ok=True)
         with running(folder):
             with locked(folder):
-                episode = _load_or_new(folder, path, info)
-                _keep_audio(folder, path, episode.source)
+                episode = ingest(folder, path, info)
             ctx = Context(path, folder, episode, settings, engines, progress)
             ran, skipped = _run_stages(ctx)
             progress("publishing", info.duration_s, info.duration_s)
@@ -151,7 +90,7 @@ def process_file(
 def _run_stages(ctx: Context) -> tuple[list[str], list[str]]:
     ran, skipped = [], []
     for stage in STAGES:
-        if not getattr(stage, "enabled", lambda _ctx: True)(ctx):
+        if not stage.enabled(ctx):
             continue
         print_ = fingerprint(stage.name, stage.inputs(ctx))
         done = ctx.episode.provenance.get(stage.name, {})
@@ -159,11 +98,11 @@ def _run_stages(ctx: Context) -> tuple[list[str], list[str]]:
             skipped.append(stage.name)
             continue
         revs = {seg.id: seg.rev for seg in ctx.episode.segments}
-        began, cpu = _now(), time.process_time()
+        began, cpu = utc_now(), time.process_time()
         details = stage.run(ctx)
         ctx.episode.provenance[stage.name] = {
             "fingerprint": print_, "version": __version__, "started": began,
-            "finished": _now(), "cpu_s": round(time.process_time() - cpu, 3), **details,
+            "finished": utc_now(), "cpu_s": round(time.process_time() - cpu, 3), **details,
         }
         with locked(ctx.folder):
             ctx.episode = _with_edits_since(ctx.episode, ctx.folder, revs)
@@ -191,33 +130,6 @@ def _with_edits_since(episode: Episode, folder: Path, revs: dict[str, int]) -> E
 
 def _overlap(a: Segment, b: Segment) -> bool:
     return a.start < b.end and b.start < a.end
-
-
-def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo) -> Episode:
-    source = Source(str(path.resolve()), info.sha256, round(info.duration_s, 3), info.sample_rate)
-    if (folder / "episode.json").exists():
-        episode = Episode.load(folder)
-        episode.source = source
-        return episode
-    return Episode(slug=folder.name, title=path.stem, source=source, created=_now())
-
-
-def _keep_audio(folder: Path, path: Path, source: Source) -> None:
-    """A copy of the audio beside the transcript, so pages can play it from the library."""
-    name = "audio" + path.suffix.lower()
-    target = folder / name
-    if not target.exists() or audio.sha256_file(target) != source.sha256:
-        for old in folder.glob("audio.*"):
-            old.unlink()
-        tmp = folder / f".{name}.tmp"
-        shutil.copyfile(path, tmp)
-        tmp.replace(target)
-    source.file = name
-
-
-def _now() -> str:
-    # Milliseconds: `reportage evaluate` measures a stage's cost from these stamps.
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def check_settings(settings: Settings) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 
 def clock(seconds: float) -> str:
     """12:34, or 1:02:03 past an hour."""
@@ -18,3 +20,9 @@ def hms_millis(seconds: float, sep: str) -> str:
     m, rem = divmod(rem, 60_000)
     s, ms = divmod(rem, 1000)
     return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def utc_now() -> str:
+    """Now as an ISO time stamp in UTC, to the millisecond: `reportage evaluate` measures a
+    stage's cost from these stamps."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")

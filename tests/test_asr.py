@@ -7,7 +7,7 @@ from audiogen import clip, noise, reference, silence, tone
 from pipeline.asr import AsrOptions, AsrSegment, load_engine
 from pipeline.asr.guards import guarded, is_hallucination
 from pipeline.document import Word
-from pipeline.metrics import error_rates
+from pipeline.evaluate.metrics import error_rates
 
 SR = 16000
 

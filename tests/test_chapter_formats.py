@@ -3,7 +3,7 @@
 import json
 
 from pipeline.document import Chapter, Episode, Segment, Source
-from pipeline.publish import publish
+from pipeline.stages.publish import publish
 
 
 def episode_with_chapters() -> Episode:

@@ -6,8 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.conformance import SubtitleParseError, check, parse_srt, parse_vtt
-from pipeline.subtitles import NETFLIX_NL
+from pipeline.formats.conformance import SubtitleParseError, check, parse_srt, parse_vtt
+from pipeline.formats.cues import NETFLIX_NL
 
 # One cue per rule broken, after a first cue that breaks none.
 BAD_SRT = """\

@@ -9,9 +9,10 @@ import re
 import srt
 import webvtt
 
-from pipeline.conformance import check, parse_srt, parse_vtt
-from pipeline.publish import publish
-from pipeline.subtitles import NETFLIX_NL, plain, tidy_markup
+from pipeline.formats.conformance import check, parse_srt, parse_vtt
+from pipeline.formats.cues import NETFLIX_NL
+from pipeline.formats.markup import plain, tidy_markup
+from pipeline.stages.publish import publish
 from tests.synthetic import synthetic_episode
 
 TYPED = {

@@ -9,8 +9,9 @@ from importlib.metadata import version
 import pytest
 import snowballstemmer
 
-from pipeline import search, textnorm
+from pipeline import search
 from pipeline.document import Episode, Segment, Source
+from pipeline.search import textnorm
 
 LINES = [
     "Een antieke kast uit Friesland.",  # s000

@@ -13,7 +13,7 @@ from pipeline.asr import AsrSegment
 from pipeline.cli import app
 from pipeline.document import Episode
 from pipeline.errors import ReportageError
-from pipeline.transcribe import merge_keeping_edits
+from pipeline.stages.transcribe import merge_keeping_edits
 from tests.web_fixtures import make_library, sample_episode
 
 SEG = "s0000300"  # "De schepen komen vroeg binnen."
@@ -217,7 +217,7 @@ def test_only_the_most_recently_used_documents_are_held(tmp_path):
 def test_an_edit_re_lays_out_only_the_subtitle_run_it_touched():
     """Cues never span a forced break (here: pauses over 2 s), so after an edit the cue
     builder re-solves only that run; every other run comes from memory, unchanged."""
-    from pipeline import subtitles
+    from pipeline.formats import cues as subtitles
 
     episode = sample_episode()
     episode.chapters = []  # chapter starts would force breaks too

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.metrics import (
+from pipeline.evaluate.metrics import (
     boundary_grid,
     error_rates,
     even_split,

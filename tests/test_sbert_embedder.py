@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
+from pipeline.chapters.tiling import make_chapters
 from pipeline.document import Segment
 from pipeline.embeddings import SentenceTransformerEmbedder, load_embedder
-from pipeline.topics import make_chapters
 
 pytestmark = pytest.mark.model
 WORDS = ["de", "het", "een", "trein", "rijdt", "niet", "vandaag", "koken", "met", "boter", "en",

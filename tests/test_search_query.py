@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline import query, search
+from pipeline import search
 from pipeline.errors import ReportageError
+from pipeline.search import query
 from tests.test_search import CREDIT, WEATHER
 
 

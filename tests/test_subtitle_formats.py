@@ -8,10 +8,10 @@ import json
 import srt
 import webvtt
 
-from pipeline.podcast_transcript import transcript_json
-from pipeline.publish import publish
-from pipeline.subtitle_formats import to_srt, to_vtt
-from pipeline.subtitles import Cue, episode_cues
+from pipeline.formats.cues import Cue, episode_cues
+from pipeline.formats.podcast_transcript import transcript_json
+from pipeline.formats.subtitles import to_srt, to_vtt
+from pipeline.stages.publish import publish
 from pipeline.timefmt import hms_millis
 from tests.synthetic import synthetic_episode
 

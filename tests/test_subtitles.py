@@ -5,10 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.conformance import check, parse_srt
 from pipeline.document import Segment, Word
-from pipeline.subtitle_formats import to_srt
-from pipeline.subtitles import (
+from pipeline.formats.conformance import check, parse_srt
+from pipeline.formats.cues import (
     NETFLIX_NL,
     PODCAST,
     Norms,
@@ -19,6 +18,7 @@ from pipeline.subtitles import (
     layout,
     segment_words,
 )
+from pipeline.formats.subtitles import to_srt
 from tests.synthetic import synthetic_episode, timed_segment
 
 

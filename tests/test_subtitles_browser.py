@@ -10,8 +10,8 @@ import wave
 import pytest
 from playwright.sync_api import sync_playwright
 
-from pipeline.publish import publish
-from pipeline.subtitles import episode_cues
+from pipeline.formats.cues import episode_cues
+from pipeline.stages.publish import publish
 from tests.synthetic import synthetic_episode
 
 CHROMIUM_ARGS = [

@@ -5,15 +5,15 @@ import numpy as np
 import pytest
 from topic_corpus import mean_pk, multi_topic_texts, timed_segments, topic_blocks
 
-from pipeline.document import Segment
-from pipeline.embeddings import LexicalEmbedder, content_stems, load_embedder
-from pipeline.errors import ReportageError
-from pipeline.topics import (
+from pipeline.chapters.tiling import (
     MIN_CHAPTER_S,
     Tiling,
     make_chapters,
     snap_to_pause,
 )
+from pipeline.document import Segment
+from pipeline.embeddings import LexicalEmbedder, content_stems, load_embedder
+from pipeline.errors import ReportageError
 
 LEXICAL = LexicalEmbedder()
 

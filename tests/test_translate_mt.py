@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from pipeline.document import Episode, Segment, Source
 from pipeline.runner import Context, Engines, Settings
-from pipeline.translate import TranslateStage, settings_key, translate_segments
+from pipeline.stages.translate import TranslateStage, settings_key, translate_segments
 from pipeline.translators import TranslateOptions
 from pipeline.translators.seq2seq import Seq2SeqTranslator
 

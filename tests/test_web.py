@@ -248,7 +248,7 @@ def test_a_dutch_only_episode_shows_no_language_toggle(library, client):
 
 
 def test_opening_the_editor_lays_out_the_subtitles_ahead_of_a_save(client):
-    from pipeline import subtitles
+    from pipeline.formats import cues as subtitles
 
     subtitles._group_run.cache_clear()
     assert client.get("/episodes/haven?edit=1").status_code == 200

@@ -65,7 +65,7 @@ def sentence_pk(topics: list[list[str]], starts: list[int]) -> float:
 
 def mean_pk(n_texts: int, embedder) -> tuple[float, list[float]]:
     """Segment n generated multi-topic texts from their text alone; the mean Pk and each Pk."""
-    from pipeline.topics import MIN_CHAPTER_S, Tiling, find_chapter_starts
+    from pipeline.chapters.tiling import MIN_CHAPTER_S, Tiling, find_chapter_starts
 
     pks = []
     for seed, topics in enumerate(multi_topic_texts(n_texts)):

@@ -15,7 +15,7 @@ import numpy as np
 import uvicorn
 
 from pipeline.document import Chapter, Episode, Segment, Source, segment_id
-from pipeline.publish import publish
+from pipeline.stages.publish import publish
 from pipeline.web.app import create_app
 
 XSS_SCRIPT = "<script>alert(1)</script>"

@@ -21,11 +21,13 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTex
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 
-from pipeline import edits, publish, search
+from pipeline import edits, search
 from pipeline.document import FILENAME, Episode, Segment
 from pipeline.errors import ReportageError
+from pipeline.formats import page
 from pipeline.library import valid_slug
-from pipeline.web import listing, pages
+from pipeline.stages import publish
+from pipeline.web import listing
 from pipeline.web.retranslate import Retranslator
 
 SEARCH_LIMIT = 50
@@ -57,7 +59,7 @@ def create_app(library: Path, token: str,
     retranslate = Retranslator()
     app = FastAPI(title="reportage", docs_url=None, redoc_url=None, openapi_url=None,
                   max_body_size=MAX_BODY)
-    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
 
     @app.middleware("http")
     async def guard(request: Request, call_next):
@@ -102,10 +104,10 @@ def create_app(library: Path, token: str,
                 hits = search.search(library, q, limit=SEARCH_LIMIT)
             except ReportageError as exc:
                 error = str(exc)
-        return pages.render(
+        return page.render(
             "library.html", episodes=shelf.summaries(), q=q, edit=edit, error=error,
-            hits=[(h, pages.marked(h.snippet, h.marks)) for h in hits],
-            links=pages.Links(audio="", library="/", assets="/static"),
+            hits=[(h, page.marked(h.snippet, h.marks)) for h in hits],
+            links=page.Links(audio="", library="/", assets="/static"),
         )
 
     @app.get("/episodes/{slug}", response_class=HTMLResponse)
@@ -113,8 +115,8 @@ def create_app(library: Path, token: str,
         episode = edits.documents.load(folder_of(slug))
         if edit:  # an editor will save soon: get ready now, off the save's clock
             threading.Thread(target=prepare_edits, args=(episode,), daemon=True).start()
-        links = pages.Links(audio=f"/episodes/{slug}/audio", library="/", assets="/static")
-        return pages.episode_page(episode, links, edit=edit)
+        links = page.Links(audio=f"/episodes/{slug}/audio", library="/", assets="/static")
+        return page.episode_page(episode, links, edit=edit)
 
     @app.get("/episodes/{slug}/audio")
     def audio(slug: str) -> FileResponse:

@@ -12,7 +12,7 @@ import threading
 
 from pipeline.document import Episode
 from pipeline.errors import ReportageError
-from pipeline.translate import translate_segments
+from pipeline.stages.translate import translate_segments
 from pipeline.translators import Translator
 
 

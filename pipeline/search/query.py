@@ -22,8 +22,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipeline import textnorm
 from pipeline.errors import ReportageError
+from pipeline.search import textnorm
 
 LANGS = ("nl", "en")
 MIN_PREFIX = 2

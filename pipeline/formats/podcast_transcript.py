@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from pipeline.subtitles import Cue, plain
+from pipeline.formats.cues import Cue
+from pipeline.formats.markup import plain
 
 VERSION = "1.0.0"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from pipeline.subtitles import FORMAT_TAG, Cue
+from pipeline.formats.cues import Cue
+from pipeline.formats.markup import FORMAT_TAG
 from pipeline.timefmt import hms_millis
 
 
@@ -16,19 +17,19 @@ def to_srt(cues: list[Cue]) -> str:
     return "\n\n".join(blocks) + "\n" if blocks else ""
 
 
-def _vtt_escape(text: str) -> str:
+def vtt_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _vtt_text(line: str) -> str:
     # Cue text holds only formatting tags (see subtitles.tidy_markup): keep them, escape the rest.
     pieces = FORMAT_TAG.split(line)
-    return "".join(p if n % 2 else _vtt_escape(p) for n, p in enumerate(pieces))
+    return "".join(p if n % 2 else vtt_escape(p) for n, p in enumerate(pieces))
 
 
 def _voice(speaker: str) -> str:
     # A voice annotation ends at ">" and may not hold a line break; escape the rest.
-    return _vtt_escape(re.sub(r"\s+", " ", speaker).strip())
+    return vtt_escape(re.sub(r"\s+", " ", speaker).strip())
 
 
 def to_vtt(cues: list[Cue]) -> str:

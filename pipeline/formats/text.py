@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pipeline.document import Chapter, Episode
-from pipeline.subtitles import plain, segment_text
+from pipeline.formats.cues import segment_text
+from pipeline.formats.markup import plain
 from pipeline.timefmt import clock
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from pipeline.document import Chapter, Episode
-from pipeline.subtitle_formats import _vtt_escape
+from pipeline.formats.subtitles import vtt_escape
 from pipeline.timefmt import hms_millis
 
 JSON_CHAPTERS_VERSION = "1.2.0"
@@ -35,5 +35,5 @@ def chapters_vtt(episode: Episode) -> str:
     for ch, start, end in chapter_spans(episode):
         title = ch.title + (f" / {ch.title_en}" if ch.title_en else "")
         times = f"{hms_millis(start, '.')} --> {hms_millis(end, '.')}"
-        parts.append(f"{ch.id}\n{times}\n{_vtt_escape(title)}\n")
+        parts.append(f"{ch.id}\n{times}\n{vtt_escape(title)}\n")
     return "\n".join(parts)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import ReportageError
-from pipeline.subtitles import Norms, cue_chars
+from pipeline.formats.cues import Norms, cue_chars
 
 # Times in files have millisecond precision; rounding may cost up to half of one.
 _EPS = 0.0005

@@ -9,20 +9,14 @@ moved to the longest pause close by.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.chapters.titles import titles_and_keywords
 from pipeline.document import Chapter, Segment
 from pipeline.embeddings import Embedder, load_embedder
 from pipeline.errors import ReportageError
-from pipeline.titles import titles_and_keywords
-
-if TYPE_CHECKING:
-    from pipeline.runner import Context
 
 MIN_CHAPTER_S = 45.0
 TEXT_INPUTS = ("nl", "en", "both")
@@ -236,32 +230,3 @@ def build_chapters(spoken: list[Segment], starts: list[int]) -> list[Chapter]:
 def _joined(group: list[Segment], language: str) -> str:
     texts = (s.nl if language == "nl" else s.en for s in group)
     return " ".join(t.strip() for t in texts if t and t.strip())
-
-
-class TopicsStage:
-    name = "topics"
-
-    def inputs(self, ctx: Context) -> dict:
-        s = ctx.settings
-        if s.no_chapters:
-            return {"chapters": "off"}
-        spoken = [(seg.start, seg.end, seg.nl, seg.en) for seg in ctx.episode.segments]
-        blob = json.dumps(spoken, ensure_ascii=False).encode()
-        return {"segments": hashlib.sha256(blob).hexdigest(), "count": s.chapters,
-                "min_chapter_s": s.min_chapter_s, "embedder": ctx.engines.embedder().name,
-                "tiling": asdict(Tiling())}  # tuned defaults: a change redoes the chapters
-
-    def run(self, ctx: Context) -> dict:
-        s = ctx.settings
-        if s.no_chapters:
-            ctx.episode.chapters = []
-            return {"engine": None}
-        total = ctx.episode.source.duration_s
-        ctx.progress("chapters", 0, total)
-        embedder = ctx.engines.embedder()
-        ctx.episode.chapters = make_chapters(
-            ctx.episode.segments, count=s.chapters, min_chapter_s=s.min_chapter_s,
-            embedder=embedder,
-        )
-        ctx.progress("chapters", total, total)
-        return {"engine": embedder.name, "chapters": len(ctx.episode.chapters)}

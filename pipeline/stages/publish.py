@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.atomic import write_atomic
-from pipeline.chapter_formats import chapters_json, chapters_vtt
 from pipeline.document import Episode
-from pipeline.podcast_transcript import transcript_json
-from pipeline.searchindex import index_episode
-from pipeline.subtitle_formats import to_srt, to_vtt
-from pipeline.subtitles import episode_cues
-from pipeline.text import transcript_text
-from pipeline.web.pages import static_page
+from pipeline.formats.chapters import chapters_json, chapters_vtt
+from pipeline.formats.cues import episode_cues
+from pipeline.formats.page import static_page
+from pipeline.formats.podcast_transcript import transcript_json
+from pipeline.formats.subtitles import to_srt, to_vtt
+from pipeline.formats.text import transcript_text
+from pipeline.search.index import index_episode
 
 
 def publish(folder: Path, episode: Episode, index: bool = True) -> list[Path]:

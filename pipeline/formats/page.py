@@ -17,7 +17,7 @@ from markupsafe import Markup
 from pipeline.document import Chapter, Episode, Segment
 from pipeline.timefmt import clock
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parent / "assets"  # templates and the static CSS/JS of the page
 STATIC = HERE / "static"
 LISTENER_ASSETS = ("app.css", "player.js")
 

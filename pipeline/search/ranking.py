@@ -16,8 +16,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipeline import textnorm
-from pipeline.query import Query
+from pipeline.search import textnorm
+from pipeline.search.query import Query
 
 K1 = 1.2
 B = 0.75

@@ -90,7 +90,7 @@ def timeline(row: dict) -> bytes:
     """One episode: reference, predicted and even-split chapter boundaries on a time axis."""
     from matplotlib.figure import Figure
 
-    from pipeline.metrics import even_split
+    from pipeline.evaluate.metrics import even_split
 
     duration = row["duration_s"]
     ref = row["boundaries_ref"]

@@ -23,9 +23,9 @@ from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import textnorm
 from pipeline.document import FILENAME, Episode, Segment
 from pipeline.errors import ReportageError
+from pipeline.search import textnorm
 
 INDEX_NAME = "index.sqlite"
 FORMAT = "1"

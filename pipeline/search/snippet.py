@@ -6,8 +6,8 @@ on the one segment, with the same folding and stemming the index used.
 
 from __future__ import annotations
 
-from pipeline import textnorm
-from pipeline.query import Query
+from pipeline.search import textnorm
+from pipeline.search.query import Query
 
 # Segments are usually a sentence or two; longer ones are cut around the first match.
 WIDTH = 160

@@ -21,11 +21,10 @@ from dataclasses import asdict, dataclass, field
 from functools import cache, partial
 from pathlib import Path
 
-from pipeline import query as queries
-from pipeline import textnorm
 from pipeline.errors import ReportageError
-from pipeline.ranking import Counter, Stats, bm25, idf
-from pipeline.searchindex import (  # noqa: F401  (re-exported: the index's API lives here)
+from pipeline.search import query as queries
+from pipeline.search import textnorm
+from pipeline.search.index import (  # noqa: F401  (re-exported: the index's API lives here)
     REBUILD_HINT,
     RebuildReport,
     index_episode,
@@ -34,7 +33,8 @@ from pipeline.searchindex import (  # noqa: F401  (re-exported: the index's API 
     rebuild,
     reindex_segment,
 )
-from pipeline.snippet import snippet
+from pipeline.search.ranking import Counter, Stats, bm25, idf
+from pipeline.search.snippet import snippet
 
 RANK_WINDOW = 250  # p95 query time on 1M segments: 27.5 ms at 500, 17-22 ms at 300
 

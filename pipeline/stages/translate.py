@@ -9,16 +9,13 @@ context, then marked `en_missing`.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pipeline.document import Episode, Segment
+from pipeline.stages.base import Context, Settings
 from pipeline.translators import Translator
 from pipeline.translators.groups import MAX_SPAN_S, split_proportionally
-
-if TYPE_CHECKING:
-    from pipeline.runner import Context, Settings
 
 Progress = Callable[[float, float], None]  # (audio seconds done, seconds total)
 

@@ -12,7 +12,7 @@ import re
 from functools import cache
 
 from pipeline.embeddings import content_stems
-from pipeline.stopwords import STOP_WORDS
+from pipeline.search.stopwords import STOP_WORDS
 
 MAX_KEYWORDS = 6
 CANDIDATES = 20

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import TYPE_CHECKING
 
 from pipeline.asr import AsrSegment
 from pipeline.document import Segment, segment_id
-
-if TYPE_CHECKING:
-    from pipeline.runner import Context
+from pipeline.stages.base import Context
 
 
 def to_segments(asr_segments: list[AsrSegment], taken: set[str]) -> list[Segment]:
@@ -35,6 +32,9 @@ def _overlaps(a: AsrSegment, seg: Segment) -> bool:
 
 class TranscribeStage:
     name = "transcribe"
+
+    def enabled(self, ctx: Context) -> bool:
+        return True
 
     def inputs(self, ctx: Context) -> dict:
         s = ctx.settings

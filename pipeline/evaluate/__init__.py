@@ -48,9 +48,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from pipeline import audio, metrics
+from pipeline import audio
 from pipeline.document import Episode
 from pipeline.errors import ReportageError
+from pipeline.evaluate import metrics
 from pipeline.library import slugify
 from pipeline.runner import Engines, Progress, Result, Settings, check_settings, process_file
 from pipeline.workers import auto_jobs, process_many
@@ -205,8 +206,8 @@ def _chapter_scores(ref: list[float], episode: Episode, duration: float) -> dict
 def subtitle_counts(folder: Path) -> dict:
     """Per language with published subtitles: cues, and how many keep the hard limits and
     the 17 characters a second target (the norms `reportage check` applies)."""
-    from pipeline.conformance import check, parse_file
-    from pipeline.subtitles import NETFLIX_NL
+    from pipeline.formats.conformance import check, parse_file
+    from pipeline.formats.cues import NETFLIX_NL
 
     counts = {}
     for lang in ("nl", "en"):

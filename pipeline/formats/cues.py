@@ -20,6 +20,7 @@ from itertools import pairwise
 
 from pipeline.document import Episode, Segment
 from pipeline.errors import ReportageError
+from pipeline.formats.markup import tidy_markup
 
 
 @dataclass(frozen=True)
@@ -133,62 +134,6 @@ def _break_cost(before: str, after: str | None) -> float:
 
 
 # ---------------------------------------------------------------- tokens from segments
-
-
-# Editors can type anything. Cue text holds only the formatting tags SRT and WebVTT share, bare
-# (`<b onclick=x>` -> `<b>`); every other tag goes and its text stays, so no script, link or
-# position override (`{\an8}`) reaches a player or page.
-FORMATTING = ("b", "i", "u")
-_TAG = re.compile(r"<(/?)([a-z][^\s/<>]*)[^<>]*>|<[!?/][^<>]*>|\{\\[^{}]*\}", re.I)
-FORMAT_TAG = re.compile(r"(</?[biu]>)")  # as tidied: bare
-
-
-def _opens(tags: list[str]) -> str:
-    return "".join(f"<{t}>" for t in tags)
-
-
-def _closes(tags: list[str]) -> str:
-    return "".join(f"</{t}>" for t in reversed(tags))
-
-
-def tidy_markup(pieces: list[str]) -> list[str]:
-    """Consecutive pieces of text (a segment, the cues of a run) with only bare formatting tags,
-    each piece balanced: a tag still open at its end closes there and reopens in the next."""
-    if not any("<" in p or "{" in p for p in pieces):
-        return pieces  # nearly all text
-    out, open_tags = [], []
-    for piece in pieces:
-        text, at = _opens(open_tags), 0
-        for m in _TAG.finditer(piece):
-            text, at = text + piece[at : m.start()], m.end()
-            closing, name = m.group(1), (m.group(2) or "").lower()
-            if name not in FORMATTING or (name in open_tags) != bool(closing):
-                continue  # a foreign tag, or one opened twice or closed but never opened
-            if closing:  # tags opened inside it close with it and reopen after it
-                inner = open_tags[open_tags.index(name) + 1 :]
-                text += _closes([name, *inner]) + _opens(inner)
-                open_tags.remove(name)
-            else:
-                text += f"<{name}>"
-                open_tags.append(name)
-        out.append(_hug(text + piece[at:] + _closes(open_tags)))
-    return out
-
-
-def _hug(text: str) -> str:
-    """Tags hug their words and empty ones go, so that no cue holds a tag without a word."""
-    while True:
-        hugged = re.sub(r"<([biu])>(\s*)</\1>", r"\2", text)
-        hugged = re.sub(r"((?:<[biu]>)+)(\s+)", r"\2\1", hugged)
-        hugged = re.sub(r"(\s+)((?:</[biu]>)+)", r"\2\1", hugged)
-        if hugged == text:
-            return text
-        text = hugged
-
-
-def plain(text: str) -> str:
-    """Tidied text without its formatting tags, on one line: for plain-text transcripts."""
-    return " ".join(FORMAT_TAG.sub("", text).split())
 
 
 def segment_text(segment: Segment, lang: str) -> str:

@@ -1,0 +1,31 @@
+"""The `reportage` command line: thin — parse, call, show progress, map errors to exit codes.
+
+One module per command group; each registers its commands on the app in common.py.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from typer import Abort
+from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer's own click
+
+from pipeline.cli import evaluate, library, models, process  # noqa: F401  (they register commands)
+from pipeline.cli.common import app, say
+
+
+def main() -> None:
+    try:
+        code = app(prog_name="reportage", standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        print(exc.ctx.get_help())
+        code = 0
+    except UsageError as exc:  # one line, like every other user error
+        command = exc.ctx.command_path if exc.ctx else "reportage"
+        say(f"{exc.format_message()} (see {command} --help)", "error")
+        code = 2
+    except Abort:
+        code = 130
+    if code == 130:
+        say("interrupted: finished stages are saved; run again to resume")
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,112 @@
+"""What every command shares: the app, one-line messages, the library option, progress bars."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressColumn,
+    TaskProgressColumn,
+    TextColumn,
+)
+from rich.text import Text
+
+from pipeline import __version__
+from pipeline.library import default_library
+from pipeline.timefmt import clock
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Dutch spoken-word audio to a bilingual, chaptered, searchable transcript.")
+err = Console(stderr=True)
+
+LibraryOption = typer.Option(None, "--library", "--out", help="Library folder "
+                             "[default: $REPORTAGE_LIBRARY or transcripts/]")
+
+
+def library_path(value: Path | None) -> Path:
+    return value or default_library()
+
+
+LABELS = {"error": "red", "warning": "yellow", "skipped": "yellow", "✓": "green"}
+
+
+def say(message: str, label: str = "") -> None:
+    """One message line on stderr, never wrapped (scripts read it line by line). The message is
+    printed literally: paths, names and hints such as `pip install 'reportage[mt]'` keep their
+    brackets; only the label is coloured."""
+    text = Text.assemble((f"{label}{'' if label == '✓' else ':'} ", LABELS[label]) if label else "",
+                         message)
+    err.print(text, highlight=False, soft_wrap=True)
+
+
+def fail(message: str, code: int = 1) -> None:
+    say(message, "error")
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"reportage {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Show the version and exit."),
+) -> None:
+    """reportage: transcribe, translate, chapter and publish Dutch spoken-word audio."""
+
+
+class SpeedColumn(ProgressColumn):
+    """Audio time done / total in the stage, and the stage's speed as a multiple of real time."""
+
+    def render(self, task) -> Text:
+        done, total = task.completed, task.total or 0
+        pace = task.fields.get("pace")
+        speed = f" {pace:4.1f}× real time" if pace else ""
+        return Text(f"{clock(done)}/{clock(total)}{speed}", style="cyan")
+
+
+class ClockColumn(ProgressColumn):
+    """Time since the file started, and an estimate of the stage's time left. rich's own
+    columns freeze once a task reaches its total, and every stage does; this one never stops."""
+
+    def render(self, task) -> Text:
+        now = time.monotonic()
+        shown = clock(now - task.fields.get("started", now))
+        left = task.fields.get("left")
+        if left is not None:
+            shown += f"  ~{clock(max(left - (now - task.fields['updated']), 0))} left"
+        return Text(shown, style="yellow")
+
+
+class StageProgress:
+    """The `progress(stage, done, total)` callback of one file's bar: names the stage from the
+    first moment and estimates the time left from the stage's own pace."""
+
+    def __init__(self, bar: Progress, task, name: str):
+        self.bar, self.task, self.name = bar, task, name
+        self.stage, self.since, self.from_ = "", time.monotonic(), 0.0
+        bar.update(task, started=self.since)
+
+    def __call__(self, stage: str, done: float, total: float) -> None:
+        now = time.monotonic()
+        if stage != self.stage:
+            self.stage, self.since, self.from_ = stage, now, done
+        pace = (done - self.from_) / (now - self.since) if now > self.since else 0
+        left = (total - done) / pace if pace > 0 else None
+        self.bar.update(self.task, description=f"{self.name} · {stage}", completed=done,
+                        total=total or None, pace=pace, left=left, updated=now)
+
+
+def _progress_bar(quiet: bool) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), SpeedColumn(),
+        ClockColumn(), console=err, disable=quiet, transient=True,
+    )

@@ -1,0 +1,179 @@
+"""Commands on the library: publish, serve, history, revert, check, search, index."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from pipeline.cli.common import LibraryOption, app, fail, library_path, say
+from pipeline.errors import ReportageError
+
+
+@app.command(name="publish")
+def publish_cmd(
+    slugs: list[str] = typer.Argument(None, help="Episodes to republish [default: all]."),
+    library: Path | None = LibraryOption,
+) -> None:
+    """Rebuild every derived file of episodes from their episode.json, without any model."""
+    from pipeline.document import Episode
+    from pipeline.library import episode_slugs, find_episode, locked
+    from pipeline.stages.publish import publish
+
+    lib = library_path(library)
+    try:
+        for slug in slugs or list(episode_slugs(lib)):
+            folder = find_episode(lib, slug)
+            with locked(folder):
+                written = publish(folder, Episode.load(folder))
+            say(f"{slug}: {len(written)} files", "✓")
+    except ReportageError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def serve(
+    library: Path | None = typer.Argument(None, help="Library folder "
+                                          "[default: $REPORTAGE_LIBRARY or transcripts/]"),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
+    allowed_host: list[str] = typer.Option(
+        [], "--allowed-host", metavar="NAME", help="Also answer requests addressed to this "
+        "name (repeatable); besides it only the --host address and localhost are answered."),
+) -> None:
+    """Serve the library: listener pages, search, and the editor (?edit=1, needs the token)."""
+    from pipeline.web.server import serve as run_server
+
+    try:
+        run_server(library_path(library), host, port, allowed_host)
+    except ReportageError as exc:
+        fail(str(exc))
+
+
+@app.command()
+def history(
+    slug: str = typer.Argument(..., help="The episode."),
+    segment: str | None = typer.Argument(None, help="Only this segment's edits."),
+    library: Path | None = LibraryOption,
+    as_json: bool = typer.Option(False, "--json", help="One JSON line per edit."),
+) -> None:
+    """List the human edits of an episode, oldest first."""
+    from dataclasses import asdict
+
+    from pipeline.edits import history as edit_history
+
+    try:
+        found = edit_history(library_path(library), slug, segment)
+    except ReportageError as exc:
+        fail(str(exc))
+    for e in found:
+        if as_json:
+            print(json.dumps(asdict(e), ensure_ascii=False))
+            continue
+        note = f" (revert of {e.revert_of})" if e.revert_of else ""
+        print(f"{e.id:>4}  {e.time}  {e.editor}  {e.segment} {e.field} rev {e.rev}{note}\n"
+              f"      - {e.before or ''}\n      + {e.after or ''}")
+
+
+@app.command()
+def revert(
+    slug: str = typer.Argument(..., help="The episode."),
+    edit_id: int = typer.Argument(..., help="The edit to undo (see `reportage history`)."),
+    library: Path | None = LibraryOption,
+) -> None:
+    """Restore the text an edit replaced; the revert is logged as an edit of its own."""
+    from pipeline.edits import revert as revert_edit
+
+    try:
+        done = revert_edit(library_path(library), slug, edit_id, _user())
+    except ReportageError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"could not save the revert: {exc.strerror or exc}")
+    if not done:
+        say(f"edit {edit_id}: the text is already what it was before; nothing to do")
+    for e in done:
+        say(f"{slug} {e.segment} {e.field} restored (edit {e.id})", "✓")
+
+
+def _user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (containers)
+        return "cli"
+
+
+@app.command()
+def check(
+    path: Path = typer.Argument(..., help="An .srt or .vtt subtitle file."),
+    profile: str = typer.Option("netflix-nl", help="Norms: netflix-nl or podcast."),
+    max_cps: float | None = typer.Option(None, min=1, help="Most characters a second."),
+    max_chars: int | None = typer.Option(None, min=1, help="Most characters a line."),
+    max_lines: int | None = typer.Option(None, min=1, help="Most lines a cue."),
+) -> None:
+    """Report where subtitles break the norms; exit 1 on a broken hard limit, 2 if unreadable."""
+    from pipeline.formats.conformance import check_file
+    from pipeline.formats.cues import profile_norms
+
+    try:
+        report = check_file(path, profile_norms(profile, max_cps, max_chars, max_lines))
+    except ReportageError as exc:
+        fail(str(exc), code=2)
+    for line in report.lines():
+        print(line)
+    if report.hard:
+        raise typer.Exit(1)
+
+
+@app.command(name="search")
+def search_cmd(
+    query: str = typer.Argument(..., help='Words, "a phrase", or a prefix*.'),
+    library: Path | None = LibraryOption,
+    lang: str = typer.Option("both", help="Search the nl text, the en text, or both."),
+    episode: str | None = typer.Option(None, help="Only this episode (its slug)."),
+    limit: int = typer.Option(20, min=1, help="At most this many hits."),
+    as_json: bool = typer.Option(False, "--json", help="Print the hits as a JSON list."),
+) -> None:
+    """Find the moments in every episode where something was said, best first."""
+    from pipeline.search import search
+    from pipeline.search.view import hit_lines
+
+    lib = library_path(library)
+    try:
+        hits = search(lib, query, lang=lang, episode=episode, limit=limit)
+    except ReportageError as exc:
+        fail(str(exc))
+    if as_json:
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
+    elif not hits:
+        say(f"no matches for {query!r}")
+    elif hits[0].partial:
+        say(f"no segment holds every word of {query!r}: these hold some of them")
+    for line in [] if as_json else hit_lines(hits, lib):
+        Console(highlight=False, soft_wrap=True).print(line)
+
+
+@app.command(name="index")
+def index_cmd(
+    rebuild: bool = typer.Option(False, "--rebuild", help="Recreate it from the episode folders."),
+    library: Path | None = LibraryOption,
+) -> None:
+    """The search index: show what it holds, or --rebuild it."""
+    from pipeline.search import index as searchindex
+
+    lib = library_path(library)
+    try:
+        if rebuild:
+            report = searchindex.rebuild(lib)
+            for line in report.skipped:
+                say(line, "skipped")
+        else:
+            report = searchindex.summary(lib)
+    except ReportageError as exc:
+        fail(str(exc))
+    say(f"{searchindex.index_path(lib)}: {report.episodes} episodes, "
+        f"{report.segments} segments", "✓")

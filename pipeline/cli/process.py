@@ -1,0 +1,136 @@
+"""`reportage process`: episodes through the pipeline, one after the other or side by side."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from pipeline import audio
+from pipeline.cli.common import (
+    LibraryOption,
+    StageProgress,
+    _progress_bar,
+    app,
+    err,
+    fail,
+    library_path,
+    say,
+)
+from pipeline.cli.settings import JOBS_HELP, with_settings
+from pipeline.errors import ReportageError
+from pipeline.library import prepare_library
+from pipeline.runner import Engines, Settings, check_settings, process_file
+from pipeline.timefmt import clock
+from pipeline.workers import auto_jobs, process_many
+
+
+def collect_inputs(paths: list[Path]) -> list[Path | ReportageError]:
+    """Audio files from files and folders; a bad path becomes an error in its place."""
+    found: list[Path | ReportageError] = []
+    for path in paths:
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.is_file() and audio.is_audio_path(p))
+            found += files or [ReportageError(f"{path}: folder holds no audio files")]
+        elif path.exists():
+            found.append(path)
+        else:
+            found.append(ReportageError(f"{path}: no such file or folder"))
+    return found
+
+
+@app.command()
+@with_settings
+def process(
+    settings: Settings,
+    paths: list[Path] = typer.Argument(..., help="Audio files or folders of audio files."),
+    library: Path | None = LibraryOption,
+    jobs: int = typer.Option(1, min=0, help=f"Files processed at once. {JOBS_HELP}"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON line per file."),
+) -> None:
+    """Transcribe episodes into the library; re-running skips what is up to date."""
+    lib = library_path(library)
+    try:
+        check_settings(settings)
+        prepare_library(lib)
+    except ReportageError as exc:
+        fail(str(exc))
+    inputs = collect_inputs(paths)
+    files = [item for item in inputs if not isinstance(item, ReportageError)]
+    jobs = jobs or auto_jobs(len(files))
+    if jobs > 1 and len(files) > 1:
+        failures = _process_side_by_side(inputs, lib, settings, jobs, quiet or as_json, as_json)
+    else:
+        engines = Engines(settings)
+        failures = sum(not _process_one(item, lib, settings, engines, quiet or as_json, as_json)
+                       for item in inputs)
+    if failures:
+        raise typer.Exit(1)
+
+
+def _process_one(item, lib: Path, settings: Settings, engines: Engines, quiet: bool,
+                 as_json: bool) -> bool:
+    if isinstance(item, ReportageError):
+        return _report(item, item, quiet, as_json)
+    with _progress_bar(quiet) as bar:
+        progress = StageProgress(bar, bar.add_task(item.name, total=None), item.name)
+        try:
+            outcome = process_file(item, lib, settings, engines, progress)
+        except (ReportageError, OSError) as exc:
+            outcome = exc
+    return _report(item, outcome, quiet, as_json)
+
+
+def _process_side_by_side(inputs: list, lib: Path, settings: Settings, jobs: int, quiet: bool,
+                          as_json: bool) -> int:
+    """Files in `jobs` worker processes, each reported as it finishes; returns the failures."""
+    failures = sum(not _report(item, item, quiet, as_json)
+                   for item in inputs if isinstance(item, ReportageError))
+    files = [item for item in inputs if not isinstance(item, ReportageError)]
+    columns = TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()
+    with Progress(*columns, TimeElapsedColumn(), console=err, disable=quiet,
+                  transient=True) as bar:
+        task = bar.add_task(f"{jobs} files at a time", total=len(files))
+        try:
+            for n, outcome in process_many([(f, lib) for f in files], settings, jobs):
+                bar.advance(task)
+                failures += not _report(files[n], outcome, quiet, as_json)
+        except ReportageError as exc:  # a worker died: the files left are not done
+            fail(str(exc))
+    return failures
+
+
+def _report(item: Path | ReportageError, outcome, quiet: bool, as_json: bool) -> bool:
+    """Say how one file went: its result, or one error line; True when it was processed."""
+    if isinstance(outcome, ReportageError):
+        say(str(outcome), "error")
+        return False
+    if isinstance(outcome, OSError):
+        say(f"{item}: {outcome.strerror or outcome}", "error")
+        return False
+    result = outcome
+    if result.warning:
+        say(f"{item.name}: {result.warning}", "warning")
+    if result.segments == 0:
+        say(f"{item.name}: no speech found", "warning")
+    if as_json:
+        print(json.dumps({"slug": result.slug, "folder": str(result.folder),
+                          "duration_s": result.duration_s, "segments": result.segments,
+                          "ran": result.ran, "skipped": result.skipped, "warning": result.warning,
+                          "elapsed_s": round(result.elapsed_s, 2)}))
+    elif not quiet:
+        rtf = result.duration_s / result.elapsed_s if result.elapsed_s else 0
+        skipped = f", up to date: {', '.join(result.skipped)}" if result.skipped else ""
+        say(f"{item.name} → {result.folder}  {result.segments} segments, "
+            f"{clock(result.duration_s)} in {result.elapsed_s:.1f} s "
+            f"({rtf:.1f}× real time{skipped})", "✓")
+    return True

@@ -1,0 +1,40 @@
+"""Ingest: the episode's document, loaded or begun, and a copy of its audio in its folder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from pipeline import audio
+from pipeline.document import FILENAME, Episode, Source
+from pipeline.timefmt import utc_now
+
+
+def ingest(folder: Path, path: Path, info: audio.AudioInfo) -> Episode:
+    """The episode document for `path` (the one in `folder`, or a new one), its source
+    described afresh and its audio copied beside it."""
+    episode = _load_or_new(folder, path, info)
+    _keep_audio(folder, path, episode.source)
+    return episode
+
+
+def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo) -> Episode:
+    source = Source(str(path.resolve()), info.sha256, round(info.duration_s, 3), info.sample_rate)
+    if (folder / FILENAME).exists():
+        episode = Episode.load(folder)
+        episode.source = source
+        return episode
+    return Episode(slug=folder.name, title=path.stem, source=source, created=utc_now())
+
+
+def _keep_audio(folder: Path, path: Path, source: Source) -> None:
+    """A copy of the audio beside the transcript, so pages can play it from the library."""
+    name = "audio" + path.suffix.lower()
+    target = folder / name
+    if not target.exists() or audio.sha256_file(target) != source.sha256:
+        for old in folder.glob("audio.*"):
+            old.unlink()
+        tmp = folder / f".{name}.tmp"
+        shutil.copyfile(path, tmp)
+        tmp.replace(target)
+    source.file = name
