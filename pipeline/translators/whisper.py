@@ -45,7 +45,7 @@ class WhisperTranslator:
 
     def _decode(self, audio: np.ndarray, spans: list[Span]) -> list[tuple[float, float, str]]:
         """The English pieces of the spans, with their times in the episode."""
-        found, _info = self.pipeline.stages.transcribe(
+        found, _info = self.pipeline.transcribe(
             audio, language=self.options.language, task="translate",
             beam_size=self.options.beam_size, batch_size=BATCH, without_timestamps=False,
             clip_timestamps=[{"start": a, "end": b} for a, b in spans],
