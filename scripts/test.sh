@@ -14,6 +14,6 @@ source scripts/venv.sh
 python -m pip install -q torch==2.13.0
 # openai-whisper without its triton pin (~1 GB of GPU kernels); its CPU needs come from [openai].
 python -m pip install -q --no-deps openai-whisper==20250625
-python -m pip install -q -e '.[test,openai,mt,sbert]'
+python -m pip install -q -e '.[test,openai,mt,sbert,speakers]'
 
 python -m pytest -q "$@"
