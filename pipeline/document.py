@@ -12,7 +12,7 @@ from pathlib import Path
 from pipeline.atomic import write_atomic
 from pipeline.errors import ReportageError
 
-SCHEMA = 1
+SCHEMA = 2  # 2: speaker names (Episode.speakers)
 FILENAME = "episode.json"
 
 
@@ -73,6 +73,9 @@ class Episode:
     source: Source
     created: str = ""
     language: str = "nl"
+    # speaker id ("S1", as segments hold it) -> the name an editor gave; unnamed ids show as is
+    speakers: dict[str, str] = field(default_factory=dict)
+    speakers_rev: int = 0  # bumped by every rename: a stale rename is refused
     segments: list[Segment] = field(default_factory=list)
     chapters: list[Chapter] = field(default_factory=list)
     # stage name -> {fingerprint, engine, model, version, started, finished, ...}
@@ -84,6 +87,9 @@ class Episode:
             if seg.id == segment_id:
                 return seg
         raise KeyError(segment_id)
+
+    def speaker_name(self, speaker: str | None) -> str | None:
+        return self.speakers.get(speaker, speaker) if speaker else None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -97,6 +103,8 @@ class Episode:
             source=Source(**data["source"]),
             created=data.get("created", ""),
             language=data.get("language", "nl"),
+            speakers=data.get("speakers", {}),
+            speakers_rev=data.get("speakers_rev", 0),
             segments=[_segment_from_dict(s) for s in data.get("segments", [])],
             chapters=[Chapter(**c) for c in data.get("chapters", [])],
             provenance=data.get("provenance", {}),

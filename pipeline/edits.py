@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -21,8 +22,10 @@ from pipeline.search.index import reindex_segment
 from pipeline.stages.publish import publish
 
 LOG = "edits.jsonl"
-FIELDS = ("nl", "en")
+FIELDS = ("nl", "en", "speaker")  # a segment's; "speaker" reassigns it (an id, or "new")
+NAME = "speaker_name"  # an episode's: the name of the speaker whose id the edit's segment holds
 MAX_TEXT = 5000  # characters; a segment is a sentence or two, never a chapter
+MAX_NAME = 80
 
 
 Retranslate = Callable[[Episode, list[str]], None]
@@ -30,6 +33,18 @@ Retranslate = Callable[[Episode, list[str]], None]
 
 class UnknownSegment(ReportageError):
     pass
+
+
+class UnknownSpeaker(ReportageError):
+    pass
+
+
+class StaleSpeakers(Exception):
+    """The speakers were renamed since the editor loaded them; carries the episode."""
+
+    def __init__(self, episode: Episode):
+        super().__init__(f"the speakers of {episode.slug} are at rev {episode.speakers_rev}")
+        self.episode = episode
 
 
 class StaleRevision(Exception):
@@ -106,17 +121,62 @@ def edit_segment(
         return seg
 
 
+def rename_speaker(library: Path, slug: str, speaker: str, name: str, editor: str,
+                   rev: int | None = None) -> list[Edit]:
+    """Name a speaker everywhere (an empty name goes back to the id); `rev`, when given, is the
+    episode's speakers_rev the editor saw (a stale rename is refused)."""
+    folder = find_episode(library, slug)
+    with locked(folder):
+        episode = documents.load(folder)
+        if rev is not None and rev != episode.speakers_rev:
+            raise StaleSpeakers(episode)
+        return _rename(library, folder, episode, speaker, clean_name(name), editor)
+
+
 def revert(library: Path, slug: str, edit_id: int, editor: str) -> list[Edit]:
-    """Restore the text an edit replaced; the revert is an edit of its own, logged like any."""
+    """Restore what an edit replaced; the revert is an edit of its own, logged like any."""
     folder = find_episode(library, slug)
     with locked(folder):
         target = next((e for e in read_log(folder) if e.id == edit_id), None)
         if target is None:
             raise ReportageError(f"no edit {edit_id} in the history of {slug}")
         episode = documents.load(folder)
+        if target.field == NAME:
+            return _rename(library, folder, episode, target.segment, target.before or "", editor,
+                           revert_of=edit_id)
         seg = _segment(episode, target.segment)
         return _apply(library, folder, episode, seg, {target.field: target.before or ""}, editor,
                       revert_of=edit_id)
+
+
+def clean_name(name: object) -> str:
+    if not isinstance(name, str):
+        raise ReportageError("a speaker's name must be text")
+    name = " ".join(name.split())
+    if len(name) > MAX_NAME or re.search(r"[<>\x00-\x1f]", name):
+        raise ReportageError(f"a speaker's name is at most {MAX_NAME} characters, without "
+                             "markup or control characters")
+    return name
+
+
+def _rename(library: Path, folder: Path, episode: Episode, speaker: str, name: str,
+            editor: str, revert_of: int | None = None) -> list[Edit]:
+    if speaker not in {seg.speaker for seg in episode.segments}:
+        raise UnknownSpeaker(f"no speaker {speaker!r} in {episode.slug}")
+    before = episode.speakers.get(speaker)
+    if (before or "") == name:
+        return []
+    if name:
+        episode.speakers[speaker] = name
+    else:
+        episode.speakers.pop(speaker, None)
+    episode.speakers_rev += 1
+    edit = Edit(_last_id(folder) + 1, _now(), editor, speaker, NAME, before, name or None,
+                episode.speakers_rev, revert_of)
+    _save(folder, episode)
+    _append_log(folder, [edit])
+    publish(folder, episode)  # every line of the speaker, and the search index, follow
+    return [edit]
 
 
 def history(library: Path, slug: str, segment_id: str | None = None) -> list[Edit]:
@@ -128,9 +188,9 @@ def clean_changes(changes: dict) -> dict[str, str]:
     """Only known fields with text of a sane size; line ends normalised, ends trimmed."""
     unknown = set(changes) - set(FIELDS)
     if unknown:
-        raise ReportageError(f"cannot edit {', '.join(sorted(unknown))}: only nl and en")
+        raise ReportageError(f"cannot edit {', '.join(sorted(unknown))}: only nl, en and speaker")
     if not changes:
-        raise ReportageError("nothing to change: give nl, en or both")
+        raise ReportageError("nothing to change: give nl, en or speaker")
     cleaned = {}
     for name, text in changes.items():
         if not isinstance(text, str):
@@ -154,6 +214,11 @@ def _apply(
     library: Path, folder: Path, episode: Episode, seg: Segment, changes: dict[str, str],
     editor: str, revert_of: int | None = None, retranslate: Retranslate | None = None,
 ) -> list[Edit]:
+    if changes.get("speaker") == "new":
+        changes = changes | {"speaker": _new_speaker(episode)}
+    elif "speaker" in changes and changes["speaker"] not in _speaker_ids(episode):
+        raise ReportageError(f"no speaker {changes['speaker']!r} in {episode.slug}: give one of "
+                             f"{', '.join(sorted(_speaker_ids(episode)))} or new")
     changed = {k: v for k, v in changes.items() if v != (getattr(seg, k) or "")}
     if not changed:
         return []
@@ -170,14 +235,35 @@ def _apply(
         # until it is translated again.
         if "nl" in changed and not seg.edited.get("en") and retranslate:
             retranslate(episode, [seg.id])
+        _save(folder, episode)
+    except BaseException:
+        documents.forget(folder)  # the held copy no longer matches the disk
+        raise
+    _append_log(folder, edits)
+    if "speaker" in changed:  # neighbouring cues and turns change too
+        publish(folder, episode)
+    else:
+        refresh(library, folder, episode, seg.id)
+    return edits
+
+
+def _save(folder: Path, episode: Episode) -> None:
+    try:
         episode.save(folder)
     except BaseException:
         documents.forget(folder)  # the held copy no longer matches the disk
         raise
     documents.saved(folder, episode)
-    _append_log(folder, edits)
-    refresh(library, folder, episode, seg.id)
-    return edits
+
+
+def _speaker_ids(episode: Episode) -> set[str]:
+    return {seg.speaker for seg in episode.segments if seg.speaker} | set(episode.speakers)
+
+
+def _new_speaker(episode: Episode) -> str:
+    """The next free id: S1, S2, ..."""
+    taken = _speaker_ids(episode)
+    return next(f"S{n}" for n in range(1, len(taken) + 2) if f"S{n}" not in taken)
 
 
 def refresh(library: Path, folder: Path, episode: Episode, segment_id: str) -> None:

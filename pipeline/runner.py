@@ -20,10 +20,12 @@ from pipeline.asr import check_engine
 from pipeline.asr import check_options as check_asr_options
 from pipeline.document import FILENAME, Episode, Segment
 from pipeline.embeddings import load_embedder
+from pipeline.errors import ReportageError
 from pipeline.library import episode_dir, locked, running, slugify
 from pipeline.stages.base import Context, Engines, Progress, Settings
 from pipeline.stages.ingest import ingest
 from pipeline.stages.publish import publish
+from pipeline.stages.speakers import SpeakersStage, speakers_available
 from pipeline.stages.topics import TopicsStage
 from pipeline.stages.transcribe import TranscribeStage
 from pipeline.stages.translate import TranslateStage
@@ -46,8 +48,8 @@ class Result:
 
 
 
-# Topics come after translation: they read the English too, where there is any.
-STAGES = [TranscribeStage(), TranslateStage(), TopicsStage()]
+# Speakers split segments, so they come before translation; topics read the English too.
+STAGES = [TranscribeStage(), SpeakersStage(), TranslateStage(), TopicsStage()]
 
 
 def fingerprint(stage_name: str, inputs: dict) -> str:
@@ -113,11 +115,13 @@ def _run_stages(ctx: Context) -> tuple[list[str], list[str]]:
 
 def _with_edits_since(episode: Episode, folder: Path, revs: dict[str, int]) -> Episode:
     """`episode` with every segment an editor saved while a stage ran (its rev moved past
-    `revs`) taken from the document on disk: human edits win over the stage. Machine segments
-    overlapping such a segment give way to it."""
+    `revs`), and the speakers' names, taken from the document on disk: human edits win over
+    the stage. Machine segments overlapping such a segment give way to it."""
     if not (folder / FILENAME).exists():
         return episode
     on_disk = Episode.load(folder)
+    # Speaker names are only ever given by editors: the disk's are the latest.
+    episode.speakers, episode.speakers_rev = on_disk.speakers, on_disk.speakers_rev
     newer = [seg for seg in on_disk.segments if seg.rev > revs.get(seg.id, seg.rev)]
     if not newer:
         return episode
@@ -132,10 +136,19 @@ def _overlap(a: Segment, b: Segment) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def check_settings(settings: Settings) -> None:
-    """Fail on an unknown engine or model before any file is touched."""
+def check_settings(settings: Settings) -> list[str]:
+    """Fail on an unknown engine or model before any file is touched. What cannot run here
+    but was not asked for by name (speaker labels without their extra) is turned off, and the
+    returned warnings say so."""
     from pipeline import models
 
+    warnings = []
+    if not settings.no_speakers and not speakers_available():
+        hint = "speaker labels need pip install 'reportage[speakers]'"
+        if settings.speakers:
+            raise ReportageError(hint)
+        settings.no_speakers = True
+        warnings.append(f"{hint}: no speakers this run")
     check_engine(settings.engine)
     check_asr_options(settings.asr)
     if not settings.no_chapters:
@@ -147,3 +160,4 @@ def check_settings(settings: Settings) -> None:
 
         check_model(settings.model)
     check_options(settings.translate, settings.engine)
+    return warnings

@@ -4,8 +4,9 @@ the top, none too long, and every install hint names an extra that exists."""
 
 import ast
 import re
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).parent.parent
 PACKAGE = ROOT / "pipeline"

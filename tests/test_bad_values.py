@@ -23,6 +23,10 @@ CASES = [
     (["process", "WAV", "--chapters", "-3"], "--chapters"),
     (["process", "WAV", "--chapters", "abc"], "--chapters"),
     (["process", "WAV", "--jobs", "-1"], "--jobs"),
+    (["process", "WAV", "--speakers", "0"], "--speakers"),
+    (["process", "WAV", "--speakers", "-1"], "--speakers"),
+    (["process", "WAV", "--speakers", "abc"], "--speakers"),
+    (["process", "WAV", "--speakers", "9"], "--speakers"),
     (["process", "WAV", "--engine", "kaldi[gpu]"], "kaldi[gpu]"),
     (["process", "WAV", "--translator", "google"], "unknown translator"),
     (["process", "WAV", "--target-language", "de"], "unsupported target language"),
@@ -36,6 +40,10 @@ CASES = [
     (["publish", "nope"], "no episode"),
     (["publish", "../etc"], "not a valid episode name"),
     (["history", "nope"], "no episode"),
+    (["speakers", "nope"], "no episode"),
+    (["speakers", "haven", "S1"], "give the name"),
+    (["speakers", "haven", "S9", "Niemand"], "no speaker 'S9'"),
+    (["speakers", "haven", "S1", "<b>x</b>"], "markup"),
     (["revert", "haven", "999"], "no edit 999"),
     (["revert", "haven", "abc"], "edit_id"),
     (["serve", "/no/such/library"], "no library folder"),
@@ -79,7 +87,7 @@ def test_a_bad_value_is_one_error_line(args, needle, places, cli):
 
     args = [fill(a) for a in args]
     if "--library" not in args and args[0] in ("process", "publish", "history", "revert",
-                                               "search"):
+                                               "search", "speakers"):
         args += ["--library", places["LIB"]]
     library = Path(places["LIB"])
     before = snapshot(library)

@@ -48,7 +48,7 @@ def test_rerun_skips_what_is_up_to_date(library_copy, speech_file, cli):
     result = cli("process", str(speech_file), "--library", str(library_copy), "--json")
     assert result.rc == 0, result.err
     summary = json.loads(result.out)
-    stages = ["transcribe", "translate", "topics"]
+    stages = ["transcribe", "speakers", "translate", "topics"]
     assert summary["skipped"] == stages and summary["ran"] == []
     forced = cli("process", str(speech_file), "--library", str(library_copy), "--json", "--force")
     assert json.loads(forced.out)["ran"] == stages

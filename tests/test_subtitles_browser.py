@@ -8,19 +8,10 @@ import threading
 import wave
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from pipeline.formats.cues import episode_cues
 from pipeline.stages.publish import publish
 from tests.synthetic import synthetic_episode
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 PAGE = """<!doctype html><meta charset="utf-8">
 <video id="media" src="silence.wav" preload="auto">
@@ -58,26 +49,22 @@ def served(tmp_path):
 
 
 @pytest.mark.browser
-def test_published_webvtt_loads_as_a_track_with_every_cue(served):
+def test_published_webvtt_loads_as_a_track_with_every_cue(served, browser):
     folder, url = served
     episode = synthetic_episode()
     publish(folder, episode)
     write_silence(folder / "silence.wav", episode.source.duration_s + 1)
     (folder / "index.html").write_text(PAGE, encoding="utf-8")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page()
-            page.goto(f"{url}/index.html")
-            for lang in ("nl", "en"):
-                track = page.evaluate(READ_TRACK, lang)
-                cues = episode_cues(episode, lang)
-                assert track["state"] == 2, f"{lang}.vtt did not load"
-                assert len(track["cues"]) == len(cues)
-                for (start, end, text), cue in zip(track["cues"], cues, strict=True):
-                    assert (start, end) == pytest.approx((cue.start, cue.end), abs=1e-3)
-                    assert text == f"<v {cue.speaker}>" + "\n".join(cue.lines) + "</v>"
-        finally:
-            browser.close()
+    page = browser.new_page()
+    try:
+        page.goto(f"{url}/index.html")
+        for lang in ("nl", "en"):
+            track = page.evaluate(READ_TRACK, lang)
+            cues = episode_cues(episode, lang)
+            assert track["state"] == 2, f"{lang}.vtt did not load"
+            assert len(track["cues"]) == len(cues)
+            for (start, end, text), cue in zip(track["cues"], cues, strict=True):
+                assert (start, end) == pytest.approx((cue.start, cue.end), abs=1e-3)
+                assert text == f"<v {cue.speaker}>" + "\n".join(cue.lines) + "</v>"
+    finally:
+        page.close()

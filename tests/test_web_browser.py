@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from pipeline import search
 from pipeline.document import Episode
@@ -15,20 +14,9 @@ from tests.web_fixtures import XSS_IMG, XSS_SCRIPT, make_library, running_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 TOKEN = "browser-token"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 SEG = "s0000900"  # the fourth segment, starting at 9 s
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -40,16 +28,6 @@ def library(tmp_path):
 def base(library):
     with running_server(library, TOKEN) as url:
         yield url
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.dialogs = []
-    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-    yield page
-    context.close()
 
 
 def wait_audio(page, condition: str, timeout: float = 30_000) -> None:

@@ -10,7 +10,13 @@ import sys
 from typer import Abort
 from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer's own click
 
-from pipeline.cli import evaluate, library, models, process  # noqa: F401  (they register commands)
+from pipeline.cli import (  # noqa: F401  (they register their commands)
+    evaluate,
+    library,
+    models,
+    process,
+    speakers,
+)
 from pipeline.cli.common import app, say
 
 

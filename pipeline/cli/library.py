@@ -87,7 +87,7 @@ def revert(
     from pipeline.edits import revert as revert_edit
 
     try:
-        done = revert_edit(library_path(library), slug, edit_id, _user())
+        done = revert_edit(library_path(library), slug, edit_id, user())
     except ReportageError as exc:
         fail(str(exc))
     except OSError as exc:
@@ -98,7 +98,7 @@ def revert(
         say(f"{slug} {e.segment} {e.field} restored (edit {e.id})", "✓")
 
 
-def _user() -> str:
+def user() -> str:
     import getpass
 
     try:
@@ -135,6 +135,7 @@ def search_cmd(
     library: Path | None = LibraryOption,
     lang: str = typer.Option("both", help="Search the nl text, the en text, or both."),
     episode: str | None = typer.Option(None, help="Only this episode (its slug)."),
+    speaker: str | None = typer.Option(None, help="Only what this speaker said (a name)."),
     limit: int = typer.Option(20, min=1, help="At most this many hits."),
     as_json: bool = typer.Option(False, "--json", help="Print the hits as a JSON list."),
 ) -> None:
@@ -144,7 +145,7 @@ def search_cmd(
 
     lib = library_path(library)
     try:
-        hits = search(lib, query, lang=lang, episode=episode, limit=limit)
+        hits = search(lib, query, lang=lang, episode=episode, limit=limit, speaker=speaker)
     except ReportageError as exc:
         fail(str(exc))
     if as_json:

@@ -60,7 +60,8 @@ def process(
     """Transcribe episodes into the library; re-running skips what is up to date."""
     lib = library_path(library)
     try:
-        check_settings(settings)
+        for warning in check_settings(settings):
+            say(warning, "warning")
         prepare_library(lib)
     except ReportageError as exc:
         fail(str(exc))

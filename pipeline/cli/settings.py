@@ -37,6 +37,10 @@ OPTIONS = {  # name: (type, option)
     "chapters": (int | None, typer.Option(
         None, "--chapters", min=1, help="Force this many chapters [default: from the content].")),
     "no_chapters": (bool, typer.Option(False, "--no-chapters", help="Skip chapters.")),
+    "speakers": (int | None, typer.Option(
+        None, "--speakers", min=1, max=8, help="The number of speakers when you know it "
+        "[default: estimated from the voices, 1 to 8].")),
+    "no_speakers": (bool, typer.Option(False, "--no-speakers", help="Skip speaker labels.")),
     "embedder": (str, typer.Option(
         "auto", help="Topic embeddings: auto (e5 if installed, else lexical), e5, lexical, "
         "or a sentence-transformers model name or folder.")),
@@ -53,9 +57,11 @@ def pipeline_settings(
     translate: bool = True, target_language: str = "en", translator: str = "whisper",
     mt_model: str | None = None, chapters: int | None = None, no_chapters: bool = False,
     embedder: str = "auto", force: bool = False, allow_truncated: bool = False,
+    speakers: int | None = None, no_speakers: bool = False,
 ) -> Settings:
     return Settings(
         engine=engine, model=model, force=force, allow_truncated=allow_truncated,
+        speakers=speakers, no_speakers=no_speakers,
         chapters=chapters, no_chapters=no_chapters, embedder=embedder,
         asr=AsrOptions(language=None if language == "auto" else language, beam_size=beam_size,
                        device=device, compute_type=compute_type),

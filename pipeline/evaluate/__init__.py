@@ -343,7 +343,8 @@ def evaluate(
     started = time.monotonic()
     items = discover(dataset, parts, limit)
     require_extras()
-    check_settings(settings)
+    for warning in check_settings(settings):
+        warn(warning)
     library = scratch_library(dataset, work)
     jobs = jobs or auto_jobs(len(items))
     scored: dict[int, dict] = {}

@@ -448,7 +448,12 @@ def build_cues(
 
 
 def episode_cues(episode: Episode, lang: str, norms: Norms = NETFLIX_NL) -> list[Cue]:
-    return build_cues(episode.segments, lang, [c.start for c in episode.chapters], norms)
+    """The episode's cues, each speaker shown by the name editors gave (a new speaker always
+    starts a new cue, so an SRT cue never needs the '- ' of a change of speaker)."""
+    cues = build_cues(episode.segments, lang, [c.start for c in episode.chapters], norms)
+    if not episode.speakers:
+        return cues
+    return [replace(c, speaker=episode.speaker_name(c.speaker)) for c in cues]
 
 
 def cue_words(cues: Iterable[Cue]) -> list[str]:

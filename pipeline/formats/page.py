@@ -70,7 +70,9 @@ class SegmentView:
     nl: str
     en: str | None
     en_stale: bool
-    speaker: str | None
+    speaker: str | None  # the speaker's name, on the first line of each turn
+    speaker_id: str | None
+    voice: int  # 1-8: the speaker's colour, in order of first appearance
     edit: bool
     head_title: str | None  # the chapter that starts at this line
     head_title_en: str | None
@@ -78,7 +80,15 @@ class SegmentView:
 
 def episode_page(episode: Episode, links: Links, edit: bool = False) -> str:
     heads = _chapter_heads(episode.chapters)
-    segments = [_segment_html(_view(seg, edit, heads.get(seg.id))) for seg in episode.segments]
+    voices = {sid: n % 8 + 1 for n, sid in enumerate(dict.fromkeys(
+        seg.speaker for seg in episode.segments if seg.speaker))}
+    segments, previous = [], None
+    for seg in episode.segments:
+        head = heads.get(seg.id)
+        turn = seg.speaker and (edit or seg.speaker != previous or head)
+        name = episode.speaker_name(seg.speaker) if turn else None
+        segments.append(_segment_html(_view(seg, edit, head, name, voices.get(seg.speaker, 0))))
+        previous = seg.speaker
     return environment().get_template("episode.html").render(
         episode=episode, links=links, edit=edit, segments=segments,
         bilingual=edit or any(seg.en for seg in episode.segments),
@@ -87,9 +97,10 @@ def episode_page(episode: Episode, links: Links, edit: bool = False) -> str:
     )
 
 
-def _view(seg: Segment, edit: bool, head: Chapter | None) -> SegmentView:
+def _view(seg: Segment, edit: bool, head: Chapter | None, speaker: str | None,
+          voice: int) -> SegmentView:
     return SegmentView(seg.id, seg.start, seg.end, seg.rev, seg.nl, seg.en, seg.en_stale,
-                       seg.speaker, edit, head.title if head else None,
+                       speaker, seg.speaker, voice, edit, head.title if head else None,
                        head.title_en if head else None)
 
 

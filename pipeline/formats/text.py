@@ -11,11 +11,14 @@ from pipeline.timefmt import clock
 def transcript_text(episode: Episode) -> str:
     lines = [episode.title, "=" * len(episode.title), ""]
     chapters = {seg_id: ch for ch in episode.chapters for seg_id in ch.segment_ids[:1]}
+    previous = None
     for seg in episode.segments:
         chapter = chapters.get(seg.id)
         if chapter:
             lines += _heading(chapter)
-        speaker = f"{seg.speaker}: " if seg.speaker else ""
+        turn = seg.speaker and (seg.speaker != previous or chapter)  # the name at each turn
+        speaker = f"{episode.speaker_name(seg.speaker)}: " if turn else ""
+        previous = seg.speaker
         # Plain text: an editor's markup goes, its words stay.
         lines.append(f"[{clock(seg.start)}] {speaker}{plain(segment_text(seg, 'nl'))}")
         if seg.en:

@@ -66,19 +66,21 @@ class Hit:
 
 
 def search(
-    library: Path, query: str, lang: str = "both", episode: str | None = None, limit: int = 20
+    library: Path, query: str, lang: str = "both", episode: str | None = None, limit: int = 20,
+    speaker: str | None = None,
 ) -> list[Hit]:
-    """The best `limit` segments matching `query`, best first."""
+    """The best `limit` segments matching `query`, best first; only `speaker`'s (by name, any
+    case) when given."""
     parsed = queries.parse(query)
     langs = queries.languages(lang)
     if limit < 1:
         raise ReportageError(f"limit must be at least 1, not {limit}")
     with reader(library) as db:
         expand = cache(partial(_expand, db))
-        ids = _candidates(db, parsed.fts(lang, expand), episode)
+        ids = _candidates(db, parsed.fts(lang, expand), episode, speaker)
         some_terms = not ids and len(parsed.terms) > 1
         if some_terms:
-            ids = _candidates(db, parsed.fts(lang, expand, any_term=True), episode)
+            ids = _candidates(db, parsed.fts(lang, expand, any_term=True), episode, speaker)
         if not ids:
             return []
         ranked = _rank(db, ids, parsed, langs, expand)[:limit]
@@ -97,8 +99,12 @@ def _column(lang: str) -> str:
     return {"nl": "nl", "en": "en"}[lang]  # never a name from outside into SQL
 
 
-def _candidates(db: sqlite3.Connection, match: str, episode: str | None) -> list[int]:
+def _candidates(db: sqlite3.Connection, match: str, episode: str | None,
+                speaker: str | None = None) -> list[int]:
     where, params = "", [match]
+    if speaker is not None:
+        where, params = ("AND rowid IN (SELECT id FROM segments WHERE speaker = ? "
+                         "COLLATE NOCASE)"), [match, speaker]
     if episode is not None:
         lo, hi = db.execute(
             "SELECT min(s.id), max(s.id) FROM episodes e JOIN segments s ON s.episode = e.id "
@@ -107,7 +113,7 @@ def _candidates(db: sqlite3.Connection, match: str, episode: str | None) -> list
         ).fetchone()
         if lo is None:
             raise ReportageError(f"no episode {episode!r} in the search index")
-        where, params = "AND rowid BETWEEN ? AND ?", [match, lo, hi]
+        where, params = f"{where} AND rowid BETWEEN ? AND ?", [*params, lo, hi]
     rows = db.execute(
         f"SELECT rowid FROM text WHERE text MATCH ? {where} ORDER BY rowid DESC LIMIT ?",
         (*params, RANK_WINDOW),

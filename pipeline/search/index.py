@@ -95,7 +95,8 @@ def reindex_segment(library: Path, episode: Episode, segment_id: str) -> None:
             return
         db.execute(
             "UPDATE segments SET start_ms=?, end_ms=?, speaker=?, chapter=?, nl=?, en=? WHERE id=?",
-            (*_times(seg), seg.speaker, _chapters(episode).get(seg.id), seg.nl, seg.en, rowid),
+            (*_times(seg), episode.speaker_name(seg.speaker), _chapters(episode).get(seg.id),
+             seg.nl, seg.en, rowid),
         )
         _insert_text(db, [(rowid, seg.nl, seg.en)])
 
@@ -292,7 +293,8 @@ def _replace_episode(db: sqlite3.Connection, episode: Episode, count_words: bool
     chapters = _chapters(episode)
     first = db.execute("SELECT coalesce(max(id), 0) + 1 FROM segments").fetchone()[0]
     rows = [
-        (first + i, episode_id, s.id, *_times(s), s.speaker, chapters.get(s.id), s.nl, s.en)
+        (first + i, episode_id, s.id, *_times(s), episode.speaker_name(s.speaker),
+         chapters.get(s.id), s.nl, s.en)
         for i, s in enumerate(episode.segments)
     ]
     db.executemany("INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

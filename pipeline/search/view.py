@@ -11,12 +11,14 @@ from pipeline.timefmt import clock
 
 
 def hit_lines(hits: list[Hit], library: Path) -> list[Text]:
-    """Three lines a hit, then a blank line: title > chapter and time; snippet; link."""
+    """Three lines a hit, then a blank line: title > chapter, time and speaker; snippet; link."""
     lines = []
     for hit in hits:
         where = " › ".join(part for part in (hit.title, hit.chapter) if part)
         head = Text(f"{where}  ", style="bold")
         head.append(clock(hit.start), style="cyan")
+        if hit.speaker:
+            head.append(f"  {hit.speaker}", style="magenta")
         head.append(f"  ({hit.lang}, score {hit.score:.2f})", style="dim")
         snippet = Text("  " + hit.snippet)
         for start, end in hit.marks:

@@ -32,6 +32,8 @@ class Settings:
     embedder: str | None = None  # topic embeddings: auto, e5, lexical or a model name/path
     min_chapter_s: float = MIN_CHAPTER_S
     allow_truncated: bool = False  # keep what decodes of a truncated or damaged file
+    speakers: int | None = None  # force this many speakers; None: estimated from the voices
+    no_speakers: bool = False
 
 
 class Engines:

@@ -20,7 +20,7 @@ def to_segments(asr_segments: list[AsrSegment], taken: set[str]) -> list[Segment
 def merge_keeping_edits(old: list[Segment], new: list[AsrSegment]) -> list[Segment]:
     """New machine segments replace the old ones, except where a human edited a segment:
     an edited segment is kept, and new segments that overlap it are dropped."""
-    kept = [seg for seg in old if seg.edited.get("nl") or seg.edited.get("en")]
+    kept = [seg for seg in old if any(seg.edited.values())]  # text or speaker
     fresh = [a for a in new if not any(_overlaps(a, k) for k in kept)]
     taken = {seg.id for seg in kept}
     return sorted(kept + to_segments(fresh, taken), key=lambda s: (s.start, s.end))

@@ -48,6 +48,13 @@ class SegmentPatch(BaseModel):
     rev: StrictInt
     nl: StrictStr | None = None
     en: StrictStr | None = None
+    speaker: StrictStr | None = None  # another speaker's id, or "new"
+
+
+class SpeakerPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rev: StrictInt  # the episode's speakers_rev the editor saw
+    name: StrictStr
 
 
 def create_app(library: Path, token: str,
@@ -97,15 +104,16 @@ def create_app(library: Path, token: str,
                                 headers={"WWW-Authenticate": "Bearer"})
 
     @app.get("/", response_class=HTMLResponse)
-    def library_page(q: str = "", edit: bool = False) -> str:
+    def library_page(q: str = "", edit: bool = False, speaker: str = "") -> str:
         hits, error = [], None
         if q.strip():
             try:
-                hits = search.search(library, q, limit=SEARCH_LIMIT)
+                hits = search.search(library, q, limit=SEARCH_LIMIT, speaker=speaker or None)
             except ReportageError as exc:
                 error = str(exc)
         return page.render(
-            "library.html", episodes=shelf.summaries(), q=q, edit=edit, error=error,
+            "library.html", episodes=shelf.summaries(), q=q, speaker=speaker, edit=edit,
+            error=error,
             hits=[(h, page.marked(h.snippet, h.marks)) for h in hits],
             links=page.Links(audio="", library="/", assets="/static"),
         )
@@ -136,9 +144,10 @@ def create_app(library: Path, token: str,
         return edits.documents.load(folder_of(slug)).to_dict()
 
     @app.get("/api/search")
-    def search_json(q: str) -> list[dict]:
+    def search_json(q: str, speaker: str = "") -> list[dict]:
         try:
-            return [h.to_dict() for h in search.search(library, q, limit=SEARCH_LIMIT)]
+            hits = search.search(library, q, limit=SEARCH_LIMIT, speaker=speaker or None)
+            return [h.to_dict() for h in hits]
         except ReportageError as exc:
             raise HTTPException(400, str(exc)) from None
 
@@ -163,6 +172,28 @@ def create_app(library: Path, token: str,
         except OSError as exc:  # the disk refused: nothing was saved, the editor keeps the text
             raise HTTPException(507, f"could not save: {exc.strerror or exc}") from None
         return {"segment": segment_json(seg), "rev": seg.rev}
+
+    @app.patch("/api/episodes/{slug}/speakers/{speaker_id}", dependencies=[Depends(editor)])
+    def rename_speaker(slug: str, speaker_id: str, patch: SpeakerPatch,
+                       x_editor: str = Header("editor")):
+        folder_of(slug)
+        if not SEGMENT_ID.match(speaker_id):
+            raise HTTPException(404, "no such speaker")
+        try:
+            edits.rename_speaker(library, slug, speaker_id, patch.name, editor_name(x_editor),
+                                 patch.rev)
+        except edits.StaleSpeakers as stale:
+            return JSONResponse(status_code=409, content={
+                "detail": "the speakers were renamed since you loaded them",
+                "speakers": stale.episode.speakers, "rev": stale.episode.speakers_rev})
+        except edits.UnknownSpeaker:
+            raise HTTPException(404, "no such speaker") from None
+        except ReportageError as exc:
+            raise HTTPException(400, str(exc)) from None
+        except OSError as exc:
+            raise HTTPException(507, f"could not save: {exc.strerror or exc}") from None
+        episode = edits.documents.load(folder_of(slug))
+        return {"speakers": episode.speakers, "rev": episode.speakers_rev}
 
     return app
 

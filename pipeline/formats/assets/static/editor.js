@@ -1,5 +1,7 @@
 // reportage editor (?edit=1): edit a segment's Dutch and English in place, save it with its
 // rev through the API (token as a Bearer header), resolve conflicts, never leave unsaved text.
+// Speakers: click a name to rename that speaker everywhere (with the episode's speakers_rev),
+// or move one segment to another speaker with the select beside it (with the segment's rev).
 (function () {
   "use strict";
   var TOKEN = "reportage-token", NAME = "reportage-editor", FIELDS = ["nl", "en"];
@@ -20,7 +22,8 @@
   var nameInput = document.getElementById("editor-name");
   var status = document.getElementById("status");
   var saveAll = document.getElementById("save-all");
-  var api = "/api/episodes/" + encodeURIComponent(document.body.dataset.slug) + "/segments/";
+  var episodeApi = "/api/episodes/" + encodeURIComponent(document.body.dataset.slug);
+  var api = episodeApi + "/segments/";
   var player = window.reportagePlayer;
   var saved = new Map();  // segment element -> {nl, en} as last saved
 
@@ -57,6 +60,7 @@
 
   function accept(li, seg) {
     li.dataset.rev = seg.rev;
+    if (seg.speaker) setSpeaker(li, seg.speaker);
     saved.set(li, { nl: seg.nl, en: seg.en || "" });
     box(li, "nl").value = seg.nl;
     box(li, "en").value = seg.en || "";
@@ -103,12 +107,9 @@
     say(li, "not saved: conflict", "bad");
   }
 
-  function save(li) {
-    var body = changes(li);
-    if (!Object.keys(body).length) return Promise.resolve();
-    body.rev = parseInt(li.dataset.rev, 10);
-    say(li, "saving…");
-    return fetch(api + encodeURIComponent(li.dataset.id), {
+  // PATCH `body` to `url`; `answer(code, data)` gets the reply (code 0: no server).
+  function patch(url, body, answer) {
+    return fetch(url, {
       method: "PATCH",
       headers: {
         "Content-Type": "application/json",
@@ -118,14 +119,31 @@
       body: JSON.stringify(body),
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) {
-        if (r.ok) { accept(li, data.segment); say(li, "saved", "ok"); }
-        else if (r.status === 409) { showConflict(li, data.segment); }
-        else if (r.status === 401) {
-          say(li, "not saved: editor token missing or wrong", "bad");
-          tokenInput.focus();
-        } else { say(li, "not saved: " + (data.detail || r.status), "bad"); }
+        answer(r.status, data);
       });
-    }, function () { say(li, "not saved: server unreachable", "bad"); });
+    }, function () { answer(0, {}); });
+  }
+  function refused(li, what, code, data) {
+    if (code === 401) {
+      say(li, what + ": editor token missing or wrong", "bad");
+      tokenInput.focus();
+    } else if (code === 0) {
+      say(li, what + ": server unreachable", "bad");
+    } else {
+      say(li, what + ": " + (data.detail || code), "bad");
+    }
+  }
+
+  function save(li) {
+    var body = changes(li);
+    if (!Object.keys(body).length) return Promise.resolve();
+    body.rev = parseInt(li.dataset.rev, 10);
+    say(li, "saving…");
+    return patch(api + encodeURIComponent(li.dataset.id), body, function (code, data) {
+      if (code === 200) { accept(li, data.segment); say(li, "saved", "ok"); }
+      else if (code === 409) { showConflict(li, data.segment); }
+      else { refused(li, "not saved", code, data); }
+    });
   }
 
   function saveDirty() {
@@ -137,6 +155,180 @@
       status.className = left ? "bad" : "";
     });
   }
+
+  // Speakers. Every edited line shows its speaker's name as a button (rename the speaker
+  // everywhere, with the speakers_rev the page was rendered at) and a select beside it (move
+  // this one line to another speaker or a new one, with the line's rev).
+  var NEW = "new", MOVE_DELAY = 400;  // ms: arrowing through a closed select saves once
+  var speakersRev = parseInt(document.body.dataset.speakersRev || "0", 10);
+  var names = new Map();  // speaker id -> the name shown, in order of first appearance
+  var voices = new Map();  // speaker id -> its colour (voice-N)
+  var moveTimers = new Map();  // segment element -> a move waiting for the select to settle
+
+  function labelOf(li) { return li.querySelector(".speaker[data-speaker]"); }
+  function labelsOf(id) {
+    return list.querySelectorAll('.speaker[data-speaker="' + CSS.escape(id) + '"]');
+  }
+  function moverOf(li) { return li.querySelector("select.mover"); }
+  function forEach(nodes, fn) { Array.prototype.forEach.call(nodes, fn); }
+
+  forEach(list.querySelectorAll(".speaker[data-speaker]"), function (label) {
+    var id = label.dataset.speaker, voice = /\bvoice-(\d+)\b/.exec(label.className);
+    if (!names.has(id)) names.set(id, label.textContent);
+    if (voice && !voices.has(id)) voices.set(id, voice[1]);
+  });
+
+  function optionText(id) {  // two speakers an editor gave one name still tell apart
+    var name = names.get(id), twin = false;
+    names.forEach(function (other, otherId) { twin = twin || (other === name && otherId !== id); });
+    return twin ? name + " (" + id + ")" : name;
+  }
+  function fillOptions(select, current) {
+    select.textContent = "";
+    names.forEach(function (name, id) { select.appendChild(new Option(optionText(id), id)); });
+    select.appendChild(new Option("New speaker", NEW));
+    select.value = current;
+  }
+  function refillMovers() {
+    forEach(list.querySelectorAll("select.mover"), function (select) {
+      fillOptions(select, select.value);  // a choice still waiting to be saved stays chosen
+    });
+  }
+  function showName(label, name) {
+    label.textContent = name;
+    label.setAttribute("aria-label", "Speaker " + name + ": rename");
+  }
+  // The line's label (and select) show speaker `id`.
+  function setSpeaker(li, id) {
+    var label = labelOf(li), select = moverOf(li);
+    if (!label) return;
+    if (!names.has(id)) { names.set(id, id); refillMovers(); }
+    if (!voices.has(id)) voices.set(id, String(voices.size % 8 + 1));
+    if (label.dataset.speaker !== id) {
+      label.dataset.speaker = id;
+      label.className = label.className.replace(/\s*\bvoice-\d+\b/g, "") +
+        " voice-" + voices.get(id);
+      showName(label, names.get(id));
+    }
+    if (select) select.value = id;
+  }
+  // The names the server holds ({id: name}; an id it lacks is unnamed) shown on every label.
+  function applyNames(speakers) {
+    var changed = false;
+    names.forEach(function (old, id) {
+      var name = Object.prototype.hasOwnProperty.call(speakers, id) ? speakers[id] : id;
+      if (name === old) return;
+      changed = true;
+      names.set(id, name);
+      forEach(labelsOf(id), function (label) { showName(label, name); });
+    });
+    if (changed) refillMovers();
+  }
+
+  forEach(list.querySelectorAll(".seg"), function (li) {
+    var label = labelOf(li);
+    if (!label) return;
+    var select = document.createElement("select");
+    select.className = "mover";
+    select.title = "Move this line to another speaker";
+    select.setAttribute("aria-label", "Speaker of the line at " +
+      li.querySelector(".time").textContent + ": move it to");
+    fillOptions(select, label.dataset.speaker);
+    label.after(select);
+  });
+
+  function openRename(label) {
+    var li = label.closest(".seg"), id = label.dataset.speaker;
+    var input = document.createElement("input");
+    input.type = "text";
+    input.className = "speaker-name";
+    input.maxLength = 80;
+    input.autocomplete = "off";
+    input.value = names.get(id);
+    input.setAttribute("aria-label", "Name of speaker " + id +
+      " on every line (Enter saves, Escape cancels)");
+    label.hidden = true;
+    label.after(input);
+    input.focus();
+    input.select();
+    say(li, "Enter renames " + id + " on every line, Escape cancels");
+
+    var open = true;
+    function close(refocus) {
+      if (!open) return;  // removing the field blurs it, and blur closes too
+      open = false;
+      label.hidden = false;
+      input.remove();
+      if (refocus) label.focus();
+    }
+    function rename() {
+      var name = input.value.split(/\s+/).join(" ").trim();
+      if (name === names.get(id)) { close(true); say(li, ""); return; }
+      input.readOnly = true;
+      say(li, "renaming…");
+      patch(episodeApi + "/speakers/" + encodeURIComponent(id), { rev: speakersRev, name: name },
+        function (code, data) {
+          input.readOnly = false;
+          if (code === 200) {
+            speakersRev = data.rev;
+            applyNames(data.speakers);
+            close(document.activeElement === input);
+            say(li, "renamed on every line", "ok");
+            return;
+          }
+          if (code === 409) {  // show their names; the typed one stays for a knowing retry
+            speakersRev = data.rev;
+            applyNames(data.speakers);
+            say(li, "Not renamed: conflict. Someone else renamed the speakers since this page " +
+              "loaded; " + id + " is now \u201c" + names.get(id) + "\u201d. Enter saves your " +
+              "name over theirs, Escape keeps theirs.", "bad");
+          } else {
+            refused(li, "not renamed", code, data);
+          }
+          if (code !== 401) input.focus();
+        });
+    }
+    input.addEventListener("keydown", function (ev) {
+      if (ev.key !== "Enter" && ev.key !== "Escape") return;
+      ev.preventDefault();
+      ev.stopPropagation();  // not a Ctrl+Enter "save all"
+      if (input.readOnly) return;
+      if (ev.key === "Enter") { rename(); } else { close(true); say(li, ""); }
+    });
+    input.addEventListener("blur", function () {  // nothing typed: nothing to keep open
+      if (!input.readOnly && input.value === names.get(id)) close(false);
+    });
+  }
+
+  function move(li) {
+    moveTimers.delete(li);
+    var label = labelOf(li), select = moverOf(li), want = select.value;
+    if (li.classList.contains("moving") || want === label.dataset.speaker) return;
+    li.classList.add("moving");
+    say(li, "moving…");
+    patch(api + encodeURIComponent(li.dataset.id),
+      { rev: parseInt(li.dataset.rev, 10), speaker: want }, function (code, data) {
+        li.classList.remove("moving");
+        var next = select.value;  // chosen while this one was on its way
+        if (code === 200) {
+          li.dataset.rev = data.segment.rev;
+          setSpeaker(li, data.segment.speaker);
+          say(li, "moved to " + names.get(data.segment.speaker), "ok");
+          if (next !== want) { select.value = next; move(li); }
+          return;
+        }
+        select.value = label.dataset.speaker;
+        if (code === 409) { showConflict(li, data.segment); }
+        else { refused(li, "not moved", code, data); }
+      });
+  }
+
+  list.addEventListener("change", function (ev) {
+    if (!ev.target.matches("select.mover")) return;
+    var li = ev.target.closest(".seg");
+    clearTimeout(moveTimers.get(li));
+    moveTimers.set(li, setTimeout(function () { move(li); }, MOVE_DELAY));
+  });
 
   list.addEventListener("input", function (ev) {
     var li = ev.target.closest(".seg");
@@ -153,6 +345,8 @@
     var li = ev.target.closest(".seg");
     if (!li) return;
     if (ev.target.closest(".save")) save(li);
+    var label = ev.target.closest(".speaker[data-speaker]");
+    if (label && !label.hidden) openRename(label);
     if (ev.target.closest(".play-seg")) {
       stopAt = parseFloat(li.dataset.end);
       player.seek(parseFloat(li.dataset.start), true);
@@ -175,6 +369,6 @@
     }
   });
   window.addEventListener("beforeunload", function (ev) {
-    if (dirty().length) { ev.preventDefault(); ev.returnValue = ""; }
+    if (dirty().length || moveTimers.size) { ev.preventDefault(); ev.returnValue = ""; }
   });
 })();

@@ -1,0 +1,51 @@
+"""`reportage speakers`: who speaks in an episode, and naming them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pipeline.cli.common import LibraryOption, app, fail, library_path, say
+from pipeline.errors import ReportageError
+from pipeline.timefmt import clock
+
+
+@app.command()
+def speakers(
+    slug: str = typer.Argument(..., help="The episode."),
+    speaker: str | None = typer.Argument(None, help="A speaker's id (S1, S2, ...) to name."),
+    name: str | None = typer.Argument(None, help="The name: shown everywhere at once; \"\" "
+                                      "goes back to the id."),
+    library: Path | None = LibraryOption,
+) -> None:
+    """List an episode's speakers (id, name, talk time, first words), or name one."""
+    from pipeline.cli.library import user
+    from pipeline.document import Episode
+    from pipeline.edits import rename_speaker
+    from pipeline.library import find_episode
+
+    lib = library_path(library)
+    try:
+        if speaker is not None:
+            if name is None:
+                fail(f"give the name for {speaker}: reportage speakers {slug} {speaker} NAME")
+            done = rename_speaker(lib, slug, speaker, name, user())
+            say(f"{slug} {speaker} is now {name or speaker}" if done else "nothing to change",
+                "✓" if done else "")
+            return
+        episode = Episode.load(find_episode(lib, slug))
+    except ReportageError as exc:
+        fail(str(exc))
+    for sid, (talk, words) in talk_times(episode).items():
+        print(f"{sid:4} {episode.speaker_name(sid):24} {clock(talk):>6}  {words}")
+
+
+def talk_times(episode) -> dict[str, tuple[float, str]]:
+    """Per speaker id, in order of first appearance: seconds spoken and the first words."""
+    found: dict[str, tuple[float, str]] = {}
+    for seg in episode.segments:
+        if seg.speaker:
+            talk, words = found.get(seg.speaker, (0.0, " ".join(seg.nl.split()[:8])))
+            found[seg.speaker] = (talk + seg.end - seg.start, words)
+    return found

@@ -1,0 +1,140 @@
+"""Speakers in the document and every output: labels, names, renames and reassignments as logged
+edits, the split of a segment where the voice changes, and search by speaker. No model here."""
+
+import json
+
+import pytest
+import srt
+import webvtt
+from fastapi.testclient import TestClient
+
+from pipeline import search
+from pipeline.document import Episode, Segment, Word
+from pipeline.edits import StaleSpeakers, edit_segment, history, rename_speaker, revert
+from pipeline.errors import ReportageError
+from pipeline.speakers import Split
+from pipeline.stages.speakers import apply_labels
+from pipeline.web.app import create_app
+from tests.web_fixtures import make_library
+
+SLUG = "haven"
+
+
+@pytest.fixture
+def library(tmp_path):
+    """The web fixture's episode with two speakers taking turns: S1 S1 S2 S2 S1 ..."""
+    library = make_library(tmp_path)
+    folder = library / SLUG
+    episode = Episode.load(folder)
+    for n, seg in enumerate(episode.segments):
+        seg.speaker = "S1" if n % 4 in (0, 1) else "S2"
+    episode.save(folder)
+    rename_speaker(library, SLUG, "S1", "Rogier Creemers", "test")  # publishes
+    return library
+
+
+def outputs(library):
+    folder = library / SLUG
+    return {name: (folder / name).read_text() for name in
+            ("nl.vtt", "nl.srt", "transcript.json", "transcript.txt", "index.html")}
+
+
+def test_every_output_carries_the_speaker_by_name(library):
+    out = outputs(library)
+    voices = [c.voice for c in webvtt.from_string(out["nl.vtt"])]
+    assert set(voices) == {"Rogier Creemers", "S2"}
+    assert {s.get("speaker") for s in json.loads(out["transcript.json"])["segments"]} == {
+        "Rogier Creemers", "S2"}
+    turns = [line for line in out["transcript.txt"].splitlines() if ": " in line]
+    # the name at each turn only (10 segments in runs of two: 5 turns), and again after the
+    # chapter heading that falls inside a turn
+    assert len(turns) == 6 and "Rogier Creemers: Goedemorgen" in turns[0]
+    assert out["index.html"].count('class="speaker voice-1"') == 4
+    assert out["index.html"].count('class="speaker voice-2"') == 2
+    # a new speaker starts a new cue: no SRT cue holds two speakers
+    assert len(list(srt.parse(out["nl.srt"]))) >= 5
+
+
+def test_a_rename_is_a_logged_edit_that_reverts(library):
+    before = outputs(library)
+    [edit] = rename_speaker(library, SLUG, "S2", "Mona Harbers", "redacteur")
+    after = outputs(library)
+    assert "Mona Harbers" in after["nl.vtt"] and "Mona Harbers" not in before["nl.vtt"]
+    assert (edit.segment, edit.field, edit.before, edit.after) == (
+        "S2", "speaker_name", None, "Mona Harbers")
+    assert [e.after for e in history(library, SLUG)][-1] == "Mona Harbers"
+    revert(library, SLUG, edit.id, "redacteur")
+    assert outputs(library)["nl.vtt"] == before["nl.vtt"]
+    assert Episode.load(library / SLUG).speakers == {"S1": "Rogier Creemers"}
+
+
+def test_a_stale_or_bad_rename_changes_nothing(library):
+    rev = Episode.load(library / SLUG).speakers_rev
+    rename_speaker(library, SLUG, "S2", "Een", "a", rev=rev)
+    with pytest.raises(StaleSpeakers):
+        rename_speaker(library, SLUG, "S2", "Twee", "b", rev=rev)
+    for name in ("<b>x</b>", "x" * 81, "tab\x07"):
+        with pytest.raises(ReportageError):
+            rename_speaker(library, SLUG, "S2", name, "c")
+    with pytest.raises(ReportageError, match="no speaker"):
+        rename_speaker(library, SLUG, "S9", "Niemand", "c")
+    assert Episode.load(library / SLUG).speakers["S2"] == "Een"
+
+
+def test_reassign_a_segment_to_another_or_a_new_speaker(library):
+    episode = Episode.load(library / SLUG)
+    seg = episode.segments[2]
+    assert seg.speaker == "S2"
+    edit_segment(library, SLUG, seg.id, seg.rev, {"speaker": "S1"}, "redacteur")
+    moved = Episode.load(library / SLUG).segment(seg.id)
+    assert moved.speaker == "S1" and moved.edited["speaker"]
+    edit_segment(library, SLUG, seg.id, moved.rev, {"speaker": "new"}, "redacteur")
+    assert Episode.load(library / SLUG).segment(seg.id).speaker == "S3"
+    with pytest.raises(ReportageError, match="no speaker 'S7'"):
+        edit_segment(library, SLUG, seg.id, moved.rev + 1, {"speaker": "S7"}, "redacteur")
+
+
+def test_search_shows_and_filters_by_speaker(library):
+    hits = search.search(library, "haven")
+    assert hits and hits[0].speaker == "Rogier Creemers"
+    assert search.search(library, "vissers", speaker="rogier creemers") == []
+    assert [h.speaker for h in search.search(library, "vissers", speaker="S2")] == ["S2"]
+
+
+def test_the_rename_api_checks_rev_token_and_name(library):
+    client = TestClient(create_app(library, "t", {"testserver"}))
+    auth = {"Authorization": "Bearer t"}
+    url = f"/api/episodes/{SLUG}/speakers/S2"
+    rev = client.get(f"/api/episodes/{SLUG}").json()["speakers_rev"]
+    assert client.patch(url, json={"rev": rev, "name": "Mona"}).status_code == 401
+    ok = client.patch(url, json={"rev": rev, "name": "Mona"}, headers=auth)
+    assert ok.status_code == 200 and ok.json()["speakers"]["S2"] == "Mona"
+    stale = client.patch(url, json={"rev": rev, "name": "Anders"}, headers=auth)
+    assert stale.status_code == 409 and stale.json()["speakers"]["S2"] == "Mona"
+    assert client.patch(url, json={"rev": rev + 1, "name": "<i>"}, headers=auth).status_code == 400
+    assert client.patch(f"/api/episodes/{SLUG}/speakers/S9", json={"rev": rev + 1, "name": "x"},
+                        headers=auth).status_code == 404
+
+
+def words(*spans):
+    return [Word(text, a, b) for text, a, b in spans]
+
+
+def test_a_segment_is_split_where_the_voice_changes():
+    seg = Segment("s0000000", 0.0, 4.0, "Ja dat klopt. Maar waarom?",
+                  words=words(("Ja", 0.0, 0.3), ("dat", 0.4, 0.6), ("klopt.", 0.7, 1.2),
+                              ("Maar", 2.0, 2.3), ("waarom?", 2.4, 4.0)))
+    other = Segment("s0000500", 5.0, 6.0, "Daarom.", words=words(("Daarom.", 5.0, 6.0)))
+    out = apply_labels([seg, other], ["S1", "S1"], [Split(0, 3, "S2")])
+    assert [(s.speaker, s.nl, s.start, s.end) for s in out] == [
+        ("S1", "Ja dat klopt.", 0.0, 1.2), ("S2", "Maar waarom?", 2.0, 4.0),
+        ("S1", "Daarom.", 5.0, 6.0)]
+    assert len({s.id for s in out}) == 3
+
+
+def test_an_edited_segment_keeps_its_text_and_speaker():
+    seg = Segment("s0000000", 0.0, 2.0, "Door een mens verbeterd.", speaker="S2",
+                  words=words(("Door", 0, 0.5), ("een", 0.6, 0.8), ("mens", 0.9, 1.2)))
+    seg.edited["nl"] = True
+    [kept] = apply_labels([seg], ["S1"], [Split(0, 2, "S3")])
+    assert (kept.nl, kept.speaker) == ("Door een mens verbeterd.", "S2")

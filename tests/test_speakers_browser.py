@@ -1,0 +1,161 @@
+"""Speakers in the editor, in a real browser (Debian's Chromium through Playwright): renaming a
+speaker everywhere, moving one line to another speaker, and a rename that came too late."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from pipeline.document import Episode
+from pipeline.stages.publish import publish
+from tests.web_fixtures import make_library, running_server
+
+pytestmark = pytest.mark.browser
+
+TOKEN = "browser-token"
+SEG = "s0000900"  # the fourth line: S2's second
+S2_LINES = ["s0000600", "s0000900", "s0001800", "s0002100"]
+
+
+@pytest.fixture
+def library(tmp_path):
+    library = make_library(tmp_path)
+    folder = library / "haven"
+    episode = Episode.load(folder)
+    for n, seg in enumerate(episode.segments):  # S1 S1 S2 S2 S1 S1 ...
+        seg.speaker = "S1" if n // 2 % 2 == 0 else "S2"
+    episode.save(folder)
+    publish(folder, episode)
+    return library
+
+
+@pytest.fixture
+def base(library):
+    with running_server(library, TOKEN) as url:
+        yield url
+
+
+def open_editor(page, base) -> None:
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.wait_for_selector(f"#seg-{SEG} select.mover")
+
+
+def labels(page, speaker: str) -> list[str]:
+    return page.locator(f'.speaker[data-speaker="{speaker}"]').all_inner_texts()
+
+
+def test_rename_a_speaker_everywhere(page, base, library):
+    open_editor(page, base)
+    assert labels(page, "S2") == ["S2"] * 4 and labels(page, "S1") == ["S1"] * 6
+    page.focus(f'#seg-{SEG} .speaker')  # by keyboard: the name is a button
+    page.keyboard.press("Enter")
+    field = page.locator(f"#seg-{SEG} input.speaker-name")
+    assert field.input_value() == "S2" and field.evaluate("e => e === document.activeElement")
+    field.fill("Anna de Vries")
+    field.press("Enter")
+    page.wait_for_selector(f"#seg-{SEG} .state.ok")
+    assert labels(page, "S2") == ["Anna de Vries"] * 4  # every line of S2, at once
+    assert labels(page, "S1") == ["S1"] * 6
+    assert page.locator("input.speaker-name").count() == 0
+    assert page.get_attribute(f'#seg-{SEG} .speaker', "aria-label") == \
+        "Speaker Anna de Vries: rename"
+    assert "Anna de Vries" in page.locator(f"#seg-{S2_LINES[0]} select.mover").inner_text()
+
+    folder = library / "haven"
+    episode = json.loads((folder / "episode.json").read_text())
+    assert episode["speakers"] == {"S2": "Anna de Vries"} and episode["speakers_rev"] == 1
+    assert "<v Anna de Vries>" in (folder / "nl.vtt").read_text()
+    page.reload()
+    page.wait_for_selector(f"#seg-{SEG} select.mover")
+    assert labels(page, "S2") == ["Anna de Vries"] * 4
+    assert page.get_attribute("body", "data-speakers-rev") == "1"
+
+    # A second rename from the same page goes with the rev it now knows; Escape cancels.
+    page.click(f'#seg-{S2_LINES[0]} .speaker')
+    page.fill(f"#seg-{S2_LINES[0]} input.speaker-name", "Niet dit")
+    page.press(f"#seg-{S2_LINES[0]} input.speaker-name", "Escape")
+    assert labels(page, "S2") == ["Anna de Vries"] * 4
+    page.click(f'#seg-{S2_LINES[0]} .speaker')
+    page.fill(f"#seg-{S2_LINES[0]} input.speaker-name", "Anna")
+    page.press(f"#seg-{S2_LINES[0]} input.speaker-name", "Enter")
+    page.wait_for_selector(f"#seg-{S2_LINES[0]} .state.ok")
+    assert labels(page, "S2") == ["Anna"] * 4
+    assert Episode.load(folder).speakers == {"S2": "Anna"}
+
+
+def test_a_bad_name_shows_the_servers_reason(page, base, library):
+    open_editor(page, base)
+    page.click(f'#seg-{SEG} .speaker')
+    page.fill(f"#seg-{SEG} input.speaker-name", "<b>Anna</b>")
+    page.press(f"#seg-{SEG} input.speaker-name", "Enter")
+    page.wait_for_selector(f"#seg-{SEG} .state.bad")
+    assert "markup" in page.inner_text(f"#seg-{SEG} .state")
+    assert page.input_value(f"#seg-{SEG} input.speaker-name") == "<b>Anna</b>"  # kept
+    assert labels(page, "S2") == ["S2"] * 4
+    assert Episode.load(library / "haven").speakers == {}
+
+
+def test_move_one_line_to_another_speaker(page, base, library):
+    open_editor(page, base)
+    page.fill(f"#seg-{SEG} textarea.en", "Unsaved English stays.")
+    page.select_option(f"#seg-{SEG} select.mover", "S1")
+    page.wait_for_selector(f"#seg-{SEG} .state.ok")
+    label = page.locator(f"#seg-{SEG} .speaker")
+    assert label.get_attribute("data-speaker") == "S1" and label.inner_text() == "S1"
+    assert "voice-1" in label.get_attribute("class").split()
+    assert page.get_attribute(f"#seg-{SEG}", "data-rev") == "1"
+    assert page.input_value(f"#seg-{SEG} textarea.en") == "Unsaved English stays."
+    assert "dirty" in page.get_attribute(f"#seg-{SEG}", "class")
+
+    folder = library / "haven"
+    episode = json.loads((folder / "episode.json").read_text())
+    seg = next(s for s in episode["segments"] if s["id"] == SEG)
+    assert seg["speaker"] == "S1" and seg["rev"] == 1
+    [logged] = [json.loads(line) for line in (folder / "edits.jsonl").read_text().splitlines()]
+    assert (logged["segment"], logged["field"], logged["before"], logged["after"]) == \
+        (SEG, "speaker", "S2", "S1")
+    assert labels(page, "S2") == ["S2"] * 3
+
+    # The unsaved text then saves on top of the move's rev, and a new speaker appears everywhere.
+    page.click(f"#seg-{SEG} button.save")
+    page.wait_for_selector(f"#seg-{SEG}[data-rev='2']")
+    page.select_option(f"#seg-{S2_LINES[0]} select.mover", "new")
+    page.wait_for_selector(f'#seg-{S2_LINES[0]} .speaker[data-speaker="S3"]')
+    assert "S3" in page.locator(f"#seg-{SEG} select.mover").inner_text()
+    assert Episode.load(folder).segment(S2_LINES[0]).speaker == "S3"
+
+
+def test_moving_a_stale_line_shows_the_conflict(page, base, library):
+    open_editor(page, base)
+    r = httpx.patch(f"{base}/api/episodes/haven/segments/{SEG}", json={"rev": 0, "nl": "Anders."},
+                    headers={"Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 200
+    page.select_option(f"#seg-{SEG} select.mover", "S1")
+    conflict = page.wait_for_selector(f"#seg-{SEG} .conflict")
+    assert "Anders." in conflict.inner_text()
+    assert page.input_value(f"#seg-{SEG} select.mover") == "S2"
+    assert page.get_attribute(f"#seg-{SEG} .speaker", "data-speaker") == "S2"
+    assert Episode.load(library / "haven").segment(SEG).speaker == "S2"
+
+
+def test_a_stale_rename_is_refused_and_shows_their_name(page, base, library):
+    open_editor(page, base)
+    r = httpx.patch(f"{base}/api/episodes/haven/speakers/S2", json={"rev": 0, "name": "Bram"},
+                    headers={"Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 200 and r.json()["rev"] == 1
+    page.click(f'#seg-{SEG} .speaker')
+    page.fill(f"#seg-{SEG} input.speaker-name", "Anna")
+    page.press(f"#seg-{SEG} input.speaker-name", "Enter")
+    page.wait_for_selector(f"#seg-{SEG} .state.bad")
+    message = page.inner_text(f"#seg-{SEG} .state")
+    assert "conflict" in message.lower() and "Bram" in message
+    assert labels(page, "S2") == ["Bram"] * 4  # their name, on every line
+    assert page.input_value(f"#seg-{SEG} input.speaker-name") == "Anna"  # nothing lost
+    assert Episode.load(library / "haven").speakers == {"S2": "Bram"}  # not overwritten
+
+    page.press(f"#seg-{SEG} input.speaker-name", "Enter")  # knowingly, over theirs
+    page.wait_for_selector(f"#seg-{SEG} .state.ok")
+    assert labels(page, "S2") == ["Anna"] * 4
+    assert Episode.load(library / "haven").speakers == {"S2": "Anna"}
