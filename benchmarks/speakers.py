@@ -34,6 +34,8 @@ from scipy.optimize import linear_sum_assignment
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from devdata import DATA, need  # noqa: E402
+
 from pipeline.audio import decode  # noqa: E402
 from pipeline.speakers import Segment, Word, label_speakers  # noqa: E402
 from pipeline.speakers.encoder import load_encoder  # noqa: E402
@@ -61,6 +63,18 @@ def speaker_error(ref: list[tuple[float, float, str]], segments: list[Segment], 
     np.add.at(overlap, (truth[both], guess[both]), 1)
     rows, cols = linear_sum_assignment(-overlap)
     return 1 - overlap[rows, cols].sum() / max(1, both.sum())
+
+
+def coverage(ref: list[tuple[float, float, str]], segments: list[Segment]) -> float:
+    """The share of the reference utterances' time that the segments cover (the clips hold
+    silence at their ends, which the recogniser rightly leaves out)."""
+    end = int(max(max(e for _, e, _ in ref), max(s.end for s in segments)) * GRID) + 1
+    said, covered = np.zeros(end, bool), np.zeros(end, bool)
+    for s, e, _ in ref:
+        said[int(s * GRID):int(e * GRID)] = True
+    for seg in segments:
+        covered[int(seg.start * GRID):int(seg.end * GRID)] = True
+    return (said & covered).sum() / max(1, said.sum())
 
 
 def majority(seg: Segment, ref) -> str | None:
@@ -182,8 +196,7 @@ def asr_segments(name: str, audio: np.ndarray, cache: Path, transcribe: bool):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path,
-                        default=Path(__file__).resolve().parent.parent.parent / "shared/data")
+    parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--asr-cache", type=Path, default=None)
     parser.add_argument("--transcribe", action="store_true", help="fill ASR-CACHE where empty")
     args = parser.parse_args()
@@ -192,7 +205,7 @@ def main() -> None:
     print("case: count/expected, speaker error | on ASR segments | ASR with joined turns")
     errors: dict[str, list[float]] = {"spans": [], "asr": [], "joined": []}
     cost, asr_cost, seconds, splits_right, splits_due, stray = 0.0, 0.0, 0.0, 0, 0, 0
-    for name, audio, ref, want in cases(args.data):
+    for name, audio, ref, want in cases(need(args.data)):
         spans = [Segment(s, e) for s, e, _ in ref]
         result, cpu, mib = peak_added(lambda a=audio, s=spans: label_speakers(a, s))
         error = speaker_error(ref, spans, result) if want > 1 else 0.0
@@ -205,7 +218,8 @@ def main() -> None:
         if segments:
             result, cpu, mib = peak_added(lambda a=audio, s=segments: label_speakers(a, s))
             error = speaker_error(ref, segments, result) if want > 1 else 0.0
-            line += f" | {result.count}/{want} {error:6.1%}, {len(result.splits)} splits"
+            line += (f" | {result.count}/{want} {error:6.1%} (coverage "
+                     f"{coverage(ref, segments):.0%}), {len(result.splits)} splits")
             if name.startswith("dev-"):
                 errors["asr"].append(error)
                 cost, seconds = cost + cpu, seconds + len(audio) / RATE

@@ -234,3 +234,12 @@ def test_the_encoder_loads_without_importing_resemblyzer_or_webrtcvad():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).parent.parent, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.model
+def test_under_two_seconds_of_speech_is_one_speaker(tmp_path):
+    samples = speak("Ja, goed.", VOICE_A, tmp_path)
+    assert len(samples) < 2 * RATE
+    result = label_speakers(np.concatenate([samples, silence(0.5)]),
+                            [Segment(0.0, len(samples) / RATE)])
+    assert result.labels == ["S1"] and result.count == 1 and result.splits == []

@@ -10,6 +10,7 @@ import webvtt
 from audiogen import SENTENCES, VOICE_A, VOICE_B, silence, speak, write_audio
 
 from pipeline.document import Episode
+from pipeline.edits import edit_segment
 
 RATE = 16000
 
@@ -56,10 +57,15 @@ def test_two_voices_become_two_named_speakers_in_every_output(interview, tmp_pat
     spoken = json.loads((folder / "transcript.json").read_text())["segments"]
     assert {s["speaker"] for s in spoken} == {"S1", "Mona Harbers"}
 
+    moved = Episode.load(folder).segments[0]
+    edit_segment(library, "gesprek", moved.id, moved.rev, {"speaker": "S2"}, "redacteur")
+
     again = cli("process", str(path), "--library", str(library), "--no-translate", "--force",
                 "--quiet")
     assert again.rc == 0, again.err
-    assert Episode.load(folder).speakers == {"S2": "Mona Harbers"}
+    after = Episode.load(folder)
+    assert after.speakers == {"S2": "Mona Harbers"}
+    assert after.segment(moved.id).speaker == "S2"  # the move survives the re-run
     assert "Mona Harbers" in (folder / "nl.vtt").read_text()
 
 
