@@ -33,6 +33,15 @@ def run_cli(*args: str, env: dict | None = None, timeout: float = 900) -> Run:
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
+def one_error_line(result: Run) -> str:
+    """The one `error:` line a bad input gets (no traceback, a non-zero exit)."""
+    assert result.rc != 0
+    assert "Traceback" not in result.err
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.err
+    return lines[0]
+
+
 @pytest.fixture
 def cli():
     return run_cli

@@ -11,7 +11,9 @@ from typer import Abort
 from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer's own click
 
 from pipeline.cli import (  # noqa: F401  (they register their commands)
+    clip,
     evaluate,
+    feed,
     library,
     models,
     process,
@@ -23,8 +25,7 @@ from pipeline.cli.common import app, say
 def main() -> None:
     try:
         code = app(prog_name="reportage", standalone_mode=False)
-    except NoArgsIsHelpError as exc:
-        print(exc.ctx.get_help())
+    except NoArgsIsHelpError:  # typer has printed the help already
         code = 0
     except UsageError as exc:  # one line, like every other user error
         command = exc.ctx.command_path if exc.ctx else "reportage"

@@ -1,0 +1,248 @@
+"""The library as a podcast feed: RSS 2.0 with the iTunes and Podcasting 2.0 namespaces.
+
+One `<item>` per episode folder: its audio copy as the enclosure, and a `<podcast:transcript>`
+for every published transcript file and `<podcast:chapters>` for chapters.json that exist.
+Channel fields come from an optional `feed.toml` in the library. The XML is built with
+ElementTree, which escapes every text and attribute.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from pipeline import __version__
+from pipeline.atomic import write_atomic
+from pipeline.document import FILENAME, Episode
+from pipeline.errors import ReportageError
+from pipeline.library import episode_slugs, find_episode
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+FEED_FILE = "feed.xml"
+CONFIG_FILE = "feed.toml"
+ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PODCAST = "https://podcastindex.org/namespace/1.0"
+ATOM = "http://www.w3.org/2005/Atom"
+NAMESPACES = {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM}
+
+# The published files a podcast app can use, in the order they are listed: (file, type, language)
+TRANSCRIPTS = [
+    ("transcript.json", "application/json", "nl"),
+    ("nl.vtt", "text/vtt", "nl"),
+    ("en.vtt", "text/vtt", "en"),
+    ("nl.srt", "application/x-subrip", "nl"),
+    ("en.srt", "application/x-subrip", "en"),
+]
+CHAPTERS = ("chapters.json", "application/json+chapters")
+AUDIO_TYPES = {
+    ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".mp4": "audio/mp4", ".aac": "audio/aac",
+    ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg", ".wav": "audio/wav",
+    ".flac": "audio/flac", ".webm": "audio/webm", ".mka": "audio/x-matroska",
+    ".mkv": "audio/x-matroska", ".aif": "audio/aiff", ".aiff": "audio/aiff",
+    ".wma": "audio/x-ms-wma", ".mov": "video/quicktime",
+}
+LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+
+
+@dataclass
+class FeedConfig:
+    """The channel's fields (`feed.toml` keys of the same names, all strings)."""
+
+    title: str = "reportage"
+    author: str = ""
+    language: str = "nl"
+    image: str = ""  # URL of the cover art
+    description: str = ""
+    link: str = ""  # the podcast's web site; default: the base URL
+
+
+@dataclass
+class FeedResult:
+    path: Path
+    items: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def base_url(value: str) -> str:
+    """An http(s) URL with a host, ending in "/" (added if missing): episode files hang below it."""
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ReportageError(f"--base-url must be an http:// or https:// URL, not {value!r}")
+    if parts.query or parts.fragment or any(c.isspace() for c in value):
+        raise ReportageError(f"--base-url must be a plain folder URL (no ?, # or spaces): "
+                             f"{value!r}")
+    return value if value.endswith("/") else value + "/"
+
+
+def load_config(library: Path) -> FeedConfig:
+    """`feed.toml` in the library, or the defaults; any problem with it is one line."""
+    path = library / CONFIG_FILE
+    if not path.is_file():
+        return FeedConfig()
+    try:
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ReportageError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ReportageError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ReportageError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    known = [f.name for f in fields(FeedConfig)]
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ReportageError(f"{path}: unknown key {unknown[0]!r}; known keys: {', '.join(known)}")
+    for key, value in data.items():
+        if not isinstance(value, str):
+            raise ReportageError(f"{path}: {key} must be a string, not {type(value).__name__}")
+    config = FeedConfig(**{k: v.strip() for k, v in data.items()})
+    if not config.title:
+        raise ReportageError(f"{path}: title must not be empty")
+    if not LANGUAGE_RE.match(config.language):
+        raise ReportageError(f"{path}: language must be a language code such as nl or nl-NL, "
+                             f"not {config.language!r}")
+    for key in ("image", "link"):
+        value = getattr(config, key)
+        if value and urlsplit(value).scheme not in ("http", "https"):
+            raise ReportageError(f"{path}: {key} must be an http:// or https:// URL")
+    return config
+
+
+def audio_type(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return AUDIO_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def pub_date(episode: Episode, folder: Path) -> datetime:
+    """When the episode was made (Episode.created; naive times are UTC), else its document's
+    modification time."""
+    try:
+        when = datetime.fromisoformat(episode.created.strip().replace("Z", "+00:00"))
+    except ValueError:
+        when = datetime.fromtimestamp((folder / FILENAME).stat().st_mtime, timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, attrib)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _q(ns: str, tag: str) -> str:
+    return f"{{{NAMESPACES[ns]}}}{tag}"
+
+
+def _item(channel: ET.Element, folder: Path, episode: Episode, url: str, when: datetime,
+          guid: str) -> None:
+    audio = folder / episode.source.file
+    item = _sub(channel, "item")
+    _sub(item, "title", episode.title or episode.slug)
+    if episode.chapters:
+        lines = [f"{c.title}" + (f" / {c.title_en}" if c.title_en else "")
+                 for c in episode.chapters]
+        _sub(item, "description", "\n".join(lines))
+    _sub(item, "enclosure", url=url + quote(episode.source.file),
+         length=str(audio.stat().st_size), type=audio_type(episode.source.file))
+    _sub(item, "guid", guid, isPermaLink="false")
+    _sub(item, "pubDate", format_datetime(when))
+    _sub(item, _q("itunes", "duration"), str(round(episode.source.duration_s)))
+    for name, kind, language in TRANSCRIPTS:
+        if (folder / name).is_file():
+            extra = {"rel": "captions"} if kind != "application/json" else {}
+            _sub(item, _q("podcast", "transcript"), url=url + name, type=kind,
+                 language=language, **extra)
+    name, kind = CHAPTERS
+    if (folder / name).is_file():
+        _sub(item, _q("podcast", "chapters"), url=url + name, type=kind)
+
+
+def _guids(episodes: list[Episode]) -> dict[str, str]:
+    """A stable id per episode: the source audio's SHA-256, or `reportage:SLUG` when that is
+    missing or an older episode of the same audio holds it already (so ids never change when
+    an episode is added)."""
+    taken, guids = set(), {}
+    for episode in reversed(episodes):  # oldest first
+        guid = episode.source.sha256
+        guids[episode.slug] = guid if guid and guid not in taken else f"reportage:{episode.slug}"
+        taken.add(guid)
+    return guids
+
+
+def feed_xml(library: Path, url: str, config: FeedConfig | None = None
+             ) -> tuple[bytes, int, list[str]]:
+    """The feed of every episode in `library`, newest first, below the base URL `url`;
+    returns the XML, the number of items and a warning for each episode left out."""
+    url = base_url(url)
+    config = config or load_config(library)
+    for prefix, uri in NAMESPACES.items():
+        ET.register_namespace(prefix, uri)
+    rss = ET.Element("rss", {"version": "2.0"})
+    channel = _sub(rss, "channel")
+    _sub(channel, "title", config.title)
+    _sub(channel, "link", config.link or url)
+    _sub(channel, "description", config.description or
+         f"{config.title}: Dutch spoken word with Dutch and English transcripts and chapters")
+    _sub(channel, "language", config.language)
+    _sub(channel, "generator", f"reportage {__version__}")
+    _sub(channel, _q("atom", "link"), href=url + FEED_FILE, rel="self",
+         type="application/rss+xml")
+    if config.author:
+        _sub(channel, _q("itunes", "author"), config.author)
+    if config.image:
+        image = _sub(channel, "image")
+        _sub(image, "url", config.image)
+        _sub(image, "title", config.title)
+        _sub(image, "link", config.link or url)
+        _sub(channel, _q("itunes", "image"), href=config.image)
+    _sub(channel, _q("itunes", "explicit"), "false")
+
+    warnings, episodes = [], []
+    for slug in episode_slugs(library):
+        try:
+            folder = find_episode(library, slug)
+            episode = Episode.load(folder)
+        except ReportageError as exc:
+            warnings.append(f"{slug}: left out of the feed ({exc})")
+            continue
+        audio = folder / episode.source.file
+        if not episode.source.file or not audio.is_file():
+            warnings.append(f"{slug}: left out of the feed (no audio copy in {folder})")
+            continue
+        episodes.append((pub_date(episode, folder), slug, folder, episode))
+    episodes.sort(key=lambda e: (e[0], e[1]), reverse=True)
+    if episodes:
+        _sub(channel, "pubDate", format_datetime(episodes[0][0]))
+    guids = _guids([e[3] for e in episodes])
+    for when, slug, folder, episode in episodes:
+        _item(channel, folder, episode, url + quote(slug) + "/", when, guids[slug])
+    ET.indent(rss)
+    return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n", len(episodes), \
+        warnings
+
+
+def write_feed(library: Path, url: str) -> FeedResult:
+    """Write `feed.xml` in the library, atomically."""
+    if not library.is_dir():
+        raise ReportageError(f"no library folder {library}")
+    xml, items, warnings = feed_xml(library, url)
+    if not items:
+        warnings.append(f"no episodes in {library}: the feed has no items")
+    path = library / FEED_FILE
+    try:
+        write_atomic(path, xml)
+    except OSError as exc:
+        raise ReportageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return FeedResult(path, items, warnings)

@@ -1,0 +1,153 @@
+"""`reportage clip`: a moment's audio cut at word boundaries, faded and normalised, and its
+subtitles re-timed to the clip; bad input is one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import srt
+import webvtt
+from conftest import one_error_line
+from web_fixtures import make_library
+
+from pipeline.audio import SAMPLE_RATE, decode, probe
+from pipeline.document import Episode, Word
+from pipeline.errors import ReportageError
+from pipeline.formats.clip import default_name, make_clip, parse_time, snap
+from pipeline.stages.publish import publish
+
+GAP = 0.2  # share of each word's slot left silent after it
+
+
+def add_words(library: Path) -> Episode:
+    """Word timings for every segment: its 2.5 s shared evenly, each word followed by a pause."""
+    folder = library / "haven"
+    episode = Episode.load(folder)
+    for seg in episode.segments:
+        texts = seg.nl.split()
+        slot = (seg.end - seg.start) / len(texts)
+        seg.words = [Word(t, seg.start + k * slot, seg.start + (k + 1 - GAP) * slot)
+                     for k, t in enumerate(texts)]
+    episode.save(folder)
+    publish(folder, episode, index=False)
+    return episode
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    library = make_library(tmp_path_factory.mktemp("clip"))
+    add_words(library)
+    return library
+
+
+@pytest.fixture(scope="module")
+def episode(library):
+    return Episode.load(library / "haven")
+
+
+def seconds(stamp: str) -> float:
+    h, m, s = stamp.split(":")
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def word_at(episode: Episode, t: float) -> Word:
+    return next(w for s in episode.segments for w in s.words if w.start < t < w.end)
+
+
+def test_snap_moves_out_to_whole_words(episode):
+    inside = word_at(episode, 7.5)  # "over", in the third segment
+    assert inside.text == "over"
+    assert snap(episode, 3.0, 7.5) == (3.0, inside.end)
+    first = word_at(episode, 3.2)
+    assert snap(episode, 3.2, 7.5) == (first.start, inside.end)
+    # in a pause between words nothing moves
+    pause = inside.end + 0.01
+    assert snap(episode, pause, pause + 0.5)[0] == pytest.approx(pause)
+
+
+def test_clip_audio_subtitles_and_loudness(library, episode, tmp_path):
+    out = tmp_path / "moment.mp3"
+    result = make_clip(library / "haven", 3.0, 7.5, out)
+    end = word_at(episode, 7.5).end
+    assert (result.start, result.end) == (3.0, pytest.approx(end))
+    length = end - 3.0
+    # mp3 adds an encoder delay of a few ms: the decoded length is the cut within 60 ms
+    assert probe(out).duration_s == pytest.approx(length, abs=0.06)
+    samples = decode(out)
+    assert len(samples) / SAMPLE_RATE == pytest.approx(length, abs=0.06)
+    # the source tone peaks at 0.2 (-14 dBFS); normalised, the clip peaks near 0 dBFS
+    peak_db = 20 * np.log10(np.abs(samples).max())
+    assert -2.0 < peak_db <= 0.5
+    # faded in and out: the first and last milliseconds are near silent
+    assert np.abs(samples[:40]).max() < 0.1 * np.abs(samples).max()
+    assert np.abs(samples[-40:]).max() < 0.1 * np.abs(samples).max()
+
+    names = sorted(p.name for p in result.subtitles)
+    assert names == ["moment.en.srt", "moment.en.vtt", "moment.nl.srt", "moment.nl.vtt"]
+    for lang in ("nl", "en"):
+        cues = list(srt.parse((tmp_path / f"moment.{lang}.srt").read_text(encoding="utf-8")))
+        vtt = list(webvtt.read(str(tmp_path / f"moment.{lang}.vtt")))
+        assert len(cues) == len(vtt) >= 1
+        assert cues[0].start.total_seconds() == pytest.approx(0.0, abs=0.05)
+        assert seconds(vtt[0].start) == pytest.approx(cues[0].start.total_seconds(), abs=1e-3)
+        assert seconds(vtt[-1].end) <= length + 1e-3
+        assert cues[-1].end.total_seconds() <= length + 1e-3
+        assert all(c.end > c.start for c in cues)
+    dutch = " ".join(c.content for c in srt.parse(
+        (tmp_path / "moment.nl.srt").read_text(encoding="utf-8")))
+    # the first segment whole, of the second only the words inside the cut
+    assert dutch.replace("\n", " ") == ("De schepen komen vroeg binnen. "
+                                        "Een kraanmachinist vertelt over")
+    english = (tmp_path / "moment.en.srt").read_text(encoding="utf-8")
+    assert "The ships come in early." in english and "Good morning" not in english
+
+
+def test_m4a_and_one_language(library, tmp_path):
+    out = tmp_path / "kort.m4a"
+    result = make_clip(library / "haven", 12.0, 14.0, out, lang="en")
+    assert [p.name for p in result.subtitles] == ["kort.en.srt", "kort.en.vtt"]
+    assert probe(out).duration_s == pytest.approx(result.end - result.start, abs=0.1)
+    assert not (tmp_path / "kort.nl.srt").exists()
+
+
+def test_the_cli_names_the_clip_after_the_moment(cli, library, tmp_path):
+    result = cli("clip", "haven", "0:03", "7.5", "--lang", "nl", "--library", str(library),
+                 "--out", str(tmp_path / "x.mp3"))
+    assert result.rc == 0, result.err
+    assert (tmp_path / "x.mp3").stat().st_size > 1000
+    assert (tmp_path / "x.nl.vtt").is_file() and not (tmp_path / "x.en.vtt").exists()
+
+
+def test_default_name():
+    assert default_name("haven", "3", "7.5") == Path("haven-3-7.5.mp3")
+    assert default_name("haven", "1:02", "1:04") == Path("haven-1_02-1_04.mp3")
+
+
+def test_parse_time():
+    assert parse_time("75.5") == 75.5
+    assert parse_time("1:15.5") == 75.5
+    assert parse_time("0:01:15") == 75
+    for bad in ("", "abc", "1:75", "-3", "1::2"):
+        with pytest.raises(ReportageError):
+            parse_time(bad)
+
+
+@pytest.mark.parametrize("args, says", [
+    (["haven", "7.5", "3"], "must come after the start"),
+    (["haven", "5", "5"], "must come after the start"),
+    (["haven", "20", "99"], "outside the episode"),
+    (["nergens", "3", "7"], "no episode 'nergens'"),
+    (["haven", "drie", "7"], "not a time"),
+    (["haven", "3", "7", "--lang", "fr"], "unknown language"),
+    (["haven", "3", "7", "--out", "{tmp}/clip.wav"], "unknown clip extension"),
+    (["haven", "3", "7", "--out", "{tmp}/clip"], "unknown clip extension"),
+    (["haven", "3", "7", "--out", "{tmp}/no/such/folder/clip.mp3"], "cannot write"),
+    (["haven", "3", "7", "--out", "{tmp}"], "unknown clip extension"),
+])
+def test_bad_input_is_one_line(cli, library, tmp_path, args, says):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    line = one_error_line(cli("clip", *args, "--library", str(library)))
+    assert says in line
+    assert not list(tmp_path.glob("*.mp3"))

@@ -1,0 +1,176 @@
+"""`reportage feed build`: the library as an RSS 2.0 podcast feed with iTunes and Podcasting 2.0
+tags, read back by feedparser and checked element by element with ElementTree."""
+
+from __future__ import annotations
+
+import shutil
+import xml.etree.ElementTree as ET
+from datetime import datetime, timezone
+
+import feedparser
+import pytest
+from conftest import one_error_line
+from web_fixtures import AUDIO, make_library
+
+from pipeline.document import Episode
+from pipeline.errors import ReportageError
+from pipeline.formats.feed import ITUNES, PODCAST, base_url, load_config, write_feed
+
+BASE = "https://example.org/pod/"
+NS = {"itunes": ITUNES, "podcast": PODCAST}
+
+
+@pytest.fixture
+def library(tmp_path):
+    return make_library(tmp_path)
+
+
+def build(cli, library, *extra: str):
+    return cli("feed", "build", "--base-url", BASE.rstrip("/"), "--library", str(library), *extra)
+
+
+def test_feed_items_read_back_by_feedparser(cli, library):
+    result = build(cli, library)
+    assert result.rc == 0, result.err
+    assert "1 episode" in result.err
+    path = library / "feed.xml"
+    assert not [p for p in library.iterdir() if p.name.endswith(".tmp")]  # written atomically
+    feed = feedparser.parse(path.read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert feed.version == "rss20"
+    assert feed.feed.title == "reportage"
+    assert feed.feed.language == "nl"
+    [entry] = feed.entries
+    episode = Episode.load(library / "haven")
+    assert entry.title == episode.title  # "<b>" in a title is text, escaped by ElementTree
+    [enclosure] = entry.enclosures
+    assert enclosure.href == f"{BASE}haven/{AUDIO}"
+    assert int(enclosure.length) == (library / "haven" / AUDIO).stat().st_size
+    assert enclosure.type == "audio/wav"
+    assert entry.id == episode.source.sha256
+    assert entry.guidislink is False
+    assert entry.published == "Sat, 28 Nov 2026 05:00:00 +0000"
+    assert datetime(*entry.published_parsed[:6], tzinfo=timezone.utc) == \
+        datetime.fromisoformat(episode.created)
+    assert entry.itunes_duration == "30"
+
+
+def test_feed_namespaced_elements_exactly(cli, library):
+    assert build(cli, library).rc == 0
+    root = ET.parse(library / "feed.xml").getroot()
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    [item] = root.findall("channel/item")
+    guid = item.find("guid")
+    assert guid.get("isPermaLink") == "false" and guid.text == "0" * 64
+    assert item.find("itunes:duration", NS).text == "30"
+    transcripts = {(t.get("url"), t.get("type"), t.get("language"))
+                   for t in item.findall("podcast:transcript", NS)}
+    url = f"{BASE}haven/"
+    assert transcripts == {
+        (url + "transcript.json", "application/json", "nl"),
+        (url + "nl.vtt", "text/vtt", "nl"), (url + "en.vtt", "text/vtt", "en"),
+        (url + "nl.srt", "application/x-subrip", "nl"),
+        (url + "en.srt", "application/x-subrip", "en"),
+    }
+    [chapters] = item.findall("podcast:chapters", NS)
+    assert chapters.attrib == {"url": url + "chapters.json", "type": "application/json+chapters"}
+
+
+def test_only_files_that_exist_are_listed(library):
+    folder = library / "haven"
+    for name in ("en.srt", "en.vtt", "chapters.json"):
+        (folder / name).unlink()
+    write_feed(library, BASE)
+    root = ET.parse(library / "feed.xml").getroot()
+    item = root.find("channel/item")
+    langs = sorted(t.get("language") for t in item.findall("podcast:transcript", NS))
+    assert langs == ["nl", "nl", "nl"]
+    assert item.find("podcast:chapters", NS) is None
+
+
+def test_feed_toml_sets_the_channel(cli, library):
+    (library / "feed.toml").write_text(
+        'title = "Havenverhalen & meer"\nauthor = "De Redactie"\nlanguage = "nl-BE"\n'
+        'image = "https://example.org/cover.jpg"\ndescription = "Reportages uit de haven."\n'
+        'link = "https://example.org/"\n', encoding="utf-8")
+    assert build(cli, library).rc == 0
+    feed = feedparser.parse((library / "feed.xml").read_bytes())
+    assert feed.feed.title == "Havenverhalen & meer"
+    assert feed.feed.language == "nl-BE"
+    assert feed.feed.link == "https://example.org/"
+    assert feed.feed.subtitle == "Reportages uit de haven."
+    assert feed.feed.author == "De Redactie"
+    assert feed.feed.image.href == "https://example.org/cover.jpg"
+    channel = ET.parse(library / "feed.xml").getroot().find("channel")
+    assert channel.find("itunes:author", NS).text == "De Redactie"
+    assert channel.find("itunes:image", NS).get("href") == "https://example.org/cover.jpg"
+
+
+def test_newest_first_and_a_second_episode(library):
+    folder = library / "haven"
+    second = library / "markt"
+    shutil.copytree(folder, second)
+    episode = Episode.load(second)
+    episode.slug, episode.created, episode.title = "markt", "2026-12-05T09:30:00Z", "De markt"
+    episode.save(second)
+    result = write_feed(library, BASE)
+    assert result.items == 2 and result.warnings == []
+    feed = feedparser.parse((library / "feed.xml").read_bytes())
+    assert [e.title for e in feed.entries] == ["De markt", Episode.load(folder).title]
+    assert feed.entries[0].published == "Sat, 05 Dec 2026 09:30:00 +0000"
+    # the same audio twice: the older episode keeps the hash, the newer one its own id
+    assert [e.id for e in feed.entries] == ["reportage:markt", "0" * 64]
+
+
+def test_an_episode_without_audio_is_left_out_with_a_warning(cli, library):
+    (library / "haven" / AUDIO).unlink()
+    result = build(cli, library)
+    assert result.rc == 0
+    assert "warning: haven: left out of the feed" in result.err
+    assert feedparser.parse((library / "feed.xml").read_bytes()).entries == []
+
+
+def test_empty_library_gives_a_valid_feed_and_a_warning(cli, tmp_path):
+    library = tmp_path / "empty"
+    library.mkdir()
+    result = build(cli, library)
+    assert result.rc == 0, result.err
+    assert "warning: no episodes" in result.err
+    feed = feedparser.parse((library / "feed.xml").read_bytes())
+    assert not feed.bozo and feed.entries == [] and feed.feed.title == "reportage"
+
+
+def test_base_url_is_checked_and_gets_its_slash():
+    assert base_url("https://example.org/pod") == "https://example.org/pod/"
+    assert base_url("http://example.org/") == "http://example.org/"
+    for bad in ("example.org/pod", "ftp://example.org/", "https://", "https://x.org/?a=1",
+                "javascript:alert(1)"):
+        with pytest.raises(ReportageError):
+            base_url(bad)
+
+
+@pytest.mark.parametrize("content, says", [
+    (b"title = \"Caf\xe9\"\n", "not UTF-8"),
+    (b"title = = 3\n", "not valid TOML"),
+    (b"title = 3\n", "title must be a string"),
+    (b"language = [\"nl\"]\n", "language must be a string"),
+    (b"language = \"Nederlands!\"\n", "language must be a language code"),
+    (b"image = \"cover.jpg\"\n", "image must be an http"),
+    (b"titel = \"x\"\n", "unknown key 'titel'"),
+])
+def test_a_bad_feed_toml_is_one_line(cli, library, content, says):
+    (library / "feed.toml").write_bytes(content)
+    assert says in one_error_line(build(cli, library))
+    assert not (library / "feed.xml").exists()
+
+
+def test_bad_base_url_and_missing_library_are_one_line(cli, library, tmp_path):
+    line = one_error_line(cli("feed", "build", "--base-url", "example.org", "--library",
+                              str(library)))
+    assert "--base-url" in line
+    assert "no library folder" in one_error_line(build(cli, tmp_path / "nowhere"))
+
+
+def test_load_config_defaults(tmp_path):
+    config = load_config(tmp_path)
+    assert (config.title, config.language) == ("reportage", "nl")
