@@ -105,7 +105,7 @@ class StageProgress:
                         total=total or None, pace=pace, left=left, updated=now)
 
 
-def _progress_bar(quiet: bool) -> Progress:
+def progress_bar(quiet: bool) -> Progress:
     return Progress(
         TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), SpeedColumn(),
         ClockColumn(), console=err, disable=quiet, transient=True,

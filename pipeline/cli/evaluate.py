@@ -11,7 +11,7 @@ from rich.progress import (
     Progress,
 )
 
-from pipeline.cli.common import StageProgress, _progress_bar, app, err, fail, say
+from pipeline.cli.common import StageProgress, app, err, fail, progress_bar, say
 from pipeline.cli.settings import JOBS_HELP, with_settings
 from pipeline.errors import ReportageError
 from pipeline.evaluate.metrics import NORMALISER_DOC
@@ -50,7 +50,7 @@ def evaluate(
     if part not in ("all", *ev.PARTS):
         fail(f"unknown part {part!r}: choose all, clips or episodes")
     try:
-        with _progress_bar(quiet) as bar:
+        with progress_bar(quiet) as bar:
             report = ev.evaluate(
                 dataset, settings, work=work, limit=limit, jobs=jobs or None,
                 parts=ev.PARTS if part == "all" else (part,),

@@ -1,15 +1,30 @@
-"""`reportage feed build`: the library as a podcast feed (feed.xml)."""
+"""`reportage feed`: the library as a podcast feed (build), and producers' feeds in (add, sync,
+list)."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from pipeline.cli.common import LibraryOption, app, fail, library_path, say
+from pipeline.cli.common import (
+    LibraryOption,
+    StageProgress,
+    app,
+    err,
+    fail,
+    library_path,
+    progress_bar,
+    say,
+)
+from pipeline.cli.settings import with_settings
 from pipeline.errors import ReportageError
+from pipeline.runner import Settings
 
-feed_app = typer.Typer(help="The library as a podcast feed.", no_args_is_help=True)
+feed_app = typer.Typer(help="Podcast feeds: the library as a feed, and producers' feeds in.",
+                       no_args_is_help=True)
 app.add_typer(feed_app, name="feed")
 
 
@@ -32,3 +47,112 @@ def build_cmd(
     for warning in result.warnings:
         say(warning, "warning")
     say(f"{result.path}: {result.items} episode{'' if result.items == 1 else 's'}", "✓")
+
+
+@feed_app.command("add")
+def add_cmd(
+    feed: str = typer.Argument(..., help="A podcast feed: a local file or an http(s) URL."),
+    name: str | None = typer.Option(None, help="Its name [default: from the URL or file]."),
+    library: Path | None = LibraryOption,
+) -> None:
+    """Remember a producer's feed; `feed sync` processes its new episodes."""
+    from pipeline.intake import subscriptions
+    from pipeline.library import prepare_library
+
+    try:
+        lib = prepare_library(library_path(library))
+        subscription, new = subscriptions.add(lib, feed, name)
+    except ReportageError as exc:
+        fail(str(exc))
+    if new:
+        say(f"{subscription.name}: {subscription.source}", "✓")
+    else:
+        say(f"{feed}: already remembered as {subscription.name}", "skipped")
+
+
+@feed_app.command("list")
+def list_cmd(library: Path | None = LibraryOption) -> None:
+    """The remembered feeds: name, items processed, source."""
+    from pipeline.intake import subscriptions
+
+    try:
+        feeds = subscriptions.load(library_path(library))
+    except ReportageError as exc:
+        fail(str(exc))
+    for feed in feeds:
+        print(f"{feed.name}\t{len(feed.done)}\t{feed.source}")
+
+
+class _Reporter:
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+
+    def line(self, message: str, label: str) -> None:
+        if label == "error" or label == "warning" or not self.quiet:
+            say(message, label)
+
+    @contextmanager
+    def bar(self, name: str):
+        """A download bar (bytes, speed), then the file's stage bar as `process` shows it."""
+        download = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                            TransferSpeedColumn(), console=err, disable=self.quiet,
+                            transient=True)
+        task = download.add_task(f"{name} · downloading", total=None)
+        stages, shown = progress_bar(self.quiet), []
+
+        def on_bytes(done: int, total: int | None) -> None:
+            download.update(task, completed=done, total=total)
+
+        def on_stage(stage: str, done: float, total: float) -> None:
+            if not shown:
+                download.stop()
+                stages.start()
+                shown.append(StageProgress(stages, stages.add_task(name, total=None), name))
+            shown[0](stage, done, total)
+
+        download.start()
+        try:
+            yield on_bytes, on_stage
+        finally:
+            download.stop()
+            stages.stop()
+
+
+@feed_app.command("sync")
+@with_settings
+def sync_cmd(
+    settings: Settings,
+    base_url: str | None = typer.Option(
+        None, "--base-url", metavar="URL", help="Where the library is published: the augmented "
+        "feeds/NAME.xml links URL + SLUG/FILE [default: no augmented copy]."),
+    max_mb: float = typer.Option(500, "--max-mb", min=0.001, help="Largest enclosure, in MB."),
+    timeout: float = typer.Option(30, "--timeout", min=0.01, help="Seconds to wait for a "
+                                  "server before giving up on that feed or item."),
+    library: Path | None = LibraryOption,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and warnings."),
+) -> None:
+    """Download and process the new episodes of every remembered feed (by guid); with
+    --base-url, write feeds/NAME.xml: the producer's feed with transcript and chapters tags."""
+    from pipeline.formats.feed import base_url as check_base_url
+    from pipeline.intake import subscriptions
+    from pipeline.intake.sync import Options, sync_feed
+    from pipeline.library import prepare_library
+    from pipeline.runner import Engines, check_settings
+
+    lib = library_path(library)
+    try:
+        if base_url is not None:
+            base_url = check_base_url(base_url)
+        for warning in check_settings(settings):
+            say(warning, "warning")
+        prepare_library(lib)
+        feeds = subscriptions.load(lib)
+    except ReportageError as exc:
+        fail(str(exc))
+    if not feeds:
+        fail(f"no feeds in {lib}: add one with `reportage feed add FEED`")
+    options = Options(base_url, int(max_mb * 2**20), timeout)
+    engines, reporter = Engines(settings), _Reporter(quiet)
+    failures = sum(sync_feed(lib, feed, settings, engines, options, reporter) for feed in feeds)
+    if failures:
+        raise typer.Exit(1)

@@ -18,11 +18,11 @@ from pipeline import audio
 from pipeline.cli.common import (
     LibraryOption,
     StageProgress,
-    _progress_bar,
     app,
     err,
     fail,
     library_path,
+    progress_bar,
     say,
 )
 from pipeline.cli.settings import JOBS_HELP, with_settings
@@ -82,7 +82,7 @@ def _process_one(item, lib: Path, settings: Settings, engines: Engines, quiet: b
                  as_json: bool) -> bool:
     if isinstance(item, ReportageError):
         return _report(item, item, quiet, as_json)
-    with _progress_bar(quiet) as bar:
+    with progress_bar(quiet) as bar:
         progress = StageProgress(bar, bar.add_task(item.name, total=None), item.name)
         try:
             outcome = process_file(item, lib, settings, engines, progress)

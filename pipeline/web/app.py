@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
@@ -28,6 +28,7 @@ from pipeline.formats import page
 from pipeline.library import valid_slug
 from pipeline.stages import publish
 from pipeline.web import listing
+from pipeline.web.clip import clip_download
 from pipeline.web.retranslate import Retranslator
 
 SEARCH_LIMIT = 50
@@ -142,6 +143,13 @@ def create_app(library: Path, token: str,
     @app.get("/api/episodes/{slug}")
     def episode_json(slug: str) -> dict:
         return edits.documents.load(folder_of(slug)).to_dict()
+
+    @app.get("/api/episodes/{slug}/clip")
+    def clip(slug: str, start: float, end: float,
+             lang: str = Query("both", pattern="^(nl|en|both)$"),
+             format: str = Query("mp3", pattern="^(mp3|m4a)$")):  # noqa: A002 (the query's name)
+        folder = folder_of(slug)
+        return clip_download(folder, edits.documents.load(folder), start, end, lang, format)
 
     @app.get("/api/search")
     def search_json(q: str, speaker: str = "") -> list[dict]:

@@ -362,6 +362,67 @@
     if (stopAt !== null && player.audio.currentTime > stopAt) stopAt = null;
   });
   saveAll.addEventListener("click", saveDirty);
+
+  // Clip: tick segments, and Clip downloads the audio from the first one's start to the last
+  // one's end (the server cuts at whole words; at most MAX_CLIP seconds).
+  var MAX_CLIP = 600;
+  var clipButton = document.getElementById("clip");
+  function picked() { return list.querySelectorAll(".seg.picked"); }
+  function clipSpan() {
+    var start = Infinity, end = -Infinity;
+    forEach(picked(), function (li) {
+      start = Math.min(start, parseFloat(li.dataset.start));
+      end = Math.max(end, parseFloat(li.dataset.end));
+    });
+    return { start: start, end: end };
+  }
+  function refreshClip() {
+    var n = picked().length;
+    clipButton.disabled = n === 0;
+    clipButton.textContent = n ? "Clip (" + n + ")" : "Clip";
+  }
+  list.addEventListener("change", function (ev) {
+    if (!ev.target.matches("input.pick-seg")) return;
+    ev.target.closest(".seg").classList.toggle("picked", ev.target.checked);
+    refreshClip();
+  });
+  clipButton.addEventListener("click", function () {
+    var span = clipSpan();
+    if (!picked().length) return;
+    if (span.end - span.start > MAX_CLIP) {
+      status.textContent = "A clip is at most " + MAX_CLIP / 60 + " minutes: tick fewer segments";
+      status.className = "bad";
+      return;
+    }
+    var url = episodeApi + "/clip?start=" + span.start.toFixed(3) + "&end=" +
+      span.end.toFixed(3) + "&lang=both&format=mp3";
+    clipButton.disabled = true;
+    status.textContent = "cutting the clip " + span.start.toFixed(1) + "–" +
+      span.end.toFixed(1) + " s…";
+    status.className = "";
+    // Fetched, not followed: a refusal shows its reason here instead of a failed download.
+    fetch(url).then(function (r) {
+      if (!r.ok) {
+        return r.json().catch(function () { return {}; }).then(function (data) {
+          throw new Error(typeof data.detail === "string" ? data.detail : "error " + r.status);
+        });
+      }
+      var named = /filename="([^"]+)"/.exec(r.headers.get("Content-Disposition") || "");
+      return r.blob().then(function (blob) {
+        var link = document.createElement("a");
+        link.href = URL.createObjectURL(blob);
+        link.download = named ? named[1] : "clip.mp3";
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+        setTimeout(function () { URL.revokeObjectURL(link.href); }, 60000);
+        status.textContent = "clip downloaded: " + link.download;
+      });
+    }).catch(function (err) {
+      status.textContent = "no clip: " + (err.message || "server unreachable");
+      status.className = "bad";
+    }).then(refreshClip);
+  });
   document.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey) && ev.target.tagName !== "TEXTAREA") {
       ev.preventDefault();

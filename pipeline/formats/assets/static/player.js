@@ -96,5 +96,36 @@
     r.addEventListener("change", function () { if (r.checked) setLang(r.value); });
   });
 
+  // Share this moment: the page's address with #t=<now>, copied, or shown to copy by hand.
+  var share = document.getElementById("share");
+  var shareUrl = document.getElementById("share-url");
+  var shareNote = document.getElementById("share-note");
+  function momentUrl() {
+    // The listener's page, never the editor's (?edit=1), at the time now playing.
+    var page = editing ? location.origin + location.pathname : location.href.split("#")[0];
+    return page + "#t=" + (Math.floor(audio.currentTime * 10) / 10).toFixed(1);
+  }
+  function showUrl(url, note) {
+    shareUrl.value = url;
+    shareUrl.hidden = false;
+    shareUrl.focus();
+    shareUrl.select();
+    shareNote.textContent = note;
+  }
+  if (share && shareUrl) {
+    share.addEventListener("click", function () {
+      var url = momentUrl();
+      shareUrl.value = url;
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(url).then(function () {
+          shareUrl.hidden = true;
+          shareNote.textContent = "Link copied";
+        }, function () { showUrl(url, "Copy this link"); });
+      } else {
+        showUrl(url, "Copy this link");
+      }
+    });
+  }
+
   window.reportagePlayer = { audio: audio, seek: seek };
 })();

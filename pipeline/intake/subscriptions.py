@@ -1,0 +1,86 @@
+"""The feeds a library follows: `feeds.json` in the library, written atomically.
+
+{"feeds": [{"name": ..., "source": URL or absolute path, "done": {guid: slug}}]}
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pipeline.atomic import write_atomic
+from pipeline.errors import ReportageError
+from pipeline.library import slugify
+
+FILE = "feeds.json"
+
+
+@dataclass
+class Subscription:
+    name: str
+    source: str  # an http(s) URL or an absolute file path
+    done: dict[str, str] = field(default_factory=dict)  # guid -> episode slug
+
+
+def is_url(source: str) -> bool:
+    return urlsplit(source).scheme in ("http", "https")
+
+
+def load(library: Path) -> list[Subscription]:
+    path = library / FILE
+    if not path.is_file():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [Subscription(f["name"], f["source"], dict(f.get("done", {})))
+                for f in data["feeds"]]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ReportageError(f"{path}: not a feeds file ({exc})") from None
+
+
+def save(library: Path, feeds: list[Subscription]) -> None:
+    data = {"feeds": [{"name": f.name, "source": f.source, "done": f.done} for f in feeds]}
+    try:
+        write_atomic(library / FILE, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        raise ReportageError(f"cannot write {library / FILE}: {exc.strerror or exc}") from None
+
+
+def add(library: Path, feed: str, name: str | None = None) -> tuple[Subscription, bool]:
+    """Remember `feed` (an http(s) URL or a local file); returns it and whether it is new."""
+    feed = feed.strip()
+    if is_url(feed):
+        if not urlsplit(feed).netloc:
+            raise ReportageError(f"not a feed URL: {feed!r}")
+        source = feed
+        stem = Path(urlsplit(feed).path).stem or urlsplit(feed).hostname or "feed"
+    elif urlsplit(feed).scheme and len(urlsplit(feed).scheme) > 1:
+        raise ReportageError(f"a feed is a local file or an http(s) URL, not {feed!r}")
+    else:
+        path = Path(feed).expanduser()
+        if not path.is_file():
+            raise ReportageError(f"{feed}: no such file")
+        source, stem = str(path.resolve()), path.stem
+    feeds = load(library)
+    for known in feeds:
+        if known.source == source:
+            return known, False
+    name = slugify(name or stem)
+    taken = {f.name for f in feeds}
+    base, n = name, 2
+    while name in taken:
+        name, n = f"{base}-{n}", n + 1
+    subscription = Subscription(name, source)
+    save(library, feeds + [subscription])
+    return subscription, True
+
+
+def mark_done(library: Path, name: str, guid: str, slug: str) -> None:
+    """Record one processed item (re-read first, so nothing else written meanwhile is lost)."""
+    feeds = load(library)
+    for feed in feeds:
+        if feed.name == name:
+            feed.done[guid] = slug
+    save(library, feeds)

@@ -1,0 +1,181 @@
+"""`feed sync`: each remembered feed read, the enclosures not yet processed (by guid) downloaded
+into `<library>/.downloads/` and processed, and `<library>/feeds/<name>.xml` written: the
+producer's feed, byte for byte, with the transcript and chapters tags added to processed items.
+
+A bad feed or a bad item is one line through `report`; the others go on."""
+
+from __future__ import annotations
+
+import hashlib
+import xml.etree.ElementTree as ET
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urljoin
+
+from pipeline.atomic import write_atomic
+from pipeline.errors import ReportageError
+from pipeline.formats.feed import base_url as check_base_url
+from pipeline.formats.feed import episode_links, insert_item_links
+from pipeline.intake import subscriptions
+from pipeline.intake.download import audio_suffix, download, read_all
+from pipeline.library import slugify
+from pipeline.runner import Engines, Settings, process_file
+
+DOWNLOADS = ".downloads"
+FEEDS = "feeds"
+MAX_FEED_BYTES = 50 * 2**20
+
+
+@dataclass
+class Item:
+    number: int  # among the channel's <item>s, in document order
+    guid: str
+    title: str
+    url: str
+    type: str
+
+
+class Reporter:
+    """How sync talks to the user: one line per event, progress bars per item."""
+
+    def line(self, message: str, label: str) -> None:  # pragma: no cover - interface
+        pass
+
+    def bar(self, name: str) -> AbstractContextManager:
+        """A context giving (download(done, total), stage(stage, done, total)) callbacks."""
+        raise NotImplementedError  # pragma: no cover
+
+
+@dataclass
+class Options:
+    base_url: str | None = None
+    max_bytes: int = 500 * 2**20
+    timeout: float = 30.0
+
+
+def fetch(source: str, timeout: float) -> bytes:
+    if subscriptions.is_url(source):
+        return read_all(source, timeout, MAX_FEED_BYTES)
+    try:
+        return Path(source).read_bytes()
+    except OSError as exc:
+        raise ReportageError(f"{source}: cannot be read ({exc.strerror or exc})") from None
+
+
+def items(data: bytes, source: str) -> list[Item]:
+    """The items with an enclosure; a feed that is not XML, not RSS or has no enclosure at all
+    is a ReportageError."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise ReportageError(f"not XML ({exc})") from None
+    channel = root.find("channel")
+    if root.tag != "rss" or channel is None:
+        raise ReportageError(f"not an RSS feed (the document is <{root.tag}>)")
+    base = source if subscriptions.is_url(source) else Path(source).as_uri()
+    found = []
+    for number, item in enumerate(channel.findall("item")):
+        enclosure = item.find("enclosure")
+        url = (enclosure.get("url") or "").strip() if enclosure is not None else ""
+        if not url:
+            continue
+        url = urljoin(base, url)
+        guid = (item.findtext("guid") or "").strip() or url
+        title = (item.findtext("title") or "").strip()
+        found.append(Item(number, guid, title, url, enclosure.get("type") or ""))
+    if not found:
+        raise ReportageError("no item has an enclosure")
+    return found
+
+
+def slug_for(item: Item, library: Path, taken: set[str]) -> str:
+    """The episode slug: from the title (else the guid), made unique among episodes that are
+    not this item's."""
+    base = slugify(item.title or item.guid)[:90]
+    slug, n = base, 2
+    while slug in taken or (library / slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def sync_feed(library: Path, feed: subscriptions.Subscription, settings: Settings,
+              engines: Engines, options: Options, report: Reporter) -> int:
+    """One feed through; returns the number of failures (the feed itself, or items)."""
+    try:
+        data = fetch(feed.source, options.timeout)
+        found = items(data, feed.source)
+    except ReportageError as exc:
+        report.line(f"{feed.name}: {exc}", "error")
+        return 1
+    failures = 0
+    downloads = library / DOWNLOADS
+    downloads.mkdir(exist_ok=True)
+    taken = set(feed.done.values())
+    for item in found:
+        if item.guid in feed.done:
+            continue
+        slug = _pending_slug(downloads, item) or slug_for(item, library, taken)
+        name = f"{feed.name}: {item.title or item.guid}"
+        try:
+            suffix = audio_suffix(item.url, item.type)
+            if suffix is None:
+                raise ReportageError(f"{item.url}: not audio ({item.type})")
+            _remember_slug(downloads, item, slug)
+            with report.bar(slug) as (on_bytes, on_stage):
+                path = download(item.url, downloads / f"{slug}{suffix}",
+                                max_bytes=options.max_bytes, timeout=options.timeout,
+                                progress=on_bytes)
+                result = process_file(path, library, settings, engines, on_stage)
+        except (ReportageError, OSError) as exc:
+            message = str(exc) if isinstance(exc, ReportageError) else exc.strerror or str(exc)
+            report.line(f"{name}: {message}", "error")
+            failures += 1
+            continue
+        path.unlink(missing_ok=True)
+        (downloads / _slug_file(item)).unlink(missing_ok=True)
+        subscriptions.mark_done(library, feed.name, item.guid, result.slug)
+        feed.done[item.guid] = result.slug
+        taken.add(result.slug)
+        report.line(f"{name} → {result.folder}  {result.segments} segments", "✓")
+    if options.base_url:
+        try:
+            path = write_augmented(library, feed, data, found, options.base_url)
+            report.line(f"{path}", "✓")
+        except ReportageError as exc:
+            report.line(f"{feed.name}: {exc}", "warning")
+    return failures
+
+
+def write_augmented(library: Path, feed: subscriptions.Subscription, data: bytes,
+                    found: list[Item], url: str) -> Path:
+    url = check_base_url(url)
+    links = {}
+    for item in found:
+        slug = feed.done.get(item.guid)
+        if slug and (library / slug).is_dir():
+            links[item.number] = episode_links(library / slug, url + quote(slug) + "/")
+    augmented = insert_item_links(data, {n: tags for n, tags in links.items() if tags})
+    folder = library / FEEDS
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{feed.name}.xml"
+    try:
+        write_atomic(path, augmented)
+    except OSError as exc:
+        raise ReportageError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
+
+
+# An interrupted item's slug is kept beside its part, so the next sync resumes the same file.
+def _slug_file(item: Item) -> str:
+    return "." + hashlib.sha256(item.guid.encode()).hexdigest()[:16] + ".slug"
+
+
+def _pending_slug(downloads: Path, item: Item) -> str | None:
+    path = downloads / _slug_file(item)
+    return path.read_text(encoding="utf-8").strip() or None if path.is_file() else None
+
+
+def _remember_slug(downloads: Path, item: Item, slug: str) -> None:
+    write_atomic(downloads / _slug_file(item), slug)
+

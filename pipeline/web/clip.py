@@ -1,0 +1,58 @@
+"""`GET /api/episodes/{slug}/clip`: a moment of an episode as a downloaded mp3 or m4a.
+
+The query is checked here (finite times, inside the episode, end after start, at most
+MAX_SPAN seconds) so that a bad one is a 400 with a clear message; the cut itself is
+`pipeline.formats.clip.make_clip`, into a temporary folder that is gone before the reply.
+The clip's subtitles, which make_clip writes beside it, are not part of the download.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
+
+from fastapi import HTTPException
+from fastapi.responses import Response
+
+from pipeline.document import Episode
+from pipeline.errors import ReportageError
+from pipeline.formats.clip import make_clip
+
+MAX_SPAN = 600.0  # seconds: a moment, not the episode
+MEDIA_TYPES = {"mp3": "audio/mpeg", "m4a": "audio/mp4"}
+
+
+def check_span(episode: Episode, start: float, end: float) -> None:
+    """400 unless [start, end] is a finite span of at most MAX_SPAN inside the episode."""
+    duration = episode.source.duration_s
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise HTTPException(400, "start and end must be numbers of seconds")
+    if end <= start:
+        raise HTTPException(400, f"the end ({end:g} s) must come after the start ({start:g} s)")
+    if start < 0 or end > duration + 1e-3:
+        raise HTTPException(400, f"{start:g}–{end:g} s is outside the episode "
+                                 f"(0–{duration:.1f} s)")
+    if end - start > MAX_SPAN:
+        raise HTTPException(400, f"a clip is at most {MAX_SPAN / 60:g} minutes "
+                                 f"({end - start:.1f} s asked)")
+
+
+def clip_download(folder: Path, episode: Episode, start: float, end: float, lang: str,
+                  fmt: str) -> Response:
+    """The clip of [start, end] (snapped to whole words) as an attachment."""
+    check_span(episode, start, end)
+    if not episode.source.file or not (folder / episode.source.file).is_file():
+        raise HTTPException(404, "no audio for this episode")
+    with tempfile.TemporaryDirectory(prefix="reportage-clip-") as tmp:
+        try:
+            result = make_clip(folder, start, end, Path(tmp) / f"clip.{fmt}", lang)
+            data = result.audio.read_bytes()
+        except ReportageError as exc:
+            raise HTTPException(400, str(exc)) from None
+        except OSError as exc:  # no room for the temporary file
+            raise HTTPException(507, f"could not cut the clip: {exc.strerror or exc}") from None
+    name = f"{episode.slug}-{result.start:.1f}-{result.end:.1f}.{fmt}"
+    return Response(data, media_type=MEDIA_TYPES[fmt], headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "no-store"})

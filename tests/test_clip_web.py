@@ -1,0 +1,164 @@
+"""Clips on the web: `GET /api/episodes/{slug}/clip` downloads a moment's audio; the listener
+page's "Share this moment" link, and the editor's Clip button, in a real browser."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from test_clip import add_words
+
+from pipeline.audio import SAMPLE_RATE, decode, probe
+from pipeline.web.app import create_app
+from tests.web_fixtures import make_library, running_server
+
+TOKEN = "clip-token"
+TEST_HOSTS = {"testserver"}
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    library = make_library(tmp_path_factory.mktemp("clipweb"))
+    add_words(library)
+    return library
+
+
+@pytest.fixture(scope="module")
+def client(library):
+    return TestClient(create_app(library, TOKEN, TEST_HOSTS))
+
+
+def test_clip_downloads_the_span(client, tmp_path):
+    # segments 2 and 3 (3.0–5.5 and 6.0–8.5): whole segments, so nothing moves when snapped
+    r = client.get("/api/episodes/haven/clip", params={"start": 3.0, "end": 8.5})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "audio/mpeg"
+    assert r.headers["content-disposition"] == 'attachment; filename="haven-3.0-8.5.mp3"'
+    out = tmp_path / "clip.mp3"
+    out.write_bytes(r.content)
+    assert probe(out).duration_s == pytest.approx(5.5, abs=0.1)
+    assert len(decode(out)) / SAMPLE_RATE == pytest.approx(5.5, abs=0.1)
+
+
+def test_clip_as_m4a_needs_no_token(client, tmp_path):
+    r = client.get("/api/episodes/haven/clip",
+                   params={"start": "12", "end": "14.5", "format": "m4a", "lang": "nl"})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "audio/mp4"
+    assert r.headers["content-disposition"].endswith('.m4a"')
+    out = tmp_path / "clip.m4a"
+    out.write_bytes(r.content)
+    assert probe(out).duration_s == pytest.approx(2.5, abs=0.15)
+
+
+@pytest.mark.parametrize("params, code, says", [
+    ({"start": 8, "end": 3}, 400, "must come after the start"),
+    ({"start": 5, "end": 5}, 400, "must come after the start"),
+    ({"start": -1, "end": 3}, 400, "outside the episode"),
+    ({"start": 20, "end": 99}, 400, "outside the episode"),
+    ({"start": "nan", "end": 3}, 400, "numbers of seconds"),
+    ({"start": 0, "end": "inf"}, 400, "numbers of seconds"),
+    ({"start": "drie", "end": 7}, 422, "start"),
+    ({"end": 7}, 422, "start"),
+    ({"start": 3, "end": 7, "format": "wav"}, 422, "format"),
+    ({"start": 3, "end": 7, "lang": "fr"}, 422, "lang"),
+])
+def test_bad_values_are_refused_with_a_reason(client, params, code, says):
+    r = client.get("/api/episodes/haven/clip", params=params)
+    assert r.status_code == code, r.text
+    assert says in str(r.json()["detail"])
+
+
+def test_a_clip_is_at_most_ten_minutes(tmp_path):
+    from pipeline.document import Episode
+
+    library = make_library(tmp_path)
+    folder = library / "haven"
+    episode = Episode.load(folder)
+    episode.source.duration_s = 1200.0  # as if long: the span check comes before any cutting
+    episode.save(folder)
+    client = TestClient(create_app(library, TOKEN, TEST_HOSTS))
+    r = client.get("/api/episodes/haven/clip", params={"start": 0, "end": 601})
+    assert r.status_code == 400 and "at most 10 minutes" in r.json()["detail"]
+
+
+def test_unknown_episode_or_missing_audio(client, library, tmp_path):
+    assert client.get("/api/episodes/nergens/clip",
+                      params={"start": 1, "end": 2}).status_code == 404
+    assert client.get("/api/episodes/..%2Fhaven/clip",
+                      params={"start": 1, "end": 2}).status_code == 404
+    other = make_library(tmp_path)
+    (other / "haven" / "audio.wav").unlink()
+    r = TestClient(create_app(other, TOKEN, TEST_HOSTS)).get(
+        "/api/episodes/haven/clip", params={"start": 1, "end": 2})
+    assert r.status_code == 404
+
+
+# In the browser.
+
+def wait_audio(page, condition: str) -> None:
+    page.wait_for_function("() => { const a = document.getElementById('audio'); "
+                           f"return {condition}; }}", timeout=30_000)
+
+
+@pytest.fixture
+def base(library):
+    with running_server(library, TOKEN) as url:
+        yield url
+
+
+@pytest.mark.browser
+def test_share_this_moment_links_to_the_playback_time(browser, base):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/episodes/haven")
+        wait_audio(page, "a.readyState >= 1")
+        page.evaluate("document.getElementById('audio').currentTime = 13.37")
+        wait_audio(page, "Math.abs(a.currentTime - 13.37) < 0.05")
+        page.click("#share")
+        page.wait_for_function("() => document.getElementById('share-note').textContent")
+        url = page.input_value("#share-url")
+        assert re.fullmatch(re.escape(f"{base}/episodes/haven") + r"#t=13\.3", url), url
+        if page.inner_text("#share-note") == "Link copied":
+            assert page.evaluate("navigator.clipboard.readText()") == url
+        else:  # no clipboard: the link is shown to copy by hand
+            assert page.is_visible("#share-url")
+
+        opened = context.new_page()
+        opened.goto(url)
+        wait_audio(opened, "a.readyState >= 1 && Math.abs(a.currentTime - 13.3) < 0.05")
+        assert "now" in opened.get_attribute("#seg-s0001200", "class")
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_share_without_a_clipboard_shows_the_link(page, library):
+    page.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined})")
+    page.goto((library / "haven" / "index.html").as_uri())
+    wait_audio(page, "a.readyState >= 1")
+    page.evaluate("document.getElementById('audio').currentTime = 4.26")
+    wait_audio(page, "Math.abs(a.currentTime - 4.26) < 0.05")
+    page.click("#share")
+    assert page.is_visible("#share-url")
+    assert page.input_value("#share-url").endswith("/haven/index.html#t=4.2")
+
+
+@pytest.mark.browser
+def test_editor_clip_of_two_segments_downloads(page, base, tmp_path):
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.wait_for_selector("#seg-s0000300 input.pick-seg")
+    assert page.is_disabled("#clip")
+    page.check("#seg-s0000300 input.pick-seg")
+    page.check("#seg-s0000600 input.pick-seg")
+    assert page.inner_text("#clip") == "Clip (2)"
+    with page.expect_download() as info:
+        page.click("#clip")
+    download = info.value
+    assert download.suggested_filename == "haven-3.0-8.5.mp3"
+    out = tmp_path / download.suggested_filename
+    download.save_as(out)
+    assert probe(out).duration_s == pytest.approx(5.5, abs=0.1)
+    page.wait_for_selector("#status:has-text('clip downloaded')")

@@ -1,0 +1,206 @@
+"""`reportage feed add` / `feed sync`: a producer's feed served from a local HTTP server, its new
+enclosures downloaded (resumably, within a size limit) and processed once by guid, bad feeds and
+bad items one line each, and the augmented copy equal to the original but for the added tags."""
+
+from __future__ import annotations
+
+import re
+import threading
+import xml.etree.ElementTree as ET
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import feedparser
+import pytest
+from audiogen import tone, write_audio
+
+from pipeline.formats.feed import PODCAST
+from pipeline.intake import subscriptions
+
+FLAGS = ("--no-translate", "--no-chapters", "--no-speakers")
+BASE = "https://example.org/pod/"
+
+
+class Site:
+    """Files served by path; Range supported; /hang never answers until released."""
+
+    def __init__(self):
+        self.files: dict[str, tuple[bytes, str]] = {}
+        self.ranges: list[str] = []
+        self.release = threading.Event()
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                if self.path.startswith("/hang"):
+                    site.release.wait(20)
+                    return
+                if self.path not in site.files:
+                    self.send_error(404)
+                    return
+                body, kind = site.files[self.path]
+                start, status = 0, 200
+                wanted = self.headers.get("Range")
+                if wanted:
+                    site.ranges.append(f"{self.path} {wanted}")
+                    start, status = int(re.match(r"bytes=(\d+)-", wanted).group(1)), 206
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body) - start))
+                if status == 206:
+                    self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+                self.end_headers()
+                self.wfile.write(body[start:])
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def site():
+    s = Site()
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def wav(tmp_path_factory):
+    return write_audio(tmp_path_factory.mktemp("audio") / "tone.wav", tone(1.0)).read_bytes()
+
+
+def rss(items: str, extra_ns: str = 'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"'
+        ) -> bytes:
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<!-- producer feed -->\n'
+            f'<rss version="2.0" {extra_ns}>\n  <channel>\n    <title>Haven &amp; stad</title>\n'
+            f'    <itunes:author>Redactie</itunes:author>\n{items}  </channel>\n</rss>\n').encode()
+
+
+def item(title: str, url: str, guid: str, kind: str = "audio/wav") -> str:
+    return (f"    <item>\n      <title>{title}</title>\n"
+            f'      <description><![CDATA[<p>about </item> {title}</p>]]></description>\n'
+            f'      <enclosure url="{url}" length="1" type="{kind}"/>\n'
+            f"      <guid isPermaLink=\"false\">{guid}</guid>\n    </item>\n")
+
+
+def sync(cli, library, *extra):
+    return cli("feed", "sync", "--library", str(library), *FLAGS, *extra)
+
+
+def strip_added(root: ET.Element) -> None:
+    for parent in root.iter():
+        for child in list(parent):
+            if child.tag.startswith(f"{{{PODCAST}}}"):
+                parent.remove(child)
+
+
+def canonical(root: ET.Element) -> list:
+    return [(e.tag, e.attrib, (e.text or "").strip(), (e.tail or "").strip()) for e in root.iter()]
+
+
+def test_add_sync_resume_once_by_guid_and_augmented_copy(cli, tmp_path, site, wav):
+    library = tmp_path / "lib"
+    site.files["/a.wav"] = (wav, "audio/wav")
+    site.files["/b"] = (wav, "audio/x-wav")  # no extension: the type decides
+    original = rss(item("Aflevering één", f"{site.url}/a.wav", "guid-a")
+                   + item("Tweede", f"{site.url}/b", "guid-b")
+                   + "    <item><title>Zonder audio</title></item>\n")
+    site.files["/feed.xml"] = (original, "application/rss+xml")
+    # an interrupted earlier try left the first half of episode a
+    (library / ".downloads").mkdir(parents=True)
+    (library / ".downloads" / "aflevering-een.wav.part").write_bytes(wav[:len(wav) // 2])
+
+    added = cli("feed", "add", f"{site.url}/feed.xml", "--library", str(library))
+    assert added.rc == 0, added.err
+    assert cli("feed", "add", f"{site.url}/feed.xml", "--library", str(library)).rc == 0
+    [feed] = subscriptions.load(library)
+    assert feed.name == "feed"
+
+    result = sync(cli, library, "--base-url", BASE)
+    assert result.rc == 0, result.err
+    assert "error" not in result.err
+    assert site.ranges == [f"/a.wav bytes={len(wav) // 2}-"]
+    for slug in ("aflevering-een", "tweede"):
+        copy = library / slug / "audio.wav"
+        assert copy.read_bytes() == wav  # the resumed download is whole
+    assert subscriptions.load(library)[0].done == {"guid-a": "aflevering-een",
+                                                   "guid-b": "tweede"}
+    assert not list((library / ".downloads").glob("*.part"))
+
+    augmented = (library / "feeds" / "feed.xml").read_bytes()
+    inserted = re.compile(rb"  <podcast:(?:transcript|chapters) [^>]*/>\n    ")  # on own lines
+    assert inserted.findall(augmented)
+    rest = inserted.sub(b"",
+                  augmented).replace(f' xmlns:podcast="{PODCAST}"'.encode(), b"")
+    assert rest == original  # byte for byte, but for the added tags and the namespace
+    root, before = ET.fromstring(augmented), ET.fromstring(original)
+    items = root.find("channel").findall("item")
+    links = [t.get("url") for t in items[0].findall(f"{{{PODCAST}}}transcript")]
+    assert f"{BASE}aflevering-een/transcript.json" in links
+    assert items[1].find(f"{{{PODCAST}}}transcript") is not None
+    assert items[2].find(f"{{{PODCAST}}}transcript") is None
+    strip_added(root)
+    assert canonical(root) == canonical(before)
+    parsed = feedparser.parse(augmented)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert [e.title for e in parsed.entries] == ["Aflevering één", "Tweede", "Zonder audio"]
+    assert "podcast_transcript" in parsed.entries[0]  # feedparser sees the added tags
+    assert "podcast_transcript" not in parsed.entries[2]
+
+    again = sync(cli, library, "--base-url", BASE)
+    assert again.rc == 0, again.err
+    assert "→" not in again.err  # nothing processed a second time
+    assert (library / "feeds" / "feed.xml").read_bytes() == augmented
+
+
+def test_bad_feeds_and_items_one_line_each_the_rest_goes_on(cli, tmp_path, site, wav):
+    library = tmp_path / "lib"
+    site.files["/good.wav"] = (wav, "audio/wav")
+    site.files["/big.wav"] = (wav * 40, "audio/wav")
+    site.files["/page.mp3"] = (b"<html>nope</html>", "text/html")
+    good = rss(item("Goed", f"{site.url}/good.wav", "g1")
+               + item("Groot", f"{site.url}/big.wav", "g2")
+               + item("Weg", f"{site.url}/missing.mp3", "g3")
+               + item("Pagina", f"{site.url}/page.mp3", "g4", kind="audio/mpeg"))
+    site.files["/good.xml"] = (good, "application/rss+xml")
+    site.files["/notxml.xml"] = (b"this is not < xml", "text/plain")
+    site.files["/atom.xml"] = (b'<feed xmlns="http://www.w3.org/2005/Atom"/>', "text/xml")
+    site.files["/empty.xml"] = (rss("    <item><title>x</title></item>\n"), "text/xml")
+    local = tmp_path / "local.xml"
+    local.write_bytes(rss(item("Lokaal", f"{site.url}/good.wav", "l1")))
+    for feed in ("/notxml.xml", "/atom.xml", "/empty.xml", "/hang.xml", "/good.xml"):
+        assert cli("feed", "add", site.url + feed, "--library", str(library)).rc == 0
+    assert cli("feed", "add", str(local), "--library", str(library)).rc == 0
+    bad_add = cli("feed", "add", str(tmp_path / "nope.xml"), "--library", str(library))
+    assert bad_add.rc == 1 and bad_add.err.startswith("error:")
+    existing = library / "bestaand"
+    existing.mkdir()
+    (existing / "marker").write_text("untouched")
+
+    result = sync(cli, library, "--max-mb", str(len(wav) * 10 / 2**20), "--timeout", "1",
+                  "--base-url", BASE)
+    assert result.rc == 1
+    assert "Traceback" not in result.err
+    errors = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 7, result.err
+    text = "\n".join(errors)
+    assert "notxml: not XML" in text
+    assert "atom: not an RSS feed" in text
+    assert "empty: no item has an enclosure" in text
+    assert "hang: " in text and "no answer within 1 s" in text
+    assert "Groot:" in text and "over the limit" in text
+    assert "Weg:" in text and "HTTP 404" in text
+    assert "Pagina:" in text and "not audio" in text
+    assert (library / "goed" / "audio.wav").read_bytes() == wav
+    assert (library / "lokaal" / "audio.wav").read_bytes() == wav
+    assert (existing / "marker").read_text() == "untouched"
+    assert not list((library / ".downloads").glob("*.part"))
+    done = {f.name: f.done for f in subscriptions.load(library)}
+    assert done["good"] == {"g1": "goed"} and done["local"] == {"l1": "lokaal"}
