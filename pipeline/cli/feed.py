@@ -143,6 +143,9 @@ def sync_cmd(
     try:
         if base_url is not None:
             base_url = check_base_url(base_url)
+        elif not quiet:
+            say("no --base-url: episodes are processed, but no copy of the feed with their "
+                "transcripts is written", "warning")
         for warning in check_settings(settings):
             say(warning, "warning")
         prepare_library(lib)
