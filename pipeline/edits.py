@@ -11,6 +11,7 @@ import json
 import os
 import re
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -130,7 +131,7 @@ def rename_speaker(library: Path, slug: str, speaker: str, name: str, editor: st
         episode = documents.load(folder)
         if rev is not None and rev != episode.speakers_rev:
             raise StaleSpeakers(episode)
-        return _rename(library, folder, episode, speaker, clean_name(name), editor)
+        return _rename(folder, episode, speaker, clean_name(name), editor)
 
 
 def revert(library: Path, slug: str, edit_id: int, editor: str) -> list[Edit]:
@@ -142,7 +143,7 @@ def revert(library: Path, slug: str, edit_id: int, editor: str) -> list[Edit]:
             raise ReportageError(f"no edit {edit_id} in the history of {slug}")
         episode = documents.load(folder)
         if target.field == NAME:
-            return _rename(library, folder, episode, target.segment, target.before or "", editor,
+            return _rename(folder, episode, target.segment, target.before or "", editor,
                            revert_of=edit_id)
         seg = _segment(episode, target.segment)
         return _apply(library, folder, episode, seg, {target.field: target.before or ""}, editor,
@@ -159,21 +160,21 @@ def clean_name(name: object) -> str:
     return name
 
 
-def _rename(library: Path, folder: Path, episode: Episode, speaker: str, name: str,
-            editor: str, revert_of: int | None = None) -> list[Edit]:
+def _rename(folder: Path, episode: Episode, speaker: str, name: str, editor: str,
+            revert_of: int | None = None) -> list[Edit]:
     if speaker not in {seg.speaker for seg in episode.segments}:
         raise UnknownSpeaker(f"no speaker {speaker!r} in {episode.slug}")
     before = episode.speakers.get(speaker)
     if (before or "") == name:
         return []
-    if name:
-        episode.speakers[speaker] = name
-    else:
-        episode.speakers.pop(speaker, None)
-    episode.speakers_rev += 1
+    with _saving(folder, episode):
+        if name:
+            episode.speakers[speaker] = name
+        else:
+            episode.speakers.pop(speaker, None)
+        episode.speakers_rev += 1
     edit = Edit(_last_id(folder) + 1, _now(), editor, speaker, NAME, before, name or None,
                 episode.speakers_rev, revert_of)
-    _save(folder, episode)
     _append_log(folder, [edit])
     publish(folder, episode)  # every line of the speaker, and the search index, follow
     return [edit]
@@ -223,9 +224,9 @@ def _apply(
     if not changed:
         return []
     next_id = _last_id(folder) + 1
-    try:
+    edits = []
+    with _saving(folder, episode):
         seg.rev += 1
-        edits = []
         for n, (name, text) in enumerate(changed.items()):
             edits.append(Edit(next_id + n, _now(), editor, seg.id, name, getattr(seg, name),
                               text, seg.rev, revert_of))
@@ -235,10 +236,6 @@ def _apply(
         # until it is translated again.
         if "nl" in changed and not seg.edited.get("en") and retranslate:
             retranslate(episode, [seg.id])
-        _save(folder, episode)
-    except BaseException:
-        documents.forget(folder)  # the held copy no longer matches the disk
-        raise
     _append_log(folder, edits)
     if "speaker" in changed:  # neighbouring cues and turns change too
         publish(folder, episode)
@@ -247,11 +244,15 @@ def _apply(
     return edits
 
 
-def _save(folder: Path, episode: Episode) -> None:
+@contextmanager
+def _saving(folder: Path, episode: Episode):
+    """Change the held copy of `episode` in the block, then save it; on any failure the held
+    copy is forgotten, since it no longer matches the disk."""
     try:
+        yield
         episode.save(folder)
     except BaseException:
-        documents.forget(folder)  # the held copy no longer matches the disk
+        documents.forget(folder)
         raise
     documents.saved(folder, episode)
 

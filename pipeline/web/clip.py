@@ -1,9 +1,9 @@
 """`GET /api/episodes/{slug}/clip`: a moment of an episode as a downloaded mp3 or m4a.
 
-The query is checked here (finite times, inside the episode, end after start, at most
-MAX_SPAN seconds) so that a bad one is a 400 with a clear message; the cut itself is
-`pipeline.formats.clip.make_clip`, into a temporary folder that is gone before the reply.
-The clip's subtitles, which make_clip writes beside it, are not part of the download.
+Finite times and at most MAX_SPAN seconds are checked here; the span itself (inside the
+episode, end after start) by `pipeline.formats.clip.make_clip`, which cuts the clip into a
+temporary folder that is gone before the reply. A bad query is a 400 with a clear message
+either way. The clip's subtitles, which make_clip writes beside it, are not downloaded.
 """
 
 from __future__ import annotations
@@ -23,16 +23,11 @@ MAX_SPAN = 600.0  # seconds: a moment, not the episode
 MEDIA_TYPES = {"mp3": "audio/mpeg", "m4a": "audio/mp4"}
 
 
-def check_span(episode: Episode, start: float, end: float) -> None:
-    """400 unless [start, end] is a finite span of at most MAX_SPAN inside the episode."""
-    duration = episode.source.duration_s
+def check_span(start: float, end: float) -> None:
+    """400 unless [start, end] is finite and at most MAX_SPAN long (make_clip checks that it
+    lies inside the episode, end after start)."""
     if not (math.isfinite(start) and math.isfinite(end)):
         raise HTTPException(400, "start and end must be numbers of seconds")
-    if end <= start:
-        raise HTTPException(400, f"the end ({end:g} s) must come after the start ({start:g} s)")
-    if start < 0 or end > duration + 1e-3:
-        raise HTTPException(400, f"{start:g}–{end:g} s is outside the episode "
-                                 f"(0–{duration:.1f} s)")
     if end - start > MAX_SPAN:
         raise HTTPException(400, f"a clip is at most {MAX_SPAN / 60:g} minutes "
                                  f"({end - start:.1f} s asked)")
@@ -41,7 +36,7 @@ def check_span(episode: Episode, start: float, end: float) -> None:
 def clip_download(folder: Path, episode: Episode, start: float, end: float, lang: str,
                   fmt: str) -> Response:
     """The clip of [start, end] (snapped to whole words) as an attachment."""
-    check_span(episode, start, end)
+    check_span(start, end)
     if not episode.source.file or not (folder / episode.source.file).is_file():
         raise HTTPException(404, "no audio for this episode")
     with tempfile.TemporaryDirectory(prefix="reportage-clip-") as tmp:
