@@ -1,15 +1,19 @@
-"""Topic segmentation quality and speed on the nl-dev episodes.
+"""Chapter quality and speed on the dev sets (nl-dev and nl-dev-interviews).
 
-    python benchmarks/topics.py [--data DIR] [--library transcripts] [--text nl en both]
-                                [--embedder auto|e5|lexical|MODEL] [--long-minutes 60]
+    python benchmarks/topics.py [--data DIR] [--sets nl-dev nl-dev-interviews]
+                                [--library ROOT] [--embedder auto|e5|lexical|MODEL]
+                                [--long-minutes 60]
 
-For each `<episode>.json` in DATA (with `utterances` and `topic_boundaries_s`) it segments the
-pipeline's own transcript when LIBRARY holds one (`<library>/<slug>/episode.json`, slug = file
-stem), else the reference utterances' Dutch/English text and times. Scores, on a 1-second grid
-with k = half the mean reference topic length: Pk and WindowDiff (nltk), and how many chapter
-starts fall within 10 s of a reference boundary. Baselines in the same run: nltk's
-TextTilingTokenizer on the same text, an even split into the reference count, no boundaries.
-Then times the topics stage on an episode of LONG_MINUTES built from the dev utterances.
+For each `<episode>.json` of a set (with `utterances` and `topic_boundaries_s`) it makes chapters
+from the pipeline's own transcript when ROOT holds one (`ROOT/<set>/<slug>/episode.json`), else
+from the reference utterances' text and times. Scores, on a 1-second grid with k = half the mean
+reference topic length: Pk and WindowDiff (nltk) of the automatic chapters, of `--chapters` set
+to the true count, and in the same run of an even split into the automatic count and into the
+true count, of no boundaries and of nltk's TextTiling. Titles: the share whose every word was
+said (normalised) in the reference Dutch of the chapter's time span, the share of one word, and
+duplicates. Then times the topics stage on an episode of LONG_MINUTES built from the utterances.
+Targets (issue 17, each set's mean): automatic below the even split and below no boundaries;
+the true count <= 0.8x the even split's Pk; >= 80% of titles said; <= 20% one-word titles.
 """
 
 from __future__ import annotations
@@ -27,12 +31,14 @@ from nltk.metrics.segmentation import pk, windowdiff
 from nltk.tokenize.texttiling import TextTilingTokenizer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from devdata import NL_DEV_EPISODES, need  # noqa: E402
+from devdata import DATA, need  # noqa: E402
 
-from pipeline.chapters.tiling import Tiling, make_chapters, similarity_curve  # noqa: E402
-from pipeline.document import Episode, Segment  # noqa: E402
+from pipeline.chapters.make import make_chapters, spoken_segments  # noqa: E402
+from pipeline.chapters.signals import Signals, gap_evidence  # noqa: E402
+from pipeline.document import Chapter, Episode, Segment  # noqa: E402
 from pipeline.embeddings import Embedder, load_embedder  # noqa: E402
 from pipeline.search.stopwords import DUTCH  # noqa: E402
+from pipeline.search.textnorm import fold_text, words  # noqa: E402
 
 NEAR_S = 10.0
 GAP_SLACK_S = 1.5  # a reference boundary this close to a gap between segments marks that gap
@@ -105,11 +111,6 @@ def even_starts(segments: list[Segment], count: int) -> list[float]:
     return [first + step * i for i in range(1, count)]
 
 
-def gap_dissimilarity(segments: list[Segment], embedder, text: str) -> np.ndarray:
-    """The topics stage's curve, negated: one value per gap, higher = more of a topic shift."""
-    return -similarity_curve(segments, embedder, text, Tiling())[1:]
-
-
 def boundary_gaps(segments: list[Segment], ref: list[float]) -> np.ndarray:
     return np.array([
         any(a.end - GAP_SLACK_S <= b <= z.start + GAP_SLACK_S for b in ref)
@@ -124,44 +125,87 @@ def auc(values: np.ndarray, positive: np.ndarray) -> float:
     return float(above / (len(pos) * len(neg)))
 
 
-def evaluate(files: list[Path], library: Path | None, embedder, inputs: list[str]) -> None:
-    methods = [f"reportage-{t}" for t in inputs] + ["texttiling", "even", "none"]
-    totals: dict[str, list[dict]] = {m: [] for m in methods}
-    signal: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {t: [] for t in inputs}
+METHODS = ["auto", "true-count", "even-auto", "even-true", "none", "texttiling"]
+
+
+def evaluate(name: str, files: list[Path], library: Path | None, embedder) -> dict:
+    """Scores of every method on one set's episodes, printed per episode; the means returned."""
+    totals: dict[str, list[dict]] = {m: [] for m in METHODS}
+    titles: list[tuple[bool, int]] = []
+    duplicates = 0
+    signal = []
     for path in files:
         data = json.loads(path.read_text(encoding="utf-8"))
         segments, origin = episode_segments(path, data, library)
         ref, duration = data["topic_boundaries_s"], data["duration_s"]
-        spoken = [s for s in segments if s.nl.strip()]
-        hyps = {}
-        for t in inputs:
-            signal[t].append((gap_dissimilarity(spoken, embedder, t), boundary_gaps(spoken, ref)))
-            chapters = make_chapters(segments, embedder=embedder, text=t)
-            hyps[f"reportage-{t}"] = [c.start for c in chapters[1:]]
-        hyps["texttiling"] = texttiling_starts(segments)
-        hyps["even"] = even_starts(segments, len(ref) + 1)
-        hyps["none"] = []
-        print(f"{path.stem} ({origin}, {duration:.0f} s, {len(ref)} reference boundaries)")
-        for m in methods:
+        spoken = spoken_segments(segments)
+        evidence = gap_evidence(spoken, embedder, Signals())[1:]
+        signal.append((evidence, boundary_gaps(spoken, ref)))
+        auto = make_chapters(segments, embedder=embedder)
+        forced = make_chapters(segments, count=len(ref) + 1, embedder=embedder)
+        hyps = {
+            "auto": [c.start for c in auto[1:]],
+            "true-count": [c.start for c in forced[1:]],
+            "even-auto": even_starts(spoken, len(auto)),
+            "even-true": even_starts(spoken, len(ref) + 1),
+            "none": [],
+            "texttiling": texttiling_starts(spoken),
+        }
+        print(f"{name}/{path.stem} ({origin}, {duration:.0f} s, {len(ref)} reference boundaries)")
+        for m in METHODS:
             s = scores(ref, hyps[m], duration)
             totals[m].append(s)
-            print(f"  {m:14} Pk {s['pk']:.3f}  WD {s['wd']:.3f}  "
-                  f"boundaries {s['n']:2}  within {NEAR_S:.0f} s {s['near']}")
-    n_ref = sum(len(json.loads(p.read_text())["topic_boundaries_s"]) for p in files)
-    print(f"\nmean over {len(files)} episodes ({n_ref} reference boundaries)")
-    for m in methods:
-        rows = totals[m]
-        hyp = sum(r["n"] for r in rows)
-        near = sum(r["near"] for r in rows)
-        print(f"  {m:14} Pk {statistics.mean(r['pk'] for r in rows):.3f}  "
-              f"WD {statistics.mean(r['wd'] for r in rows):.3f}  "
-              f"boundaries {hyp:3}  within {NEAR_S:.0f} s {near} ({near / max(hyp, 1):.0%})")
-    print("\nsignal: AUC of the similarity curve, reference-boundary gaps against the other gaps "
-          "(0.5 = none, 1 = every boundary gap is the least similar)")
-    for t, pairs in signal.items():
-        values, positive = (np.concatenate(x) for x in zip(*pairs, strict=True))
-        print(f"  reportage-{t:5} AUC {auc(values, positive):.3f}  "
-              f"({positive.sum()} boundary gaps of {len(positive)})")
+            print(f"  {m:11} Pk {s['pk']:.3f}  WD {s['wd']:.3f}  boundaries {s['n']:2}  "
+                  f"within {NEAR_S:.0f} s {s['near']}")
+        for chapter in auto:
+            said = title_said(chapter, data["utterances"])
+            titles.append((said, len(chapter.title.split())))
+            print(f"    {chapter.start:6.1f}s {'said ' if said else 'NOT  '}"
+                  f"{chapter.title} / {chapter.title_en}")
+        duplicates += len(auto) - len({c.title.lower() for c in auto})
+    means = {m: {k: statistics.mean(r[k] for r in totals[m]) for k in ("pk", "wd")}
+             for m in METHODS}
+    print(f"\n{name}: mean over {len(files)} episodes")
+    for m in METHODS:
+        print(f"  {m:11} Pk {means[m]['pk']:.3f}  WD {means[m]['wd']:.3f}  "
+              f"boundaries {sum(r['n'] for r in totals[m])}")
+    values, positive = (np.concatenate(x) for x in zip(*signal, strict=True))
+    said_share = sum(s for s, _ in titles) / len(titles)
+    one_word = sum(n == 1 for _, n in titles) / len(titles)
+    print(f"  titles: {said_share:.0%} fully said in the chapter, {one_word:.0%} of one word, "
+          f"{duplicates} duplicates ({len(titles)} titles)")
+    print(f"  evidence AUC {auc(values, positive):.3f} (boundary gaps against the others; "
+          "0.5 = no signal)")
+    verdict(means, said_share, one_word, duplicates)
+    return means
+
+
+def verdict(means: dict, said: float, one_word: float, duplicates: int) -> None:
+    checks = {
+        "auto < even split (same count)": means["auto"]["pk"] < means["even-auto"]["pk"],
+        "auto < no boundaries": means["auto"]["pk"] < means["none"]["pk"],
+        "true count <= 0.8x even split": means["true-count"]["pk"]
+        <= 0.8 * means["even-true"]["pk"],
+        ">= 80% titles said": said >= 0.8,
+        "<= 20% one-word titles": one_word <= 0.2,
+        "no duplicate titles": duplicates == 0,
+    }
+    ratio = means["true-count"]["pk"] / means["even-true"]["pk"]
+    print(f"  true count / even split Pk ratio {ratio:.2f}")
+    for check, ok in checks.items():
+        print(f"  {'PASS' if ok else 'FAIL'} {check}")
+
+
+def title_said(chapter: Chapter, utterances: list[dict]) -> bool:
+    """Every word of the Dutch title occurs in the reference Dutch spoken in the chapter."""
+    spoken = " ".join(u["nl"] for u in utterances
+                      if u["end"] > chapter.start and u["start"] < chapter.end)
+    said = set(_words(spoken))
+    return bool(chapter.title) and all(w in said for w in _words(chapter.title))
+
+
+def _words(text: str) -> list[str]:
+    return words(fold_text(text))
 
 
 def long_episode(files: list[Path], minutes: float) -> list[Segment]:
@@ -182,29 +226,30 @@ def long_episode(files: list[Path], minutes: float) -> list[Segment]:
 
 def time_long(files: list[Path], minutes: float, spec: str | None) -> None:
     segments = long_episode(files, minutes)
-    for t in ("nl", "both"):
-        embedder = load_embedder(spec)  # fresh: no cache, model load included
-        began = time.perf_counter()
-        chapters = make_chapters(segments, embedder=embedder, text=t)
-        took = time.perf_counter() - began
-        print(f"{minutes:.0f}-minute episode, {len(segments)} segments, input {t}, "
-              f"{embedder.name}: {len(chapters)} chapters in {took:.1f} s "
-              f"({minutes * 60 / took:.0f}x real time)")
+    embedder = load_embedder(spec)  # fresh: no cache, model load included
+    began = time.perf_counter()
+    chapters = make_chapters(segments, embedder=embedder)
+    took = time.perf_counter() - began
+    print(f"\n{minutes:.0f}-minute episode, {len(segments)} segments, {embedder.name}: "
+          f"{len(chapters)} chapters in {took:.1f} s ({minutes * 60 / took:.0f}x real time)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", type=Path)
-    parser.add_argument("--library", type=Path, help="folder of processed episodes")
-    parser.add_argument("--text", nargs="+", default=["nl", "en", "both"])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--sets", nargs="+", default=["nl-dev", "nl-dev-interviews"])
+    parser.add_argument("--library", type=Path, help="ROOT/<set>/<slug>: processed episodes")
     parser.add_argument("--embedder", default=None, help="auto, e5, lexical or a model")
     parser.add_argument("--long-minutes", type=float, default=60.0, help="0 skips timing")
     args = parser.parse_args()
-    data = need(args.data or NL_DEV_EPISODES, "*.json")
-    files = sorted(data.glob("*.json"))
     embedder = CachedEmbedder(load_embedder(args.embedder))
-    print(f"embedder {embedder.name}; data {data}")
-    evaluate(files, args.library, embedder, args.text)
+    print(f"embedder {embedder.name}; data {args.data}")
+    files = []
+    for name in args.sets:
+        folder = need(args.data / name / "episodes", "*.json")
+        files += sorted(folder.glob("*.json"))
+        evaluate(name, sorted(folder.glob("*.json")),
+                 args.library / name if args.library else None, embedder)
     if args.long_minutes:
         time_long(files, args.long_minutes, args.embedder)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from pipeline.atomic import write_atomic
 from pipeline.errors import ReportageError
 
-SCHEMA = 2  # 2: speaker names (Episode.speakers)
+SCHEMA = 3  # 2: speaker names (Episode.speakers); 3: chapter edits (Chapter.edited)
 FILENAME = "episode.json"
 
 
@@ -55,6 +55,8 @@ class Chapter:
     keywords: list[str] = field(default_factory=list)
     keywords_en: list[str] = field(default_factory=list)
     segment_ids: list[str] = field(default_factory=list)
+    # "start", "title", "title_en": what an editor set; a re-run keeps the chapters then
+    edited: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass
@@ -78,6 +80,7 @@ class Episode:
     speakers_rev: int = 0  # bumped by every rename: a stale rename is refused
     segments: list[Segment] = field(default_factory=list)
     chapters: list[Chapter] = field(default_factory=list)
+    chapters_rev: int = 0  # bumped by every chapter edit: a stale one is refused
     # stage name -> {fingerprint, engine, model, version, started, finished, ...}
     provenance: dict[str, dict] = field(default_factory=dict)
     schema: int = SCHEMA
@@ -107,6 +110,7 @@ class Episode:
             speakers_rev=data.get("speakers_rev", 0),
             segments=[_segment_from_dict(s) for s in data.get("segments", [])],
             chapters=[Chapter(**c) for c in data.get("chapters", [])],
+            chapters_rev=data.get("chapters_rev", 0),
             provenance=data.get("provenance", {}),
             schema=SCHEMA,
         )

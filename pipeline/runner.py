@@ -115,13 +115,16 @@ def _run_stages(ctx: Context) -> tuple[list[str], list[str]]:
 
 def _with_edits_since(episode: Episode, folder: Path, revs: dict[str, int]) -> Episode:
     """`episode` with every segment an editor saved while a stage ran (its rev moved past
-    `revs`), and the speakers' names, taken from the document on disk: human edits win over
-    the stage. Machine segments overlapping such a segment give way to it."""
+    `revs`), the speakers' names, and chapters an editor changed meanwhile, taken from the
+    document on disk: human edits win over the stage. Machine segments overlapping such a
+    segment give way to it."""
     if not (folder / FILENAME).exists():
         return episode
     on_disk = Episode.load(folder)
     # Speaker names are only ever given by editors: the disk's are the latest.
     episode.speakers, episode.speakers_rev = on_disk.speakers, on_disk.speakers_rev
+    if on_disk.chapters_rev > episode.chapters_rev:
+        episode.chapters, episode.chapters_rev = on_disk.chapters, on_disk.chapters_rev
     newer = [seg for seg in on_disk.segments if seg.rev > revs.get(seg.id, seg.rev)]
     if not newer:
         return episode

@@ -19,7 +19,7 @@ def test_round_trip(tmp_path):
     episode.save(tmp_path)
     loaded = Episode.load(tmp_path)
     assert loaded == episode
-    assert json.loads((tmp_path / "episode.json").read_text())["schema"] == 2
+    assert json.loads((tmp_path / "episode.json").read_text())["schema"] == 3
 
 
 def test_save_is_atomic_and_leaves_no_temp_files(tmp_path, monkeypatch):

@@ -12,6 +12,7 @@ from pipeline import edits, search
 from pipeline.asr import AsrSegment
 from pipeline.cli import app
 from pipeline.document import Episode
+from pipeline.edits import log as edit_log
 from pipeline.errors import ReportageError
 from pipeline.stages.transcribe import merge_keeping_edits
 from tests.web_fixtures import make_library, sample_episode
@@ -25,7 +26,7 @@ def library(tmp_path):
 
 
 def log_lines(library):
-    path = library / "haven" / edits.LOG
+    path = library / "haven" / edit_log.LOG
     return path.read_text().splitlines() if path.exists() else []
 
 
@@ -130,7 +131,7 @@ def test_history_and_revert_which_is_itself_logged(library):
 
 def test_a_line_torn_by_a_crash_is_skipped_and_closed(library):
     edits.edit_segment(library, "haven", SEG, 0, {"nl": "Een."}, "ann")
-    with open(library / "haven" / edits.LOG, "a") as log:
+    with open(library / "haven" / edit_log.LOG, "a") as log:
         log.write('{"id": 2, "time": "2026-')  # the process died mid-write
     edits.edit_segment(library, "haven", SEG, 1, {"nl": "Twee."}, "ann")
     assert [(e.id, e.after) for e in edits.history(library, "haven")] == [(1, "Een."), (2, "Twee.")]
@@ -205,7 +206,7 @@ def test_a_failed_save_leaves_no_half_edit_behind(library, monkeypatch):
 
 def test_only_the_most_recently_used_documents_are_held(tmp_path):
     libraries = [make_library(tmp_path / str(n)) for n in range(3)]
-    held = edits.Documents(size=2)
+    held = edit_log.Documents(size=2)
     first = held.load(libraries[0] / "haven")
     held.load(libraries[1] / "haven")
     assert held.load(libraries[0] / "haven") is first  # used again: kept

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from pipeline.chapters.tiling import make_chapters
+from pipeline.chapters.make import make_chapters
 from pipeline.document import Segment
 from pipeline.embeddings import SentenceTransformerEmbedder, load_embedder
 

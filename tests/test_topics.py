@@ -5,12 +5,8 @@ import numpy as np
 import pytest
 from topic_corpus import mean_pk, multi_topic_texts, timed_segments, topic_blocks
 
-from pipeline.chapters.tiling import (
-    MIN_CHAPTER_S,
-    Tiling,
-    make_chapters,
-    snap_to_pause,
-)
+from pipeline.chapters.make import MIN_CHAPTER_S, make_chapters
+from pipeline.chapters.placement import best_starts, estimate_count
 from pipeline.document import Segment
 from pipeline.embeddings import LexicalEmbedder, content_stems, load_embedder
 from pipeline.errors import ReportageError
@@ -69,22 +65,41 @@ def test_bad_settings_are_user_errors():
     segments = timed_segments(multi_topic_texts(1)[0])
     with pytest.raises(ReportageError, match="at least 1"):
         make_chapters(segments, count=0, embedder=LEXICAL)
-    with pytest.raises(ReportageError, match="topic text"):
-        make_chapters(segments, text="fr", embedder=LEXICAL)
 
 
-def test_a_boundary_moves_to_the_longest_pause_nearby():
-    segments, t = [], 0.0
-    for i, pause in enumerate([0.4, 0.4, 0.4, 2.5, 0.4, 0.4]):
-        segments.append(Segment(id=f"s{i}", start=t, end=t + 2, nl="woord"))
-        t += 2 + pause
-    sim = np.array([1.0, 0.9, 0.4, 0.2, 0.25, 0.8])
-    # Gap 4 follows the 2.5 s pause and is nearly as low as the valley at gap 3.
-    assert snap_to_pause(segments, sim, depth=1.3, i=3, tiling=Tiling()) == 4
-    # Not when it is much higher than the valley,
-    assert snap_to_pause(segments, sim, depth=0.1, i=3, tiling=Tiling()) == 3
-    # nor when it lies too far away.
-    assert snap_to_pause(segments, sim, depth=1.3, i=3, tiling=Tiling(snap_s=1.0)) == 3
+def test_without_evidence_the_chapters_are_an_even_split():
+    times = np.arange(0.0, 600.0, 10.0)  # a segment every 10 s for ten minutes
+    flat = np.zeros(len(times))
+    assert best_starts(times, 600.0, flat, 4, 45.0) == [15, 30, 45]
+    # A small preference (a long pause, say) moves a boundary to a nearby gap, not far off,
+    nudged = flat.copy()
+    nudged[17] = nudged[38] = 0.5
+    first, middle, last = best_starts(times, 600.0, nudged, 4, 45.0)
+    assert first == 17 and abs(middle - 30) <= 1 and last == 45
+    # while a strong shift of topic wins over the equal lengths.
+    strong = flat.copy()
+    strong[40] = 3.0
+    first, middle, last = best_starts(times, 600.0, strong, 4, 45.0)
+    assert last == 40 and abs(first - 13) <= 1 and abs(middle - 27) <= 1  # even before it
+
+
+def test_every_chapter_keeps_the_minimum_length():
+    times = np.arange(0.0, 300.0, 5.0)
+    evidence = np.zeros(len(times))
+    evidence[[2, 3, 30, 31]] = 5.0  # peaks closer together than the minimum
+    starts = best_starts(times, 300.0, evidence, 3, 45.0)
+    edges = [0.0, *times[starts], 300.0]
+    assert all(b - a >= 45.0 for a, b in zip(edges, edges[1:], strict=False))
+
+
+def test_the_count_follows_the_clear_peaks_and_the_duration():
+    times = np.arange(0.0, 600.0, 10.0)
+    evidence = np.zeros(len(times))
+    assert estimate_count(times, 600.0, evidence, 45.0) == 1
+    evidence[[20, 40]] = 4.0
+    assert estimate_count(times, 600.0, evidence, 45.0) == 3
+    evidence[[3, 22]] = 4.0  # a peak too close to another one or to the start adds nothing
+    assert estimate_count(times, 600.0, evidence, 45.0) == 3
 
 
 def test_titles_and_keywords_come_from_the_chapters_own_words():

@@ -65,11 +65,12 @@ def sentence_pk(topics: list[list[str]], starts: list[int]) -> float:
 
 def mean_pk(n_texts: int, embedder) -> tuple[float, list[float]]:
     """Segment n generated multi-topic texts from their text alone; the mean Pk and each Pk."""
-    from pipeline.chapters.tiling import MIN_CHAPTER_S, Tiling, find_chapter_starts
+    from pipeline.chapters.make import MIN_CHAPTER_S, find_starts
+    from pipeline.chapters.signals import Signals
 
     pks = []
     for seed, topics in enumerate(multi_topic_texts(n_texts)):
         segments = timed_segments(topics, seed)
-        starts = find_chapter_starts(segments, None, MIN_CHAPTER_S, embedder, "nl", Tiling())
+        starts = find_starts(segments, None, MIN_CHAPTER_S, embedder, Signals())
         pks.append(sentence_pk(topics, starts))
     return sum(pks) / len(pks), pks

@@ -1,87 +1,243 @@
-"""Chapter titles and keywords from the chapters' own words (YAKE keyphrases; nothing invented).
+"""Chapter titles: a phrase of the chapter itself that says what it is about, in Dutch and English.
 
-YAKE scores phrases inside one text (lower is better). Spoken chapters are short and YAKE then
-favours one-off words (an interjection that opens a sentence), so a score is divided by how
-often the phrase recurs in the chapter, and multiplied by how many other chapters contain it:
-a phrase the whole episode uses says little about one chapter.
+Candidates are runs of 1-4 words said in the chapter that begin and end with a content word, made
+only of words the recogniser was sure of and that are real words (known to a Dutch word list, or
+said more than once in the chapter). KeyBERT-style, each candidate is ranked by how close its e5
+vector is to the chapter's, with a bonus for 2-3 word phrases and for phrases said more than
+once; titles are then chosen chapter by chapter away from the titles already taken, so no two
+chapters share one. The English title is the part of the translator's English for the sentence
+where the Dutch title was said that is closest in meaning to it (e5 is multilingual): the
+translator's own rendering of the phrase in its context, not a keyword of the English text.
+Keywords stay YAKE key phrases (pipeline/chapters/keywords.py).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 
-from pipeline.embeddings import content_stems
-from pipeline.search.stopwords import STOP_WORDS
+import numpy as np
 
-MAX_KEYWORDS = 6
-CANDIDATES = 20
-FALLBACK_WORDS = 6
-_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
-_CLITIC = re.compile(r"['’]")
+from pipeline.document import Segment
+from pipeline.embeddings import Embedder
+from pipeline.search.stopwords import STOP_WORDS, words_of
+
+MIN_PROBABILITY = 0.7  # a word the recogniser was less sure of is no title material
+KNOWN_ZIPF = 1.0  # wordfreq's Zipf frequency of a Dutch word seen about once per 100M words
+MAX_WORDS = 4
+SHORTLIST = 40  # candidates per chapter that are embedded (the most frequent first)
+LENGTH_BONUS = {1: 0.0, 2: 0.08, 3: 0.08, 4: 0.04}
+REPEAT_BONUS = 0.02  # per extra time the phrase is said, up to three
+DIVERSITY = 0.5  # how much likeness to a title already taken counts against a candidate
+# Said often in talk, saying nothing about a topic: never a title's first or last word.
+FILLERS = words_of("""
+    hmm hm eh ehm uh uhm ah oh ja jawel nee nou oké okay hè hé zo toch gewoon eigenlijk
+    natuurlijk echt even wel heel erg dus maar want allemaal iets niets beetje gaan komen zeggen
+    zegt zei doen gedaan weten weet denken denk vinden vind zien zie kijk kijken
+""")
+LINKS = {"nl": words_of("van voor en in op met over de het een der"),
+         "en": words_of("of for and in on with about the a an")}
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
+_SENTENCE_END = re.compile(r"[.?!…:;]$")
 
 
-def titles_and_keywords(texts: list[str], language: str) -> list[tuple[str, list[str]]]:
-    """For each chapter text: (title, up to 6 keywords), in the chapter's language."""
-    lowered = [t.lower() for t in texts]
-    result = []
-    for i, text in enumerate(texts):
-        others = lowered[:i] + lowered[i + 1 :]
-        phrases = keyphrases(text, language, others)
-        title = phrases[0] if phrases else _first_words(text)
-        result.append((_capitalise(title), phrases))
-    return result
+@dataclass(frozen=True)
+class Token:
+    text: str  # as said, with its case
+    probability: float
+    ends_sentence: bool
+
+    @property
+    def key(self) -> str:
+        return self.text.lower()
 
 
-def keyphrases(text: str, language: str, others: list[str]) -> list[str]:
-    """Up to six distinct key phrases of `text`, best first."""
-    if not text.strip():
-        return []
-    scored = []
-    lowered = text.lower()
-    for phrase, score in _extractor(language).extract_keywords(text):
-        if not _is_content_phrase(phrase, language):
-            continue
-        spread = sum(_count(other, phrase.lower()) > 0 for other in others)
-        recurs = max(1, _count(lowered, phrase.lower()))
-        scored.append((score * (1 + spread) / recurs, phrase))
-    chosen: list[str] = []
-    seen_stems: set[str] = set()
-    for _, phrase in sorted(scored):
-        stems = set(content_stems(phrase, language))
-        if stems <= seen_stems:
-            continue  # a repeat or a part of a phrase already chosen
-        chosen.append(phrase)
-        seen_stems |= stems
-        if len(chosen) == MAX_KEYWORDS:
-            break
-    return chosen
+@dataclass
+class Candidate:
+    text: str
+    count: int
+    segment: Segment  # where it was first said
+
+
+def chapter_titles(groups: list[list[Segment]], embedder: Embedder,
+                   fixed: dict[int, str] | None = None) -> list[tuple[str, str | None]]:
+    """(Dutch title, English title or None) for each chapter's segments. Chapters in `fixed`
+    (index -> title) keep their title, (title, None) here, and no other chapter may take it."""
+    fixed = fixed or {}
+    todo = [i for i in range(len(groups)) if i not in fixed]
+    found = [candidates(groups[i]) for i in todo]
+    # One batch: a lexical embedder's columns are those of the batch it was given.
+    texts = [_text(groups[i]) for i in todo] + list(fixed.values())
+    vectors = iter(_unit(embedder.embed(
+        texts + [c.text for shortlist in found for c in shortlist], "nl")))
+    chapters = [next(vectors) for _ in todo]
+    taken = [next(vectors) for _ in fixed]
+    scored = [_rank(shortlist, chapter, [next(vectors) for _ in shortlist])
+              for shortlist, chapter in zip(found, chapters, strict=True)]
+    names = {title.lower() for title in fixed.values()}
+    dutch = _distinct_titles(scored, [groups[i] for i in todo], taken, names)
+    result: dict[int, tuple[str, str | None]] = {i: (t, None) for i, t in fixed.items()}
+    for i, (title, segment) in zip(todo, dutch, strict=True):
+        result[i] = (title, english_title(title, segment, embedder))
+    return [result[i] for i in range(len(groups))]
+
+
+def candidates(group: list[Segment]) -> list[Candidate]:
+    """Phrases of the chapter fit to be its title, the most often said first."""
+    found: dict[str, Candidate] = {}
+    repeated = _repeated_words(group)
+    for seg in group:
+        tokens = tokens_of(seg)
+        for i in range(len(tokens)):
+            for n in range(1, MAX_WORDS + 1):
+                run = tokens[i : i + n]
+                if len(run) < n or any(t.ends_sentence for t in run[:-1]):
+                    break
+                if _fit(run, repeated):
+                    key = " ".join(t.key for t in run)
+                    if key in found:
+                        found[key].count += 1
+                    else:
+                        found[key] = Candidate(" ".join(t.text for t in run), 1, seg)
+    ordered = sorted(found.values(), key=lambda c: (-c.count, -len(c.text.split())))
+    return ordered[:SHORTLIST]
+
+
+def tokens_of(seg: Segment) -> list[Token]:
+    """The segment's words with the recogniser's confidence; an edited text is sure."""
+    if seg.words and not seg.edited.get("nl"):
+        pieces = [(w.text.strip(), w.probability) for w in seg.words]
+    else:
+        pieces = [(w, 1.0) for w in seg.nl.split()]
+    tokens = []
+    for raw, probability in pieces:
+        word = _TOKEN.search(raw)
+        if word:
+            tokens.append(Token(word.group(), probability, bool(_SENTENCE_END.search(raw))))
+    return tokens
+
+
+def _repeated_words(group: list[Segment]) -> set[str]:
+    seen: dict[str, int] = {}
+    for seg in group:
+        for token in tokens_of(seg):
+            seen[token.key] = seen.get(token.key, 0) + 1
+    return {word for word, n in seen.items() if n > 1}
+
+
+def _fit(run: list[Token], repeated: set[str]) -> bool:
+    """Begins and ends with a content word; every content word sure and real; only linking
+    words between them."""
+    if not (_content(run[0]) and _content(run[-1])):
+        return False
+    if len(run) == 1 and not (run[0].key in repeated or _is_name(run[0])):
+        return False  # a lone word said once is too often a verb form or a mishearing
+    for token in run:
+        if token.probability < MIN_PROBABILITY:
+            return False
+        if _content(token):
+            if not (token.key in repeated or _known(token.key)):
+                return False
+        elif token.key not in LINKS["nl"]:
+            return False
+    return True
+
+
+def _content(token: Token) -> bool:
+    word = token.key
+    return len(word) > 2 and word not in STOP_WORDS["nl"] and word not in FILLERS
+
+
+def _is_name(token: Token) -> bool:
+    return token.text[:1].isupper() and not token.text.isupper()
+
+
+def _known(word: str) -> bool:
+    return _zipf(word) >= KNOWN_ZIPF
 
 
 @cache
-def _extractor(language: str):
-    import yake
+def _zipf(word: str) -> float:
+    from wordfreq import zipf_frequency
 
-    return yake.KeywordExtractor(lan=language, n=2, top=CANDIDATES, dedup_lim=0.7)
-
-
-def _is_content_phrase(phrase: str, language: str) -> bool:
-    words = _WORD.findall(phrase.lower())
-    stop = STOP_WORDS[language]
-    if not words or len(words) != len(phrase.split()) or any(_CLITIC.search(w) for w in words):
-        return False  # contractions such as "n't" or tokens with digits and symbols
-    return words[0] not in stop and words[-1] not in stop and len("".join(words)) > 2
+    return zipf_frequency(word, "nl")
 
 
-def _count(text: str, phrase: str) -> int:
-    return len(re.findall(rf"(?<!\w){re.escape(phrase)}(?!\w)", text))
+def _rank(found: list[Candidate], chapter: np.ndarray, vectors: list[np.ndarray]) -> list[tuple]:
+    """(score, candidate, unit vector), best first."""
+    scored = []
+    for candidate, vector in zip(found, vectors, strict=True):
+        words = len(candidate.text.split())
+        score = (float(vector @ chapter) + LENGTH_BONUS[words]
+                 + REPEAT_BONUS * min(candidate.count - 1, 3))
+        scored.append((score, candidate, vector))
+    return sorted(scored, key=lambda s: -s[0])
 
 
-def _first_words(text: str) -> str:
-    words = text.split()
-    if len(words) <= FALLBACK_WORDS:
-        return " ".join(words)
-    return " ".join(words[:FALLBACK_WORDS]).rstrip(",;:") + "…"
+def _distinct_titles(scored: list[list[tuple]], groups: list[list[Segment]],
+                     taken: list[np.ndarray], names: set[str]) -> list[tuple[str, Segment | None]]:
+    """Chapters whose best candidate is strongest choose first; each then takes its best
+    candidate minus its likeness to titles already taken, never one already taken."""
+    order = sorted(range(len(scored)), key=lambda i: -(scored[i][0][0] if scored[i] else -9))
+    titles: list[tuple[str, Segment | None]] = [("", None)] * len(scored)
+    for i in order:
+        best = None
+        for score, candidate, vector in scored[i]:
+            if candidate.text.lower() in names:
+                continue
+            likeness = max((float(vector @ t) for t in taken), default=0.0)
+            value = score - DIVERSITY * max(likeness, 0.0)
+            if best is None or value > best[0]:
+                best = (value, candidate, vector)
+        if best:
+            titles[i] = (_capitalise(best[1].text), best[1].segment)
+            taken.append(best[2])
+            names.add(best[1].text.lower())
+        else:
+            titles[i] = (_fallback(groups[i], names), None)
+    return titles
+
+
+def english_title(title: str, said_in: Segment | None, embedder: Embedder) -> str | None:
+    """The run of words in the English of the sentence where the title was said that means
+    most nearly the same; None without English."""
+    if said_in is None or not (said_in.en or "").strip():
+        return None
+    words = [m.group() for m in _TOKEN.finditer(said_in.en)]
+    runs = []
+    for i in range(len(words)):
+        for n in range(1, MAX_WORDS + 2):
+            run = words[i : i + n]
+            if len(run) == n and _english_ends(run):
+                runs.append(" ".join(run))
+    if not runs:
+        return None
+    dutch, *english = _unit(embedder.embed([title, *runs], "en"))  # one batch, as above
+    return _capitalise(runs[int((np.array(english) @ dutch).argmax())])
+
+
+def _english_ends(run: list[str]) -> bool:
+    stop = STOP_WORDS["en"]
+    first, last = run[0].lower(), run[-1].lower()
+    inner_ok = all(w.lower() not in stop or w.lower() in LINKS["en"] for w in run)
+    return first not in stop and last not in stop and inner_ok and len(last) > 2
+
+
+def _fallback(group: list[Segment], taken: set[str]) -> str:
+    """No phrase fit: the chapter's first few sure words, so the title is never empty."""
+    words = [t.text for seg in group for t in tokens_of(seg) if t.probability >= MIN_PROBABILITY]
+    title = _capitalise(" ".join(words[:4])) if words else "…"
+    return title if title.lower() not in taken else f"{title} ({len(taken) + 1})"
+
+
+def _text(group: list[Segment]) -> str:
+    return " ".join(s.nl.strip() for s in group if s.nl.strip())
+
+
+def _unit(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)
 
 
 def _capitalise(title: str) -> str:

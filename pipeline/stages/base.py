@@ -12,7 +12,7 @@ import numpy as np
 
 from pipeline import audio
 from pipeline.asr import AsrOptions, Engine, load_engine
-from pipeline.chapters.tiling import MIN_CHAPTER_S
+from pipeline.chapters.make import MIN_CHAPTER_S
 from pipeline.document import Episode
 from pipeline.embeddings import Embedder, load_embedder
 from pipeline.translators import TranslateOptions, Translator, load_translator

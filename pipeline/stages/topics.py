@@ -1,4 +1,7 @@
-"""The topics stage: chapters at topic shifts, with titles (see pipeline/chapters/)."""
+"""The topics stage: chapters at topic shifts, with titles (see pipeline/chapters/).
+
+Chapters an editor changed are the editor's: a re-run keeps their starts and the titles the
+editor wrote, and only fits them to the (possibly re-transcribed) segments."""
 
 from __future__ import annotations
 
@@ -6,7 +9,8 @@ import hashlib
 import json
 from dataclasses import asdict
 
-from pipeline.chapters.tiling import Tiling, make_chapters
+from pipeline.chapters.make import make_chapters, regroup
+from pipeline.chapters.signals import Signals
 from pipeline.stages.base import Context
 
 
@@ -20,23 +24,27 @@ class TopicsStage:
         s = ctx.settings
         if s.no_chapters:
             return {"chapters": "off"}
-        spoken = [(seg.start, seg.end, seg.nl, seg.en) for seg in ctx.episode.segments]
+        spoken = [(seg.start, seg.end, seg.nl, seg.en, seg.speaker) for seg in ctx.episode.segments]
         blob = json.dumps(spoken, ensure_ascii=False).encode()
         return {"segments": hashlib.sha256(blob).hexdigest(), "count": s.chapters,
                 "min_chapter_s": s.min_chapter_s, "embedder": ctx.engines.embedder().name,
-                "tiling": asdict(Tiling())}  # tuned defaults: a change redoes the chapters
+                "signals": asdict(Signals())}  # defaults: a change redoes the chapters
 
     def run(self, ctx: Context) -> dict:
         s = ctx.settings
+        episode = ctx.episode
         if s.no_chapters:
-            ctx.episode.chapters = []
+            episode.chapters = []
             return {"engine": None}
-        total = ctx.episode.source.duration_s
+        total = episode.source.duration_s
         ctx.progress("chapters", 0, total)
         embedder = ctx.engines.embedder()
-        ctx.episode.chapters = make_chapters(
-            ctx.episode.segments, count=s.chapters, min_chapter_s=s.min_chapter_s,
-            embedder=embedder,
-        )
+        edited = any(any(c.edited.values()) for c in episode.chapters)
+        if edited:
+            episode.chapters = regroup(episode.segments, episode.chapters, embedder)
+        else:
+            episode.chapters = make_chapters(episode.segments, count=s.chapters,
+                                             min_chapter_s=s.min_chapter_s, embedder=embedder)
         ctx.progress("chapters", total, total)
-        return {"engine": embedder.name, "chapters": len(ctx.episode.chapters)}
+        return {"engine": embedder.name, "chapters": len(episode.chapters),
+                "kept_editors_chapters": edited}

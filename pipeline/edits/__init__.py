@@ -1,28 +1,25 @@
-"""Human edits of an episode's segments: applied under the episode lock, logged, reversible.
+"""Human edits of an episode: applied under the episode lock, logged, reversible.
 
-Every change is checked against the segment's `rev` (a stale write is refused, never merged),
-marks the field as edited (so re-transcription keeps it), is appended to `edits.jsonl`, and
-is followed at once by the derived files and the search index.
+Segments and speaker names here, chapters in chapters.py, the log in log.py. Every change is
+checked against a `rev` (a stale write is refused, never merged), marks what it changed as
+edited (so a re-run keeps it), is appended to `edits.jsonl`, and is followed at once by the
+derived files and the search index.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from collections.abc import Callable
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
-from pipeline.document import FILENAME, Episode, Segment
+from pipeline.document import Episode, Segment
+from pipeline.edits import chapters
+from pipeline.edits.log import Edit, append_log, documents, last_id, now, read_log, saving
 from pipeline.errors import ReportageError
 from pipeline.library import find_episode, locked
 from pipeline.search.index import reindex_segment
 from pipeline.stages.publish import publish
 
-LOG = "edits.jsonl"
 FIELDS = ("nl", "en", "speaker")  # a segment's; "speaker" reassigns it (an id, or "new")
 NAME = "speaker_name"  # an episode's: the name of the speaker whose id the edit's segment holds
 MAX_TEXT = 5000  # characters; a segment is a sentence or two, never a chapter
@@ -54,55 +51,6 @@ class StaleRevision(Exception):
     def __init__(self, segment: Segment):
         super().__init__(f"segment {segment.id} is at rev {segment.rev}")
         self.segment = segment
-
-
-@dataclass
-class Edit:
-    id: int
-    time: str
-    editor: str
-    segment: str
-    field: str
-    before: str | None
-    after: str | None
-    rev: int  # the segment's rev after this edit
-    revert_of: int | None = None
-
-
-class Documents:
-    """The last few parsed episode documents, kept between requests. Every save renames a new
-    file into place, so (inode, mtime, size) of episode.json changes whenever anyone writes it."""
-
-    def __init__(self, size: int = 16) -> None:
-        self.size = size
-        self._held: dict[Path, tuple[tuple[int, int, int], Episode]] = {}
-
-    def load(self, folder: Path) -> Episode:
-        folder = folder.resolve()
-        held = self._held.pop(folder, None)
-        if held and held[0] == _stamp(folder):
-            self._held[folder] = held  # now the most recently used
-            return held[1]
-        episode = Episode.load(folder)
-        self.saved(folder, episode)
-        return episode
-
-    def saved(self, folder: Path, episode: Episode) -> None:
-        self._held.pop(folder.resolve(), None)
-        self._held[folder.resolve()] = (_stamp(folder), episode)
-        while len(self._held) > self.size:
-            self._held.pop(next(iter(self._held)))
-
-    def forget(self, folder: Path) -> None:
-        self._held.pop(folder.resolve(), None)
-
-
-def _stamp(folder: Path) -> tuple[int, int, int]:
-    stat = (folder / FILENAME).stat()
-    return stat.st_ino, stat.st_mtime_ns, stat.st_size
-
-
-documents = Documents()
 
 
 def edit_segment(
@@ -142,6 +90,8 @@ def revert(library: Path, slug: str, edit_id: int, editor: str) -> list[Edit]:
         if target is None:
             raise ReportageError(f"no edit {edit_id} in the history of {slug}")
         episode = documents.load(folder)
+        if target.field in chapters.FIELDS:
+            return chapters.revert(folder, episode, target, editor)
         if target.field == NAME:
             return _rename(folder, episode, target.segment, target.before or "", editor,
                            revert_of=edit_id)
@@ -167,15 +117,15 @@ def _rename(folder: Path, episode: Episode, speaker: str, name: str, editor: str
     before = episode.speakers.get(speaker)
     if (before or "") == name:
         return []
-    with _saving(folder, episode):
+    with saving(folder, episode):
         if name:
             episode.speakers[speaker] = name
         else:
             episode.speakers.pop(speaker, None)
         episode.speakers_rev += 1
-    edit = Edit(_last_id(folder) + 1, _now(), editor, speaker, NAME, before, name or None,
+    edit = Edit(last_id(folder) + 1, now(), editor, speaker, NAME, before, name or None,
                 episode.speakers_rev, revert_of)
-    _append_log(folder, [edit])
+    append_log(folder, [edit])
     publish(folder, episode)  # every line of the speaker, and the search index, follow
     return [edit]
 
@@ -223,12 +173,12 @@ def _apply(
     changed = {k: v for k, v in changes.items() if v != (getattr(seg, k) or "")}
     if not changed:
         return []
-    next_id = _last_id(folder) + 1
+    next_id = last_id(folder) + 1
     edits = []
-    with _saving(folder, episode):
+    with saving(folder, episode):
         seg.rev += 1
         for n, (name, text) in enumerate(changed.items()):
-            edits.append(Edit(next_id + n, _now(), editor, seg.id, name, getattr(seg, name),
+            edits.append(Edit(next_id + n, now(), editor, seg.id, name, getattr(seg, name),
                               text, seg.rev, revert_of))
             setattr(seg, name, text)
             seg.edited[name] = True
@@ -236,25 +186,12 @@ def _apply(
         # until it is translated again.
         if "nl" in changed and not seg.edited.get("en") and retranslate:
             retranslate(episode, [seg.id])
-    _append_log(folder, edits)
+    append_log(folder, edits)
     if "speaker" in changed:  # neighbouring cues and turns change too
         publish(folder, episode)
     else:
         refresh(library, folder, episode, seg.id)
     return edits
-
-
-@contextmanager
-def _saving(folder: Path, episode: Episode):
-    """Change the held copy of `episode` in the block, then save it; on any failure the held
-    copy is forgotten, since it no longer matches the disk."""
-    try:
-        yield
-        episode.save(folder)
-    except BaseException:
-        documents.forget(folder)
-        raise
-    documents.saved(folder, episode)
 
 
 def _speaker_ids(episode: Episode) -> set[str]:
@@ -273,40 +210,3 @@ def refresh(library: Path, folder: Path, episode: Episode, segment_id: str) -> N
     reindex_segment(library, episode, segment_id)
 
 
-def read_log(folder: Path) -> list[Edit]:
-    path = folder / LOG
-    if not path.exists():
-        return []
-    edits = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            edits.append(Edit(**json.loads(line)))
-        except (json.JSONDecodeError, TypeError):
-            continue  # a line torn by a crash mid-append: the edit never completed
-    return edits
-
-
-def _last_id(folder: Path) -> int:
-    return max((e.id for e in read_log(folder)), default=0)
-
-
-def _append_log(folder: Path, edits: list[Edit]) -> None:
-    """One write per edit line, flushed to disk before the edit counts as saved."""
-    path = folder / LOG
-    with open(path, "ab") as log:
-        if log.tell() and _last_byte(path) != b"\n":
-            log.write(b"\n")  # close a line torn by a crash, so it cannot swallow the next
-        for edit in edits:
-            log.write(json.dumps(asdict(edit), ensure_ascii=False).encode() + b"\n")
-            log.flush()
-            os.fsync(log.fileno())
-
-
-def _last_byte(path: Path) -> bytes:
-    with open(path, "rb") as f:
-        f.seek(-1, os.SEEK_END)
-        return f.read(1)
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")

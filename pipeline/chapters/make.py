@@ -1,0 +1,123 @@
+"""Chapters of an episode: where they start (signals.py, placement.py), their titles (titles.py)
+and keywords (keywords.py); and the same chapters regrouped after an editor moved their starts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.chapters.keywords import chapter_keywords
+from pipeline.chapters.placement import best_starts, estimate_count
+from pipeline.chapters.signals import Signals, gap_evidence
+from pipeline.chapters.titles import chapter_titles
+from pipeline.document import Chapter, Segment
+from pipeline.embeddings import Embedder, load_embedder
+from pipeline.errors import ReportageError
+
+MIN_CHAPTER_S = 45.0
+
+
+def make_chapters(
+    segments: list[Segment],
+    *,
+    count: int | None = None,
+    min_chapter_s: float = MIN_CHAPTER_S,
+    embedder: Embedder | None = None,
+    signals: Signals = Signals(),
+) -> list[Chapter]:
+    """Chapters over the segments that hold speech; `count` forces the number of chapters."""
+    if count is not None and count < 1:
+        raise ReportageError(f"chapter count must be at least 1, not {count}")
+    spoken = spoken_segments(segments)
+    if not spoken:
+        return []
+    embedder = embedder or load_embedder()
+    starts = find_starts(spoken, count, min_chapter_s, embedder, signals)
+    return build_chapters(spoken, starts, embedder)
+
+
+def spoken_segments(segments: list[Segment]) -> list[Segment]:
+    return [s for s in segments if s.nl.strip()]
+
+
+def find_starts(spoken: list[Segment], count: int | None, min_chapter_s: float,
+                embedder: Embedder, signals: Signals) -> list[int]:
+    """Indices into `spoken` where chapters after the first begin, in order."""
+    times = np.array([s.start for s in spoken])
+    end = spoken[-1].end
+    duration = end - times[0]
+    if len(spoken) < 2 or count == 1 or (count is None and duration < 2 * min_chapter_s):
+        return []
+    evidence = gap_evidence(spoken, embedder, signals)
+    if count:
+        min_chapter_s = min(min_chapter_s, duration / (2 * count))
+    else:
+        count = estimate_count(times, end, evidence, min_chapter_s)
+    return best_starts(times, end, evidence, count, min_chapter_s)
+
+
+def build_chapters(spoken: list[Segment], starts: list[int], embedder: Embedder,
+                   keep: list[Chapter | None] | None = None,
+                   keep_titles: bool = False) -> list[Chapter]:
+    """Chapters from start indices; the first begins at 0 s so the chapters cover the audio.
+    `keep[n]`, where given, is the chapter n was before: its id, and its titles where an editor
+    wrote them or where its segments did not change (or all, with `keep_titles`), stay."""
+    groups = split_at(spoken, starts)
+    keep = keep or [None] * len(groups)
+    fixed = {n: old.title for n, old in enumerate(keep)
+             if old and old.title and (keep_titles or _title_stays(old, groups[n]))}
+    titles = chapter_titles(groups, embedder, fixed)
+    nl_words = chapter_keywords([_joined(g, "nl") for g in groups], "nl")
+    has_en = any(s.en and s.en.strip() for s in spoken)
+    en_words = chapter_keywords([_joined(g, "en") for g in groups], "en") if has_en else None
+    chapters = []
+    for n, group in enumerate(groups):
+        start = 0.0 if n == 0 else group[0].start
+        old = keep[n]
+        title, title_en = titles[n]
+        if n in fixed or old and old.edited.get("title_en"):
+            title_en = old.title_en
+        chapters.append(Chapter(
+            id=old.id if old else f"c{round(start * 100):07d}",
+            start=start,
+            end=groups[n + 1][0].start if n + 1 < len(groups) else group[-1].end,
+            title=title,
+            title_en=title_en,
+            keywords=nl_words[n],
+            keywords_en=en_words[n] if en_words else [],
+            segment_ids=[s.id for s in group],
+            edited=dict(old.edited) if old else {},
+        ))
+    return chapters
+
+
+def split_at(spoken: list[Segment], starts: list[int]) -> list[list[Segment]]:
+    bounds = [0, *starts, len(spoken)]
+    return [spoken[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def _title_stays(old: Chapter, group: list[Segment]) -> bool:
+    return bool(old.edited.get("title")) or old.segment_ids == [s.id for s in group]
+
+
+def _joined(group: list[Segment], language: str) -> str:
+    texts = (s.nl if language == "nl" else s.en for s in group)
+    return " ".join(t.strip() for t in texts if t and t.strip())
+
+
+def regroup(segments: list[Segment], chapters: list[Chapter], embedder: Embedder,
+            starts: list[float] | None = None, keep_titles: bool = False) -> list[Chapter]:
+    """`chapters` over (new) segments, each starting at the spoken segment nearest to its start
+    (or to `starts`, an editor's new start times, one per chapter): titles an editor wrote
+    stay, and with `keep_titles` every title does."""
+    spoken = spoken_segments(segments)
+    if not spoken or not chapters:
+        return []
+    times = np.array([s.start for s in spoken])
+    wanted = starts if starts is not None else [c.start for c in chapters]
+    pairs: list[tuple[int, Chapter]] = []
+    for chapter, at in zip(chapters[1:], wanted[1:], strict=True):
+        i = int(np.abs(times - at).argmin())
+        if i > (pairs[-1][0] if pairs else 0):  # two starts on one segment: the first stays
+            pairs.append((i, chapter))
+    keep = [chapters[0]] + [chapter for _, chapter in pairs]
+    return build_chapters(spoken, [i for i, _ in pairs], embedder, keep, keep_titles)

@@ -1,0 +1,123 @@
+"""Evidence of a topic shift at every gap between two spoken segments.
+
+Each signal is a curve over the gaps, standardised within the episode (mean 0, sd 1), so
+signals of different kinds add up and a strong one stands out however loud the others are:
+
+- meaning: how unlike the text of a window of time before a gap is to the window after it
+  (TextTiling with e5 vectors), on the Dutch and, when there is one, the English, averaged over
+  windows of 15, 30 and 60 s (topics of a minute and of several minutes);
+- words: the same for bags of stemmed content words (a repeated name or term binds a topic);
+- pauses: a long silence is where a speaker often turns to something new;
+- turns: in an interview a new topic often opens with the host's question;
+- sentence ends: a chapter starts at the start of a sentence.
+
+The weights are a prior, not fitted to a data set: meaning and words carry the topic; pauses,
+turns and sentence ends only choose among nearby gaps of equal meaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.document import Segment
+from pipeline.embeddings import Embedder, LexicalEmbedder
+
+SENTENCE_END = (".", "?", "!", "…")
+
+
+@dataclass(frozen=True)
+class Signals:
+    """How the evidence is made (fingerprinted by the topics stage: a change redoes chapters)."""
+
+    windows_s: tuple[float, ...] = (15.0, 30.0, 60.0)  # text on each side of a gap compared
+    meaning: float = 1.0
+    words: float = 0.5
+    pauses: float = 0.25
+    turns: float = 0.25
+    sentences: float = 0.25
+
+
+def gap_evidence(spoken: list[Segment], embedder: Embedder, signals: Signals) -> np.ndarray:
+    """evidence[i] for the gap in front of segment i (evidence[0], no gap, is 0)."""
+    n = len(spoken)
+    evidence = np.zeros(n)
+    if n < 2:
+        return evidence
+    times = np.array([s.start for s in spoken])
+    lexical = _lexical(spoken)
+    meaning = [standard(novelty(v, times, w)) for v in text_vectors(spoken, embedder)
+               for w in signals.windows_s]
+    words = [standard(novelty(lexical, times, w)) for w in signals.windows_s]
+    parts = [
+        (signals.meaning, np.mean(meaning, axis=0)),
+        (signals.words, np.mean(words, axis=0)),
+        # A pause far longer than the others is as often speech the recogniser missed.
+        (signals.pauses, np.clip(standard(np.log(np.maximum(pauses(spoken), 0.05))), -2, 2)),
+        (signals.turns, standard(turns(spoken))),
+        (signals.sentences, standard(sentence_starts(spoken))),
+    ]
+    evidence[1:] = sum(weight * curve for weight, curve in parts)
+    return evidence
+
+
+def text_vectors(spoken: list[Segment], embedder: Embedder) -> list[np.ndarray]:
+    """One matrix per language the episode has: unit rows, centred on the episode's mean so
+    that what every segment shares (the show's voice, its recurring words) does not count."""
+    views = [embedder.embed([s.nl for s in spoken], "nl")]
+    if any(s.en and s.en.strip() for s in spoken):
+        views.append(embedder.embed([s.en if s.en and s.en.strip() else s.nl
+                                     for s in spoken], "en"))
+    return [_centred(_unit_rows(v)) for v in views]
+
+
+def _lexical(spoken: list[Segment]) -> np.ndarray:
+    return _centred(_unit_rows(LexicalEmbedder().embed([s.nl for s in spoken], "nl")))
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)
+
+
+def _centred(matrix: np.ndarray) -> np.ndarray:
+    return matrix - matrix.mean(axis=0)
+
+
+def novelty(vectors: np.ndarray, times: np.ndarray, window_s: float) -> np.ndarray:
+    """1 - cosine between the summed vectors of the window before and after each gap
+    (one value per gap: the gap in front of segment 1, 2, ...)."""
+    n = len(vectors)
+    cumulative = np.vstack([np.zeros((1, vectors.shape[1])), np.cumsum(vectors, axis=0)])
+    out = np.zeros(n - 1)
+    for i in range(1, n):
+        lo = min(int(np.searchsorted(times, times[i] - window_s)), i - 1)
+        hi = max(int(np.searchsorted(times, times[i] + window_s)), i + 1)
+        out[i - 1] = 1.0 - _cosine(cumulative[i] - cumulative[lo], cumulative[hi] - cumulative[i])
+    return out
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> float:
+    norm = np.linalg.norm(a) * np.linalg.norm(b)
+    return float(a @ b / norm) if norm > 0 else 0.0
+
+
+def pauses(spoken: list[Segment]) -> np.ndarray:
+    return np.array([b.start - a.end for a, b in zip(spoken, spoken[1:], strict=False)])
+
+
+def turns(spoken: list[Segment]) -> np.ndarray:
+    return np.array([float(a.speaker != b.speaker and b.speaker is not None)
+                     for a, b in zip(spoken, spoken[1:], strict=False)])
+
+
+def sentence_starts(spoken: list[Segment]) -> np.ndarray:
+    return np.array([float(a.nl.rstrip().endswith(SENTENCE_END))
+                     for a in spoken[:-1]])
+
+
+def standard(curve: np.ndarray) -> np.ndarray:
+    """Mean 0 and sd 1; a flat curve (no information) is all zeros."""
+    sd = curve.std()
+    return (curve - curve.mean()) / sd if sd > 1e-9 else np.zeros_like(curve)

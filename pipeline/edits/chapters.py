@@ -1,0 +1,229 @@
+"""An editor's chapter edits: move a start, split, merge into the previous chapter, rename.
+
+Every edit is checked against the episode's `chapters_rev` (a stale edit is refused), marks
+what it changed in `Chapter.edited` (so a re-run keeps the editor's chapters), is logged in
+`edits.jsonl` and is followed at once by every derived file and the search index. A move, a
+split or a merge logs the chapters before and after it, so a revert restores them exactly.
+Titles stay with their chapters through a move or a merge; a split's new chapter gets a machine
+title of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from pipeline.chapters.make import regroup, spoken_segments
+from pipeline.document import Chapter, Episode
+from pipeline.edits.log import Edit, append_log, documents, last_id, now, saving
+from pipeline.embeddings import load_embedder
+from pipeline.errors import ReportageError
+from pipeline.library import find_episode, locked
+from pipeline.stages.publish import publish
+
+STRUCTURE = "chapters"  # the log's field for a move, split or merge: before/after are JSON
+TITLES = {"chapter_title": "title", "chapter_title_en": "title_en"}
+FIELDS = (STRUCTURE, *TITLES)
+MAX_TITLE = 120
+AT_SEGMENT_S = 0.05  # a start this close to a segment's start is that segment's start
+
+
+class UnknownChapter(ReportageError):
+    pass
+
+
+class BadChapterEdit(ReportageError):
+    """The edit would leave the chapters broken; nothing was changed."""
+
+
+class StaleChapters(Exception):
+    """The chapters changed since the editor loaded them; carries the episode."""
+
+    def __init__(self, episode: Episode):
+        super().__init__(f"the chapters of {episode.slug} are at rev {episode.chapters_rev}")
+        self.episode = episode
+
+
+Change = Callable[[Episode], tuple[list[Chapter], list[float]]]
+
+
+def move(library: Path, slug: str, chapter_id: str, start: float, rev: int,
+         editor: str) -> list[Edit]:
+    """Let the chapter begin at another segment start between its neighbours' starts."""
+
+    def change(episode: Episode) -> tuple[list[Chapter], list[float]]:
+        chapters, i = episode.chapters, _index(episode, chapter_id)
+        if i == 0:
+            raise BadChapterEdit("the first chapter begins with the episode; move the next one")
+        at = _segment_start(episode, start)
+        following = chapters[i + 1].start if i + 1 < len(chapters) else float("inf")
+        if not chapters[i - 1].start < at < following:
+            raise BadChapterEdit("a chapter can only move between the starts of the chapters "
+                                 "before and after it")
+        starts = [c.start for c in chapters]
+        starts[i] = at
+        return chapters, starts
+
+    return _restructure(library, slug, rev, editor, chapter_id, change)
+
+
+def split(library: Path, slug: str, chapter_id: str, at: float, rev: int,
+          editor: str) -> list[Edit]:
+    """Start a new chapter at a segment inside this one (not at its first segment)."""
+
+    def change(episode: Episode) -> tuple[list[Chapter], list[float]]:
+        chapters, i = episode.chapters, _index(episode, chapter_id)
+        at_s = _segment_start(episode, at)
+        inside = {seg.start for seg in episode.segments if seg.id in chapters[i].segment_ids}
+        if at_s not in inside or at_s <= chapters[i].start:
+            raise BadChapterEdit("split at a segment inside the chapter, after its first one: "
+                                 "both parts must keep a segment")
+        new = Chapter(id=_new_id(episode, at_s), start=at_s, end=at_s, title="")
+        starts = [c.start for c in chapters]
+        starts.insert(i + 1, at_s)
+        return chapters[: i + 1] + [new] + chapters[i + 1 :], starts
+
+    return _restructure(library, slug, rev, editor, chapter_id, change)
+
+
+def merge(library: Path, slug: str, chapter_id: str, rev: int, editor: str) -> list[Edit]:
+    """Join the chapter to the one before it."""
+
+    def change(episode: Episode) -> tuple[list[Chapter], list[float]]:
+        chapters, i = episode.chapters, _index(episode, chapter_id)
+        if i == 0:
+            raise BadChapterEdit("the first chapter has no chapter before it to merge into")
+        kept = chapters[:i] + chapters[i + 1 :]
+        return kept, [c.start for c in kept]
+
+    return _restructure(library, slug, rev, editor, chapter_id, change)
+
+
+def rename(library: Path, slug: str, chapter_id: str, rev: int, editor: str,
+           title: str | None = None, title_en: str | None = None) -> list[Edit]:
+    """Give the chapter a Dutch and/or English title of the editor's own."""
+    changes = {name: clean_title(text) for name, text in
+               (("title", title), ("title_en", title_en)) if text is not None}
+    if not changes:
+        raise BadChapterEdit("nothing to change: give title or title_en")
+    folder = find_episode(library, slug)
+    with locked(folder):
+        episode = _current(folder, rev)
+        chapter = episode.chapters[_index(episode, chapter_id)]
+        return _set_titles(folder, episode, chapter, changes, editor)
+
+
+def revert(folder: Path, episode: Episode, target: Edit, editor: str) -> list[Edit]:
+    """Undo one logged chapter edit (the caller holds the lock)."""
+    if target.field == STRUCTURE:
+        snapshot = [_chapter_from(d) for d in json.loads(target.before or "[]")]
+        return _save_structure(folder, episode, target.segment, editor, snapshot,
+                               [c.start for c in snapshot], revert_of=target.id, exact=True)
+    chapter = next((c for c in episode.chapters if c.id == target.segment), None)
+    if chapter is None:
+        raise ReportageError(f"chapter {target.segment} no longer exists in {episode.slug}")
+    return _set_titles(folder, episode, chapter, {TITLES[target.field]: target.before or ""},
+                       editor, revert_of=target.id)
+
+
+def clean_title(title: object) -> str:
+    if not isinstance(title, str):
+        raise BadChapterEdit("a chapter title must be text")
+    title = " ".join(title.split())
+    if not title:
+        raise BadChapterEdit("a chapter title cannot be empty")
+    if len(title) > MAX_TITLE or re.search(r"[<>\x00-\x1f\x7f]", title):
+        raise BadChapterEdit(f"a chapter title is at most {MAX_TITLE} characters, without "
+                             "markup or control characters")
+    return title
+
+
+def _restructure(library: Path, slug: str, rev: int, editor: str, chapter_id: str,
+                 change: Change) -> list[Edit]:
+    folder = find_episode(library, slug)
+    with locked(folder):
+        episode = _current(folder, rev)
+        chapters, starts = change(episode)
+        return _save_structure(folder, episode, chapter_id, editor, chapters, starts)
+
+
+def _save_structure(folder: Path, episode: Episode, chapter_id: str, editor: str,
+                    chapters: list[Chapter], starts: list[float], revert_of: int | None = None,
+                    exact: bool = False) -> list[Edit]:
+    before = _snapshot(episode.chapters)
+    with saving(folder, episode):
+        episode.chapters = regroup(episode.segments, chapters, load_embedder(), starts,
+                                   keep_titles=True)
+        if not exact:
+            for chapter in episode.chapters:
+                chapter.edited["start"] = True  # the editor's chapters from now on
+        episode.chapters_rev += 1
+    edit = Edit(last_id(folder) + 1, now(), editor, chapter_id, STRUCTURE, before,
+                _snapshot(episode.chapters), episode.chapters_rev, revert_of)
+    append_log(folder, [edit])
+    publish(folder, episode)
+    return [edit]
+
+
+def _set_titles(folder: Path, episode: Episode, chapter: Chapter, changes: dict[str, str],
+                editor: str, revert_of: int | None = None) -> list[Edit]:
+    changed = {k: v for k, v in changes.items() if v != (getattr(chapter, k) or "")}
+    if not changed:
+        return []
+    edits = []
+    with saving(folder, episode):
+        episode.chapters_rev += 1
+        for n, (name, text) in enumerate(changed.items()):
+            field = next(f for f, attr in TITLES.items() if attr == name)
+            edits.append(Edit(last_id(folder) + 1 + n, now(), editor, chapter.id, field,
+                              getattr(chapter, name), text, episode.chapters_rev, revert_of))
+            setattr(chapter, name, (text or None) if name == "title_en" else text)
+            chapter.edited[name] = True
+    append_log(folder, edits)
+    publish(folder, episode)
+    return edits
+
+
+def _current(folder: Path, rev: int) -> Episode:
+    episode = documents.load(folder)
+    if rev != episode.chapters_rev:
+        raise StaleChapters(episode)
+    if not episode.chapters:
+        raise BadChapterEdit(f"{episode.slug} has no chapters to edit")
+    return episode
+
+
+def _index(episode: Episode, chapter_id: str) -> int:
+    for i, chapter in enumerate(episode.chapters):
+        if chapter.id == chapter_id:
+            return i
+    raise UnknownChapter(f"no chapter {chapter_id!r} in {episode.slug}")
+
+
+def _segment_start(episode: Episode, at: float) -> float:
+    """The start of the spoken segment that begins at `at`; anything else is refused."""
+    for seg in spoken_segments(episode.segments):
+        if abs(seg.start - at) <= AT_SEGMENT_S:
+            return seg.start
+    end = episode.source.duration_s
+    where = "outside the episode" if not 0 <= at <= end else "not at the start of a segment"
+    raise BadChapterEdit(f"a chapter must start where a segment starts; {at:g} s is {where}")
+
+
+def _new_id(episode: Episode, start: float) -> str:
+    taken = {c.id for c in episode.chapters}
+    base = f"c{round(start * 100):07d}"
+    return next(candidate for n in range(1, len(taken) + 2)
+                if (candidate := base if n == 1 else f"{base}-{n}") not in taken)
+
+
+def _snapshot(chapters: list[Chapter]) -> str:
+    return json.dumps([{"id": c.id, "start": c.start, "title": c.title, "title_en": c.title_en,
+                        "edited": c.edited} for c in chapters], ensure_ascii=False)
+
+
+def _chapter_from(data: dict) -> Chapter:
+    return Chapter(id=data["id"], start=data["start"], end=data["start"], title=data["title"],
+                   title_en=data["title_en"], edited=data.get("edited", {}))

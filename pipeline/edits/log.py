@@ -1,0 +1,120 @@
+"""The edit log and the held documents, shared by every kind of human edit.
+
+`edits.jsonl` in the episode folder holds one JSON line per edit, appended and flushed before
+the edit counts as saved; `documents` keeps the last few parsed episode documents between
+requests, and `saving` writes a changed one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pipeline.document import FILENAME, Episode
+
+LOG = "edits.jsonl"
+
+
+@dataclass
+class Edit:
+    id: int
+    time: str
+    editor: str
+    segment: str
+    field: str
+    before: str | None
+    after: str | None
+    rev: int  # the segment's rev after this edit
+    revert_of: int | None = None
+
+
+class Documents:
+    """The last few parsed episode documents, kept between requests. Every save renames a new
+    file into place, so (inode, mtime, size) of episode.json changes whenever anyone writes it."""
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._held: dict[Path, tuple[tuple[int, int, int], Episode]] = {}
+
+    def load(self, folder: Path) -> Episode:
+        folder = folder.resolve()
+        held = self._held.pop(folder, None)
+        if held and held[0] == _stamp(folder):
+            self._held[folder] = held  # now the most recently used
+            return held[1]
+        episode = Episode.load(folder)
+        self.saved(folder, episode)
+        return episode
+
+    def saved(self, folder: Path, episode: Episode) -> None:
+        self._held.pop(folder.resolve(), None)
+        self._held[folder.resolve()] = (_stamp(folder), episode)
+        while len(self._held) > self.size:
+            self._held.pop(next(iter(self._held)))
+
+    def forget(self, folder: Path) -> None:
+        self._held.pop(folder.resolve(), None)
+
+
+def _stamp(folder: Path) -> tuple[int, int, int]:
+    stat = (folder / FILENAME).stat()
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
+documents = Documents()
+
+
+@contextmanager
+def saving(folder: Path, episode: Episode):
+    """Change the held copy of `episode` in the block, then save it; on any failure the held
+    copy is forgotten, since it no longer matches the disk."""
+    try:
+        yield
+        episode.save(folder)
+    except BaseException:
+        documents.forget(folder)
+        raise
+    documents.saved(folder, episode)
+
+
+def read_log(folder: Path) -> list[Edit]:
+    path = folder / LOG
+    if not path.exists():
+        return []
+    edits = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            edits.append(Edit(**json.loads(line)))
+        except (json.JSONDecodeError, TypeError):
+            continue  # a line torn by a crash mid-append: the edit never completed
+    return edits
+
+
+def last_id(folder: Path) -> int:
+    return max((e.id for e in read_log(folder)), default=0)
+
+
+def append_log(folder: Path, edits: list[Edit]) -> None:
+    """One write per edit line, flushed to disk before the edit counts as saved."""
+    path = folder / LOG
+    with open(path, "ab") as log:
+        if log.tell() and _last_byte(path) != b"\n":
+            log.write(b"\n")  # close a line torn by a crash, so it cannot swallow the next
+        for edit in edits:
+            log.write(json.dumps(asdict(edit), ensure_ascii=False).encode() + b"\n")
+            log.flush()
+            os.fsync(log.fileno())
+
+
+def _last_byte(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        f.seek(-1, os.SEEK_END)
+        return f.read(1)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,161 @@
+// reportage editor, chapters (?edit=1): rename a chapter in Dutch and English, move its start
+// one segment earlier or later, start a new chapter at a segment, merge a chapter into the one
+// before. Every change goes through /api/episodes/<slug>/chapters with the episode's
+// chapters_rev; a stale one (409) brings the current chapters in instead of overwriting them.
+(function () {
+  "use strict";
+  var list = document.getElementById("transcript");
+  if (!list || !document.body.classList.contains("editing")) return;
+  var api = "/api/episodes/" + encodeURIComponent(document.body.dataset.slug) + "/chapters";
+  var status = document.getElementById("status");
+  var rev = 0, chapters = [];
+
+  function send(method, url, body) {
+    return fetch(url, {
+      method: method,
+      headers: {
+        "Content-Type": "application/json",
+        "Authorization": "Bearer " + document.getElementById("token").value.trim(),
+        "X-Editor": document.getElementById("editor-name").value.trim() || "editor",
+      },
+      body: body ? JSON.stringify(body) : undefined,
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (data) {
+        return { code: r.status, data: data };
+      });
+    }, function () { return { code: 0, data: {} }; });
+  }
+
+  function change(method, id, body, done) {
+    body.rev = rev;
+    status.textContent = "saving the chapters…";
+    send(method, api + "/" + encodeURIComponent(id), body).then(function (reply) {
+      var d = reply.data;
+      if (reply.code === 200) { show(d); status.textContent = done; }
+      else if (reply.code === 409) {
+        show(d);
+        status.textContent = "the chapters were changed meanwhile: they are shown as they " +
+          "are now; nothing of yours was saved";
+      } else if (reply.code === 401) status.textContent = "editor token missing or wrong";
+      else if (reply.code === 0) status.textContent = "not saved: the server is unreachable";
+      else status.textContent = "not saved: " + message(d);
+    });
+  }
+  function message(d) {
+    if (typeof d.detail === "string") return d.detail;
+    if (Array.isArray(d.detail) && d.detail.length) return d.detail[0].msg;
+    return "the server refused the change";
+  }
+
+  function segmentStarts() {
+    return Array.prototype.map.call(list.querySelectorAll(".seg"), function (li) {
+      return Number(li.dataset.start);
+    });
+  }
+  function neighbourStart(at, step) {
+    var starts = segmentStarts(), i = starts.indexOf(at);
+    return i < 0 ? null : starts[i + step];
+  }
+  function clock(s) {
+    var m = Math.floor(s / 60), sec = Math.floor(s % 60);
+    return m + ":" + (sec < 10 ? "0" : "") + sec;
+  }
+  function el(tag, props, text) {
+    var node = document.createElement(tag);
+    Object.keys(props || {}).forEach(function (k) { node.setAttribute(k, props[k]); });
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  function show(data) {
+    rev = data.rev;
+    chapters = data.chapters || [];
+    renderList();
+    renderHeads();
+  }
+
+  function renderList() {
+    var nav = document.querySelector("nav.chapters");
+    if (!nav) {
+      nav = el("nav", { "class": "chapters", "aria-label": "Chapters" });
+      nav.appendChild(el("h2", {}, "Chapters"));
+      document.querySelector(".layout").prepend(nav);
+    }
+    var old = nav.querySelector("ol");
+    if (old) old.remove();
+    var ol = el("ol");
+    chapters.forEach(function (ch, n) { ol.appendChild(chapterItem(ch, n)); });
+    nav.appendChild(ol);
+  }
+
+  function chapterItem(ch, n) {
+    var li = el("li", { "class": "chapter-edit", "data-id": ch.id });
+    li.appendChild(el("a", { href: "#t=" + ch.start.toFixed(2), "class": "time" }, clock(ch.start)));
+    var nl = el("input", { "class": "title-nl", lang: "nl", "aria-label": "Dutch title " + (n + 1) });
+    var en = el("input", { "class": "title-en", lang: "en", "aria-label": "English title " + (n + 1) });
+    nl.value = ch.title || "";
+    en.value = ch.title_en || "";
+    li.append(nl, en);
+    var tools = el("div", { "class": "chapter-tools" });
+    function button(cls, label, title, act) {
+      var b = el("button", { type: "button", "class": cls, title: title }, label);
+      b.addEventListener("click", act);
+      tools.appendChild(b);
+    }
+    button("rename", "Rename", "Save both titles", function () {
+      var body = {};
+      if (nl.value !== (ch.title || "")) body.title = nl.value;
+      if (en.value !== (ch.title_en || "")) body.title_en = en.value;
+      if (!Object.keys(body).length) { status.textContent = "the titles are unchanged"; return; }
+      change("PATCH", ch.id, body, "chapter renamed");
+    });
+    if (n > 0) {
+      button("earlier", "◀", "Start one segment earlier", function () { move(ch, -1); });
+      button("later", "▶", "Start one segment later", function () { move(ch, 1); });
+      button("merge", "Merge ↑", "Join this chapter to the one before", function () {
+        change("POST", ch.id, { action: "merge" }, "chapters merged");
+      });
+    }
+    li.appendChild(tools);
+    return li;
+  }
+
+  function move(ch, step) {
+    var at = neighbourStart(ch.start, step);
+    if (at === null || at === undefined) { status.textContent = "no segment there"; return; }
+    change("POST", ch.id, { action: "move", at: at }, "chapter start moved to " + clock(at));
+  }
+
+  function renderHeads() {
+    Array.prototype.forEach.call(list.querySelectorAll(".chapter-head"), function (h) { h.remove(); });
+    chapters.forEach(function (ch) {
+      var first = document.getElementById("seg-" + ch.segment_ids[0]);
+      if (!first) return;
+      var head = el("li", { "class": "chapter-head" });
+      var h2 = el("h2");
+      h2.appendChild(el("span", { lang: "nl" }, ch.title));
+      if (ch.title_en) { h2.append(" "); h2.appendChild(el("span", { "class": "en", lang: "en" }, ch.title_en)); }
+      head.appendChild(h2);
+      first.before(head);
+    });
+  }
+
+  function chapterAt(start) {
+    var found = null;
+    chapters.forEach(function (ch) { if (ch.start <= start) found = ch; });
+    return found;
+  }
+
+  Array.prototype.forEach.call(list.querySelectorAll(".seg"), function (li) {
+    var b = el("button", { type: "button", "class": "split-here",
+                           title: "Start a new chapter at this segment" }, "New chapter here");
+    b.addEventListener("click", function () {
+      var at = Number(li.dataset.start), ch = chapterAt(at);
+      if (!ch) { status.textContent = "this episode has no chapters yet"; return; }
+      change("POST", ch.id, { action: "split", at: at }, "new chapter at " + clock(at));
+    });
+    li.querySelector(".tools").appendChild(b);
+  });
+
+  send("GET", api).then(function (reply) { if (reply.code === 200) show(reply.data); });
+})();

@@ -1,0 +1,139 @@
+"""An editor's chapter edits through the JSON API: move, split, merge, rename, conflicts, bad
+input, history and revert, and every output following at once. New chapters get titles from
+the real e5 model."""
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pipeline import search
+from pipeline.document import Episode
+from pipeline.edits import history, revert
+from pipeline.web.app import create_app
+from tests.web_fixtures import SPACING, make_library
+
+pytestmark = pytest.mark.model
+SLUG = "haven"
+AUTH = {"Authorization": "Bearer t", "X-Editor": "mona"}
+
+
+@pytest.fixture
+def library(tmp_path):
+    return make_library(tmp_path)
+
+
+@pytest.fixture
+def client(library):
+    return TestClient(create_app(library, "t", {"testserver"}))
+
+
+def url(chapter=""):
+    return f"/api/episodes/{SLUG}/chapters" + (f"/{chapter}" if chapter else "")
+
+
+def current(client):
+    data = client.get(url()).json()
+    return data["rev"], data["chapters"]
+
+
+def outputs(library):
+    folder = library / SLUG
+    return {name: (folder / name).read_text() for name in
+            ("chapters.json", "chapters.vtt", "transcript.txt", "index.html", "episode.json")}
+
+
+def test_move_split_merge_and_rename_follow_everywhere(library, client):
+    rev, chapters = current(client)
+    assert [c["id"] for c in chapters] == ["c1", "c2"] and rev == 0
+    moved = client.post(url("c2"), json={"rev": rev, "action": "move", "at": 6 * SPACING},
+                        headers=AUTH)
+    assert moved.status_code == 200, moved.text
+    rev, chapters = moved.json()["rev"], moved.json()["chapters"]
+    assert rev == 1 and chapters[1]["start"] == 6 * SPACING and chapters[1]["id"] == "c2"
+    assert chapters[0]["title"] == "In de haven"  # an editor's structure keeps the titles
+    published = json.loads((library / SLUG / "chapters.json").read_text())
+    assert [c["startTime"] for c in published["chapters"]] == [0, 6 * SPACING]
+
+    split = client.post(url("c1"), json={"rev": rev, "action": "split", "at": 2 * SPACING},
+                        headers=AUTH).json()
+    rev, chapters = split["rev"], split["chapters"]
+    assert [c["start"] for c in chapters] == [0, 2 * SPACING, 6 * SPACING]
+    new = chapters[1]
+    assert new["title"] and new["title"].lower() not in {c["title"].lower()
+                                                         for c in (chapters[0], chapters[2])}
+
+    renamed = client.patch(url(new["id"]), json={"rev": rev, "title": "De kraanmachinist",
+                                                 "title_en": "The crane operator"}, headers=AUTH)
+    assert renamed.status_code == 200
+    rev = renamed.json()["rev"]
+    files = outputs(library)
+    assert "De kraanmachinist" in files["chapters.json"]
+    assert "De kraanmachinist / The crane operator" in files["chapters.vtt"]
+    assert "De kraanmachinist" in files["transcript.txt"]
+    assert "De kraanmachinist" in files["index.html"]
+    hit = search.search(library, "kraanmachinist")[0]
+    assert hit.chapter == "De kraanmachinist"
+
+    merged = client.post(url(new["id"]), json={"rev": rev, "action": "merge"}, headers=AUTH)
+    assert [c["start"] for c in merged.json()["chapters"]] == [0, 6 * SPACING]
+    assert "De kraanmachinist" not in outputs(library)["chapters.vtt"]
+    assert search.search(library, "kraanmachinist")[0].chapter == "In de haven"
+
+
+def test_history_and_revert_restore_chapters_exactly(library, client):
+    before = json.loads((library / SLUG / "chapters.json").read_text())
+    rev, _ = current(client)
+    client.post(url("c2"), json={"rev": rev, "action": "move", "at": 3 * SPACING}, headers=AUTH)
+    client.patch(url("c1"), json={"rev": rev + 1, "title": "Vroeg in de haven"}, headers=AUTH)
+    edits = history(library, SLUG)
+    assert [(e.segment, e.field, e.editor) for e in edits] == [
+        ("c2", "chapters", "mona"), ("c1", "chapter_title", "mona")]
+    revert(library, SLUG, edits[1].id, "test")
+    assert Episode.load(library / SLUG).chapters[0].title == "In de haven"
+    revert(library, SLUG, edits[0].id, "test")
+    assert json.loads((library / SLUG / "chapters.json").read_text()) == before
+    assert len(history(library, SLUG)) == 4
+
+
+def test_a_stale_or_unauthorised_edit_changes_nothing(library, client):
+    rev, _ = current(client)
+    body = {"rev": rev, "action": "move", "at": 4 * SPACING}
+    assert client.post(url("c2"), json=body).status_code == 401
+    assert client.post(url("c2"), json=body, headers=AUTH).status_code == 200
+    untouched = outputs(library)
+    stale = client.patch(url("c1"), json={"rev": rev, "title": "Anders"}, headers=AUTH)
+    assert stale.status_code == 409
+    assert stale.json()["rev"] == rev + 1 and stale.json()["chapters"][1]["start"] == 4 * SPACING
+    assert outputs(library) == untouched
+
+
+BAD = [
+    ("c2", {"action": "move", "at": 999.0}, "outside the episode"),
+    ("c2", {"action": "move", "at": 1.3}, "not at the start of a segment"),
+    ("c2", {"action": "move", "at": 0.0}, "between the starts"),
+    ("c1", {"action": "move", "at": 3.0}, "first chapter"),
+    ("c2", {"action": "split", "at": 5 * SPACING}, "both parts"),
+    ("c1", {"action": "split", "at": 7 * SPACING}, "both parts"),
+    ("c1", {"action": "merge"}, "no chapter before"),
+    ("c2", {"action": "split"}, "needs `at`"),
+    ("c2", {"action": "explode", "at": 3.0}, ""),
+    ("c1", {"title": ""}, "cannot be empty"),
+    ("c1", {"title": "x" * 500}, "at most"),
+    ("c1", {"title": "<b>Haven</b>"}, "markup"),
+    ("c1", {"title_en": "tab\there\x07"}, "control"),
+    ("c1", {}, "nothing to change"),
+]
+
+
+def test_bad_chapter_edits_are_422_and_change_nothing(library, client):
+    untouched = outputs(library)
+    rev, _ = current(client)
+    for chapter, body, words in BAD:
+        method = client.post if "action" in body else client.patch
+        reply = method(url(chapter), json={"rev": rev, **body}, headers=AUTH)
+        assert reply.status_code == 422, (body, reply.text)
+        assert words in json.dumps(reply.json()), (body, reply.text)
+    assert outputs(library) == untouched
+    assert client.post(url("c9"), json={"rev": rev, "action": "merge"},
+                       headers=AUTH).status_code == 404

@@ -1,0 +1,84 @@
+"""Chapters in the editor, in a real browser (Debian's Chromium through Playwright): a new
+chapter at a line, a rename in both languages, a start moved one line later, a merge, and an
+edit that came too late. New chapters get titles from the real e5 model."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from pipeline.document import Episode
+from tests.web_fixtures import SPACING, make_library, running_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.model]
+
+TOKEN = "browser-token"
+
+
+@pytest.fixture
+def library(tmp_path):
+    return make_library(tmp_path)
+
+
+@pytest.fixture
+def base(library):
+    with running_server(library, TOKEN) as url:
+        yield url
+
+
+def starts(library) -> list[float]:
+    return [c.start for c in Episode.load(library / "haven").chapters]
+
+
+def heads(page) -> list[str]:
+    return page.locator("#transcript .chapter-head [lang=nl]").all_inner_texts()
+
+
+def wait_for(page, text: str) -> None:
+    page.wait_for_function("t => document.getElementById('status').textContent.includes(t)",
+                           arg=text)
+
+
+def test_split_rename_move_and_merge_in_the_editor(page, base, library):
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.wait_for_selector(".chapter-edit")
+    assert heads(page) == ["In de haven", "Op de markt"]
+
+    page.click("#seg-s0000600 .split-here")  # the third line starts a chapter
+    wait_for(page, "new chapter at")
+    assert starts(library) == [0.0, 2 * SPACING, 5 * SPACING]
+    assert len(heads(page)) == 3 and heads(page)[1]  # a machine title, shown at once
+
+    item = page.locator(".chapter-edit").nth(1)
+    item.locator("input.title-nl").fill("De kraan")
+    item.locator("input.title-en").fill("The crane")
+    item.locator("button.rename").click()
+    wait_for(page, "renamed")
+    assert heads(page)[1] == "De kraan"
+    assert "De kraan / The crane" in (library / "haven" / "chapters.vtt").read_text()
+
+    page.locator(".chapter-edit").nth(1).locator("button.later").click()
+    wait_for(page, "moved")
+    assert starts(library) == [0.0, 3 * SPACING, 5 * SPACING]
+    assert page.locator("#seg-s0000900").evaluate(
+        "li => li.previousElementSibling.classList.contains('chapter-head')")
+
+    page.locator(".chapter-edit").nth(1).locator("button.merge").click()
+    wait_for(page, "merged")
+    assert starts(library) == [0.0, 5 * SPACING] and heads(page) == ["In de haven", "Op de markt"]
+
+
+def test_a_chapter_edit_that_came_too_late_shows_the_current_chapters(page, base, library):
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.wait_for_selector(".chapter-edit")
+    # Someone else renames the second chapter after this page loaded.
+    reply = httpx.patch(f"{base}/api/episodes/haven/chapters/c2", json={"rev": 0, "title": "Vis"},
+                        headers={"Authorization": f"Bearer {TOKEN}"})
+    assert reply.status_code == 200
+    item = page.locator(".chapter-edit").nth(1)
+    item.locator("input.title-nl").fill("Markt")
+    item.locator("button.rename").click()
+    wait_for(page, "changed meanwhile")
+    assert heads(page)[1] == "Vis"
+    assert page.locator(".chapter-edit").nth(1).locator("input.title-nl").input_value() == "Vis"
+    assert Episode.load(library / "haven").chapters[1].title == "Vis"
