@@ -6,20 +6,12 @@ import json
 from pathlib import Path
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
-from pipeline import audio
+from pipeline import audio, cluster
 from pipeline.cli.common import (
     LibraryOption,
     StageProgress,
     app,
-    err,
     fail,
     library_path,
     progress_bar,
@@ -30,7 +22,6 @@ from pipeline.errors import ReportageError
 from pipeline.library import prepare_library
 from pipeline.runner import Engines, Settings, check_settings, process_file
 from pipeline.timefmt import clock
-from pipeline.workers import auto_jobs, process_many
 
 
 def collect_inputs(paths: list[Path]) -> list[Path | ReportageError]:
@@ -54,6 +45,9 @@ def process(
     paths: list[Path] = typer.Argument(..., help="Audio files or folders of audio files."),
     library: Path | None = LibraryOption,
     jobs: int = typer.Option(1, min=0, help=f"Files processed at once. {JOBS_HELP}"),
+    scheduler: str | None = typer.Option(
+        None, help="A running Dask scheduler (tcp://HOST:PORT) whose workers process the files; "
+        "they must see the files and the library at the same paths."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON line per file."),
 ) -> None:
@@ -67,9 +61,10 @@ def process(
         fail(str(exc))
     inputs = collect_inputs(paths)
     files = [item for item in inputs if not isinstance(item, ReportageError)]
-    jobs = jobs or auto_jobs(len(files))
-    if jobs > 1 and len(files) > 1:
-        failures = _process_side_by_side(inputs, lib, settings, jobs, quiet or as_json, as_json)
+    jobs = jobs or cluster.auto_jobs(len(files))
+    if scheduler or (jobs > 1 and len(files) > 1):
+        failures = _process_on_cluster(inputs, lib, settings, jobs, scheduler, quiet or as_json,
+                                       as_json)
     else:
         engines = Engines(settings)
         failures = sum(not _process_one(item, lib, settings, engines, quiet or as_json, as_json)
@@ -91,21 +86,26 @@ def _process_one(item, lib: Path, settings: Settings, engines: Engines, quiet: b
     return _report(item, outcome, quiet, as_json)
 
 
-def _process_side_by_side(inputs: list, lib: Path, settings: Settings, jobs: int, quiet: bool,
-                          as_json: bool) -> int:
-    """Files in `jobs` worker processes, each reported as it finishes; returns the failures."""
+def _process_on_cluster(inputs: list, lib: Path, settings: Settings, jobs: int,
+                        scheduler: str | None, quiet: bool, as_json: bool) -> int:
+    """Files on a Dask cluster's workers, a bar each, each reported as it finishes; returns
+    the failures."""
     failures = sum(not _report(item, item, quiet, as_json)
                    for item in inputs if isinstance(item, ReportageError))
     files = [item for item in inputs if not isinstance(item, ReportageError)]
-    columns = TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()
-    with Progress(*columns, TimeElapsedColumn(), console=err, disable=quiet,
-                  transient=True) as bar:
-        task = bar.add_task(f"{jobs} files at a time", total=len(files))
+    with progress_bar(quiet) as bar:
+        bars = [StageProgress(bar, bar.add_task(f"{f.name} · waiting", total=None), f.name)
+                for f in files]
         try:
-            for n, outcome in process_many([(f, lib) for f in files], settings, jobs):
-                bar.advance(task)
-                failures += not _report(files[n], outcome, quiet, as_json)
-        except ReportageError as exc:  # a worker died: the files left are not done
+            with cluster.connect(jobs, scheduler) as client:
+                if scheduler is None and not quiet:
+                    say(f"dashboard: {client.dashboard_link}")
+                work = [(f, lib) for f in files]
+                for n, outcome in cluster.process_many(
+                        client, work, settings, lambda n, *stage: bars[n](*stage)):
+                    bar.update(bars[n].task, visible=False)
+                    failures += not _report(files[n], outcome, quiet, as_json)
+        except ReportageError as exc:  # no cluster to run on
             fail(str(exc))
     return failures
 

@@ -49,12 +49,12 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline import audio
+from pipeline.cluster import auto_jobs, connect, process_many
 from pipeline.document import Episode
 from pipeline.errors import ReportageError
 from pipeline.evaluate import metrics
 from pipeline.library import slugify
 from pipeline.runner import Engines, Progress, Result, Settings, check_settings, process_file
-from pipeline.workers import auto_jobs, process_many
 
 PARTS = ("clips", "episodes")
 REPORT_VERSION = 1
@@ -335,8 +335,8 @@ def evaluate(
 ) -> dict:
     """Process and score every item; returns the report (see `report_keys` in the CLI help).
 
-    `jobs` items are processed at once, each in its own worker process when more than one
-    (None: one per core, see workers.auto_jobs).
+    `jobs` items are processed at once, in a local Dask cluster's worker processes when more
+    than one (None: one per core, see cluster.auto_jobs).
     `progress(item_id, index, count)` is called before each item (after it, with several
     jobs) and returns the per-stage progress callback for it.
     """
@@ -387,10 +387,11 @@ def _outcomes(
     """(index, result or error) per item, in item order with one job, as finished with more."""
     if jobs > 1:
         work = [(item.audio, library / item.part) for item in items]
-        for done, (n, outcome) in enumerate(process_many(work, settings, jobs)):
-            if progress:
-                progress(items[n].id, done, len(items))("", done + 1, len(items))
-            yield n, outcome
+        with connect(jobs) as client:
+            for done, (n, outcome) in enumerate(process_many(client, work, settings)):
+                if progress:
+                    progress(items[n].id, done, len(items))("", done + 1, len(items))
+                yield n, outcome
         return
     engines = Engines(settings)
     for n, item in enumerate(items):

@@ -1,0 +1,184 @@
+"""Many files at once on a Dask cluster: a `LocalCluster` of N worker processes started here
+(`--jobs N`), or the workers of a running cluster (`--scheduler tcp://HOST:PORT`); one code path.
+
+On a small CPU, files side by side with one decoder thread each beat one file with every
+thread: CTranslate2's beam search over one window keeps a second core mostly idle (on the
+2-core dev machine, two threads took 1.2x the wall time of one thread to transcribe the same
+two minutes, while two single-thread processes ran at nearly the speed of one). So a host's
+cores are shared out between the files it runs at once.
+
+A worker process loads its models on its first file and keeps them (a process-wide cache keyed
+by the settings), so a worker its nanny restarted loads them again by itself. A file whose
+worker died runs again on another one and resumes from its last saved stage (the runner skips
+stages whose fingerprint is done); the scheduler gives up on a file once `allowed-failures`
+workers (3 by default) died running it. Workers send each file's progress to the client as
+Dask events, on a topic of the run's own.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import CancelledError
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from pipeline.errors import ReportageError
+from pipeline.runner import Engines, Result, Settings, process_file
+from pipeline.stages.base import Progress
+
+MAX_AUTO_JOBS = 4  # each worker holds its own models: about 1.5 GB at the peak
+CONNECT_TIMEOUT_S = 5
+WORKERS_TIMEOUT_S = 60  # a scheduler with no worker at all
+EVENT_INTERVAL_S = 0.25  # a file's progress events within one stage: a few a second
+
+Outcome = Result | ReportageError | OSError
+FileProgress = Callable[[int, str, float, float], None]  # (index into work, stage, done, total)
+
+_engines: dict[str, Engines] = {}  # this worker process's models, by settings
+_engines_lock = threading.Lock()
+
+
+def available_cores() -> int:
+    return len(os.sched_getaffinity(0))
+
+
+def auto_jobs(items: int) -> int:
+    return max(1, min(available_cores(), MAX_AUTO_JOBS, items))
+
+
+@contextmanager
+def connect(jobs: int, scheduler: str | None = None):
+    """A Dask client: of the cluster at `scheduler`, or of a LocalCluster of `jobs` worker
+    processes with one task each, started here and stopped on the way out."""
+    from distributed import Client, LocalCluster, WorkerPlugin  # slow to import: only here
+
+    class LeaveInterruptsToTheClient(WorkerPlugin):
+        """Ctrl-C reaches a local cluster's workers too, restarted ones included: they leave
+        it to the client, which cancels the run and stops them (no worker tracebacks)."""
+
+        def setup(self, worker) -> None:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    if scheduler is None:
+        with LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                          dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
+                Client(cluster) as client:
+            client.register_plugin(LeaveInterruptsToTheClient())
+            yield client
+        return
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, ValueError, TypeError) as exc:
+        raise ReportageError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    with client:
+        try:
+            client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
+        except TimeoutError:
+            raise ReportageError(f"no Dask worker joined the scheduler at {scheduler} within "
+                                 f"{WORKERS_TIMEOUT_S} s (start one with `dask worker "
+                                 f"{scheduler}`)") from None
+        yield client
+
+
+def process_many(
+    client, work: list[tuple[Path, Path]], settings: Settings,
+    progress: FileProgress | None = None,
+) -> Iterator[tuple[int, Outcome]]:
+    """Run `process_file(path, library)` for each (path, library) in `work` on the cluster's
+    workers; yields (index into `work`, result or the error that stopped that file) as each
+    file finishes. Leaving early (Ctrl-C) cancels the files not yet done."""
+    from distributed import as_completed
+
+    topic = f"reportage-progress-{uuid.uuid4().hex}"
+    if progress:
+        client.subscribe_topic(topic, lambda event: progress(*event[1]))
+    slots = _task_slots(client)
+    for library in {library for _, library in work}:  # made here, so a worker must see it
+        library.mkdir(parents=True, exist_ok=True)
+    # Absolute paths: a worker has a working folder of its own.
+    futures = {client.submit(_process, str(path.absolute()), str(library.absolute()), settings,
+                             slots, topic, n, pure=False): n
+               for n, (path, library) in enumerate(work)}
+    try:
+        for future in as_completed(futures):
+            yield futures[future], _outcome(future, work[futures[future]][0])
+    finally:
+        client.cancel(list(futures))
+        if progress:
+            client.unsubscribe_topic(topic)
+
+
+def _task_slots(client) -> dict[str, int]:
+    """Files each host runs at once: the task threads of all its workers, sharing its cores."""
+    slots: Counter[str] = Counter()
+    for info in client.scheduler_info()["workers"].values():
+        slots[info["host"]] += info["nthreads"]
+    return dict(slots)
+
+
+def _outcome(future, path: Path) -> Outcome:
+    from distributed import KilledWorker
+
+    try:
+        return future.result()
+    except KilledWorker:
+        return ReportageError(f"{path}: every worker that ran it died (out of memory?): "
+                              "not tried again")
+    except CancelledError:
+        return ReportageError(f"{path}: cancelled on the cluster (the scheduler restarted?)")
+
+
+def _process(path: str, library: str, settings: Settings, slots: dict[str, int], topic: str,
+             n: int) -> Outcome:
+    """One file, on a worker: its share of the host's cores, the worker's models, progress
+    events. A user's error comes back as a value, so that Dask never retries it."""
+    from distributed import get_worker
+    from distributed.comm import get_address_host
+
+    worker = get_worker()
+    for what, where in (("audio file", path), ("library", library)):
+        if not os.path.exists(where):
+            return ReportageError(
+                f"{Path(path).name}: worker {worker.address} cannot see the {what} {where} "
+                "(it must be on storage every worker sees, at the same path)")
+    share = slots.get(get_address_host(worker.address), worker.state.nthreads)
+    asr = replace(settings.asr, threads=max(1, available_cores() // share))
+    settings = replace(settings, asr=asr)
+    try:
+        return process_file(Path(path), Path(library), settings, engines_for(settings),
+                            _reporter(worker, topic, n))
+    except (ReportageError, OSError) as exc:
+        return exc
+
+
+def engines_for(settings: Settings) -> Engines:
+    """This process's engines for `settings`: loaded once, kept for the next file; a run with
+    other settings replaces them (one set of models in memory)."""
+    key = repr(settings)
+    with _engines_lock:
+        if key not in _engines:
+            _engines.clear()
+            _engines[key] = Engines(settings)
+        return _engines[key]
+
+
+def _reporter(worker, topic: str, n: int) -> Progress:
+    """A file's progress callback on a worker: Dask events to the client, a few a second."""
+    last = {"stage": None, "at": 0.0}
+
+    def report(stage: str, done: float, total: float) -> None:
+        now = time.monotonic()
+        if stage == last["stage"] and now - last["at"] < EVENT_INTERVAL_S and done < total:
+            return
+        last.update(stage=stage, at=now)
+        worker.log_event(topic, [n, stage, float(done), float(total)])
+
+    return report
