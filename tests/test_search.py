@@ -12,6 +12,11 @@ from pipeline.document import Chapter, Episode, Segment, Source
 from pipeline.errors import ReportageError
 
 
+def exact(*args, **kw):
+    """Word search, as these tests are about the words (meaning: test_search_modes.py)."""
+    return search.search(*args, mode="exact", **kw)
+
+
 def make_episode(slug: str, lines: list[tuple[str, str]], created: str = "2026-01-01", **kw):
     """An episode with one 5-second segment per (Dutch, English) line."""
     segments = [
@@ -59,7 +64,7 @@ def library(tmp_path: Path) -> Path:
 
 
 def found(library: Path, query: str, **kw) -> list[tuple[str, str]]:
-    return [(h.episode, h.segment) for h in search.search(library, query, **kw)]
+    return [(h.episode, h.segment) for h in exact(library, query, **kw)]
 
 
 def test_dutch_stemming_finds_other_forms(library):
@@ -86,12 +91,12 @@ def test_phrase_needs_the_words_together_in_order(library):
 
 def test_bare_words_all_have_to_match_anywhere(library):
     assert set(found(library, "zwarte lijst")) == {("krediet", "s001"), ("krediet", "s003")}
-    assert not any(hit.partial for hit in search.search(library, "zwarte lijst"))
+    assert not any(hit.partial for hit in exact(library, "zwarte lijst"))
 
 
 def test_without_every_word_together_segments_with_some_of_them_follow(library):
     # A misheard word must not hide the moment: "zonnig" and "zwarte" never share a segment.
-    hits = search.search(library, "zwarte zonnig")
+    hits = exact(library, "zwarte zonnig")
     assert all(hit.partial for hit in hits)
     assert {(h.episode, h.segment) for h in hits} == {
         ("krediet", "s001"), ("krediet", "s003"), ("weer", "s000")}
@@ -110,36 +115,36 @@ def test_language_filter(library):
     assert found(library, "sunny", lang="en") == [("weer", "s000")]
     assert found(library, "zonnig", lang="en") == []
     with pytest.raises(ReportageError, match="unknown language"):
-        search.search(library, "zonnig", lang="de")
+        exact(library, "zonnig", lang="de")
 
 
 def test_episode_filter(library):
     assert found(library, "kredietsysteem", episode="weer") == [("weer", "s001")]
     with pytest.raises(ReportageError, match="no episode 'nope'"):
-        search.search(library, "kredietsysteem", episode="nope")
+        exact(library, "kredietsysteem", episode="nope")
 
 
 def test_hit_fields(library):
-    (hit,) = search.search(library, "blacklisted")
+    (hit,) = exact(library, "blacklisted")
     assert (hit.title, hit.start, hit.end) == ("Sesame Credit", 5.0, 9.5)
     assert hit.link == "krediet/index.html#t=5.0"
     assert hit.lang == "en" and hit.snippet == "Whoever is blacklisted cannot travel."
     assert [hit.snippet[s:e] for s, e in hit.marks] == ["blacklisted"]
     assert hit.chapter == "The system"  # the English title, as the snippet is English
     assert hit.to_dict()["link"] == hit.link and hit.to_dict()["nl"] == hit.nl
-    (hit,) = search.search(library, "coöperatie")
+    (hit,) = exact(library, "coöperatie")
     assert hit.chapter == "De coöperatie" and hit.score > 0
 
 
 def test_phrase_highlight_covers_the_phrase(library):
-    (hit,) = search.search(library, '"zwarte lijst"')
+    (hit,) = exact(library, '"zwarte lijst"')
     assert [hit.snippet[s:e] for s, e in hit.marks] == ["zwarte lijst"]
 
 
 def test_long_segment_snippet_is_cut_around_the_match(tmp_path):
     text = " ".join(["woord"] * 60) + " kredietcrisis " + " ".join(["woord"] * 60)
     search.index_episode(tmp_path, make_episode("lang", [(text, "")]))
-    (hit,) = search.search(tmp_path, "kredietcrisis")
+    (hit,) = exact(tmp_path, "kredietcrisis")
     assert hit.snippet.startswith("…") and hit.snippet.endswith("…")
     assert len(hit.snippet) < len(text)
     assert [hit.snippet[s:e] for s, e in hit.marks] == ["kredietcrisis"]
@@ -156,7 +161,7 @@ def test_bm25_prefers_more_and_denser_matches(tmp_path):
         ],
     )
     search.index_episode(tmp_path, episode)
-    hits = search.search(tmp_path, "krediet")
+    hits = exact(tmp_path, "krediet")
     assert [h.segment for h in hits] == ["s001", "s002", "s000"]
     assert hits[0].score > hits[1].score > hits[2].score > 0
 
@@ -170,24 +175,24 @@ def test_rare_words_outrank_common_ones(tmp_path):
 def test_equal_scores_go_to_the_newer_episode(tmp_path):
     for slug, created in (("old", "2025-01-01"), ("new", "2026-06-01"), ("mid", "2025-06-01")):
         search.index_episode(tmp_path, make_episode(slug, [("zelfde tekst", "")], created))
-    hits = search.search(tmp_path, "tekst")
+    hits = exact(tmp_path, "tekst")
     assert [h.episode for h in hits] == ["new", "mid", "old"]
     assert len({h.score for h in hits}) == 1
 
 
 def test_limit(library):
-    assert len(search.search(library, "de", limit=1)) == 1
+    assert len(exact(library, "de", limit=1)) == 1
     with pytest.raises(ReportageError, match="limit"):
-        search.search(library, "de", limit=0)
+        exact(library, "de", limit=0)
 
 
 def test_many_matches_are_ranked_within_the_window(tmp_path, monkeypatch):
     lines = [("krediet " + "vul " * (i % 7), "") for i in range(30)]
     search.index_episode(tmp_path, make_episode("w", lines))
-    everything = search.search(tmp_path, "krediet", limit=100)
+    everything = exact(tmp_path, "krediet", limit=100)
     assert len(everything) == 30
     monkeypatch.setattr(search, "RANK_WINDOW", 10)
-    windowed = search.search(tmp_path, "krediet", limit=100)
+    windowed = exact(tmp_path, "krediet", limit=100)
     assert {h.segment for h in windowed} == {f"s{i:03d}" for i in range(20, 30)}  # newest ten
     assert [h.score for h in windowed] == sorted((h.score for h in windowed), reverse=True)
 
@@ -287,7 +292,7 @@ def test_rebuild_replaces_a_damaged_index(tmp_path):
     make_episode("good", [("Goed.", "Good.")]).save(tmp_path / "good")
     search.index_path(tmp_path).write_bytes(b"not a database at all" * 100)
     with pytest.raises(ReportageError, match="reportage index --rebuild"):
-        search.search(tmp_path, "goed")
+        exact(tmp_path, "goed")
     search.rebuild(tmp_path)
     assert found(tmp_path, "goed") == [("good", "s000")]
 
@@ -302,13 +307,13 @@ def test_rebuild_needs_a_library(tmp_path):
 
 def test_missing_index_names_the_cure(tmp_path):
     with pytest.raises(ReportageError, match=r"no search index .*reportage index --rebuild"):
-        search.search(tmp_path, "krediet")
+        exact(tmp_path, "krediet")
 
 
 def test_garbage_index_names_the_cure(tmp_path):
     search.index_path(tmp_path).write_bytes(b"\x00garbage" * 1000)
     with pytest.raises(ReportageError, match="reportage index --rebuild"):
-        search.search(tmp_path, "krediet")
+        exact(tmp_path, "krediet")
     with pytest.raises(ReportageError, match="reportage index --rebuild"):
         search.index_episode(tmp_path, WEATHER)
 
@@ -317,7 +322,7 @@ def test_truncated_index_names_the_cure(library):
     path = search.index_path(library)
     path.write_bytes(path.read_bytes()[:8192])
     with pytest.raises(ReportageError, match="reportage index --rebuild"):
-        search.search(library, "kredietsysteem")
+        exact(library, "kredietsysteem")
 
 
 def test_foreign_sqlite_file_names_the_cure(tmp_path):
@@ -326,7 +331,7 @@ def test_foreign_sqlite_file_names_the_cure(tmp_path):
     db.commit()
     db.close()
     with pytest.raises(ReportageError, match="reportage index --rebuild"):
-        search.search(tmp_path, "krediet")
+        exact(tmp_path, "krediet")
 
 
 def test_an_unopenable_index_is_one_clear_error(tmp_path):
@@ -341,7 +346,7 @@ def test_index_from_another_format_names_the_cure(library):
     db.commit()
     db.close()
     with pytest.raises(ReportageError, match="another version.*reportage index --rebuild"):
-        search.search(library, "krediet")
+        exact(library, "krediet")
 
 
 def test_another_stemmer_version_restems_on_write(library):

@@ -60,7 +60,7 @@ def test_rebuild_then_search(cli, library):
 
 def test_json_hits(cli, library):
     cli("index", "--rebuild", "--library", str(library))
-    run = cli("search", "kredietsystemen", "--library", str(library), "--json")
+    run = cli("search", "kredietsystemen", "--mode", "exact", "--library", str(library), "--json")
     assert run.rc == 0, run.err
     hits = json.loads(run.out)
     assert {(h["episode"], h["segment"]) for h in hits} == {("krediet", "s000"), ("weer", "s001")}
@@ -72,7 +72,7 @@ def test_json_hits(cli, library):
 
 def test_filters_and_limit(cli, library):
     cli("index", "--rebuild", "--library", str(library))
-    base = ["--library", str(library), "--json"]
+    base = ["--mode", "exact", "--library", str(library), "--json"]
     assert json.loads(cli("search", "sunny", "--lang", "nl", *base).out) == []
     assert len(json.loads(cli("search", "sunny", "--lang", "en", *base).out)) == 1
     only = json.loads(cli("search", "kredietsysteem", "--episode", "weer", *base).out)
@@ -82,23 +82,24 @@ def test_filters_and_limit(cli, library):
 
 def test_no_matches_is_not_an_error(cli, library):
     cli("index", "--rebuild", "--library", str(library))
-    run = cli("search", "olifant", "--library", str(library))
+    run = cli("search", "olifant", "--mode", "exact", "--library", str(library))
     assert run.rc == 0 and run.out == ""
     assert "no matches" in run.err
 
 
 def test_hits_with_only_some_of_the_words_say_so(cli, library):
     cli("index", "--rebuild", "--library", str(library))
-    run = cli("search", "olifant zonnig", "--library", str(library))
+    run = cli("search", "olifant zonnig", "--mode", "exact", "--library", str(library))
     assert run.rc == 0 and "Morgen wordt het zonnig" in run.out
     assert "no segment holds every word" in run.err
-    run = cli("search", "olifant zonnig", "--library", str(library), "--json")
+    run = cli("search", "olifant zonnig", "--mode", "exact", "--library", str(library), "--json")
     assert [h["partial"] for h in json.loads(run.out)] == [True]
 
 
 def test_library_from_the_environment(cli, library):
     cli("index", "--rebuild", "--library", str(library))
-    run = cli("search", "zonnig", "--json", env={"REPORTAGE_LIBRARY": str(library)})
+    run = cli("search", "zonnig", "--mode", "exact", "--json",
+              env={"REPORTAGE_LIBRARY": str(library)})
     assert [h["episode"] for h in json.loads(run.out)] == ["weer"]
 
 
@@ -154,9 +155,10 @@ def test_publish_keeps_the_index_current(cli, library):
     episode.segments[0].nl = "Morgen regent het pijpenstelen."
     episode.save(library / "weer")
     assert cli("publish", "weer", "--library", str(library)).rc == 0
-    run = cli("search", "pijpenstelen", "--library", str(library), "--json")
+    run = cli("search", "pijpenstelen", "--mode", "exact", "--library", str(library), "--json")
     assert [(h["episode"], h["segment"]) for h in json.loads(run.out)] == [("weer", "s000")]
-    assert json.loads(cli("search", "zonnig", "--library", str(library), "--json").out) == []
+    run = cli("search", "zonnig", "--mode", "exact", "--library", str(library), "--json")
+    assert json.loads(run.out) == []
 
 
 @pytest.mark.model

@@ -39,7 +39,7 @@ def test_library_page_lists_episodes_and_searches(client):
     assert page.status_code == 200
     assert "De haven &lt;b&gt;bij nacht&lt;/b&gt;" in page.text  # title escaped
     assert 'href="episodes/haven"' in page.text and "00:30" in page.text
-    found = client.get("/", params={"q": "HARING"})
+    found = client.get("/", params={"q": "HARING", "mode": "exact"})  # the words alone
     assert "1 result for" in found.text
     assert 'href="episodes/haven#t=18.00"' in found.text
     assert "<mark>haring</mark>" in found.text

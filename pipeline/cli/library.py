@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from pipeline.cli.common import LibraryOption, app, fail, library_path, say
+from pipeline.cli.common import LibraryOption, app, err, fail, library_path, say
 from pipeline.errors import ReportageError
 
 
@@ -47,6 +47,7 @@ def serve(
     from pipeline.web.server import serve as run_server
 
     try:
+        _fill_vectors(library_path(library))  # once, here, rather than in a search request
         run_server(library_path(library), host, port, allowed_host)
     except ReportageError as exc:
         fail(str(exc))
@@ -137,6 +138,8 @@ def search_cmd(
     episode: str | None = typer.Option(None, help="Only this episode (its slug)."),
     speaker: str | None = typer.Option(None, help="Only what this speaker said (a name)."),
     limit: int = typer.Option(20, min=1, help="At most this many hits."),
+    mode: str = typer.Option("hybrid", help="exact: the words; semantic: the meaning, in "
+                             "either language; hybrid: both (a quoted query stays exact)."),
     as_json: bool = typer.Option(False, "--json", help="Print the hits as a JSON list."),
 ) -> None:
     """Find the moments in every episode where something was said, best first."""
@@ -145,7 +148,10 @@ def search_cmd(
 
     lib = library_path(library)
     try:
-        hits = search(lib, query, lang=lang, episode=episode, limit=limit, speaker=speaker)
+        if mode != "exact":
+            _fill_vectors(lib)
+        hits = search(lib, query, lang=lang, episode=episode, limit=limit, speaker=speaker,
+                      mode=mode)
     except ReportageError as exc:
         fail(str(exc))
     if as_json:
@@ -158,12 +164,32 @@ def search_cmd(
         Console(highlight=False, soft_wrap=True).print(line)
 
 
+def _fill_vectors(library: Path) -> None:
+    """Give an index from before search by meaning its vectors, once, with a progress bar."""
+    from rich.progress import Progress
+
+    from pipeline.search import index as searchindex
+    from pipeline.search import vectors
+
+    if (not searchindex.index_path(library).is_file() or not vectors.available()
+            or searchindex.has_vectors(library)):
+        return  # nothing to do, or the search says what is missing
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("adding meaning vectors to the search index", total=None)
+        if searchindex.fill_vectors(library, lambda done, total: bar.update(
+                task, completed=done, total=total)):
+            say("search index: meaning vectors added", "✓")
+
+
 @app.command(name="index")
 def index_cmd(
     rebuild: bool = typer.Option(False, "--rebuild", help="Recreate it from the episode folders."),
+    remove: str | None = typer.Option(None, "--remove", metavar="SLUG",
+                                      help="Forget an episode whose folder was deleted."),
     library: Path | None = LibraryOption,
 ) -> None:
-    """The search index: show what it holds, or --rebuild it."""
+    """The search index: show what it holds (adding meaning vectors to an index from before
+    them), --rebuild it, or --remove an episode."""
     from pipeline.search import index as searchindex
 
     lib = library_path(library)
@@ -173,6 +199,9 @@ def index_cmd(
             for line in report.skipped:
                 say(line, "skipped")
         else:
+            if remove is not None and not searchindex.remove_episode(lib, remove):
+                fail(f"no episode {remove!r} in the search index")
+            _fill_vectors(lib)
             report = searchindex.summary(lib)
     except ReportageError as exc:
         fail(str(exc))

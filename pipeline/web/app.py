@@ -12,9 +12,10 @@ from __future__ import annotations
 import hmac
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
+from typing import Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 
 from pipeline import edits, search
 from pipeline.document import FILENAME, Episode, Segment
+from pipeline.edits import chapters as chapter_edits
 from pipeline.errors import ReportageError
 from pipeline.formats import page
 from pipeline.library import valid_slug
@@ -56,6 +58,20 @@ class SpeakerPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rev: StrictInt  # the episode's speakers_rev the editor saw
     name: StrictStr
+
+
+class ChapterPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rev: StrictInt  # the episode's chapters_rev the editor saw
+    title: StrictStr | None = None
+    title_en: StrictStr | None = None
+
+
+class ChapterAction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rev: StrictInt
+    action: Literal["move", "split", "merge"]
+    at: float | None = None  # move: the new start; split: where the new chapter starts
 
 
 def create_app(library: Path, token: str,
@@ -105,16 +121,18 @@ def create_app(library: Path, token: str,
                                 headers={"WWW-Authenticate": "Bearer"})
 
     @app.get("/", response_class=HTMLResponse)
-    def library_page(q: str = "", edit: bool = False, speaker: str = "") -> str:
+    def library_page(q: str = "", edit: bool = False, speaker: str = "",
+                     mode: str = "hybrid") -> str:
         hits, error = [], None
         if q.strip():
             try:
-                hits = search.search(library, q, limit=SEARCH_LIMIT, speaker=speaker or None)
+                hits = search.search(library, q, limit=SEARCH_LIMIT, speaker=speaker or None,
+                                     mode=mode)
             except ReportageError as exc:
                 error = str(exc)
         return page.render(
             "library.html", episodes=shelf.summaries(), q=q, speaker=speaker, edit=edit,
-            error=error,
+            error=error, mode=mode,
             hits=[(h, page.marked(h.snippet, h.marks)) for h in hits],
             links=page.Links(audio="", library="/", assets="/static"),
         )
@@ -152,9 +170,12 @@ def create_app(library: Path, token: str,
         return clip_download(folder, edits.documents.load(folder), start, end, lang, format)
 
     @app.get("/api/search")
-    def search_json(q: str, speaker: str = "") -> list[dict]:
+    def search_json(q: str, speaker: str = "",
+                    mode: str = Query("hybrid", pattern="^(hybrid|exact|semantic)$")
+                    ) -> list[dict]:
         try:
-            hits = search.search(library, q, limit=SEARCH_LIMIT, speaker=speaker or None)
+            hits = search.search(library, q, limit=SEARCH_LIMIT, speaker=speaker or None,
+                                 mode=mode)
             return [h.to_dict() for h in hits]
         except ReportageError as exc:
             raise HTTPException(400, str(exc)) from None
@@ -203,7 +224,53 @@ def create_app(library: Path, token: str,
         episode = edits.documents.load(folder_of(slug))
         return {"speakers": episode.speakers, "rev": episode.speakers_rev}
 
+    @app.get("/api/episodes/{slug}/chapters")
+    def chapters_json(slug: str) -> dict:
+        return chapters_of(edits.documents.load(folder_of(slug)))
+
+    @app.patch("/api/episodes/{slug}/chapters/{chapter_id}", dependencies=[Depends(editor)])
+    def rename_chapter(slug: str, chapter_id: str, patch: ChapterPatch,
+                       x_editor: str = Header("editor")):
+        return chapter_edit(slug, chapter_id, lambda: chapter_edits.rename(
+            library, slug, chapter_id, patch.rev, editor_name(x_editor), patch.title,
+            patch.title_en))
+
+    @app.post("/api/episodes/{slug}/chapters/{chapter_id}", dependencies=[Depends(editor)])
+    def change_chapters(slug: str, chapter_id: str, body: ChapterAction,
+                        x_editor: str = Header("editor")):
+        who = editor_name(x_editor)
+        if body.action == "merge":
+            return chapter_edit(slug, chapter_id, lambda: chapter_edits.merge(
+                library, slug, chapter_id, body.rev, who))
+        if body.at is None:
+            raise HTTPException(422, f"{body.action} needs `at`: a segment's start in seconds")
+        change = chapter_edits.move if body.action == "move" else chapter_edits.split
+        return chapter_edit(slug, chapter_id, lambda: change(
+            library, slug, chapter_id, body.at, body.rev, who))
+
+    def chapter_edit(slug: str, chapter_id: str, apply: Callable[[], object]) -> JSONResponse:
+        folder = folder_of(slug)
+        if not SEGMENT_ID.match(chapter_id):
+            raise HTTPException(404, "no such chapter")
+        try:
+            apply()
+        except chapter_edits.StaleChapters as stale:
+            return JSONResponse(status_code=409, content={
+                "detail": "the chapters were changed since you loaded them",
+                **chapters_of(stale.episode)})
+        except chapter_edits.UnknownChapter:
+            raise HTTPException(404, "no such chapter") from None
+        except ReportageError as exc:
+            raise HTTPException(422, str(exc)) from None
+        except OSError as exc:
+            raise HTTPException(507, f"could not save: {exc.strerror or exc}") from None
+        return JSONResponse(chapters_of(edits.documents.load(folder)))
+
     return app
+
+
+def chapters_of(episode: Episode) -> dict:
+    return {"rev": episode.chapters_rev, "chapters": [asdict(c) for c in episode.chapters]}
 
 
 def split_host(value: str) -> tuple[str, str] | None:

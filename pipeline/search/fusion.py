@@ -1,0 +1,60 @@
+"""Hybrid ranking: reciprocal rank fusion of ranked lists, then one hit per moment.
+
+Each list (BM25 over the Dutch, BM25 over the English, the nearest vectors of each kind) is a
+ranking of segment ids; a segment scores sum(1 / (K + rank)) over the lists that hold it, so
+agreement between lists counts and no list's raw scores need calibrating against another's.
+Neighbouring segments are one moment: the best takes over what the others matched, and the
+moment sits at the segment that matched best by itself (a window's vector also speaks for its
+neighbours' words, so it ranks a moment but does not place it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+K = 60  # the usual RRF constant: a list's top ranks count, but none dominates
+WINDOW = "window"  # the list of 3-segment windows, by their middle segment
+NEAR = 1  # neighbouring segments (in index order, same episode) are one moment
+
+
+@dataclass
+class Fused:
+    rowid: int
+    score: float
+    sources: set[str] = field(default_factory=set)  # the lists that found it: "words_nl", ...
+    own: float = 0.0  # the part of `score` from lists that rank single segments
+
+    @property
+    def matched(self) -> str:
+        """How it matched: "words", "meaning" or "both"."""
+        words = any(s.startswith("words") for s in self.sources)
+        meaning = any(not s.startswith("words") for s in self.sources)
+        return "both" if words and meaning else "words" if words else "meaning"
+
+
+def fuse(lists: dict[str, list[int]]) -> list[Fused]:
+    """Every segment of `lists`, best first; ties go to the newer (higher) row."""
+    found: dict[int, Fused] = {}
+    for name, ids in lists.items():
+        for rank, rowid in enumerate(ids, start=1):
+            hit = found.setdefault(rowid, Fused(rowid, 0.0))
+            hit.score += 1 / (K + rank)
+            hit.own += 0 if name == WINDOW else 1 / (K + rank)
+            hit.sources.add(name)
+    return sorted(found.values(), key=lambda h: (-h.score, -h.rowid))
+
+
+def moments(fused: list[Fused], episode_of: dict[int, int]) -> list[Fused]:
+    """One hit per moment, best first: a hit near a better one of its episode joins it."""
+    kept: dict[tuple[int, int], Fused] = {}
+    for hit in fused:
+        episode = episode_of[hit.rowid]
+        near = (kept.get((episode, hit.rowid + d)) for d in range(-NEAR, NEAR + 1))
+        better = next((k for k in near if k is not None), None)
+        if better is None:
+            kept[(episode, hit.rowid)] = hit
+        else:
+            better.sources |= hit.sources
+            if hit.own > better.own:
+                better.rowid, better.own = hit.rowid, hit.own
+    return list(kept.values())  # dicts keep insertion order: best first

@@ -1,0 +1,253 @@
+"""Search by words, by meaning, or both: modes, cross-lingual hits, the vectors kept current, an
+index from before the vectors, and bad input through the CLI and the web (one clear message,
+never a traceback or a 500, and a search never changes the index)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pipeline import search
+from pipeline.document import Episode, Segment, Source
+from pipeline.errors import ReportageError
+from pipeline.search import vectors
+from pipeline.web.app import create_app
+from tests.conftest import one_error_line
+from tests.test_search_cli import cli  # noqa: F401  (the in-process CLI fixture)
+
+LINES = [  # Dutch only: an English query can reach these by meaning alone
+    "Morgen gaat het de hele dag hard regenen in het noorden van het land.",
+    "Het kabinet wil de belastingen op benzine volgend jaar flink verhogen.",
+    "De voetbalwedstrijd eindigde gisteravond in een gelijkspel.",
+    "Ik ben mijn sleutels kwijtgeraakt op het station.",
+    "De bakker verkoopt elke ochtend vers brood en taart.",
+    "In de dierentuin is een olifantje geboren.",
+    "De trein naar Amsterdam had een uur vertraging door een storing.",
+]
+EPISODE = Episode(
+    slug="nieuws",
+    title="Nieuws",
+    source=Source("nieuws.mp3", "0" * 64, 70.0, 16000),
+    segments=[Segment(f"s{i:03d}", i * 10.0, i * 10.0 + 8.0, nl) for i, nl in enumerate(LINES)],
+)
+BAD_QUERIES = ["", "   ", "woord " * 2000, "de het een", '"', "*", "NEAR(", "AND OR", "🙂🎉",
+               'NEAR("regen" "noorden", 2)', "regen AND OR NOT", '"onafgesloten frase']
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory) -> Path:
+    library = tmp_path_factory.mktemp("modes")
+    (library / EPISODE.slug).mkdir()
+    EPISODE.save(library / EPISODE.slug)
+    search.index_episode(library, EPISODE)
+    return library
+
+
+def fingerprint(library: Path) -> str:
+    return hashlib.sha256(search.index_path(library).read_bytes()).hexdigest()
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("mode", ["semantic", "hybrid"])
+@pytest.mark.parametrize("query, segment", [
+    ("heavy showers up north tomorrow", "s000"),
+    ("higher fuel taxes", "s001"),
+    ("I mislaid my keys", "s003"),
+    ("a baby elephant was born at the zoo", "s005"),
+])
+def test_an_english_query_finds_the_dutch_moment(library, mode, query, segment):
+    hits = search.search(library, query, mode=mode, limit=3)
+    assert segment in [h.segment for h in hits[:2]], [(h.segment, h.score) for h in hits]
+    hit = next(h for h in hits if h.segment == segment)
+    assert hit.matched == "meaning" and hit.lang == "nl" and hit.snippet == LINES[int(segment[1:])]
+    assert search.search(library, query, mode="exact") == []  # no Dutch word in it
+
+
+def test_modes_say_how_they_matched(library):
+    exact = search.search(library, "belastingen", mode="exact")
+    assert [(h.segment, h.matched) for h in exact] == [("s001", "words")]
+    hybrid = search.search(library, "belastingen", mode="hybrid")
+    assert (hybrid[0].segment, hybrid[0].matched) == ("s001", "both")
+    assert {h.matched for h in hybrid[1:]} <= {"meaning"}
+    semantic = search.search(library, "belastingen", mode="semantic")
+    assert semantic and {h.matched for h in semantic} == {"meaning"}
+
+
+def test_a_quoted_query_stays_an_exact_phrase(library):
+    hits = search.search(library, '"vers brood"')
+    assert [(h.segment, h.matched) for h in hits] == [("s004", "words")]
+    assert search.search(library, '"brood vers"') == []
+
+
+def test_one_hit_per_moment(library):
+    hits = search.search(library, "trein vertraging storing", mode="hybrid", limit=20)
+    segments = [int(h.segment[1:]) for h in hits]
+    assert all(abs(a - b) > 1 for i, a in enumerate(segments) for b in segments[:i])
+
+
+def test_the_hit_carries_both_languages(tmp_path):
+    episode = Episode(slug="tw", title="Tw", source=Source("tw.mp3", "0" * 64, 10.0, 16000),
+                      segments=[Segment("s000", 0.0, 4.0, "De kat slaapt op de mat.",
+                                        "The cat sleeps on the mat.")])
+    search.index_episode(tmp_path, episode)
+    (hit,) = search.search(tmp_path, "cat", mode="hybrid")
+    assert (hit.lang, hit.snippet, hit.other) == ("en", "The cat sleeps on the mat.",
+                                                   "De kat slaapt op de mat.")
+    assert [hit.snippet[a:b] for a, b in hit.marks] == ["cat"] and hit.other_marks == []
+
+
+def test_an_unknown_mode_is_one_clear_error(library, cli):  # noqa: F811
+    with pytest.raises(ReportageError, match="unknown search mode 'fuzzy'"):
+        search.search(library, "regen", mode="fuzzy")
+    run = cli("search", "regen", "--mode", "fuzzy", "--library", str(library))
+    assert "unknown search mode" in one_error_line(run)
+
+
+# --- keeping the vectors current -----------------------------------------------------------
+
+
+def embedded(monkeypatch) -> list[str]:
+    """Every passage embedded from now on."""
+    seen: list[str] = []
+    real = vectors.embed_passages
+    monkeypatch.setattr(vectors, "embed_passages", lambda texts: seen.extend(texts) or real(texts))
+    return seen
+
+
+def test_an_edit_embeds_only_what_changed(tmp_path, monkeypatch):
+    search.index_episode(tmp_path, EPISODE)
+    seen = embedded(monkeypatch)
+    edited = Episode.from_dict(EPISODE.to_dict())
+    edited.segments[3].nl = "Mijn fiets is gestolen bij het station."
+    search.reindex_segment(tmp_path, edited, "s003")
+    # its Dutch and the three windows holding it
+    assert len(seen) == 4 and all("fiets" in text for text in seen)
+    hits = search.search(tmp_path, "my bicycle was stolen", mode="semantic", limit=1)
+    assert hits[0].segment == "s003"
+    seen.clear()
+    search.index_episode(tmp_path, edited)  # a republish with nothing new embeds nothing
+    assert seen == []
+
+
+def test_a_removed_segment_and_a_removed_episode_leave_the_vectors(tmp_path):
+    search.index_episode(tmp_path, EPISODE)
+    shorter = Episode.from_dict(EPISODE.to_dict())
+    del shorter.segments[5]
+    search.reindex_segment(tmp_path, shorter, "s005")
+    assert "s005" not in {h.segment for h in search.search(tmp_path, "olifant", mode="semantic")}
+    assert search.remove_episode(tmp_path, "nieuws")
+    assert not search.remove_episode(tmp_path, "nieuws")
+    with pytest.raises(ReportageError, match="no episode"):
+        search.search(tmp_path, "olifant", episode="nieuws")
+    assert search.search(tmp_path, "olifant", mode="semantic") == []
+    db = sqlite3.connect(search.index_path(tmp_path))
+    assert db.execute("SELECT count(*) FROM vectors").fetchone() == (0,)
+    assert db.execute("SELECT count(*) FROM segments").fetchone() == (0,)
+    db.close()
+
+
+def test_filters_apply_to_meaning_too(tmp_path):
+    search.index_episode(tmp_path, EPISODE)
+    other = Episode.from_dict(EPISODE.to_dict() | {"slug": "ander"})
+    search.index_episode(tmp_path, other)
+    hits = search.search(tmp_path, "olifant", mode="semantic", episode="ander")
+    assert hits and {h.episode for h in hits} == {"ander"}
+    assert search.search(tmp_path, "olifant", mode="semantic", speaker="Niemand") == []
+
+
+# --- an index from before the vectors ------------------------------------------------------
+
+
+def without_vectors(library: Path) -> None:
+    """Make the index look as one built before search by meaning."""
+    db = sqlite3.connect(search.index_path(library))
+    db.execute("DROP TABLE vectors")
+    db.execute("DELETE FROM meta WHERE key = 'vectors'")
+    db.commit()
+    db.execute("VACUUM")
+    db.close()
+
+
+def rows(library: Path) -> dict[str, list]:
+    db = sqlite3.connect(search.index_path(library))
+    found = {t: db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+             for t in ("episodes", "chapters", "segments", "terms", "totals", "meta")}
+    db.close()
+    return found
+
+
+def test_an_old_index_searches_by_words_until_filled(tmp_path, cli):  # noqa: F811
+    (tmp_path / EPISODE.slug).mkdir()
+    EPISODE.save(tmp_path / EPISODE.slug)
+    search.index_episode(tmp_path, EPISODE)
+    without_vectors(tmp_path)
+    before, old = fingerprint(tmp_path), rows(tmp_path)
+    hits = search.search(tmp_path, "belastingen")
+    assert [(h.segment, h.matched) for h in hits] == [("s001", "words")]
+    with pytest.raises(ReportageError, match="reportage index"):
+        search.search(tmp_path, "belastingen", mode="semantic")
+    assert fingerprint(tmp_path) == before  # searching changed nothing
+    search.index_episode(tmp_path, EPISODE)  # a publish meanwhile adds no vectors piecemeal
+    db = sqlite3.connect(search.index_path(tmp_path))
+    assert not vectors.present(db)
+    db.close()
+    run = cli("search", "higher fuel taxes", "--mode", "semantic", "--json",
+              "--library", str(tmp_path))
+    assert run.rc == 0, run.err
+    assert "meaning vectors added" in run.err
+    assert json.loads(run.out)[0]["segment"] == "s001"
+    new = rows(tmp_path)
+    assert int(dict(new.pop("meta"))["vectors"]) >= 1
+    old.pop("meta")
+    assert new == old  # the fill added the vectors and changed nothing else
+    again = cli("search", "higher fuel taxes", "--library", str(tmp_path))
+    assert again.rc == 0 and "meaning vectors added" not in again.err
+
+
+# --- bad input, through the CLI and the web ------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["exact", "semantic", "hybrid"])
+def test_bad_queries_in_the_cli(library, cli, mode):  # noqa: F811
+    before = fingerprint(library)
+    for query in BAD_QUERIES:
+        run = cli("search", query, "--mode", mode, "--json", "--library", str(library))
+        if run.rc == 0:
+            assert isinstance(json.loads(run.out), list), query
+        else:
+            assert "nothing to search for" in one_error_line(run), query
+    assert fingerprint(library) == before
+
+
+@pytest.fixture(scope="module")
+def client(library):
+    return TestClient(create_app(library, "token", {"testserver"}))
+
+
+@pytest.mark.parametrize("mode", ["exact", "semantic", "hybrid"])
+def test_bad_queries_in_the_web(library, client, mode):
+    before = fingerprint(library)
+    for query in BAD_QUERIES:
+        api = client.get("/api/search", params={"q": query, "mode": mode})
+        assert api.status_code in (200, 400), (query, api.text)
+        if api.status_code == 400:
+            assert "nothing to search for" in api.json()["detail"]
+        page = client.get("/", params={"q": query, "mode": mode})
+        assert page.status_code == 200 and "Traceback" not in page.text
+    assert fingerprint(library) == before
+
+
+def test_the_web_takes_a_mode(client):
+    api = client.get("/api/search", params={"q": "heavy rain tomorrow", "mode": "semantic"})
+    assert api.status_code == 200 and api.json()[0]["matched"] == "meaning"
+    assert client.get("/api/search", params={"q": "regen", "mode": "fuzzy"}).status_code == 422
+    page = client.get("/", params={"q": "regen", "mode": "fuzzy"})
+    assert page.status_code == 200 and "unknown search mode" in page.text
+    page = client.get("/", params={"q": "belastingen", "mode": "exact"})
+    assert '<option value="exact" selected>' in page.text
+    assert "<mark>belastingen</mark>" in page.text
