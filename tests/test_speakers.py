@@ -97,8 +97,11 @@ def test_reassign_a_segment_to_another_or_a_new_speaker(library):
 def test_search_shows_and_filters_by_speaker(library):
     hits = search.search(library, "haven")
     assert hits and hits[0].speaker == "Rogier Creemers"
-    assert search.search(library, "vissers", speaker="rogier creemers") == []
-    assert [h.speaker for h in search.search(library, "vissers", speaker="S2")] == ["S2"]
+    assert search.search(library, "vissers", speaker="rogier creemers", mode="exact") == []
+    assert [h.speaker for h in search.search(library, "vissers", speaker="S2",
+                                             mode="exact")] == ["S2"]
+    # Meaning hits (the default, hybrid) keep to the speaker too.
+    assert {h.speaker for h in search.search(library, "vissers", speaker="S2")} == {"S2"}
 
 
 def test_the_rename_api_checks_rev_token_and_name(library):
