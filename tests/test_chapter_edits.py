@@ -72,13 +72,13 @@ def test_move_split_merge_and_rename_follow_everywhere(library, client):
     assert "De kraanmachinist / The crane operator" in files["chapters.vtt"]
     assert "De kraanmachinist" in files["transcript.txt"]
     assert "De kraanmachinist" in files["index.html"]
-    hit = search.search(library, "kraanmachinist")[0]
+    hit = search.search(library, "kraanmachinist", mode="exact")[0]
     assert hit.chapter == "De kraanmachinist"
 
     merged = client.post(url(new["id"]), json={"rev": rev, "action": "merge"}, headers=AUTH)
     assert [c["start"] for c in merged.json()["chapters"]] == [0, 6 * SPACING]
     assert "De kraanmachinist" not in outputs(library)["chapters.vtt"]
-    assert search.search(library, "kraanmachinist")[0].chapter == "In de haven"
+    assert search.search(library, "kraanmachinist", mode="exact")[0].chapter == "In de haven"
 
 
 def test_history_and_revert_restore_chapters_exactly(library, client):

@@ -73,7 +73,7 @@ def test_without_evidence_the_chapters_are_an_even_split():
     assert best_starts(times, 600.0, flat, 4, 45.0) == [15, 30, 45]
     # A small preference (a long pause, say) moves a boundary to a nearby gap, not far off,
     nudged = flat.copy()
-    nudged[17] = nudged[38] = 0.5
+    nudged[17] = nudged[38] = 0.15  # in sd of the evidence
     first, middle, last = best_starts(times, 600.0, nudged, 4, 45.0)
     assert first == 17 and abs(middle - 30) <= 1 and last == 45
     # while a strong shift of topic wins over the equal lengths.

@@ -105,7 +105,7 @@ def test_edit_and_save(page, base, library):
     assert "scheepsjournaal" in (folder / "nl.srt").read_text()
     assert "scheepsjournaal" in (folder / "index.html").read_text()
     assert json.loads((folder / "edits.jsonl").read_text())["after"].endswith("scheepsjournaal.")
-    [hit] = search.search(library, "scheepsjournaal")
+    [hit] = search.search(library, "scheepsjournaal", mode="exact")
     assert hit.segment == SEG
     assert page.get_attribute(f"#seg-{SEG}", "data-rev") == "1"
     assert page.is_visible(f"#seg-{SEG} .stale-badge")  # English follows the old Dutch
