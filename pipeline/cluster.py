@@ -1,11 +1,10 @@
 """Many files at once on a Dask cluster: a `LocalCluster` of N worker processes started here
 (`--jobs N`), or the workers of a running cluster (`--scheduler tcp://HOST:PORT`); one code path.
 
-On a small CPU, files side by side with one decoder thread each beat one file with every
-thread: CTranslate2's beam search over one window keeps a second core mostly idle (on the
-2-core dev machine, two threads took 1.2x the wall time of one thread to transcribe the same
-two minutes, while two single-thread processes ran at nearly the speed of one). So a host's
-cores are shared out between the files it runs at once.
+On a small CPU, files side by side with one thread each beat one file at a time with every
+thread, since no stage keeps two cores busy all the time (on the 2-core dev machine, four
+two-minute files: 79 s through one worker with both cores, 57 s through two workers with one
+each). So a host's cores are shared out between the files it runs at once.
 
 A worker process loads its models on its first file and keeps them (a process-wide cache keyed
 by the settings), so a worker its nanny restarted loads them again by itself. A file whose
@@ -13,6 +12,12 @@ worker died runs again on another one and resumes from its last saved stage (the
 stages whose fingerprint is done); the scheduler gives up on a file once `allowed-failures`
 workers (3 by default) died running it. Workers send each file's progress to the client as
 Dask events, on a topic of the run's own.
+
+Dask's nanny starts every worker with OMP_NUM_THREADS=1 (and MKL's and OpenBLAS's), and writes
+them into the starting process's environment too: the e5 encoder, the VAD and the speaker model
+then run on one thread and a file took 1.6x as long. A local cluster's workers get their share of
+the cores instead, and the client's environment is left as it was; workers started by hand need
+OMP_NUM_THREADS set to their share (README).
 """
 
 from __future__ import annotations
@@ -68,8 +73,9 @@ def connect(jobs: int, scheduler: str | None = None):
             signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     if scheduler is None:
-        with LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                          dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
+        with _thread_limits(max(1, available_cores() // jobs)), \
+                LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                             dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
                 Client(cluster) as client:
             client.register_plugin(LeaveInterruptsToTheClient())
             yield client
@@ -86,6 +92,29 @@ def connect(jobs: int, scheduler: str | None = None):
                                  f"{WORKERS_TIMEOUT_S} s (start one with `dask worker "
                                  f"{scheduler}`)") from None
         yield client
+
+
+@contextmanager
+def _thread_limits(threads: int):
+    """Local workers' OpenMP/BLAS threads: their share of the cores, not Dask's 1; this
+    process's environment is restored afterwards (the nanny writes the limits into it)."""
+    import dask
+
+    names = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+    saved = {name: os.environ.get(name) for name in (*names, "MALLOC_TRIM_THRESHOLD_")}
+    limits = {"MALLOC_TRIM_THRESHOLD_": None, **{name: threads for name in names}}
+    for name in names:
+        os.environ.pop(name, None)  # the nanny prefers a value already in the environment
+    try:
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": limits,
+                              "distributed.worker.profile.enabled": False}):
+            yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def process_many(

@@ -25,6 +25,8 @@ from pipeline.search.stopwords import STOP_WORDS, words_of
 
 MIN_PROBABILITY = 0.7  # a word the recogniser was less sure of is no title material
 KNOWN_ZIPF = 1.0  # wordfreq's Zipf frequency of a Dutch word seen about once per 100M words
+SURE_UNKNOWN = 0.9  # a word the list lacks must be said twice and once with this confidence
+COMPOUND_ZIPF = 2.5  # two words joined when the joined word is this common
 MAX_WORDS = 4
 SHORTLIST = 40  # candidates per chapter that are embedded (the most frequent first)
 LENGTH_BONUS = {1: 0.0, 2: 0.08, 3: 0.08, 4: 0.04}
@@ -88,7 +90,7 @@ def candidates(group: list[Segment]) -> list[Candidate]:
     found: dict[str, Candidate] = {}
     repeated = _repeated_words(group)
     for seg in group:
-        tokens = tokens_of(seg)
+        tokens = joined_compounds(tokens_of(seg))
         for i in range(len(tokens)):
             for n in range(1, MAX_WORDS + 1):
                 run = tokens[i : i + n]
@@ -118,17 +120,36 @@ def tokens_of(seg: Segment) -> list[Token]:
     return tokens
 
 
-def _repeated_words(group: list[Segment]) -> set[str]:
-    seen: dict[str, int] = {}
+def joined_compounds(tokens: list[Token]) -> list[Token]:
+    """Two content words that together make a common Dutch word are that word: the recogniser
+    often writes a compound apart ("klaar maken", "gedenk teken")."""
+    out: list[Token] = []
+    for token in tokens:
+        last = out[-1] if out else None
+        joined = (last.key + token.key) if last else ""
+        if (last and not last.ends_sentence and _content(last) and _content(token)
+                and token.text.islower() and _zipf(joined) >= COMPOUND_ZIPF):
+            out[-1] = Token(last.text + token.key, min(last.probability, token.probability),
+                            token.ends_sentence)
+        else:
+            out.append(token)
+    return out
+
+
+def _repeated_words(group: list[Segment]) -> dict[str, float]:
+    """Words said more than once in the chapter, with the recogniser's best confidence."""
+    seen: dict[str, list[float]] = {}
     for seg in group:
-        for token in tokens_of(seg):
-            seen[token.key] = seen.get(token.key, 0) + 1
-    return {word for word, n in seen.items() if n > 1}
+        for token in joined_compounds(tokens_of(seg)):
+            seen.setdefault(token.key, []).append(token.probability)
+    return {word: max(p) for word, p in seen.items() if len(p) > 1}
 
 
-def _fit(run: list[Token], repeated: set[str]) -> bool:
-    """Begins and ends with a content word; every content word sure and real; only linking
-    words between them."""
+def _fit(run: list[Token], repeated: dict[str, float]) -> bool:
+    """Begins and ends with a content word; every content word sure and real (known to the word
+    list, or a name or term said more than once and heard clearly at least once: a word the
+    recogniser mishears, it often mishears the same way every time); only linking words between
+    them."""
     if not (_content(run[0]) and _content(run[-1])):
         return False
     if len(run) == 1 and not (run[0].key in repeated or _is_name(run[0])):
@@ -137,7 +158,7 @@ def _fit(run: list[Token], repeated: set[str]) -> bool:
         if token.probability < MIN_PROBABILITY:
             return False
         if _content(token):
-            if not (token.key in repeated or _known(token.key)):
+            if not (_known(token.key) or repeated.get(token.key, 0.0) >= SURE_UNKNOWN):
                 return False
         elif token.key not in LINKS["nl"]:
             return False
