@@ -24,19 +24,24 @@ from pipeline.embeddings import Embedder
 from pipeline.search.stopwords import STOP_WORDS, words_of
 
 MIN_PROBABILITY = 0.7  # a word the recogniser was less sure of is no title material
-KNOWN_ZIPF = 1.0  # wordfreq's Zipf frequency of a Dutch word seen about once per 100M words
+KNOWN_ZIPF = 2.0  # wordfreq's Zipf frequency of a Dutch word seen about once per 100M words
 SURE_UNKNOWN = 0.9  # a word the list lacks must be said twice and once with this confidence
 COMPOUND_ZIPF = 2.5  # two words joined when the joined word is this common
 MAX_WORDS = 4
+MIN_LONE_LETTERS = 6  # a one-word title is a name, or a longer word said more than once
 SHORTLIST = 40  # candidates per chapter that are embedded (the most frequent first)
-LENGTH_BONUS = {1: 0.0, 2: 0.08, 3: 0.08, 4: 0.04}
+LENGTH_BONUS = {1: 0.0, 2: 0.12, 3: 0.12, 4: 0.06}
 REPEAT_BONUS = 0.02  # per extra time the phrase is said, up to three
 DIVERSITY = 0.5  # how much likeness to a title already taken counts against a candidate
+EXTEND_MARGIN = 0.1  # a phrase holding the best lone word may score this much lower
 # Said often in talk, saying nothing about a topic: never a title's first or last word.
 FILLERS = words_of("""
-    hmm hm eh ehm uh uhm ah oh ja jawel nee nou oké okay hè hé zo toch gewoon eigenlijk
+    hmm hm eh ehm uh uhm ah oh wauw wow ja jawel nee nou oké okay hè hé zo toch gewoon eigenlijk
+    bedankt dank sorry pardon hallo hoi dag
     natuurlijk echt even wel heel erg dus maar want allemaal iets niets beetje gaan komen zeggen
     zegt zei doen gedaan weten weet denken denk vinden vind zien zie kijk kijken
+    iedereen niemand iemand alles hoeveel zoveel opnieuw misschien ineens eens zelfs helemaal
+    eindelijk duidelijk zeker vast graag samen verder steeds
 """)
 LINKS = {"nl": words_of("van voor en in op met over de het een der"),
          "en": words_of("of for and in on with about the a an")}
@@ -49,6 +54,7 @@ class Token:
     text: str  # as said, with its case
     probability: float
     ends_sentence: bool
+    starts_sentence: bool = False  # its capital says nothing then
 
     @property
     def key(self) -> str:
@@ -116,7 +122,9 @@ def tokens_of(seg: Segment) -> list[Token]:
     for raw, probability in pieces:
         word = _TOKEN.search(raw)
         if word:
-            tokens.append(Token(word.group(), probability, bool(_SENTENCE_END.search(raw))))
+            first = not tokens or tokens[-1].ends_sentence
+            tokens.append(Token(word.group(), probability, bool(_SENTENCE_END.search(raw)),
+                                first))
     return tokens
 
 
@@ -130,7 +138,7 @@ def joined_compounds(tokens: list[Token]) -> list[Token]:
         if (last and not last.ends_sentence and _content(last) and _content(token)
                 and token.text.islower() and _zipf(joined) >= COMPOUND_ZIPF):
             out[-1] = Token(last.text + token.key, min(last.probability, token.probability),
-                            token.ends_sentence)
+                            token.ends_sentence, last.starts_sentence)
         else:
             out.append(token)
     return out
@@ -152,7 +160,8 @@ def _fit(run: list[Token], repeated: dict[str, float]) -> bool:
     them."""
     if not (_content(run[0]) and _content(run[-1])):
         return False
-    if len(run) == 1 and not (run[0].key in repeated or _is_name(run[0])):
+    if len(run) == 1 and not (_is_name(run[0]) or (run[0].key in repeated
+                                                    and len(run[0].key) >= MIN_LONE_LETTERS)):
         return False  # a lone word said once is too often a verb form or a mishearing
     for token in run:
         if token.probability < MIN_PROBABILITY:
@@ -171,7 +180,8 @@ def _content(token: Token) -> bool:
 
 
 def _is_name(token: Token) -> bool:
-    return token.text[:1].isupper() and not token.text.isupper()
+    return (token.text[:1].isupper() and not token.text.isupper()
+            and not token.starts_sentence)
 
 
 def _known(word: str) -> bool:
@@ -203,14 +213,10 @@ def _distinct_titles(scored: list[list[tuple]], groups: list[list[Segment]],
     order = sorted(range(len(scored)), key=lambda i: -(scored[i][0][0] if scored[i] else -9))
     titles: list[tuple[str, Segment | None]] = [("", None)] * len(scored)
     for i in order:
-        best = None
-        for score, candidate, vector in scored[i]:
-            if candidate.text.lower() in names:
-                continue
-            likeness = max((float(vector @ t) for t in taken), default=0.0)
-            value = score - DIVERSITY * max(likeness, 0.0)
-            if best is None or value > best[0]:
-                best = (value, candidate, vector)
+        ranked = sorted(((score - DIVERSITY * _likeness(vector, taken), candidate, vector)
+                         for score, candidate, vector in scored[i]
+                         if candidate.text.lower() not in names), key=lambda r: -r[0])
+        best = _phrase_for(ranked)
         if best:
             titles[i] = (_capitalise(best[1].text), best[1].segment)
             taken.append(best[2])
@@ -218,6 +224,24 @@ def _distinct_titles(scored: list[list[tuple]], groups: list[list[Segment]],
         else:
             titles[i] = (_fallback(groups[i], names), None)
     return titles
+
+
+def _likeness(vector: np.ndarray, taken: list[np.ndarray]) -> float:
+    return max([0.0, *(float(vector @ t) for t in taken)])
+
+
+def _phrase_for(ranked: list[tuple]) -> tuple | None:
+    """The best candidate; a lone word gives way to a nearly as good phrase that holds it
+    ("schildpad" to "telepatische schildpad"): a phrase says more about a chapter."""
+    if not ranked:
+        return None
+    value, candidate, _ = ranked[0]
+    if len(candidate.text.split()) > 1:
+        return ranked[0]
+    word = candidate.text.lower()
+    longer = [r for r in ranked[1:] if r[0] >= value - EXTEND_MARGIN
+              and word in r[1].text.lower().split()]
+    return longer[0] if longer else ranked[0]
 
 
 def english_title(title: str, said_in: Segment | None, embedder: Embedder) -> str | None:
