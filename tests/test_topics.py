@@ -100,6 +100,10 @@ def test_the_count_follows_the_clear_peaks_and_the_duration():
     assert estimate_count(times, 600.0, evidence, 45.0) == 3
     evidence[[3, 22]] = 4.0  # a peak too close to another one or to the start adds nothing
     assert estimate_count(times, 600.0, evidence, 45.0) == 3
+    hour = np.arange(0.0, 3600.0, 10.0)
+    peaks = np.zeros(len(hour))
+    peaks[::6] = 3.0  # a clear peak every minute: more chapters than a listener scans
+    assert estimate_count(hour, 3600.0, peaks, 45.0) == 20
 
 
 def test_titles_and_keywords_come_from_the_chapters_own_words():

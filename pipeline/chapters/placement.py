@@ -13,14 +13,16 @@ import numpy as np
 
 PRIOR = 1.0  # weight of ((length - mean length) / mean length)^2 per chapter, in evidence sd
 PEAK_CUTOFF_SD = -1.0  # a peak counts when its prominence is above mean + this many sd
+MOST_CHAPTERS = 20  # what a listener scans in a podcast app: a long episode's longer chapters
 
 
 def estimate_count(times: np.ndarray, end: float, evidence: np.ndarray,
                    min_chapter_s: float) -> int:
     """1 + the number of prominent evidence peaks that lie min_chapter_s apart (and from both
-    ends), never more chapters than the duration holds."""
+    ends), the most prominent first; never more chapters than the duration holds, nor than
+    MOST_CHAPTERS."""
     duration = end - times[0]
-    most = max(1, int(duration // min_chapter_s))
+    most = max(1, min(int(duration // min_chapter_s), MOST_CHAPTERS))
     prominence = peak_prominence(evidence)
     peaks = np.flatnonzero(prominence > 0)
     if most == 1 or len(peaks) == 0:
