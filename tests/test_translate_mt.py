@@ -53,6 +53,7 @@ class Recording:
     def __init__(self, translator):
         self.inner, self.calls = translator, []
         self.name, self.model_name, self.needs_audio = "transformers", "tiny", False
+        self.chunk_size = translator.chunk_size
 
     def translate(self, segs, audio):
         self.calls.append([s.nl for s in segs])
@@ -155,3 +156,23 @@ def test_a_model_that_is_not_seq2seq_is_refused(tmp_path):
                      "--translator", "transformers", "--mt-model", str(tmp_path / "bert"))
     assert result.exit_code == 1
     assert "not a seq2seq translation model" in result.stderr
+
+
+def test_a_text_translator_translates_the_chapter_titles(tmp_path, talker):
+    """With a text translator the English title is its translation of the Dutch title."""
+    from topic_corpus import multi_topic_texts, timed_segments
+
+    from pipeline.embeddings import LexicalEmbedder
+    from pipeline.stages.topics import TopicsStage
+
+    ep = episode()
+    ep.segments = timed_segments(multi_topic_texts(1)[0])
+    settings = Settings(translate=TranslateOptions(translator="transformers",
+                                                   mt_model=str(talker)), embedder="lexical")
+    ctx = Context(tmp_path / "t.wav", tmp_path, ep, settings, Engines(settings), lambda *_: None)
+    assert isinstance(ctx.engines.embedder(), LexicalEmbedder)
+    TopicsStage().run(ctx)
+    assert len(ep.chapters) >= 2
+    titles = [c.title for c in ep.chapters]
+    english = Seq2SeqTranslator(str(talker)).translate_texts(titles)
+    assert [c.title_en for c in ep.chapters] == [e[:1].upper() + e[1:] for e in english]

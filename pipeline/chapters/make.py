@@ -8,7 +8,7 @@ import numpy as np
 from pipeline.chapters.keywords import chapter_keywords
 from pipeline.chapters.placement import best_starts, estimate_count
 from pipeline.chapters.signals import Signals, gap_evidence
-from pipeline.chapters.titles import chapter_titles
+from pipeline.chapters.titles import TranslateTexts, chapter_titles
 from pipeline.document import Chapter, Segment
 from pipeline.embeddings import Embedder, load_embedder
 from pipeline.errors import ReportageError
@@ -23,8 +23,10 @@ def make_chapters(
     min_chapter_s: float = MIN_CHAPTER_S,
     embedder: Embedder | None = None,
     signals: Signals = Signals(),
+    translate: TranslateTexts | None = None,
 ) -> list[Chapter]:
-    """Chapters over the segments that hold speech; `count` forces the number of chapters."""
+    """Chapters over the segments that hold speech; `count` forces the number of chapters;
+    `translate` (a text translator) gives the English titles."""
     if count is not None and count < 1:
         raise ReportageError(f"chapter count must be at least 1, not {count}")
     spoken = spoken_segments(segments)
@@ -32,7 +34,7 @@ def make_chapters(
         return []
     embedder = embedder or load_embedder()
     starts = find_starts(spoken, count, min_chapter_s, embedder, signals)
-    return build_chapters(spoken, starts, embedder)
+    return build_chapters(spoken, starts, embedder, translate=translate)
 
 
 def spoken_segments(segments: list[Segment]) -> list[Segment]:
@@ -56,8 +58,8 @@ def find_starts(spoken: list[Segment], count: int | None, min_chapter_s: float,
 
 
 def build_chapters(spoken: list[Segment], starts: list[int], embedder: Embedder,
-                   keep: list[Chapter | None] | None = None,
-                   keep_titles: bool = False) -> list[Chapter]:
+                   keep: list[Chapter | None] | None = None, keep_titles: bool = False,
+                   translate: TranslateTexts | None = None) -> list[Chapter]:
     """Chapters from start indices; the first begins at 0 s so the chapters cover the audio.
     `keep[n]`, where given, is the chapter n was before: its id, and its titles where an editor
     wrote them or where its segments did not change (or all, with `keep_titles`), stay."""
@@ -65,7 +67,7 @@ def build_chapters(spoken: list[Segment], starts: list[int], embedder: Embedder,
     keep = keep or [None] * len(groups)
     fixed = {n: old.title for n, old in enumerate(keep)
              if old and old.title and (keep_titles or _title_stays(old, groups[n]))}
-    titles = chapter_titles(groups, embedder, fixed)
+    titles = chapter_titles(groups, embedder, fixed, translate)
     nl_words = chapter_keywords([_joined(g, "nl") for g in groups], "nl")
     has_en = any(s.en and s.en.strip() for s in spoken)
     en_words = chapter_keywords([_joined(g, "en") for g in groups], "en") if has_en else None
@@ -105,7 +107,8 @@ def _joined(group: list[Segment], language: str) -> str:
 
 
 def regroup(segments: list[Segment], chapters: list[Chapter], embedder: Embedder,
-            starts: list[float] | None = None, keep_titles: bool = False) -> list[Chapter]:
+            starts: list[float] | None = None, keep_titles: bool = False,
+            translate: TranslateTexts | None = None) -> list[Chapter]:
     """`chapters` over (new) segments, each starting at the spoken segment nearest to its start
     (or to `starts`, an editor's new start times, one per chapter): titles an editor wrote
     stay, and with `keep_titles` every title does."""
@@ -120,4 +123,4 @@ def regroup(segments: list[Segment], chapters: list[Chapter], embedder: Embedder
         if i > (pairs[-1][0] if pairs else 0):  # two starts on one segment: the first stays
             pairs.append((i, chapter))
     keep = [chapters[0]] + [chapter for _, chapter in pairs]
-    return build_chapters(spoken, [i for i, _ in pairs], embedder, keep, keep_titles)
+    return build_chapters(spoken, [i for i, _ in pairs], embedder, keep, keep_titles, translate)

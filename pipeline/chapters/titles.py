@@ -14,6 +14,7 @@ Keywords stay YAKE key phrases (pipeline/chapters/keywords.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
@@ -49,6 +50,9 @@ _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.?!…:;]$")
 
 
+TranslateTexts = Callable[[list[str]], list[str]]  # Dutch texts -> English, one to one
+
+
 @dataclass(frozen=True)
 class Token:
     text: str  # as said, with its case
@@ -69,9 +73,12 @@ class Candidate:
 
 
 def chapter_titles(groups: list[list[Segment]], embedder: Embedder,
-                   fixed: dict[int, str] | None = None) -> list[tuple[str, str | None]]:
+                   fixed: dict[int, str] | None = None,
+                   translate: TranslateTexts | None = None) -> list[tuple[str, str | None]]:
     """(Dutch title, English title or None) for each chapter's segments. Chapters in `fixed`
-    (index -> title) keep their title, (title, None) here, and no other chapter may take it."""
+    (index -> title) keep their title, (title, None) here, and no other chapter may take it.
+    `translate`, a text translator, gives the English titles; without one they come from the
+    English of the sentence where each title was said."""
     fixed = fixed or {}
     todo = [i for i in range(len(groups)) if i not in fixed]
     found = [candidates(groups[i]) for i in todo]
@@ -86,8 +93,10 @@ def chapter_titles(groups: list[list[Segment]], embedder: Embedder,
     names = {title.lower() for title in fixed.values()}
     dutch = _distinct_titles(scored, [groups[i] for i in todo], taken, names)
     result: dict[int, tuple[str, str | None]] = {i: (t, None) for i, t in fixed.items()}
-    for i, (title, segment) in zip(todo, dutch, strict=True):
-        result[i] = (title, english_title(title, segment, embedder))
+    english = (translate([title for title, _ in dutch]) if translate and dutch else
+               [english_title(title, segment, embedder) for title, segment in dutch])
+    for i, (title, _), title_en in zip(todo, dutch, english, strict=True):
+        result[i] = (title, _capitalise(title_en.strip()) if title_en else None)
     return [result[i] for i in range(len(groups))]
 
 

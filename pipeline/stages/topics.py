@@ -11,6 +11,7 @@ from dataclasses import asdict
 
 from pipeline.chapters.make import make_chapters, regroup
 from pipeline.chapters.signals import Signals
+from pipeline.chapters.titles import TranslateTexts
 from pipeline.stages.base import Context
 
 
@@ -39,12 +40,23 @@ class TopicsStage:
         total = episode.source.duration_s
         ctx.progress("chapters", 0, total)
         embedder = ctx.engines.embedder()
+        translate = text_translation(ctx)
         edited = any(any(c.edited.values()) for c in episode.chapters)
         if edited:
-            episode.chapters = regroup(episode.segments, episode.chapters, embedder)
+            episode.chapters = regroup(episode.segments, episode.chapters, embedder,
+                                       translate=translate)
         else:
             episode.chapters = make_chapters(episode.segments, count=s.chapters,
-                                             min_chapter_s=s.min_chapter_s, embedder=embedder)
+                                             min_chapter_s=s.min_chapter_s, embedder=embedder,
+                                             translate=translate)
         ctx.progress("chapters", total, total)
         return {"engine": embedder.name, "chapters": len(episode.chapters),
                 "kept_editors_chapters": edited}
+
+
+def text_translation(ctx: Context) -> TranslateTexts | None:
+    """The run's translator for titles when it translates text (a speech translator needs the
+    audio of a whole sentence: titles then come from the English of where they were said)."""
+    if not ctx.settings.translate.enabled or ctx.settings.translate.translator == "whisper":
+        return None
+    return getattr(ctx.engines.translator(), "translate_texts", None)

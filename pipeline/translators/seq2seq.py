@@ -73,6 +73,7 @@ def _first_line(exc: Exception) -> str:
 class Seq2SeqTranslator:
     name = "transformers"
     needs_audio = False
+    chunk_size = 32
 
     def __init__(self, ref: str | None, source: str = "nl", target: str = "en"):
         transformers = _transformers()
@@ -105,10 +106,11 @@ class Seq2SeqTranslator:
     def translate(self, segments: list[Segment], audio: np.ndarray | None = None) -> list[str]:
         groups = sentence_groups(segments, max_span_s=float("inf"))
         sources = [" ".join(segments[i].nl.strip() for i in g) for g in groups]
-        english = self._generate(sources)
+        english = self.translate_texts(sources)
         return spread(segments, groups, english)
 
-    def _generate(self, texts: list[str]) -> list[str]:
+    def translate_texts(self, texts: list[str]) -> list[str]:
+        """English for each text on its own (no sentence grouping): chapter titles."""
         import torch
 
         # Batches of similar length waste little on padding.
