@@ -103,9 +103,9 @@ def chapter_titles(groups: list[list[Segment]], embedder: Embedder,
 def candidates(group: list[Segment]) -> list[Candidate]:
     """Phrases of the chapter fit to be its title, the most often said first."""
     found: dict[str, Candidate] = {}
-    repeated = _repeated_words(group)
-    for seg in group:
-        tokens = joined_compounds(tokens_of(seg))
+    said = [(seg, joined_compounds(tokens_of(seg))) for seg in group]
+    repeated = _repeated_words([tokens for _, tokens in said])
+    for seg, tokens in said:
         for i in range(len(tokens)):
             for n in range(1, MAX_WORDS + 1):
                 run = tokens[i : i + n]
@@ -153,11 +153,11 @@ def joined_compounds(tokens: list[Token]) -> list[Token]:
     return out
 
 
-def _repeated_words(group: list[Segment]) -> dict[str, float]:
+def _repeated_words(said: list[list[Token]]) -> dict[str, float]:
     """Words said more than once in the chapter, with the recogniser's best confidence."""
     seen: dict[str, list[float]] = {}
-    for seg in group:
-        for token in joined_compounds(tokens_of(seg)):
+    for tokens in said:
+        for token in tokens:
             seen.setdefault(token.key, []).append(token.probability)
     return {word: max(p) for word, p in seen.items() if len(p) > 1}
 

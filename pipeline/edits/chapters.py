@@ -120,7 +120,7 @@ def revert(folder: Path, episode: Episode, target: Edit, editor: str) -> list[Ed
     if target.field == STRUCTURE:
         snapshot = [_chapter_from(d) for d in json.loads(target.before or "[]")]
         return _save_structure(folder, episode, target.segment, editor, snapshot,
-                               [c.start for c in snapshot], revert_of=target.id, exact=True)
+                               [c.start for c in snapshot], revert_of=target.id)
     chapter = next((c for c in episode.chapters if c.id == target.segment), None)
     if chapter is None:
         raise ReportageError(f"chapter {target.segment} no longer exists in {episode.slug}")
@@ -150,13 +150,13 @@ def _restructure(library: Path, slug: str, rev: int, editor: str, chapter_id: st
 
 
 def _save_structure(folder: Path, episode: Episode, chapter_id: str, editor: str,
-                    chapters: list[Chapter], starts: list[float], revert_of: int | None = None,
-                    exact: bool = False) -> list[Edit]:
+                    chapters: list[Chapter], starts: list[float],
+                    revert_of: int | None = None) -> list[Edit]:
     before = _snapshot(episode.chapters)
     with saving(folder, episode):
         episode.chapters = regroup(episode.segments, chapters, load_embedder(), starts,
                                    keep_titles=True)
-        if not exact:
+        if revert_of is None:  # a revert restores the snapshot's marks as they were
             for chapter in episode.chapters:
                 chapter.edited["start"] = True  # the editor's chapters from now on
         episode.chapters_rev += 1
