@@ -5,7 +5,7 @@ import pytest
 from audiogen import clip, noise, reference, silence, tone
 
 from pipeline.asr import AsrOptions, AsrSegment, load_engine
-from pipeline.asr.guards import guarded, is_hallucination
+from pipeline.asr.guards import guarded, is_hallucination, loop_free
 from pipeline.document import Word
 from pipeline.evaluate.metrics import error_rates
 
@@ -64,8 +64,19 @@ def test_guards_drop_hallucinations_and_loops():
     assert [s.text for s in guarded(loop)] == ["Dank je wel.", "Dank je wel.", "En verder."]
 
 
+def test_a_window_that_loops_keeps_what_came_before_the_loop():
+    # Seen on a dev episode: every piece short, each passing on its own, the window a loop.
+    looped = ["Would it help if you could just click on the line-up items?"] + [
+        "Do you try to get the biggest dancers?"] * 9
+    assert loop_free(looped) == 2
+    assert loop_free(["Go on like this, on and on and on. " * 12]) == 0  # a loop in one piece
+    normal = ["Yes.", "Do you see that night door?", "Yes.", "I feel the nostalgia coming up."]
+    assert loop_free(normal) == len(normal)  # a short reply said twice is no loop
+    assert loop_free([]) == 0
+
+
 def test_long_audio_is_cut_in_pieces_at_a_quiet_moment():
-    from pipeline.asr.faster import PIECE_S, SEARCH_S, pieces
+    from pipeline.audio import PIECE_S, SEARCH_S, pieces
 
     samples = noise(25 * 60, level=0.2)
     quiet_at = 612 * SR

@@ -9,8 +9,9 @@ import sys
 import time
 
 import jiwer
+import numpy as np
 import pytest
-from audiogen import speech_episode
+from audiogen import speech_episode, write_audio
 from conftest import ROOT
 
 from pipeline.document import Episode
@@ -92,6 +93,43 @@ def test_killed_after_transcription_resumes_without_redoing_it(tmp_path, speech_
     assert "transcribe" in json.loads(rerun.stdout)["skipped"]
     for name in ("nl.srt", "nl.vtt", "transcript.txt"):
         assert (library / "vijf-zinnen" / name).stat().st_size > 0
+
+
+def test_killed_during_transcription_resumes_after_the_last_finished_piece(tmp_path):
+    """A long episode is transcribed, its English with it, piece by piece (ten minutes; here
+    eight seconds, so the test stays short): a run killed after a piece resumes after it."""
+    samples, _ = speech_episode(pause_s=1.5)  # about 25 s: three or four pieces of 8 s
+    path = write_audio(tmp_path / "lang.mp3", np.concatenate([samples, samples]))
+    library, small = tmp_path / "lib", ("from pipeline import audio; "
+                                        "audio.PIECE_S, audio.SEARCH_S = 8, 2; ")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", small + "from pipeline.cli import main; main()", "process",
+         str(path), "--library", str(library), "--quiet", "--no-chapters", "--no-speakers"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT,
+    )
+    checkpoint = library / "lang" / "transcribe.partial.json"
+    deadline = time.monotonic() + 240
+    while not checkpoint.exists():
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_s = json.loads(checkpoint.read_text())["done"] / 16000
+    assert 6 <= done_s < 30
+
+    rerun = subprocess.run(
+        [sys.executable, "-c", small + "from pipeline.cli import main; main()", "process",
+         str(path), "--library", str(library), "--json", "--no-chapters", "--no-speakers"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT, capture_output=True, text=True,
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    episode = Episode.load(library / "lang")
+    assert episode.provenance["transcribe"]["resumed_at_s"] == pytest.approx(done_s, abs=0.01)
+    assert not checkpoint.exists()
+    spoken = [s for s in episode.segments if s.nl.strip()]
+    assert len(spoken) >= 8  # ten sentences, before and after the cut
+    assert spoken[0].start < 2 and spoken[-1].end > len(samples) * 2 / 16000 - 5
+    assert all(s.en for s in spoken)
 
 
 def test_publish_rebuilds_derived_files_without_a_model(library_copy, cli):

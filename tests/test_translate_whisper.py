@@ -6,12 +6,13 @@ import subprocess
 
 import numpy as np
 import pytest
-from audiogen import clip, silence, write_audio
+from audiogen import CLIPS, clip, silence, write_audio
 from tiny_marian import build
 
 from pipeline import audio
 from pipeline.document import Episode
 from pipeline.runner import Engines, Settings, process_file
+from pipeline.stages.translate import translate_segments
 
 pytestmark = pytest.mark.model
 
@@ -39,6 +40,42 @@ def test_every_segment_with_dutch_gets_english(processed_library):
     assert (folder / "en.vtt").read_text().startswith("WEBVTT")
     transcript = (folder / "transcript.txt").read_text()
     assert all(s.nl in transcript and s.en in transcript for s in segments)
+
+
+def test_english_decoded_with_the_dutch_lies_on_the_speech_it_translates(tmp_path):
+    """The English is decoded from the Dutch's encoding, in VAD's speech-only time: mapped back,
+    each piece lies on its speech, also after long pauses (6 s: unmapped, the English would end
+    some 20 s before the speech)."""
+    samples = np.concatenate([part for name in CLIPS for part in (clip(name), silence(6.0))])
+    path = write_audio(tmp_path / "pauzes.mp3", samples)
+    settings = Settings(no_chapters=True, no_speakers=True)
+    result = process_file(path, tmp_path / "lib", settings, Engines(settings))
+    segments = spoken(result.folder)
+    done = Episode.load(result.folder).provenance
+    pieces = done["transcribe"]["english"]["pieces"]
+    assert len(pieces) >= len(CLIPS) - 1
+    # Pieces may stretch over a pause, but each lies on speech, and the last ends with it.
+    assert all(any(a < s.end and s.start < b for s in segments) for a, b, _text in pieces)
+    assert all(any(a < s.end and s.start < b for a, b, _text in pieces) for s in segments)
+    assert abs(pieces[-1][1] - segments[-1].end) <= 1.5
+    assert done["translate"]["translated"] == len(segments)
+    assert all(s.en and not s.en_missing for s in segments)
+
+
+def test_a_gap_in_the_shared_english_is_translated_on_its_own(library_copy, speech_file):
+    episode = Episode.load(library_copy / "vijf-zinnen")
+    pieces = [tuple(p) for p in episode.provenance["transcribe"]["english"]["pieces"]]
+    middle = [s for s in episode.segments if s.nl.strip()][2]
+    kept = [p for p in pieces if not (p[0] < middle.end and middle.start < p[1])]
+    assert len(kept) < len(pieces)
+    for seg in episode.segments:
+        seg.en = seg.en_for = None
+    settings = Settings()
+    missing = translate_segments(episode, [s.id for s in episode.segments],
+                                 Engines(settings).translator(), audio.decode(speech_file),
+                                 along=kept)
+    assert not missing
+    assert ENGLISH & set(re.findall(r"[a-z']+", episode.segment(middle.id).en.lower()))
 
 
 def test_an_edited_segment_alone_is_translated_again(library_copy, speech_file, cli):

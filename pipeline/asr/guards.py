@@ -4,6 +4,7 @@ noise, and repetition loops. Applied to every engine's output."""
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 
 from pipeline.asr import AsrSegment
@@ -29,6 +30,18 @@ def is_hallucination(seg: AsrSegment) -> bool:
         return True
     # Words the model itself barely believes in, all of them: typical of text made up in noise.
     return bool(seg.words and max(w.probability for w in seg.words) < LOW_WORD_PROB)
+
+
+def loop_free(texts: list[str]) -> int:
+    """How many of a window's pieces to keep: all, unless together they are a repetition loop
+    (Whisper can fill a window with one sentence over and over, each piece short enough to pass
+    on its own); then those before the first repeated piece. A loop is Whisper's own window
+    test: the text compresses far better than real language does."""
+    data = " ".join(texts).encode()
+    if not data or len(data) / len(zlib.compress(data)) <= MAX_COMPRESSION:
+        return len(texts)
+    seen = [_norm(t) for t in texts]
+    return next((i for i, key in enumerate(seen) if key in seen[:i]), 0)
 
 
 def guarded(segments: Iterable[AsrSegment]) -> Iterator[AsrSegment]:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import json
+from dataclasses import asdict, replace
+from pathlib import Path
 
-from pipeline.asr import AsrSegment
-from pipeline.document import Segment, segment_id
+from pipeline import audio
+from pipeline.asr import AsrSegment, English
+from pipeline.atomic import write_atomic
+from pipeline.document import Segment, Word, segment_id
 from pipeline.stages.base import Context
+from pipeline.stages.translate import settings_key
 
 
 def to_segments(asr_segments: list[AsrSegment], taken: set[str]) -> list[Segment]:
@@ -49,11 +54,70 @@ class TranscribeStage:
         samples = ctx.audio  # decode first: a damaged file fails before a model loads
         ctx.progress("loading speech model", 0, total)
         engine = ctx.engines.asr()
-        ctx.progress("transcribing", 0, total)
-        found = []
-        for seg in engine.transcribe(samples):  # segments come as each batch of chunks is done
-            found.append(seg)
-            ctx.progress("transcribing", min(seg.end, total), total)
+        along = _english_along(ctx, engine)
+        key = json.dumps([self.inputs(ctx), along], sort_keys=True, default=str)
+        found, english, done = _resumed(ctx.folder, key, along)
+        for start, end in audio.pieces(samples):
+            if end <= done:
+                continue  # finished by a run that was stopped
+            offset = start / audio.SAMPLE_RATE
+            part = English() if along else None
+            extra = {"english": part} if along else {}
+            for seg in engine.transcribe(samples[start:end], **extra):  # as each batch is done
+                found.append(_shifted(seg, offset))
+                ctx.progress("transcribing", min(found[-1].end, total), total)
+            if part is not None:
+                english.pieces += [(a + offset, b + offset, text) for a, b, text in part.pieces]
+                english.cpu_s += part.cpu_s
+            if end < len(samples):
+                _checkpoint(ctx.folder, key, found, english, end)
         ctx.progress("transcribing", total, total)
         ctx.episode.segments = merge_keeping_edits(ctx.episode.segments, found)
-        return {"engine": engine.name, "model": engine.model_name}
+        (ctx.folder / CHECKPOINT).unlink(missing_ok=True)
+        details = {"engine": engine.name, "model": engine.model_name}
+        if english is not None:
+            details["english"] = {"settings": settings_key(ctx.settings), "pieces": english.pieces,
+                                  "cpu_s": round(english.cpu_s, 3)}
+        if done:
+            details["resumed_at_s"] = round(done / audio.SAMPLE_RATE, 3)
+        return details
+
+
+def _english_along(ctx: Context, engine) -> bool:
+    """Whether the run's English is decoded along with the Dutch, from the same encoding of
+    the audio (the whisper translator on an engine that can)."""
+    t = ctx.settings.translate
+    return t.enabled and t.translator == "whisper" and getattr(engine, "speaks_english", False)
+
+
+# What a run finished so far, written after each piece of a long episode: a run that is stopped
+# resumes after the last finished piece.
+CHECKPOINT = "transcribe.partial.json"
+
+
+def _checkpoint(folder: Path, key: str, found: list[AsrSegment], english: English | None,
+                done: int) -> None:
+    state = {"key": key, "done": done, "segments": [asdict(seg) for seg in found],
+             "english": asdict(english) if english is not None else None}
+    write_atomic(folder / CHECKPOINT, json.dumps(state))
+
+
+def _resumed(folder: Path, key: str, along: bool) -> tuple[list[AsrSegment], English | None, int]:
+    """The segments, English and end sample of the checkpoint if made with these inputs."""
+    try:
+        state = json.loads((folder / CHECKPOINT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        state = {}
+    if state.get("key") != key:
+        return [], English() if along else None, 0
+    found = [AsrSegment(**seg | {"words": [Word(**w) for w in seg["words"]]})
+             for seg in state["segments"]]
+    english = state["english"]
+    pieces = [tuple(p) for p in english["pieces"]] if english else []
+    return found, English(pieces, english["cpu_s"]) if english else None, state["done"]
+
+
+def _shifted(seg: AsrSegment, offset: float) -> AsrSegment:
+    """A piece's segment in the episode's time."""
+    words = [replace(w, start=w.start + offset, end=w.end + offset) for w in seg.words]
+    return replace(seg, start=seg.start + offset, end=seg.end + offset, words=words)

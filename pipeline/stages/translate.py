@@ -2,8 +2,10 @@
 
 Only segments whose English is stale (their Dutch changed since it was translated) are
 translated again, unless the translator settings changed; English edited by hand is never
-overwritten. A segment the translator leaves empty is retried once with its neighbours as
-context, then marked `en_missing`.
+overwritten. With the whisper translator the English was mostly decoded already, along with
+the Dutch in the transcribe stage: it is shared out over the sentences by time, and only what it
+left empty is translated here. A segment the translator leaves empty is retried once with its
+neighbours as context, then marked `en_missing`.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from pipeline.asr import TRANSLATE_BEAM, TimedText
 from pipeline.document import Episode, Segment
 from pipeline.stages.base import Context, Settings
 from pipeline.translators import Translator
 from pipeline.translators.groups import MAX_SPAN_S, split_proportionally
+from pipeline.translators.whisper import english_of
 
 Progress = Callable[[float, float], None]  # (audio seconds done, seconds total)
 
@@ -26,7 +30,7 @@ def settings_key(settings: Settings) -> dict:
     key = {"translator": t.translator, "target": t.target_language}
     if t.translator == "whisper":
         return key | {"engine": settings.engine, "model": settings.model or "base",
-                      "language": settings.asr.language, "beam_size": settings.asr.beam_size}
+                      "language": settings.asr.language, "beam_size": TRANSLATE_BEAM}
     return key | {"model": t.mt_model}
 
 
@@ -59,24 +63,38 @@ class TranslateStage:
         progress(0, total)
 
         missing = translate_segments(ctx.episode, ids, translator,
-                                     ctx.audio if translator.needs_audio else None, progress)
+                                     ctx.audio if translator.needs_audio else None, progress,
+                                     _english_along(ctx.episode, key))
         progress(total, total)
         return details | {"model": translator.model_name, "missing": len(missing)}
 
 
+def _english_along(episode: Episode, key: dict) -> list[TimedText] | None:
+    """The English the transcribe stage decoded with the Dutch, if under these settings."""
+    along = episode.provenance.get("transcribe", {}).get("english")
+    return [tuple(p) for p in along["pieces"]] if along and along["settings"] == key else None
+
+
 def translate_segments(
     episode: Episode, ids: list[str], translator: Translator, audio: np.ndarray | None = None,
-    progress: Progress = lambda *_: None,
+    progress: Progress = lambda *_: None, along: list[TimedText] | None = None,
 ) -> list[str]:
     """Translate the given segments of `episode` in place (the editor's re-translation of
-    edited segments); returns the ids left without English. English edited by hand is kept."""
+    edited segments); returns the ids left without English. English edited by hand is kept.
+    `along`: English already decoded with the Dutch, shared out instead of translating."""
     wanted = set(ids)
     segments = [s for s in episode.segments if s.id in wanted and not s.edited.get("en")]
     spoken = [s for s in segments if s.nl.strip()]
-    english: list[str] = []
-    for chunk in _chunks(episode, spoken):
-        english += translator.translate(chunk, audio)
-        progress(chunk[-1].end, spoken[-1].end)
+    if along is None:
+        english = _translated(episode, spoken, translator, audio, progress)
+    else:
+        english = _shared_out(episode, spoken, along)
+        # Where the English decoded with the Dutch left a gap (a window dropped as a loop),
+        # those segments are translated on their own.
+        gaps = [seg for seg, text in zip(spoken, english, strict=True) if not text.strip()]
+        redone = dict(zip([g.id for g in gaps], _translated(episode, gaps, translator, audio),
+                          strict=True))
+        english = [redone.get(seg.id, text) for seg, text in zip(spoken, english, strict=True)]
     for seg, text in zip(spoken, english, strict=True):
         text = text.strip() or _with_context(episode, seg, translator, audio)
         seg.en, seg.en_missing = text or None, not text
@@ -87,7 +105,25 @@ def translate_segments(
     return [s.id for s in spoken if s.en_missing]
 
 
-def _chunks(episode: Episode, segments: list[Segment], size: int = 32) -> list[list[Segment]]:
+def _translated(episode: Episode, spoken: list[Segment], translator: Translator,
+                audio: np.ndarray | None, progress: Progress = lambda *_: None) -> list[str]:
+    english: list[str] = []
+    for chunk in _chunks(episode, spoken, 32):
+        english += translator.translate(chunk, audio)
+        progress(chunk[-1].end, spoken[-1].end)
+    return english
+
+
+def _shared_out(episode: Episode, spoken: list[Segment], along: list[TimedText]) -> list[str]:
+    """The segments' English from pieces decoded elsewhere, each run of neighbours taking
+    the pieces that overlap it."""
+    english: list[str] = []
+    for run in _chunks(episode, spoken, len(spoken)):
+        english += english_of(run, [p for p in along if p[0] < run[-1].end and run[0].start < p[1]])
+    return english
+
+
+def _chunks(episode: Episode, segments: list[Segment], size: int) -> list[list[Segment]]:
     """Runs of segments that are neighbours in the episode (a translator may join those into
     sentences), cut to `size` for progress and bounded memory on long episodes."""
     position = {s.id: i for i, s in enumerate(episode.segments)}

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.asr.guards import MAX_COMPRESSION
+from pipeline.asr import TRANSLATE_BEAM, TimedText
+from pipeline.asr.guards import MAX_COMPRESSION, loop_free
 from pipeline.document import Segment
 from pipeline.errors import ReportageError
 from pipeline.translators.groups import MAX_SPAN_S, sentence_groups, split_proportionally, spread
@@ -38,21 +39,33 @@ class WhisperTranslator:
         if audio is None:
             raise ReportageError("the whisper translator needs the episode's audio")
         groups = sentence_groups(segments)
-        sentences = [(segments[g[0]].start, segments[g[-1]].end) for g in groups]
-        windows = pack(sentences)
+        windows = pack(_sentences(segments, groups))
         spans = [_padded(segments, groups, w, len(audio) / SAMPLE_RATE) for w in windows]
-        return spread(segments, groups, assign(self._decode(audio, spans), sentences))
+        return english_of(segments, self._decode(audio, spans))
 
-    def _decode(self, audio: np.ndarray, spans: list[Span]) -> list[tuple[float, float, str]]:
+    def _decode(self, audio: np.ndarray, spans: list[Span]) -> list[TimedText]:
         """The English pieces of the spans, with their times in the episode."""
         found, _info = self.pipeline.transcribe(
             audio, language=self.options.language, task="translate",
-            beam_size=self.options.beam_size, batch_size=BATCH, without_timestamps=False,
+            beam_size=TRANSLATE_BEAM, batch_size=BATCH, without_timestamps=False,
             clip_timestamps=[{"start": a, "end": b} for a, b in spans],
         )
-        # A runaway repetition loop compresses far better than real text: no translation.
-        return [(p.start, p.end, p.text.strip()) for p in found
-                if p.compression_ratio <= MAX_COMPRESSION and p.text.strip()]
+        pieces = [(p.start, p.end, p.text.strip()) for p in found
+                  if p.text.strip() and p.compression_ratio <= MAX_COMPRESSION]
+        # A runaway repetition loop, in one piece or over a window's pieces: no translation.
+        inside = [[p for p in pieces if a <= (p[0] + p[1]) / 2 <= b] for a, b in spans]
+        return [p for window in inside for p in window[:loop_free([t for *_, t in window])]]
+
+
+def english_of(segments: list[Segment], pieces: list[TimedText]) -> list[str]:
+    """Each segment's English from English pieces with times: every piece goes to the sentences
+    it overlaps, and a sentence's English is split over its segments."""
+    groups = sentence_groups(segments)
+    return spread(segments, groups, assign(pieces, _sentences(segments, groups)))
+
+
+def _sentences(segments: list[Segment], groups: list[list[int]]) -> list[Span]:
+    return [(segments[g[0]].start, segments[g[-1]].end) for g in groups]
 
 
 def pack(sentences: list[Span], limit_s: float = MAX_SPAN_S) -> list[list[int]]:
@@ -66,7 +79,7 @@ def pack(sentences: list[Span], limit_s: float = MAX_SPAN_S) -> list[list[int]]:
     return windows
 
 
-def assign(pieces: list[tuple[float, float, str]], sentences: list[Span]) -> list[str]:
+def assign(pieces: list[TimedText], sentences: list[Span]) -> list[str]:
     """Each sentence's English: every piece goes to the sentences its time overlaps, split
     over them in proportion to the overlap when it spans several."""
     texts: list[list[str]] = [[] for _ in sentences]
