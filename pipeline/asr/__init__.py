@@ -47,6 +47,7 @@ class AsrOptions:
     device: str = "auto"
     compute_type: str = "default"
     threads: int | None = None  # decoder threads; None: one per available core
+    hotwords: str | None = None  # the glossary's terms, primed into the decoder (glossary.py)
 
 
 class Engine(Protocol):

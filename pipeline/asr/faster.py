@@ -62,7 +62,7 @@ class FasterWhisperEngine:
         are decoded BATCH at a time: on dev-episode-01 0.50x the time of one window after the
         other (benchmarks/asr_speed.py), and WER over the six dev episodes 39.7% against 40.2%.
         Batches have no temperature fallback; the guards drop what that would have retried."""
-        common = dict(language=self.options.language, task=task,
+        common = dict(language=self.options.language, task=task, hotwords=self.options.hotwords,
                       beam_size=self.options.beam_size, word_timestamps=True)
         if not self.options.vad:  # batches need VAD's chunks
             segments, _info = self.model.transcribe(

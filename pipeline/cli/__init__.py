@@ -14,6 +14,7 @@ from pipeline.cli import (  # noqa: F401  (they register their commands)
     clip,
     evaluate,
     feed,
+    glossary,
     library,
     models,
     process,

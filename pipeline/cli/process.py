@@ -50,6 +50,9 @@ def process(
         "they must see the files and the library at the same paths."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON line per file."),
+    glossary: Path | None = typer.Option(
+        None, help="More names and terms for this run: one a line, or the glossary's TOML form "
+        "(the library's own glossary.toml is always used)."),
 ) -> None:
     """Transcribe episodes into the library; re-running skips what is up to date."""
     lib = library_path(library)
@@ -57,6 +60,7 @@ def process(
         for warning in check_settings(settings):
             say(warning, "warning")
         prepare_library(lib)
+        _prime(settings, lib, glossary)
     except ReportageError as exc:
         fail(str(exc))
     inputs = collect_inputs(paths)
@@ -71,6 +75,19 @@ def process(
                        for item in inputs)
     if failures:
         raise typer.Exit(1)
+
+
+def _prime(settings: Settings, lib: Path, extra: Path | None) -> None:
+    """The library's glossary, and the run's own terms, as the decoder's hotwords."""
+    from pipeline import glossary
+
+    terms = glossary.load(lib) + (glossary.parse(extra) if extra else [])
+    settings.asr.hotwords, left_out = glossary.hotwords(terms)
+    if left_out:
+        say(f"{left_out} of {len(terms)} glossary terms left out: the decoder's prompt holds "
+            f"about {glossary.HOTWORD_CHARS} characters of terms, the first ones", "warning")
+    if settings.asr.hotwords and settings.engine != "faster-whisper":
+        say(f"the glossary primes faster-whisper only, not {settings.engine}", "warning")
 
 
 def _process_one(item, lib: Path, settings: Settings, engines: Engines, quiet: bool,

@@ -44,7 +44,9 @@ class TranscribeStage:
     def inputs(self, ctx: Context) -> dict:
         s = ctx.settings
         asr = asdict(s.asr) | {"device": None}  # where and how fast it runs: same text
-        del asr["threads"]
+        # A new glossary applies to what is transcribed from now on (or --force): re-running a
+        # folder to add one episode must not transcribe the whole back catalogue again.
+        del asr["threads"], asr["hotwords"]
         return {"audio": ctx.episode.source.sha256, "engine": s.engine,
                 "model": s.model or "base", "asr": asr}
 
@@ -78,6 +80,8 @@ class TranscribeStage:
         if english is not None:
             details["english"] = {"settings": settings_key(ctx.settings), "pieces": english.pieces,
                                   "cpu_s": round(english.cpu_s, 3)}
+        if ctx.settings.asr.hotwords:
+            details["hotwords"] = ctx.settings.asr.hotwords
         if done:
             details["resumed_at_s"] = round(done / audio.SAMPLE_RATE, 3)
         return details

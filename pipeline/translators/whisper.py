@@ -46,7 +46,7 @@ class WhisperTranslator:
     def _decode(self, audio: np.ndarray, spans: list[Span]) -> list[TimedText]:
         """The English pieces of the spans, with their times in the episode."""
         found, _info = self.pipeline.transcribe(
-            audio, language=self.options.language, task="translate",
+            audio, language=self.options.language, task="translate", hotwords=self.options.hotwords,
             beam_size=TRANSLATE_BEAM, batch_size=BATCH, without_timestamps=False,
             clip_timestamps=[{"start": a, "end": b} for a, b in spans],
         )

@@ -1,0 +1,70 @@
+"""`reportage glossary`: the show's names and terms (glossary.py), listed, added, removed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from pipeline.cli.common import LibraryOption, app, fail, library_path, say
+from pipeline.errors import ReportageError
+
+glossary_app = typer.Typer(no_args_is_help=False, invoke_without_command=True,
+                           help="The show's names and terms, used when transcribing.")
+app.add_typer(glossary_app, name="glossary")
+
+
+@glossary_app.callback()
+def glossary(ctx: typer.Context, library: Path | None = LibraryOption) -> None:
+    """List the glossary's terms (TERM -> ENGLISH [misspellings])."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from pipeline import glossary as terms
+
+    try:
+        found = terms.load(library_path(library))
+    except ReportageError as exc:
+        fail(str(exc))
+    for term in found:
+        english = f" -> {term.english}" if term.english else ""
+        wrong = f"  [{', '.join(term.misspellings)}]" if term.misspellings else ""
+        print(f"{term.text}{english}{wrong}")
+
+
+@glossary_app.command("add")
+def add(
+    text: str = typer.Argument(..., help="The term as it must be written, e.g. a name."),
+    english: str | None = typer.Option(None, help="Its English, where it differs."),
+    misspelling: list[str] = typer.Option([], help="What the recogniser writes instead "
+                                          "(may be given more than once)."),
+    library: Path | None = LibraryOption,
+) -> None:
+    """Add a term, or add to its English and misspellings."""
+    from pipeline import glossary as terms
+    from pipeline.library import prepare_library
+
+    lib = library_path(library)
+    try:
+        prepare_library(lib)
+        done = terms.add(lib, terms.Term(text, english, list(misspelling)))
+    except ReportageError as exc:
+        fail(str(exc))
+    say(f"{' '.join(text.split())} is in the glossary" if done else "nothing to change",
+        "✓" if done else "")
+
+
+@glossary_app.command("remove")
+def remove(
+    text: str = typer.Argument(..., help="The term to remove."),
+    library: Path | None = LibraryOption,
+) -> None:
+    """Remove a term."""
+    from pipeline import glossary as terms
+
+    try:
+        done = terms.remove(library_path(library), text)
+    except ReportageError as exc:
+        fail(str(exc))
+    if not done:
+        fail(f"{text!r} is not in the glossary")
+    say(f"{text} is no longer in the glossary", "✓")

@@ -1,0 +1,164 @@
+"""The show's glossary: its names and terms, in `glossary.toml` in the library.
+
+A human-readable file, safe to edit by hand; `reportage glossary` lists, adds and removes
+terms without losing a hand edit (it reads the file under a lock right before writing it, and
+refuses to write over a file it cannot read):
+
+    [[term]]
+    text = "Rogier Creemers"
+    english = "Rogier Creemers"   # optional: its English (a name stays as it is)
+    misspellings = ["Kreemers"]   # optional: what the recogniser wrote instead
+
+The terms go to Whisper as hotwords, text the decoder is primed with (faster-whisper's
+`hotwords`), bounded to HOTWORD_CHARS: the prompt and the text share Whisper's 448 tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomllib
+
+from pipeline.atomic import write_atomic
+from pipeline.errors import ReportageError
+from pipeline.library import locked
+
+FILENAME = "glossary.toml"
+MAX_CHARS = 100  # a term longer than this is a sentence, not a name
+HOTWORD_CHARS = 300  # about 100 tokens of Dutch names: a third of Whisper's prompt room
+_BAD = re.compile(r"[<>\x00-\x1f\x7f]")  # markup and control characters
+
+
+@dataclass
+class Term:
+    text: str
+    english: str | None = None
+    misspellings: list[str] = field(default_factory=list)
+
+
+def checked(text: str) -> str:
+    """A term's text, trimmed, or a clear error."""
+    text = " ".join(text.split())
+    if not text:
+        raise ReportageError("a glossary term cannot be empty")
+    if len(text) > MAX_CHARS:
+        raise ReportageError(f"a glossary term has at most {MAX_CHARS} characters, "
+                             f"not {len(text)}: {text[:40]}...")
+    if _BAD.search(text):
+        raise ReportageError(f"a glossary term cannot hold markup or control characters: "
+                             f"{text!r}")
+    return text
+
+
+def load(library: Path) -> list[Term]:
+    """The library's terms; none when it has no glossary yet."""
+    path = library / FILENAME
+    return parse(path) if path.exists() else []
+
+
+def parse(path: Path) -> list[Term]:
+    """Terms from a glossary file: the TOML form, or one term per line (`#` starts a comment)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ReportageError(f"{path}: not UTF-8 text; save the glossary as UTF-8") from None
+    except OSError as exc:
+        raise ReportageError(f"{path}: cannot read it ({exc.strerror})") from None
+    if "[[term]]" not in text:
+        return _unique([Term(checked(line)) for line in _lines(text)])
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ReportageError(f"{path}: not valid TOML ({exc}); fix it by hand") from None
+    return _unique([_term(path, entry) for entry in table.get("term", [])])
+
+
+def _lines(text: str) -> list[str]:
+    return [line.split("#", 1)[0].strip() for line in text.splitlines()
+            if line.split("#", 1)[0].strip()]
+
+
+def _term(path: Path, entry: object) -> Term:
+    if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
+        raise ReportageError(f"{path}: every [[term]] needs text = \"...\"")
+    english = entry.get("english")
+    misspellings = entry.get("misspellings", [])
+    if english is not None and not isinstance(english, str) or not isinstance(misspellings, list):
+        raise ReportageError(f"{path}: {entry['text']!r}: english is a string, misspellings a "
+                             "list of strings")
+    return Term(checked(entry["text"]), checked(english) if english else None,
+                [checked(m) for m in misspellings if isinstance(m, str)])
+
+
+def _unique(terms: list[Term]) -> list[Term]:
+    """The first of each term (case-insensitive)."""
+    seen: dict[str, Term] = {}
+    for term in terms:
+        seen.setdefault(term.text.casefold(), term)
+    return list(seen.values())
+
+
+def add(library: Path, term: Term) -> bool:
+    """Add a term (or update its English and misspellings); whether anything changed."""
+    term = Term(checked(term.text), checked(term.english) if term.english else None,
+                [checked(m) for m in term.misspellings])
+    with locked(library, ".glossary.lock"):
+        terms = load(library)
+        old = next((t for t in terms if t.text.casefold() == term.text.casefold()), None)
+        if old is None:
+            terms.append(term)
+        elif (old.english, old.misspellings) == (term.english or old.english,
+                                                 _merged(old.misspellings, term.misspellings)):
+            return False
+        else:
+            old.english = term.english or old.english
+            old.misspellings = _merged(old.misspellings, term.misspellings)
+        _save(library, terms)
+    return True
+
+
+def remove(library: Path, text: str) -> bool:
+    """Remove a term; whether it was there."""
+    with locked(library, ".glossary.lock"):
+        terms = load(library)
+        kept = [t for t in terms if t.text.casefold() != " ".join(text.split()).casefold()]
+        if len(kept) == len(terms):
+            return False
+        _save(library, kept)
+    return True
+
+
+def _merged(old: list[str], new: list[str]) -> list[str]:
+    return old + [m for m in new if m.casefold() not in {o.casefold() for o in old}]
+
+
+def _save(library: Path, terms: list[Term]) -> None:
+    lines = ["# The show's names and terms (reportage glossary). Safe to edit by hand.", ""]
+    for term in terms:
+        lines += ["[[term]]", f"text = {_string(term.text)}"]
+        if term.english:
+            lines.append(f"english = {_string(term.english)}")
+        if term.misspellings:
+            lines.append(f"misspellings = [{', '.join(map(_string, term.misspellings))}]")
+        lines.append("")
+    write_atomic(library / FILENAME, "\n".join(lines))
+
+
+def _string(text: str) -> str:
+    # A JSON string is a valid TOML basic string: the same quotes and escapes.
+    return json.dumps(text, ensure_ascii=False)
+
+
+def hotwords(terms: list[Term]) -> tuple[str | None, int]:
+    """The terms as Whisper hotwords, in glossary order, within HOTWORD_CHARS; and how many
+    terms did not fit."""
+    terms = _unique(terms)
+    kept: list[str] = []
+    for term in terms:
+        if sum(len(k) + 2 for k in kept) + len(term.text) > HOTWORD_CHARS:
+            break
+        kept.append(term.text)
+    return (", ".join(kept) or None), len(terms) - len(kept)

@@ -1,0 +1,121 @@
+"""The show's glossary: the file, `reportage glossary`, and its terms reaching the decoder."""
+
+import pytest
+import tomllib
+from conftest import one_error_line
+
+from pipeline import glossary
+from pipeline.document import Episode
+from pipeline.errors import ReportageError
+from pipeline.glossary import Term
+
+
+def test_terms_are_added_updated_and_removed_in_a_readable_file(tmp_path):
+    assert glossary.load(tmp_path) == []
+    assert glossary.add(tmp_path, Term("Rogier  Creemers", misspellings=["Kreemers"]))
+    assert glossary.add(tmp_path, Term("Sesame Credit", english="Sesame Credit"))
+    assert not glossary.add(tmp_path, Term("rogier creemers", misspellings=["kreemers"]))
+    assert glossary.add(tmp_path, Term("Rogier Creemers", misspellings=["Creamers"]))
+    text = (tmp_path / glossary.FILENAME).read_text(encoding="utf-8")
+    assert tomllib.loads(text)["term"][0] == {"text": "Rogier Creemers",
+                                             "misspellings": ["Kreemers", "Creamers"]}
+    assert [t.text for t in glossary.load(tmp_path)] == ["Rogier Creemers", "Sesame Credit"]
+    assert glossary.remove(tmp_path, "sesame  credit")
+    assert not glossary.remove(tmp_path, "Sesame Credit")
+    assert [t.text for t in glossary.load(tmp_path)] == ["Rogier Creemers"]
+
+
+def test_a_hand_edit_is_kept_when_a_term_is_added(tmp_path):
+    glossary.add(tmp_path, Term("Alibaba"))
+    path = tmp_path / glossary.FILENAME
+    path.write_text(path.read_text(encoding="utf-8") + '\n[[term]]\ntext = "Tencent"\n'
+                    'english = "Tencent"\n', encoding="utf-8")
+    glossary.add(tmp_path, Term("Xi Jinping"))
+    assert [t.text for t in glossary.load(tmp_path)] == ["Alibaba", "Tencent", "Xi Jinping"]
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"\xff\xfe Creemers", "not UTF-8"),
+    (b'[[term]]\ntext = "Creemers', "not valid TOML"),
+    (b"[[term]]\nenglish = 'x'\n", "needs text"),
+    (b"<b>Creemers</b>\n", "markup or control characters"),
+    (b"Cree\x07mers\n", "markup or control characters"),
+    (b"x" * 500 + b"\n", "at most 100 characters"),
+])
+def test_a_bad_glossary_is_one_clear_error_and_is_never_written_over(tmp_path, content, message):
+    path = tmp_path / glossary.FILENAME
+    path.write_bytes(content)
+    with pytest.raises(ReportageError, match=message):
+        glossary.load(tmp_path)
+    with pytest.raises(ReportageError, match=message):
+        glossary.add(tmp_path, Term("Alibaba"))
+    assert path.read_bytes() == content
+
+
+def test_a_plain_list_is_a_glossary_too(tmp_path):
+    path = tmp_path / "names.txt"
+    path.write_text("# names of this episode\nRogier Creemers\n\nAlibaba  # a company\n"
+                    "alibaba\n", encoding="utf-8")
+    assert [t.text for t in glossary.parse(path)] == ["Rogier Creemers", "Alibaba"]
+    path.write_text("", encoding="utf-8")
+    assert glossary.parse(path) == []
+
+
+def test_hotwords_are_bounded_and_say_what_was_left_out():
+    assert glossary.hotwords([]) == (None, 0)
+    words, left_out = glossary.hotwords([Term("Creemers"), Term("Alibaba"), Term("creemers")])
+    assert (words, left_out) == ("Creemers, Alibaba", 0)
+    many = [Term(f"Naam{i}") for i in range(10_000)]
+    words, left_out = glossary.hotwords(many)
+    assert len(words) <= glossary.HOTWORD_CHARS and words.startswith("Naam0, Naam1")
+    assert left_out == 10_000 - len(words.split(", "))
+
+
+def test_the_glossary_command(tmp_path, cli):
+    library = str(tmp_path / "lib")
+    run = cli("glossary", "add", "Rogier Creemers", "--misspelling", "Kreemers",
+              "--library", library)
+    assert run.rc == 0, run.err
+    cli("glossary", "add", "Sesame Credit", "--english", "Sesame Credit", "--library", library)
+    listed = cli("glossary", "--library", library)
+    assert listed.out.splitlines() == ["Rogier Creemers  [Kreemers]",
+                                       "Sesame Credit -> Sesame Credit"]
+    assert cli("glossary", "remove", "Sesame Credit", "--library", library).rc == 0
+    assert "not in the glossary" in one_error_line(
+        cli("glossary", "remove", "Sesame Credit", "--library", library))
+    assert "cannot be empty" in one_error_line(cli("glossary", "add", " ", "--library", library))
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[term]]\ntext = "x', encoding="utf-8")
+    assert "not valid TOML" in one_error_line(
+        cli("process", str(bad), "--glossary", str(bad), "--library", library))
+
+
+@pytest.mark.model
+def test_the_terms_reach_both_decodes_of_the_batched_path(monkeypatch):
+    """The Dutch and the English decoded along are primed with the same hotwords."""
+    from audiogen import clip
+
+    from pipeline.asr import AsrOptions, English, load_engine
+
+    engine = load_engine("faster-whisper", None, AsrOptions(hotwords="Creemers, Alibaba"))
+    seen = []
+    real = engine.model.get_prompt
+    monkeypatch.setattr(engine.model, "get_prompt", lambda tokenizer, *a, **kw: seen.append(
+        (tokenizer.task, kw.get("hotwords"))) or real(tokenizer, *a, **kw))
+    english = English()
+    assert list(engine.transcribe(clip("vl04108"), english=english)) and english.pieces
+    tasks = {engine.model.hf_tokenizer.token_to_id(f"<|{t}|>"): t
+             for t in ("transcribe", "translate")}
+    assert {(tasks[task], words) for task, words in seen} == {
+        ("transcribe", "Creemers, Alibaba"), ("translate", "Creemers, Alibaba")}
+
+
+def test_a_run_records_its_terms(library_copy, speech_file, tmp_path, cli):
+    names = tmp_path / "names.txt"
+    names.write_text("Creemers\nAlibaba\n", encoding="utf-8")
+    cli("glossary", "add", "Tencent", "--library", str(library_copy))
+    run = cli("process", str(speech_file), "--library", str(library_copy), "--glossary",
+              str(names), "--force", "--no-translate", "--no-chapters", "--no-speakers")
+    assert run.rc == 0, run.err
+    done = Episode.load(library_copy / "vijf-zinnen").provenance["transcribe"]
+    assert done["hotwords"] == "Tencent, Creemers, Alibaba"
