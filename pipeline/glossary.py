@@ -77,8 +77,7 @@ def parse(path: Path) -> list[Term]:
 
 
 def _lines(text: str) -> list[str]:
-    return [line.split("#", 1)[0].strip() for line in text.splitlines()
-            if line.split("#", 1)[0].strip()]
+    return [t for t in (line.split("#", 1)[0].strip() for line in text.splitlines()) if t]
 
 
 def _term(path: Path, entry: object) -> Term:
@@ -110,12 +109,11 @@ def add(library: Path, term: Term) -> bool:
         old = next((t for t in terms if t.text.casefold() == term.text.casefold()), None)
         if old is None:
             terms.append(term)
-        elif (old.english, old.misspellings) == (term.english or old.english,
-                                                 _merged(old.misspellings, term.misspellings)):
-            return False
         else:
-            old.english = term.english or old.english
-            old.misspellings = _merged(old.misspellings, term.misspellings)
+            new = (term.english or old.english, _merged(old.misspellings, term.misspellings))
+            if new == (old.english, old.misspellings):
+                return False
+            old.english, old.misspellings = new
         _save(library, terms)
     return True
 

@@ -64,12 +64,12 @@ class TranslateStage:
 
         missing = translate_segments(ctx.episode, ids, translator,
                                      ctx.audio if translator.needs_audio else None, progress,
-                                     _english_along(ctx.episode, key))
+                                     _shared_english(ctx.episode, key))
         progress(total, total)
         return details | {"model": translator.model_name, "missing": len(missing)}
 
 
-def _english_along(episode: Episode, key: dict) -> list[TimedText] | None:
+def _shared_english(episode: Episode, key: dict) -> list[TimedText] | None:
     """The English the transcribe stage decoded with the Dutch, if under these settings."""
     along = episode.provenance.get("transcribe", {}).get("english")
     return [tuple(p) for p in along["pieces"]] if along and along["settings"] == key else None
