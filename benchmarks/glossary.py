@@ -1,7 +1,9 @@
-"""Glossary benchmark: do the show's terms, given as hotwords, get spelled right, and at what WER?
+"""Glossary benchmark: do the show's terms get spelled right, and at what WER?
 
-Two kinds of material, each transcribed by the pipeline's engine (faster-whisper, batched, as
-`reportage process` does) without a glossary and with one:
+Two ways of using the terms: as hotwords primed into the decoder (`--hotwords`), and the
+post-pass that puts a term in place of unsure words that sound like it (glossary/fixes.py, the
+default). Two kinds of material, each transcribed by the pipeline's engine (faster-whisper,
+batched, as `reportage process` does) without a glossary and with one:
 - a Dutch text written for this benchmark, full of names, read by espeak-ng (ESPEAK_TEXT; its
   glossary is GLOSSARY);
 - the nl-dev episodes: each episode's glossary is built from its reference (names: capitalised
@@ -18,6 +20,7 @@ Targets (issue 19): term recall +30 points with the glossary; WER not worse (wit
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import re
 import subprocess
@@ -30,7 +33,10 @@ from devdata import NL_DEV_EPISODES, need  # noqa: E402
 
 from pipeline import audio  # noqa: E402
 from pipeline.asr import AsrOptions, load_engine  # noqa: E402
+from pipeline.document import Segment  # noqa: E402
 from pipeline.evaluate.metrics import error_rates, normalise_nl  # noqa: E402
+from pipeline.glossary import Term  # noqa: E402
+from pipeline.glossary.fixes import fix_dutch  # noqa: E402
 
 ESPEAK_TEXT = (
     "Rogier Creemers is onderzoeker aan de Universiteit Leiden. Hij bestudeert het sociale "
@@ -77,18 +83,33 @@ def episode_terms(reference: str) -> list[str]:
     return terms
 
 
-def transcribe(engine_for, samples, terms: list[str] | None) -> str:
-    from pipeline.glossary import Term, hotwords
+def transcribe(engine_for, samples, terms: list[str] | None) -> list[Segment]:
+    from pipeline.glossary import hotwords
 
     engine = engine_for(hotwords([Term(t) for t in terms])[0] if terms else None)
-    return " ".join(seg.text for seg in engine.transcribe(samples))
+    return [Segment(str(n), a.start, a.end, a.text, words=a.words)
+            for n, a in enumerate(engine.transcribe(samples))]
+
+
+def fixed(segments: list[Segment], terms: list[str]) -> list[Segment]:
+    segments = copy.deepcopy(segments)
+    fix_dutch(segments, [Term(t) for t in terms])
+    return segments
 
 
 def measure(name: str, samples, reference: str, glossaries: dict[str, list[str]], engine_for,
             terms: list[str]) -> dict:
+    """Each condition: none; NAME-fix (the post-pass on the plain decoding, the default);
+    NAME-hotwords; NAME-both. NAME: same (its own terms) or other (another episode's)."""
+    plain = transcribe(engine_for, samples, None)
+    runs = {"none": plain}
+    for label, given in glossaries.items():
+        primed = transcribe(engine_for, samples, given)
+        runs |= {f"{label}-fix": fixed(plain, given), f"{label}-hotwords": primed,
+                 f"{label}-both": fixed(primed, given)}
     row = {"material": name}
-    for label, given in {"none": None, **glossaries}.items():
-        text = transcribe(engine_for, samples, given)
+    for label, segments in runs.items():
+        text = " ".join(seg.nl for seg in segments)
         found, total = term_recall(reference, text, terms)
         row[label] = {"wer": round(error_rates([reference], [text])["wer"], 4),
                       "found": found, "terms": total}
@@ -129,7 +150,8 @@ def main() -> None:
         rows.append(measure(path.stem, audio.decode(path), references[i],
                             {"same": own, "other": other}, engine_for, own))
     summary = {}
-    for label in ("none", "same", "other"):
+    for label in ("none", *(f"{g}-{way}" for g in ("same", "other")
+                            for way in ("fix", "hotwords", "both"))):
         for kind, chosen in (("espeak", [r for r in rows if r["material"] == "espeak"]),
                              ("nl-dev", [r for r in rows if r["material"] != "espeak"])):
             chosen = [r for r in chosen if label in r]

@@ -12,7 +12,8 @@ from pathlib import Path
 from pipeline.atomic import write_atomic
 from pipeline.errors import ReportageError
 
-SCHEMA = 3  # 2: speaker names (Episode.speakers); 3: chapter edits (Chapter.edited)
+# 2: speaker names (Episode.speakers); 3: chapter edits (Chapter.edited); 4: glossary fixes
+SCHEMA = 4
 FILENAME = "episode.json"
 
 
@@ -39,6 +40,8 @@ class Segment:
     en_for: str | None = None
     # The translator returned nothing for this segment, even with more context.
     en_missing: bool = False
+    # What the glossary's post-pass replaced: {lang, was, now, at (a character offset)}
+    fixes: list[dict] = field(default_factory=list)
 
     @property
     def en_stale(self) -> bool:

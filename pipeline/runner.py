@@ -23,6 +23,7 @@ from pipeline.embeddings import load_embedder
 from pipeline.errors import ReportageError
 from pipeline.library import episode_dir, locked, running, slugify
 from pipeline.stages.base import Context, Engines, Progress, Settings
+from pipeline.stages.glossary import GlossaryStage
 from pipeline.stages.ingest import ingest
 from pipeline.stages.publish import publish
 from pipeline.stages.speakers import SpeakersStage, speakers_available
@@ -48,8 +49,9 @@ class Result:
 
 
 
-# Speakers split segments, so they come before translation; topics read the English too.
-STAGES = [TranscribeStage(), SpeakersStage(), TranslateStage(), TopicsStage()]
+# Speakers split segments, and the glossary changes their Dutch, so both come before
+# translation; topics read the English too.
+STAGES = [TranscribeStage(), SpeakersStage(), GlossaryStage(), TranslateStage(), TopicsStage()]
 
 
 def fingerprint(stage_name: str, inputs: dict) -> str:

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from pipeline.document import Chapter, Episode, Segment, Source, Word, segment_id
+from pipeline.document import SCHEMA, Chapter, Episode, Segment, Source, Word, segment_id
 from pipeline.errors import ReportageError
 
 
@@ -19,7 +19,7 @@ def test_round_trip(tmp_path):
     episode.save(tmp_path)
     loaded = Episode.load(tmp_path)
     assert loaded == episode
-    assert json.loads((tmp_path / "episode.json").read_text())["schema"] == 3
+    assert json.loads((tmp_path / "episode.json").read_text())["schema"] == SCHEMA
 
 
 def test_save_is_atomic_and_leaves_no_temp_files(tmp_path, monkeypatch):

@@ -1,5 +1,7 @@
 """The show's glossary: the file, `reportage glossary`, and its terms reaching the decoder."""
 
+import json
+
 import pytest
 import tomllib
 from conftest import one_error_line
@@ -115,7 +117,30 @@ def test_a_run_records_its_terms(library_copy, speech_file, tmp_path, cli):
     names.write_text("Creemers\nAlibaba\n", encoding="utf-8")
     cli("glossary", "add", "Tencent", "--library", str(library_copy))
     run = cli("process", str(speech_file), "--library", str(library_copy), "--glossary",
-              str(names), "--force", "--no-translate", "--no-chapters", "--no-speakers")
+              str(names), "--hotwords", "--force", "--no-translate", "--no-chapters",
+              "--no-speakers")
     assert run.rc == 0, run.err
-    done = Episode.load(library_copy / "vijf-zinnen").provenance["transcribe"]
-    assert done["hotwords"] == "Tencent, Creemers, Alibaba"
+    done = Episode.load(library_copy / "vijf-zinnen").provenance
+    assert done["transcribe"]["hotwords"] == "Tencent, Creemers, Alibaba"
+    assert done["glossary"]["terms"] == 3
+
+
+def test_a_changed_glossary_is_applied_on_a_rerun_without_transcribing_again(
+        library_copy, speech_file, cli):
+    folder = library_copy / "vijf-zinnen"
+    episode = Episode.load(folder)
+    # A word the recogniser heard; given a term that sounds like it (and made unsure here),
+    # the re-run puts the term in and marks it.
+    word = next(w for seg in episode.segments for w in seg.words if len(w.text.strip()) > 6)
+    heard = word.text.strip(" .,?!")
+    word.probability = 0.2
+    episode.save(folder)
+    cli("glossary", "add", heard.upper() + "X", "--library", str(library_copy))
+    run = cli("process", str(speech_file), "--library", str(library_copy), "--no-chapters",
+              "--json")
+    assert run.rc == 0, run.err
+    ran = json.loads(run.out.splitlines()[-1])["ran"]
+    assert "transcribe" not in ran and "glossary" in ran
+    fixed = [f for seg in Episode.load(folder).segments for f in seg.fixes]
+    assert fixed == [{"lang": "nl", "was": heard, "now": heard.upper() + "X",
+                      "at": fixed[0]["at"]}]

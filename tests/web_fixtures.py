@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import uvicorn
 
-from pipeline.document import Chapter, Episode, Segment, Source, segment_id
+from pipeline.document import Chapter, Episode, Segment, Source, Word, segment_id
 from pipeline.stages.publish import publish
 from pipeline.web.app import create_app
 
@@ -74,6 +74,24 @@ def make_library(root: Path, slug: str = "haven") -> Path:
     folder.mkdir(parents=True)
     episode = sample_episode(slug)
     write_wav(folder / AUDIO, episode.source.duration_s)
+    episode.save(folder)
+    publish(folder, episode)
+    return library
+
+
+def make_review_library(root: Path) -> Path:
+    """The library, with a misheard name ("Kremers") in its first three lines; the first line
+    has words (the name unsure) and a glossary fix ("Groot Mokum" became "reportage")."""
+    library = make_library(root)
+    folder = library / "haven"
+    episode = Episode.load(folder)
+    for seg in episode.segments[:3]:
+        seg.nl = seg.nl.rstrip(".") + " met Kremers."
+        seg.en_for = seg.nl
+    first = episode.segments[0]
+    first.words = [Word(" " + w, n, n + 0.2, 0.3 if w.startswith("Kremers") else 0.95)
+                   for n, w in enumerate(first.nl.split())]
+    first.fixes = [{"lang": "nl", "was": "Groot Mokum", "now": "reportage", "at": 21}]
     episode.save(folder)
     publish(folder, episode)
     return library

@@ -1,4 +1,5 @@
-"""`reportage glossary`: the show's names and terms (glossary.py), listed, added, removed."""
+"""`reportage glossary`: the show's names and terms (glossary/), listed, added, removed; the
+terms editors' corrections proposed, listed, accepted, dismissed."""
 
 from __future__ import annotations
 
@@ -15,13 +16,24 @@ app.add_typer(glossary_app, name="glossary")
 
 
 @glossary_app.callback()
-def glossary(ctx: typer.Context, library: Path | None = LibraryOption) -> None:
+def glossary(
+    ctx: typer.Context,
+    proposed: bool = typer.Option(False, "--proposed", help="List the terms editors' "
+                                  "corrections proposed instead (accept or dismiss them)."),
+    library: Path | None = LibraryOption,
+) -> None:
     """List the glossary's terms (TERM -> ENGLISH [misspellings])."""
     if ctx.invoked_subcommand is not None:
         return
     from pipeline import glossary as terms
+    from pipeline.glossary import proposals
 
     try:
+        if proposed:
+            for p in proposals.pending(library_path(library)):
+                was = f"  [was: {', '.join(p.replaced)}]" if p.replaced else ""
+                print(f"{p.text}{was}  ({p.count}× in {', '.join(p.episodes)})")
+            return
         found = terms.load(library_path(library))
     except ReportageError as exc:
         fail(str(exc))
@@ -68,3 +80,33 @@ def remove(
     if not done:
         fail(f"{text!r} is not in the glossary")
     say(f"{text} is no longer in the glossary", "✓")
+
+
+@glossary_app.command("accept")
+def accept(
+    text: str = typer.Argument(..., help="A proposed term (see glossary --proposed)."),
+    library: Path | None = LibraryOption,
+) -> None:
+    """Add a proposed term to the glossary, what it replaced as its misspellings."""
+    from pipeline.glossary import proposals
+
+    try:
+        term = proposals.accept(library_path(library), text)
+    except ReportageError as exc:
+        fail(str(exc))
+    say(f"{term.text} is in the glossary", "✓")
+
+
+@glossary_app.command("dismiss")
+def dismiss(
+    text: str = typer.Argument(..., help="A proposed term (see glossary --proposed)."),
+    library: Path | None = LibraryOption,
+) -> None:
+    """Dismiss a proposed term; it is not proposed again."""
+    from pipeline.glossary import proposals
+
+    try:
+        proposals.dismiss(library_path(library), text)
+    except ReportageError as exc:
+        fail(str(exc))
+    say(f"{text} will not be proposed again", "✓")

@@ -53,6 +53,9 @@ def process(
     glossary: Path | None = typer.Option(
         None, help="More names and terms for this run: one a line, or the glossary's TOML form "
         "(the library's own glossary.toml is always used)."),
+    hotwords: bool = typer.Option(
+        False, "--hotwords", help="Also prime the decoder with the glossary's terms: more names "
+        "heard right, but more other words wrong (see benchmarks/glossary.py)."),
 ) -> None:
     """Transcribe episodes into the library; re-running skips what is up to date."""
     lib = library_path(library)
@@ -60,7 +63,7 @@ def process(
         for warning in check_settings(settings):
             say(warning, "warning")
         prepare_library(lib)
-        _prime(settings, lib, glossary)
+        _prime(settings, lib, glossary, hotwords)
     except ReportageError as exc:
         fail(str(exc))
     inputs = collect_inputs(paths)
@@ -77,11 +80,15 @@ def process(
         raise typer.Exit(1)
 
 
-def _prime(settings: Settings, lib: Path, extra: Path | None) -> None:
-    """The library's glossary, and the run's own terms, as the decoder's hotwords."""
+def _prime(settings: Settings, lib: Path, extra: Path | None, hotwords: bool) -> None:
+    """The library's glossary and the run's own terms, for the glossary stage and, asked for,
+    as the decoder's hotwords."""
     from pipeline import glossary
 
-    terms = glossary.load(lib) + (glossary.parse(extra) if extra else [])
+    extra_terms = glossary.parse(extra) if extra else []
+    settings.glossary = terms = glossary.unique(glossary.load(lib) + extra_terms)
+    if not hotwords:
+        return
     settings.asr.hotwords, left_out = glossary.hotwords(terms)
     if left_out:
         say(f"{left_out} of {len(terms)} glossary terms left out: the decoder's prompt holds "

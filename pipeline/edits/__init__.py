@@ -8,6 +8,7 @@ derived files and the search index.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ from pipeline.document import Episode, Segment
 from pipeline.edits import chapters
 from pipeline.edits.log import Edit, append_log, documents, last_id, now, read_log, saving
 from pipeline.errors import ReportageError
+from pipeline.glossary import proposals
 from pipeline.library import find_episode, locked
 from pipeline.search.index import reindex_segment
 from pipeline.stages.publish import publish
@@ -170,28 +172,46 @@ def _apply(
     elif "speaker" in changes and changes["speaker"] not in _speaker_ids(episode):
         raise ReportageError(f"no speaker {changes['speaker']!r} in {episode.slug}: give one of "
                              f"{', '.join(sorted(_speaker_ids(episode)))} or new")
-    changed = {k: v for k, v in changes.items() if v != (getattr(seg, k) or "")}
-    if not changed:
+    if all(text == (getattr(seg, name) or "") for name, text in changes.items()):
         return []
-    next_id = last_id(folder) + 1
-    edits = []
     with saving(folder, episode):
-        seg.rev += 1
-        for n, (name, text) in enumerate(changed.items()):
-            edits.append(Edit(next_id + n, now(), editor, seg.id, name, getattr(seg, name),
-                              text, seg.rev, revert_of))
-            setattr(seg, name, text)
-            seg.edited[name] = True
+        edits = change(seg, changes, editor, last_id(folder) + 1, revert_of)
         # Changed Dutch leaves unedited English stale (Segment.en_stale compares en_for)
         # until it is translated again.
-        if "nl" in changed and not seg.edited.get("en") and retranslate:
+        if any(e.field == "nl" for e in edits) and not seg.edited.get("en") and retranslate:
             retranslate(episode, [seg.id])
     append_log(folder, edits)
-    if "speaker" in changed:  # neighbouring cues and turns change too
+    if any(e.field == "speaker" for e in edits):  # neighbouring cues and turns change too
         publish(folder, episode)
     else:
         refresh(library, folder, episode, seg.id)
+    if revert_of is None:
+        propose(library, episode, seg, edits)
     return edits
+
+
+def change(seg: Segment, changes: dict[str, str], editor: str, next_id: int,
+           revert_of: int | None = None) -> list[Edit]:
+    """Set the fields that differ, mark them edited, and bump the rev; the edits to log."""
+    changed = {k: v for k, v in changes.items() if v != (getattr(seg, k) or "")}
+    if changed:
+        seg.rev += 1
+    edits = []
+    for n, (name, text) in enumerate(changed.items()):
+        edits.append(Edit(next_id + n, now(), editor, seg.id, name, getattr(seg, name),
+                          text, seg.rev, revert_of))
+        setattr(seg, name, text)
+        seg.edited[name] = True
+    return edits
+
+
+def propose(library: Path, episode: Episode, seg: Segment, edits: list[Edit]) -> None:
+    """Names and terms the corrections of the Dutch put in, proposed for the glossary. A
+    glossary that cannot be read proposes nothing; the edit is saved all the same."""
+    found = [p for e in edits if e.field == "nl"
+             for p in proposals.from_correction(e.before or "", e.after or "", seg.words)]
+    with contextlib.suppress(ReportageError, OSError):
+        proposals.record(library, episode.slug, found)
 
 
 def _speaker_ids(episode: Episode) -> set[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from pipeline.document import Chapter, Episode, Segment
+from pipeline.glossary.fixes import fix_spans, unsure_spans
 from pipeline.timefmt import clock
 
 HERE = Path(__file__).parent / "assets"  # templates and the static CSS/JS of the page
@@ -77,6 +78,8 @@ class SegmentView:
     edit: bool
     head_title: str | None  # the chapter that starts at this line
     head_title_en: str | None
+    unsure: str = ""  # editing: "start-end ..." of the Dutch words the recogniser was unsure of
+    fixes: tuple[tuple[str, int, int, str, str], ...] = ()  # editing: the glossary's fixes
 
 
 def episode_page(episode: Episode, links: Links, edit: bool = False) -> str:
@@ -100,9 +103,15 @@ def episode_page(episode: Episode, links: Links, edit: bool = False) -> str:
 
 def _view(seg: Segment, edit: bool, head: Chapter | None, speaker: str | None,
           voice: int) -> SegmentView:
-    return SegmentView(seg.id, seg.start, seg.end, seg.rev, seg.nl, seg.en, seg.en_stale,
+    view = SegmentView(seg.id, seg.start, seg.end, seg.rev, seg.nl, seg.en, seg.en_stale,
                        speaker, seg.speaker, voice, edit, head.title if head else None,
                        head.title_en if head else None)
+    if not edit:
+        return view
+    fixes = tuple((lang, a, b, was, (seg.nl if lang == "nl" else seg.en or "")[a:b])
+                  for lang, a, b, was in fix_spans(seg))
+    return replace(view, unsure=" ".join(f"{a}-{b}" for a, b in unsure_spans(seg)),
+                   fixes=fixes)
 
 
 @lru_cache(maxsize=16384)

@@ -15,6 +15,7 @@ from pipeline.asr import AsrOptions, Engine, load_engine
 from pipeline.chapters.make import MIN_CHAPTER_S
 from pipeline.document import Episode
 from pipeline.embeddings import Embedder, load_embedder
+from pipeline.glossary import Term
 from pipeline.translators import TranslateOptions, Translator, load_translator
 
 Progress = Callable[[str, float, float], None]  # (stage, seconds done, seconds total)
@@ -34,6 +35,7 @@ class Settings:
     allow_truncated: bool = False  # keep what decodes of a truncated or damaged file
     speakers: int | None = None  # force this many speakers; None: estimated from the voices
     no_speakers: bool = False
+    glossary: list[Term] = field(default_factory=list)  # the library's terms and the run's
 
 
 class Engines:

@@ -11,11 +11,13 @@ neighbours as context, then marked `en_missing`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 
 import numpy as np
 
 from pipeline.asr import TRANSLATE_BEAM, TimedText
 from pipeline.document import Episode, Segment
+from pipeline.glossary.fixes import fix_english
 from pipeline.stages.base import Context, Settings
 from pipeline.translators import Translator
 from pipeline.translators.groups import MAX_SPAN_S, split_proportionally
@@ -41,7 +43,9 @@ class TranslateStage:
         return ctx.settings.translate.enabled
 
     def inputs(self, ctx: Context) -> dict:
-        return {"nl": [seg.nl for seg in ctx.episode.segments], **settings_key(ctx.settings)}
+        terms = {"glossary": [asdict(t) for t in ctx.settings.glossary]}
+        return ({"nl": [seg.nl for seg in ctx.episode.segments], **settings_key(ctx.settings)}
+                | (terms if ctx.settings.glossary else {}))
 
     def run(self, ctx: Context) -> dict:
         key = settings_key(ctx.settings)
@@ -51,8 +55,13 @@ class TranslateStage:
                if seg.en_stale or (everything and seg.nl.strip() and not seg.edited.get("en"))]
         details = {"engine": key["translator"], "model": key["model"], "settings": key,
                    "translated": len(ids)}
-        if not ids:
-            return details
+        if ids:
+            details |= self._translate(ctx, key, ids)
+        if ctx.settings.glossary:  # the show's names keep their form in the English too
+            details["glossary_fixes"] = fix_english(ctx.episode.segments, ctx.settings.glossary)
+        return details
+
+    def _translate(self, ctx: Context, key: dict, ids: list[str]) -> dict:
         total = ctx.episode.source.duration_s
         ctx.progress("loading translator", 0, total)
         translator = ctx.engines.translator()
@@ -66,7 +75,7 @@ class TranslateStage:
                                      ctx.audio if translator.needs_audio else None, progress,
                                      _shared_english(ctx.episode, key))
         progress(total, total)
-        return details | {"model": translator.model_name, "missing": len(missing)}
+        return {"model": translator.model_name, "missing": len(missing)}
 
 
 def _shared_english(episode: Episode, key: dict) -> list[TimedText] | None:

@@ -23,7 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 
 from pipeline import edits, search
-from pipeline.document import FILENAME, Episode, Segment
+from pipeline.document import FILENAME, Episode
 from pipeline.edits import chapters as chapter_edits
 from pipeline.errors import ReportageError
 from pipeline.formats import page
@@ -32,6 +32,7 @@ from pipeline.stages import publish
 from pipeline.web import listing
 from pipeline.web.clip import clip_download
 from pipeline.web.retranslate import Retranslator
+from pipeline.web.review import add_routes, segment_json
 
 SEARCH_LIMIT = 50
 MAX_BODY = 64 * 1024  # bytes: an edit is a segment's text, never more
@@ -266,6 +267,7 @@ def create_app(library: Path, token: str,
             raise HTTPException(507, f"could not save: {exc.strerror or exc}") from None
         return JSONResponse(chapters_of(edits.documents.load(folder)))
 
+    add_routes(app, library, editor, retranslate, editor_name, folder_of)
     return app
 
 
@@ -292,12 +294,6 @@ def cross_site(request: Request, port: str, allowed: set[str]) -> bool:
     scheme, _, rest = origin.partition("://")
     theirs = split_host(rest)
     return scheme != "http" or not theirs or theirs[0] not in allowed or theirs[1] != port
-
-
-def segment_json(seg: Segment) -> dict:
-    data = asdict(seg)
-    del data["words"]
-    return data | {"en_stale": seg.en_stale}
 
 
 def editor_name(raw: str) -> str:

@@ -68,7 +68,17 @@
     var old = conflictBox(li);
     if (old) old.remove();
     refresh(li);
+    li.dispatchEvent(new CustomEvent("reportage:saved", { bubbles: true }));
   }
+  // For review.js: segments a batch edit changed are shown as saved.
+  window.reportageEditor = {
+    show: function (seg) {
+      var li = document.getElementById("seg-" + seg.id);
+      if (li) accept(li, seg);
+    },
+    unsaved: function () { return dirty().length; },
+    save: function (li) { return save(li); },
+  };
 
   function showConflict(li, seg) {
     var old = conflictBox(li);

@@ -9,7 +9,8 @@ refuses to write over a file it cannot read):
     english = "Rogier Creemers"   # optional: its English (a name stays as it is)
     misspellings = ["Kreemers"]   # optional: what the recogniser wrote instead
 
-The terms go to Whisper as hotwords, text the decoder is primed with (faster-whisper's
+The glossary stage puts the terms in where the recogniser misheard them (fixes.py); with
+`--hotwords` they also go to Whisper as text the decoder is primed with (faster-whisper's
 `hotwords`), bounded to HOTWORD_CHARS: the prompt and the text share Whisper's 448 tokens.
 """
 
@@ -68,12 +69,12 @@ def parse(path: Path) -> list[Term]:
     except OSError as exc:
         raise ReportageError(f"{path}: cannot read it ({exc.strerror})") from None
     if "[[term]]" not in text:
-        return _unique([Term(checked(line)) for line in _lines(text)])
+        return unique([Term(checked(line)) for line in _lines(text)])
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ReportageError(f"{path}: not valid TOML ({exc}); fix it by hand") from None
-    return _unique([_term(path, entry) for entry in table.get("term", [])])
+    return unique([_term(path, entry) for entry in table.get("term", [])])
 
 
 def _lines(text: str) -> list[str]:
@@ -92,7 +93,7 @@ def _term(path: Path, entry: object) -> Term:
                 [checked(m) for m in misspellings if isinstance(m, str)])
 
 
-def _unique(terms: list[Term]) -> list[Term]:
+def unique(terms: list[Term]) -> list[Term]:
     """The first of each term (case-insensitive)."""
     seen: dict[str, Term] = {}
     for term in terms:
@@ -153,7 +154,7 @@ def _string(text: str) -> str:
 def hotwords(terms: list[Term]) -> tuple[str | None, int]:
     """The terms as Whisper hotwords, in glossary order, within HOTWORD_CHARS; and how many
     terms did not fit."""
-    terms = _unique(terms)
+    terms = unique(terms)
     kept: list[str] = []
     for term in terms:
         if sum(len(k) + 2 for k in kept) + len(term.text) > HOTWORD_CHARS:

@@ -1,0 +1,191 @@
+"""The glossary's post-pass: words the recogniser was unsure of that sound like a term (or are
+one of its known misspellings) become the term; the English then keeps the term's form.
+
+Only words below FIX_BELOW probability are touched, never a segment an editor changed, and
+every replacement is recorded in the segment's `fixes` ({lang, was, now, at}) so the editor
+shows it and can undo it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from wordfreq import zipf_frequency
+
+from pipeline.document import Segment, Word
+from pipeline.glossary import Term
+from pipeline.glossary.soundalike import allowed, distance, key
+
+FIX_BELOW = 0.9  # a word's probability below which the recogniser may have misheard it
+UNSURE = 0.5  # below this, the editor underlines the word: likely misheard
+COMMON_ZIPF = 4.0  # a word this frequent is itself, not a misheard name
+FUNCTION_ZIPF = 5.5  # "de", "je", "niet": part of a misheard term only inside a long one
+LONG_KEY = 10  # letters of a term's key from which it counts as long
+_CORE = re.compile(r"\w(?:[\w'’-]*\w)?")
+
+
+@dataclass(frozen=True)
+class _Target:
+    term: Term
+    key: str
+    limit: int
+    known: frozenset[str]  # keys of its misspellings
+    words: int
+
+    @classmethod
+    def of(cls, term: Term) -> _Target:
+        k = key(term.text)
+        return cls(term, k, allowed(k), frozenset(key(m) for m in term.misspellings),
+                   len(term.text.split()))
+
+
+def fix_dutch(segments: list[Segment], terms: list[Term]) -> int:
+    """Replace what sounds like a term among each unedited segment's unsure words; how many."""
+    targets = [t for t in map(_Target.of, terms) if t.key]
+    if not targets:
+        return 0
+    longest = max(t.words for t in targets) + 1
+    return sum(_fix_segment(seg, targets, longest) for seg in segments
+               if not seg.edited.get("nl") and seg.words)
+
+
+def _fix_segment(seg: Segment, targets: list[_Target], longest: int) -> int:
+    spans = word_spans(seg.nl, seg.words)
+    done, i = 0, 0
+    while i < len(seg.words):
+        found = _best([(w.text, w.probability) for w in seg.words[i:i + longest]], targets, "nl")
+        if found is None or any(spans[j] is None for j in range(i, i + found[1])):
+            i += 1
+            continue
+        target, n = found
+        (begin, _), (_, end) = spans[i], spans[i + n - 1]
+        was = seg.nl[begin:end]
+        if was == target.term.text:
+            i += n
+            continue
+        seg.nl = seg.nl[:begin] + target.term.text + seg.nl[end:]
+        seg.fixes.append({"lang": "nl", "was": was, "now": target.term.text, "at": begin})
+        seg.words[i:i + n] = [_joined(seg.words[i:i + n], target.term.text)]
+        spans = word_spans(seg.nl, seg.words)
+        done, i = done + 1, i + 1
+    return done
+
+
+def _best(words: list[tuple[str, float]], targets: list[_Target],
+          lang: str) -> tuple[_Target, int] | None:
+    """The term the first n of `words` (text, probability) sound most like, and n; None if no
+    term is close."""
+    best, score = None, None
+    for n in range(1, len(words) + 1):
+        if min(p for _, p in words[:n]) >= FIX_BELOW:
+            continue
+        text = " ".join(_core(w) for w, _ in words[:n]).strip()
+        shortest = _shortest_key(text.split(), lang) if text else None
+        if shortest is None:
+            continue
+        k = key(text)
+        for target in targets:
+            if text.casefold() == target.term.text.casefold():
+                return None  # the term is already there
+            if len(target.key) < shortest:
+                continue
+            d = 0 if k in target.known else distance(k, target.key, target.limit)
+            if d <= target.limit and (score is None or (d, -n) < score):
+                best, score = (target, n), (d, -n)
+    return best
+
+
+def _shortest_key(words: list[str], lang: str) -> int | None:
+    """The shortest term these words may be a mishearing of (by its key's length); None when
+    they are too common to be one. A word as frequent as "op" or "de" may be heard inside a
+    long compound ("kaartje op slag" for "kaarsenopslag"), never at its start or in a short
+    name ("ik niet" is not "Knight")."""
+    if len(words) == 1:
+        return None if zipf_frequency(words[0], lang) >= COMMON_ZIPF else 0
+    frequent = [zipf_frequency(w, lang) >= FUNCTION_ZIPF for w in words]
+    if frequent[0]:
+        return None
+    return LONG_KEY if any(frequent) else 0
+
+
+def _core(text: str) -> str:
+    return " ".join(_CORE.findall(text))
+
+
+def word_spans(text: str, words: list[Word]) -> list[tuple[int, int] | None]:
+    """Where each word's letters are in `text`, in order; None for a word not found there."""
+    spans, at = [], 0
+    for word in words:
+        core = _core(word.text)
+        found = text.find(core, at) if core else -1
+        spans.append((found, found + len(core)) if found >= 0 else None)
+        at = found + len(core) if found >= 0 else at
+    return spans
+
+
+def _joined(words: list[Word], text: str) -> Word:
+    """One word in place of a span: the term, with the span's leading space and end
+    punctuation, its times and its lowest probability (it was a guess)."""
+    first, last = words[0].text, words[-1].text
+    lead = first[:len(first) - len(first.lstrip())]
+    tail = last[len(last.rstrip(".,;:!?")):]
+    return replace(words[0], text=lead + text + tail, end=words[-1].end,
+                   probability=min(w.probability for w in words))
+
+
+def fix_english(segments: list[Segment], terms: list[Term]) -> int:
+    """Where a segment's Dutch holds a term, its English keeps the term's form (or its given
+    English): a near spelling of it in the machine's English is replaced; how many."""
+    done = 0
+    for seg in segments:
+        if not seg.en or seg.edited.get("en"):
+            continue
+        for term in terms:
+            wanted = term.english or term.text
+            if _holds(seg.nl, term.text) and not _holds(seg.en, wanted):
+                done += _fix_english(seg, Term(wanted))
+    return done
+
+
+def _holds(text: str, term: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text, re.IGNORECASE) is not None
+
+
+def _fix_english(seg: Segment, term: Term) -> int:
+    # The translator gives no word probabilities: every word counts as unsure.
+    words = list(_CORE.finditer(seg.en))
+    target = _Target.of(term)
+    if not target.key:
+        return 0
+    for i in range(len(words)):
+        found = _best([(m.group(), 0.0) for m in words[i:i + target.words + 1]], [target], "en")
+        if found:
+            begin, end = words[i].start(), words[i + found[1] - 1].end()
+            seg.fixes.append({"lang": "en", "was": seg.en[begin:end], "now": term.text,
+                              "at": begin})
+            seg.en = seg.en[:begin] + term.text + seg.en[end:]
+            return 1
+    return 0
+
+
+def unsure_spans(seg: Segment) -> list[tuple[int, int]]:
+    """Where the Dutch has words the recogniser was unsure of; none once an editor changed it
+    (the line has been read)."""
+    if seg.edited.get("nl"):
+        return []
+    return [span for span, word in zip(word_spans(seg.nl, seg.words), seg.words, strict=True)
+            if span and word.probability < UNSURE]
+
+
+def fix_spans(seg: Segment) -> list[tuple[str, int, int, str]]:
+    """The glossary fixes still in the text: (lang, start, end, what it replaced), each found
+    at the occurrence of the term nearest where it was made."""
+    found = []
+    for fix in seg.fixes:
+        text = (seg.nl if fix["lang"] == "nl" else seg.en) or ""
+        at = [m.start() for m in re.finditer(re.escape(fix["now"]), text)]
+        if at:
+            start = min(at, key=lambda a: abs(a - fix["at"]))
+            found.append((fix["lang"], start, start + len(fix["now"]), fix["was"]))
+    return found

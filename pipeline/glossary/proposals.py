@@ -1,0 +1,150 @@
+"""Terms proposed from editors' corrections, waiting for an editor to accept or dismiss them.
+
+When a correction puts a name or term where the recogniser wrote something else (a word-level
+diff of before and after: capitalised words inside a sentence, or words the recogniser was
+unsure of), the new words are proposed, remembering what they replaced. Accepting one adds it
+to the glossary with those as its misspellings; a dismissed term is not proposed again. They
+live in `glossary.proposed.json` in the library, written atomically under the glossary's lock.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from difflib import SequenceMatcher
+from pathlib import Path
+
+from wordfreq import zipf_frequency
+
+from pipeline.atomic import write_atomic
+from pipeline.document import Word
+from pipeline.errors import ReportageError
+from pipeline.glossary import Term, add, checked, load
+from pipeline.glossary.fixes import COMMON_ZIPF, FIX_BELOW
+from pipeline.library import locked
+
+FILENAME = "glossary.proposed.json"
+MAX_WORDS = 4  # a correction longer than this is a rewrite, not a name
+_TOKEN = re.compile(r"\w(?:[\w'’-]*\w)?")
+
+
+@dataclass
+class Proposal:
+    text: str
+    replaced: list[str] = field(default_factory=list)  # what the recogniser had written
+    episodes: list[str] = field(default_factory=list)
+    count: int = 0  # corrections that made it
+
+
+def from_correction(before: str, after: str, words: list[Word]) -> list[Proposal]:
+    """The names and terms a correction of `before` into `after` put in; `words`: the
+    recogniser's words, for their probabilities."""
+    old, new = _TOKEN.findall(before), [m for m in _TOKEN.finditer(after)]
+    unsure = {_core(w.text) for w in words if w.probability < FIX_BELOW}
+    found = []
+    # Case counts: a word given its capital is a name put right.
+    matcher = SequenceMatcher(a=old, b=[m.group() for m in new], autojunk=False)
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op not in ("replace", "insert") or not 0 < b1 - b0 <= MAX_WORDS:
+            continue
+        text = after[new[b0].start():new[b1 - 1].end()]
+        was = " ".join(old[a0:a1])
+        named = any(m.group()[0].isupper() and not _starts_sentence(after, m.start())
+                    for m in new[b0:b1])
+        misheard = any(t in unsure for t in old[a0:a1])
+        if (named or misheard) and not _common(new[b0:b1]) and _valid(text):
+            found.append(Proposal(text, [was] if was else []))
+    return found
+
+
+def _valid(text: str) -> bool:
+    try:
+        return checked(text) == text
+    except ReportageError:  # markup between the words, or too long
+        return False
+
+
+def _core(text: str) -> str:
+    return "".join(_TOKEN.findall(text))
+
+
+def _starts_sentence(text: str, at: int) -> bool:
+    return not text[:at].strip() or text[:at].rstrip()[-1] in ".!?:\"“"
+
+
+def _common(tokens: list[re.Match]) -> bool:
+    """Everyday words only (a name is capitalised, a term is rare)."""
+    return all(zipf_frequency(m.group(), "nl") >= COMMON_ZIPF and not m.group()[0].isupper()
+               for m in tokens)
+
+
+def record(library: Path, slug: str, found: list[Proposal]) -> None:
+    """Add what a correction proposed, unless the glossary has it or it was dismissed."""
+    if not found:
+        return
+    with locked(library, ".glossary.lock"):
+        state = _read(library)
+        known = {t.text.casefold() for t in load(library)} | set(state["dismissed"])
+        waiting = {p.text.casefold(): p for p in state["proposed"]}
+        for new in found:
+            if new.text.casefold() in known or any(r.casefold() in known for r in new.replaced):
+                continue  # a term, or an undone glossary fix: nothing new
+            held = waiting.setdefault(new.text.casefold(), Proposal(new.text))
+            held.replaced += [r for r in new.replaced if r not in held.replaced]
+            held.episodes += [slug] if slug not in held.episodes else []
+            held.count += 1
+        state["proposed"] = list(waiting.values())
+        _write(library, state)
+
+
+def pending(library: Path) -> list[Proposal]:
+    return _read(library)["proposed"]
+
+
+def accept(library: Path, text: str) -> Term:
+    """Move a proposal into the glossary, what it replaced as its misspellings."""
+    proposal = _take(library, text, dismiss=False)
+    term = Term(checked(proposal.text), None, [checked(r) for r in proposal.replaced])
+    add(library, term)
+    return term
+
+
+def dismiss(library: Path, text: str) -> None:
+    _take(library, text, dismiss=True)
+
+
+def _take(library: Path, text: str, dismiss: bool) -> Proposal:
+    with locked(library, ".glossary.lock"):
+        state = _read(library)
+        found = next((p for p in state["proposed"]
+                      if p.text.casefold() == " ".join(text.split()).casefold()), None)
+        if found is None:
+            raise UnknownProposal(f"{text!r} is not a proposed term")
+        state["proposed"].remove(found)
+        if dismiss:
+            state["dismissed"].append(found.text.casefold())
+        _write(library, state)
+    return found
+
+
+class UnknownProposal(ReportageError):
+    pass
+
+
+def _read(library: Path) -> dict:
+    path = library / FILENAME
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {"proposed": [Proposal(**p) for p in data["proposed"]],
+                "dismissed": list(data["dismissed"])}
+    except FileNotFoundError:
+        return {"proposed": [], "dismissed": []}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ReportageError(f"{path}: not a list of proposed terms ({exc}); "
+                             "delete it to start again") from None
+
+
+def _write(library: Path, state: dict) -> None:
+    data = {"proposed": [asdict(p) for p in state["proposed"]], "dismissed": state["dismissed"]}
+    write_atomic(library / FILENAME, json.dumps(data, ensure_ascii=False, indent=1))

@@ -1,0 +1,30 @@
+"""The glossary stage: the show's terms put right where the recogniser was unsure of a word
+that sounds like one (glossary/fixes.py). Cheap, so a changed glossary applies to every episode
+a re-run passes over; each replacement is marked in its segment and can be undone."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from pipeline.glossary.fixes import fix_dutch
+from pipeline.stages.base import Context
+
+
+class GlossaryStage:
+    name = "glossary"
+
+    def enabled(self, ctx: Context) -> bool:
+        return bool(ctx.settings.glossary)
+
+    def inputs(self, ctx: Context) -> dict:
+        # The segments it works on are those of the stages before it.
+        before = {name: ctx.episode.provenance.get(name, {}).get("fingerprint")
+                  for name in ("transcribe", "speakers")}
+        return {"terms": [asdict(t) for t in ctx.settings.glossary], **before}
+
+    def run(self, ctx: Context) -> dict:
+        total = ctx.episode.source.duration_s
+        ctx.progress("glossary", 0, total)
+        replaced = fix_dutch(ctx.episode.segments, ctx.settings.glossary)
+        ctx.progress("glossary", total, total)
+        return {"terms": len(ctx.settings.glossary), "replaced": replaced}

@@ -1,0 +1,124 @@
+"""The glossary's post-pass (unsure words that sound like a term become the term, marked) and
+the terms proposed from editors' corrections."""
+
+import json
+
+import pytest
+
+from pipeline.document import Segment, Word
+from pipeline.errors import ReportageError
+from pipeline.glossary import Term, load, proposals
+from pipeline.glossary.fixes import fix_dutch, fix_english, fix_spans, unsure_spans
+from pipeline.glossary.soundalike import key
+
+
+def segment(*words: tuple[str, float], en: str | None = None) -> Segment:
+    """A machine segment from (text, probability) words, each a second long."""
+    ws = [Word(f" {text}" if n else text, n, n + 1.0, p) for n, (text, p) in enumerate(words)]
+    nl = "".join(w.text for w in ws)
+    return Segment("s1", 0.0, len(ws), nl, en=en, en_for=nl, words=ws)
+
+
+@pytest.mark.parametrize("a, b", [
+    ("Creemers", "Kremers"), ("kredietsysteem", "krediet systeem"), ("Alibaba", "Ali Baba"),
+    ("Tencent", "Tensent"), ("Hangzhou", "Hangzou"), ("Beijing", "Bijing"),
+])
+def test_dutch_spellings_that_sound_alike_have_one_key(a, b):
+    assert key(a) == key(b)
+
+
+def test_unsure_words_that_sound_like_a_term_become_the_term_and_are_marked():
+    seg = segment(("Volgens", 0.98), ("Rogier", 0.9), ("Kremers", 0.31), ("is", 0.99),
+                  ("het", 0.99), ("krediet", 0.42), ("systeem.", 0.55))
+    terms = [Term("Creemers"), Term("kredietsysteem")]
+    assert fix_dutch([seg], terms) == 2
+    assert seg.nl == "Volgens Rogier Creemers is het kredietsysteem."
+    assert [w.text for w in seg.words] == ["Volgens", " Rogier", " Creemers", " is", " het",
+                                           " kredietsysteem."]
+    assert seg.words[-1].start == 5.0 and seg.words[-1].end == 7.0
+    assert seg.fixes == [{"lang": "nl", "was": "Kremers", "now": "Creemers", "at": 15},
+                         {"lang": "nl", "was": "krediet systeem", "now": "kredietsysteem",
+                          "at": 31}]
+    assert fix_spans(seg) == [("nl", 15, 23, "Kremers"), ("nl", 31, 45, "krediet systeem")]
+    assert fix_dutch([seg], terms) == 0  # already right: nothing more to do
+
+
+def test_sure_words_common_words_and_edited_lines_are_left_alone():
+    sure = segment(("Kremers", 0.97), ("zegt", 0.99), ("het.", 0.99))
+    common = segment(("Ik", 0.5), ("niet", 0.5), ("leiden", 0.4))
+    edited = segment(("Kremers", 0.2))
+    edited.edited["nl"] = True
+    terms = [Term("Creemers"), Term("Knight"), Term("Leiden")]
+    assert fix_dutch([sure, common, edited], terms) == 0
+    assert (sure.nl, common.nl, edited.nl) == ("Kremers zegt het.", "Ik niet leiden", "Kremers")
+
+
+def test_a_known_misspelling_is_replaced_even_when_it_sounds_different():
+    seg = segment(("De", 0.99), ("Krummel", 0.6), ("kwam.", 0.9))
+    assert fix_dutch([seg], [Term("Creemers", misspellings=["Krummel"])]) == 1
+    assert seg.nl == "De Creemers kwam."
+
+
+def test_the_english_keeps_the_term_or_its_given_english():
+    seg = segment(("Creemers", 0.99), ("en", 0.99), ("Zhima", 0.99),
+                  en="Kremers talks about the Sesame Kredit app.")
+    terms = [Term("Creemers"), Term("Zhima", english="Sesame Credit")]
+    assert fix_english([seg], terms) == 2
+    assert seg.en == "Creemers talks about the Sesame Credit app."
+    assert [f["was"] for f in seg.fixes] == ["Kremers", "Sesame Kredit"]
+    by_hand = segment(("Creemers", 0.99), en="Kremers talks.")
+    by_hand.edited["en"] = True
+    assert fix_english([by_hand], terms) == 0 and by_hand.en == "Kremers talks."
+
+
+def test_unsure_words_are_found_in_the_text_until_an_editor_changes_it():
+    seg = segment(("Het", 0.99), ("Kremers", 0.3), ("systeem", 0.45), ("werkt.", 0.8))
+    assert unsure_spans(seg) == [(4, 11), (12, 19)]
+    seg.edited["nl"] = True
+    assert unsure_spans(seg) == []
+
+
+def test_a_correction_proposes_the_names_it_puts_in(tmp_path):
+    words = [Word("Volgens", 0, 1, 0.99), Word(" Kremers", 1, 2, 0.3), Word(" is", 2, 3, 0.99)]
+    found = proposals.from_correction("Volgens Kremers is het zo.", "Volgens Creemers is het zo.",
+                                      words)
+    assert [(p.text, p.replaced) for p in found] == [("Creemers", ["Kremers"])]
+    # A new sentence start, everyday words, markup: nothing to propose.
+    assert proposals.from_correction("dat is zo", "Dat is zo", words) == []
+    assert proposals.from_correction("hij loopt", "hij rent", words) == []
+    assert proposals.from_correction("het is", "het <b>is</b> Xi", words) == []
+    assert [p.text for p in proposals.from_correction(
+        "met de heer jinping", "met de heer Xi Jinping", [])] == ["Xi Jinping"]
+
+
+def test_proposals_are_counted_accepted_and_dismissed(tmp_path):
+    proposals.record(tmp_path, "ep1", [proposals.Proposal("Creemers", ["Kremers"])])
+    proposals.record(tmp_path, "ep2", [proposals.Proposal("Creemers", ["Kreemers"]),
+                                       proposals.Proposal("Tencent", [])])
+    [creemers, tencent] = proposals.pending(tmp_path)
+    assert (creemers.count, creemers.episodes, creemers.replaced) == (
+        2, ["ep1", "ep2"], ["Kremers", "Kreemers"])
+    term = proposals.accept(tmp_path, "creemers")
+    assert (term.text, term.misspellings) == ("Creemers", ["Kremers", "Kreemers"])
+    assert [t.text for t in load(tmp_path)] == ["Creemers"]
+    proposals.dismiss(tmp_path, "Tencent")
+    assert proposals.pending(tmp_path) == []
+    # Neither a glossary term, nor a dismissed one, nor an undone fix is proposed again.
+    proposals.record(tmp_path, "ep3", [proposals.Proposal("Creemers"),
+                                       proposals.Proposal("Tencent"),
+                                       proposals.Proposal("Kremers", ["Creemers"])])
+    assert proposals.pending(tmp_path) == []
+    with pytest.raises(proposals.UnknownProposal):
+        proposals.accept(tmp_path, "Alibaba")
+
+
+def test_an_unreadable_proposals_file_is_one_clear_error_and_kept(tmp_path):
+    path = tmp_path / proposals.FILENAME
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ReportageError, match="delete it"):
+        proposals.pending(tmp_path)
+    with pytest.raises(ReportageError):
+        proposals.record(tmp_path, "ep", [proposals.Proposal("Creemers")])
+    assert path.read_text(encoding="utf-8") == "{not json"
+    path.write_text(json.dumps({"proposed": [], "dismissed": []}), encoding="utf-8")
+    assert proposals.pending(tmp_path) == []

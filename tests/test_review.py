@@ -1,0 +1,132 @@
+"""The editor's review tools through the API and the CLI: replace everywhere and its undo,
+terms proposed from corrections (accept, dismiss), glossary fixes and unsure words on the page."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pipeline import edits, glossary
+from pipeline.document import Episode
+from pipeline.edits import read_log
+from pipeline.glossary import proposals
+from pipeline.web.app import create_app
+from tests.web_fixtures import make_review_library
+
+TOKEN = "review-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}", "X-Editor": "anna"}
+
+
+@pytest.fixture
+def library(tmp_path):
+    return make_review_library(tmp_path)
+
+
+@pytest.fixture
+def client(library):
+    return TestClient(create_app(library, TOKEN, {"testserver"}))
+
+
+def texts(library) -> list[str]:
+    return [seg.nl for seg in Episode.load(library / "haven").segments]
+
+
+def test_replace_everywhere_is_one_edit_per_line_and_undone_as_a_batch(client, library):
+    before = texts(library)
+    done = client.post("/api/episodes/haven/replace", headers=AUTH,
+                       json={"find": "Kremers", "replace": "Creemers"})
+    assert done.status_code == 200, done.text
+    body = done.json()
+    assert len(body["edits"]) == 3 and len(body["segments"]) == 3
+    assert all("met Creemers." in s["nl"] and s["edited"]["nl"] for s in body["segments"])
+    assert texts(library)[3:] == before[3:]
+    log = read_log(library / "haven")
+    assert [(e.field, e.editor) for e in log] == [("nl", "anna")] * 3
+    assert "Creemers" in (library / "haven" / "transcript.txt").read_text(encoding="utf-8")
+    # The correction proposes the name, with what it replaced.
+    [proposed] = proposals.pending(library)
+    assert (proposed.text, proposed.replaced, proposed.count) == ("Creemers", ["Kremers"], 3)
+    undone = client.post("/api/episodes/haven/undo", headers=AUTH, json={"edits": body["edits"]})
+    assert undone.status_code == 200, undone.text
+    assert texts(library) == before
+    assert [e.revert_of for e in read_log(library / "haven")[3:]] == body["edits"]
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"find": "", "replace": "x"}, 422),
+    ({"find": "x" * 101, "replace": "x"}, 422),
+    ({"find": "Kremers", "replace": "<b>x</b>"}, 422),
+    ({"find": "Kremers"}, 422),
+    ({"find": "Kre\x07mers", "replace": "x"}, 422),
+])
+def test_a_bad_replace_is_refused_and_changes_nothing(client, library, body, status):
+    before = texts(library)
+    answer = client.post("/api/episodes/haven/replace", headers=AUTH, json=body)
+    assert answer.status_code == status and "detail" in answer.json()
+    assert texts(library) == before and read_log(library / "haven") == []
+
+
+def test_batch_edits_need_the_token_and_a_real_episode(client, library):
+    assert client.post("/api/episodes/haven/replace",
+                       json={"find": "Kremers", "replace": "x"}).status_code == 401
+    assert client.post("/api/episodes/nope/replace", headers=AUTH,
+                       json={"find": "Kremers", "replace": "x"}).status_code == 404
+    assert client.post("/api/episodes/haven/undo", headers=AUTH,
+                       json={"edits": [99]}).status_code == 422
+    nothing = client.post("/api/episodes/haven/replace", headers=AUTH,
+                          json={"find": "Zanzibar", "replace": "x"})
+    assert nothing.status_code == 200 and nothing.json() == {"edits": [], "segments": []}
+
+
+def test_proposed_terms_are_accepted_or_dismissed_through_the_api(client, library):
+    seg = Episode.load(library / "haven").segments[0]
+    edits.edit_segment(library, "haven", seg.id, seg.rev,
+                       {"nl": seg.nl.replace("Kremers", "Creemers").replace("reportage",
+                                                                            "Tencent")}, "anna")
+    listed = client.get("/api/glossary").json()
+    assert listed["terms"] == []
+    assert {p["text"] for p in listed["proposed"]} == {"Creemers", "Tencent"}
+    assert client.post("/api/glossary/proposed/accept", json={"text": "Creemers"}).status_code \
+        == 401
+    accepted = client.post("/api/glossary/proposed/accept", headers=AUTH,
+                           json={"text": "Creemers"})
+    assert accepted.status_code == 200
+    assert accepted.json()["terms"] == [{"text": "Creemers", "english": None,
+                                         "misspellings": ["Kremers"]}]
+    dismissed = client.post("/api/glossary/proposed/dismiss", headers=AUTH,
+                            json={"text": "Tencent"}).json()
+    assert dismissed["proposed"] == []
+    assert client.post("/api/glossary/proposed/accept", headers=AUTH,
+                       json={"text": "Tencent"}).status_code == 404
+    assert client.post("/api/glossary/proposed/maybe", headers=AUTH,
+                       json={"text": "x"}).status_code == 422
+
+
+def test_an_unreadable_glossary_never_blocks_an_edit(client, library):
+    (library / glossary.FILENAME).write_text("[[term]]\ntext = ", encoding="utf-8")
+    seg = Episode.load(library / "haven").segments[0]
+    saved = client.patch(f"/api/episodes/haven/segments/{seg.id}", headers=AUTH,
+                         json={"rev": seg.rev, "nl": seg.nl.replace("Kremers", "Creemers")})
+    assert saved.status_code == 200
+    assert client.get("/api/glossary").status_code == 500
+
+
+def test_the_editor_page_marks_unsure_words_and_glossary_fixes(client, library):
+    page = client.get("/episodes/haven", params={"edit": 1}).text
+    seg = Episode.load(library / "haven").segments[0]
+    start = seg.nl.index("Kremers")
+    assert f'data-unsure="{start}-{start + 7}"' in page
+    assert 'class="undo-fix" data-lang="nl" data-start="23" data-now="reportage"' in page
+    assert "data-unsure" not in client.get("/episodes/haven").text  # listeners see plain text
+
+
+def test_the_cli_lists_accepts_and_dismisses_proposals(library, cli):
+    proposals.record(library, "haven", [proposals.Proposal("Creemers", ["Kremers"]),
+                                        proposals.Proposal("Tencent")])
+    listed = cli("glossary", "--proposed", "--library", str(library))
+    assert listed.rc == 0 and "Creemers  [was: Kremers]  (1× in haven)" in listed.out
+    assert cli("glossary", "accept", "Creemers", "--library", str(library)).rc == 0
+    assert cli("glossary", "dismiss", "Tencent", "--library", str(library)).rc == 0
+    assert "Creemers  [Kremers]" in cli("glossary", "--library", str(library)).out
+    missing = cli("glossary", "accept", "Alibaba", "--library", str(library))
+    assert missing.rc == 1 and "not a proposed term" in missing.err

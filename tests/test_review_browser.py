@@ -1,0 +1,93 @@
+"""The editor's review tools in a real browser (Debian's Chromium): unsure words underlined and
+reached with F8, a glossary fix undone, replace everywhere and its undo, a proposed term
+accepted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline import glossary
+from pipeline.document import Episode
+from tests.web_fixtures import make_review_library, running_server
+
+pytestmark = pytest.mark.browser
+
+TOKEN = "review-browser-token"
+FIRST = "s0000000"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture
+def library(tmp_path):
+    return make_review_library(tmp_path)
+
+
+@pytest.fixture
+def editor(page, library):
+    with running_server(library, TOKEN) as base:
+        page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+        page.wait_for_selector(f"#seg-{FIRST} textarea.nl")
+        yield page
+
+
+def nl(library, n: int) -> str:
+    return Episode.load(library / "haven").segments[n].nl
+
+
+def test_unsure_words_are_underlined_and_f8_selects_the_next(editor):
+    mark = editor.locator(f"#seg-{FIRST} .backdrop mark")
+    assert mark.inner_text() == "Kremers"
+    assert "wavy" in mark.evaluate("m => getComputedStyle(m).textDecorationStyle")
+    # The underline lies exactly under the word in the field above it.
+    box = editor.locator(f"#seg-{FIRST} textarea.nl").bounding_box()
+    under = mark.bounding_box()
+    assert box["x"] < under["x"] < box["x"] + box["width"]
+    assert box["y"] < under["y"] < box["y"] + box["height"]
+    editor.keyboard.press("F8")
+    selected = editor.evaluate("() => { const t = document.activeElement; "
+                               "return t.value.slice(t.selectionStart, t.selectionEnd); }")
+    assert selected == "Kremers"
+    assert "unsure word 1 of 1" in editor.inner_text("#review-status")
+    ARTIFACTS.mkdir(exist_ok=True)
+    editor.screenshot(path=str(ARTIFACTS / "editor-review.png"))
+    editor.keyboard.type("Creemers")  # typing over the selection: the line has been read
+    assert editor.locator(f"#seg-{FIRST} .backdrop mark").count() == 0
+
+
+def test_a_glossary_fix_is_undone_with_one_click(editor, library):
+    editor.click(f"#seg-{FIRST} .undo-fix")
+    editor.wait_for_selector(f"#seg-{FIRST} .state.ok")
+    assert "de Groot Mokum over" in nl(library, 0)
+    assert editor.locator(f"#seg-{FIRST} .undo-fix").count() == 0
+
+
+def test_replace_everywhere_then_undo(editor, library):
+    editor.fill("#find", "Kremers")
+    editor.fill("#replace-with", "Creemers")
+    editor.click("#replace-all")
+    editor.wait_for_selector("#review-status.ok")
+    assert "replaced in 3 line(s)" in editor.inner_text("#review-status")
+    assert all("Creemers" in nl(library, n) for n in range(3))
+    assert "met Creemers." in editor.input_value("#seg-s0000300 textarea.nl")
+    # The corrections proposed the name; accepting it puts it in the glossary.
+    editor.wait_for_selector("#proposals:not([hidden]) li")
+    assert "Creemers (was: Kremers)" in editor.inner_text("#proposals li")
+    editor.click("#proposals li button:text('Accept')")
+    editor.wait_for_selector("#proposals[hidden]", state="attached")
+    assert [(t.text, t.misspellings) for t in glossary.load(library)] == [
+        ("Creemers", ["Kremers"])]
+    editor.click("#undo-replace")
+    editor.wait_for_function("() => document.getElementById('review-status')"
+                             ".textContent.startsWith('undone')")
+    assert all("met Kremers." in nl(library, n) for n in range(3))
+    assert "met Kremers." in editor.input_value("#seg-s0000300 textarea.nl")
+
+
+def test_replace_waits_for_unsaved_lines(editor, library):
+    editor.fill("#seg-s0000300 textarea.en", "Not saved yet.")
+    editor.fill("#find", "Kremers")
+    editor.click("#replace-all")
+    assert "save your changes first" in editor.inner_text("#review-status")
+    assert "Kremers" in nl(library, 1)
