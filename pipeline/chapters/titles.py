@@ -38,7 +38,7 @@ EXTEND_MARGIN = 0.1  # a phrase holding the best lone word may score this much l
 # Said often in talk, saying nothing about a topic: never a title's first or last word.
 FILLERS = words_of("""
     hmm hm eh ehm uh uhm ah oh wauw wow ja jawel nee nou oké okay hè hé zo toch gewoon eigenlijk
-    bedankt dank sorry pardon hallo hoi dag
+    bedankt dank sorry pardon hallo hoi dag één
     natuurlijk echt even wel heel erg dus maar want allemaal iets niets beetje gaan komen zeggen
     zegt zei doen gedaan weten weet denken denk vinden vind zien zie kijk kijken
     iedereen niemand iemand alles hoeveel zoveel opnieuw misschien ineens eens zelfs helemaal
