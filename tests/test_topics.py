@@ -7,7 +7,7 @@ from topic_corpus import mean_pk, multi_topic_texts, timed_segments, topic_block
 
 from pipeline.chapters.make import MIN_CHAPTER_S, make_chapters
 from pipeline.chapters.placement import best_starts, estimate_count
-from pipeline.document import Segment
+from pipeline.document import Segment, Word
 from pipeline.embeddings import LexicalEmbedder, content_stems, load_embedder
 from pipeline.errors import ReportageError
 
@@ -148,3 +148,17 @@ def test_unknown_sentence_transformers_model_is_a_user_error():
     assert embedder.name == "lexical"
     with pytest.raises(ReportageError, match="/no/such/model"):
         load_embedder("/no/such/model")
+
+
+def test_a_word_unknown_to_the_word_list_is_title_material_only_as_a_name_or_compound():
+    from pipeline.chapters.titles import candidates
+
+    def heard(text: str) -> Segment:
+        words = [Word(f" {w}", n, n + 0.5, 0.95) for n, w in enumerate(text.split())]
+        return Segment(f"s{text[:4]}", 0.0, 5.0, text, words=words)
+
+    group = [heard("Het kredietsysteem van Creemers werkt met hardwaarsleutels."),
+             heard("Dat kredietsysteem van Creemers vraagt hardwaarsleutels.")]
+    texts = {c.text.lower() for c in candidates(group)}
+    assert {"kredietsysteem", "creemers"} <= texts
+    assert not any("hardwaarsleutels" in t for t in texts)  # misheard the same way twice

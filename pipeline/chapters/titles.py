@@ -2,12 +2,13 @@
 
 Candidates are runs of 1-4 words said in the chapter that begin and end with a content word, made
 only of words the recogniser was sure of and that are real words (known to a Dutch word list, or
-said more than once in the chapter). KeyBERT-style, each candidate is ranked by how close its e5
-vector is to the chapter's, with a bonus for 2-3 word phrases and for phrases said more than
-once; titles are then chosen chapter by chapter away from the titles already taken, so no two
-chapters share one. The English title is the part of the translator's English for the sentence
-where the Dutch title was said that is closest in meaning to it (e5 is multilingual): the
-translator's own rendering of the phrase in its context, not a keyword of the English text.
+said more than once in the chapter and a name or a compound of known words). KeyBERT-style, each
+candidate is ranked by how close its e5 vector is to the chapter's, with a bonus for 2-3 word
+phrases and for phrases said more than once; titles are then chosen chapter by chapter away from
+the titles already taken, so no two chapters share one. The English title is the part of the
+translator's English for the sentence where the Dutch title was said that is closest in meaning to
+it (e5 is multilingual): the translator's own rendering of the phrase in its context, not a keyword
+of the English text.
 Keywords stay YAKE key phrases (pipeline/chapters/keywords.py).
 """
 
@@ -28,6 +29,7 @@ MIN_PROBABILITY = 0.7  # a word the recogniser was less sure of is no title mate
 KNOWN_ZIPF = 2.0  # wordfreq's Zipf frequency of a Dutch word seen about once per 100M words
 SURE_UNKNOWN = 0.9  # a word the list lacks must be said twice and once with this confidence
 COMPOUND_ZIPF = 2.5  # two words joined when the joined word is this common
+COMPOUND_PART_ZIPF = 3.0  # each part of an unknown compound is a word this common
 MAX_WORDS = 4
 MIN_LONE_LETTERS = 6  # a one-word title is a name, or a longer word said more than once
 SHORTLIST = 40  # candidates per chapter that are embedded (the most frequent first)
@@ -175,12 +177,24 @@ def _fit(run: list[Token], repeated: dict[str, float]) -> bool:
     for token in run:
         if token.probability < MIN_PROBABILITY:
             return False
-        if _content(token):
-            if not (_known(token.key) or repeated.get(token.key, 0.0) >= SURE_UNKNOWN):
-                return False
-        elif token.key not in LINKS["nl"]:
+        if not (_real(token, repeated) if _content(token) else token.key in LINKS["nl"]):
             return False
     return True
+
+
+def _real(token: Token, repeated: dict[str, float]) -> bool:
+    """Known to the word list; or said more than once, heard clearly once, and a name or a
+    compound of known words ("kredietsysteem"): a misheard word the recogniser writes the
+    same way every time ("hardwaarsleutels") is neither."""
+    if _known(token.key):
+        return True
+    return (repeated.get(token.key, 0.0) >= SURE_UNKNOWN
+            and (_is_name(token) or _compound(token.key)))
+
+
+def _compound(word: str) -> bool:
+    return any(_zipf(word[:i]) >= COMPOUND_PART_ZIPF and _zipf(word[i:]) >= COMPOUND_PART_ZIPF
+               for i in range(3, len(word) - 2))
 
 
 def _content(token: Token) -> bool:

@@ -108,6 +108,7 @@ def translate_segments(
         text = text.strip() or _with_context(episode, seg, translator, audio)
         seg.en, seg.en_missing = text or None, not text
         seg.en_for = seg.nl
+        seg.fixes = [f for f in seg.fixes if f["lang"] != "en"]  # fixes of the old English
     for seg in segments:
         if not seg.nl.strip():
             seg.en, seg.en_for, seg.en_missing = None, seg.nl, False
