@@ -162,3 +162,12 @@ def test_a_word_unknown_to_the_word_list_is_title_material_only_as_a_name_or_com
     texts = {c.text.lower() for c in candidates(group)}
     assert {"kredietsysteem", "creemers"} <= texts
     assert not any("hardwaarsleutels" in t for t in texts)  # misheard the same way twice
+
+
+def test_a_chapter_without_a_sure_phrase_is_named_by_a_real_word_it_said():
+    from pipeline.chapters.titles import candidates
+
+    text = "Ja het kasteel is oud"
+    words = [Word(f" {w}", n, n + 0.5, 0.95) for n, w in enumerate(text.split(" "))]
+    seg = Segment("s1", 0.0, 3.0, text, words=words)
+    assert [c.text for c in candidates([seg])] == ["kasteel"]

@@ -103,17 +103,24 @@ def chapter_titles(groups: list[list[Segment]], embedder: Embedder,
 
 
 def candidates(group: list[Segment]) -> list[Candidate]:
-    """Phrases of the chapter fit to be its title, the most often said first."""
-    found: dict[str, Candidate] = {}
+    """Phrases of the chapter fit to be its title, the most often said first; if none is, its
+    lone known words said once (a short chapter of unsure speech still gets a word of it)."""
     said = [(seg, joined_compounds(tokens_of(seg))) for seg in group]
     repeated = _repeated_words([tokens for _, tokens in said])
+    return (_phrases(said, lambda run: _fit(run, repeated))
+            or _phrases(said, lambda run: _fit(run, repeated, lone_once=True)))
+
+
+def _phrases(said: list[tuple[Segment, list[Token]]],
+             fit: Callable[[list[Token]], bool]) -> list[Candidate]:
+    found: dict[str, Candidate] = {}
     for seg, tokens in said:
         for i in range(len(tokens)):
             for n in range(1, MAX_WORDS + 1):
                 run = tokens[i : i + n]
                 if len(run) < n or any(t.ends_sentence for t in run[:-1]):
                     break
-                if _fit(run, repeated):
+                if fit(run):
                     key = " ".join(t.key for t in run)
                     if key in found:
                         found[key].count += 1
@@ -164,15 +171,15 @@ def _repeated_words(said: list[list[Token]]) -> dict[str, float]:
     return {word: max(p) for word, p in seen.items() if len(p) > 1}
 
 
-def _fit(run: list[Token], repeated: dict[str, float]) -> bool:
+def _fit(run: list[Token], repeated: dict[str, float], lone_once: bool = False) -> bool:
     """Begins and ends with a content word; every content word sure and real (known to the word
     list, or a name or term said more than once and heard clearly at least once: a word the
     recogniser mishears, it often mishears the same way every time); only linking words between
     them."""
     if not (_content(run[0]) and _content(run[-1])):
         return False
-    if len(run) == 1 and not (_is_name(run[0]) or (run[0].key in repeated
-                                                    and len(run[0].key) >= MIN_LONE_LETTERS)):
+    lone = run[0].key in repeated or (lone_once and _known(run[0].key))
+    if len(run) == 1 and not (_is_name(run[0]) or (lone and len(run[0].key) >= MIN_LONE_LETTERS)):
         return False  # a lone word said once is too often a verb form or a mishearing
     for token in run:
         if token.probability < MIN_PROBABILITY:
