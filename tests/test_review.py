@@ -121,6 +121,9 @@ def test_the_editor_page_marks_unsure_words_and_glossary_fixes(client, library):
 
 
 def test_the_cli_lists_accepts_and_dismisses_proposals(library, cli):
+    nothing = cli("glossary", "--proposed", "--library", str(library))
+    assert nothing.rc == 0 and nothing.out == "" and "no proposed terms" in nothing.err
+    assert "the glossary is empty" in cli("glossary", "--library", str(library)).err
     proposals.record(library, "haven", [proposals.Proposal("Creemers", ["Kremers"]),
                                         proposals.Proposal("Tencent")])
     listed = cli("glossary", "--proposed", "--library", str(library))

@@ -30,13 +30,18 @@ def glossary(
 
     try:
         if proposed:
-            for p in proposals.pending(library_path(library)):
+            waiting = proposals.pending(library_path(library))
+            if not waiting:
+                say("no proposed terms: corrections in the editor propose them")
+            for p in waiting:
                 was = f"  [was: {', '.join(p.replaced)}]" if p.replaced else ""
                 print(f"{p.text}{was}  ({p.count}× in {', '.join(p.episodes)})")
             return
         found = terms.load(library_path(library))
     except ReportageError as exc:
         fail(str(exc))
+    if not found:
+        say("the glossary is empty: reportage glossary add TERM")
     for term in found:
         english = f" -> {term.english}" if term.english else ""
         wrong = f"  [{', '.join(term.misspellings)}]" if term.misspellings else ""
