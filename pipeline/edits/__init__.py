@@ -172,7 +172,7 @@ def _apply(
     elif "speaker" in changes and changes["speaker"] not in _speaker_ids(episode):
         raise ReportageError(f"no speaker {changes['speaker']!r} in {episode.slug}: give one of "
                              f"{', '.join(sorted(_speaker_ids(episode)))} or new")
-    if all(text == (getattr(seg, name) or "") for name, text in changes.items()):
+    if not differing(seg, changes):
         return []
     with saving(folder, episode):
         edits = change(seg, changes, editor, last_id(folder) + 1, revert_of)
@@ -193,7 +193,7 @@ def _apply(
 def change(seg: Segment, changes: dict[str, str], editor: str, next_id: int,
            revert_of: int | None = None) -> list[Edit]:
     """Set the fields that differ, mark them edited, and bump the rev; the edits to log."""
-    changed = {k: v for k, v in changes.items() if v != (getattr(seg, k) or "")}
+    changed = differing(seg, changes)
     if changed:
         seg.rev += 1
     edits = []
@@ -203,6 +203,11 @@ def change(seg: Segment, changes: dict[str, str], editor: str, next_id: int,
         setattr(seg, name, text)
         seg.edited[name] = True
     return edits
+
+
+def differing(seg: Segment, changes: dict[str, str]) -> dict[str, str]:
+    """The changes that would change the segment."""
+    return {k: v for k, v in changes.items() if v != (getattr(seg, k) or "")}
 
 
 def propose(library: Path, episode: Episode, seg: Segment, edits: list[Edit]) -> None:

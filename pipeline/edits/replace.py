@@ -35,13 +35,11 @@ def replace_everywhere(library: Path, slug: str, find: str, replacement: str, ed
     folder = find_episode(library, slug)
     with locked(folder):
         episode = documents.load(folder)
-        found = [seg for seg in episode.segments if words.search(seg.nl)]
-        new = {seg.id: words.sub(lambda _: replacement, seg.nl) for seg in found}
-        if any(len(text) > MAX_TEXT for text in new.values()):
+        changes = {seg.id: {"nl": words.sub(lambda _: replacement, seg.nl)}
+                   for seg in episode.segments if words.search(seg.nl)}
+        if any(len(c["nl"]) > MAX_TEXT for c in changes.values()):
             raise ReportageError(f"a segment would be longer than {MAX_TEXT} characters")
-        return _apply(library, folder, episode, {s.id: {"nl": t} for s, t in
-                                                 zip(found, new.values(), strict=True)},
-                      editor, retranslate)
+        return _apply(library, folder, episode, changes, editor, retranslate)
 
 
 def undo(library: Path, slug: str, edit_ids: list[int], editor: str,

@@ -43,9 +43,10 @@ class TranslateStage:
         return ctx.settings.translate.enabled
 
     def inputs(self, ctx: Context) -> dict:
-        terms = {"glossary": [asdict(t) for t in ctx.settings.glossary]}
-        return ({"nl": [seg.nl for seg in ctx.episode.segments], **settings_key(ctx.settings)}
-                | (terms if ctx.settings.glossary else {}))
+        inputs = {"nl": [seg.nl for seg in ctx.episode.segments], **settings_key(ctx.settings)}
+        if ctx.settings.glossary:  # its terms' English is kept (fix_english)
+            inputs["glossary"] = [asdict(t) for t in ctx.settings.glossary]
+        return inputs
 
     def run(self, ctx: Context) -> dict:
         key = settings_key(ctx.settings)

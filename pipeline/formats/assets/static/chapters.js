@@ -5,26 +5,12 @@
 (function () {
   "use strict";
   var list = document.getElementById("transcript");
-  if (!list || !document.body.classList.contains("editing")) return;
+  if (!list || !document.body.classList.contains("editing") || !window.reportageEditor) return;
   var api = "/api/episodes/" + encodeURIComponent(document.body.dataset.slug) + "/chapters";
   var status = document.getElementById("status");
   var rev = 0, chapters = [];
 
-  function send(method, url, body) {
-    return fetch(url, {
-      method: method,
-      headers: {
-        "Content-Type": "application/json",
-        "Authorization": "Bearer " + document.getElementById("token").value.trim(),
-        "X-Editor": document.getElementById("editor-name").value.trim() || "editor",
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (data) {
-        return { code: r.status, data: data };
-      });
-    }, function () { return { code: 0, data: {} }; });
-  }
+  var send = window.reportageEditor.send;
 
   function change(method, id, body, done) {
     body.rev = rev;

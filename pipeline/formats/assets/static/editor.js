@@ -78,6 +78,7 @@
     },
     unsaved: function () { return dirty().length; },
     save: function (li) { return save(li); },
+    send: function (method, url, body) { return send(method, url, body); },
   };
 
   function showConflict(li, seg) {
@@ -117,21 +118,26 @@
     say(li, "not saved: conflict", "bad");
   }
 
-  // PATCH `body` to `url`; `answer(code, data)` gets the reply (code 0: no server).
-  function patch(url, body, answer) {
+  // `method` `body` (JSON) to `url` with the token and the editor's name; resolves to
+  // {code, data} (code 0: no server). Shared with chapters.js and review.js.
+  function send(method, url, body) {
     return fetch(url, {
-      method: "PATCH",
+      method: method,
       headers: {
         "Content-Type": "application/json",
         "Authorization": "Bearer " + tokenInput.value.trim(),
         "X-Editor": nameInput.value.trim() || "editor",
       },
-      body: JSON.stringify(body),
+      body: body ? JSON.stringify(body) : undefined,
     }).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) {
-        answer(r.status, data);
+        return { code: r.status, data: data };
       });
-    }, function () { answer(0, {}); });
+    }, function () { return { code: 0, data: {} }; });
+  }
+  // PATCH `body` to `url`; `answer(code, data)` gets the reply.
+  function patch(url, body, answer) {
+    return send("PATCH", url, body).then(function (r) { answer(r.code, r.data); });
   }
   function refused(li, what, code, data) {
     if (code === 401) {

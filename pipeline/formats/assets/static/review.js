@@ -16,22 +16,14 @@
   var undoIds = [];
 
   function forEach(nodes, fn) { Array.prototype.forEach.call(nodes, fn); }
+  // POST `body` (GET without one); the reply's data, or an Error saying why not.
   function post(url, body) {
-    return fetch(url, {
-      method: body ? "POST" : "GET",
-      headers: {
-        "Content-Type": "application/json",
-        "Authorization": "Bearer " + document.getElementById("token").value.trim(),
-        "X-Editor": document.getElementById("editor-name").value.trim() || "editor",
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    }).then(function (r) {
-      return r.json().catch(function () { return {}; }).then(function (data) {
-        if (!r.ok) throw new Error(r.status === 401 ? "editor token missing or wrong" :
-          (typeof data.detail === "string" ? data.detail : "error " + r.status));
-        return data;
-      });
-    }, function () { throw new Error("server unreachable"); });
+    return editor.send(body ? "POST" : "GET", url, body).then(function (r) {
+      if (r.code === 200) return r.data;
+      throw new Error(r.code === 0 ? "server unreachable" :
+        r.code === 401 ? "editor token missing or wrong" :
+        (typeof r.data.detail === "string" ? r.data.detail : "error " + r.code));
+    });
   }
   function tell(text, kind) { say.textContent = text; say.className = kind || ""; }
 
