@@ -59,6 +59,19 @@ def test_a_known_misspelling_is_replaced_even_when_it_sounds_different():
     assert seg.nl == "De Creemers kwam."
 
 
+def test_a_mishearing_fixed_once_is_fixed_where_the_recogniser_was_sure_of_it():
+    unsure = segment(("Vaste", 0.28), ("hardwaarsleutels.", 0.87))
+    sure = segment(("Een", 0.93), ("hoop", 0.92), ("hardwaarsleutels.", 0.98))
+    assert fix_dutch([unsure, sure], [Term("hardwaresleutels")]) == 2
+    assert (unsure.nl, sure.nl) == ("Vaste hardwaresleutels.", "Een hoop hardwaresleutels.")
+
+
+def test_a_word_before_a_mishearing_is_kept_when_the_mishearing_alone_is_closer():
+    seg = segment(("Zo'", 0.9), ("n", 0.3), ("zwartkijker.", 0.95))
+    assert fix_dutch([seg], [Term("zwartkijker")]) == 0
+    assert seg.nl == "Zo' n zwartkijker."
+
+
 def test_the_english_keeps_the_term_or_its_given_english():
     seg = segment(("Creemers", 0.99), ("en", 0.99), ("Zhima", 0.99),
                   en="Kremers talks about the Sesame Kredit app.")

@@ -1,9 +1,11 @@
 """The glossary's post-pass: words the recogniser was unsure of that sound like a term (or are
 one of its known misspellings) become the term; the English then keeps the term's form.
 
-Only words below FIX_BELOW probability are touched, never a segment an editor changed, and
-every replacement is recorded in the segment's `fixes` ({lang, was, now, at}) so the editor
-shows it and can undo it.
+A near-miss is fixed only among words below FIX_BELOW probability; a known misspelling (given
+with the term, or one this episode's near-misses turned into it: the recogniser mishears a name
+the same way each time, sometimes confidently) wherever it is not an everyday word. A segment an
+editor changed is never touched, and every replacement is recorded in the segment's `fixes`
+({lang, was, now, at}) so the editor shows it and can undo it.
 """
 
 from __future__ import annotations
@@ -45,9 +47,23 @@ def fix_dutch(segments: list[Segment], terms: list[Term]) -> int:
     targets = [t for t in map(_Target.of, terms) if t.key]
     if not targets:
         return 0
+    done = _fix_all(segments, targets)
+    learned = _learned(segments, targets)
+    return done + (_fix_all(segments, learned) if learned != targets else 0)
+
+
+def _fix_all(segments: list[Segment], targets: list[_Target]) -> int:
     longest = max(t.words for t in targets) + 1
     return sum(_fix_segment(seg, targets, longest) for seg in segments
                if not seg.edited.get("nl") and seg.words)
+
+
+def _learned(segments: list[Segment], targets: list[_Target]) -> list[_Target]:
+    """The targets with what this episode's fixes replaced as known misspellings."""
+    was = {}
+    for fix in (f for seg in segments for f in seg.fixes if f["lang"] == "nl"):
+        was.setdefault(fix["now"], set()).add(key(fix["was"]))
+    return [replace(t, known=t.known | was.get(t.term.text, set())) for t in targets]
 
 
 def _fix_segment(seg: Segment, targets: list[_Target], longest: int) -> int:
@@ -55,7 +71,8 @@ def _fix_segment(seg: Segment, targets: list[_Target], longest: int) -> int:
     done, i = 0, 0
     while i < len(seg.words):
         found = _best([(w.text, w.probability) for w in seg.words[i:i + longest]], targets, "nl")
-        if found is None or any(spans[j] is None for j in range(i, i + found[1])):
+        if found is None or any(spans[j] is None for j in range(i, i + found[1])) \
+                or _later_is_closer(seg.words[i:i + found[1]], found[0]):
             i += 1
             continue
         target, n = found
@@ -72,14 +89,22 @@ def _fix_segment(seg: Segment, targets: list[_Target], longest: int) -> int:
     return done
 
 
+def _later_is_closer(words: list[Word], target: _Target) -> bool:
+    """Whether the span without its first word sounds more like the term: then the first word
+    ("vaste" in "vaste hardwaarsleutels", "n" of "zo'n") is not part of the mishearing."""
+    if len(words) < 2:
+        return False
+    whole, tail = (key(" ".join(_core(w.text) for w in part)) for part in (words, words[1:]))
+    return distance(tail, target.key, target.limit) < distance(whole, target.key, target.limit)
+
+
 def _best(words: list[tuple[str, float]], targets: list[_Target],
           lang: str) -> tuple[_Target, int] | None:
     """The term the first n of `words` (text, probability) sound most like, and n; None if no
     term is close."""
     best, score = None, None
     for n in range(1, len(words) + 1):
-        if min(p for _, p in words[:n]) >= FIX_BELOW:
-            continue
+        unsure = min(p for _, p in words[:n]) < FIX_BELOW
         text = " ".join(_core(w) for w, _ in words[:n]).strip()
         shortest = _shortest_key(text.split(), lang) if text else None
         if shortest is None:
@@ -90,7 +115,12 @@ def _best(words: list[tuple[str, float]], targets: list[_Target],
                 return None  # the term is already there
             if len(target.key) < shortest:
                 continue
-            d = 0 if k in target.known else distance(k, target.key, target.limit)
+            if k in target.known:
+                d = 0
+            elif unsure:
+                d = distance(k, target.key, target.limit)
+            else:
+                continue
             if d <= target.limit and (score is None or (d, -n) < score):
                 best, score = (target, n), (d, -n)
     return best
