@@ -81,7 +81,7 @@ def create_app(library: Path, token: str,
     library = Path(library).resolve()
     allowed = {name.lower() for name in allowed_hosts}
     shelf = listing.Shelf(library)
-    retranslate = Retranslator()
+    retranslate = Retranslator(library)
     app = FastAPI(title="reportage", docs_url=None, redoc_url=None, openapi_url=None,
                   max_body_size=MAX_BODY)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")

@@ -2,16 +2,20 @@
 
 Only text translators follow a corrected Dutch text: English from Whisper's speech translation
 comes from the audio, which an edit does not change, so that English is left marked stale
-(`Segment.en_stale`) for the editor to correct by hand.
+(`Segment.en_stale`) for the editor to correct by hand. The new English keeps the library
+glossary's terms, as the translate stage's does.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
+from pathlib import Path
 
+from pipeline import glossary
 from pipeline.document import Episode
 from pipeline.errors import ReportageError
+from pipeline.glossary.fixes import fix_english
 from pipeline.stages.translate import translate_segments
 from pipeline.translators import Translator
 
@@ -19,7 +23,8 @@ from pipeline.translators import Translator
 class Retranslator:
     """Holds the text translators episodes were translated with, each loaded once."""
 
-    def __init__(self) -> None:
+    def __init__(self, library: Path) -> None:
+        self._library = library
         self._loaded: dict[str, Translator] = {}
         self._lock = threading.Lock()  # one load and one generation at a time
 
@@ -33,6 +38,14 @@ class Retranslator:
         except (ReportageError, OSError, RuntimeError) as exc:
             # The corrected Dutch is saved regardless; its English stays marked stale.
             print(f"warning: no re-translation for {episode.slug}: {exc}", file=sys.stderr)
+            return
+        try:
+            terms = glossary.load(self._library)
+        except ReportageError as exc:  # a glossary being edited by hand: English as translated
+            print(f"warning: glossary not applied to the new English: {exc}", file=sys.stderr)
+            return
+        wanted = set(ids)
+        fix_english([s for s in episode.segments if s.id in wanted], terms)
 
     def prepare(self, episode: Episode) -> None:
         """Load the episode's translator ahead of the first save."""
