@@ -160,8 +160,22 @@ def test_a_word_unknown_to_the_word_list_is_title_material_only_as_a_name_or_com
     group = [heard("Het kredietsysteem van Creemers werkt met hardwaarsleutels."),
              heard("Dat kredietsysteem van Creemers vraagt hardwaarsleutels.")]
     texts = {c.text.lower() for c in candidates(group)}
-    assert {"kredietsysteem", "creemers"} <= texts
+    assert {"creemers", "kredietsysteem van creemers"} <= texts
     assert not any("hardwaarsleutels" in t for t in texts)  # misheard the same way twice
+
+
+def test_a_lone_word_is_a_title_as_a_noun_with_its_article():
+    from pipeline.chapters.titles import candidates
+
+    text = ("Wij gaan allebei. De schildpad zwemt. Ik zie de prachtige schildpad. "
+            "De prachtige schildpad. Deze schildpad.")
+    words = [Word(f" {w}", n, n + 0.5, 0.95) for n, w in enumerate(text.split(" "))]
+    found = candidates([Segment("s1", 0.0, 9.0, text, words=words)])
+    lone = {c.text: c.title for c in found if " " not in c.text}
+    # "De schildpad zwemt" may be "de schildpad" or an adjective before a noun, as "de
+    # prachtige" is: only "Deze schildpad." shows a noun. An adverb is never a title alone.
+    assert lone == {"schildpad": "deze schildpad"}
+    assert "prachtige schildpad" in {c.text for c in found}
 
 
 def test_a_chapter_without_a_sure_phrase_is_named_by_a_real_word_it_said():

@@ -2,7 +2,9 @@
 
 Candidates are runs of 1-4 words said in the chapter that begin and end with a content word, made
 only of words the recogniser was sure of and that are real words (known to a Dutch word list, or
-said more than once in the chapter and a name or a compound of known words). KeyBERT-style, each
+said more than once in the chapter and a name or a compound of known words). A lone word is a
+noun phrase only as a name or said after an article ("de", "deze", "mijn"), and is titled with
+it ("Deze computer"); it stands alone only where a chapter has no noun phrase. KeyBERT-style, each
 candidate is ranked by how close its e5 vector is to the chapter's, with a bonus for 2-3 word
 phrases and for phrases said more than once; titles are then chosen chapter by chapter away from
 the titles already taken, so no two chapters share one. The English title is the part of the
@@ -46,6 +48,9 @@ FILLERS = words_of("""
     iedereen niemand iemand alles hoeveel zoveel opnieuw misschien ineens eens zelfs helemaal
     eindelijk duidelijk zeker vast graag samen verder steeds
 """)
+# Words that go before a noun or its adjective only: "het", "een", "dit", "die", "dat", "je",
+# "zijn", "haar", "hun" also go before an adjective or a verb alone ("maakt het makkelijk").
+ARTICLES = words_of("de deze mijn jouw onze uw elke")
 LINKS = {"nl": words_of("van voor en in op met over de het een der"),
          "en": words_of("of for and in on with about the a an")}
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
@@ -72,6 +77,18 @@ class Candidate:
     text: str
     count: int
     segment: Segment  # where it was first said
+    article: str = ""  # a lone word said after "de", "deze", "mijn"...: a noun, titled with it
+    name: bool = False  # a lone word capitalised inside a sentence
+
+    @property
+    def title(self) -> str:
+        return f"{self.article} {self.text}" if self.article else self.text
+
+    @property
+    def noun_phrase(self) -> bool:
+        """Several words, a name, or a word said after an article; a lone word never said
+        after one is too often an adverb or a verb form ("Allebei", "Verwacht")."""
+        return bool(self.article) or self.name or " " in self.text
 
 
 def chapter_titles(groups: list[list[Segment]], embedder: Embedder,
@@ -107,8 +124,10 @@ def candidates(group: list[Segment]) -> list[Candidate]:
     lone known words said once (a short chapter of unsure speech still gets a word of it)."""
     said = [(seg, joined_compounds(tokens_of(seg))) for seg in group]
     repeated = _repeated_words([tokens for _, tokens in said])
-    return (_phrases(said, lambda run: _fit(run, repeated))
-            or _phrases(said, lambda run: _fit(run, repeated, lone_once=True)))
+    found = _phrases(said, lambda run: _fit(run, repeated))
+    if not any(c.noun_phrase for c in found):
+        found = _phrases(said, lambda run: _fit(run, repeated, lone_once=True))
+    return [c for c in found if c.noun_phrase] or found
 
 
 def _phrases(said: list[tuple[Segment, list[Token]]],
@@ -122,12 +141,28 @@ def _phrases(said: list[tuple[Segment, list[Token]]],
                     break
                 if fit(run):
                     key = " ".join(t.key for t in run)
-                    if key in found:
-                        found[key].count += 1
-                    else:
-                        found[key] = Candidate(" ".join(t.text for t in run), 1, seg)
+                    candidate = found.setdefault(
+                        key, Candidate(" ".join(t.text for t in run), 0, seg))
+                    candidate.count += 1
+                    if n == 1:
+                        candidate.name = candidate.name or _is_name(run[0])
+                        if i > 0 and not candidate.article and not _before_noun(tokens, i):
+                            candidate.article = _article(tokens[i - 1])
     ordered = sorted(found.values(), key=lambda c: (-c.count, -len(c.text.split())))
     return ordered[:SHORTLIST]
+
+
+def _article(token: Token) -> str:
+    """The article this token is, lower case, if it is one the recogniser was sure of."""
+    sure = token.probability >= MIN_PROBABILITY and not token.ends_sentence
+    return token.key if sure and token.key in ARTICLES else ""
+
+
+def _before_noun(tokens: list[Token], i: int) -> bool:
+    """Whether token i goes before a content word of its sentence: an adjective ("de grote
+    schildpad"), not the noun."""
+    return (not tokens[i].ends_sentence and i + 1 < len(tokens)
+            and _content(tokens[i + 1]))
 
 
 def tokens_of(seg: Segment) -> list[Token]:
@@ -245,12 +280,12 @@ def _distinct_titles(scored: list[list[tuple]], groups: list[list[Segment]],
     for i in order:
         ranked = sorted(((score - DIVERSITY * _likeness(vector, taken), candidate, vector)
                          for score, candidate, vector in scored[i]
-                         if candidate.text.lower() not in names), key=lambda r: -r[0])
+                         if candidate.title.lower() not in names), key=lambda r: -r[0])
         best = _phrase_for(ranked)
         if best:
-            titles[i] = (_capitalise(best[1].text), best[1].segment)
+            titles[i] = (_capitalise(best[1].title), best[1].segment)
             taken.append(best[2])
-            names.add(best[1].text.lower())
+            names.add(best[1].title.lower())
         else:
             titles[i] = (_fallback(groups[i], names), None)
     return titles
