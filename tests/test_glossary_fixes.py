@@ -66,6 +66,13 @@ def test_a_mishearing_fixed_once_is_fixed_where_the_recogniser_was_sure_of_it():
     assert (unsure.nl, sure.nl) == ("Vaste hardwaresleutels.", "Een hoop hardwaresleutels.")
 
 
+def test_a_real_word_fixed_once_is_not_fixed_where_the_recogniser_was_sure_of_it():
+    unsure = segment(("Sterke", 0.9), ("magneten.", 0.5))
+    sure = segment(("Twee", 0.99), ("magneten.", 0.99))
+    assert fix_dutch([unsure, sure], [Term("magneetveld")]) == 1
+    assert (unsure.nl, sure.nl) == ("Sterke magneetveld.", "Twee magneten.")
+
+
 def test_a_word_before_a_mishearing_is_kept_when_the_mishearing_alone_is_closer():
     seg = segment(("Zo'", 0.9), ("n", 0.3), ("zwartkijker.", 0.95))
     assert fix_dutch([seg], [Term("zwartkijker")]) == 0

@@ -22,6 +22,7 @@ from pipeline.glossary.soundalike import allowed, distance, key
 FIX_BELOW = 0.9  # a word's probability below which the recogniser may have misheard it
 UNSURE = 0.5  # below this, the editor underlines the word: likely misheard
 COMMON_ZIPF = 4.0  # a word this frequent is itself, not a misheard name
+RARE_ZIPF = 1.5  # a word this rare is no word: a mishearing, even where the recogniser was sure
 FUNCTION_ZIPF = 5.5  # "de", "je", "niet": part of a misheard term only inside a long one
 LONG_KEY = 10  # letters of a term's key from which it counts as long
 _CORE = re.compile(r"\w(?:[\w'’-]*\w)?")
@@ -59,10 +60,13 @@ def _fix_all(segments: list[Segment], targets: list[_Target]) -> int:
 
 
 def _learned(segments: list[Segment], targets: list[_Target]) -> list[_Target]:
-    """The targets with what this episode's fixes replaced as known misspellings."""
+    """The targets with what this episode's fixes replaced as known misspellings, where that
+    is no word at all ("hardwaarsleutels"): a real word heard clearly is likely what was said,
+    and one wrong fix must not spread."""
     was = {}
     for fix in (f for seg in segments for f in seg.fixes if f["lang"] == "nl"):
-        was.setdefault(fix["now"], set()).add(key(fix["was"]))
+        if all(zipf_frequency(w, "nl") < RARE_ZIPF for w in _core(fix["was"]).split()):
+            was.setdefault(fix["now"], set()).add(key(fix["was"]))
     return [replace(t, known=t.known | was.get(t.term.text, set())) for t in targets]
 
 
