@@ -66,11 +66,23 @@ def test_a_mishearing_fixed_once_is_fixed_where_the_recogniser_was_sure_of_it():
     assert (unsure.nl, sure.nl) == ("Vaste hardwaresleutels.", "Een hoop hardwaresleutels.")
 
 
-def test_a_real_word_fixed_once_is_not_fixed_where_the_recogniser_was_sure_of_it():
-    unsure = segment(("Sterke", 0.9), ("magneten.", 0.5))
+def test_a_real_word_or_an_undone_fix_is_not_fixed_where_the_recogniser_was_sure_of_it():
+    real = segment(("Sterke", 0.9), ("magneten.", 0.5))
+    unknown = segment(("Sterke", 0.9), ("magnetten.", 0.5))  # sounds like "magneten"
     sure = segment(("Twee", 0.99), ("magneten.", 0.99))
-    assert fix_dutch([unsure, sure], [Term("magneetveld")]) == 1
-    assert (unsure.nl, sure.nl) == ("Sterke magneetveld.", "Twee magneten.")
+    assert fix_dutch([real, unknown, sure], [Term("magneetveld")]) == 2
+    assert sure.nl == "Twee magneten."
+    undone = segment(("De", 0.99), ("Kreemers.", 0.4))
+    undone.fixes = [{"lang": "nl", "was": "Kreemers", "now": "Creemers", "at": 3}]
+    undone.edited["nl"] = True  # the editor put back what was heard
+    sure = segment(("Kreemers", 0.99), ("zegt", 0.99), ("het.", 0.99))
+    assert fix_dutch([undone, sure], [Term("Creemers")]) == 0
+
+
+def test_a_known_misspelling_of_several_words_is_fixed_whole():
+    seg = segment(("Plof", 0.99), ("Kremers", 0.99), ("kwam.", 0.99))
+    assert fix_dutch([seg], [Term("Creemers", misspellings=["Plof Kremers"])]) == 1
+    assert seg.nl == "Creemers kwam."
 
 
 def test_a_word_before_a_mishearing_is_kept_when_the_mishearing_alone_is_closer():

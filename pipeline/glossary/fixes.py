@@ -36,16 +36,18 @@ class _Target:
     limit: int
     known: frozenset[str]  # keys of its misspellings
     words: int
+    learned: frozenset[str] = frozenset()  # spellings this episode's fixes replaced, casefolded
 
     @classmethod
     def of(cls, term: Term) -> _Target:
         k = key(term.text)
-        return cls(term, k, allowed(k), frozenset(key(m) for m in term.misspellings),
+        return cls(term, k, allowed(k), frozenset(filter(None, map(key, term.misspellings))),
                    len(term.text.split()))
 
 
 def fix_dutch(segments: list[Segment], terms: list[Term]) -> int:
-    """Replace what sounds like a term among each unedited segment's unsure words; how many."""
+    """Replace what sounds like a term among each unedited segment's unsure words, and its
+    known misspellings; how many."""
     targets = [t for t in map(_Target.of, terms) if t.key]
     if not targets:
         return 0
@@ -61,14 +63,19 @@ def _fix_all(segments: list[Segment], targets: list[_Target]) -> int:
 
 
 def _learned(segments: list[Segment], targets: list[_Target]) -> list[_Target]:
-    """The targets with what this episode's fixes replaced as known misspellings, where that
-    is no word at all ("hardwaarsleutels"): a real word heard clearly is likely what was said,
-    and one wrong fix must not spread."""
-    was = {}
-    for fix in (f for seg in segments for f in seg.fixes if f["lang"] == "nl"):
-        if all(zipf_frequency(w, "nl") < RARE_ZIPF for w in _core(fix["was"]).split()):
-            was.setdefault(fix["now"], set()).add(key(fix["was"]))
-    return [replace(t, known=t.known | was.get(t.term.text, set())) for t in targets]
+    """The targets with the spellings this episode's standing fixes replaced, where that is no
+    word at all ("hardwaarsleutels"): a real word heard clearly is likely what was said, and
+    one wrong fix must not spread. A line an editor changed (an undone fix) teaches nothing."""
+    was: dict[str, set[str]] = {}
+    for seg in segments:
+        if seg.edited.get("nl"):
+            continue
+        for fix in seg.fixes:
+            words = _core(fix["was"]).split()
+            if (fix["lang"] == "nl" and words and fix["now"] in seg.nl
+                    and all(zipf_frequency(w, "nl") < RARE_ZIPF for w in words)):
+                was.setdefault(fix["now"], set()).add(" ".join(words).casefold())
+    return [replace(t, learned=t.learned | was.get(t.term.text, set())) for t in targets]
 
 
 def _fix_segment(seg: Segment, targets: list[_Target], longest: int) -> int:
@@ -76,11 +83,10 @@ def _fix_segment(seg: Segment, targets: list[_Target], longest: int) -> int:
     done, i = 0, 0
     while i < len(seg.words):
         found = _best([(w.text, w.probability) for w in seg.words[i:i + longest]], targets, "nl")
-        if found is None or any(spans[j] is None for j in range(i, i + found[1])) \
-                or _later_is_closer(seg.words[i:i + found[1]], found[0]):
+        if found is None or not _fits(seg.words[i:], spans[i:], *found):
             i += 1
             continue
-        target, n = found
+        target, n, _ = found
         (begin, _), (_, end) = spans[i], spans[i + n - 1]
         was = seg.nl[begin:end]
         if was == target.term.text:
@@ -94,19 +100,20 @@ def _fix_segment(seg: Segment, targets: list[_Target], longest: int) -> int:
     return done
 
 
-def _later_is_closer(words: list[Word], target: _Target) -> bool:
-    """Whether the span without its first word sounds more like the term: then the first word
-    ("vaste" in "vaste hardwaarsleutels", "n" of "zo'n") is not part of the mishearing."""
-    if len(words) < 2:
+def _fits(words: list[Word], spans: list, target: _Target, n: int, off: int) -> bool:
+    """Whether the first n words (`off` edits from the term) are all in the text and all part
+    of the mishearing: not when the span without its first word sounds more like the term
+    ("vaste" in "vaste hardwaarsleutels", "n" of "zo'n")."""
+    if any(span is None for span in spans[:n]):
         return False
-    whole, tail = (key(" ".join(_core(w.text) for w in part)) for part in (words, words[1:]))
-    return distance(tail, target.key, target.limit) < distance(whole, target.key, target.limit)
+    tail = key(" ".join(_core(w.text) for w in words[1:n]))
+    return n < 2 or distance(tail, target.key, target.limit) >= off
 
 
 def _best(words: list[tuple[str, float]], targets: list[_Target],
-          lang: str) -> tuple[_Target, int] | None:
-    """The term the first n of `words` (text, probability) sound most like, and n; None if no
-    term is close."""
+          lang: str) -> tuple[_Target, int, int] | None:
+    """The term the first n of `words` (text, probability) sound most like, n, and how many
+    edits off it was (0 for a known misspelling); None if no term is close."""
     best, score = None, None
     for n in range(1, len(words) + 1):
         unsure = min(p for _, p in words[:n]) < FIX_BELOW
@@ -120,14 +127,14 @@ def _best(words: list[tuple[str, float]], targets: list[_Target],
                 return None  # the term is already there
             if len(target.key) < shortest:
                 continue
-            if k in target.known:
+            if k in target.known or text.casefold() in target.learned:
                 d = 0
             elif unsure:
                 d = distance(k, target.key, target.limit)
             else:
                 continue
             if d <= target.limit and (score is None or (d, -n) < score):
-                best, score = (target, n), (d, -n)
+                best, score = (target, n, d), (d, -n)
     return best
 
 
