@@ -3,10 +3,9 @@ one of its known misspellings) become the term; the English then keeps the term'
 
 A near-miss is fixed only among words below FIX_BELOW probability; a known misspelling wherever
 it is not an everyday word: one given with the term, or one of this episode's near-misses that
-is no word at all (the recogniser mishears a name the same way each time, sometimes
-confidently). A segment an
-editor changed is never touched, and every replacement is recorded in the segment's `fixes`
-({lang, was, now, at}) so the editor shows it and can undo it.
+is no word at all, spelled the same (the recogniser mishears a name the same way each time,
+sometimes confidently). A segment an editor changed is never touched, and every replacement is
+recorded in the segment's `fixes` ({lang, was, now, at}) so the editor shows it and can undo it.
 """
 
 from __future__ import annotations
