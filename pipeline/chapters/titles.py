@@ -120,14 +120,15 @@ def chapter_titles(groups: list[list[Segment]], embedder: Embedder,
 
 
 def candidates(group: list[Segment]) -> list[Candidate]:
-    """Phrases of the chapter fit to be its title, the most often said first; if none is, its
-    lone known words said once (a short chapter of unsure speech still gets a word of it)."""
+    """Noun phrases of the chapter fit to be its title, the most often said first; if it has
+    none, the same with its lone known words said once too; failing that, its lone words (a
+    short chapter of unsure speech still gets a word of it)."""
     said = [(seg, joined_compounds(tokens_of(seg))) for seg in group]
     repeated = _repeated_words([tokens for _, tokens in said])
     found = _phrases(said, lambda run: _fit(run, repeated))
     if not any(c.noun_phrase for c in found):
         found = _phrases(said, lambda run: _fit(run, repeated, lone_once=True))
-    return [c for c in found if c.noun_phrase] or found
+    return ([c for c in found if c.noun_phrase] or found)[:SHORTLIST]
 
 
 def _phrases(said: list[tuple[Segment, list[Token]]],
@@ -148,8 +149,7 @@ def _phrases(said: list[tuple[Segment, list[Token]]],
                         candidate.name = candidate.name or _is_name(run[0])
                         if i > 0 and not candidate.article and not _before_noun(tokens, i):
                             candidate.article = _article(tokens[i - 1])
-    ordered = sorted(found.values(), key=lambda c: (-c.count, -len(c.text.split())))
-    return ordered[:SHORTLIST]
+    return sorted(found.values(), key=lambda c: (-c.count, -len(c.text.split())))
 
 
 def _article(token: Token) -> str:
