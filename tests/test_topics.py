@@ -176,6 +176,11 @@ def test_a_lone_word_is_a_title_as_a_noun_with_its_article():
     # prachtige" is: only "Deze schildpad." shows a noun. An adverb is never a title alone.
     assert lone == {"schildpad": "deze schildpad"}
     assert "prachtige schildpad" in {c.text for c in found}
+    # A diminutive is a "het" word: "de kaartje" was misheard, and names no noun.
+    text = "Het kaartje ligt daar. Ik pak de kaartje."
+    words = [Word(f" {w}", n, n + 0.5, 0.95) for n, w in enumerate(text.split(" "))]
+    found = candidates([Segment("s2", 0.0, 5.0, text, words=words)])
+    assert "de kaartje" not in {c.title for c in found}
 
 
 def test_a_chapter_without_a_sure_phrase_is_named_by_a_real_word_it_said():

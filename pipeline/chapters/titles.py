@@ -3,8 +3,9 @@
 Candidates are runs of 1-4 words said in the chapter that begin and end with a content word, made
 only of words the recogniser was sure of and that are real words (known to a Dutch word list, or
 said more than once in the chapter and a name or a compound of known words). A lone word is a
-noun phrase only as a name or said after an article ("de", "deze", "mijn"), and is titled with
-it ("Deze computer"); it stands alone only where a chapter has no noun phrase. KeyBERT-style, each
+noun phrase only as a name or said after an article that fits it ("de", "deze", "mijn"; never
+"de" before a diminutive), and is titled with it ("Deze computer"); it stands alone only where
+a chapter has no noun phrase. KeyBERT-style, each
 candidate is ranked by how close its e5 vector is to the chapter's, with a bonus for 2-3 word
 phrases and for phrases said more than once; titles are then chosen chapter by chapter away from
 the titles already taken, so no two chapters share one. The English title is the part of the
@@ -51,6 +52,7 @@ FILLERS = words_of("""
 # Words that go before a noun or its adjective only: "het", "een", "dit", "die", "dat", "je",
 # "zijn", "haar", "hun" also go before an adjective or a verb alone ("maakt het makkelijk").
 ARTICLES = words_of("de deze mijn jouw onze uw elke")
+DE_WORDS = words_of("de deze elke")  # never before a "het" word such as a diminutive
 LINKS = {"nl": words_of("van voor en in op met over de het een der"),
          "en": words_of("of for and in on with about the a an")}
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
@@ -148,14 +150,16 @@ def _phrases(said: list[tuple[Segment, list[Token]]],
                     if n == 1:
                         candidate.name = candidate.name or _is_name(run[0])
                         if i > 0 and not candidate.article and not _before_noun(tokens, i):
-                            candidate.article = _article(tokens[i - 1])
+                            candidate.article = _article(tokens[i - 1], run[0])
     return sorted(found.values(), key=lambda c: (-c.count, -len(c.text.split())))
 
 
-def _article(token: Token) -> str:
-    """The article this token is, lower case, if it is one the recogniser was sure of."""
+def _article(token: Token, noun: Token) -> str:
+    """The article this token is, lower case, if it is one the recogniser was sure of and fits
+    the noun: a diminutive is a "het" word, so "de kaartje" is a mishearing."""
     sure = token.probability >= MIN_PROBABILITY and not token.ends_sentence
-    return token.key if sure and token.key in ARTICLES else ""
+    misfit = token.key in DE_WORDS and noun.key.endswith("je")
+    return token.key if sure and token.key in ARTICLES and not misfit else ""
 
 
 def _before_noun(tokens: list[Token], i: int) -> bool:
