@@ -183,6 +183,19 @@ def test_a_lone_word_is_a_title_as_a_noun_with_its_article():
     assert "de kaartje" not in {c.title for c in found}
 
 
+@pytest.mark.parametrize("text, title", [
+    ("Het was een opdracht. Een opdracht.", "een opdracht"),
+    ("Ik zag de prachtige. De prachtige.", None),  # an adjective
+    ("Wat er gebeurt? Het gebeurt.", None),  # "het" as the subject of a verb
+])
+def test_an_article_names_a_noun_not_an_adjective_or_a_verb(text, title):
+    from pipeline.chapters.titles import candidates
+
+    words = [Word(f" {w}", n, n + 0.5, 0.95) for n, w in enumerate(text.split(" "))]
+    found = candidates([Segment("s1", 0.0, 5.0, text, words=words)])
+    assert {c.title for c in found if c.article} == ({title} if title else set())
+
+
 def test_a_chapter_without_a_sure_phrase_is_named_by_a_real_word_it_said():
     from pipeline.chapters.titles import candidates
 

@@ -3,9 +3,9 @@
 Candidates are runs of 1-4 words said in the chapter that begin and end with a content word, made
 only of words the recogniser was sure of and that are real words (known to a Dutch word list, or
 said more than once in the chapter and a name or a compound of known words). A lone word is a
-noun phrase only as a name or said after an article that fits it ("de", "deze", "mijn"; never
-"de" before a diminutive), and is titled with it ("Deze computer"); it stands alone only where
-a chapter has no noun phrase. KeyBERT-style, each
+noun phrase only as a name or said after an article that fits it ("de", "een", "mijn"; never
+"de" before a diminutive, nor before an adjective or a verb form), and is titled with it ("Deze
+computer"); it stands alone only where a chapter has no noun phrase. KeyBERT-style, each
 candidate is ranked by how close its e5 vector is to the chapter's, with a bonus for 2-3 word
 phrases and for phrases said more than once; titles are then chosen chapter by chapter away from
 the titles already taken, so no two chapters share one. The English title is the part of the
@@ -49,9 +49,11 @@ FILLERS = words_of("""
     iedereen niemand iemand alles hoeveel zoveel opnieuw misschien ineens eens zelfs helemaal
     eindelijk duidelijk zeker vast graag samen verder steeds
 """)
-# Words that go before a noun or its adjective only: "het", "een", "dit", "die", "dat", "je",
-# "zijn", "haar", "hun" also go before an adjective or a verb alone ("maakt het makkelijk").
-ARTICLES = words_of("de deze mijn jouw onze uw elke")
+# Words that go before a noun ("die", "dat", "je", "zijn", "haar", "hun" go before verbs as
+# often); "het" and "dit" are also a verb's subject ("het gebeurt": a word in -t after them is
+# taken for a verb), and any may go before an adjective alone ("maakt het makkelijk").
+ARTICLES = words_of("de het een deze dit mijn jouw onze uw elke")
+SUBJECTS = words_of("het dit")
 DE_WORDS = words_of("de deze elke")  # never before a "het" word such as a diminutive
 LINKS = {"nl": words_of("van voor en in op met over de het een der"),
          "en": words_of("of for and in on with about the a an")}
@@ -156,10 +158,20 @@ def _phrases(said: list[tuple[Segment, list[Token]]],
 
 def _article(token: Token, noun: Token) -> str:
     """The article this token is, lower case, if it is one the recogniser was sure of and fits
-    the noun: a diminutive is a "het" word, so "de kaartje" is a mishearing."""
+    the noun: a diminutive is a "het" word, so "de kaartje" is a mishearing; an adjective or a
+    verb is no noun."""
     sure = token.probability >= MIN_PROBABILITY and not token.ends_sentence
-    misfit = token.key in DE_WORDS and noun.key.endswith("je")
+    misfit = ((token.key in DE_WORDS and noun.key.endswith("je"))
+              or (token.key in SUBJECTS and noun.key.endswith(("t", "d")))
+              or _adjective(noun.key))
     return token.key if sure and token.key in ARTICLES and not misfit else ""
+
+
+def _adjective(word: str) -> bool:
+    """A Dutch adjective has a form with -e and one without ("prachtig", "prachtige"); a
+    noun has not ("probleem", "opdracht")."""
+    other = word[:-1] if word.endswith("e") else word + "e"
+    return _known(other)
 
 
 def _before_noun(tokens: list[Token], i: int) -> bool:
