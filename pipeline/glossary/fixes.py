@@ -105,8 +105,10 @@ def _fits(words: list[Word], spans: list, target: _Target, n: int, off: int) -> 
     ("vaste" in "vaste hardwaarsleutels", "n" of "zo'n")."""
     if any(span is None for span in spans[:n]):
         return False
+    if n < 2:
+        return True
     tail = key(" ".join(_core(w.text) for w in words[1:n]))
-    return n < 2 or distance(tail, target.key, target.limit) >= off
+    return distance(tail, target.key, target.limit) >= off
 
 
 def _best(words: list[tuple[str, float]], targets: list[_Target],
