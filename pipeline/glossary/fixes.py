@@ -81,8 +81,9 @@ def _fix_segment(seg: Segment, targets: list[_Target], longest: int) -> int:
     spans = word_spans(seg.nl, seg.words)
     done, i = 0, 0
     while i < len(seg.words):
-        found = _best([(w.text, w.probability) for w in seg.words[i:i + longest]], targets, "nl")
-        if found is None or not _fits(seg.words[i:], spans[i:], *found):
+        window = seg.words[i:i + longest]
+        found = _best([(w.text, w.probability) for w in window], targets, "nl")
+        if found is None or not _fits(window, spans[i:i + longest], *found):
             i += 1
             continue
         target, n, _ = found
