@@ -6,8 +6,9 @@
 
 For each `<episode>.json` of a set (with `utterances` and `topic_boundaries_s`) it makes chapters
 from the pipeline's own transcript when ROOT holds one (`ROOT/<set>/<slug>/episode.json`), else
-from the reference utterances' text and times. Scores, on a 1-second grid with k = half the mean
-reference topic length: Pk and WindowDiff (nltk) of the automatic chapters, of `--chapters` set
+from the reference utterances' text and times, with the sound of `<episode>.mp3`. Scores, on a
+1-second grid with k = half the mean reference topic length: Pk and WindowDiff (nltk) of the
+automatic chapters, of the same from the text alone (no sound), of `--chapters` set
 to the true count, and in the same run of an even split into the automatic count and into the
 true count, of no boundaries and of nltk's TextTiling. Titles: the share whose every word was
 said (normalised) in the reference Dutch of the chapter's time span, the share of one word, and
@@ -33,8 +34,9 @@ from nltk.tokenize.texttiling import TextTilingTokenizer
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from devdata import DATA, need  # noqa: E402
 
+from pipeline.audio import SAMPLE_RATE, decode  # noqa: E402
 from pipeline.chapters.make import make_chapters, spoken_segments  # noqa: E402
-from pipeline.chapters.signals import Signals, gap_evidence  # noqa: E402
+from pipeline.chapters.signals import Signals, gap_evidence, sound_vectors  # noqa: E402
 from pipeline.document import Chapter, Episode, Segment  # noqa: E402
 from pipeline.embeddings import Embedder, load_embedder  # noqa: E402
 from pipeline.search.stopwords import DUTCH  # noqa: E402
@@ -125,7 +127,7 @@ def auc(values: np.ndarray, positive: np.ndarray) -> float:
     return float(above / (len(pos) * len(neg)))
 
 
-METHODS = ["auto", "true-count", "even-auto", "even-true", "none", "texttiling"]
+METHODS = ["auto", "text-only", "true-count", "even-auto", "even-true", "none", "texttiling"]
 
 
 def evaluate(name: str, files: list[Path], library: Path | None, embedder) -> dict:
@@ -139,12 +141,14 @@ def evaluate(name: str, files: list[Path], library: Path | None, embedder) -> di
         segments, origin = episode_segments(path, data, library)
         ref, duration = data["topic_boundaries_s"], data["duration_s"]
         spoken = spoken_segments(segments)
-        evidence = gap_evidence(spoken, embedder, Signals())[1:]
+        audio = decode(path.with_suffix(".mp3"))
+        evidence = gap_evidence(spoken, embedder, Signals(), sound_vectors(audio, spoken))[1:]
         signal.append((evidence, boundary_gaps(spoken, ref)))
-        auto = make_chapters(segments, embedder=embedder)
-        forced = make_chapters(segments, count=len(ref) + 1, embedder=embedder)
+        auto = make_chapters(segments, embedder=embedder, audio=audio)
+        forced = make_chapters(segments, count=len(ref) + 1, embedder=embedder, audio=audio)
         hyps = {
             "auto": [c.start for c in auto[1:]],
+            "text-only": [c.start for c in make_chapters(segments, embedder=embedder)[1:]],
             "true-count": [c.start for c in forced[1:]],
             "even-auto": even_starts(spoken, len(auto)),
             "even-true": even_starts(spoken, len(ref) + 1),
@@ -218,30 +222,37 @@ def _words(text: str) -> list[str]:
     return words(fold_text(text))
 
 
-def long_episode(files: list[Path], minutes: float) -> list[Segment]:
-    """The dev utterances end to end, repeated until the episode lasts `minutes`."""
+def long_episode(files: list[Path], minutes: float) -> tuple[list[Segment], np.ndarray]:
+    """The dev utterances and their audio end to end, repeated until the episode lasts
+    `minutes`."""
     segments: list[Segment] = []
+    sounds: list[np.ndarray] = []
     offset = 0.0
     while offset < minutes * 60:
         for path in files:
             data = json.loads(path.read_text(encoding="utf-8"))
             for u in data["utterances"]:
                 if offset + u["end"] > minutes * 60:
-                    return segments
+                    return segments, np.concatenate(sounds)
                 segments.append(Segment(id=f"u{len(segments):05d}", start=offset + u["start"],
                                         end=offset + u["end"], nl=u["nl"], en=u.get("en")))
+            sounds.append(np.resize(decode(path.with_suffix(".mp3")),
+                                    int(data["duration_s"] * SAMPLE_RATE)))
             offset += data["duration_s"]
-    return segments
+    return segments, np.concatenate(sounds)
 
 
 def time_long(files: list[Path], minutes: float, spec: str | None) -> None:
-    segments = long_episode(files, minutes)
+    segments, audio = long_episode(files, minutes)
     embedder = load_embedder(spec)  # fresh: no cache, model load included
     began = time.perf_counter()
-    chapters = make_chapters(segments, embedder=embedder)
+    chapters = make_chapters(segments, embedder=embedder, audio=audio)
     took = time.perf_counter() - began
     print(f"\n{minutes:.0f}-minute episode, {len(segments)} segments, {embedder.name}: "
           f"{len(chapters)} chapters in {took:.1f} s ({minutes * 60 / took:.0f}x real time)")
+    began = time.perf_counter()
+    sound_vectors(audio, spoken_segments(segments))
+    print(f"  of which the sound signal {time.perf_counter() - began:.1f} s")
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""Audio ingest: anything ffmpeg reads, decoded by PyAV into 16 kHz mono float32.
+"""Audio ingest: anything ffmpeg reads, decoded by PyAV into 16 kHz mono float32; its pieces
+for transcription; and its mel spectrum, for voices (speakers) and sound (chapters).
 
 No system ffmpeg is needed: PyAV ships its own libraries.
 """
@@ -16,6 +17,12 @@ import numpy as np
 from pipeline.errors import ReportageError
 
 SAMPLE_RATE = 16000
+# Mel frames as librosa's defaults when Resemblyzer calls them: what its voice encoder was
+# trained on, and a coarse spectrum of how speech sounds for the chapters' signals.
+N_FFT = 400  # 25 ms Hann window
+HOP = 160  # 10 ms: one mel frame
+FRAMES_PER_S = SAMPLE_RATE // HOP
+N_MELS = 40
 MIN_DURATION_S = 0.5
 # Below this share of the duration the container announces, the file was cut short.
 TRUNCATION_RATIO = 0.9
@@ -167,3 +174,37 @@ def quietest(samples: np.ndarray, lo: int, hi: int) -> int:
     window = SAMPLE_RATE // 2
     frames = samples[lo : lo + (hi - lo) // window * window].reshape(-1, window)
     return lo + int(np.argmin(np.square(frames).mean(axis=1))) * window + window // 2
+
+
+def mel_basis() -> np.ndarray:
+    """librosa.filters.mel(sr=16000, n_fft=400, n_mels=40): Slaney scale and area norm."""
+    def to_mel(hz):
+        return np.where(hz < 1000, hz * 3 / 200, 15 + 27 * np.log(np.maximum(hz, 1) / 1000)
+                        / np.log(6.4))
+
+    def to_hz(mel):
+        return np.where(mel < 15, mel * 200 / 3, 1000 * np.exp((mel - 15) * np.log(6.4) / 27))
+
+    edges = to_hz(np.linspace(0, to_mel(np.float64(SAMPLE_RATE / 2)), N_MELS + 2))
+    bins = np.linspace(0, SAMPLE_RATE / 2, N_FFT // 2 + 1)
+    rising = (bins - edges[:-2, None]) / np.diff(edges)[:-1, None]
+    falling = (edges[2:, None] - bins) / np.diff(edges)[1:, None]
+    area = 2 / (edges[2:] - edges[:-2])
+    return (np.maximum(0, np.minimum(rising, falling)) * area[:, None]).astype(np.float32)
+
+
+def mel_frames(audio: np.ndarray, block: int = 4096) -> np.ndarray:
+    """(1 + len // 160, 40) power mel frames, frame t centred on sample 160 t, as librosa's
+    (zeros beyond the ends). Done in blocks, so no copy of the whole audio is made."""
+    window = np.hanning(N_FFT + 1)[:-1].astype(np.float32)  # periodic Hann
+    basis = mel_basis().T
+    out = np.empty((1 + len(audio) // HOP, N_MELS), dtype=np.float32)
+    for first in range(0, len(out), block):
+        last = min(len(out), first + block)
+        lo, hi = first * HOP - N_FFT // 2, (last - 1) * HOP + N_FFT // 2
+        chunk = audio[max(lo, 0):hi].astype(np.float32, copy=False)
+        chunk = np.pad(chunk, (max(0, -lo), hi - max(lo, 0) - len(chunk)))
+        frames = np.lib.stride_tricks.sliding_window_view(chunk, N_FFT)[::HOP]
+        spectrum = np.fft.rfft(frames * window)
+        out[first:last] = (spectrum.real**2 + spectrum.imag**2) @ basis
+    return out

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from audiogen import CLIPS, SENTENCES, VOICE_A, VOICE_B, clip, noise, silence, speak
 
+from pipeline.audio import mel_basis, mel_frames
 from pipeline.speakers import Segment, Word, label_speakers, labels
-from pipeline.speakers.encoder import mel_basis, mel_frames
 
 RATE = 16000
 

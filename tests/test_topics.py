@@ -3,6 +3,7 @@
 
 import numpy as np
 import pytest
+from audiogen import CLIPS, clip, silence
 from topic_corpus import mean_pk, multi_topic_texts, timed_segments, topic_blocks
 
 from pipeline.chapters.make import MIN_CHAPTER_S, make_chapters
@@ -81,6 +82,33 @@ def test_without_evidence_the_chapters_are_an_even_split():
     strong[40] = 3.0
     first, middle, last = best_starts(times, 600.0, strong, 4, 45.0)
     assert last == 40 and abs(first - 13) <= 1 and abs(middle - 27) <= 1  # even before it
+
+
+def phone_line(samples: np.ndarray) -> np.ndarray:
+    """The samples as a telephone passes them: 300-3400 Hz only."""
+    spectrum = np.fft.rfft(samples)
+    hz = np.fft.rfftfreq(len(samples), 1 / 16000)
+    spectrum[(hz < 300) | (hz > 3400)] = 0
+    return np.fft.irfft(spectrum, len(samples)).astype(np.float32)
+
+
+def test_the_sound_of_the_speech_places_a_chapter_where_the_text_cannot():
+    """One reader says the same line 24 times, the last 16 over a telephone line: the text
+    gives no clue, the sound moves the start from the even split's place to the first call."""
+    said = [clip(CLIPS[i % len(CLIPS)]) for i in range(24)]
+    pieces, segments, t = [], [], 0.0
+    for i, samples in enumerate(said):
+        if i >= 8:
+            samples = phone_line(samples)
+        pieces += [samples, silence(0.6)]
+        segments.append(Segment(id=f"s{i:02d}", start=t, end=t + len(samples) / 16000,
+                                nl="We lezen hier steeds dezelfde zin voor."))
+        t += len(samples) / 16000 + 0.6
+    audio = np.concatenate(pieces)
+    heard = make_chapters(segments, count=2, min_chapter_s=20, embedder=LEXICAL, audio=audio)
+    unheard = make_chapters(segments, count=2, min_chapter_s=20, embedder=LEXICAL)
+    assert starts_of(heard, segments) == [8]
+    assert starts_of(unheard, segments) != [8]
 
 
 def test_every_chapter_keeps_the_minimum_length():

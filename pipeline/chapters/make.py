@@ -7,7 +7,7 @@ import numpy as np
 
 from pipeline.chapters.keywords import chapter_keywords
 from pipeline.chapters.placement import best_starts, estimate_count
-from pipeline.chapters.signals import Signals, gap_evidence
+from pipeline.chapters.signals import Signals, gap_evidence, sound_vectors
 from pipeline.chapters.titles import TranslateTexts, chapter_titles
 from pipeline.document import Chapter, Segment
 from pipeline.embeddings import Embedder, load_embedder
@@ -24,16 +24,19 @@ def make_chapters(
     embedder: Embedder | None = None,
     signals: Signals = Signals(),
     translate: TranslateTexts | None = None,
+    audio: np.ndarray | None = None,
 ) -> list[Chapter]:
     """Chapters over the segments that hold speech; `count` forces the number of chapters;
-    `translate` (a text translator) gives the English titles."""
+    `translate` (a text translator) gives the English titles; `audio` (the episode's samples)
+    lets how the speech sounds count too."""
     if count is not None and count < 1:
         raise ReportageError(f"chapter count must be at least 1, not {count}")
     spoken = spoken_segments(segments)
     if not spoken:
         return []
     embedder = embedder or load_embedder()
-    starts = find_starts(spoken, count, min_chapter_s, embedder, signals)
+    sound = sound_vectors(audio, spoken) if audio is not None and signals.sound else None
+    starts = find_starts(spoken, count, min_chapter_s, embedder, signals, sound)
     return build_chapters(spoken, starts, embedder, translate=translate)
 
 
@@ -42,14 +45,15 @@ def spoken_segments(segments: list[Segment]) -> list[Segment]:
 
 
 def find_starts(spoken: list[Segment], count: int | None, min_chapter_s: float,
-                embedder: Embedder, signals: Signals) -> list[int]:
+                embedder: Embedder, signals: Signals,
+                sound: np.ndarray | None = None) -> list[int]:
     """Indices into `spoken` where chapters after the first begin, in order."""
     times = np.array([s.start for s in spoken])
     end = spoken[-1].end
     duration = end - times[0]
     if len(spoken) < 2 or count == 1 or (count is None and duration < 2 * min_chapter_s):
         return []
-    evidence = gap_evidence(spoken, embedder, signals)
+    evidence = gap_evidence(spoken, embedder, signals, sound)
     if count:
         min_chapter_s = min(min_chapter_s, duration / (2 * count))
     else:

@@ -7,12 +7,17 @@ signals of different kinds add up and a strong one stands out however loud the o
   (TextTiling with e5 vectors), on the Dutch and, when there is one, the English (windows of
   15, 30 and 60 s averaged were worse on the interview dev set: 30 s alone);
 - words: the same for bags of stemmed content words (a repeated name or term binds a topic);
+- sound: how far the mean spectrum of the speech (log mel of each segment's louder frames)
+  moves across a gap: another place, microphone or line sounds different (a reporter's field
+  recording against the studio, a phone guest, another scene), and so do other voices;
 - pauses: a long silence is where a speaker often turns to something new;
 - turns: in an interview a new topic often opens with the host's question;
 - sentence ends: a chapter starts at the start of a sentence.
 
-The weights are a prior, not fitted to a data set: meaning and words carry the topic; pauses,
-turns and sentence ends only choose among nearby gaps of equal meaning.
+The weights are a prior, not fitted to a data set: meaning, words and sound carry the topic;
+pauses, turns and sentence ends only choose among nearby gaps of equal meaning. Sound counts as
+much as meaning: on the dev sets, recognised with WER ~0.4, it told boundaries apart better than
+the text did (AUC 0.65 / 0.69 against 0.63 / 0.64 for the Dutch meaning).
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.audio import FRAMES_PER_S, mel_frames
 from pipeline.document import Segment
 from pipeline.embeddings import Embedder, LexicalEmbedder
 
 SENTENCE_END = (".", "?", "!", "…")
+FLOOR_DB = 60.0  # the dynamic range of the sound signal
 
 
 @dataclass(frozen=True)
@@ -34,13 +41,16 @@ class Signals:
     windows_s: tuple[float, ...] = (30.0,)  # text on each side of a gap that is compared
     meaning: float = 1.0
     words: float = 0.5
+    sound: float = 1.0
     pauses: float = 0.25
     turns: float = 0.25
     sentences: float = 0.25
 
 
-def gap_evidence(spoken: list[Segment], embedder: Embedder, signals: Signals) -> np.ndarray:
-    """evidence[i] for the gap in front of segment i (evidence[0], no gap, is 0)."""
+def gap_evidence(spoken: list[Segment], embedder: Embedder, signals: Signals,
+                 sound: np.ndarray | None = None) -> np.ndarray:
+    """evidence[i] for the gap in front of segment i (evidence[0], no gap, is 0); `sound`
+    (`sound_vectors`) adds the sound signal."""
     n = len(spoken)
     evidence = np.zeros(n)
     if n < 2:
@@ -53,6 +63,9 @@ def gap_evidence(spoken: list[Segment], embedder: Embedder, signals: Signals) ->
     parts = [
         (signals.meaning, np.mean(meaning, axis=0)),
         (signals.words, np.mean(words, axis=0)),
+        *([(signals.sound, np.mean([standard(distance(sound, times, w))
+                                    for w in signals.windows_s], axis=0))]
+          if sound is not None else []),
         (signals.pauses, standard(np.log(np.maximum(pauses(spoken), 0.05)))),
         (signals.turns, standard(turns(spoken))),
         (signals.sentences, standard(sentence_starts(spoken))),
@@ -71,6 +84,21 @@ def text_vectors(spoken: list[Segment], embedder: Embedder) -> list[np.ndarray]:
     return [_centred(_unit_rows(v)) for v in views]
 
 
+def sound_vectors(audio: np.ndarray, spoken: list[Segment]) -> np.ndarray:
+    """Per segment, the mean log mel spectrum of its louder 80% of frames (the speech rather
+    than the silence between words), centred on the episode's mean. Bands more than FLOOR_DB
+    below the episode's loud level are the recording's noise floor: held at that level."""
+    mel = mel_frames(audio)
+    mel = np.log(np.maximum(mel, np.percentile(mel, 99) * 10 ** (-FLOOR_DB / 10)))
+    rows = []
+    for seg in spoken:
+        first = min(int(seg.start * FRAMES_PER_S), len(mel) - 1)
+        frames = mel[first:max(first + 1, int(seg.end * FRAMES_PER_S))]
+        level = frames.mean(axis=1)
+        rows.append(frames[level >= np.percentile(level, 20)].mean(axis=0))
+    return _centred(np.array(rows))
+
+
 def _lexical(spoken: list[Segment]) -> np.ndarray:
     return _centred(_unit_rows(LexicalEmbedder().embed([s.nl for s in spoken], "nl")))
 
@@ -87,19 +115,33 @@ def _centred(matrix: np.ndarray) -> np.ndarray:
 def novelty(vectors: np.ndarray, times: np.ndarray, window_s: float) -> np.ndarray:
     """1 - cosine between the summed vectors of the window before and after each gap
     (one value per gap: the gap in front of segment 1, 2, ...)."""
-    n = len(vectors)
-    cumulative = np.vstack([np.zeros((1, vectors.shape[1])), np.cumsum(vectors, axis=0)])
-    out = np.zeros(n - 1)
-    for i in range(1, n):
+    return np.array([1.0 - _cosine(before.sum(axis=0), after.sum(axis=0))
+                     for before, after in _windows(vectors, times, window_s)])
+
+
+def distance(vectors: np.ndarray, times: np.ndarray, window_s: float) -> np.ndarray:
+    """How far the mean vector moves from the window before each gap to the window after it,
+    beyond what chance gives means of so few rows (the rows' spread over n and m rows). For
+    spectra: largest where the sound changes, not wherever both sides differ, as a cosine is."""
+    spread = float(np.mean(np.sum((vectors - vectors.mean(axis=0)) ** 2, axis=1)))
+    return np.array([
+        np.sqrt(max(0.0, float(np.sum((before.mean(axis=0) - after.mean(axis=0)) ** 2))
+                    - spread * (1 / len(before) + 1 / len(after))))
+        for before, after in _windows(vectors, times, window_s)])
+
+
+def _windows(vectors: np.ndarray, times: np.ndarray, window_s: float):
+    """(rows before, rows after) each gap: window_s of segment starts, at least one each side."""
+    for i in range(1, len(vectors)):
         lo = min(int(np.searchsorted(times, times[i] - window_s)), i - 1)
         hi = max(int(np.searchsorted(times, times[i] + window_s)), i + 1)
-        out[i - 1] = 1.0 - _cosine(cumulative[i] - cumulative[lo], cumulative[hi] - cumulative[i])
-    return out
+        yield vectors[lo:i], vectors[i:hi]
 
 
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:
     norm = np.linalg.norm(a) * np.linalg.norm(b)
-    return float(a @ b / norm) if norm > 0 else 0.0
+    # Lines that are all alike centre to rounding noise, whose cosines are random: no signal.
+    return float(a @ b / norm) if norm > 1e-12 else 0.0
 
 
 def pauses(spoken: list[Segment]) -> np.ndarray:

@@ -4,8 +4,7 @@ Only Resemblyzer's weights file is used, loaded into the same network (3-layer L
 bands, 256-d output). Importing the `resemblyzer` package would import webrtcvad, whose
 `import pkg_resources` fails with setuptools >= 81, and librosa, both for `preprocess_wav`
 alone. That function lifts quiet audio to -30 dBFS and cuts long silences out; we do both on
-the mel frames instead, keeping each frame's time. The mel frames are librosa's defaults as
-Resemblyzer calls them (25 ms Hann window, 10 ms hop, Slaney mel, power), recomputed in numpy.
+the mel frames instead (`pipeline.audio.mel_frames`), keeping each frame's time.
 """
 
 from __future__ import annotations
@@ -17,50 +16,13 @@ from pathlib import Path
 import numpy as np
 from scipy.ndimage import maximum_filter1d
 
-SAMPLE_RATE = 16000
-N_FFT = 400  # 25 ms
-HOP = 160  # 10 ms: one mel frame
-FRAMES_PER_S = SAMPLE_RATE // HOP
-N_MELS = 40
+from pipeline.audio import FRAMES_PER_S, HOP, N_MELS
+
 WINDOW_FRAMES = 160  # one "partial utterance" of Resemblyzer: 1.6 s of speech
 TARGET_DBFS = -30.0  # Resemblyzer's audio_norm_target_dBFS
 SPEECH_DB = 30.0  # frames this far below the speech's loud level are silence...
 KEEP_FRAMES = 10  # ...unless within 0.1 s of a louder one: pauses between words stay
 BATCH = 64
-
-
-def mel_basis() -> np.ndarray:
-    """librosa.filters.mel(sr=16000, n_fft=400, n_mels=40): Slaney scale and area norm."""
-    def to_mel(hz):
-        return np.where(hz < 1000, hz * 3 / 200, 15 + 27 * np.log(np.maximum(hz, 1) / 1000)
-                        / np.log(6.4))
-
-    def to_hz(mel):
-        return np.where(mel < 15, mel * 200 / 3, 1000 * np.exp((mel - 15) * np.log(6.4) / 27))
-
-    edges = to_hz(np.linspace(0, to_mel(np.float64(SAMPLE_RATE / 2)), N_MELS + 2))
-    bins = np.linspace(0, SAMPLE_RATE / 2, N_FFT // 2 + 1)
-    rising = (bins - edges[:-2, None]) / np.diff(edges)[:-1, None]
-    falling = (edges[2:, None] - bins) / np.diff(edges)[1:, None]
-    area = 2 / (edges[2:] - edges[:-2])
-    return (np.maximum(0, np.minimum(rising, falling)) * area[:, None]).astype(np.float32)
-
-
-def mel_frames(audio: np.ndarray, block: int = 4096) -> np.ndarray:
-    """(1 + len // 160, 40) power mel frames, frame t centred on sample 160 t, as librosa's
-    (zeros beyond the ends). Done in blocks, so no copy of the whole audio is made."""
-    window = np.hanning(N_FFT + 1)[:-1].astype(np.float32)  # periodic Hann
-    basis = mel_basis().T
-    out = np.empty((1 + len(audio) // HOP, N_MELS), dtype=np.float32)
-    for first in range(0, len(out), block):
-        last = min(len(out), first + block)
-        lo, hi = first * HOP - N_FFT // 2, (last - 1) * HOP + N_FFT // 2
-        chunk = audio[max(lo, 0):hi].astype(np.float32, copy=False)
-        chunk = np.pad(chunk, (max(0, -lo), hi - max(lo, 0) - len(chunk)))
-        frames = np.lib.stride_tricks.sliding_window_view(chunk, N_FFT)[::HOP]
-        spectrum = np.fft.rfft(frames * window)
-        out[first:last] = (spectrum.real**2 + spectrum.imag**2) @ basis
-    return out
 
 
 def normalise_volume(mel: np.ndarray, audio: np.ndarray, frames: np.ndarray) -> None:

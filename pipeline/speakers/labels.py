@@ -17,14 +17,8 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import pdist, squareform
 
-from pipeline.speakers.encoder import (
-    FRAMES_PER_S,
-    WINDOW_FRAMES,
-    embed,
-    mel_frames,
-    normalise_volume,
-    speech_frames,
-)
+from pipeline.audio import FRAMES_PER_S, mel_frames
+from pipeline.speakers.encoder import WINDOW_FRAMES, embed, normalise_volume, speech_frames
 
 MAX_SPEAKERS = 8
 HOP_FRAMES = 50  # between windows inside a segment: 0.5 s of speech, a turn's resolution

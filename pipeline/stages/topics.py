@@ -48,7 +48,7 @@ class TopicsStage:
         else:
             episode.chapters = make_chapters(episode.segments, count=s.chapters,
                                              min_chapter_s=s.min_chapter_s, embedder=embedder,
-                                             translate=translate)
+                                             translate=translate, audio=ctx.audio)
         ctx.progress("chapters", total, total)
         return {"engine": embedder.name, "chapters": len(episode.chapters),
                 "kept_editors_chapters": edited}
