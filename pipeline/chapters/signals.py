@@ -16,8 +16,9 @@ signals of different kinds add up and a strong one stands out however loud the o
 
 The weights are a prior, not fitted to a data set: meaning, words and sound carry the topic;
 pauses, turns and sentence ends only choose among nearby gaps of equal meaning. Sound counts as
-much as meaning: on the dev sets, recognised with WER ~0.4, it told boundaries apart better than
-the text did (AUC 0.65 / 0.69 against 0.63 / 0.64 for the Dutch meaning).
+much as meaning: on the interview dev set, recognised with WER ~0.4, it told boundaries apart as
+well as the Dutch meaning did (AUC 0.66 against 0.63), and all signals together reached 0.74
+with it against 0.65 without.
 """
 
 from __future__ import annotations
