@@ -215,6 +215,9 @@ def test_a_lone_word_is_a_title_as_a_noun_with_its_article():
     ("Het was een opdracht. Een opdracht.", "een opdracht"),
     ("Ik zag de prachtige. De prachtige.", None),  # an adjective
     ("Wat er gebeurt? Het gebeurt.", None),  # "het" as the subject of a verb
+    ("Dat is ons probleem. Ons probleem.", "ons probleem"),
+    ("Zij heeft ons gered. Ons gered.", None),  # "ons" as the object of a verb
+    ("Het is een vis die zwemt. Die zwemt.", None),  # "die" as the subject
 ])
 def test_an_article_names_a_noun_not_an_adjective_or_a_verb(text, title):
     from pipeline.chapters.titles import candidates

@@ -49,11 +49,14 @@ FILLERS = words_of("""
     iedereen niemand iemand alles hoeveel zoveel opnieuw misschien ineens eens zelfs helemaal
     eindelijk duidelijk zeker vast graag samen verder steeds
 """)
-# Words that go before a noun ("die", "dat", "je", "zijn", "haar", "hun" go before verbs as
-# often); "het" and "dit" are also a verb's subject ("het gebeurt": a word in -t after them is
-# taken for a verb), and any may go before an adjective alone ("maakt het makkelijk").
-ARTICLES = words_of("de het een deze dit mijn jouw onze uw elke")
-SUBJECTS = words_of("het dit")
+# Words that go before a noun ("dat", "je", "zijn", "haar", "hun" go before verbs as often);
+# "het", "dit" and "die" are also a verb's subject ("het gebeurt", "die werkt": a word in -t or
+# -d after them is taken for a verb), "ons" also its object ("helpt ons zoeken", "heeft ons
+# gered": it names only a singular "het" word, none in -en, -d or -t), and any may go before
+# an adjective alone ("maakt het makkelijk").
+ARTICLES = words_of("de het een deze dit die mijn jouw ons onze uw elke")
+SUBJECTS = words_of("het dit die")
+OBJECTS = words_of("ons")
 DE_WORDS = words_of("de deze elke")  # never before a "het" word such as a diminutive
 LINKS = {"nl": words_of("van voor en in op met over de het een der"),
          "en": words_of("of for and in on with about the a an")}
@@ -163,6 +166,7 @@ def _article(token: Token, noun: Token) -> str:
     sure = token.probability >= MIN_PROBABILITY and not token.ends_sentence
     misfit = ((token.key in DE_WORDS and noun.key.endswith("je"))
               or (token.key in SUBJECTS and noun.key.endswith(("t", "d")))
+              or (token.key in OBJECTS and noun.key.endswith(("en", "t", "d")))
               or _adjective(noun.key))
     return token.key if sure and token.key in ARTICLES and not misfit else ""
 
