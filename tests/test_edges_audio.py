@@ -49,3 +49,22 @@ def test_too_little_audio_is_refused_even_when_allowed(tmp_path):
     cut.write_bytes(whole[:4000])  # the header and a tenth of a second
     with pytest.raises(ReportageError, match="at least 0.5 s"):
         audio.decode_with_warning(cut, allow_truncated=True)
+
+
+def test_chapters_of_a_file_that_no_longer_decodes_come_from_the_text(tmp_path, half_mp3):
+    """A truncated file an earlier run let through (--allow-truncated) still gets chapters on a
+    plain re-run: the sound signal gives way, the text places them."""
+    from pipeline.document import Episode, Segment, Source
+    from pipeline.runner import Context, Engines, Settings
+    from pipeline.stages.topics import TopicsStage, episode_sound
+
+    lines = ["De bijen maken honing in de korf.", "De trein rijdt naar Amsterdam."] * 20
+    segments = [Segment(f"s{i:02d}", 5.0 * i, 5.0 * i + 4.0, line) for i, line in
+                enumerate(lines)]
+    ep = Episode(slug="cut", title="cut", source=Source(str(half_mp3), "0" * 64, 200.0, 16000),
+                 segments=segments)
+    settings = Settings(embedder="lexical")
+    ctx = Context(half_mp3, tmp_path, ep, settings, Engines(settings), lambda *_: None)
+    assert episode_sound(ctx) is None
+    TopicsStage().run(ctx)
+    assert ep.chapters and ep.chapters[0].start == 0.0

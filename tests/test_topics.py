@@ -111,6 +111,18 @@ def test_the_sound_of_the_speech_places_a_chapter_where_the_text_cannot():
     assert starts_of(unheard, segments) != [8]
 
 
+def test_the_sound_signal_copes_with_silence_and_odd_times():
+    from pipeline.chapters.signals import distance, sound_vectors
+
+    segments = [Segment("a", -0.5, 1.0, "x"), Segment("b", 2.0, 2.0, "y"),
+                Segment("c", 3.0, 2.5, "z"), Segment("d", 9.0, 12.0, "past the end")]
+    for audio in (silence(4.0), clip(CLIPS[0])):
+        rows = sound_vectors(audio, segments, 60.0)
+        assert rows.shape == (4, 40) and np.isfinite(rows).all()
+    flat = sound_vectors(silence(4.0), segments, 60.0)
+    assert not distance(flat, np.array([s.start for s in segments]), 30.0).any()  # no change
+
+
 def test_every_chapter_keeps_the_minimum_length():
     times = np.arange(0.0, 300.0, 5.0)
     evidence = np.zeros(len(times))
@@ -218,6 +230,8 @@ def test_a_lone_word_is_a_title_as_a_noun_with_its_article():
     ("Dat is ons probleem. Ons probleem.", "ons probleem"),
     ("Zij heeft ons gered. Ons gered.", None),  # "ons" as the object of a verb
     ("Het is een vis die zwemt. Die zwemt.", None),  # "die" as the subject
+    ("Kijk, kinderen die spelen. Spelen.", None),  # "die" as a relative pronoun
+    ("Waar is die huisje? Huisje.", None),  # "die" before a diminutive was misheard
 ])
 def test_an_article_names_a_noun_not_an_adjective_or_a_verb(text, title):
     from pipeline.chapters.titles import candidates

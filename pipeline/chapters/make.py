@@ -35,8 +35,7 @@ def make_chapters(
     if not spoken:
         return []
     embedder = embedder or load_embedder()
-    sound = sound_vectors(audio, spoken) if audio is not None and signals.sound else None
-    starts = find_starts(spoken, count, min_chapter_s, embedder, signals, sound)
+    starts = find_starts(spoken, count, min_chapter_s, embedder, signals, audio)
     return build_chapters(spoken, starts, embedder, translate=translate)
 
 
@@ -46,13 +45,15 @@ def spoken_segments(segments: list[Segment]) -> list[Segment]:
 
 def find_starts(spoken: list[Segment], count: int | None, min_chapter_s: float,
                 embedder: Embedder, signals: Signals,
-                sound: np.ndarray | None = None) -> list[int]:
+                audio: np.ndarray | None = None) -> list[int]:
     """Indices into `spoken` where chapters after the first begin, in order."""
     times = np.array([s.start for s in spoken])
     end = spoken[-1].end
     duration = end - times[0]
     if len(spoken) < 2 or count == 1 or (count is None and duration < 2 * min_chapter_s):
         return []
+    sound = (sound_vectors(audio, spoken, signals.sound_range_db)
+             if audio is not None and signals.sound else None)
     evidence = gap_evidence(spoken, embedder, signals, sound)
     if count:
         min_chapter_s = min(min_chapter_s, duration / (2 * count))

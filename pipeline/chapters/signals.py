@@ -32,17 +32,17 @@ from pipeline.document import Segment
 from pipeline.embeddings import Embedder, LexicalEmbedder
 
 SENTENCE_END = (".", "?", "!", "…")
-FLOOR_DB = 60.0  # the dynamic range of the sound signal
 
 
 @dataclass(frozen=True)
 class Signals:
     """How the evidence is made (fingerprinted by the topics stage: a change redoes chapters)."""
 
-    windows_s: tuple[float, ...] = (30.0,)  # text on each side of a gap that is compared
+    windows_s: tuple[float, ...] = (30.0,)  # text and sound on each side of a gap, compared
     meaning: float = 1.0
     words: float = 0.5
     sound: float = 1.0
+    sound_range_db: float = 60.0  # below the loud level: the recording's noise floor
     pauses: float = 0.25
     turns: float = 0.25
     sentences: float = 0.25
@@ -85,19 +85,19 @@ def text_vectors(spoken: list[Segment], embedder: Embedder) -> list[np.ndarray]:
     return [_centred(_unit_rows(v)) for v in views]
 
 
-def sound_vectors(audio: np.ndarray, spoken: list[Segment]) -> np.ndarray:
+def sound_vectors(audio: np.ndarray, spoken: list[Segment], range_db: float) -> np.ndarray:
     """Per segment, the mean log mel spectrum of its louder 80% of frames (the speech rather
-    than the silence between words), centred on the episode's mean. Bands more than FLOOR_DB
+    than the silence between words), centred on the episode's mean. Bands more than range_db
     below the episode's loud level are the recording's noise floor: held at that level."""
     mel = mel_frames(audio)  # in place from here: an hour is 58 MB
-    loud = np.percentile(mel[::10], 99)
-    np.log(np.maximum(mel, loud * 10 ** (-FLOOR_DB / 10), out=mel), out=mel)
+    floor = max(float(np.percentile(mel[::10], 99)) * 10 ** (-range_db / 10), 1e-12)
+    np.log(np.maximum(mel, floor, out=mel), out=mel)
     rows = []
     for seg in spoken:
-        first = min(int(seg.start * FRAMES_PER_S), len(mel) - 1)
+        first = min(max(0, int(seg.start * FRAMES_PER_S)), len(mel) - 1)
         frames = mel[first:max(first + 1, int(seg.end * FRAMES_PER_S))]
         level = frames.mean(axis=1)
-        rows.append(frames[level >= np.percentile(level, 20)].mean(axis=0))
+        rows.append(frames[level >= np.percentile(level, 20)].mean(axis=0, dtype=np.float64))
     return _centred(np.array(rows))
 
 

@@ -51,13 +51,15 @@ FILLERS = words_of("""
 """)
 # Words that go before a noun ("dat", "je", "zijn", "haar", "hun" go before verbs as often);
 # "het", "dit" and "die" are also a verb's subject ("het gebeurt", "die werkt": a word in -t or
-# -d after them is taken for a verb), "ons" also its object ("helpt ons zoeken", "heeft ons
-# gered": it names only a singular "het" word, none in -en, -d or -t), and any may go before
-# an adjective alone ("maakt het makkelijk").
+# -d after them is taken for a verb, "die tijd" lost with it), "die" after a word is a relative
+# pronoun ("kinderen die spelen"), "ons" also a verb's object ("helpt ons zoeken", "heeft ons
+# gered": it is taken only before a word not in -en, -d or -t, "ons leven" lost with it), and
+# any may go before an adjective alone ("maakt het makkelijk").
 ARTICLES = words_of("de het een deze dit die mijn jouw ons onze uw elke")
 SUBJECTS = words_of("het dit die")
 OBJECTS = words_of("ons")
-DE_WORDS = words_of("de deze elke")  # never before a "het" word such as a diminutive
+RELATIVES = words_of("die")
+DE_WORDS = words_of("de deze die elke")  # never before a "het" word such as a diminutive
 LINKS = {"nl": words_of("van voor en in op met over de het een der"),
          "en": words_of("of for and in on with about the a an")}
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
@@ -155,20 +157,23 @@ def _phrases(said: list[tuple[Segment, list[Token]]],
                     if n == 1:
                         candidate.name = candidate.name or _is_name(run[0])
                         if i > 0 and not candidate.article and not _before_noun(tokens, i):
-                            candidate.article = _article(tokens[i - 1], run[0])
+                            candidate.article = _article(tokens[max(0, i - 2):i + 1])
     return sorted(found.values(), key=lambda c: (-c.count, -len(c.text.split())))
 
 
-def _article(token: Token, noun: Token) -> str:
-    """The article this token is, lower case, if it is one the recogniser was sure of and fits
-    the noun: a diminutive is a "het" word, so "de kaartje" is a mishearing; an adjective or a
-    verb is no noun."""
+def _article(tokens: list[Token]) -> str:
+    """The article that the token before the last (the noun) is, lower case, if it is one the
+    recogniser was sure of and fits the noun: a diminutive is a "het" word, so "de kaartje" is a
+    mishearing; an adjective or a verb is no noun; a relative after a word is no article."""
+    *before, token, noun = tokens
     sure = token.probability >= MIN_PROBABILITY and not token.ends_sentence
+    relative = (token.key in RELATIVES and before and not before[0].ends_sentence
+                and _content(before[0]))
     misfit = ((token.key in DE_WORDS and noun.key.endswith("je"))
               or (token.key in SUBJECTS and noun.key.endswith(("t", "d")))
               or (token.key in OBJECTS and noun.key.endswith(("en", "t", "d")))
               or _adjective(noun.key))
-    return token.key if sure and token.key in ARTICLES and not misfit else ""
+    return token.key if sure and token.key in ARTICLES and not misfit and not relative else ""
 
 
 def _adjective(word: str) -> bool:

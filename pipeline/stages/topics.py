@@ -9,9 +9,12 @@ import hashlib
 import json
 from dataclasses import asdict
 
+import numpy as np
+
 from pipeline.chapters.make import make_chapters, regroup
 from pipeline.chapters.signals import Signals
 from pipeline.chapters.titles import TranslateTexts
+from pipeline.errors import ReportageError
 from pipeline.stages.base import Context
 
 
@@ -29,7 +32,8 @@ class TopicsStage:
         blob = json.dumps(spoken, ensure_ascii=False).encode()
         return {"segments": hashlib.sha256(blob).hexdigest(), "count": s.chapters,
                 "min_chapter_s": s.min_chapter_s, "embedder": ctx.engines.embedder().name,
-                "signals": asdict(Signals())}  # defaults: a change redoes the chapters
+                "signals": asdict(Signals()),  # defaults: a change redoes the chapters
+                "audio": ctx.episode.source.sha256}
 
     def run(self, ctx: Context) -> dict:
         s = ctx.settings
@@ -48,10 +52,19 @@ class TopicsStage:
         else:
             episode.chapters = make_chapters(episode.segments, count=s.chapters,
                                              min_chapter_s=s.min_chapter_s, embedder=embedder,
-                                             translate=translate, audio=ctx.audio)
+                                             translate=translate, audio=episode_sound(ctx))
         ctx.progress("chapters", total, total)
         return {"engine": embedder.name, "chapters": len(episode.chapters),
                 "kept_editors_chapters": edited}
+
+
+def episode_sound(ctx: Context) -> np.ndarray | None:
+    """The samples for the sound signal; None when the file no longer decodes as it did (a
+    truncated file an earlier run let through): the text alone then places the chapters."""
+    try:
+        return ctx.audio
+    except ReportageError:
+        return None
 
 
 def text_translation(ctx: Context) -> TranslateTexts | None:
