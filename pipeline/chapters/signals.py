@@ -64,13 +64,13 @@ def gap_evidence(spoken: list[Segment], embedder: Embedder, signals: Signals,
     parts = [
         (signals.meaning, np.mean(meaning, axis=0)),
         (signals.words, np.mean(words, axis=0)),
-        *([(signals.sound, np.mean([standard(distance(sound, times, w))
-                                    for w in signals.windows_s], axis=0))]
-          if sound is not None else []),
         (signals.pauses, standard(np.log(np.maximum(pauses(spoken), 0.05)))),
         (signals.turns, standard(turns(spoken))),
         (signals.sentences, standard(sentence_starts(spoken))),
     ]
+    if sound is not None:
+        parts.append((signals.sound, np.mean([standard(distance(sound, times, w))
+                                              for w in signals.windows_s], axis=0)))
     evidence[1:] = sum(weight * curve for weight, curve in parts)
     return evidence
 
