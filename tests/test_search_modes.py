@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from pipeline import search
 from pipeline.document import Episode, Segment, Source
 from pipeline.errors import ReportageError
-from pipeline.search import vectors
+from pipeline.search import fusion, vectors
 from pipeline.web.app import create_app
 from tests.conftest import one_error_line
 from tests.test_search_cli import cli  # noqa: F401  (the in-process CLI fixture)
@@ -251,3 +251,12 @@ def test_the_web_takes_a_mode(client):
     page = client.get("/", params={"q": "belastingen", "mode": "exact"})
     assert '<option value="exact" selected>' in page.text
     assert "<mark>belastingen</mark>" in page.text
+
+
+def test_a_word_list_holding_every_term_outweighs_two_agreeing_vector_lists():
+    # Row 3 is a short line near every short query, first in both vector lists; row 7 holds
+    # the very words typed, and the segment vectors place it far down.
+    lists = {"words_nl": [7], "words_en": [], "nl": [3] + list(range(100, 138)) + [7],
+             "window": [3]}
+    assert [f.rowid for f in fusion.fuse(lists, frozenset({"words_nl"}))][:2] == [7, 3]
+    assert [f.rowid for f in fusion.fuse(lists)][:2] == [3, 7]  # a list that holds some: 1

@@ -100,17 +100,19 @@ def search(
     with reader(library) as db:
         expand = cache(partial(_expand, db))
         if mode == "exact":
-            ranked, some_terms = _words(db, parsed, langs, expand, episode, speaker)
+            ranked, fell_back = _words(db, parsed, langs, expand, episode, speaker)
             fused = [fusion.Fused(rowid, score, {"words"}) for rowid, score in ranked[:limit]]
+            some_terms = {"words"} if fell_back else set()
         else:
-            lists, some_terms = {}, False
+            lists, some_terms = {}, set()  # some_terms: the word lists that hold only some
             if mode == "hybrid":
                 for one in langs:
                     ranked, fell_back = _words(db, parsed, (one,), expand, episode, speaker)
                     lists[f"words_{one}"] = [rowid for rowid, _ in ranked]
-                    some_terms |= fell_back
+                    some_terms |= {f"words_{one}"} if fell_back else set()
+            whole = frozenset(lists) - some_terms
             lists |= _meaning(db, library, query, langs, episode, speaker, required=not lists)
-            fused = _moments(db, fusion.fuse(lists))[:limit]
+            fused = _moments(db, fusion.fuse(lists, whole))[:limit]
         details = _details(db, [f.rowid for f in fused])
     return [_hit(details[f.rowid], f, parsed, langs, some_terms) for f in fused]
 
@@ -281,8 +283,11 @@ def _details(db: sqlite3.Connection, ids: list[int]) -> dict[int, tuple]:
 
 
 def _hit(
-    row: tuple, found: fusion.Fused, parsed: queries.Query, langs: tuple[str, ...], partial: bool
+    row: tuple, found: fusion.Fused, parsed: queries.Query, langs: tuple[str, ...],
+    some_terms: set[str],
 ) -> Hit:
+    """`some_terms`: the word lists that hold only some of the query's terms; a hit found by
+    them alone is partial."""
     slug, title, seg, start_ms, end_ms, speaker, chapter, chapter_en, nl, en = row
     lang, text, marks = snippet(parsed, langs, nl, en)
     other = "en" if lang == "nl" else "nl"
@@ -301,7 +306,7 @@ def _hit(
         lang=lang,
         snippet=text,
         marks=marks,
-        partial=partial and found.matched == "words",
+        partial=found.matched == "words" and found.sources <= some_terms,
         matched=found.matched,
         other=other_text,
         other_marks=other_marks,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 K = 60  # the usual RRF constant: a list's top ranks count, but none dominates
+WHOLE = 2.0  # the weight of a word list that holds every term; every other list weighs 1
 WINDOW = "window"  # the list of 3-segment windows, by their middle segment
 NEAR = 1  # neighbouring segments (in index order, same episode) are one moment
 
@@ -32,14 +33,16 @@ class Fused:
         return "both" if words and meaning else "words" if words else "meaning"
 
 
-def fuse(lists: dict[str, list[int]]) -> list[Fused]:
-    """Every segment of `lists`, best first; ties go to the newer (higher) row."""
+def fuse(lists: dict[str, list[int]], whole: frozenset[str] = frozenset()) -> list[Fused]:
+    """Every segment of `lists`, best first; ties go to the newer (higher) row. `whole` names
+    the word lists whose segments hold every term."""
     found: dict[int, Fused] = {}
     for name, ids in lists.items():
+        weight = WHOLE if name in whole else 1.0
         for rank, rowid in enumerate(ids, start=1):
             hit = found.setdefault(rowid, Fused(rowid, 0.0))
-            hit.score += 1 / (K + rank)
-            hit.own += 0 if name == WINDOW else 1 / (K + rank)
+            hit.score += weight / (K + rank)
+            hit.own += 0 if name == WINDOW else weight / (K + rank)
             hit.sources.add(name)
     return sorted(found.values(), key=lambda h: (-h.score, -h.rowid))
 
