@@ -137,3 +137,45 @@ def test_bad_chapter_edits_are_422_and_change_nothing(library, client):
     assert outputs(library) == untouched
     assert client.post(url("c9"), json={"rev": rev, "action": "merge"},
                        headers=AUTH).status_code == 404
+
+
+def test_undo_reverts_the_last_change_as_the_editor_saw_it(library, client):
+    before = outputs(library)
+    rev, chapters = current(client)
+    split = client.post(url("c1"), json={"rev": rev, "action": "split", "at": 2 * SPACING},
+                        headers=AUTH).json()
+    undone = client.post(url("undo"), json={"rev": split["rev"], "edits": split["edits"]},
+                         headers=AUTH)
+    assert undone.status_code == 200, undone.text
+    assert [c["start"] for c in undone.json()["chapters"]] == [0, 5 * SPACING]
+    assert {k: v for k, v in outputs(library).items() if k != "episode.json"} == {
+        k: v for k, v in before.items() if k != "episode.json"}
+
+    # A rename logs one edit per title: one undo brings both back.
+    rev = undone.json()["rev"]
+    renamed = client.patch(url("c2"), json={"rev": rev, "title": "Vismarkt",
+                                            "title_en": "Fish market"}, headers=AUTH).json()
+    assert len(renamed["edits"]) == 2
+    undone = client.post(url("undo"), json={"rev": renamed["rev"], "edits": renamed["edits"]},
+                         headers=AUTH).json()
+    assert [(c["title"], c["title_en"]) for c in undone["chapters"]] == [
+        (c["title"], c["title_en"]) for c in chapters]
+    assert [e.revert_of for e in history(library, SLUG)[-2:]] == sorted(
+        renamed["edits"], reverse=True)
+
+
+def test_an_undo_after_another_change_or_of_no_chapter_edit_changes_nothing(library, client):
+    rev, _ = current(client)
+    moved = client.post(url("c2"), json={"rev": rev, "action": "move", "at": 4 * SPACING},
+                        headers=AUTH).json()
+    client.patch(url("c1"), json={"rev": moved["rev"], "title": "Anders"}, headers=AUTH)
+    untouched = outputs(library)
+    late = client.post(url("undo"), json={"rev": moved["rev"], "edits": moved["edits"]},
+                       headers=AUTH)
+    assert late.status_code == 409 and late.json()["chapters"][0]["title"] == "Anders"
+    rev, _ = current(client)
+    for edits, words in (([999], "no chapter edit 999"), ([], "none given")):
+        reply = client.post(url("undo"), json={"rev": rev, "edits": edits}, headers=AUTH)
+        assert reply.status_code == 422 and words in reply.text, reply.text
+    assert client.post(url("undo"), json={"rev": rev, "edits": [1]}).status_code == 401
+    assert outputs(library) == untouched

@@ -82,3 +82,29 @@ def test_a_chapter_edit_that_came_too_late_shows_the_current_chapters(page, base
     assert heads(page)[1] == "Vis"
     assert page.locator(".chapter-edit").nth(1).locator("input.title-nl").input_value() == "Vis"
     assert Episode.load(library / "haven").chapters[1].title == "Vis"
+
+
+def test_undo_takes_back_the_last_chapter_change(page, base, library):
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.wait_for_selector(".chapter-edit")
+    assert page.locator("button.undo-chapters").is_hidden()  # nothing to undo yet
+
+    page.locator(".chapter-edit").nth(1).locator("button.merge").click()
+    wait_for(page, "merged")
+    assert heads(page) == ["In de haven"] and starts(library) == [0.0]
+    page.click("button.undo-chapters")
+    wait_for(page, "undone: chapters merged")
+    assert heads(page) == ["In de haven", "Op de markt"]
+    assert starts(library) == [0.0, 5 * SPACING]
+    assert page.locator("button.undo-chapters").is_hidden()
+
+    item = page.locator(".chapter-edit").nth(1)
+    item.locator("input.title-nl").fill("Vismarkt")
+    item.locator("input.title-en").fill("Fish market")
+    item.locator("button.rename").click()
+    wait_for(page, "renamed")
+    page.click("button.undo-chapters")
+    wait_for(page, "undone: chapter renamed")
+    assert heads(page)[1] == "Op de markt"
+    assert page.locator(".chapter-edit").nth(1).locator("input.title-en").input_value() == (
+        Episode.load(library / "haven").chapters[1].title_en or "")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipeline.chapters.make import regroup, spoken_segments
 from pipeline.document import Chapter, Episode
-from pipeline.edits.log import Edit, append_log, documents, last_id, now, saving
+from pipeline.edits.log import Edit, append_log, documents, last_id, now, read_log, saving
 from pipeline.embeddings import load_embedder
 from pipeline.errors import ReportageError
 from pipeline.library import find_episode, locked
@@ -113,6 +113,23 @@ def rename(library: Path, slug: str, chapter_id: str, rev: int, editor: str,
         episode = _current(folder, rev)
         chapter = episode.chapters[_index(episode, chapter_id)]
         return _set_titles(folder, episode, chapter, changes, editor)
+
+
+def undo(library: Path, slug: str, edit_ids: list[int], rev: int, editor: str) -> list[Edit]:
+    """Revert the editor's last chapter edit (a rename logs one edit per title), newest first,
+    while the chapters are still at `rev`, as that edit left them."""
+    folder = find_episode(library, slug)
+    with locked(folder):
+        episode = _current(folder, rev)
+        logged = {e.id: e for e in read_log(folder)}
+        wrong = [i for i in edit_ids if i not in logged or logged[i].field not in FIELDS]
+        if wrong or not edit_ids:
+            raise BadChapterEdit(f"no chapter edit {wrong[0] if wrong else '(none given)'} "
+                                 f"in the history of {slug}")
+        made: list[Edit] = []
+        for i in sorted(set(edit_ids), reverse=True):
+            made += revert(folder, episode, logged[i], editor)
+        return made
 
 
 def revert(folder: Path, episode: Episode, target: Edit, editor: str) -> list[Edit]:

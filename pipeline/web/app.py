@@ -20,7 +20,7 @@ from typing import Literal
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from pipeline import edits, search
 from pipeline.document import FILENAME, Episode
@@ -73,6 +73,12 @@ class ChapterAction(BaseModel):
     rev: StrictInt
     action: Literal["move", "split", "merge"]
     at: float | None = None  # move: the new start; split: where the new chapter starts
+
+
+class ChapterUndo(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rev: StrictInt  # the chapters_rev the edit left
+    edits: list[StrictInt] = Field(max_length=10)  # the ids the edit's reply gave
 
 
 def create_app(library: Path, token: str,
@@ -236,6 +242,12 @@ def create_app(library: Path, token: str,
             library, slug, chapter_id, patch.rev, editor_name(x_editor), patch.title,
             patch.title_en))
 
+    # Before the route below, which would take "undo" for a chapter's id.
+    @app.post("/api/episodes/{slug}/chapters/undo", dependencies=[Depends(editor)])
+    def undo_chapters(slug: str, body: ChapterUndo, x_editor: str = Header("editor")):
+        return chapter_edit(slug, "undo", lambda: chapter_edits.undo(
+            library, slug, body.edits, body.rev, editor_name(x_editor)))
+
     @app.post("/api/episodes/{slug}/chapters/{chapter_id}", dependencies=[Depends(editor)])
     def change_chapters(slug: str, chapter_id: str, body: ChapterAction,
                         x_editor: str = Header("editor")):
@@ -249,12 +261,13 @@ def create_app(library: Path, token: str,
         return chapter_edit(slug, chapter_id, lambda: change(
             library, slug, chapter_id, body.at, body.rev, who))
 
-    def chapter_edit(slug: str, chapter_id: str, apply: Callable[[], object]) -> JSONResponse:
+    def chapter_edit(slug: str, chapter_id: str,
+                     apply: Callable[[], list[edits.Edit]]) -> JSONResponse:
         folder = folder_of(slug)
         if not SEGMENT_ID.match(chapter_id):
             raise HTTPException(404, "no such chapter")
         try:
-            apply()
+            made = apply()
         except chapter_edits.StaleChapters as stale:
             return JSONResponse(status_code=409, content={
                 "detail": "the chapters were changed since you loaded them",
@@ -265,7 +278,9 @@ def create_app(library: Path, token: str,
             raise HTTPException(422, str(exc)) from None
         except OSError as exc:
             raise HTTPException(507, f"could not save: {exc.strerror or exc}") from None
-        return JSONResponse(chapters_of(edits.documents.load(folder)))
+        # The edits made: what an undo names.
+        return JSONResponse(chapters_of(edits.documents.load(folder))
+                            | {"edits": [e.id for e in made]})
 
     add_routes(app, library, editor, retranslate, editor_name, folder_of)
     return app

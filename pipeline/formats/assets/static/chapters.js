@@ -1,7 +1,8 @@
 // reportage editor, chapters (?edit=1): rename a chapter in Dutch and English, move its start
 // one segment earlier or later, start a new chapter at a segment, merge a chapter into the one
-// before. Every change goes through /api/episodes/<slug>/chapters with the episode's
-// chapters_rev; a stale one (409) brings the current chapters in instead of overwriting them.
+// before; undo the last of these. Every change goes through /api/episodes/<slug>/chapters with
+// the episode's chapters_rev; a stale one (409) brings the current chapters in instead of
+// overwriting them (and an undo after someone else's change is refused the same way).
 (function () {
   "use strict";
   var list = document.getElementById("transcript");
@@ -9,6 +10,8 @@
   var api = "/api/episodes/" + encodeURIComponent(document.body.dataset.slug) + "/chapters";
   var status = document.getElementById("status");
   var rev = 0, chapters = [];
+  var undoButton = el("button", { type: "button", "class": "undo-chapters", hidden: "" }, "Undo");
+  var lastEdits = [], lastDone = "";  // the last change's logged edits (what Undo reverts)
 
   var send = window.reportageEditor.send;
 
@@ -16,17 +19,35 @@
     body.rev = rev;
     status.textContent = "saving the chapters…";
     send(method, api + "/" + encodeURIComponent(id), body).then(function (reply) {
-      var d = reply.data;
-      if (reply.code === 200) { show(d); status.textContent = done; }
-      else if (reply.code === 409) {
-        show(d);
-        status.textContent = "the chapters were changed meanwhile: they are shown as they " +
-          "are now; nothing of yours was saved";
-      } else if (reply.code === 401) status.textContent = "editor token missing or wrong";
-      else if (reply.code === 0) status.textContent = "not saved: the server is unreachable";
-      else status.textContent = "not saved: " + message(d);
+      answered(reply, done, false);
     });
   }
+
+  function undo() {
+    status.textContent = "undoing…";
+    send("POST", api + "/undo", { rev: rev, edits: lastEdits }).then(function (reply) {
+      answered(reply, "undone: " + lastDone, true);
+    });
+  }
+
+  function answered(reply, done, undoing) {
+    var d = reply.data, refused = undoing ? "not undone: " : "not saved: ";
+    if (reply.code === 200) {
+      show(d);
+      status.textContent = lastDone = done;
+      lastEdits = undoing ? [] : d.edits || [];  // an undo is not undone from here
+      undoButton.title = "Undo: " + done;
+      undoButton.hidden = !lastEdits.length;
+    } else if (reply.code === 409) {
+      show(d);
+      undoButton.hidden = true;
+      status.textContent = "the chapters were changed meanwhile: they are shown as they " +
+        "are now; " + (undoing ? "nothing was undone" : "nothing of yours was saved");
+    } else if (reply.code === 401) status.textContent = "editor token missing or wrong";
+    else if (reply.code === 0) status.textContent = refused + "the server is unreachable";
+    else status.textContent = refused + message(d);
+  }
+  undoButton.addEventListener("click", undo);
   function message(d) {
     if (typeof d.detail === "string") return d.detail;
     if (Array.isArray(d.detail) && d.detail.length) return d.detail[0].msg;
@@ -67,6 +88,7 @@
       nav.appendChild(el("h2", {}, "Chapters"));
       document.querySelector(".layout").prepend(nav);
     }
+    if (!undoButton.parentNode) nav.querySelector("h2").after(undoButton);
     var old = nav.querySelector("ol");
     if (old) old.remove();
     var ol = el("ol");
