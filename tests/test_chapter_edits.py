@@ -160,22 +160,36 @@ def test_undo_reverts_the_last_change_as_the_editor_saw_it(library, client):
                          headers=AUTH).json()
     assert [(c["title"], c["title_en"]) for c in undone["chapters"]] == [
         (c["title"], c["title_en"]) for c in chapters]
-    assert [e.revert_of for e in history(library, SLUG)[-2:]] == sorted(
-        renamed["edits"], reverse=True)
+    assert undone["rev"] == renamed["rev"] + 1  # one change, as the rename was
+    assert sorted(e.revert_of for e in history(library, SLUG)[-2:]) == renamed["edits"]
 
 
-def test_an_undo_after_another_change_or_of_no_chapter_edit_changes_nothing(library, client):
+def test_an_undo_after_another_change_or_of_another_edit_changes_nothing(library, client):
     rev, _ = current(client)
     moved = client.post(url("c2"), json={"rev": rev, "action": "move", "at": 4 * SPACING},
                         headers=AUTH).json()
-    client.patch(url("c1"), json={"rev": moved["rev"], "title": "Anders"}, headers=AUTH)
+    renamed = client.patch(url("c1"), json={"rev": moved["rev"], "title": "Anders"},
+                           headers=AUTH).json()
     untouched = outputs(library)
     late = client.post(url("undo"), json={"rev": moved["rev"], "edits": moved["edits"]},
                        headers=AUTH)
     assert late.status_code == 409 and late.json()["chapters"][0]["title"] == "Anders"
-    rev, _ = current(client)
-    for edits, words in (([999], "no chapter edit 999"), ([], "none given")):
+    rev = renamed["rev"]
+    # Only the last change: an older edit would throw away everything after it.
+    for edits in ([999], [], moved["edits"], moved["edits"] + renamed["edits"]):
         reply = client.post(url("undo"), json={"rev": rev, "edits": edits}, headers=AUTH)
-        assert reply.status_code == 422 and words in reply.text, reply.text
+        assert reply.status_code == 422 and "last chapter change" in reply.text, reply.text
     assert client.post(url("undo"), json={"rev": rev, "edits": [1]}).status_code == 401
     assert outputs(library) == untouched
+
+
+def test_an_undo_after_the_chapters_changed_outside_the_editor_changes_nothing(library, client):
+    rev, _ = current(client)
+    renamed = client.patch(url("c2"), json={"rev": rev, "title": "Vismarkt"},
+                           headers=AUTH).json()
+    episode = Episode.load(library / SLUG)
+    episode.chapters[1].title = "Markt"  # changed without an edit (by hand, say): no new rev
+    episode.save(library / SLUG)
+    reply = client.post(url("undo"), json={"rev": renamed["rev"], "edits": renamed["edits"]},
+                        headers=AUTH)
+    assert reply.status_code == 409 and reply.json()["chapters"][1]["title"] == "Markt"

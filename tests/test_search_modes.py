@@ -260,3 +260,16 @@ def test_a_word_list_holding_every_term_outweighs_two_agreeing_vector_lists():
              "window": [3]}
     assert [f.rowid for f in fusion.fuse(lists, frozenset({"words_nl"}))][:2] == [7, 3]
     assert [f.rowid for f in fusion.fuse(lists)][:2] == [3, 7]  # a list that holds some: 1
+
+
+def test_a_hit_is_partial_only_when_it_holds_some_of_the_words(tmp_path):
+    # The English holds both words in s000; the Dutch only one of them, in s000 and s002.
+    lines = [("De container gaat naar de haven.", "The container goes to the port."),
+             ("Het regent.", "It rains."), ("Een container op de kade.", "A box on the quay.")]
+    episode = Episode(slug="kade", title="Kade", source=Source("kade.mp3", "0" * 64, 15.0, 16000),
+                      segments=[Segment(f"s{i:03d}", i * 5.0, i * 5.0 + 4.0, nl, en)
+                                for i, (nl, en) in enumerate(lines)])
+    search.index_episode(tmp_path, episode)
+    without_vectors(tmp_path)  # the words alone rank, so the hits are words-only
+    hits = search.search(tmp_path, "container port", mode="hybrid")
+    assert [(h.segment, h.partial) for h in hits] == [("s000", False), ("s002", True)]

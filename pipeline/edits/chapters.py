@@ -35,7 +35,7 @@ class UnknownChapter(ReportageError):
 
 
 class BadChapterEdit(ReportageError):
-    """The edit would leave the chapters broken; nothing was changed."""
+    """The edit cannot be made as asked (it would leave the chapters broken); nothing changed."""
 
 
 class StaleChapters(Exception):
@@ -116,20 +116,25 @@ def rename(library: Path, slug: str, chapter_id: str, rev: int, editor: str,
 
 
 def undo(library: Path, slug: str, edit_ids: list[int], rev: int, editor: str) -> list[Edit]:
-    """Revert the editor's last chapter edit (a rename logs one edit per title), newest first,
-    while the chapters are still at `rev`, as that edit left them."""
+    """Take back the change that left the chapters at `rev` (the edits its reply listed: a
+    move, split or merge, or a rename's titles) as one new change, if nothing changed them
+    since: an older edit is for `reportage revert`, which says what it undoes."""
     folder = find_episode(library, slug)
     with locked(folder):
         episode = _current(folder, rev)
         logged = {e.id: e for e in read_log(folder)}
-        wrong = [i for i in edit_ids if i not in logged or logged[i].field not in FIELDS]
-        if wrong or not edit_ids:
-            raise BadChapterEdit(f"no chapter edit {wrong[0] if wrong else '(none given)'} "
-                                 f"in the history of {slug}")
-        made: list[Edit] = []
-        for i in sorted(set(edit_ids), reverse=True):
-            made += revert(folder, episode, logged[i], editor)
-        return made
+        targets = [logged.get(i) for i in dict.fromkeys(edit_ids)]
+        if not targets or any(t is None or t.field not in FIELDS or t.rev != rev
+                              for t in targets):
+            raise BadChapterEdit(f"undo takes the edits of the last chapter change of {slug}")
+        if not all(_as_left(episode, t) for t in targets):
+            raise StaleChapters(episode)  # a re-run changed them without an edit
+        if targets[0].field == STRUCTURE:  # a structure change logs one edit
+            return revert(folder, episode, targets[0], editor)
+        chapter = episode.chapters[_index(episode, targets[0].segment)]
+        return _set_titles(folder, episode, chapter,
+                           {TITLES[t.field]: t.before or "" for t in targets}, editor,
+                           {TITLES[t.field]: t.id for t in targets})
 
 
 def revert(folder: Path, episode: Episode, target: Edit, editor: str) -> list[Edit]:
@@ -141,8 +146,9 @@ def revert(folder: Path, episode: Episode, target: Edit, editor: str) -> list[Ed
     chapter = next((c for c in episode.chapters if c.id == target.segment), None)
     if chapter is None:
         raise ReportageError(f"chapter {target.segment} no longer exists in {episode.slug}")
-    return _set_titles(folder, episode, chapter, {TITLES[target.field]: target.before or ""},
-                       editor, revert_of=target.id)
+    name = TITLES[target.field]
+    return _set_titles(folder, episode, chapter, {name: target.before or ""}, editor,
+                       {name: target.id})
 
 
 def clean_title(title: object) -> str:
@@ -185,7 +191,8 @@ def _save_structure(folder: Path, episode: Episode, chapter_id: str, editor: str
 
 
 def _set_titles(folder: Path, episode: Episode, chapter: Chapter, changes: dict[str, str],
-                editor: str, revert_of: int | None = None) -> list[Edit]:
+                editor: str, reverts: dict[str, int] | None = None) -> list[Edit]:
+    """`changes`: title or title_en -> text; `reverts`: the same names -> the edit each undoes."""
     changed = {k: v for k, v in changes.items() if v != (getattr(chapter, k) or "")}
     if not changed:
         return []
@@ -195,12 +202,22 @@ def _set_titles(folder: Path, episode: Episode, chapter: Chapter, changes: dict[
         for n, (name, text) in enumerate(changed.items()):
             field = next(f for f, attr in TITLES.items() if attr == name)
             edits.append(Edit(last_id(folder) + 1 + n, now(), editor, chapter.id, field,
-                              getattr(chapter, name), text, episode.chapters_rev, revert_of))
+                              getattr(chapter, name), text, episode.chapters_rev,
+                              (reverts or {}).get(name)))
             setattr(chapter, name, (text or None) if name == "title_en" else text)
             chapter.edited[name] = True
     append_log(folder, edits)
     publish(folder, episode)
     return edits
+
+
+def _as_left(episode: Episode, edit: Edit) -> bool:
+    """Whether the chapters are still as `edit` left them."""
+    if edit.field == STRUCTURE:
+        return _snapshot(episode.chapters) == edit.after
+    chapter = next((c for c in episode.chapters if c.id == edit.segment), None)
+    return chapter is not None and (getattr(chapter, TITLES[edit.field]) or "") == (
+        edit.after or "")
 
 
 def _current(folder: Path, rev: int) -> Episode:

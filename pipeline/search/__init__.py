@@ -69,7 +69,7 @@ class Hit:
     lang: str  # language of the snippet
     snippet: str
     marks: list[tuple[int, int]] = field(default_factory=list)  # matches in `snippet`
-    partial: bool = False  # no segment holds every term: this one holds some of them
+    partial: bool = False  # this hit holds only some of the terms (found by those alone)
     matched: str = "words"  # how: "words", "meaning" or "both"
     other: str = ""  # the snippet in the other language (its translation or original)
     other_marks: list[tuple[int, int]] = field(default_factory=list)

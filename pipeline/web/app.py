@@ -238,14 +238,14 @@ def create_app(library: Path, token: str,
     @app.patch("/api/episodes/{slug}/chapters/{chapter_id}", dependencies=[Depends(editor)])
     def rename_chapter(slug: str, chapter_id: str, patch: ChapterPatch,
                        x_editor: str = Header("editor")):
-        return chapter_edit(slug, chapter_id, lambda: chapter_edits.rename(
+        return chapter_edit(slug, lambda: chapter_edits.rename(
             library, slug, chapter_id, patch.rev, editor_name(x_editor), patch.title,
-            patch.title_en))
+            patch.title_en), chapter_id)
 
     # Before the route below, which would take "undo" for a chapter's id.
     @app.post("/api/episodes/{slug}/chapters/undo", dependencies=[Depends(editor)])
     def undo_chapters(slug: str, body: ChapterUndo, x_editor: str = Header("editor")):
-        return chapter_edit(slug, "undo", lambda: chapter_edits.undo(
+        return chapter_edit(slug, lambda: chapter_edits.undo(
             library, slug, body.edits, body.rev, editor_name(x_editor)))
 
     @app.post("/api/episodes/{slug}/chapters/{chapter_id}", dependencies=[Depends(editor)])
@@ -253,18 +253,20 @@ def create_app(library: Path, token: str,
                         x_editor: str = Header("editor")):
         who = editor_name(x_editor)
         if body.action == "merge":
-            return chapter_edit(slug, chapter_id, lambda: chapter_edits.merge(
-                library, slug, chapter_id, body.rev, who))
+            return chapter_edit(slug, lambda: chapter_edits.merge(
+                library, slug, chapter_id, body.rev, who), chapter_id)
         if body.at is None:
             raise HTTPException(422, f"{body.action} needs `at`: a segment's start in seconds")
         change = chapter_edits.move if body.action == "move" else chapter_edits.split
-        return chapter_edit(slug, chapter_id, lambda: change(
-            library, slug, chapter_id, body.at, body.rev, who))
+        return chapter_edit(slug, lambda: change(
+            library, slug, chapter_id, body.at, body.rev, who), chapter_id)
 
-    def chapter_edit(slug: str, chapter_id: str,
-                     apply: Callable[[], list[edits.Edit]]) -> JSONResponse:
+    def chapter_edit(slug: str, apply: Callable[[], list[edits.Edit]],
+                     chapter_id: str | None = None) -> JSONResponse:
+        """Run a chapter edit (on `chapter_id`, where the URL names one) and answer with the
+        chapters and the edits made, or the error."""
         folder = folder_of(slug)
-        if not SEGMENT_ID.match(chapter_id):
+        if chapter_id is not None and not SEGMENT_ID.match(chapter_id):
             raise HTTPException(404, "no such chapter")
         try:
             made = apply()

@@ -18,6 +18,7 @@
   function change(method, id, body, done) {
     body.rev = rev;
     status.textContent = "saving the chapters…";
+    undoButton.disabled = true;  // until this change is answered
     send(method, api + "/" + encodeURIComponent(id), body).then(function (reply) {
       answered(reply, done, false);
     });
@@ -25,6 +26,7 @@
 
   function undo() {
     status.textContent = "undoing…";
+    undoButton.disabled = true;  // a second click would be refused as a stale undo
     send("POST", api + "/undo", { rev: rev, edits: lastEdits }).then(function (reply) {
       answered(reply, "undone: " + lastDone, true);
     });
@@ -32,14 +34,17 @@
 
   function answered(reply, done, undoing) {
     var d = reply.data, refused = undoing ? "not undone: " : "not saved: ";
+    undoButton.disabled = false;
     if (reply.code === 200) {
       show(d);
-      status.textContent = lastDone = done;
-      lastEdits = undoing ? [] : d.edits || [];  // an undo is not undone from here
-      undoButton.title = "Undo: " + done;
+      status.textContent = done;
+      if (undoing) lastEdits = [];  // an undo is not undone from here
+      else if (d.edits && d.edits.length) { lastEdits = d.edits; lastDone = done; }
+      undoButton.title = "Undo: " + lastDone;
       undoButton.hidden = !lastEdits.length;
     } else if (reply.code === 409) {
       show(d);
+      lastEdits = [];
       undoButton.hidden = true;
       status.textContent = "the chapters were changed meanwhile: they are shown as they " +
         "are now; " + (undoing ? "nothing was undone" : "nothing of yours was saved");
