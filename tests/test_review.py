@@ -48,8 +48,25 @@ def test_replace_everywhere_is_one_edit_per_line_and_undone_as_a_batch(client, l
     assert (proposed.text, proposed.replaced, proposed.count) == ("Creemers", ["Kremers"], 3)
     undone = client.post("/api/episodes/haven/undo", headers=AUTH, json={"edits": body["edits"]})
     assert undone.status_code == 200, undone.text
-    assert texts(library) == before
+    assert texts(library) == before and undone.json()["kept"] == 0
     assert [e.revert_of for e in read_log(library / "haven")[3:]] == body["edits"]
+
+
+def test_an_undo_keeps_a_line_corrected_since(client, library):
+    before = texts(library)
+    body = client.post("/api/episodes/haven/replace", headers=AUTH,
+                       json={"find": "Kremers", "replace": "Creemers"}).json()
+    first = body["segments"][0]
+    fixed = first["nl"] + " Dat zei hij later ook."  # another editor's correction meanwhile
+    saved = client.patch(f"/api/episodes/haven/segments/{first['id']}", headers=AUTH,
+                         json={"rev": first["rev"], "nl": fixed})
+    assert saved.status_code == 200, saved.text
+    undone = client.post("/api/episodes/haven/undo", headers=AUTH, json={"edits": body["edits"]})
+    assert undone.status_code == 200 and undone.json()["kept"] == 1
+    ids = [seg.id for seg in Episode.load(library / "haven").segments]
+    expected = list(before)
+    expected[ids.index(first["id"])] = fixed
+    assert texts(library) == expected  # the other lines are back, the corrected one kept
 
 
 @pytest.mark.parametrize("body, status", [

@@ -45,7 +45,8 @@ def replace_everywhere(library: Path, slug: str, find: str, replacement: str, ed
 def undo(library: Path, slug: str, edit_ids: list[int], editor: str,
          retranslate: Retranslate | None = None) -> list[Edit]:
     """Revert several segment edits at once (a replace everywhere): each gets back what it
-    replaced, logged as a revert of its own."""
+    replaced, logged as a revert of its own. A line changed since keeps its newer text (a
+    correction is never lost to an undo): it is left out of the edits returned."""
     folder = find_episode(library, slug)
     with locked(folder):
         logged = {e.id: e for e in read_log(folder)}
@@ -57,10 +58,13 @@ def undo(library: Path, slug: str, edit_ids: list[int], editor: str,
             raise ReportageError(f"no text edit {missing[0]} of a segment in {slug}")
         if len({logged[i].segment for i in edit_ids}) < len(edit_ids):
             raise ReportageError("undo takes one edit per segment")
-        changes = {logged[i].segment: {logged[i].field: logged[i].before or ""}
-                   for i in edit_ids}
+        texts = {(seg.id, field): getattr(seg, field) or "" for seg in episode.segments
+                 for field in ("nl", "en")}
+        still = [i for i in edit_ids
+                 if texts[logged[i].segment, logged[i].field] == (logged[i].after or "")]
+        changes = {logged[i].segment: {logged[i].field: logged[i].before or ""} for i in still}
         return _apply(library, folder, episode, changes, editor, retranslate,
-                      reverts={logged[i].segment: i for i in edit_ids})
+                      reverts={logged[i].segment: i for i in still})
 
 
 def _apply(library: Path, folder: Path, episode, changes: dict[str, dict[str, str]],

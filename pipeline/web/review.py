@@ -60,8 +60,9 @@ def add_routes(app: FastAPI, library: Path, editor, retranslate, editor_name, fo
 
     @router.post("/api/episodes/{slug}/undo", dependencies=[Depends(editor)])
     def undo(slug: str, body: Undo, x_editor: str = Header("editor")) -> dict:
-        return _batch(folder_of(slug), lambda: replace.undo(
+        done = _batch(folder_of(slug), lambda: replace.undo(
             library, slug, body.edits, editor_name(x_editor), retranslate))
+        return done | {"kept": len(set(body.edits)) - len(done["edits"])}  # changed since
 
     app.include_router(router)
 

@@ -126,7 +126,8 @@
       showAll(data);
       undoIds = [];
       undoButton.hidden = true;
-      tell("undone in " + data.segments.length + " line(s)", "ok");
+      tell("undone in " + data.segments.length + " line(s)" + (data.kept ? "; " + data.kept +
+        " line(s) changed since keep their newer text" : ""), "ok");
     }).catch(function (err) { tell("not undone: " + err.message, "bad"); });
   });
 
