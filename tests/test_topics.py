@@ -8,6 +8,7 @@ from topic_corpus import mean_pk, multi_topic_texts, timed_segments, topic_block
 
 from pipeline.chapters.make import MIN_CHAPTER_S, make_chapters
 from pipeline.chapters.placement import best_starts, estimate_count
+from pipeline.chapters.titles import english_title
 from pipeline.document import Segment, Word
 from pipeline.embeddings import LexicalEmbedder, content_stems, load_embedder
 from pipeline.errors import ReportageError
@@ -167,6 +168,12 @@ def test_titles_and_keywords_come_from_the_chapters_own_words():
         assert chapter.title_en.lower() in english[name].lower()
         assert all(k.lower() in english[name].lower() for k in chapter.keywords_en)
     assert [c.segment_ids[0] for c in chapters] == [segments[i].id for i in (0, 6, 12)]
+
+
+def test_an_english_title_is_never_a_word_the_translation_left_in_dutch():
+    said = Segment("s1", 0.0, 3.0, "Het is ontzettend zwaar werk.", "It is zwaar, very hard work.")
+    title = english_title("Zwaar werk", said, LEXICAL)
+    assert title and "zwaar" not in title.lower() and title.lower() in said.en.lower()
 
 
 def test_without_english_there_is_no_english_title():

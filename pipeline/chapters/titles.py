@@ -33,6 +33,7 @@ KNOWN_ZIPF = 2.0  # wordfreq's Zipf frequency of a Dutch word seen about once pe
 SURE_UNKNOWN = 0.9  # a word the list lacks must be said twice and once with this confidence
 COMPOUND_ZIPF = 2.5  # two words joined when the joined word is this common
 COMPOUND_PART_ZIPF = 3.0  # each part of an unknown compound is a word this common
+DUTCH_MARGIN_ZIPF = 2.0  # a word 100x more common in Dutch than in English is Dutch
 MAX_WORDS = 4
 MIN_LONE_LETTERS = 6  # a one-word title is a name, or a longer word said more than once
 SHORTLIST = 40  # candidates per chapter that are embedded (the most frequent first)
@@ -279,10 +280,10 @@ def _known(word: str) -> bool:
 
 
 @cache
-def _zipf(word: str) -> float:
+def _zipf(word: str, lang: str = "nl") -> float:
     from wordfreq import zipf_frequency
 
-    return zipf_frequency(word, "nl")
+    return zipf_frequency(word, lang)
 
 
 def _rank(found: list[Candidate], chapter: np.ndarray, vectors: list[np.ndarray]) -> list[tuple]:
@@ -356,7 +357,14 @@ def _english_ends(run: list[str]) -> bool:
     stop = STOP_WORDS["en"]
     first, last = run[0].lower(), run[-1].lower()
     inner_ok = all(w.lower() not in stop or w.lower() in LINKS["en"] for w in run)
-    return first not in stop and last not in stop and inner_ok and len(last) > 2
+    english = not any(_left_in_dutch(w.lower()) for w in run)
+    return first not in stop and last not in stop and inner_ok and english and len(last) > 2
+
+
+def _left_in_dutch(word: str) -> bool:
+    """A word Whisper's translation left in Dutch ("zwaar"): far more common in Dutch than in
+    English. A name, rare in both, stays."""
+    return _zipf(word) > _zipf(word, "en") + DUTCH_MARGIN_ZIPF
 
 
 def _fallback(group: list[Segment], taken: set[str]) -> str:
