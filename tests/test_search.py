@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from pipeline import search
 from pipeline.document import Chapter, Episode, Segment, Source
 from pipeline.errors import ReportageError
+from pipeline.search import index
 
 
 def exact(*args, **kw):
@@ -295,6 +297,45 @@ def test_rebuild_replaces_a_damaged_index(tmp_path):
         exact(tmp_path, "goed")
     search.rebuild(tmp_path)
     assert found(tmp_path, "goed") == [("good", "s000")]
+
+
+def test_a_rebuild_waits_for_a_write_in_progress(tmp_path, monkeypatch):
+    # Two processes publishing into one library (workers of `evaluate --jobs 2`, a cluster):
+    # a rebuild swapped in under a write in progress deleted its journal (disk I/O error).
+    for episode in (CREDIT, WEATHER):
+        (tmp_path / episode.slug).mkdir()
+        episode.save(tmp_path / episode.slug)
+    search.index_episode(tmp_path, CREDIT)
+    writing, finish = threading.Event(), threading.Event()
+    replace_episode = index._replace_episode
+
+    def slow_write(db, episode, *args, **kw):
+        replace_episode(db, episode, *args, **kw)
+        if not writing.is_set():  # the first write holds its transaction open a while
+            writing.set()
+            finish.wait(10)
+
+    monkeypatch.setattr(index, "_replace_episode", slow_write)
+    errors: list[Exception] = []
+
+    def run(task, *args):
+        try:
+            task(*args)
+        except Exception as exc:  # noqa: BLE001  (reported below)
+            errors.append(exc)
+
+    writer = threading.Thread(target=run, args=(search.index_episode, tmp_path, WEATHER))
+    writer.start()
+    assert writing.wait(10)
+    rebuild = threading.Thread(target=run, args=(search.rebuild, tmp_path))
+    rebuild.start()
+    rebuild.join(2)
+    assert rebuild.is_alive()  # waiting for the write, not swapping the file under it
+    finish.set()
+    writer.join(10)
+    rebuild.join(30)
+    assert errors == []
+    assert set(found(tmp_path, "kredietsysteem")) == {("krediet", "s000"), ("weer", "s001")}
 
 
 def test_rebuild_needs_a_library(tmp_path):

@@ -22,15 +22,17 @@ import sqlite3
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import closing, contextmanager, suppress
+from contextlib import ExitStack, closing, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.document import FILENAME, Episode, Segment
 from pipeline.errors import ReportageError
+from pipeline.library import locked
 from pipeline.search import textnorm, vectors
 
 INDEX_NAME = "index.sqlite"
+LOCK_NAME = ".index.lock"  # held to write, create or swap the index
 FORMAT = "1"
 REBUILD_HINT = "run `reportage index --rebuild`"
 LANGS = ("nl", "en")
@@ -146,8 +148,11 @@ def reindex_segment(library: Path, episode: Episode, segment_id: str) -> None:
 def _ensure(library: Path) -> None:
     # A library from before the index, or one whose index was deleted: index every episode in
     # it, not just the one at hand, or searches would silently miss the others.
-    if not index_path(library).exists():
-        rebuild(library)
+    if index_path(library).exists():
+        return
+    with _index_lock(library):
+        if not index_path(library).exists():  # no other process built it meanwhile
+            _rebuild(library)
 
 
 def rebuild(library: Path) -> RebuildReport:
@@ -155,6 +160,11 @@ def rebuild(library: Path) -> RebuildReport:
     library = Path(library)
     if not library.is_dir():
         raise ReportageError(f"no library folder at {library}")
+    with _index_lock(library):
+        return _rebuild(library)
+
+
+def _rebuild(library: Path) -> RebuildReport:
     skipped: list[str] = []
 
     def episodes() -> Iterator[Episode]:
@@ -248,19 +258,34 @@ def _writer(path: Path) -> Iterator[sqlite3.Connection]:
     """One write transaction, creating the index if there is none yet."""
     if not path.parent.is_dir():
         raise ReportageError(f"no library folder at {path.parent}")
-    fresh = not path.exists()
-    with _readable(path), closing(sqlite3.connect(path, isolation_level=None, timeout=30)) as db:
-        db.execute("BEGIN IMMEDIATE")
+    with _index_lock(path.parent):
+        fresh = not path.exists()  # under the lock: no other process is creating it now
+        with _readable(path), closing(sqlite3.connect(path, isolation_level=None,
+                                                      timeout=30)) as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                if fresh:
+                    _create(db)
+                elif _check(db, path):
+                    _restem(db)
+                yield db
+                db.execute("COMMIT")
+            finally:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+
+
+@contextmanager
+def _index_lock(library: Path) -> Iterator[None]:
+    """One process at a time writes, creates or swaps the index. A rebuild swapped in under a
+    writer would drop the writer's rows and delete the journal it is writing (disk I/O error)."""
+    with ExitStack() as stack:
         try:
-            if fresh:
-                _create(db)
-            elif _check(db, path):
-                _restem(db)
-            yield db
-            db.execute("COMMIT")
-        finally:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
+            stack.enter_context(locked(library, LOCK_NAME))
+        except OSError as exc:
+            raise ReportageError(f"cannot write the search index in {library}: "
+                                 f"{exc.strerror or exc}") from None
+        yield
 
 
 @contextmanager
