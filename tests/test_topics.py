@@ -174,6 +174,9 @@ def test_an_english_title_is_never_a_word_the_translation_left_in_dutch():
     said = Segment("s1", 0.0, 3.0, "Het is ontzettend zwaar werk.", "It is zwaar, very hard work.")
     title = english_title("Zwaar werk", said, LEXICAL)
     assert title and "zwaar" not in title.lower() and title.lower() in said.en.lower()
+    # A name is no leftover, however Dutch it is.
+    said = Segment("s2", 0.0, 3.0, "Ze studeert in Utrecht.", "She studies in Utrecht.")
+    assert english_title("Utrecht", said, LEXICAL) == "Utrecht"
 
 
 def test_without_english_there_is_no_english_title():

@@ -357,13 +357,13 @@ def _english_ends(run: list[str]) -> bool:
     stop = STOP_WORDS["en"]
     first, last = run[0].lower(), run[-1].lower()
     inner_ok = all(w.lower() not in stop or w.lower() in LINKS["en"] for w in run)
-    english = not any(_left_in_dutch(w.lower()) for w in run)
+    english = not any(w[:1].islower() and _left_in_dutch(w) for w in run)
     return first not in stop and last not in stop and inner_ok and english and len(last) > 2
 
 
 def _left_in_dutch(word: str) -> bool:
     """A word Whisper's translation left in Dutch ("zwaar"): far more common in Dutch than in
-    English. A name, rare in both, stays."""
+    English. Only lower-case words are asked: "Utrecht" and "RIVM" are names, not leftovers."""
     return _zipf(word) > _zipf(word, "en") + DUTCH_MARGIN_ZIPF
 
 
