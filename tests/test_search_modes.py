@@ -273,3 +273,33 @@ def test_a_hit_is_partial_only_when_it_holds_some_of_the_words(tmp_path):
     without_vectors(tmp_path)  # the words alone rank, so the hits are words-only
     hits = search.search(tmp_path, "container port", mode="hybrid")
     assert [(h.segment, h.partial) for h in hits] == [("s000", False), ("s002", True)]
+
+
+def test_a_rebuilt_index_is_searched_with_its_own_vectors(tmp_path):
+    # A rebuild orders episodes by slug, so rows get other ids; a running server's copy of the
+    # old file's vectors must not be taken for the new file's (its counter starts over).
+    other = Episode(slug="avond", title="Avond", source=Source("avond.mp3", "0" * 64, 10.0, 16000),
+                    segments=[Segment("s000", 0.0, 4.0, "De zon gaat onder boven zee."),
+                              Segment("s001", 5.0, 9.0, "Het wordt koud vannacht.")])
+    for episode in (EPISODE, other):  # indexed first: "nieuws", whose rows a rebuild moves
+        (tmp_path / episode.slug).mkdir()
+        episode.save(tmp_path / episode.slug)
+        search.index_episode(tmp_path, episode)
+    before = search.search(tmp_path, "higher fuel taxes", mode="semantic", limit=1)
+    count = counter(tmp_path)
+    search.rebuild(tmp_path)
+    counter(tmp_path, count)  # the new file happens to count as far as the old one had
+    after = search.search(tmp_path, "higher fuel taxes", mode="semantic", limit=1)
+    assert [(h.episode, h.segment) for h in after] == [(h.episode, h.segment) for h in before] == [
+        ("nieuws", "s001")]
+
+
+def counter(library: Path, value: str | None = None) -> str:
+    """The index's count of vector changes; set to `value` when given."""
+    db = sqlite3.connect(search.index_path(library))
+    if value is not None:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'vectors'", (value,))
+        db.commit()
+    found = db.execute("SELECT value FROM meta WHERE key = 'vectors'").fetchone()[0]
+    db.close()
+    return found

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, closing, contextmanager, suppress
@@ -309,6 +310,8 @@ def _create(db: sqlite3.Connection) -> None:
         if statement.strip():
             db.execute(statement)
     db.executemany("INSERT INTO meta VALUES (?, ?)", _meta().items())
+    # Which file this is: a rebuilt index counts its vector generations from 1 again.
+    db.execute("INSERT INTO meta VALUES ('file', ?)", (uuid.uuid4().hex,))
     db.executemany("INSERT INTO totals VALUES (?, 0)", [("rows",), ("words_nl",), ("words_en",)])
     vectors.create(db)
 

@@ -169,7 +169,8 @@ _lock = threading.Lock()
 
 def load(db: sqlite3.Connection, key: str) -> Loaded:
     """The index's vectors, from this process's copy while the index has not changed."""
-    generation = db.execute("SELECT value FROM meta WHERE key = 'vectors'").fetchone()[0]
+    meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('file', 'vectors')"))
+    generation = f"{meta.get('file')}:{meta['vectors']}"  # a rebuilt file is another file
     with _lock:
         held = _loaded.get(key)
         if held is None or held.generation != generation:
