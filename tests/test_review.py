@@ -67,6 +67,8 @@ def test_an_undo_keeps_a_line_corrected_since(client, library):
     expected = list(before)
     expected[ids.index(first["id"])] = fixed
     assert texts(library) == expected  # the other lines are back, the corrected one kept
+    again = client.post("/api/episodes/haven/undo", headers=AUTH, json={"edits": body["edits"]})
+    assert again.json()["edits"] == [] and again.json()["kept"] == 1  # undone lines aren't kept
 
 
 @pytest.mark.parametrize("body, status", [

@@ -43,10 +43,10 @@ def replace_everywhere(library: Path, slug: str, find: str, replacement: str, ed
 
 
 def undo(library: Path, slug: str, edit_ids: list[int], editor: str,
-         retranslate: Retranslate | None = None) -> list[Edit]:
+         retranslate: Retranslate | None = None) -> tuple[list[Edit], list[str]]:
     """Revert several segment edits at once (a replace everywhere): each gets back what it
     replaced, logged as a revert of its own. A line changed since keeps its newer text (a
-    correction is never lost to an undo): it is left out of the edits returned."""
+    correction is never lost to an undo). The edits made, and the segments kept so."""
     folder = find_episode(library, slug)
     with locked(folder):
         logged = {e.id: e for e in read_log(folder)}
@@ -60,11 +60,13 @@ def undo(library: Path, slug: str, edit_ids: list[int], editor: str,
             raise ReportageError("undo takes one edit per segment")
         texts = {(seg.id, field): getattr(seg, field) or "" for seg in episode.segments
                  for field in ("nl", "en")}
-        still = [i for i in edit_ids
-                 if texts[logged[i].segment, logged[i].field] == (logged[i].after or "")]
+        now = {i: texts[logged[i].segment, logged[i].field] for i in edit_ids}
+        still = [i for i in edit_ids if now[i] == (logged[i].after or "")]
+        kept = [logged[i].segment for i in edit_ids  # neither as the edit left it nor undone
+                if now[i] not in (logged[i].after or "", logged[i].before or "")]
         changes = {logged[i].segment: {logged[i].field: logged[i].before or ""} for i in still}
         return _apply(library, folder, episode, changes, editor, retranslate,
-                      reverts={logged[i].segment: i for i in still})
+                      reverts={logged[i].segment: i for i in still}), kept
 
 
 def _apply(library: Path, folder: Path, episode, changes: dict[str, dict[str, str]],

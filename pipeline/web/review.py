@@ -60,9 +60,14 @@ def add_routes(app: FastAPI, library: Path, editor, retranslate, editor_name, fo
 
     @router.post("/api/episodes/{slug}/undo", dependencies=[Depends(editor)])
     def undo(slug: str, body: Undo, x_editor: str = Header("editor")) -> dict:
-        done = _batch(folder_of(slug), lambda: replace.undo(
-            library, slug, body.edits, editor_name(x_editor), retranslate))
-        return done | {"kept": len(set(body.edits)) - len(done["edits"])}  # changed since
+        kept: list[str] = []  # the lines corrected since, which keep their newer text
+
+        def apply() -> list[Edit]:
+            edits, kept[:] = replace.undo(library, slug, body.edits, editor_name(x_editor),
+                                          retranslate)
+            return edits
+
+        return _batch(folder_of(slug), apply) | {"kept": len(kept)}
 
     app.include_router(router)
 
