@@ -72,7 +72,8 @@ def find_episode(library: Path, slug: str) -> Path:
 def locked(folder: Path, name: str = ".lock"):
     """Hold an exclusive lock on an episode folder (a second process waits). Held only while
     the document is read or written, so an editor's save never waits long."""
-    with open(folder / name, "a") as handle:
+    # Read-only: flock needs no more, so a lock file another user created does not refuse us.
+    with open(os.open(folder / name, os.O_RDONLY | os.O_CREAT, 0o666)) as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -338,6 +338,29 @@ def test_a_rebuild_waits_for_a_write_in_progress(tmp_path, monkeypatch):
     assert set(found(tmp_path, "kredietsysteem")) == {("krediet", "s000"), ("weer", "s001")}
 
 
+def test_a_save_during_a_rebuild_is_in_the_rebuilt_index(tmp_path, monkeypatch):
+    # The rebuild reads the documents without the lock, so saves go on meanwhile; the one made
+    # after its document was read is indexed again before the swap.
+    for episode in (CREDIT, WEATHER):
+        (tmp_path / episode.slug).mkdir()
+        episode.save(tmp_path / episode.slug)
+    search.rebuild(tmp_path)
+    fill = index._fill
+    edited = make_episode("weer", [("Morgen wordt het mistig.", "Tomorrow will be foggy.")],
+                          created="2026-03-01")
+
+    def fill_then_save(*args, **kw):
+        counts = fill(*args, **kw)
+        edited.save(tmp_path / "weer")  # an editor's save while the rebuild was busy
+        search.index_episode(tmp_path, edited)  # not held up: the rebuild holds no lock yet
+        return counts
+
+    monkeypatch.setattr(index, "_fill", fill_then_save)
+    report = search.rebuild(tmp_path)
+    assert (report.episodes, report.segments) == (2, 5)
+    assert found(tmp_path, "mistig") == [("weer", "s000")] and found(tmp_path, "zonnig") == []
+
+
 def test_rebuild_needs_a_library(tmp_path):
     with pytest.raises(ReportageError, match="no library folder"):
         search.rebuild(tmp_path / "missing")

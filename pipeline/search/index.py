@@ -21,7 +21,6 @@ import os
 import sqlite3
 import tempfile
 import uuid
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, closing, contextmanager, suppress
 from dataclasses import dataclass
@@ -30,13 +29,12 @@ from pathlib import Path
 from pipeline.document import FILENAME, Episode, Segment
 from pipeline.errors import ReportageError
 from pipeline.library import locked
-from pipeline.search import textnorm, vectors
+from pipeline.search import textnorm, vectors, wordstats
 
 INDEX_NAME = "index.sqlite"
 LOCK_NAME = ".index.lock"  # held to write, create or swap the index
 FORMAT = "1"
 REBUILD_HINT = "run `reportage index --rebuild`"
-LANGS = ("nl", "en")
 MMAP_BYTES = 1 << 32
 
 _SCHEMA = """
@@ -85,14 +83,18 @@ def remove_episode(library: Path, slug: str) -> bool:
     if not index_path(library).is_file():
         return False
     with _writer(index_path(library)) as db:
-        row = db.execute("SELECT id FROM episodes WHERE slug = ?", (slug,)).fetchone()
-        if row is None:
-            return False
-        _delete_rows(db, row[0])
-        db.execute("DELETE FROM episodes WHERE id = ?", row)
-        if vectors.present(db):
-            vectors.remove_episode(db, row[0])
-        return True
+        return _remove(db, slug)
+
+
+def _remove(db: sqlite3.Connection, slug: str) -> bool:
+    row = db.execute("SELECT id FROM episodes WHERE slug = ?", (slug,)).fetchone()
+    if row is None:
+        return False
+    _delete_rows(db, row[0])
+    db.execute("DELETE FROM episodes WHERE id = ?", row)
+    if vectors.present(db):
+        vectors.remove_episode(db, row[0])
+    return True
 
 
 def has_vectors(library: Path) -> bool:
@@ -149,88 +151,137 @@ def reindex_segment(library: Path, episode: Episode, segment_id: str) -> None:
 def _ensure(library: Path) -> None:
     # A library from before the index, or one whose index was deleted: index every episode in
     # it, not just the one at hand, or searches would silently miss the others.
-    if index_path(library).exists():
-        return
-    with _index_lock(library):
-        if not index_path(library).exists():  # no other process built it meanwhile
-            _rebuild(library)
+    if not index_path(library).exists():
+        rebuild(library)
 
 
 def rebuild(library: Path) -> RebuildReport:
-    """Recreate the index from every `<library>/*/episode.json`; swap it in atomically."""
+    """Recreate the index from every `<library>/*/episode.json`; swap it in atomically.
+
+    Built without the index lock, so publishes and saves go on meanwhile; then, under it, the
+    documents changed since they were read are indexed again and the new file swapped in (every
+    index write follows a document's save, so nothing written meanwhile is lost)."""
     library = Path(library)
     if not library.is_dir():
         raise ReportageError(f"no library folder at {library}")
-    with _index_lock(library):
-        return _rebuild(library)
-
-
-def _rebuild(library: Path) -> RebuildReport:
     skipped: list[str] = []
+    stamps: dict[Path, tuple[int, int, int]] = {}
 
     def episodes() -> Iterator[Episode]:
         for doc in sorted(library.glob(f"*/{FILENAME}")):
-            try:
-                episode = Episode.load(doc.parent)
-            except ReportageError as exc:
-                skipped.append(str(exc))
-                continue
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                # Valid JSON of the wrong shape: Episode.from_dict does not check it.
-                skipped.append(f"{doc} is not a valid episode document ({exc!r})")
-                continue
-            yield episode
+            stamps[doc] = _stamp(doc)
+            if (episode := _load(doc, skipped)) is not None:
+                yield episode
 
-    n_episodes, n_segments = build(index_path(library), episodes())
+    path = index_path(library)
+    with _new_file(path) as tmp:
+        _fill(tmp, episodes())
+        with _index_lock(library):
+            with closing(sqlite3.connect(tmp, isolation_level=None)) as db:
+                db.execute("BEGIN")
+                _catch_up(db, library, stamps, skipped)
+                db.execute("COMMIT")
+                n_episodes, n_segments = _counts(db)
+            _swap(tmp, path)
     return RebuildReport(episodes=n_episodes, segments=n_segments, skipped=skipped)
+
+
+def _catch_up(db: sqlite3.Connection, library: Path, stamps: dict[Path, tuple[int, int, int]],
+              skipped: list[str]) -> None:
+    """Index again each episode whose document changed, appeared or vanished since `stamps`."""
+    now = {doc: _stamp(doc) for doc in library.glob(f"*/{FILENAME}")}
+    for doc in sorted(set(stamps) | set(now)):
+        if stamps.get(doc) == now.get(doc):
+            continue
+        _remove(db, doc.parent.name)
+        if doc in now and (episode := _load(doc, skipped)) is not None:
+            _replace_episode(db, episode)
+
+
+def _stamp(doc: Path) -> tuple[int, int, int]:
+    """A document's identity on disk: saves replace it (new inode) and change its time."""
+    st = doc.stat()
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _load(doc: Path, skipped: list[str]) -> Episode | None:
+    try:
+        return Episode.load(doc.parent)
+    except ReportageError as exc:
+        skipped.append(str(exc))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        # Valid JSON of the wrong shape: Episode.from_dict does not check it.
+        skipped.append(f"{doc} is not a valid episode document ({exc!r})")
+    return None
+
+
+def _counts(db: sqlite3.Connection) -> tuple[int, int]:
+    episodes = db.execute("SELECT count(*) FROM episodes").fetchone()[0]
+    return episodes, db.execute("SELECT value FROM totals WHERE key = 'rows'").fetchone()[0]
 
 
 def build(path: Path, episodes: Iterable[Episode], embed: vectors.Embed | None = None
           ) -> tuple[int, int]:
     """Index `episodes` afresh into `path`, swapped in atomically; (episodes, segments) counts.
     `embed` makes the vectors (e5 by default)."""
+    with _new_file(path) as tmp:
+        counts = _fill(tmp, episodes, embed)
+        _swap(tmp, path)
+    return counts
+
+
+@contextmanager
+def _new_file(path: Path) -> Iterator[str]:
+    """A temporary file beside `path`, gone afterwards unless swapped in."""
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
         raise ReportageError(f"cannot write the search index in {path.parent}: {exc}") from None
     os.close(fd)
     try:
-        db = sqlite3.connect(tmp, isolation_level=None)
-        try:
-            # A half-built temp file is simply thrown away, so skip the journal and syncs.
-            db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
-            db.execute("PRAGMA cache_size=-65536")
-            db.execute("BEGIN")
-            _create(db)
-            n_episodes = n_segments = 0
-            for episode in episodes:
-                _replace_episode(db, episode, count_words=False, embed=embed)
-                n_episodes += 1
-                n_segments += len(episode.segments)
-            _count_all_words(db, n_segments)
-            # Merge the index into one b-tree: smaller, and faster to query.
-            db.execute("INSERT INTO text(text) VALUES ('optimize')")
-            db.execute("COMMIT")
-            db.execute("VACUUM")  # hand back the pages the merge freed
-        finally:
-            db.close()
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        # A journal left by a crashed writer belongs to the old file and would corrupt the new.
-        Path(f"{path}-journal").unlink(missing_ok=True)
-        os.replace(tmp, path)
-    except BaseException:
+        yield tmp
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
+
+
+def _fill(tmp: str, episodes: Iterable[Episode], embed: vectors.Embed | None = None
+          ) -> tuple[int, int]:
+    """A new index of `episodes` in `tmp`: (episodes, segments) counts."""
+    db = sqlite3.connect(tmp, isolation_level=None)
+    try:
+        # A half-built temp file is simply thrown away, so skip the journal and syncs.
+        db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;")
+        db.execute("PRAGMA cache_size=-65536")
+        db.execute("BEGIN")
+        _create(db)
+        n_episodes = n_segments = 0
+        for episode in episodes:
+            _replace_episode(db, episode, count_words=False, embed=embed)
+            n_episodes += 1
+            n_segments += len(episode.segments)
+        wordstats.count_all_words(db, n_segments)
+        # Merge the index into one b-tree: smaller, and faster to query.
+        db.execute("INSERT INTO text(text) VALUES ('optimize')")
+        db.execute("COMMIT")
+        db.execute("VACUUM")  # hand back the pages the merge freed
+    finally:
+        db.close()
     return n_episodes, n_segments
+
+
+def _swap(tmp: str, path: Path) -> None:
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    # A journal left by a crashed writer belongs to the old file and would corrupt the new (a
+    # live writer's cannot be here: writers and swaps both hold the index lock).
+    Path(f"{path}-journal").unlink(missing_ok=True)
+    os.replace(tmp, path)
 
 
 def summary(library: Path) -> RebuildReport:
     """What the index holds now."""
     with reader(library) as db:
-        episodes = db.execute("SELECT count(*) FROM episodes").fetchone()[0]
-        segments = db.execute("SELECT value FROM totals WHERE key = 'rows'").fetchone()[0]
-    return RebuildReport(episodes=episodes, segments=segments, skipped=[])
+        return RebuildReport(*_counts(db), skipped=[])
 
 
 # --- connections ---------------------------------------------------------------------------
@@ -408,56 +459,10 @@ def _insert_text(db: sqlite3.Connection, rows: list[tuple], count_words: bool = 
     """Index (rowid, nl, en) rows."""
     db.executemany("INSERT INTO text(rowid, nl, en) VALUES (?, ?, ?)", rows)
     if count_words:
-        _count_words(db, rows, +1)
+        wordstats.count_words(db, rows, +1)
 
 
 def _delete_text(db: sqlite3.Connection, rows: list[tuple]) -> None:
     # Contentless FTS5 forgets a row when told its exact old values.
     db.executemany("INSERT INTO text(text, rowid, nl, en) VALUES ('delete', ?, ?, ?)", rows)
-    _count_words(db, rows, -1)
-
-
-# --- word statistics -----------------------------------------------------------------------
-
-
-def _count_words(db: sqlite3.Connection, rows: list[tuple], sign: int) -> None:
-    """Add (sign=+1) or remove (-1) the rows' words to the document frequencies and totals."""
-    df: dict[str, Counter[str]] = {lang: Counter() for lang in LANGS}
-    words = Counter()
-    for _, *texts in rows:
-        for lang, text in zip(LANGS, texts, strict=True):
-            folded = [textnorm.fold(w) for w in textnorm.words(text or "")]
-            df[lang].update(set(folded))
-            words[f"words_{lang}"] += len(folded)
-    words["rows"] = len(rows)
-    vocabulary = df["nl"].keys() | df["en"].keys()
-    _add_terms(db, [(w, sign * df["nl"][w], sign * df["en"][w]) for w in vocabulary])
-    _add_totals(db, {k: sign * n for k, n in words.items()})
-
-
-def _count_all_words(db: sqlite3.Connection, n_rows: int) -> None:
-    # After a bulk load, FTS5's own vocabulary is far cheaper than tokenizing every row again.
-    db.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, 'text', 'col')")
-    df: dict[str, dict[str, int]] = {}
-    words = Counter({"rows": n_rows})
-    for term, col, docs, count in db.execute("SELECT term, col, doc, cnt FROM temp.vocab"):
-        df.setdefault(term, {})[col] = docs
-        words[f"words_{col}"] += count
-    db.execute("DROP TABLE temp.vocab")
-    _add_terms(db, [(w, d.get("nl", 0), d.get("en", 0)) for w, d in df.items()])
-    _add_totals(db, words)
-
-
-def _add_terms(db: sqlite3.Connection, changes: list[tuple[str, int, int]]) -> None:
-    db.executemany(
-        "INSERT INTO terms VALUES (?, ?, ?, ?, ?) ON CONFLICT(term) DO UPDATE "
-        "SET df_nl = df_nl + excluded.df_nl, df_en = df_en + excluded.df_en",
-        [(w, textnorm.stem(w, "nl"), textnorm.stem(w, "en"), nl, en) for w, nl, en in changes],
-    )
-
-
-def _add_totals(db: sqlite3.Connection, changes: dict[str, int]) -> None:
-    db.executemany(
-        "UPDATE totals SET value = value + ? WHERE key = ?",
-        [(n, key) for key, n in changes.items()],
-    )
+    wordstats.count_words(db, rows, -1)
