@@ -131,10 +131,7 @@ def undo(library: Path, slug: str, edit_ids: list[int], rev: int, editor: str) -
             raise StaleChapters(episode)  # a re-run changed them without an edit
         if targets[0].field == STRUCTURE:  # a structure change logs one edit
             return revert(folder, episode, targets[0], editor)
-        chapter = episode.chapters[_index(episode, targets[0].segment)]
-        return _set_titles(folder, episode, chapter,
-                           {TITLES[t.field]: t.before or "" for t in targets}, editor,
-                           {TITLES[t.field]: t.id for t in targets})
+        return _revert_titles(folder, episode, targets, editor)
 
 
 def revert(folder: Path, episode: Episode, target: Edit, editor: str) -> list[Edit]:
@@ -143,12 +140,18 @@ def revert(folder: Path, episode: Episode, target: Edit, editor: str) -> list[Ed
         snapshot = [_chapter_from(d) for d in json.loads(target.before or "[]")]
         return _save_structure(folder, episode, target.segment, editor, snapshot,
                                [c.start for c in snapshot], revert_of=target.id)
-    chapter = next((c for c in episode.chapters if c.id == target.segment), None)
+    return _revert_titles(folder, episode, [target], editor)
+
+
+def _revert_titles(folder: Path, episode: Episode, targets: list[Edit],
+                   editor: str) -> list[Edit]:
+    """Give one chapter back the titles these edits of it replaced, in one save."""
+    chapter = next((c for c in episode.chapters if c.id == targets[0].segment), None)
     if chapter is None:
-        raise ReportageError(f"chapter {target.segment} no longer exists in {episode.slug}")
-    name = TITLES[target.field]
-    return _set_titles(folder, episode, chapter, {name: target.before or ""}, editor,
-                       {name: target.id})
+        raise ReportageError(f"chapter {targets[0].segment} no longer exists in {episode.slug}")
+    return _set_titles(folder, episode, chapter,
+                       {TITLES[t.field]: t.before or "" for t in targets}, editor,
+                       {TITLES[t.field]: t.id for t in targets})
 
 
 def clean_title(title: object) -> str:

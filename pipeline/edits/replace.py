@@ -51,16 +51,14 @@ def undo(library: Path, slug: str, edit_ids: list[int], editor: str,
     with locked(folder):
         logged = {e.id: e for e in read_log(folder)}
         episode = documents.load(folder)
-        ids = {seg.id for seg in episode.segments}
+        segments = {seg.id: seg for seg in episode.segments}
         missing = [i for i in edit_ids if i not in logged or logged[i].field not in ("nl", "en")
-                   or logged[i].segment not in ids]
+                   or logged[i].segment not in segments]
         if missing:
             raise ReportageError(f"no text edit {missing[0]} of a segment in {slug}")
         if len({logged[i].segment for i in edit_ids}) < len(edit_ids):
             raise ReportageError("undo takes one edit per segment")
-        texts = {(seg.id, field): getattr(seg, field) or "" for seg in episode.segments
-                 for field in ("nl", "en")}
-        now = {i: texts[logged[i].segment, logged[i].field] for i in edit_ids}
+        now = {i: getattr(segments[logged[i].segment], logged[i].field) or "" for i in edit_ids}
         still = [i for i in edit_ids if now[i] == (logged[i].after or "")]
         kept = [logged[i].segment for i in edit_ids  # neither as the edit left it nor undone
                 if now[i] not in (logged[i].after or "", logged[i].before or "")]
