@@ -48,9 +48,13 @@ def e5_passages(texts: list[str]) -> np.ndarray:
     return np.asarray(_e5_model().passage(texts), dtype=np.float32).reshape(-1, 384)
 
 
+def e5_queries(texts: list[str]) -> np.ndarray:
+    """Unit vectors of `query: ` + each text (e5's prefix for what a searcher types)."""
+    return np.asarray(_e5_model().query(texts), dtype=np.float32).reshape(-1, 384)
+
+
 def e5_query(text: str) -> np.ndarray:
-    """The unit vector of `query: ` + text (e5's prefix for what a searcher types)."""
-    return np.asarray(_e5_model().query([text]), dtype=np.float32).reshape(384)
+    return e5_queries([text])[0]
 
 
 @lru_cache(maxsize=1)

@@ -64,7 +64,9 @@ def test_an_english_query_finds_the_dutch_moment(library, mode, query, segment):
     hits = search.search(library, query, mode=mode, limit=3)
     assert segment in [h.segment for h in hits[:2]], [(h.segment, h.score) for h in hits]
     hit = next(h for h in hits if h.segment == segment)
-    assert hit.matched == "meaning" and hit.lang == "nl" and hit.snippet == LINES[int(segment[1:])]
+    assert hit.lang == "nl" and hit.snippet == LINES[int(segment[1:])]
+    # By meaning; in hybrid also by a Dutch word alike an English one ("taxes" ~ "belastingen").
+    assert hit.matched == "meaning" if mode == "semantic" else hit.matched in {"meaning", "both"}
     assert search.search(library, query, mode="exact") == []  # no Dutch word in it
 
 
@@ -106,6 +108,50 @@ def test_an_unknown_mode_is_one_clear_error(library, cli):  # noqa: F811
         search.search(library, "regen", mode="fuzzy")
     run = cli("search", "regen", "--mode", "fuzzy", "--library", str(library))
     assert "unknown search mode" in one_error_line(run)
+
+
+MISHEARD = Episode(  # what the recogniser wrote, with the words a listener would type beside it
+    slug="kooi",
+    title="Kooi",
+    source=Source("kooi.mp3", "0" * 64, 40.0, 16000),
+    segments=[Segment("s000", 0.0, 8.0, "In dit veld moet die koei met dat dier eruit."),  # kooi
+              Segment("s001", 10.0, 18.0, "Deze stalen cilinder zit in de weg."),
+              Segment("s002", 20.0, 28.0, "Het zilver ligt nog in de kist."),
+              Segment("s003", 30.0, 38.0, "Morgen gaan we weer zwemmen in zee.")],
+)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("query, segment", [("kooi", "s000"), ("cylinder", "s001")])
+def test_a_word_alike_the_typed_one_finds_the_moment(tmp_path, monkeypatch, query, segment):
+    search.index_episode(tmp_path, MISHEARD)
+    assert search.search(tmp_path, query, mode="exact") == []  # the words are not there
+    hits = search.search(tmp_path, query, mode="hybrid", limit=4)
+    assert hits[0].segment == segment, [(h.segment, h.score) for h in hits]
+    assert hits[0].matched == "both" and hits[0].partial is False
+    # a misheard word is found only where it looks like the typed one ("cylinder" ~ "cilinder",
+    # not ~ "zilver"), and only in hybrid mode: exact stays exact
+    lists, real = {}, fusion.fuse
+    monkeypatch.setattr(fusion, "fuse", lambda ranked, whole: lists.update(ranked) or real(ranked,
+                                                                                         whole))
+    search.search(tmp_path, query, mode="hybrid")
+    assert lists[search.ALIKE] == [int(segment[1:]) + 1]  # row ids count from 1
+
+
+def test_every_dutch_word_gets_one_word_vector(tmp_path, monkeypatch):
+    search.index_episode(tmp_path, EPISODE)
+    db = sqlite3.connect(search.index_path(tmp_path))
+    words = {w for (w,) in db.execute("SELECT term FROM word_vectors")}
+    assert words == vectors.dutch_words(LINES) and {"kabinet", "olifantje"} <= words
+    assert not words & {"het", "de", "in", "op"}  # stop words and short words get none
+    seen: list[str] = []
+    real = vectors.embed_words
+    monkeypatch.setattr(vectors, "embed_words", lambda w: seen.extend(w) or real(w))
+    edited = Episode.from_dict(EPISODE.to_dict())
+    edited.segments[3].nl = "Mijn fiets is gestolen bij het station."
+    search.reindex_segment(tmp_path, edited, "s003")
+    assert sorted(seen) == ["fiets", "gestolen"]  # only the words new to it ("bij": a stop word)
+    db.close()
 
 
 # --- keeping the vectors current -----------------------------------------------------------
@@ -207,6 +253,25 @@ def test_an_old_index_searches_by_words_until_filled(tmp_path, cli):  # noqa: F8
     assert new == old  # the fill added the vectors and changed nothing else
     again = cli("search", "higher fuel taxes", "--library", str(tmp_path))
     assert again.rc == 0 and "meaning vectors added" not in again.err
+
+
+def test_an_index_from_before_the_word_vectors_gets_them_alone(tmp_path, cli, monkeypatch):  # noqa: F811
+    (tmp_path / EPISODE.slug).mkdir()
+    EPISODE.save(tmp_path / EPISODE.slug)
+    search.index_episode(tmp_path, EPISODE)
+    db = sqlite3.connect(search.index_path(tmp_path))
+    db.execute("DROP TABLE word_vectors")
+    db.commit()
+    db.close()
+    assert [h.matched for h in search.search(tmp_path, "belastingen")][0] == "words"
+    seen = embedded(monkeypatch)
+    run = cli("search", "belastingen", "--json", "--library", str(tmp_path))
+    assert run.rc == 0 and "meaning vectors added" in run.err, run.err
+    assert seen == []  # the segments' vectors were there: only the words were embedded
+    db = sqlite3.connect(search.index_path(tmp_path))
+    assert vectors.present(db)
+    assert {w for (w,) in db.execute("SELECT term FROM word_vectors")} == vectors.dutch_words(LINES)
+    db.close()
 
 
 # --- bad input, through the CLI and the web ------------------------------------------------

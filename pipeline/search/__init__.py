@@ -8,11 +8,12 @@
 
 What a query may say is in query.py; how the index is kept, in index.py and vectors.py.
 
-Hybrid search fuses (fusion.py) four rankings: BM25 over the Dutch, BM25 over the English, and the
-segments nearest the query's e5 vector by their Dutch and by their 3-segment window; e5 is
-multilingual, so an English query finds a Dutch moment by meaning, whatever the translation
-says. A query with a quote in it stays an exact search. Each hit says how it matched: "words",
-"meaning" or "both".
+Hybrid search fuses (fusion.py) five rankings: BM25 over the Dutch, BM25 over the English, the
+segments nearest the query's e5 vector by their Dutch and by their 3-segment window, and the
+segments holding a Dutch word alike a query word (vectors.py: a misheard spelling, or the Dutch
+cognate of an English word). e5 is multilingual, so an English query finds a Dutch moment by
+meaning, whatever the translation says. A query with a quote in it stays an exact search. Each
+hit says how it matched: "words" (alike words count as words), "meaning" or "both".
 
 FTS5 finds the matches (at most RANK_WINDOW of them, the most recently indexed first) and
 ranking.py scores them with BM25; ties go to the newer episode, then slug, then time. So a query
@@ -47,11 +48,14 @@ from pipeline.search.index import (  # noqa: F401  (re-exported: the index's API
 )
 from pipeline.search.ranking import Counter, Stats, bm25, idf
 from pipeline.search.snippet import excerpt, snippet
+from pipeline.search.stopwords import STOP_WORDS
 
 RANK_WINDOW = 250  # p95 query time on 1M segments: 27.5 ms at 500, 17-22 ms at 300
 MODES = ("hybrid", "exact", "semantic")
 VECTOR_DEPTH = 50  # each vector ranking's length: deeper ranks add almost nothing to RRF
 MEANING_KINDS = vectors.KINDS  # the vector rankings fused (the benchmark leaves one out)
+ALIKE = "words_alike"  # the ranking of segments holding Dutch words alike the query's
+ALIKE_WORDS = 8  # query words given look-alikes: a pasted paragraph would cost seconds
 
 
 @dataclass
@@ -111,7 +115,10 @@ def search(
                     lists[f"words_{one}"] = [rowid for rowid, _ in ranked]
                     some_terms |= {f"words_{one}"} if fell_back else set()
             whole = frozenset(lists) - some_terms
-            lists |= _meaning(db, library, query, langs, episode, speaker, required=not lists)
+            alike = _alike_words(parsed) if mode == "hybrid" and "nl" in langs else []
+            lists |= _meaning(db, library, query, langs, episode, speaker, alike,
+                              required=not lists)
+            some_terms |= {ALIKE}  # what the alike words find holds none of the typed ones
             fused = _moments(db, fusion.fuse(lists, whole))[:limit]
         details = _details(db, [f.rowid for f in fused])
     return [_hit(details[f.rowid], f, parsed, langs, some_terms) for f in fused]
@@ -130,10 +137,20 @@ def _words(db: sqlite3.Connection, parsed: queries.Query, langs: tuple[str, ...]
     return (_rank(db, ids, parsed, langs, expand) if ids else []), some_terms
 
 
+def _alike_words(parsed: queries.Query) -> list[str]:
+    """The query's first ALIKE_WORDS words worth looking for look-alikes of."""
+    words = (w for term in parsed.terms for w in term.words)
+    kept = (w for w in words if len(w) >= vectors.MIN_LETTERS
+            and w not in STOP_WORDS["nl"] and w not in STOP_WORDS["en"])
+    return list(dict.fromkeys(kept))[:ALIKE_WORDS]
+
+
 def _meaning(db: sqlite3.Connection, library: Path, query: str, langs: tuple[str, ...],
-             episode: str | None, speaker: str | None, required: bool) -> dict[str, list[int]]:
-    """The segments nearest the query's e5 vector, one ranking a kind of vector; none when the
-    index has no vectors yet and words can answer instead (`required` False)."""
+             episode: str | None, speaker: str | None, alike: list[str], required: bool
+             ) -> dict[str, list[int]]:
+    """The segments nearest the query's e5 vector, one ranking a kind of vector, and those
+    holding Dutch words alike the query's words `alike`; none when the index has no vectors
+    yet and words can answer instead (`required` False)."""
     if not vectors.present(db) or not vectors.available():
         if not required:
             return {}
@@ -150,8 +167,27 @@ def _meaning(db: sqlite3.Connection, library: Path, query: str, langs: tuple[str
         said = db.execute("SELECT id FROM segments WHERE speaker = ? COLLATE NOCASE", (speaker,))
         mask = np.isin(loaded.ids, [rowid for (rowid,) in said])
         allowed = mask if allowed is None else allowed & mask
-    vector = embeddings.e5_query(query.replace('"', " ").replace("*", " "))
-    return vectors.nearest(loaded, vector, MEANING_KINDS, VECTOR_DEPTH, allowed)
+    new_words = [w for w in alike if w not in loaded.word_row]  # one e5 call for all the rest
+    vector, *made = embeddings.e5_queries([query.replace('"', " ").replace("*", " "), *new_words])
+    lists = vectors.nearest(loaded, vector, MEANING_KINDS, VECTOR_DEPTH, allowed)
+    if alike:
+        similar = vectors.alike(loaded, alike, dict(zip(new_words, made, strict=True)))
+        lists[ALIKE] = _holding(db, similar, episode, speaker)
+    return lists
+
+
+def _holding(db: sqlite3.Connection, alike: dict[str, float], episode: str | None,
+             speaker: str | None) -> list[int]:
+    """The VECTOR_DEPTH segments whose Dutch holds the most of the `alike` words, best first:
+    by the sum of each word's similarity times its IDF (a rare look-alike says more)."""
+    rows = _stats(db, ("nl",)).rows
+    scores: dict[int, float] = {}
+    for word, similarity in alike.items():
+        ids = _candidates(db, f'nl : "{word}"', episode, speaker)
+        weight = similarity * idf(len(ids), rows)
+        for rowid in ids:
+            scores[rowid] = scores.get(rowid, 0.0) + weight
+    return sorted(scores, key=lambda rowid: (-scores[rowid], -rowid))[:VECTOR_DEPTH]
 
 
 def _moments(db: sqlite3.Connection, fused: list[fusion.Fused]) -> list[fusion.Fused]:

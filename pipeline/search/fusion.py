@@ -1,8 +1,9 @@
 """Hybrid ranking: reciprocal rank fusion of ranked lists, then one hit per moment.
 
-Each list (BM25 over the Dutch, BM25 over the English, the nearest vectors of each kind) is a
-ranking of segment ids; a segment scores sum(1 / (K + rank)) over the lists that hold it, so
-agreement between lists counts and no list's raw scores need calibrating against another's.
+Each list (BM25 over the Dutch, BM25 over the English, the nearest vectors of each kind, the
+segments holding words alike the query's) is a ranking of segment ids; a segment scores
+sum(1 / (K + rank)) over the lists that hold it, so agreement between lists counts and no list's
+raw scores need calibrating against another's.
 Neighbouring segments are one moment: the best takes over what the others matched, and the
 moment sits at the segment that matched best by itself (a window's vector also speaks for its
 neighbours' words, so it ranks a moment but does not place it).

