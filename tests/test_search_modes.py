@@ -129,6 +129,8 @@ def test_a_word_alike_the_typed_one_finds_the_moment(tmp_path, monkeypatch, quer
     hits = search.search(tmp_path, query, mode="hybrid", limit=4)
     assert hits[0].segment == segment, [(h.segment, h.score) for h in hits]
     assert hits[0].matched == "both" and hits[0].partial is False
+    said = {"kooi": "koei", "cylinder": "cilinder"}[query]  # marked, so a listener sees why
+    assert [hits[0].snippet[a:b] for a, b in hits[0].marks] == [said]
     # a misheard word is found only where it looks like the typed one ("cylinder" ~ "cilinder",
     # not ~ "zilver"), and only in hybrid mode: exact stays exact
     lists, real = {}, fusion.fuse
@@ -136,6 +138,15 @@ def test_a_word_alike_the_typed_one_finds_the_moment(tmp_path, monkeypatch, quer
                                                                                          whole))
     search.search(tmp_path, query, mode="hybrid")
     assert lists[search.ALIKE] == [int(segment[1:]) + 1]  # row ids count from 1
+
+
+@pytest.mark.model
+def test_a_hit_found_by_a_look_alike_alone_is_not_partial(tmp_path, monkeypatch):
+    # In a large library the line may be in no vector ranking: leave those out to see it alone.
+    search.index_episode(tmp_path, MISHEARD)
+    monkeypatch.setattr(search, "MEANING_KINDS", ())
+    (hit,) = search.search(tmp_path, "kooi", mode="hybrid")
+    assert (hit.segment, hit.matched, hit.partial) == ("s000", "words", False)
 
 
 def test_every_dutch_word_gets_one_word_vector(tmp_path, monkeypatch):
@@ -259,11 +270,13 @@ def test_an_index_from_before_the_word_vectors_gets_them_alone(tmp_path, cli, mo
     (tmp_path / EPISODE.slug).mkdir()
     EPISODE.save(tmp_path / EPISODE.slug)
     search.index_episode(tmp_path, EPISODE)
+    search.index_episode(tmp_path, Episode.from_dict(EPISODE.to_dict() | {"slug": "ander"}))
     db = sqlite3.connect(search.index_path(tmp_path))
     db.execute("DROP TABLE word_vectors")
     db.commit()
     db.close()
     assert [h.matched for h in search.search(tmp_path, "belastingen")][0] == "words"
+    assert search.remove_episode(tmp_path, "ander")  # its vectors go too, though not searched
     seen = embedded(monkeypatch)
     run = cli("search", "belastingen", "--json", "--library", str(tmp_path))
     assert run.rc == 0 and "meaning vectors added" in run.err, run.err
@@ -271,7 +284,9 @@ def test_an_index_from_before_the_word_vectors_gets_them_alone(tmp_path, cli, mo
     db = sqlite3.connect(search.index_path(tmp_path))
     assert vectors.present(db)
     assert {w for (w,) in db.execute("SELECT term FROM word_vectors")} == vectors.dutch_words(LINES)
+    assert db.execute("SELECT count(*) FROM vectors").fetchone() == (1,)
     db.close()
+    assert {h.episode for h in search.search(tmp_path, "olifant", limit=20)} == {"nieuws"}
 
 
 # --- bad input, through the CLI and the web ------------------------------------------------

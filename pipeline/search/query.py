@@ -67,6 +67,11 @@ class Term:
 class Query:
     terms: tuple[Term, ...]
 
+    def with_words(self, words: list[str]) -> Query:
+        """This query with `words` (folded) as more terms: what a hit marks as matched."""
+        known = {term.words for term in self.terms}
+        return Query(self.terms + tuple(Term("word", (w,)) for w in words if (w,) not in known))
+
     def fts(self, lang: str, expand: Expand, any_term: bool = False) -> str:
         langs = languages(lang)
         joiner = " OR " if any_term else " AND "

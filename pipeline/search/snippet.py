@@ -15,13 +15,15 @@ ELLIPSIS = "…"
 
 
 def snippet(
-    query: Query, langs: tuple[str, ...], nl: str, en: str | None
+    query: Query, langs: tuple[str, ...], nl: str, en: str | None, shown: Query | None = None
 ) -> tuple[str, str, list[tuple[int, int]]]:
-    """(language, excerpt, match spans in the excerpt) for the language with the most matches."""
+    """(language, excerpt, match spans in the excerpt) for the language with the most matches
+    of `query`; the spans are those of `shown` (the query with more words) when given."""
     texts = {"nl": nl, "en": en or ""}
     found = {lang: marks(query, texts[lang], lang) for lang in langs}
     best = max(langs, key=lambda lang: len(found[lang]))  # ties go to the first, Dutch
-    return (best, *_excerpt(texts[best], found[best]))
+    spans = found[best] if shown is None else marks(shown, texts[best], best)
+    return (best, *_excerpt(texts[best], spans))
 
 
 def excerpt(query: Query, text: str, lang: str) -> tuple[str, list[tuple[int, int]]]:

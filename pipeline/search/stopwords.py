@@ -6,6 +6,8 @@ hand-written; spoken language adds fillers (ja, nee, oké, hè) that written lis
 
 from __future__ import annotations
 
+from pipeline.search.textnorm import fold_text
+
 
 def words_of(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -51,3 +53,5 @@ ENGLISH = words_of(
 )
 
 STOP_WORDS = {"nl": DUTCH, "en": ENGLISH}
+# As the index holds words: folded ("oké" is "oke").
+FOLDED_STOP_WORDS = {lang: {fold_text(w) for w in words} for lang, words in STOP_WORDS.items()}

@@ -21,9 +21,11 @@ installs from PyPI but this Python's sqlite3 cannot load extensions, so it is no
 here. The scan is linear: ~16 ms a kind at 100,000 segments on 2 idle cores, and 1.5 KB of
 memory a segment a kind; past a few hundred thousand segments it needs an approximate index.
 
-An index from before the vectors has no `vectors` table: `fill` adds it once, explicitly (the
-CLI does before a search), computing the vectors while reading and writing them in one
-transaction. Until then a hybrid search uses words alone and a semantic search says what to run.
+An index from before the vectors has no `vectors` table, one from before the word vectors no
+`word_vectors`: `fill` adds what is missing once, explicitly (the CLI does before a search),
+computing the vectors it lacks while reading and writing them in one transaction. Until then a
+hybrid search uses words alone and a semantic search says what to run. The word vectors are held
+in memory too: 1.5 KB a distinct word.
 """
 
 from __future__ import annotations
@@ -40,12 +42,12 @@ import numpy as np
 from pipeline import embeddings
 from pipeline.errors import ReportageError
 from pipeline.search import textnorm
-from pipeline.search.stopwords import STOP_WORDS
+from pipeline.search.stopwords import FOLDED_STOP_WORDS
 
 KINDS = ("nl", "window")
 DIM = 384
 BATCH = 32
-MIN_LETTERS = 3  # shorter words have too many look-alikes to say anything
+MIN_LETTERS = 4  # shorter words have look-alikes that mean something else (zon ~ zoon, dag ~ dak)
 # Cosine of two words' vectors from which they count as alike. Measured on the dev sets'
 # probes (benchmarks/search_quality.py): 0.91-0.95 all help; below 0.9 common words join in.
 ALIKE = 0.92
@@ -102,7 +104,7 @@ def passages(rows: Sequence[tuple[int, str]]) -> dict[str, list[str]]:
 def dutch_words(texts: list[str]) -> set[str]:
     """The folded words of Dutch texts that get a word vector: no stop words, no short ones."""
     return {w for text in texts for w in map(textnorm.fold, textnorm.words(text))
-            if len(w) >= MIN_LETTERS and w not in STOP_WORDS["nl"]}
+            if len(w) >= MIN_LETTERS and w not in FOLDED_STOP_WORDS["nl"]}
 
 
 def store_episode(db: sqlite3.Connection, episode_id: int, embed: Embed | None = None,
@@ -112,18 +114,20 @@ def store_episode(db: sqlite3.Connection, episode_id: int, embed: Embed | None =
     rows = db.execute("SELECT id, nl FROM segments WHERE episode = ? ORDER BY id",
                       (episode_id,)).fetchall()
     texts = passages(rows)
-    cache = dict(known or {}) | _old(db, episode_id)
+    known = known or {}
+    cache = _old(db, episode_id)
     hashes = {kind: [_hash(t) for t in texts[kind]] for kind in KINDS}
-    missing = sorted({t for kind in KINDS for t, h in zip(texts[kind], hashes[kind],
-                                                       strict=True) if t and h not in cache})
+    missing = sorted({t for kind in KINDS for t, h in zip(texts[kind], hashes[kind], strict=True)
+                      if t and h not in cache and h not in known})
     cache |= dict(zip(map(_hash, missing), _embed_all(embed or embed_passages, missing),
                       strict=True))
-    blobs = {kind: _matrix([cache.get(h) for h in hashes[kind]]).tobytes() for kind in KINDS}
+    blobs = {kind: _matrix([cache.get(h, known.get(h)) for h in hashes[kind]]).tobytes()
+             for kind in KINDS}
     ids = np.array([r[0] for r in rows], dtype=np.int64).tobytes()
     all_hashes = b"".join(h for kind in KINDS for h in hashes[kind])
     db.execute("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?, ?)",
                (episode_id, ids, all_hashes, blobs["nl"], blobs["window"]))
-    _store_words(db, dutch_words(texts["nl"]), known or {})
+    _store_words(db, dutch_words(texts["nl"]), known)
     _bump(db)
 
 
@@ -141,8 +145,10 @@ def _store_words(db: sqlite3.Connection, words: set[str], known: dict[bytes, np.
 
 
 def remove_episode(db: sqlite3.Connection, episode_id: int) -> None:
-    db.execute("DELETE FROM vectors WHERE episode = ?", (episode_id,))
-    _bump(db)
+    # Also from an index that has vectors but not yet the word vectors: its fill keeps rows.
+    if _has(db, "vectors"):
+        db.execute("DELETE FROM vectors WHERE episode = ?", (episode_id,))
+        _bump(db)
 
 
 def compute(db: sqlite3.Connection, embed: Embed | None = None,
@@ -167,15 +173,14 @@ def compute(db: sqlite3.Connection, embed: Embed | None = None,
             | dict(zip(map(_word_key, words), alike, strict=True)))
 
 
-def _stored(db: sqlite3.Connection) -> dict[bytes, np.ndarray]:
-    """The vectors an index from before the word vectors holds already, by hash."""
-    stored = {}
+def _stored(db: sqlite3.Connection) -> set[bytes]:
+    """The hashes of the vectors an index from before the word vectors holds already."""
+    stored = set()
     if _has(db, "vectors"):
-        for (episode_id,) in db.execute("SELECT episode FROM vectors").fetchall():
-            stored |= _old(db, episode_id)
+        for (blob,) in db.execute("SELECT hashes FROM vectors"):
+            stored |= {blob[i : i + 8] for i in range(0, len(blob), 8)}
     if _has(db, "word_vectors"):
-        stored |= {_word_key(w): np.frombuffer(v, np.float16)
-                   for w, v in db.execute("SELECT term, vector FROM word_vectors")}
+        stored |= {_word_key(w) for (w,) in db.execute("SELECT term FROM word_vectors")}
     return stored
 
 
