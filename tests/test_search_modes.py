@@ -162,6 +162,10 @@ def test_every_dutch_word_gets_one_word_vector(tmp_path, monkeypatch):
     edited.segments[3].nl = "Mijn fiets is gestolen bij het station."
     search.reindex_segment(tmp_path, edited, "s003")
     assert sorted(seen) == ["fiets", "gestolen"]  # only the words new to it ("bij": a stop word)
+    words = {w for (w,) in db.execute("SELECT term FROM word_vectors")}
+    assert "fiets" in words and "sleutels" not in words  # no line says "sleutels" any more
+    search.remove_episode(tmp_path, "nieuws")
+    assert db.execute("SELECT count(*) FROM word_vectors").fetchone() == (0,)
     db.close()
 
 

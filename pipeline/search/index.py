@@ -11,7 +11,7 @@ rowid range, which FTS5 searches without looking at the rest.
 
 Beside the words, vectors.py keeps e5 vectors of every segment in the same file, updated with
 the rows: whenever an episode or a segment is re-indexed or an episode removed; and a vector of
-every Dutch word, added with the first row that says it (and kept until a rebuild).
+every Dutch word, added with the first row that says it and dropped with the last.
 
 The index is derived data: `reportage index --rebuild` recreates it from the episode folders.
 """

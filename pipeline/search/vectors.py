@@ -8,8 +8,8 @@ One row per episode in `vectors` holds the segment ids and each kind's vectors a
 (768 bytes a vector), with an 8-byte hash of every passage, so re-indexing an episode embeds
 only the passages whose text changed (an edit: four).
 
-Beside them, `word_vectors` holds a `query: ` vector of every Dutch word the index has seen
-(one row a word, kept when the word is no longer said: it then matches nothing). Two words whose
+Beside them, `word_vectors` holds a `query: ` vector of every Dutch word the index holds (one
+row a word, gone when no line says it any more: an editor's fix). Two words whose
 vectors lie within ALIKE of each other share most of their subword pieces: spelling variants,
 misspellings and cognates ("kriebels" ~ "kibels", "vijandigheden" ~ "vijandag", "cylinder" ~
 "cilinders", "nostalgic" ~ "nostalgie"). Search uses them to find what the recogniser misheard
@@ -128,6 +128,7 @@ def store_episode(db: sqlite3.Connection, episode_id: int, embed: Embed | None =
     db.execute("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?, ?)",
                (episode_id, ids, all_hashes, blobs["nl"], blobs["window"]))
     _store_words(db, dutch_words(texts["nl"]), known)
+    _forget_unsaid(db)
     _bump(db)
 
 
@@ -148,7 +149,14 @@ def remove_episode(db: sqlite3.Connection, episode_id: int) -> None:
     # Also from an index that has vectors but not yet the word vectors: its fill keeps rows.
     if _has(db, "vectors"):
         db.execute("DELETE FROM vectors WHERE episode = ?", (episode_id,))
+        if _has(db, "word_vectors"):
+            _forget_unsaid(db)
         _bump(db)
+
+
+def _forget_unsaid(db: sqlite3.Connection) -> None:
+    # A word no line says any more would only take a look-alike's place and find nothing.
+    db.execute("DELETE FROM word_vectors WHERE term IN (SELECT term FROM terms WHERE df_nl <= 0)")
 
 
 def compute(db: sqlite3.Connection, embed: Embed | None = None,
