@@ -346,6 +346,18 @@ def test_a_word_list_holding_every_term_outweighs_two_agreeing_vector_lists():
     assert [f.rowid for f in fusion.fuse(lists)][:2] == [3, 7]  # a list that holds some: 1
 
 
+def test_a_moment_adds_up_what_its_neighbouring_segments_matched():
+    # Row 20 is second in both lists. Rows 10 and 11, neighbours, are first in one list each:
+    # one moment, found first by both lists, so it comes first, placed at the row the segment
+    # list found (a window ranks a moment but does not place it).
+    lists = {"nl": [10, 20], "window": [11, 30, 31, 20]}
+    fused = fusion.fuse(lists)
+    assert fused[0].rowid == 20
+    moments = fusion.moments(fused, {10: 1, 11: 1, 20: 1, 30: 1, 31: 1})
+    assert [m.rowid for m in moments][:2] == [10, 20]
+    assert moments[0].sources == {"nl", "window"}
+
+
 def test_a_hit_is_partial_only_when_it_holds_some_of_the_words(tmp_path):
     # The English holds both words in s000; the Dutch only one of them, in s000 and s002.
     lines = [("De container gaat naar de haven.", "The container goes to the port."),

@@ -4,9 +4,11 @@ Each list (BM25 over the Dutch, BM25 over the English, the nearest vectors of ea
 segments holding words alike the query's) is a ranking of segment ids; a segment scores
 sum(1 / (K + rank)) over the lists that hold it, so agreement between lists counts and no list's
 raw scores need calibrating against another's.
-Neighbouring segments are one moment: the best takes over what the others matched, and the
-moment sits at the segment that matched best by itself (a window's vector also speaks for its
-neighbours' words, so it ranks a moment but does not place it).
+Neighbouring segments are one moment: it counts each list once, at the best rank any of its
+segments has there (what a listener remembers is often spread over two lines, and the words
+and the meaning of a moment are often found in neighbouring segments), and it sits at the
+segment that matched best by itself (a window's vector also speaks for its neighbours' words,
+so it ranks a moment but does not place it).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class Fused:
     score: float
     sources: set[str] = field(default_factory=set)  # the lists that found it: "words_nl", ...
     own: float = 0.0  # the part of `score` from lists that rank single segments
+    parts: dict[str, float] = field(default_factory=dict)  # each list's part of `score`
 
     @property
     def matched(self) -> str:
@@ -42,14 +45,16 @@ def fuse(lists: dict[str, list[int]], whole: frozenset[str] = frozenset()) -> li
         weight = WHOLE if name in whole else 1.0
         for rank, rowid in enumerate(ids, start=1):
             hit = found.setdefault(rowid, Fused(rowid, 0.0))
-            hit.score += weight / (K + rank)
-            hit.own += 0 if name == WINDOW else weight / (K + rank)
+            hit.parts[name] = weight / (K + rank)
+            hit.score += hit.parts[name]
+            hit.own += 0 if name == WINDOW else hit.parts[name]
             hit.sources.add(name)
     return sorted(found.values(), key=lambda h: (-h.score, -h.rowid))
 
 
 def moments(fused: list[Fused], episode_of: dict[int, int]) -> list[Fused]:
-    """One hit per moment, best first: a hit near a better one of its episode joins it."""
+    """One hit per moment, best first: a hit near a better one of its episode joins it, and
+    the moment scores each list's best part among its segments."""
     kept: dict[tuple[int, int], Fused] = {}
     for hit in fused:
         episode = episode_of[hit.rowid]
@@ -59,6 +64,10 @@ def moments(fused: list[Fused], episode_of: dict[int, int]) -> list[Fused]:
             kept[(episode, hit.rowid)] = hit
         else:
             better.sources |= hit.sources
+            for name, part in hit.parts.items():
+                better.parts[name] = max(part, better.parts.get(name, 0.0))
             if hit.own > better.own:
                 better.rowid, better.own = hit.rowid, hit.own
-    return list(kept.values())  # dicts keep insertion order: best first
+    for moment in kept.values():
+        moment.score = sum(moment.parts.values())
+    return sorted(kept.values(), key=lambda h: (-h.score, -h.rowid))
