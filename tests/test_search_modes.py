@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from pipeline import search
 from pipeline.document import Episode, Segment, Source
 from pipeline.errors import ReportageError
-from pipeline.search import fusion, vectors
+from pipeline.search import fusion, sounds, vectors
 from pipeline.web.app import create_app
 from tests.conftest import one_error_line
 from tests.test_search_cli import cli  # noqa: F401  (the in-process CLI fixture)
@@ -147,6 +147,28 @@ def test_a_hit_found_by_a_look_alike_alone_is_not_partial(tmp_path, monkeypatch)
     monkeypatch.setattr(search, "MEANING_KINDS", ())
     (hit,) = search.search(tmp_path, "kooi", mode="hybrid")
     assert (hit.segment, hit.matched, hit.partial) == ("s000", "words", False)
+
+
+def test_a_word_sounding_like_the_typed_one_is_alike():
+    # The recogniser writes a rare word as it sounds; the sound-alike key finds it. Short words
+    # get none: one letter off is another word.
+    known = sounds.build(["gezongen", "cilinder", "zilver", "vreeslijke", "huis", "kuis"])
+    assert sounds.alike(known, ["gezonken"]) == {"gezongen": pytest.approx(7 / 8)}
+    assert set(sounds.alike(known, ["cylinder", "vreselijke"])) == {"cilinder", "vreeslijke"}
+    assert sounds.alike(known, ["muis"]) == {}
+
+
+@pytest.mark.model
+def test_a_word_sounding_like_the_typed_one_finds_the_moment(tmp_path, monkeypatch):
+    episode = Episode(slug="stad", title="Stad", source=Source("stad.mp3", "0" * 64, 20.0, 16000),
+                      segments=[Segment("s000", 0.0, 8.0, "De stad is gezongen in de zee."),
+                                Segment("s001", 10.0, 18.0, "Morgen gaan we naar de markt.")])
+    search.index_episode(tmp_path, episode)
+    monkeypatch.setattr(search, "MEANING_KINDS", ())  # no ranking by meaning: sound alone
+    monkeypatch.setattr(vectors, "alike", lambda loaded, words, made: {})  # nor look
+    (hit,) = search.search(tmp_path, "gezonken", mode="hybrid")
+    assert (hit.segment, hit.matched) == ("s000", "words")
+    assert [hit.snippet[a:b] for a, b in hit.marks] == ["gezongen"]
 
 
 def test_every_dutch_word_gets_one_word_vector(tmp_path, monkeypatch):

@@ -10,10 +10,11 @@ What a query may say is in query.py; how the index is kept, in index.py and vect
 
 Hybrid search fuses (fusion.py) five rankings: BM25 over the Dutch, BM25 over the English, the
 segments nearest the query's e5 vector by their Dutch and by their 3-segment window, and the
-segments holding a Dutch word alike a query word (vectors.py: a misheard spelling, or the Dutch
-cognate of an English word). e5 is multilingual, so an English query finds a Dutch moment by
-meaning, whatever the translation says. A query with a quote in it stays an exact search. Each
-hit says how it matched: "words" (alike words count as words), "meaning" or "both".
+segments holding a Dutch word alike a query word (by its e5 word vector, vectors.py: a misheard
+spelling, or the Dutch cognate of an English word; or by its sound, sounds.py). e5 is
+multilingual, so an English query finds a Dutch moment by meaning, whatever the translation
+says. A query with a quote in it stays an exact search. Each hit says how it matched: "words"
+(alike words count as words), "meaning" or "both".
 
 FTS5 finds the matches (at most RANK_WINDOW of them, the most recently indexed first) and
 ranking.py scores them with BM25; ties go to the newer episode, then slug, then time. So a query
@@ -33,7 +34,7 @@ import numpy as np
 
 from pipeline import embeddings
 from pipeline.errors import ReportageError
-from pipeline.search import fusion, textnorm, vectors
+from pipeline.search import fusion, sounds, textnorm, vectors
 from pipeline.search import query as queries
 from pipeline.search.index import (  # noqa: F401  (re-exported: the index's API lives here)
     REBUILD_HINT,
@@ -173,6 +174,8 @@ def _meaning(db: sqlite3.Connection, library: Path, query: str, langs: tuple[str
     vector, *made = embeddings.e5_queries([query.replace('"', " ").replace("*", " "), *new_words])
     lists = vectors.nearest(loaded, vector, MEANING_KINDS, VECTOR_DEPTH, allowed)
     similar = vectors.alike(loaded, alike, dict(zip(new_words, made, strict=True)))
+    for word, similarity in sounds.alike(loaded.sounds, new_words).items():
+        similar[word] = max(similarity, similar.get(word, 0.0))
     if alike:
         lists[ALIKE] = _holding(db, similar, episode, speaker)
     return lists, sorted(similar)

@@ -41,7 +41,7 @@ import numpy as np
 
 from pipeline import embeddings
 from pipeline.errors import ReportageError
-from pipeline.search import textnorm
+from pipeline.search import sounds, textnorm
 from pipeline.search.stopwords import FOLDED_STOP_WORDS
 
 KINDS = ("nl", "window")
@@ -248,9 +248,11 @@ class Loaded:
     words: list[str]  # the Dutch words with a vector, in the order of `word_matrix`'s rows
     word_matrix: np.ndarray  # float32 (words, DIM)
     word_row: dict[str, int] = field(default_factory=dict)  # a word's row in `word_matrix`
+    sounds: sounds.Sounds = field(init=False)  # the words' sound-alike keys
 
     def __post_init__(self) -> None:
         self.word_row = {w: i for i, w in enumerate(self.words)}
+        self.sounds = sounds.build(self.words)
 
 
 _loaded: dict[str, Loaded] = {}
