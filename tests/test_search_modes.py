@@ -9,6 +9,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -147,6 +148,17 @@ def test_a_hit_found_by_a_look_alike_alone_is_not_partial(tmp_path, monkeypatch)
     monkeypatch.setattr(search, "MEANING_KINDS", ())
     (hit,) = search.search(tmp_path, "kooi", mode="hybrid")
     assert (hit.segment, hit.matched, hit.partial) == ("s000", "words", False)
+
+
+def test_a_word_the_index_never_heard_takes_a_looser_likeness():
+    # "toren" and "torens" are indexed, 0.91 alike: too little for a word the index holds, enough
+    # for a word it never heard (misheard wherever it was said, or English).
+    tower = np.eye(vectors.DIM, dtype=np.float32)[0]
+    near = 0.91 * tower + np.sqrt(1 - 0.91**2) * np.eye(vectors.DIM, dtype=np.float32)[1]
+    loaded = vectors.Loaded("1", np.zeros(0, np.int64), {}, {}, ["toren", "torens"],
+                            np.array([tower, near]))
+    assert set(vectors.alike(loaded, ["toren"], {})) == {"toren"}  # itself
+    assert set(vectors.alike(loaded, ["tower"], {"tower": tower})) == {"toren", "torens"}
 
 
 def test_a_word_sounding_like_the_typed_one_is_alike():
