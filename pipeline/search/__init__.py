@@ -174,7 +174,7 @@ def _meaning(db: sqlite3.Connection, library: Path, query: str, langs: tuple[str
     vector, *made = embeddings.e5_queries([query.replace('"', " ").replace("*", " "), *new_words])
     lists = vectors.nearest(loaded, vector, MEANING_KINDS, VECTOR_DEPTH, allowed)
     similar = vectors.alike(loaded, alike, dict(zip(new_words, made, strict=True)))
-    for word, similarity in sounds.alike(loaded.sounds, new_words).items():
+    for word, similarity in sounds.alike(loaded.sound_keys, new_words).items():
         similar[word] = max(similarity, similar.get(word, 0.0))
     if alike:
         lists[ALIKE] = _holding(db, similar, episode, speaker)

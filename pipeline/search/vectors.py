@@ -255,11 +255,11 @@ class Loaded:
     words: list[str]  # the Dutch words with a vector, in the order of `word_matrix`'s rows
     word_matrix: np.ndarray  # float32 (words, DIM)
     word_row: dict[str, int] = field(default_factory=dict)  # a word's row in `word_matrix`
-    sounds: sounds.Sounds = field(init=False)  # the words' sound-alike keys
+    sound_keys: sounds.Sounds = field(init=False)  # the sound-alike keys of `words`
 
     def __post_init__(self) -> None:
         self.word_row = {w: i for i, w in enumerate(self.words)}
-        self.sounds = sounds.build(self.words)
+        self.sound_keys = sounds.build(self.words)
 
 
 _loaded: dict[str, Loaded] = {}
