@@ -54,7 +54,8 @@ def fuse(lists: dict[str, list[int]], whole: frozenset[str] = frozenset()) -> li
 
 def moments(fused: list[Fused], episode_of: dict[int, int]) -> list[Fused]:
     """One hit per moment, best first: a hit near a better one of its episode joins it, and
-    the moment scores each list's best part among its segments."""
+    the moment scores each list's best part among its segments. The best hit of each moment
+    is updated in place and becomes the moment."""
     kept: dict[tuple[int, int], Fused] = {}
     for hit in fused:
         episode = episode_of[hit.rowid]
