@@ -16,14 +16,15 @@ the right episode, within 5 s of the utterance. Reports:
 - query latency p50/p95 per mode on a synthetic library of --segments segments (dev utterances
   dealt out as in search_scale.py); its passage vectors are random unit vectors (embedding
   300,000 passages would take hours; a scan costs the same whatever the numbers), its word
-  vectors and queries are encoded by the real e5 model, as in a real search.
+  vectors and queries are encoded by the real e5 model, as in a real search, and made-up words
+  with random vectors bring its vocabulary to --words words, as large as a real library's.
 
 The libraries are only read: each is indexed afresh into a temporary folder, once with its vectors
 and once without (the difference is the vectors' indexing time). The load average is printed
 with the numbers: the cores may be shared.
 
     python benchmarks/search_quality.py --library LIB [--library LIB2] [--data DIR]
-        [--segments 100000] [--per-episode 10]
+        [--segments 100000] [--words 50000] [--per-episode 10]
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import json
 import os
 import random
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -175,7 +177,8 @@ def random_unit(texts: list[str]) -> np.ndarray:
 
 
 
-def latency(data: Path, n_segments: int, n_queries: int, work: Path) -> dict[str, list[float]]:
+def latency(data: Path, n_segments: int, n_words: int, n_queries: int, work: Path
+            ) -> dict[str, list[float]]:
     rng = random.Random(7)
     pairs = [p for name in SETS for p in utterances(data / name / "episodes")]
     library = work / "synthetic"
@@ -184,8 +187,9 @@ def latency(data: Path, n_segments: int, n_queries: int, work: Path) -> dict[str
     searchindex.build(search.index_path(library),
                       synthetic_episodes(pairs, n_segments, max(1, n_segments // 200), rng),
                       embed=random_unit)
-    print(f"synthetic library: {n_segments:,} segments built in "
-          f"{time.perf_counter() - started:.0f} s (random passage vectors), index "
+    words = add_words(library, n_words, rng)
+    print(f"synthetic library: {n_segments:,} segments and {words:,} distinct Dutch words built "
+          f"in {time.perf_counter() - started:.0f} s (random passage vectors), index "
           f"{search.index_path(library).stat().st_size / 1e6:.0f} MB")
     queries = mixed_queries(pairs, rng, n_queries)
     timings = {mode: query_ms(library, queries, mode) for mode in MODES}
@@ -193,6 +197,27 @@ def latency(data: Path, n_segments: int, n_queries: int, work: Path) -> dict[str
     timings["hybrid without alike words"] = query_ms(library, queries, "hybrid")
     search.ALIKE_WORDS = with_alike
     return timings
+
+
+def add_words(library: Path, n_words: int, rng: random.Random) -> int:
+    """Made-up Dutch-looking words (the start of one real word, the end of another) with
+    random vectors, up to `n_words` words in all: the dev utterances hold ~1,000 distinct words, a
+    library of this size tens of thousands, and the look-alike scans go over every one of them.
+    No line says them, so they change no hit, only what a search costs. The number held."""
+    db = sqlite3.connect(search.index_path(library))
+    real = [w for (w,) in db.execute("SELECT term FROM word_vectors")]
+    made = set(real)
+    while real and len(made) < n_words:
+        a, b = rng.choice(real), rng.choice(real)
+        made.add(a[: rng.randint(2, len(a))] + b[rng.randint(1, len(b) - 1):])
+    new = sorted(made - set(real))
+    vectors_ = random_unit(new).astype(np.float16)
+    with db:
+        db.executemany("INSERT INTO word_vectors VALUES (?, ?)",
+                       ((w, v.tobytes()) for w, v in zip(new, vectors_, strict=True)))
+    held = db.execute("SELECT count(*) FROM word_vectors").fetchone()[0]
+    db.close()
+    return held
 
 
 def query_ms(library: Path, queries: list[str], mode: str) -> list[float]:
@@ -218,6 +243,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--per-episode", type=int, default=10)
     parser.add_argument("--segments", type=int, default=100_000)
+    parser.add_argument("--words", type=int, default=50_000,
+                        help="distinct Dutch words of the synthetic library (made up past ~1,000)")
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
@@ -287,7 +314,7 @@ def run(args, refs: dict[str, list[dict]], work: Path) -> None:
     print("targets: nl >= 0.90, en >= 0.70")
 
     print(f"\nlatency, {load()}:")
-    timings = latency(args.data, args.segments, args.queries, work)
+    timings = latency(args.data, args.segments, args.words, args.queries, work)
     for mode, wall in timings.items():
         p50, p95 = percentile(wall, 50), percentile(wall, 95)
         print(f"{mode:28} wall ms: p50 {p50:6.1f}  p95 {p95:6.1f}")

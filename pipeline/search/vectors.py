@@ -19,10 +19,11 @@ Search is a brute-force cosine scan in numpy over float32 copies held per proces
 the index's `vectors` generation changes. Measured (benchmarks/search_quality.py): sqlite-vec
 installs from PyPI but this Python's sqlite3 cannot load extensions, so it is not an option
 here. The scan is linear and memory-bound: ~5 ms a kind at 100,000 segments on 2 idle cores
-(a hybrid query's p95: 38 ms), and 1.5 KB of memory a segment a kind. Shortlisting rows by their
-projection on the library's 128 main directions (a PCA) scanned in 2 ms, but lost 1% of the
-exact top 5 and 7% of the top 50 (dev rows with 6,000 real e5 distractors): not worth it at this
-size. Past a few hundred thousand segments the scan needs an approximate index.
+(a hybrid query's p95: 40 ms there, with 50,000 distinct words), and 1.5 KB of memory a segment
+a kind. Shortlisting rows by their projection on the library's 128 main directions (a PCA)
+scanned in 2 ms, but lost 1% of the exact top 5 and 7% of the top 50 (dev rows with 6,000 real
+e5 distractors): not worth it at this size. Past a few hundred thousand segments the scan needs
+an approximate index.
 
 An index from before the vectors has no `vectors` table, one from before the word vectors no
 `word_vectors`: `fill` adds what is missing once, explicitly (the CLI does before a search),
