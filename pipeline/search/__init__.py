@@ -107,7 +107,7 @@ def search(
         expand = cache(partial(_expand, db))
         if mode == "exact":
             ranked, fell_back = _words(db, parsed, langs, expand, episode, speaker)
-            fused = [fusion.Fused(rowid, score, {"words"}) for rowid, score in ranked[:limit]]
+            fused = [fusion.Fused(rowid, {"words": score}) for rowid, score in ranked[:limit]]
             some_terms = {"words"} if fell_back else set()
         else:
             lists, some_terms = {}, set()  # some_terms: the word lists that hold only some

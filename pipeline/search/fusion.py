@@ -24,10 +24,17 @@ NEAR = 1  # neighbouring segments (in index order, same episode) are one moment
 @dataclass
 class Fused:
     rowid: int
-    score: float
-    sources: set[str] = field(default_factory=set)  # the lists that found it: "words_nl", ...
+    parts: dict[str, float] = field(default_factory=dict)  # list that found it -> its part
     own: float = 0.0  # the part of `score` from lists that rank single segments
-    parts: dict[str, float] = field(default_factory=dict)  # each list's part of `score`
+
+    @property
+    def score(self) -> float:
+        return sum(self.parts.values())
+
+    @property
+    def sources(self) -> set[str]:
+        """The lists that found it: "words_nl", "nl", ..."""
+        return set(self.parts)
 
     @property
     def matched(self) -> str:
@@ -44,11 +51,9 @@ def fuse(lists: dict[str, list[int]], whole: frozenset[str] = frozenset()) -> li
     for name, ids in lists.items():
         weight = WHOLE if name in whole else 1.0
         for rank, rowid in enumerate(ids, start=1):
-            hit = found.setdefault(rowid, Fused(rowid, 0.0))
+            hit = found.setdefault(rowid, Fused(rowid))
             hit.parts[name] = weight / (K + rank)
-            hit.score += hit.parts[name]
             hit.own += 0 if name == WINDOW else hit.parts[name]
-            hit.sources.add(name)
     return sorted(found.values(), key=lambda h: (-h.score, -h.rowid))
 
 
@@ -64,11 +69,8 @@ def moments(fused: list[Fused], episode_of: dict[int, int]) -> list[Fused]:
         if better is None:
             kept[(episode, hit.rowid)] = hit
         else:
-            better.sources |= hit.sources
             for name, part in hit.parts.items():
                 better.parts[name] = max(part, better.parts.get(name, 0.0))
             if hit.own > better.own:
                 better.rowid, better.own = hit.rowid, hit.own
-    for moment in kept.values():
-        moment.score = sum(moment.parts.values())
     return sorted(kept.values(), key=lambda h: (-h.score, -h.rowid))
