@@ -239,7 +239,7 @@ def test_a_lone_word_is_a_title_as_a_noun_with_its_article():
     ("Wat er gebeurt? Het gebeurt.", None),  # "het" as the subject of a verb
     ("Dat is ons probleem. Ons probleem.", "ons probleem"),
     ("Zij heeft ons gered. Ons gered.", None),  # "ons" as the object of a verb
-    ("Het is een vis die zwemt. Die zwemt.", None),  # "die" as the subject
+    ("Het is een vis die zwemt. Die zwemt.", "een vis"),  # "die" as the subject: not "die zwemt"
     ("Kijk, kinderen die spelen. Spelen.", None),  # "die" as a relative pronoun
     ("Waar is die huisje? Huisje.", None),  # "die" before a diminutive was misheard
 ])
@@ -249,6 +249,16 @@ def test_an_article_names_a_noun_not_an_adjective_or_a_verb(text, title):
     words = [Word(f" {w}", n, n + 0.5, 0.95) for n, w in enumerate(text.split(" "))]
     found = candidates([Segment("s1", 0.0, 5.0, text, words=words)])
     assert {c.title for c in found if c.article} == ({title} if title else set())
+
+
+def test_a_noun_said_once_after_an_article_is_a_candidate_but_not_after_a_pronoun():
+    from pipeline.chapters.titles import candidates
+
+    text = "Druk op de knop. Is het zover? Dan zie je onze kamer."
+    words = [Word(f" {w}", n, n + 0.5, 0.95) for n, w in enumerate(text.split(" "))]
+    found = candidates([Segment("s1", 0.0, 5.0, text, words=words)])
+    # "het" is also a verb's subject ("is het zover"): only a real article shows a noun.
+    assert {c.title for c in found if " " not in c.text} == {"de knop", "onze kamer"}
 
 
 def test_a_chapter_without_a_sure_phrase_is_named_by_a_real_word_it_said():

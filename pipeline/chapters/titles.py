@@ -5,7 +5,8 @@ only of words the recogniser was sure of and that are real words (known to a Dut
 said more than once in the chapter and a name or a compound of known words). A lone word is a
 noun phrase only as a name or said after an article that fits it ("de", "een", "mijn"; never
 "de" before a diminutive, nor before an adjective or a verb form), and is titled with it ("Deze
-computer"); it stands alone only where a chapter has no noun phrase. KeyBERT-style, each
+computer"; said once is then enough, unless the article is "het", "dit" or "die", which are
+pronouns as often); it stands alone only where a chapter has no noun phrase. KeyBERT-style, each
 candidate is ranked by how close its e5 vector is to the chapter's, with a bonus for 2-3 word
 phrases and for phrases said more than once; titles are then chosen chapter by chapter away from
 the titles already taken, so no two chapters share one. The English title is the part of the
@@ -32,7 +33,7 @@ MIN_PROBABILITY = 0.7  # a word the recogniser was less sure of is no title mate
 KNOWN_ZIPF = 2.0  # wordfreq's Zipf frequency of a Dutch word seen about once per 100M words
 SURE_UNKNOWN = 0.9  # a word the list lacks must be said twice and once with this confidence
 COMPOUND_ZIPF = 2.5  # two words joined when the joined word is this common
-COMPOUND_PART_ZIPF = 3.0  # each part of an unknown compound is a word this common
+COMPOUND_PART_ZIPF = 3.5  # each part of an unknown compound this common ("disc"+"etten" is not)
 DUTCH_MARGIN_ZIPF = 2.0  # a word 100x more common in Dutch than in English is Dutch
 MAX_WORDS = 4
 MIN_LONE_LETTERS = 6  # a one-word title is a name, or a longer word said more than once
@@ -49,6 +50,7 @@ FILLERS = words_of("""
     zegt zei doen gedaan weten weet denken denk vinden vind zien zie kijk kijken
     iedereen niemand iemand alles hoeveel zoveel opnieuw misschien ineens eens zelfs helemaal
     eindelijk duidelijk zeker vast graag samen verder steeds
+    erbij eraan erop ervan erin eruit ermee erover erachter daarbij daarin daarop daarmee daarvan
 """)
 # Words that go before a noun ("dat", "je", "zijn", "haar", "hun" go before verbs as often);
 # "het", "dit" and "die" are also a verb's subject ("het gebeurt", "die werkt": a word in -t or
@@ -135,14 +137,14 @@ def candidates(group: list[Segment]) -> list[Candidate]:
     short chapter of unsure speech still gets a word of it)."""
     said = [(seg, joined_compounds(tokens_of(seg))) for seg in group]
     repeated = _repeated_words([tokens for _, tokens in said])
-    found = _phrases(said, lambda run: _fit(run, repeated))
+    found = _phrases(said, lambda run, noun: _fit(run, repeated, noun))
     if not any(c.noun_phrase for c in found):
-        found = _phrases(said, lambda run: _fit(run, repeated, lone_once=True))
+        found = _phrases(said, lambda run, noun: _fit(run, repeated, noun, lone_once=True))
     return ([c for c in found if c.noun_phrase] or found)[:SHORTLIST]
 
 
 def _phrases(said: list[tuple[Segment, list[Token]]],
-             fit: Callable[[list[Token]], bool]) -> list[Candidate]:
+             fit: Callable[[list[Token], bool], bool]) -> list[Candidate]:
     found: dict[str, Candidate] = {}
     for seg, tokens in said:
         for i in range(len(tokens)):
@@ -150,15 +152,16 @@ def _phrases(said: list[tuple[Segment, list[Token]]],
                 run = tokens[i : i + n]
                 if len(run) < n or any(t.ends_sentence for t in run[:-1]):
                     break
-                if fit(run):
+                article = (_article(tokens[max(0, i - 2):i + 1])
+                           if n == 1 and i > 0 and not _before_noun(tokens, i) else "")
+                if fit(run, bool(article) and article not in SUBJECTS):
                     key = " ".join(t.key for t in run)
                     candidate = found.setdefault(
                         key, Candidate(" ".join(t.text for t in run), 0, seg))
                     candidate.count += 1
                     if n == 1:
                         candidate.name = candidate.name or _is_name(run[0])
-                        if i > 0 and not candidate.article and not _before_noun(tokens, i):
-                            candidate.article = _article(tokens[max(0, i - 2):i + 1])
+                        candidate.article = candidate.article or article
     return sorted(found.values(), key=lambda c: (-c.count, -len(c.text.split())))
 
 
@@ -232,15 +235,18 @@ def _repeated_words(said: list[list[Token]]) -> dict[str, float]:
     return {word: max(p) for word, p in seen.items() if len(p) > 1}
 
 
-def _fit(run: list[Token], repeated: dict[str, float], lone_once: bool = False) -> bool:
+def _fit(run: list[Token], repeated: dict[str, float], noun: bool = False,
+         lone_once: bool = False) -> bool:
     """Begins and ends with a content word; every content word sure and real (known to the word
     list, or a name or term said more than once and heard clearly at least once: a word the
     recogniser mishears, it often mishears the same way every time); only linking words between
-    them."""
+    them. A lone word may be said once where it is a `noun`: said after an article that fits it
+    and is no pronoun ("het", "dit", "die" are also a verb's subject: "is het zover")."""
     if not (_content(run[0]) and _content(run[-1])):
         return False
     lone = run[0].key in repeated or (lone_once and _known(run[0].key))
-    if len(run) == 1 and not (_is_name(run[0]) or (lone and len(run[0].key) >= MIN_LONE_LETTERS)):
+    if len(run) == 1 and not (_is_name(run[0]) or (noun and _known(run[0].key))
+                              or (lone and len(run[0].key) >= MIN_LONE_LETTERS)):
         return False  # a lone word said once is too often a verb form or a mishearing
     for token in run:
         if token.probability < MIN_PROBABILITY:
