@@ -215,16 +215,19 @@ def test_a_word_unknown_to_the_word_list_is_title_material_only_as_a_name_or_com
 
 
 def test_a_lone_word_is_a_title_as_a_noun_with_its_article():
-    from pipeline.chapters.titles import candidates
+    from pipeline.chapters.titles import _tier, candidates
 
     text = ("Wij gaan allebei. De schildpad zwemt. Ik zie de prachtige schildpad. "
             "De prachtige schildpad. Deze schildpad.")
     words = [Word(f" {w}", n, n + 0.5, 0.95) for n, w in enumerate(text.split(" "))]
     found = candidates([Segment("s1", 0.0, 9.0, text, words=words)])
-    lone = {c.text: c.title for c in found if " " not in c.text}
+    lone = {c.text: c.title for c in found if " " not in c.text and _tier(c) == 0}
     # "De schildpad zwemt" may be "de schildpad" or an adjective before a noun, as "de
-    # prachtige" is: only "Deze schildpad." shows a noun. An adverb is never a title alone.
+    # prachtige" is: only "Deze schildpad." shows a noun. An adverb or an adjective is a title
+    # alone only as a last resort, after every phrase.
     assert lone == {"schildpad": "deze schildpad"}
+    assert {c.text: _tier(c) for c in found if c.text in ("allebei", "prachtige")} == {
+        "allebei": 2, "prachtige": 2}
     assert "prachtige schildpad" in {c.text for c in found}
     # A diminutive is a "het" word: "de kaartje" was misheard, and names no noun.
     text = "Het kaartje ligt daar. Ik pak de kaartje."
@@ -259,6 +262,18 @@ def test_a_noun_said_once_after_an_article_is_a_candidate_but_not_after_a_pronou
     found = candidates([Segment("s1", 0.0, 5.0, text, words=words)])
     # "het" is also a verb's subject ("is het zover"): only a real article shows a noun.
     assert {c.title for c in found if " " not in c.text} == {"de knop", "onze kamer"}
+
+
+def test_a_chapter_whose_phrases_are_taken_is_named_by_a_word_it_said_not_its_opening():
+    from pipeline.chapters.titles import chapter_titles
+
+    text = "Ik begin ze nu aardig te vinden. Dat is de oorzaak."
+    words = [Word(f" {w}", n, n + 0.5, 0.95) for n, w in enumerate(text.split(" "))]
+    group = [Segment("s1", 0.0, 9.0, text, words=words)]
+    other = [Segment("s2", 9.0, 12.0, "De oorzaak.")]
+    (title, _), taken = chapter_titles([group, other], LEXICAL, fixed={1: "De oorzaak"})
+    assert taken == ("De oorzaak", None)
+    assert len(title.split()) == 1 and title.lower() in text.lower()
 
 
 def test_a_chapter_without_a_sure_phrase_is_named_by_a_real_word_it_said():

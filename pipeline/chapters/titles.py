@@ -6,13 +6,14 @@ said more than once in the chapter and a name or a compound of known words). A l
 noun phrase only as a name or said after an article that fits it ("de", "een", "mijn"; never
 "de" before a diminutive, nor before an adjective or a verb form), and is titled with it ("Deze
 computer"; said once is then enough, unless the article is "het", "dit" or "die", which are
-pronouns as often); it stands alone only where a chapter has no noun phrase. KeyBERT-style, each
-candidate is ranked by how close its e5 vector is to the chapter's, with a bonus for 2-3 word
-phrases and for phrases said more than once; titles are then chosen chapter by chapter away from
-the titles already taken, so no two chapters share one. The English title is the part of the
-translator's English for the sentence where the Dutch title was said that is closest in meaning to
-it (e5 is multilingual): the translator's own rendering of the phrase in its context, not a keyword
-of the English text.
+pronouns as often). KeyBERT-style, each candidate is ranked by how close its e5 vector is to the
+chapter's, with a bonus for 2-3 word phrases and for phrases said more than once; titles are then
+chosen chapter by chapter away from the titles already taken, so no two chapters share one. A
+chapter whose noun phrases are all taken, or that has none, falls back in tiers: a noun after
+"die" or "dit", then a lone known word (said once will do), and only then its opening words.
+The English title is the part of the translator's English for the sentence where the Dutch title
+was said that is closest in meaning to it (e5 is multilingual): the translator's own rendering of
+the phrase in its context, not a keyword of the English text.
 Keywords stay YAKE key phrases (pipeline/chapters/keywords.py).
 """
 
@@ -41,6 +42,7 @@ SHORTLIST = 40  # candidates per chapter that are embedded (the most frequent fi
 LENGTH_BONUS = {1: 0.0, 2: 0.12, 3: 0.12, 4: 0.06}
 REPEAT_BONUS = 0.02  # per extra time the phrase is said, up to three
 DIVERSITY = 0.5  # how much likeness to a title already taken counts against a candidate
+BACKUP_PENALTY = 2.0  # per tier (_tier), more than two scores differ: backups come last
 EXTEND_MARGIN = 0.1  # a phrase holding the best lone word may score this much lower
 # Said often in talk, saying nothing about a topic: never a title's first or last word.
 FILLERS = words_of("""
@@ -91,6 +93,7 @@ class Candidate:
     segment: Segment  # where it was first said
     article: str = ""  # a lone word said after "de", "deze", "mijn"...: a noun, titled with it
     name: bool = False  # a lone word capitalised inside a sentence
+    backup: bool = False  # no noun phrase: a title only where no phrase is left
 
     @property
     def title(self) -> str:
@@ -132,19 +135,22 @@ def chapter_titles(groups: list[list[Segment]], embedder: Embedder,
 
 
 def candidates(group: list[Segment]) -> list[Candidate]:
-    """Noun phrases of the chapter fit to be its title, the most often said first; if it has
-    none, the same with its lone known words said once too; failing that, its lone words (a
-    short chapter of unsure speech still gets a word of it)."""
+    """Phrases of the chapter fit to be its title, the most often said first; then, as a
+    `backup` for a chapter whose phrases are all taken or that has none, the rest of what a
+    looser reading finds: lone known words said once, and nouns after "die" ("die klok")."""
     said = [(seg, joined_compounds(tokens_of(seg))) for seg in group]
     repeated = _repeated_words([tokens for _, tokens in said])
-    found = _phrases(said, lambda run, noun: _fit(run, repeated, noun))
-    if not any(c.noun_phrase for c in found):
-        found = _phrases(said, lambda run, noun: _fit(run, repeated, noun, lone_once=True))
-    return ([c for c in found if c.noun_phrase] or found)[:SHORTLIST]
+    found = _phrases(said, lambda run, article: _fit(run, repeated, article))
+    known = {c.text.lower() for c in found}
+    for c in _phrases(said, lambda run, article: _fit(run, repeated, article, loose=True)):
+        if c.text.lower() not in known:
+            c.backup = True
+            found.append(c)
+    return found[:SHORTLIST]
 
 
 def _phrases(said: list[tuple[Segment, list[Token]]],
-             fit: Callable[[list[Token], bool], bool]) -> list[Candidate]:
+             fit: Callable[[list[Token], str], bool]) -> list[Candidate]:
     found: dict[str, Candidate] = {}
     for seg, tokens in said:
         for i in range(len(tokens)):
@@ -154,7 +160,7 @@ def _phrases(said: list[tuple[Segment, list[Token]]],
                     break
                 article = (_article(tokens[max(0, i - 2):i + 1])
                            if n == 1 and i > 0 and not _before_noun(tokens, i) else "")
-                if fit(run, bool(article) and article not in SUBJECTS):
+                if fit(run, article):
                     key = " ".join(t.key for t in run)
                     candidate = found.setdefault(
                         key, Candidate(" ".join(t.text for t in run), 0, seg))
@@ -235,16 +241,18 @@ def _repeated_words(said: list[list[Token]]) -> dict[str, float]:
     return {word: max(p) for word, p in seen.items() if len(p) > 1}
 
 
-def _fit(run: list[Token], repeated: dict[str, float], noun: bool = False,
-         lone_once: bool = False) -> bool:
+def _fit(run: list[Token], repeated: dict[str, float], article: str = "",
+         loose: bool = False) -> bool:
     """Begins and ends with a content word; every content word sure and real (known to the word
     list, or a name or term said more than once and heard clearly at least once: a word the
     recogniser mishears, it often mishears the same way every time); only linking words between
-    them. A lone word may be said once where it is a `noun`: said after an article that fits it
-    and is no pronoun ("het", "dit", "die" are also a verb's subject: "is het zover")."""
+    them. A lone word may be said once where it is a noun: said after an `article` that fits it
+    and is no pronoun ("het", "dit", "die" are also a verb's subject: "is het zover"); `loose`
+    lets any known lone word be said once, and "dit" and "die" go before a noun."""
     if not (_content(run[0]) and _content(run[-1])):
         return False
-    lone = run[0].key in repeated or (lone_once and _known(run[0].key))
+    noun = bool(article) and (article not in SUBJECTS or (loose and article != "het"))
+    lone = run[0].key in repeated or (loose and _known(run[0].key))
     if len(run) == 1 and not (_is_name(run[0]) or (noun and _known(run[0].key))
                               or (lone and len(run[0].key) >= MIN_LONE_LETTERS)):
         return False  # a lone word said once is too often a verb form or a mishearing
@@ -298,9 +306,15 @@ def _rank(found: list[Candidate], chapter: np.ndarray, vectors: list[np.ndarray]
     for candidate, vector in zip(found, vectors, strict=True):
         words = len(candidate.text.split())
         score = (float(vector @ chapter) + LENGTH_BONUS[words]
-                 + REPEAT_BONUS * min(candidate.count - 1, 3))
+                 + REPEAT_BONUS * min(candidate.count - 1, 3) - BACKUP_PENALTY * _tier(candidate))
         scored.append((score, candidate, vector))
     return sorted(scored, key=lambda s: -s[0])
+
+
+def _tier(candidate: Candidate) -> int:
+    """0: a noun phrase; 1: a noun after "die" or "dit"; 2: a lone word (too often a verb form
+    or an adverb, said more than once or not)."""
+    return int(candidate.backup) if candidate.noun_phrase else 2
 
 
 def _distinct_titles(scored: list[list[tuple]], groups: list[list[Segment]],
