@@ -161,6 +161,24 @@ def test_a_word_the_index_never_heard_takes_a_looser_likeness():
     assert set(vectors.alike(loaded, ["tower"], {"tower": tower})) == {"toren", "torens"}
 
 
+def test_a_filtered_search_takes_look_alikes_among_the_words_its_lines_say():
+    # The best look-alikes in the library may all be in other episodes: the filter's own
+    # mishearing must still be found, and a word heard only elsewhere is unheard here.
+    axis = np.eye(vectors.DIM, dtype=np.float32)
+
+    def at(cosine: float, other: int) -> np.ndarray:
+        return cosine * axis[0] + np.sqrt(1 - cosine**2) * axis[other]
+
+    names = ["kooi", "kooien", "kooitje", "kooitjes", "vogelkooi", "kooideur", "koei"]
+    rows = [axis[0]] + [at(0.99 - n / 100, n) for n in range(1, 6)] + [at(0.905, 6)]
+    loaded = vectors.Loaded("1", np.zeros(0, np.int64), {}, {}, names, np.array(rows))
+    assert "koei" not in vectors.alike(loaded, ["kooi"], {})  # 6th best, and kooi is heard
+    assert set(vectors.alike(loaded, ["kooi"], {}, scope={"koei", "zee"})) == {"koei"}
+    known = sounds.build(["gezongen", "gezonde", "gezellig"])
+    assert set(sounds.alike(known, ["gezonken"])) == {"gezongen", "gezonde"}
+    assert set(sounds.alike(known, ["gezonken"], scope={"gezonde", "gezellig"})) == {"gezonde"}
+
+
 def test_a_word_sounding_like_the_typed_one_is_alike():
     # The recogniser writes a rare word as it sounds; the sound-alike key finds it. Short words
     # get none: one letter off is another word.
@@ -177,9 +195,24 @@ def test_a_word_sounding_like_the_typed_one_finds_the_moment(tmp_path, monkeypat
                                 Segment("s001", 10.0, 18.0, "Morgen gaan we naar de markt.")])
     search.index_episode(tmp_path, episode)
     monkeypatch.setattr(search, "MEANING_KINDS", ())  # no ranking by meaning: sound alone
-    monkeypatch.setattr(vectors, "alike", lambda loaded, words, made: {})  # nor look
+    monkeypatch.setattr(vectors, "alike", lambda *args: {})  # nor look
     (hit,) = search.search(tmp_path, "gezonken", mode="hybrid")
     assert (hit.segment, hit.matched) == ("s000", "words")
+    assert [hit.snippet[a:b] for a, b in hit.marks] == ["gezongen"]
+
+
+@pytest.mark.model
+def test_a_search_in_one_episode_finds_its_mishearing_of_a_word_said_right_elsewhere(
+        tmp_path, monkeypatch):
+    # "gezonken" was heard right in another episode: in this one it is still unheard.
+    for slug, line in (("stad", "De stad is gezongen in de zee."),
+                       ("schip", "Het schip is gezonken bij de kust.")):
+        search.index_episode(tmp_path, Episode(
+            slug=slug, title=slug, source=Source(f"{slug}.mp3", "0" * 64, 9.0, 16000),
+            segments=[Segment("s000", 0.0, 8.0, line)]))
+    monkeypatch.setattr(search, "MEANING_KINDS", ())  # no ranking by meaning: sound alone
+    monkeypatch.setattr(vectors, "alike", lambda *args: {})  # nor look
+    (hit,) = search.search(tmp_path, "gezonken", mode="hybrid", episode="stad")
     assert [hit.snippet[a:b] for a, b in hit.marks] == ["gezongen"]
 
 

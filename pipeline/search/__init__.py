@@ -14,7 +14,9 @@ segments holding a Dutch word alike a query word (by its e5 word vector, vectors
 spelling, or the Dutch cognate of an English word; or by its sound, sounds.py). e5 is
 multilingual, so an English query finds a Dutch moment by meaning, whatever the translation
 says. A query with a quote in it stays an exact search. Each hit says how it matched: "words"
-(alike words count as words), "meaning" or "both".
+(alike words count as words), "meaning" or "both". A search filtered to an episode or a speaker
+takes its look-alikes among the words those lines say, and a word they never say counts as
+unheard there, however often the rest of the library says it.
 
 FTS5 finds the matches (at most RANK_WINDOW of them, the most recently indexed first) and
 ranking.py scores them with BM25; ties go to the newer episode, then slug, then time. So a query
@@ -57,6 +59,7 @@ VECTOR_DEPTH = 50  # each vector ranking's length: deeper ranks add almost nothi
 MEANING_KINDS = vectors.KINDS  # the vector rankings fused (the benchmark leaves one out)
 ALIKE = "words_alike"  # the ranking of segments holding Dutch words alike the query's
 ALIKE_WORDS = 8  # query words given look-alikes: a pasted paragraph would cost seconds
+SCOPE_LINES = 20_000  # a filter wider than this takes the library's look-alikes (~4 us a line)
 
 
 @dataclass
@@ -173,12 +176,32 @@ def _meaning(db: sqlite3.Connection, library: Path, query: str, langs: tuple[str
     new_words = [w for w in alike if w not in loaded.word_row]  # one e5 call for all the rest
     vector, *made = embeddings.e5_queries([query.replace('"', " ").replace("*", " "), *new_words])
     lists = vectors.nearest(loaded, vector, MEANING_KINDS, VECTOR_DEPTH, allowed)
-    similar = vectors.alike(loaded, alike, dict(zip(new_words, made, strict=True)))
-    for word, similarity in sounds.alike(loaded.sound_keys, new_words).items():
+    scope = _scope_words(db, episode, speaker)
+    similar = vectors.alike(loaded, alike, dict(zip(new_words, made, strict=True)), scope)
+    unheard = [w for w in alike if w not in (loaded.word_row if scope is None else scope)]
+    for word, similarity in sounds.alike(loaded.sound_keys, unheard, scope).items():
         similar[word] = max(similarity, similar.get(word, 0.0))
     if alike:
         lists[ALIKE] = _holding(db, similar, episode, speaker)
     return lists, sorted(similar)
+
+
+def _scope_words(db: sqlite3.Connection, episode: str | None, speaker: str | None
+                 ) -> set[str] | None:
+    """The Dutch words the lines of a filtered search say (None without a filter): a look-alike
+    must be one of them, else a large library's best look-alikes could all be elsewhere."""
+    if episode is None and speaker is None:
+        return None
+    where, params = [], []
+    if episode is not None:
+        where.append("id BETWEEN ? AND ?")
+        params += _episode_rows(db, episode)
+    if speaker is not None:
+        where.append("speaker = ? COLLATE NOCASE")
+        params.append(speaker)
+    lines = [nl or "" for (nl,) in db.execute(
+        f"SELECT nl FROM segments WHERE {' AND '.join(where)} LIMIT ?", (*params, SCOPE_LINES + 1))]
+    return vectors.dutch_words(lines) if len(lines) <= SCOPE_LINES else None
 
 
 def _holding(db: sqlite3.Connection, alike: dict[str, float], episode: str | None,

@@ -47,9 +47,9 @@ def build(words: list[str]) -> Sounds:
     return Sounds(shelves)
 
 
-def alike(sounds: Sounds, words: list[str]) -> dict[str, float]:
-    """The indexed words that sound like each of `words`, up to PER_WORD each, with a
-    similarity of 1 less the share of the key edited."""
+def alike(sounds: Sounds, words: list[str], scope: set[str] | None = None) -> dict[str, float]:
+    """The indexed words (in `scope`, when given) that sound like each of `words`, up to
+    PER_WORD each, with a similarity of 1 less the share of the key edited."""
     found: dict[str, float] = {}
     for word in words:
         sound = key(word)
@@ -58,7 +58,8 @@ def alike(sounds: Sounds, words: list[str]) -> dict[str, float]:
         for length in range(len(sound) - limit, len(sound) + limit + 1) if limit else ():
             keys, owners = sounds.shelves.get((sound[:1], length), ([], []))
             near += [(edits, owners[i]) for _, edits, i in process.extract(
-                sound, keys, scorer=Levenshtein.distance, score_cutoff=limit, limit=None)]
+                sound, keys, scorer=Levenshtein.distance, score_cutoff=limit, limit=None)
+                if scope is None or owners[i] in scope]
         for edits, owner in sorted(near)[:PER_WORD]:
             found[owner] = max(found.get(owner, 0.0), 1 - edits / len(sound))
     return found

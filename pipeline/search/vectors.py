@@ -309,18 +309,26 @@ def nearest(loaded: Loaded, query: np.ndarray, kinds: Sequence[str], k: int,
     return found
 
 
-def alike(loaded: Loaded, words: list[str], made: dict[str, np.ndarray]) -> dict[str, float]:
+def alike(loaded: Loaded, words: list[str], made: dict[str, np.ndarray],
+          scope: set[str] | None = None) -> dict[str, float]:
     """The indexed words alike each of `words` (a similarity of at least ALIKE, or
-    ALIKE_UNHEARD for a word the index does not hold), up to PER_WORD each, with their best
-    similarity. A word the index holds brings its vector; `made` holds the others'."""
+    ALIKE_UNHEARD for a word the index, or the `scope` a filter leaves, does not hold), up to
+    PER_WORD each, with their best similarity; only words in `scope` when given. A word the
+    index holds brings its vector; `made` holds the others'."""
     found: dict[str, float] = {}
-    if not loaded.words or not words:
+    columns = np.arange(len(loaded.words))
+    if scope is not None:
+        columns = np.array(sorted(loaded.word_row[w] for w in scope if w in loaded.word_row),
+                           dtype=np.int64)
+    if not len(columns) or not words:
         return found
+    heard = loaded.word_row if scope is None else scope
     rows = [made[w] if w in made else loaded.word_matrix[loaded.word_row[w]] for w in words]
-    for word, row in zip(words, np.array(rows) @ loaded.word_matrix.T, strict=True):
-        least = ALIKE_UNHEARD if word in made else ALIKE
+    for word, row in zip(words, np.array(rows) @ loaded.word_matrix[columns].T, strict=True):
+        least = ALIKE if word in heard else ALIKE_UNHEARD
         k = min(PER_WORD, len(row))
         for i in np.argpartition(-row, k - 1)[:k]:
             if row[i] >= least:
-                found[loaded.words[i]] = max(found.get(loaded.words[i], 0.0), float(row[i]))
+                name = loaded.words[columns[i]]
+                found[name] = max(found.get(name, 0.0), float(row[i]))
     return found
