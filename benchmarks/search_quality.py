@@ -307,7 +307,7 @@ def run(args, refs: dict[str, list[dict]], work: Path) -> None:
     nl, en = (recall(copies, picked, g, "hybrid") for g in ("nl", "en"))
     print(f"{'hybrid without alike words':28} {nl:6.2f} {en:6.2f}")
     search.ALIKE_WORDS = with_alike
-    with_sounds, search.sounds.alike = search.sounds.alike, lambda known, words: {}
+    with_sounds, search.sounds.alike = search.sounds.alike, lambda *args: {}
     nl, en = (recall(copies, picked, g, "hybrid") for g in ("nl", "en"))
     print(f"{'hybrid without sound-alikes':28} {nl:6.2f} {en:6.2f}")
     search.sounds.alike = with_sounds
