@@ -205,9 +205,11 @@ def title_said(chapter: Chapter, utterances: list[dict]) -> bool:
     """Every word of the Dutch title occurs in the reference Dutch spoken in the chapter; a
     Dutch compound written apart on either side counts as said ("Linux gebruikers" for
     "Linuxgebruikers", "hetzelfde" for "het zelfde")."""
-    spoken = _words(" ".join(u["nl"] for u in utterances
-                             if u["end"] > chapter.start and u["start"] < chapter.end))
-    said = set(spoken) | {a + b for a, b in zip(spoken, spoken[1:], strict=False)}
+    said: set[str] = set()
+    for u in utterances:
+        if u["end"] > chapter.start and u["start"] < chapter.end:
+            spoken = _words(u["nl"])
+            said |= set(spoken) | {a + b for a, b in zip(spoken, spoken[1:], strict=False)}
     words = _words(chapter.title)
     if not words:
         return False

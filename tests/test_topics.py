@@ -273,7 +273,7 @@ def test_a_chapter_whose_phrases_are_taken_is_named_by_a_word_it_said_not_its_op
     other = [Segment("s2", 9.0, 12.0, "De oorzaak.")]
     (title, _), taken = chapter_titles([group, other], LEXICAL, fixed={1: "De oorzaak"})
     assert taken == ("De oorzaak", None)
-    assert len(title.split()) == 1 and title.lower() in text.lower()
+    assert title == "Aardig"  # its one other real word, not "Ik begin ze nu"
 
 
 def test_a_chapter_without_a_sure_phrase_is_named_by_a_real_word_it_said():

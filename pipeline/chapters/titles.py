@@ -10,7 +10,8 @@ pronouns as often). KeyBERT-style, each candidate is ranked by how close its e5 
 chapter's, with a bonus for 2-3 word phrases and for phrases said more than once; titles are then
 chosen chapter by chapter away from the titles already taken, so no two chapters share one. A
 chapter whose noun phrases are all taken, or that has none, falls back in tiers: a noun after
-"die" or "dit", then a lone known word (said once will do), and only then its opening words.
+"die" or "dit", then a lone word (a known one of six letters or more may be said once), and only
+then its opening words.
 The English title is the part of the translator's English for the sentence where the Dutch title
 was said that is closest in meaning to it (e5 is multilingual): the translator's own rendering of
 the phrase in its context, not a keyword of the English text.
@@ -37,12 +38,13 @@ COMPOUND_ZIPF = 2.5  # two words joined when the joined word is this common
 COMPOUND_PART_ZIPF = 3.5  # each part of an unknown compound this common ("disc"+"etten" is not)
 DUTCH_MARGIN_ZIPF = 2.0  # a word 100x more common in Dutch than in English is Dutch
 MAX_WORDS = 4
-MIN_LONE_LETTERS = 6  # a one-word title is a name, or a longer word said more than once
+MIN_LONE_LETTERS = 6  # a lone word that is neither a noun nor a name is at least this long
 SHORTLIST = 40  # candidates per chapter that are embedded (the most frequent first)
 LENGTH_BONUS = {1: 0.0, 2: 0.12, 3: 0.12, 4: 0.06}
 REPEAT_BONUS = 0.02  # per extra time the phrase is said, up to three
 DIVERSITY = 0.5  # how much likeness to a title already taken counts against a candidate
-BACKUP_PENALTY = 2.0  # per tier (_tier), more than two scores differ: backups come last
+BACKUP_PENALTY = 3.0  # per tier (_tier): more than two scores can differ (cosines in -1..1,
+# bonuses, diversity), so a lower tier always comes last
 EXTEND_MARGIN = 0.1  # a phrase holding the best lone word may score this much lower
 # Said often in talk, saying nothing about a topic: never a title's first or last word.
 FILLERS = words_of("""
@@ -93,7 +95,7 @@ class Candidate:
     segment: Segment  # where it was first said
     article: str = ""  # a lone word said after "de", "deze", "mijn"...: a noun, titled with it
     name: bool = False  # a lone word capitalised inside a sentence
-    backup: bool = False  # no noun phrase: a title only where no phrase is left
+    backup: bool = False  # found only by the looser reading: a title where no phrase is left
 
     @property
     def title(self) -> str:
@@ -135,9 +137,10 @@ def chapter_titles(groups: list[list[Segment]], embedder: Embedder,
 
 
 def candidates(group: list[Segment]) -> list[Candidate]:
-    """Phrases of the chapter fit to be its title, the most often said first; then, as a
-    `backup` for a chapter whose phrases are all taken or that has none, the rest of what a
-    looser reading finds: lone known words said once, and nouns after "die" ("die klok")."""
+    """Phrases of the chapter fit to be its title, by tier (_tier) and the most often said
+    first; with, as a `backup` for a chapter whose phrases are all taken or that has none, the
+    rest of what a looser reading finds: nouns after "die" or "dit" ("die klok"), and known
+    lone words said once."""
     said = [(seg, joined_compounds(tokens_of(seg))) for seg in group]
     repeated = _repeated_words([tokens for _, tokens in said])
     found = _phrases(said, lambda run, article: _fit(run, repeated, article))
@@ -146,11 +149,11 @@ def candidates(group: list[Segment]) -> list[Candidate]:
         if c.text.lower() not in known:
             c.backup = True
             found.append(c)
-    return found[:SHORTLIST]
+    return sorted(found, key=_tier)[:SHORTLIST]  # stable: the most said first in each tier
 
 
 def _phrases(said: list[tuple[Segment, list[Token]]],
-             fit: Callable[[list[Token], str], bool]) -> list[Candidate]:
+             fit: Callable[[list[Token], str], str | None]) -> list[Candidate]:
     found: dict[str, Candidate] = {}
     for seg, tokens in said:
         for i in range(len(tokens)):
@@ -160,7 +163,8 @@ def _phrases(said: list[tuple[Segment, list[Token]]],
                     break
                 article = (_article(tokens[max(0, i - 2):i + 1])
                            if n == 1 and i > 0 and not _before_noun(tokens, i) else "")
-                if fit(run, article):
+                article = fit(run, article)
+                if article is not None:
                     key = " ".join(t.key for t in run)
                     candidate = found.setdefault(
                         key, Candidate(" ".join(t.text for t in run), 0, seg))
@@ -242,26 +246,30 @@ def _repeated_words(said: list[list[Token]]) -> dict[str, float]:
 
 
 def _fit(run: list[Token], repeated: dict[str, float], article: str = "",
-         loose: bool = False) -> bool:
-    """Begins and ends with a content word; every content word sure and real (known to the word
-    list, or a name or term said more than once and heard clearly at least once: a word the
-    recogniser mishears, it often mishears the same way every time); only linking words between
-    them. A lone word may be said once where it is a noun: said after an `article` that fits it
-    and is no pronoun ("het", "dit", "die" are also a verb's subject: "is het zover"); `loose`
-    lets any known lone word be said once, and "dit" and "die" go before a noun."""
+         loose: bool = False) -> str | None:
+    """None unless the run begins and ends with a content word, every content word is sure and
+    real (known to the word list, or a name or term said more than once and heard clearly at
+    least once: a word the recogniser mishears, it often mishears the same way every time) and
+    only linking words lie between them; else the `article` said before a lone word that it
+    shows to be a noun ("" for none). "het", "dit" and "die" are a verb's subject as often ("is
+    het zover"): they count only before a word said more than once, or, `loose`, "dit" and "die"
+    before any. A lone word said once is a title only as a noun, a name or, `loose`, a known
+    word of MIN_LONE_LETTERS or more."""
     if not (_content(run[0]) and _content(run[-1])):
-        return False
-    noun = bool(article) and (article not in SUBJECTS or (loose and article != "het"))
-    lone = run[0].key in repeated or (loose and _known(run[0].key))
-    if len(run) == 1 and not (_is_name(run[0]) or (noun and _known(run[0].key))
+        return None
+    said_again = run[0].key in repeated
+    if article in SUBJECTS and not (said_again or (loose and article != "het")):
+        article = ""
+    lone = said_again or (loose and _known(run[0].key))
+    if len(run) == 1 and not (_is_name(run[0]) or (article and _known(run[0].key))
                               or (lone and len(run[0].key) >= MIN_LONE_LETTERS)):
-        return False  # a lone word said once is too often a verb form or a mishearing
+        return None  # a lone word said once is too often a verb form or a mishearing
     for token in run:
         if token.probability < MIN_PROBABILITY:
-            return False
+            return None
         if not (_real(token, repeated) if _content(token) else token.key in LINKS["nl"]):
-            return False
-    return True
+            return None
+    return article if len(run) == 1 else ""
 
 
 def _real(token: Token, repeated: dict[str, float]) -> bool:
@@ -312,8 +320,8 @@ def _rank(found: list[Candidate], chapter: np.ndarray, vectors: list[np.ndarray]
 
 
 def _tier(candidate: Candidate) -> int:
-    """0: a noun phrase; 1: a noun after "die" or "dit"; 2: a lone word (too often a verb form
-    or an adverb, said more than once or not)."""
+    """0: a noun phrase; 1: a noun only the looser reading finds (after "die" or "dit"); 2: a
+    lone word that is no noun or name (too often a verb form or an adverb)."""
     return int(candidate.backup) if candidate.noun_phrase else 2
 
 
