@@ -16,7 +16,8 @@ multilingual, so an English query finds a Dutch moment by meaning, whatever the 
 says. A query with a quote in it stays an exact search. Each hit says how it matched: "words"
 (alike words count as words), "meaning" or "both". A search filtered to an episode or a speaker
 takes its look-alikes among the words those lines say, and a word they never say counts as
-unheard there, however often the rest of the library says it.
+unheard there, however often the rest of the library says it (a filter over more than
+SCOPE_LINES lines keeps the library's words: reading them all would cost more than it gains).
 
 FTS5 finds the matches (at most RANK_WINDOW of them, the most recently indexed first) and
 ranking.py scores them with BM25; ties go to the newer episode, then slug, then time. So a query
@@ -176,13 +177,14 @@ def _meaning(db: sqlite3.Connection, library: Path, query: str, langs: tuple[str
     new_words = [w for w in alike if w not in loaded.word_row]  # one e5 call for all the rest
     vector, *made = embeddings.e5_queries([query.replace('"', " ").replace("*", " "), *new_words])
     lists = vectors.nearest(loaded, vector, MEANING_KINDS, VECTOR_DEPTH, allowed)
+    if not alike:
+        return lists, []
     scope = _scope_words(db, episode, speaker)
     similar = vectors.alike(loaded, alike, dict(zip(new_words, made, strict=True)), scope)
     unheard = [w for w in alike if w not in (loaded.word_row if scope is None else scope)]
     for word, similarity in sounds.alike(loaded.sound_keys, unheard, scope).items():
         similar[word] = max(similarity, similar.get(word, 0.0))
-    if alike:
-        lists[ALIKE] = _holding(db, similar, episode, speaker)
+    lists[ALIKE] = _holding(db, similar, episode, speaker)
     return lists, sorted(similar)
 
 

@@ -316,19 +316,17 @@ def alike(loaded: Loaded, words: list[str], made: dict[str, np.ndarray],
     PER_WORD each, with their best similarity; only words in `scope` when given. A word the
     index holds brings its vector; `made` holds the others'."""
     found: dict[str, float] = {}
-    columns = np.arange(len(loaded.words))
-    if scope is not None:
-        columns = np.array(sorted(loaded.word_row[w] for w in scope if w in loaded.word_row),
-                           dtype=np.int64)
-    if not len(columns) or not words:
+    names, matrix, heard = loaded.words, loaded.word_matrix, loaded.word_row
+    if scope is not None:  # a copy of the scope's rows only: the whole matrix is ~75 MB
+        rows = sorted(loaded.word_row[w] for w in scope if w in loaded.word_row)
+        names, matrix, heard = [loaded.words[i] for i in rows], loaded.word_matrix[rows], scope
+    if not names or not words:
         return found
-    heard = loaded.word_row if scope is None else scope
-    rows = [made[w] if w in made else loaded.word_matrix[loaded.word_row[w]] for w in words]
-    for word, row in zip(words, np.array(rows) @ loaded.word_matrix[columns].T, strict=True):
+    typed = [made[w] if w in made else loaded.word_matrix[loaded.word_row[w]] for w in words]
+    for word, row in zip(words, np.array(typed) @ matrix.T, strict=True):
         least = ALIKE if word in heard else ALIKE_UNHEARD
         k = min(PER_WORD, len(row))
         for i in np.argpartition(-row, k - 1)[:k]:
             if row[i] >= least:
-                name = loaded.words[columns[i]]
-                found[name] = max(found.get(name, 0.0), float(row[i]))
+                found[names[i]] = max(found.get(names[i], 0.0), float(row[i]))
     return found
