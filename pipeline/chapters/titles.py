@@ -161,9 +161,9 @@ def _phrases(said: list[tuple[Segment, list[Token]]],
                 run = tokens[i : i + n]
                 if len(run) < n or any(t.ends_sentence for t in run[:-1]):
                     break
-                article = (_article(tokens[max(0, i - 2):i + 1])
-                           if n == 1 and i > 0 and not _before_noun(tokens, i) else "")
-                article = fit(run, article)
+                before = (_article(tokens[max(0, i - 2):i + 1])
+                          if n == 1 and i > 0 and not _before_noun(tokens, i) else "")
+                article = fit(run, before)  # None: no title material
                 if article is not None:
                     key = " ".join(t.key for t in run)
                     candidate = found.setdefault(

@@ -167,13 +167,10 @@ def _meaning(db: sqlite3.Connection, library: Path, query: str, langs: tuple[str
         raise ReportageError(f"the search index predates search by meaning: {vectors.FILL_HINT}")
     loaded = vectors.load(db, str(index_path(library).resolve()))
     allowed = None
-    if episode is not None:
-        lo, hi = _episode_rows(db, episode)
-        allowed = (loaded.ids >= lo) & (loaded.ids <= hi)
-    if speaker is not None:
-        said = db.execute("SELECT id FROM segments WHERE speaker = ? COLLATE NOCASE", (speaker,))
-        mask = np.isin(loaded.ids, [rowid for (rowid,) in said])
-        allowed = mask if allowed is None else allowed & mask
+    if episode is not None or speaker is not None:
+        where, params = _filter(db, episode, speaker, "id")
+        rows = db.execute(f"SELECT id FROM segments WHERE 1 {where}", params)
+        allowed = np.isin(loaded.ids, [rowid for (rowid,) in rows])
     new_words = [w for w in alike if w not in loaded.word_row]  # one e5 call for all the rest
     vector, *made = embeddings.e5_queries([query.replace('"', " ").replace("*", " "), *new_words])
     lists = vectors.nearest(loaded, vector, MEANING_KINDS, VECTOR_DEPTH, allowed)
@@ -181,7 +178,7 @@ def _meaning(db: sqlite3.Connection, library: Path, query: str, langs: tuple[str
         return lists, []
     scope = _scope_words(db, episode, speaker)
     similar = vectors.alike(loaded, alike, dict(zip(new_words, made, strict=True)), scope)
-    unheard = [w for w in alike if w not in (loaded.word_row if scope is None else scope)]
+    unheard = [w for w in alike if w not in vectors.heard(loaded, scope)]
     for word, similarity in sounds.alike(loaded.sound_keys, unheard, scope).items():
         similar[word] = max(similarity, similar.get(word, 0.0))
     lists[ALIKE] = _holding(db, similar, episode, speaker)
@@ -194,15 +191,9 @@ def _scope_words(db: sqlite3.Connection, episode: str | None, speaker: str | Non
     must be one of them, else a large library's best look-alikes could all be elsewhere."""
     if episode is None and speaker is None:
         return None
-    where, params = [], []
-    if episode is not None:
-        where.append("id BETWEEN ? AND ?")
-        params += _episode_rows(db, episode)
-    if speaker is not None:
-        where.append("speaker = ? COLLATE NOCASE")
-        params.append(speaker)
+    where, params = _filter(db, episode, speaker, "id")
     lines = [nl or "" for (nl,) in db.execute(
-        f"SELECT nl FROM segments WHERE {' AND '.join(where)} LIMIT ?", (*params, SCOPE_LINES + 1))]
+        f"SELECT nl FROM segments WHERE 1 {where} LIMIT ?", (*params, SCOPE_LINES + 1))]
     return vectors.dutch_words(lines) if len(lines) <= SCOPE_LINES else None
 
 
@@ -240,18 +231,26 @@ def _column(lang: str) -> str:
 
 def _candidates(db: sqlite3.Connection, match: str, episode: str | None,
                 speaker: str | None = None) -> list[int]:
-    where, params = "", [match]
-    if speaker is not None:
-        where, params = ("AND rowid IN (SELECT id FROM segments WHERE speaker = ? "
-                         "COLLATE NOCASE)"), [match, speaker]
-    if episode is not None:
-        lo, hi = _episode_rows(db, episode)
-        where, params = f"{where} AND rowid BETWEEN ? AND ?", [*params, lo, hi]
+    where, params = _filter(db, episode, speaker, "rowid")
     rows = db.execute(
         f"SELECT rowid FROM text WHERE text MATCH ? {where} ORDER BY rowid DESC LIMIT ?",
-        (*params, RANK_WINDOW),
+        (match, *params, RANK_WINDOW),
     )
     return [rowid for (rowid,) in rows]
+
+
+def _filter(db: sqlite3.Connection, episode: str | None, speaker: str | None, column: str
+            ) -> tuple[str, list]:
+    """SQL that keeps the rows (segment ids in `column`) of the episode and the speaker asked
+    for, " AND ..." ("" for none), and its parameters."""
+    where, params = "", []
+    if speaker is not None:
+        where = f" AND {column} IN (SELECT id FROM segments WHERE speaker = ? COLLATE NOCASE)"
+        params.append(speaker)
+    if episode is not None:
+        where += f" AND {column} BETWEEN ? AND ?"
+        params += _episode_rows(db, episode)
+    return where, params
 
 
 def _episode_rows(db: sqlite3.Connection, episode: str) -> tuple[int, int]:

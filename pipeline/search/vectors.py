@@ -38,7 +38,7 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -309,6 +309,12 @@ def nearest(loaded: Loaded, query: np.ndarray, kinds: Sequence[str], k: int,
     return found
 
 
+def heard(loaded: Loaded, scope: set[str] | None = None) -> Collection[str]:
+    """The words a search counts as heard: those of the lines a filter leaves (`scope`), or
+    else every word the index holds."""
+    return loaded.word_row if scope is None else scope
+
+
 def alike(loaded: Loaded, words: list[str], made: dict[str, np.ndarray],
           scope: set[str] | None = None) -> dict[str, float]:
     """The indexed words alike each of `words` (a similarity of at least ALIKE, or
@@ -316,15 +322,15 @@ def alike(loaded: Loaded, words: list[str], made: dict[str, np.ndarray],
     PER_WORD each, with their best similarity; only words in `scope` when given. A word the
     index holds brings its vector; `made` holds the others'."""
     found: dict[str, float] = {}
-    names, matrix, heard = loaded.words, loaded.word_matrix, loaded.word_row
+    names, matrix = loaded.words, loaded.word_matrix
     if scope is not None:  # a copy of the scope's rows only: the whole matrix is ~75 MB
         rows = sorted(loaded.word_row[w] for w in scope if w in loaded.word_row)
-        names, matrix, heard = [loaded.words[i] for i in rows], loaded.word_matrix[rows], scope
+        names, matrix = [loaded.words[i] for i in rows], loaded.word_matrix[rows]
     if not names or not words:
         return found
     typed = [made[w] if w in made else loaded.word_matrix[loaded.word_row[w]] for w in words]
     for word, row in zip(words, np.array(typed) @ matrix.T, strict=True):
-        least = ALIKE if word in heard else ALIKE_UNHEARD
+        least = ALIKE if word in heard(loaded, scope) else ALIKE_UNHEARD
         k = min(PER_WORD, len(row))
         for i in np.argpartition(-row, k - 1)[:k]:
             if row[i] >= least:
