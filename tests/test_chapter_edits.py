@@ -139,6 +139,18 @@ def test_bad_chapter_edits_are_422_and_change_nothing(library, client):
                        headers=AUTH).status_code == 404
 
 
+def test_an_edit_that_changes_nothing_saves_nothing(library, client):
+    untouched = outputs(library)
+    rev, chapters = current(client)
+    for method, body in ((client.post, {"action": "move", "at": 5 * SPACING}),
+                         (client.patch, {"title": chapters[1]["title"]})):
+        reply = method(url("c2"), json={"rev": rev, **body}, headers=AUTH)
+        assert reply.status_code == 200, reply.text
+        assert (reply.json()["rev"], reply.json()["edits"]) == (rev, [])
+    assert outputs(library) == untouched  # the machine's chapters stay the machine's
+    assert history(library, SLUG) == []
+
+
 def test_undo_reverts_the_last_change_as_the_editor_saw_it(library, client):
     before = outputs(library)
     rev, chapters = current(client)

@@ -144,6 +144,21 @@ def test_proposals_are_counted_accepted_and_dismissed(tmp_path):
         proposals.accept(tmp_path, "Alibaba")
 
 
+def test_a_rewritten_sentence_is_no_misspelling_and_a_refused_accept_keeps_the_proposal(
+        tmp_path):
+    garbled = " ".join(["lang"] * 1000)  # 4,999 characters: more than a term may hold
+    assert proposals.from_correction(garbled, "Het is Kwakkelstein", []) == []
+    # A proposal stored before that rule: accepted without the rewrite as a misspelling.
+    proposals.record(tmp_path, "ep", [proposals.Proposal("Kwakkelstein", [garbled, "Kwakel"])])
+    term = proposals.accept(tmp_path, "Kwakkelstein")
+    assert (term.text, term.misspellings) == ("Kwakkelstein", ["Kwakel"])
+    # A proposal the glossary refuses outright stays proposed.
+    proposals.record(tmp_path, "ep", [proposals.Proposal("x" * 150, ["y"])])
+    with pytest.raises(ReportageError, match="at most"):
+        proposals.accept(tmp_path, "x" * 150)
+    assert [p.text for p in proposals.pending(tmp_path)] == ["x" * 150]
+
+
 def test_an_unreadable_proposals_file_is_one_clear_error_and_kept(tmp_path):
     path = tmp_path / proposals.FILENAME
     path.write_text("{not json", encoding="utf-8")

@@ -46,18 +46,20 @@ class StaleChapters(Exception):
         self.episode = episode
 
 
-Change = Callable[[Episode], tuple[list[Chapter], list[float]]]
+Change = Callable[[Episode], tuple[list[Chapter], list[float]] | None]  # None: no change
 
 
 def move(library: Path, slug: str, chapter_id: str, start: float, rev: int,
          editor: str) -> list[Edit]:
     """Let the chapter begin at another segment start between its neighbours' starts."""
 
-    def change(episode: Episode) -> tuple[list[Chapter], list[float]]:
+    def change(episode: Episode) -> tuple[list[Chapter], list[float]] | None:
         chapters, i = episode.chapters, _index(episode, chapter_id)
         if i == 0:
             raise BadChapterEdit("the first chapter begins with the episode; move the next one")
         at = _segment_start(episode, start)
+        if at == chapters[i].start:
+            return None  # where it begins already: nothing to save, the rev stays
         following = chapters[i + 1].start if i + 1 < len(chapters) else float("inf")
         if not chapters[i - 1].start < at < following:
             raise BadChapterEdit("a chapter can only move between the starts of the chapters "
@@ -171,8 +173,10 @@ def _restructure(library: Path, slug: str, rev: int, editor: str, chapter_id: st
     folder = find_episode(library, slug)
     with locked(folder):
         episode = _current(folder, rev)
-        chapters, starts = change(episode)
-        return _save_structure(folder, episode, chapter_id, editor, chapters, starts)
+        changed = change(episode)
+        if changed is None:
+            return []
+        return _save_structure(folder, episode, chapter_id, editor, *changed)
 
 
 def _save_structure(folder: Path, episode: Episode, chapter_id: str, editor: str,

@@ -25,7 +25,7 @@ from pipeline.glossary.fixes import COMMON_ZIPF, FIX_BELOW
 from pipeline.library import locked
 
 FILENAME = "glossary.proposed.json"
-MAX_WORDS = 4  # a correction longer than this is a rewrite, not a name
+MAX_WORDS = 4  # a correction (or what it replaced) longer than this is a rewrite, not a name
 _TOKEN = re.compile(r"\w(?:[\w'’-]*\w)?")
 
 
@@ -46,7 +46,7 @@ def from_correction(before: str, after: str, words: list[Word]) -> list[Proposal
     # Case counts: a word given its capital is a name put right.
     matcher = SequenceMatcher(a=old, b=[m.group() for m in new], autojunk=False)
     for op, a0, a1, b0, b1 in matcher.get_opcodes():
-        if op not in ("replace", "insert") or not 0 < b1 - b0 <= MAX_WORDS:
+        if op not in ("replace", "insert") or not 0 < b1 - b0 <= MAX_WORDS or a1 - a0 > MAX_WORDS:
             continue
         text = after[new[b0].start():new[b1 - 1].end()]
         was = " ".join(old[a0:a1])
@@ -54,7 +54,7 @@ def from_correction(before: str, after: str, words: list[Word]) -> list[Proposal
                     for m in new[b0:b1])
         misheard = any(t in unsure for t in old[a0:a1])
         if (named or misheard) and not _common(new[b0:b1]) and _valid(text):
-            found.append(Proposal(text, [was] if was else []))
+            found.append(Proposal(text, [was] if _valid(was) else []))
     return found
 
 
@@ -103,9 +103,12 @@ def pending(library: Path) -> list[Proposal]:
 
 
 def accept(library: Path, text: str) -> Term:
-    """Move a proposal into the glossary, what it replaced as its misspellings."""
-    proposal = _take(library, text, dismiss=False)
-    term = Term(checked(proposal.text), None, [checked(r) for r in proposal.replaced])
+    """Move a proposal into the glossary, what it replaced as its misspellings (those the
+    glossary takes: a rewritten sentence is no misspelling). A proposal the glossary refuses
+    stays proposed."""
+    proposal = _find(_read(library), text)
+    term = Term(checked(proposal.text), None, [r for r in proposal.replaced if _valid(r)])
+    _take(library, text, dismiss=False)
     add(library, term)
     return term
 
@@ -117,14 +120,19 @@ def dismiss(library: Path, text: str) -> None:
 def _take(library: Path, text: str, dismiss: bool) -> Proposal:
     with locked(library, ".glossary.lock"):
         state = _read(library)
-        found = next((p for p in state["proposed"]
-                      if p.text.casefold() == " ".join(text.split()).casefold()), None)
-        if found is None:
-            raise UnknownProposal(f"{text!r} is not a proposed term")
+        found = _find(state, text)
         state["proposed"].remove(found)
         if dismiss:
             state["dismissed"].append(found.text.casefold())
         _write(library, state)
+    return found
+
+
+def _find(state: dict, text: str) -> Proposal:
+    wanted = " ".join(text.split()).casefold()
+    found = next((p for p in state["proposed"] if p.text.casefold() == wanted), None)
+    if found is None:
+        raise UnknownProposal(f"{text[:100]!r} is not a proposed term")
     return found
 
 
