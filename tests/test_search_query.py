@@ -65,6 +65,13 @@ def test_no_words_is_one_clear_error(text):
         query.parse(text)
 
 
+def test_a_query_longer_than_a_paragraph_is_one_clear_error():
+    assert len(query.parse("woord " * 166).terms) == 166  # 996 characters: searched
+    with pytest.raises(ReportageError, match="at most 1000 characters, not 12000") as exc:
+        query.parse("🙂 " * 6000)
+    assert len(str(exc.value)) < 100  # the query is not echoed
+
+
 def test_fts_expression_quotes_every_word():
     expanded = query.parse('AND "NEAR lijst" xy*').fts("both", lambda w, lang: [w, w + "s"])
     assert expanded == (

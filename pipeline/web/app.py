@@ -28,6 +28,7 @@ from pipeline.edits import chapters as chapter_edits
 from pipeline.errors import ReportageError
 from pipeline.formats import page
 from pipeline.library import valid_slug
+from pipeline.search.query import MAX_CHARS as MAX_QUERY
 from pipeline.stages import publish
 from pipeline.web import listing
 from pipeline.web.clip import clip_download
@@ -139,7 +140,7 @@ def create_app(library: Path, token: str,
                 error = str(exc)
         return page.render(
             "library.html", episodes=shelf.summaries(), q=q, speaker=speaker, edit=edit,
-            error=error, mode=mode,
+            error=error, mode=mode, max_query=MAX_QUERY,
             hits=[(h, page.marked(h.snippet, h.marks)) for h in hits],
             links=page.Links(audio="", library="/", assets="/static"),
         )
