@@ -31,6 +31,13 @@ def test_srt_parses_with_the_srt_library():
     ]
 
 
+def test_an_arrow_in_the_text_is_no_timing_line_in_srt():
+    typed = [Cue(1.0, 2.0, ["00:00:05,000 --> 00:00:06,000", "pijl -->"], None)]
+    [cue] = srt.parse(to_srt(typed))
+    assert cue.content == "00:00:05,000 -> 00:00:06,000\npijl ->"
+    assert (cue.start.total_seconds(), cue.end.total_seconds()) == (1.0, 2.0)
+
+
 def test_vtt_parses_with_webvtt_py_with_voices_and_escaped_text():
     captions = webvtt.from_buffer(io.StringIO(to_vtt(CUES))).captions
     assert [(c.start, c.end) for c in captions] == [
