@@ -94,11 +94,18 @@ def test_unchanged_text_is_not_an_edit(library):
 
 @pytest.mark.parametrize("changes", [
     {}, {"words": "x"}, {"nl": 3}, {"nl": "x" * (edits.MAX_TEXT + 1)}, {"nl": "a\x00b"},
+    {"nl": "a\x1b[31mb"}, {"en": "bel\x07"}, {"nl": "Xi \u202eJinping"}, {"nl": "a\x85b"},
 ])
 def test_bad_changes_are_refused(library, changes):
     with pytest.raises(ReportageError):
         edits.edit_segment(library, "haven", SEG, 0, changes, "ann")
     assert log_lines(library) == []
+
+
+def test_line_breaks_and_tabs_are_text_not_control_characters(library):
+    seg = edits.edit_segment(library, "haven", SEG, 0, {"nl": "Twee\r\nregels\tmet tab."},
+                             "ann")
+    assert seg.nl == "Twee\nregels\tmet tab."
 
 
 def test_unknown_segment_and_episode(library):

@@ -42,6 +42,7 @@ def test_a_hand_edit_is_kept_when_a_term_is_added(tmp_path):
     (b"[[term]]\nenglish = 'x'\n", "needs text"),
     (b"<b>Creemers</b>\n", "markup or control characters"),
     (b"Cree\x07mers\n", "markup or control characters"),
+    ("Cree\u202emers\n".encode(), "markup or control characters"),
     (b"x" * 500 + b"\n", "at most 100 characters"),
 ])
 def test_a_bad_glossary_is_one_clear_error_and_is_never_written_over(tmp_path, content, message):

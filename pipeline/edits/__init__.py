@@ -9,7 +9,6 @@ derived files and the search index.
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from pipeline.document import Episode, Segment
 from pipeline.edits import chapters
 from pipeline.edits.log import Edit, append_log, documents, last_id, now, read_log, saving
 from pipeline.errors import ReportageError
+from pipeline.formats.markup import CONTROL, NOT_IN_NAMES
 from pipeline.glossary import proposals
 from pipeline.library import find_episode, locked
 from pipeline.search.index import reindex_segment
@@ -106,7 +106,7 @@ def clean_name(name: object) -> str:
     if not isinstance(name, str):
         raise ReportageError("a speaker's name must be text")
     name = " ".join(name.split())
-    if len(name) > MAX_NAME or re.search(r"[<>\x00-\x1f]", name):
+    if len(name) > MAX_NAME or NOT_IN_NAMES.search(name):
         raise ReportageError(f"a speaker's name is at most {MAX_NAME} characters, without "
                              "markup or control characters")
     return name
@@ -150,8 +150,9 @@ def clean_changes(changes: dict) -> dict[str, str]:
             raise ReportageError(f"{name} must be text")
         if len(text) > MAX_TEXT:
             raise ReportageError(f"{name} is longer than {MAX_TEXT} characters")
-        if "\x00" in text:
-            raise ReportageError(f"{name} holds a NUL character")
+        if bad := CONTROL.search(text):
+            raise ReportageError(f"{name} holds a control character ({bad.group()!r}): "
+                                 "type plain text")
         cleaned[name] = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     return cleaned
 

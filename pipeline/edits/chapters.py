@@ -11,7 +11,6 @@ title of its own.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from pipeline.document import Chapter, Episode
 from pipeline.edits.log import Edit, append_log, documents, last_id, now, read_log, saving
 from pipeline.embeddings import load_embedder
 from pipeline.errors import ReportageError
+from pipeline.formats.markup import NOT_IN_NAMES
 from pipeline.library import find_episode, locked
 from pipeline.stages.publish import publish
 
@@ -162,7 +162,7 @@ def clean_title(title: object) -> str:
     title = " ".join(title.split())
     if not title:
         raise BadChapterEdit("a chapter title cannot be empty")
-    if len(title) > MAX_TITLE or re.search(r"[<>\x00-\x1f\x7f]", title):
+    if len(title) > MAX_TITLE or NOT_IN_NAMES.search(title):
         raise BadChapterEdit(f"a chapter title is at most {MAX_TITLE} characters, without "
                              "markup or control characters")
     return title

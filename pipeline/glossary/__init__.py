@@ -17,7 +17,6 @@ The glossary stage puts the terms in where the recogniser misheard them (fixes.p
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,12 +24,12 @@ import tomllib
 
 from pipeline.atomic import write_atomic
 from pipeline.errors import ReportageError
+from pipeline.formats.markup import NOT_IN_NAMES
 from pipeline.library import locked
 
 FILENAME = "glossary.toml"
 MAX_CHARS = 100  # a term longer than this is a sentence, not a name
 HOTWORD_CHARS = 300  # about 100 tokens of Dutch names: a third of Whisper's prompt room
-_BAD = re.compile(r"[<>\x00-\x1f\x7f]")  # markup and control characters
 
 
 @dataclass
@@ -48,7 +47,7 @@ def checked(text: str) -> str:
     if len(text) > MAX_CHARS:
         raise ReportageError(f"a glossary term has at most {MAX_CHARS} characters, "
                              f"not {len(text)}: {text[:40]}...")
-    if _BAD.search(text):
+    if NOT_IN_NAMES.search(text):
         raise ReportageError(f"a glossary term cannot hold markup or control characters: "
                              f"{text!r}")
     return text
