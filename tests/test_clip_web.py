@@ -41,6 +41,12 @@ def test_clip_downloads_the_span(client, tmp_path):
     assert len(decode(out)) / SAMPLE_RATE == pytest.approx(5.5, abs=0.1)
 
 
+def test_a_clip_from_minus_zero_is_named_from_zero(client):
+    r = client.get("/api/episodes/haven/clip", params={"start": "-0.0", "end": 2.5})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-disposition"] == 'attachment; filename="haven-0.0-2.5.mp3"'
+
+
 def test_clip_as_m4a_needs_no_token(client, tmp_path):
     r = client.get("/api/episodes/haven/clip",
                    params={"start": "12", "end": "14.5", "format": "m4a", "lang": "nl"})

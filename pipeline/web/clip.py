@@ -47,7 +47,7 @@ def clip_download(folder: Path, episode: Episode, start: float, end: float, lang
             raise HTTPException(400, str(exc)) from None
         except OSError as exc:  # no room for the temporary file
             raise HTTPException(507, f"could not cut the clip: {exc.strerror or exc}") from None
-    name = f"{episode.slug}-{result.start:.1f}-{result.end:.1f}.{fmt}"
+    name = f"{episode.slug}-{result.start + 0.0:.1f}-{result.end:.1f}.{fmt}"  # not -0.0
     return Response(data, media_type=MEDIA_TYPES[fmt], headers={
         "Content-Disposition": f'attachment; filename="{name}"',
         "Cache-Control": "no-store"})
