@@ -145,9 +145,12 @@ def test_parse_time():
     (["haven", "3", "7", "--out", "{tmp}/clip"], "unknown clip extension"),
     (["haven", "3", "7", "--out", "{tmp}/no/such/folder/clip.mp3"], "cannot write"),
     (["haven", "3", "7", "--out", "{tmp}"], "unknown clip extension"),
+    (["haven", "3", "7", "--out", "{library}/haven/clip.mp3"], "inside an episode's folder"),
 ])
 def test_bad_input_is_one_line(cli, library, tmp_path, args, says):
-    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    folder = sorted((library / "haven").iterdir())
+    args = [a.replace("{tmp}", str(tmp_path)).replace("{library}", str(library)) for a in args]
     line = one_error_line(cli("clip", *args, "--library", str(library)))
     assert says in line
     assert not list(tmp_path.glob("*.mp3"))
+    assert sorted((library / "haven").iterdir()) == folder

@@ -44,6 +44,13 @@ def test_a_hand_edit_is_kept_when_a_term_is_added(tmp_path):
     (b"Cree\x07mers\n", "markup or control characters"),
     ("Cree\u202emers\n".encode(), "markup or control characters"),
     (b"x" * 500 + b"\n", "at most 100 characters"),
+    # TOML with a typo is never read as one term a line (and then rewritten without the rest)
+    (b'[term]\ntext = "Rogier Creemers"\nmisspellings = ["Kreemers"]\n', "holds only"),
+    (b'[[terms]]\ntext = "Rogier Creemers"\n', "not terms"),
+    (b'term = "Rogier Creemers"\n', "holds only"),
+    (b'[[term\ntext = "Creemers"\n', "not valid TOML"),
+    (b'[[term]]\ntext = "Creemers"\nmispellings = ["Kremers"]\n', "unknown mispellings"),
+    (b'[[term]]\ntext = "Creemers"\nmisspellings = ["Kremers", 3]\n', "list of strings"),
 ])
 def test_a_bad_glossary_is_one_clear_error_and_is_never_written_over(tmp_path, content, message):
     path = tmp_path / glossary.FILENAME

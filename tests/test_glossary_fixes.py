@@ -157,6 +157,12 @@ def test_a_rewritten_sentence_is_no_misspelling_and_a_refused_accept_keeps_the_p
     with pytest.raises(ReportageError, match="at most"):
         proposals.accept(tmp_path, "x" * 150)
     assert [p.text for p in proposals.pending(tmp_path)] == ["x" * 150]
+    # So does one accepted while the glossary file cannot be read.
+    proposals.record(tmp_path, "ep", [proposals.Proposal("Creemers", ["Kremers"])])
+    (tmp_path / "glossary.toml").write_text('[[term]]\ntext = "Alibaba', encoding="utf-8")
+    with pytest.raises(ReportageError, match="not valid TOML"):
+        proposals.accept(tmp_path, "Creemers")
+    assert "Creemers" in [p.text for p in proposals.pending(tmp_path)]
 
 
 def test_an_unreadable_proposals_file_is_one_clear_error_and_kept(tmp_path):

@@ -81,6 +81,24 @@ def test_a_stale_or_bad_rename_changes_nothing(library):
     assert Episode.load(library / SLUG).speakers["S2"] == "Een"
 
 
+def test_a_rename_the_search_index_cannot_follow_says_that_it_was_saved(library):
+    search.index_path(library).write_bytes(b"\x00garbage" * 1000)
+    with pytest.raises(ReportageError, match="saved and published, but the search index"):
+        rename_speaker(library, SLUG, "S2", "Een", "a")
+    assert Episode.load(library / SLUG).speakers["S2"] == "Een"
+    assert history(library, SLUG)[-1].after == "Een"
+
+
+def test_a_log_line_cut_inside_a_character_is_skipped(library):
+    rename_speaker(library, SLUG, "S2", "Een", "a")
+    before = [e.id for e in history(library, SLUG)]
+    with open(library / SLUG / "edits.jsonl", "ab") as log:
+        log.write('{"id": 99, "editor": "Zoë'.encode()[:-1])  # a crash mid-append
+    [edit] = rename_speaker(library, SLUG, "S2", "Twee", "b")
+    assert [e.id for e in history(library, SLUG)] == [*before, edit.id]
+    assert edit.id == max(before) + 1
+
+
 def test_reassign_a_segment_to_another_or_a_new_speaker(library):
     episode = Episode.load(library / SLUG)
     seg = episode.segments[2]

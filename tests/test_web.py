@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import shutil
 import socket
 import time
 from urllib.parse import urlsplit
@@ -226,6 +227,17 @@ def test_publish_command_writes_index_html(library):
     result = CliRunner().invoke(cli_app, ["publish", "haven", "--library", str(library)])
     assert result.exit_code == 0
     assert "Dank voor het luisteren." in (library / "haven" / "index.html").read_text()
+
+
+def test_publish_carries_on_past_a_damaged_episode(library):
+    shutil.copytree(library / "haven", library / "aa-kapot")  # sorted before haven
+    (library / "aa-kapot" / "episode.json").write_text("{not json")
+    (library / "haven" / "nl.srt").unlink()
+    result = CliRunner().invoke(cli_app, ["publish", "--library", str(library)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert lines[0].startswith("error: ") and "aa-kapot" in lines[0]
+    assert lines[1].startswith("✓ haven:") and (library / "haven" / "nl.srt").is_file()
 
 
 def test_serve_on_a_taken_port_fails_in_one_line(library):

@@ -34,6 +34,9 @@ def main() -> None:
         code = 2
     except Abort:
         code = 130
+    except OSError as exc:  # what no command foresaw: permissions, a name too long, a full disk
+        say(f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc), "error")
+        code = 1
     if code == 130:
         say("interrupted: finished stages are saved; run again to resume")
     sys.exit(code if isinstance(code, int) else 0)

@@ -23,14 +23,20 @@ def publish_cmd(
     from pipeline.stages.publish import publish
 
     lib = library_path(library)
-    try:
-        for slug in slugs or list(episode_slugs(lib)):
+    if not lib.is_dir():
+        fail(f"no library folder at {lib}: run `reportage process` first")
+    failed = 0
+    for slug in slugs or list(episode_slugs(lib)):  # one bad episode stops none of the others
+        try:
             folder = find_episode(lib, slug)
             with locked(folder):
                 written = publish(folder, Episode.load(folder))
             say(f"{slug}: {len(written)} files", "✓")
-    except ReportageError as exc:
-        fail(str(exc))
+        except ReportageError as exc:
+            say(str(exc), "error")
+            failed += 1
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()

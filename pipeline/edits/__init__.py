@@ -119,13 +119,14 @@ def _rename(folder: Path, episode: Episode, speaker: str, name: str, editor: str
     before = episode.speakers.get(speaker)
     if (before or "") == name:
         return []
+    number = last_id(folder) + 1  # the log read before anything changes
     with saving(folder, episode):
         if name:
             episode.speakers[speaker] = name
         else:
             episode.speakers.pop(speaker, None)
         episode.speakers_rev += 1
-    edit = Edit(last_id(folder) + 1, now(), editor, speaker, NAME, before, name or None,
+    edit = Edit(number, now(), editor, speaker, NAME, before, name or None,
                 episode.speakers_rev, revert_of)
     append_log(folder, [edit])
     publish(folder, episode)  # every line of the speaker, and the search index, follow

@@ -182,7 +182,7 @@ def _restructure(library: Path, slug: str, rev: int, editor: str, chapter_id: st
 def _save_structure(folder: Path, episode: Episode, chapter_id: str, editor: str,
                     chapters: list[Chapter], starts: list[float],
                     revert_of: int | None = None) -> list[Edit]:
-    before = _snapshot(episode.chapters)
+    before, number = _snapshot(episode.chapters), last_id(folder) + 1  # the log read first
     with saving(folder, episode):
         episode.chapters = regroup(episode.segments, chapters, load_embedder(), starts,
                                    keep_titles=True)
@@ -190,7 +190,7 @@ def _save_structure(folder: Path, episode: Episode, chapter_id: str, editor: str
             for chapter in episode.chapters:
                 chapter.edited["start"] = True  # the editor's chapters from now on
         episode.chapters_rev += 1
-    edit = Edit(last_id(folder) + 1, now(), editor, chapter_id, STRUCTURE, before,
+    edit = Edit(number, now(), editor, chapter_id, STRUCTURE, before,
                 _snapshot(episode.chapters), episode.chapters_rev, revert_of)
     append_log(folder, [edit])
     publish(folder, episode)

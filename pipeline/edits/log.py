@@ -86,10 +86,10 @@ def read_log(folder: Path) -> list[Edit]:
     if not path.exists():
         return []
     edits = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in path.read_bytes().splitlines():
         try:
             edits.append(Edit(**json.loads(line)))
-        except (json.JSONDecodeError, TypeError):
+        except (ValueError, TypeError):  # bad JSON, or UTF-8 cut inside a character
             continue  # a line torn by a crash mid-append: the edit never completed
     return edits
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.atomic import write_atomic
-from pipeline.document import Episode, Segment, Word
+from pipeline.document import FILENAME, Episode, Segment, Word
 from pipeline.errors import ReportageError
 from pipeline.formats.cues import Cue, build_cues
 from pipeline.formats.subtitles import to_srt, to_vtt
@@ -87,6 +87,9 @@ def check_out(out: Path) -> tuple[str, str, str]:
                              f"use {' or '.join(ENCODINGS)}")
     if out.is_dir():
         raise ReportageError(f"{out}: is a folder")
+    if any((parent / FILENAME).is_file() for parent in out.resolve().parents):
+        raise ReportageError(f"{out}: inside an episode's folder, whose files reportage "
+                             "writes (the clip could replace its audio); write it elsewhere")
     folder = out.parent
     try:
         with tempfile.TemporaryFile(dir=folder):

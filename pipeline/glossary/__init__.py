@@ -17,6 +17,7 @@ The glossary stage puts the terms in where the recogniser misheard them (fixes.p
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,13 +68,22 @@ def parse(path: Path) -> list[Term]:
         raise ReportageError(f"{path}: not UTF-8 text; save the glossary as UTF-8") from None
     except OSError as exc:
         raise ReportageError(f"{path}: cannot read it ({exc.strerror})") from None
-    if "[[term]]" not in text:
-        return unique([Term(checked(line)) for line in _lines(text)])
+    lines = _lines(text)
+    if not any(_TOML_LINE.match(line) for line in lines):
+        return unique([Term(checked(line)) for line in lines])
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ReportageError(f"{path}: not valid TOML ({exc}); fix it by hand") from None
-    return unique([_term(path, entry) for entry in table.get("term", [])])
+    entries = table.pop("term", [])
+    if table or not isinstance(entries, list):  # a typo such as [term]: never read as lines
+        raise ReportageError(f"{path}: a glossary holds only [[term]] tables, not "
+                             f"{', '.join(table) or '[term]'}; fix it by hand")
+    return unique([_term(path, entry) for entry in entries])
+
+
+# A line of TOML: a table header or a key = value. A term on a line of its own is neither.
+_TOML_LINE = re.compile(r"\[|[A-Za-z_][\w-]*\s*=")
 
 
 def _lines(text: str) -> list[str]:
@@ -83,13 +93,18 @@ def _lines(text: str) -> list[str]:
 def _term(path: Path, entry: object) -> Term:
     if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
         raise ReportageError(f"{path}: every [[term]] needs text = \"...\"")
+    if unknown := set(entry) - {"text", "english", "misspellings"}:  # a rewrite would drop it
+        raise ReportageError(f"{path}: {entry['text']!r}: unknown {', '.join(sorted(unknown))}; "
+                             "a term has text, english and misspellings")
     english = entry.get("english")
     misspellings = entry.get("misspellings", [])
-    if english is not None and not isinstance(english, str) or not isinstance(misspellings, list):
+    if (english is not None and not isinstance(english, str)
+            or not isinstance(misspellings, list)
+            or not all(isinstance(m, str) for m in misspellings)):
         raise ReportageError(f"{path}: {entry['text']!r}: english is a string, misspellings a "
                              "list of strings")
     return Term(checked(entry["text"]), checked(english) if english else None,
-                [checked(m) for m in misspellings if isinstance(m, str)])
+                [checked(m) for m in misspellings])
 
 
 def unique(terms: list[Term]) -> list[Term]:

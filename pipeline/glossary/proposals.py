@@ -108,8 +108,8 @@ def accept(library: Path, text: str) -> Term:
     stays proposed."""
     proposal = _find(_read(library), text)
     term = Term(checked(proposal.text), None, [r for r in proposal.replaced if _valid(r)])
+    add(library, term)  # first: a glossary file that cannot be read keeps the proposal too
     _take(library, text, dismiss=False)
-    add(library, term)
     return term
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pipeline.atomic import write_atomic
 from pipeline.document import Episode
+from pipeline.errors import ReportageError
 from pipeline.formats.chapters import chapters_json, chapters_vtt
 from pipeline.formats.cues import episode_cues
 from pipeline.formats.page import static_page
@@ -40,7 +41,11 @@ def publish(folder: Path, episode: Episode, index: bool = True) -> list[Path]:
         write_atomic(folder / name, content)
         written.append(folder / name)
     if index:
-        index_episode(folder.parent, episode)  # search follows every publish
+        try:
+            index_episode(folder.parent, episode)  # search follows every publish
+        except ReportageError as exc:  # say what did happen: a failed edit would be retried
+            raise ReportageError(f"{episode.slug}: saved and published, but the search index "
+                                 f"was not updated: {exc}") from None
     return written
 
 
