@@ -9,6 +9,8 @@ import pytest
 import srt
 from audiogen import silence, speech_episode, tone, write_audio
 
+from pipeline.cli.process import collect_inputs
+
 
 def snapshot(folder):
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
@@ -107,3 +109,21 @@ def test_one_bad_file_does_not_stop_the_others(tmp_path, speech_file, cli):
     assert "kapot.mp3" in result.err and "Traceback" not in result.err
     assert (tmp_path / "lib" / "goed" / "nl.srt").exists()
     assert not (tmp_path / "lib" / "kapot").exists()
+
+
+@pytest.mark.model
+def test_another_recording_under_an_episodes_name_is_refused(library_copy, tmp_path, cli):
+    (tmp_path / "elders").mkdir()
+    other = write_audio(tmp_path / "elders" / "vijf-zinnen.wav", tone(3.0))
+    before = snapshot(library_copy)
+    result = cli("process", str(other), "--library", str(library_copy))
+    assert_one_clear_error(result, "is another recording (vijf-zinnen.mp3)")
+    assert snapshot(library_copy) == before  # its transcript and audio untouched
+
+
+def test_two_files_that_give_one_episode_name_are_not_both_taken(tmp_path):
+    for name in ("zelfde.mp3", "zelfde.wav", "ander.mp3"):
+        (tmp_path / name).write_bytes(b"")
+    found = collect_inputs([tmp_path, tmp_path / "ander.mp3"])  # ander twice: once is enough
+    assert found[:2] == [tmp_path / "ander.mp3", tmp_path / "zelfde.mp3"] and len(found) == 3
+    assert "gives the same episode name (zelfde) as" in str(found[2])

@@ -19,7 +19,7 @@ from pipeline.cli.common import (
 )
 from pipeline.cli.settings import JOBS_HELP, with_settings
 from pipeline.errors import ReportageError
-from pipeline.library import prepare_library
+from pipeline.library import prepare_library, slugify
 from pipeline.runner import Engines, Settings, check_settings, process_file
 from pipeline.timefmt import clock
 
@@ -35,7 +35,24 @@ def collect_inputs(paths: list[Path]) -> list[Path | ReportageError]:
             found.append(path)
         else:
             found.append(ReportageError(f"{path}: no such file or folder"))
-    return found
+    return _one_per_episode(found)
+
+
+def _one_per_episode(found: list[Path | ReportageError]) -> list[Path | ReportageError]:
+    """A second file that would give an episode the same name (`a.mp3`, `a.wav`) is an error:
+    it would take over the first one's episode."""
+    first: dict[str, Path] = {}
+    kept: list[Path | ReportageError] = []
+    for item in found:
+        if isinstance(item, Path):
+            taken = first.setdefault(slugify(item.stem), item)
+            if taken is not item and taken.resolve() == item.resolve():
+                continue  # the same file twice: once is enough
+            if taken is not item:
+                item = ReportageError(f"{item}: gives the same episode name "
+                                      f"({slugify(item.stem)}) as {taken}; rename one")
+        kept.append(item)
+    return kept
 
 
 @app.command()
