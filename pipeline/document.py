@@ -6,6 +6,7 @@ Every other file in an episode folder is derived from this document (see publish
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -133,8 +134,8 @@ class Episode:
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ReportageError(f"{path} is not a valid episode document: {exc}") from None
         try:
-            return cls.from_dict(data)
-        except (KeyError, TypeError, AttributeError) as exc:
+            return _checked(cls.from_dict(data))
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise ReportageError(f"{path} is not a valid episode document: {exc!r}") from None
 
 
@@ -160,6 +161,42 @@ def _segment_from_dict(data: dict) -> Segment:
     data = dict(data)
     data["words"] = [Word(**w) for w in data.get("words", [])]
     return Segment(**data)
+
+
+def _checked(episode: Episode) -> Episode:
+    """The episode, if every value a hand edit could have broken has its type (times finite
+    numbers, texts strings): else a ValueError naming it, not a traceback in a later command."""
+    _expect(_texts(episode.slug, episode.title, episode.source.path, episode.source.sha256)
+            and _times(episode.source.duration_s), "slug, title or source")
+    _expect(isinstance(episode.speakers, dict) and _texts(*episode.speakers,
+                                                          *episode.speakers.values()), "speakers")
+    _expect(isinstance(episode.provenance, dict), "provenance")
+    for seg in episode.segments:
+        _expect(_texts(seg.id, seg.nl) and _times(seg.start, seg.end)
+                and _texts(*(v for v in (seg.en, seg.speaker) if v is not None))
+                and all(_texts(w.text) and _times(w.start, w.end, w.probability)
+                        for w in seg.words), f"segment {seg.id!r}")
+    for chapter in episode.chapters:
+        _expect(isinstance(chapter.segment_ids, list)
+                and _texts(chapter.id, chapter.title, *chapter.segment_ids)
+                and _times(chapter.start, chapter.end)
+                and _texts(*([chapter.title_en] if chapter.title_en is not None else [])),
+                f"chapter {chapter.id!r}")
+    return episode
+
+
+def _expect(holds: bool, what: str) -> None:
+    if not holds:
+        raise ValueError(f"{what}: a value of the wrong type")
+
+
+def _texts(*values: object) -> bool:
+    return all(isinstance(v, str) for v in values)
+
+
+def _times(*values: object) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+               for v in values)
 
 
 def migrate(data: dict) -> dict:

@@ -74,3 +74,31 @@ def test_document_of_the_wrong_shape_is_a_clear_error(tmp_path):
     (tmp_path / "episode.json").write_text('{"slug": "x", "segments": [1, 2]}')
     with pytest.raises(ReportageError, match="not a valid episode document"):
         Episode.load(tmp_path)
+
+
+def _broken(change) -> dict:
+    data = make_episode().to_dict()
+    change(data)
+    return data
+
+
+# Valid JSON a hand edit could leave: each broke a later command with a traceback before.
+WRONG_TYPES = {
+    "not an object": "str",
+    "segments a string": _broken(lambda d: d.update(segments="abc")),
+    "a start of text": _broken(lambda d: d["segments"][0].update(start="abc")),
+    "a NaN time": _broken(lambda d: d["segments"][0].update(end=float("nan"))),
+    "dutch null": _broken(lambda d: d["segments"][0].update(nl=None)),
+    "a word time of text": _broken(lambda d: d["segments"][0]["words"][0].update(end="x")),
+    "speakers a list": _broken(lambda d: d.update(speakers=[1])),
+    "a numeric title": _broken(lambda d: d.update(title=5)),
+    "a chapter's ids a string": _broken(lambda d: d["chapters"][0].update(segment_ids="s1")),
+    "a chapter title null": _broken(lambda d: d["chapters"][0].update(title=None)),
+}
+
+
+@pytest.mark.parametrize("name", WRONG_TYPES)
+def test_values_of_the_wrong_type_are_a_clear_error(tmp_path, name):
+    (tmp_path / "episode.json").write_text(json.dumps(WRONG_TYPES[name]))
+    with pytest.raises(ReportageError, match="not a valid episode document"):
+        Episode.load(tmp_path)
