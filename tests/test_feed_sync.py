@@ -168,7 +168,10 @@ def test_bad_feeds_and_items_one_line_each_the_rest_goes_on(cli, tmp_path, site,
     good = rss(item("Goed", f"{site.url}/good.wav", "g1")
                + item("Groot", f"{site.url}/big.wav", "g2")
                + item("Weg", f"{site.url}/missing.mp3", "g3")
-               + item("Pagina", f"{site.url}/page.mp3", "g4", kind="audio/mpeg"))
+               + item("Pagina", f"{site.url}/page.mp3", "g4", kind="audio/mpeg")
+               # a feed on the web must not make us read this machine's files
+               + item("Hier", (tmp_path / "secret.wav").as_uri(), "g5"))
+    (tmp_path / "secret.wav").write_bytes(wav)
     site.files["/good.xml"] = (good, "application/rss+xml")
     site.files["/notxml.xml"] = (b"this is not < xml", "text/plain")
     site.files["/atom.xml"] = (b'<feed xmlns="http://www.w3.org/2005/Atom"/>', "text/xml")
@@ -189,7 +192,7 @@ def test_bad_feeds_and_items_one_line_each_the_rest_goes_on(cli, tmp_path, site,
     assert result.rc == 1
     assert "Traceback" not in result.err
     errors = [line for line in result.err.splitlines() if line.startswith("error:")]
-    assert len(errors) == 7, result.err
+    assert len(errors) == 8, result.err
     text = "\n".join(errors)
     assert "notxml: not XML" in text
     assert "atom: not an RSS feed" in text
@@ -198,6 +201,7 @@ def test_bad_feeds_and_items_one_line_each_the_rest_goes_on(cli, tmp_path, site,
     assert "Groot:" in text and "over the limit" in text
     assert "Weg:" in text and "HTTP 404" in text
     assert "Pagina:" in text and "not audio" in text
+    assert "Hier:" in text and "not an http(s) address" in text and not (library / "hier").exists()
     assert (library / "goed" / "audio.wav").read_bytes() == wav
     assert (library / "lokaal" / "audio.wav").read_bytes() == wav
     assert (existing / "marker").read_text() == "untouched"

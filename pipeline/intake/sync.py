@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 from pipeline.atomic import write_atomic
 from pipeline.errors import ReportageError
@@ -89,6 +89,12 @@ def items(data: bytes, source: str) -> list[Item]:
     return found
 
 
+def _may_fetch(url: str, source: str) -> bool:
+    """http(s) from any feed; a local file only from a feed that is itself a local file."""
+    scheme = urlsplit(url).scheme
+    return scheme in ("http", "https") or (scheme == "file" and not subscriptions.is_url(source))
+
+
 def slug_for(item: Item, library: Path, taken: set[str]) -> str:
     """The episode slug: from the title (else the guid), made unique among episodes that are
     not this item's."""
@@ -118,6 +124,9 @@ def sync_feed(library: Path, feed: subscriptions.Subscription, settings: Setting
         slug = _pending_slug(downloads, item) or slug_for(item, library, taken)
         name = f"{feed.name}: {item.title or item.guid}"
         try:
+            if not _may_fetch(item.url, feed.source):
+                raise ReportageError(f"{item.url}: not an http(s) address (a feed on the web "
+                                     "cannot point at files on this machine)")
             suffix = audio_suffix(item.url, item.type)
             if suffix is None:
                 raise ReportageError(f"{item.url}: not audio ({item.type})")
