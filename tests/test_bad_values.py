@@ -34,6 +34,7 @@ CASES = [
     (["process", "WAV", "--translator", "transformers", "--mt-model", "/no/such/model"],
      "/no/such/model"),
     (["process", "WAV", "--embedder", "/no/such/encoder"], "/no/such/encoder"),
+    (["process", "WAV", "--embedder", "no-such/encoder"], "unknown embedding model"),  # no retries
     (["process", "WAV", "--model", "/no/such/model"], "unknown model"),
     (["process", "/no/such/file.mp3"], "no such file"),
     (["process", "WAV", "--library", "FILE"], "FILE"),

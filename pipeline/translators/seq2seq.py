@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline import models
 from pipeline.document import Segment
 from pipeline.errors import ReportageError
 from pipeline.translators.groups import sentence_groups, spread
@@ -39,7 +40,7 @@ def resolve_mt_model(ref: str | None) -> str:
     transformers = _transformers()
     path = Path(ref).expanduser()
     if not path.exists():
-        path = _cached(ref)
+        path = models.hf_cached(ref, "MT model")
     if not (path / "config.json").is_file():
         raise ReportageError(f"{ref}: not a transformers model folder (no config.json)")
     try:
@@ -52,18 +53,6 @@ def resolve_mt_model(ref: str | None) -> str:
             "(give a Marian, NLLB, M2M100 or similar encoder-decoder model)"
         )
     return str(path)
-
-
-def _cached(name: str) -> Path:
-    from huggingface_hub import snapshot_download
-
-    try:
-        return Path(snapshot_download(name, local_files_only=True))
-    except Exception:  # not a valid name, or not cached: both mean unknown here
-        raise ReportageError(
-            f"unknown MT model {name!r}: no such folder, and not in the local Hugging Face "
-            "cache (reportage never downloads models: give a model folder)"
-        ) from None
 
 
 def _first_line(exc: Exception) -> str:
