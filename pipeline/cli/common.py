@@ -108,5 +108,7 @@ class StageProgress:
 def progress_bar(quiet: bool) -> Progress:
     return Progress(
         TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), SpeedColumn(),
-        ClockColumn(), console=err, disable=quiet, transient=True,
+        # Off where stderr is no terminal (a log, a pipe): a bar cannot redraw there, and rich
+        # left a blank line in front of the error lines scripts read.
+        ClockColumn(), console=err, disable=quiet or not err.is_terminal, transient=True,
     )
