@@ -122,6 +122,9 @@ def test_history_and_revert_which_is_itself_logged(library):
     assert [e.id for e in edits.history(library, "haven")] == [1, 2, 3, 4]
     assert [(e.field, e.after) for e in edits.history(library, "haven", SEG)] == [
         ("nl", "Een."), ("en", "One."), ("nl", "Twee.")]
+    assert edits.history(library, "haven", "s0000600") == []  # a segment nobody edited
+    with pytest.raises(ReportageError, match="no segment, chapter or speaker 's9'"):
+        edits.history(library, "haven", "s9")
 
     [undo] = edits.revert(library, "haven", 4, "carol")
     assert (undo.id, undo.revert_of, undo.before, undo.after) == (5, 4, "Twee.", "Een.")

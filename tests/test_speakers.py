@@ -7,8 +7,10 @@ import pytest
 import srt
 import webvtt
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from pipeline import search
+from pipeline.cli import app as cli_app
 from pipeline.document import Episode, Segment, Word
 from pipeline.edits import StaleSpeakers, edit_segment, history, rename_speaker, revert
 from pipeline.errors import ReportageError
@@ -66,6 +68,15 @@ def test_a_rename_is_a_logged_edit_that_reverts(library):
     revert(library, SLUG, edit.id, "redacteur")
     assert outputs(library)["nl.vtt"] == before["nl.vtt"]
     assert Episode.load(library / SLUG).speakers == {"S1": "Rogier Creemers"}
+
+
+def test_the_command_says_the_name_as_kept(library):
+    runner = CliRunner()
+    named = runner.invoke(cli_app, ["speakers", SLUG, "S2", "  Mona   Harbers ", "--library",
+                                    str(library)])
+    assert named.exit_code == 0 and named.output.strip() == "✓ haven S2 is now Mona Harbers"
+    cleared = runner.invoke(cli_app, ["speakers", SLUG, "S2", "   ", "--library", str(library)])
+    assert cleared.exit_code == 0 and cleared.output.strip() == "✓ haven S2 is now S2"
 
 
 def test_a_stale_or_bad_rename_changes_nothing(library):

@@ -31,7 +31,8 @@ def speakers(
             if name is None:
                 fail(f"give the name for {speaker}: reportage speakers {slug} {speaker} NAME")
             done = rename_speaker(lib, slug, speaker, name, user())
-            say(f"{slug} {speaker} is now {name or speaker}" if done else "nothing to change",
+            say(f"{slug} {speaker} is now {done[0].after or speaker}" if done  # as cleaned
+                else "nothing to change",
                 "✓" if done else "")
             return
         episode = Episode.load(find_episode(lib, slug))

@@ -134,8 +134,15 @@ def _rename(folder: Path, episode: Episode, speaker: str, name: str, editor: str
 
 
 def history(library: Path, slug: str, segment_id: str | None = None) -> list[Edit]:
-    edits = read_log(find_episode(library, slug))
-    return [e for e in edits if segment_id is None or e.segment == segment_id]
+    """The episode's edits, oldest first; only those of one segment, chapter or speaker id."""
+    folder = find_episode(library, slug)
+    edits = [e for e in read_log(folder) if segment_id is None or e.segment == segment_id]
+    if segment_id is not None and not edits:
+        episode = documents.load(folder)
+        ids = {x.id for x in (*episode.segments, *episode.chapters)}
+        if segment_id not in ids | {seg.speaker for seg in episode.segments}:
+            raise ReportageError(f"no segment, chapter or speaker {segment_id!r} in {slug}")
+    return edits
 
 
 def clean_changes(changes: dict) -> dict[str, str]:
