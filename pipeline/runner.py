@@ -147,6 +147,11 @@ def check_settings(settings: Settings) -> list[str]:
     returned warnings say so."""
     from pipeline import models
 
+    for count, off, name in ((settings.speakers, settings.no_speakers, "speakers"),
+                             (settings.chapters, settings.no_chapters, "chapters")):
+        if count is not None and off:
+            raise ReportageError(f"--{name} {count} and --no-{name} contradict each other: "
+                                 "give one")
     warnings = []
     if not settings.no_speakers and not speakers_available():
         hint = "speaker labels need pip install 'reportage[speakers]'"

@@ -121,6 +121,16 @@ def test_another_recording_under_an_episodes_name_is_refused(library_copy, tmp_p
     assert snapshot(library_copy) == before  # its transcript and audio untouched
 
 
+def test_a_failed_file_has_its_json_line_too(tmp_path, cli):
+    (tmp_path / "kapot.mp3").write_text("niet echt")
+    result = cli("process", str(tmp_path / "kapot.mp3"), str(tmp_path / "weg.mp3"), "--json",
+                 "--library", str(tmp_path / "lib"), "--no-speakers", "--no-chapters")
+    lines = [json.loads(line) for line in result.out.splitlines()]
+    assert result.rc == 1 and len(lines) == 2
+    assert lines[0]["file"] == str(tmp_path / "kapot.mp3") and "not a readable" in lines[0]["error"]
+    assert "weg.mp3: no such file" in lines[1]["error"]
+
+
 def test_two_files_that_give_one_episode_name_are_not_both_taken(tmp_path):
     for name in ("zelfde.mp3", "zelfde.wav", "ander.mp3"):
         (tmp_path / name).write_bytes(b"")

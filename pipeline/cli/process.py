@@ -76,6 +76,8 @@ def process(
 ) -> None:
     """Transcribe episodes into the library; re-running skips what is up to date."""
     lib = library_path(library)
+    if scheduler is not None and jobs != 1:
+        fail("--jobs sizes a local cluster, --scheduler uses a running one's workers: give one")
     try:
         for warning in check_settings(settings):
             say(warning, "warning")
@@ -153,11 +155,13 @@ def _process_on_cluster(inputs: list, lib: Path, settings: Settings, jobs: int,
 
 def _report(item: Path | ReportageError, outcome, quiet: bool, as_json: bool) -> bool:
     """Say how one file went: its result, or one error line; True when it was processed."""
-    if isinstance(outcome, ReportageError):
-        say(str(outcome), "error")
-        return False
-    if isinstance(outcome, OSError):
-        say(f"{item}: {outcome.strerror or outcome}", "error")
+    if isinstance(outcome, (ReportageError, OSError)):
+        message = (str(outcome) if isinstance(outcome, ReportageError)
+                   else f"{item}: {outcome.strerror or outcome}")
+        say(message, "error")
+        if as_json:  # a script reading the lines sees every file, failed ones too
+            named = {"file": str(item)} if isinstance(item, Path) else {}
+            print(json.dumps(named | {"error": message}))
         return False
     result = outcome
     if result.warning:
