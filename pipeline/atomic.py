@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from pipeline.errors import ReportageError
+
 
 def write_atomic(path: str | Path, data: str | bytes) -> None:
     """Write to a temp file in the same folder, fsync it, then rename it over `path`."""
@@ -23,6 +25,18 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+def check_writable(path: Path) -> None:
+    """A ReportageError unless `path` can be written (atomically): asked before the work that
+    makes its content, not after."""
+    if path.is_dir():
+        raise ReportageError(f"{path}: is a folder")
+    try:
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        raise ReportageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -65,6 +65,8 @@ CASES = [
     (["search", "haven", "--episode", "../x"], "episode"),
     (["search", "haven", "--library", "/no/such/library"], "index"),
     (["evaluate", "/no/such/dataset"], "/no/such/dataset"),
+    (["evaluate", "LIB", "--json", "/no/such/dir/r.json"], "cannot write /no/such/dir/r.json"),
+    (["evaluate", "LIB", "--html", "LIB"], "is a folder"),
     (["evaluate", "LIB", "--part", "songs"], "unknown part"),
     (["models", "export-openai", "/no/such/folder/base.pt"], "cannot write"),
     (["models", "frobnicate"], "No such command"),

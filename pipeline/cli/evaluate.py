@@ -46,10 +46,14 @@ def evaluate(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or tables."),
 ) -> None:
     from pipeline import evaluate as ev
+    from pipeline.atomic import check_writable
 
     if part not in ("all", *ev.PARTS):
         fail(f"unknown part {part!r}: choose all, clips or episodes")
     try:
+        for out in (json_out, html_out):  # before the hour of work whose report they hold
+            if out is not None and out != Path("-"):
+                check_writable(out)
         with progress_bar(quiet) as bar:
             report = ev.evaluate(
                 dataset, settings, work=work, limit=limit, jobs=jobs or None,

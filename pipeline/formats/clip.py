@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import io
 import re
-import tempfile
 import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from pipeline.atomic import write_atomic
+from pipeline.atomic import check_writable, write_atomic
 from pipeline.document import FILENAME, Episode, Segment, Word
 from pipeline.errors import ReportageError
 from pipeline.formats.cues import Cue, build_cues
@@ -85,17 +84,10 @@ def check_out(out: Path) -> tuple[str, str, str]:
     if encoding is None:
         raise ReportageError(f"{out}: unknown clip extension {out.suffix or '(none)'!r}; "
                              f"use {' or '.join(ENCODINGS)}")
-    if out.is_dir():
-        raise ReportageError(f"{out}: is a folder")
     if any((parent / FILENAME).is_file() for parent in out.resolve().parents):
         raise ReportageError(f"{out}: inside an episode's folder, whose files reportage "
                              "writes (the clip could replace its audio); write it elsewhere")
-    folder = out.parent
-    try:
-        with tempfile.TemporaryFile(dir=folder):
-            pass
-    except OSError as exc:
-        raise ReportageError(f"cannot write {out}: {exc.strerror or exc}") from None
+    check_writable(out)
     return encoding
 
 
