@@ -289,7 +289,8 @@ def test_filters_apply_to_meaning_too(tmp_path):
     search.index_episode(tmp_path, other)
     hits = search.search(tmp_path, "olifant", mode="semantic", episode="ander")
     assert hits and {h.episode for h in hits} == {"ander"}
-    assert search.search(tmp_path, "olifant", mode="semantic", speaker="Niemand") == []
+    with pytest.raises(ReportageError, match="no speaker named 'Niemand'"):
+        search.search(tmp_path, "olifant", mode="semantic", speaker="Niemand")
 
 
 # --- an index from before the vectors ------------------------------------------------------

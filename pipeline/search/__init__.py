@@ -245,6 +245,9 @@ def _filter(db: sqlite3.Connection, episode: str | None, speaker: str | None, co
     for, " AND ..." ("" for none), and its parameters."""
     where, params = "", []
     if speaker is not None:
+        if db.execute("SELECT 1 FROM segments WHERE speaker = ? COLLATE NOCASE LIMIT 1",
+                      (speaker,)).fetchone() is None:  # a typo, not a speaker who said nothing
+            raise ReportageError(f"no speaker named {speaker!r} in the search index")
         where = f" AND {column} IN (SELECT id FROM segments WHERE speaker = ? COLLATE NOCASE)"
         params.append(speaker)
     if episode is not None:
