@@ -65,6 +65,8 @@ CASES = [
     (["search", "haven", "--episode", "../x"], "episode"),
     (["search", "haven", "--library", "/no/such/library"], "index"),
     (["evaluate", "/no/such/dataset"], "/no/such/dataset"),
+    (["feed", "add", " ", "--library", "LIB"], "give a feed"),
+    (["feed", "add", "LIB", "--library", "LIB"], "a folder, not a feed"),
     (["evaluate", "LIB", "--json", "/no/such/dir/r.json"], "cannot write /no/such/dir/r.json"),
     (["evaluate", "LIB", "--html", "LIB"], "is a folder"),
     (["evaluate", "LIB", "--part", "songs"], "unknown part"),

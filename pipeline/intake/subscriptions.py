@@ -51,6 +51,8 @@ def save(library: Path, feeds: list[Subscription]) -> None:
 def add(library: Path, feed: str, name: str | None = None) -> tuple[Subscription, bool]:
     """Remember `feed` (an http(s) URL or a local file); returns it and whether it is new."""
     feed = feed.strip()
+    if not feed:
+        raise ReportageError("give a feed: a local file or an http(s) URL")
     if is_url(feed):
         if not urlsplit(feed).netloc:
             raise ReportageError(f"not a feed URL: {feed!r}")
@@ -61,7 +63,8 @@ def add(library: Path, feed: str, name: str | None = None) -> tuple[Subscription
     else:
         path = Path(feed).expanduser()
         if not path.is_file():
-            raise ReportageError(f"{feed}: no such file")
+            what = "a folder, not a feed" if path.is_dir() else "no such file"
+            raise ReportageError(f"{feed}: {what}")
         source, stem = str(path.resolve()), path.stem
     feeds = load(library)
     for known in feeds:
