@@ -50,7 +50,7 @@ CASES = [
     (["speakers", "haven", "S1"], "give the name"),
     (["speakers", "haven", "S9", "Niemand"], "no speaker 'S9'"),
     (["speakers", "haven", "S1", "<b>x</b>"], "markup"),
-    (["speakers", "haven", "S1", "Xi \u202eJinping"], "control characters"),
+    (["speakers", "haven", "S1", "Xi \x1bJinping"], "control characters"),
     (["revert", "haven", "999"], "no edit 999"),
     (["revert", "haven", "abc"], "edit_id"),
     (["serve", "/no/such/library"], "no library folder"),

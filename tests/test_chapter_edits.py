@@ -122,7 +122,7 @@ BAD = [
     ("c1", {"title": "x" * 500}, "at most"),
     ("c1", {"title": "<b>Haven</b>"}, "markup"),
     ("c1", {"title_en": "tab\there\x07"}, "control"),
-    ("c1", {"title": "Haven \u202eterug"}, "control"),
+    ("c1", {"title": "Haven \x9bterug"}, "control"),
     ("c1", {}, "nothing to change"),
 ]
 

@@ -95,7 +95,7 @@ def same_words(text: str, reference: str) -> bool:
 
 
 def results(run) -> dict:
-    return {row["slug"]: row for row in map(json.loads, run.out.splitlines())}
+    return {row["slug"]: row for row in map(json.loads, run.out.splitlines()) if "slug" in row}
 
 
 def spoken(folder) -> str:

@@ -77,6 +77,8 @@ def test_an_undo_keeps_a_line_corrected_since(client, library):
     ({"find": "Kremers", "replace": "<b>x</b>"}, 422),
     ({"find": "Kremers"}, 422),
     ({"find": "Kre\x07mers", "replace": "x"}, 422),
+    ({"find": "Kremers", "replace": "\x1b[31mrood"}, 422),
+    ({"find": "Kremers", "replace": "x" * 101}, 422),
 ])
 def test_a_bad_replace_is_refused_and_changes_nothing(client, library, body, status):
     before = texts(library)

@@ -32,9 +32,10 @@ def test_srt_parses_with_the_srt_library():
 
 
 def test_an_arrow_in_the_text_is_no_timing_line_in_srt():
-    typed = [Cue(1.0, 2.0, ["00:00:05,000 --> 00:00:06,000", "pijl -->"], None)]
+    typed = [Cue(1.0, 2.0, ["00:00:05,000 --> 00:00:06,000", "00:00:07,000 ---> 00:00:08,000"],
+                 None)]
     [cue] = srt.parse(to_srt(typed))
-    assert cue.content == "00:00:05,000 -> 00:00:06,000\npijl ->"
+    assert cue.content == "00:00:05,000 -> 00:00:06,000\n00:00:07,000 -> 00:00:08,000"
     assert (cue.start.total_seconds(), cue.end.total_seconds()) == (1.0, 2.0)
 
 

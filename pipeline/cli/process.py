@@ -169,7 +169,7 @@ def _report(item: Path | ReportageError, outcome, quiet: bool, as_json: bool) ->
     if result.segments == 0:
         say(f"{item.name}: no speech found", "warning")
     if as_json:
-        print(json.dumps({"slug": result.slug, "folder": str(result.folder),
+        print(json.dumps({"file": str(item), "slug": result.slug, "folder": str(result.folder),
                           "duration_s": result.duration_s, "segments": result.segments,
                           "ran": result.ran, "skipped": result.skipped, "warning": result.warning,
                           "elapsed_s": round(result.elapsed_s, 2)}))

@@ -9,6 +9,7 @@ from pathlib import Path
 from pipeline.edits import MAX_TEXT, Retranslate, change, propose
 from pipeline.edits.log import Edit, append_log, documents, last_id, read_log, saving
 from pipeline.errors import ReportageError
+from pipeline.formats.markup import CONTROL, NOT_IN_NAMES, without_bidi
 from pipeline.library import find_episode, locked
 from pipeline.stages.publish import publish
 
@@ -17,21 +18,26 @@ MAX_FIND = 100  # characters: a word or a name, not a passage
 
 def pattern(find: str) -> re.Pattern:
     """`find` as whole words, exactly as written (a name's capitals matter)."""
-    find = " ".join(find.split()) if isinstance(find, str) else ""
+    find = _one_line(find)
     if not find:
         raise ReportageError("give the words to replace")
-    if len(find) > MAX_FIND or re.search(r"[\x00-\x1f]", find):
+    if len(find) > MAX_FIND or CONTROL.search(find):
         raise ReportageError(f"what to replace is at most {MAX_FIND} characters on one line")
     return re.compile(rf"(?<!\w){re.escape(find)}(?!\w)")
+
+
+def _one_line(text: object) -> str:
+    return " ".join(without_bidi(text).split()) if isinstance(text, str) else ""
 
 
 def replace_everywhere(library: Path, slug: str, find: str, replacement: str, editor: str,
                        retranslate: Retranslate | None = None) -> list[Edit]:
     """Every segment whose Dutch holds `find` gets `replacement` instead."""
     words = pattern(find)
-    replacement = " ".join(replacement.split()) if isinstance(replacement, str) else ""
-    if re.search(r"[<>]", replacement):
-        raise ReportageError("the replacement cannot hold markup")
+    replacement = _one_line(replacement)
+    if len(replacement) > MAX_FIND or NOT_IN_NAMES.search(replacement):
+        raise ReportageError(f"the replacement is at most {MAX_FIND} characters, without markup "
+                             "or control characters")
     folder = find_episode(library, slug)
     with locked(folder):
         episode = documents.load(folder)

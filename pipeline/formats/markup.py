@@ -10,11 +10,17 @@ import re
 FORMATTING = ("b", "i", "u")
 _TAG = re.compile(r"<(/?)([a-z][^\s/<>]*)[^<>]*>|<[!?/][^<>]*>|\{\\[^{}]*\}", re.I)
 FORMAT_TAG = re.compile(r"(</?[biu]>)")  # as tidied: bare
-# Control characters (C0 but tab and line ends, DEL, C1) and the bidirectional overrides and
-# isolates, which reorder how the rest of a line shows: nothing an editor means to type.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Control characters (C0 but tab and line ends, DEL, C1): nothing an editor means to type.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # What a name or a title (one line, no markup) may not hold.
-NOT_IN_NAMES = re.compile(r"[<>\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+NOT_IN_NAMES = re.compile(r"[<>\x00-\x1f\x7f-\x9f]")
+# Invisible direction marks (embeddings, overrides, isolates): chat apps wrap pasted names in
+# them, and left in, an override reverses the rest of every line it starts. Taken out.
+BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+
+
+def without_bidi(text: str) -> str:
+    return BIDI.sub("", text)
 
 
 def _opens(tags: list[str]) -> str:

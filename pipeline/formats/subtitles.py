@@ -13,7 +13,7 @@ def to_srt(cues: list[Cue]) -> str:
     # SRT has no escapes: a line of text holding "-->" would read as a timing line.
     blocks = [
         f"{n}\n{hms_millis(c.start, ',')} --> {hms_millis(c.end, ',')}\n"
-        + "\n".join(line.replace("-->", "->") for line in c.lines)
+        + "\n".join(re.sub(r"-{2,}>", "->", line) for line in c.lines)
         for n, c in enumerate(cues, 1)
     ]
     return "\n\n".join(blocks) + "\n" if blocks else ""
