@@ -12,6 +12,7 @@ windows compared by cosine, so a bag of words and a dense embedding work the sam
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
@@ -93,7 +94,17 @@ def _check_sentence_transformer(model: str) -> None:
         if not Path(model).expanduser().is_dir():
             raise ReportageError(f"embedding model folder {model} does not exist")
     elif not Path(model).is_dir():
-        models.hf_cached(model, "embedding model")
+        _check_cached(model)
+
+
+def _check_cached(model: str) -> None:
+    """In the local cache as sentence-transformers looks a name up: a short one is also one of
+    its own ("all-MiniLM-L6-v2" is sentence-transformers/all-MiniLM-L6-v2)."""
+    if "/" not in model:
+        with contextlib.suppress(ReportageError):
+            models.hf_cached(f"sentence-transformers/{model}", "embedding model")
+            return
+    models.hf_cached(model, "embedding model")
 
 
 def _load_sentence_transformer(model: str):

@@ -1,11 +1,17 @@
 """The sentence-transformers embedder loads a model folder (a tiny random one built here)."""
 
+import os
+import shutil
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 from pipeline.chapters.make import make_chapters
 from pipeline.document import Segment
 from pipeline.embeddings import SentenceTransformerEmbedder, load_embedder
+from pipeline.errors import ReportageError
 
 pytestmark = pytest.mark.model
 WORDS = ["de", "het", "een", "trein", "rijdt", "niet", "vandaag", "koken", "met", "boter", "en",
@@ -47,3 +53,19 @@ def test_a_model_folder_embeds_and_segments(tiny_model):
     chapters = make_chapters(segments, count=2, embedder=embedder)
     assert len(chapters) == 2
     assert [sid for c in chapters for sid in c.segment_ids] == [s.id for s in segments]
+
+
+def test_a_short_name_is_found_in_the_cache_as_sentence_transformers_would(tiny_model, tmp_path):
+    """`--embedder NAME` without an organisation is sentence-transformers/NAME, from the local
+    Hugging Face cache only (a fresh process: the hub reads its cache folder on import)."""
+    repo = tmp_path / "hub" / "models--sentence-transformers--tiny-sbert"
+    shutil.copytree(tiny_model, repo / "snapshots" / ("0" * 40))
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0" * 40)
+    code = ("from pipeline.embeddings import load_embedder; "
+            "print(load_embedder('tiny-sbert').embed(['de trein rijdt'], 'nl').shape)")
+    env = {**os.environ, "HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1"}
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert found.returncode == 0 and found.stdout.strip() == "(1, 32)", found.stderr[-500:]
+    with pytest.raises(ReportageError, match="unknown embedding model 'no-such-sbert'"):
+        load_embedder("no-such-sbert")
