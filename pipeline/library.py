@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import re
 import tempfile
@@ -40,7 +41,8 @@ def prepare_library(library: Path) -> Path:
 def slugify(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:100]
-    return slug or "episode"
+    # A name without a Latin letter or digit (интервью, 访谈) gets one of its own, not "episode".
+    return slug or f"episode-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
 
 
 def valid_slug(slug: str) -> bool:

@@ -75,7 +75,7 @@ def process_file(
         folder.mkdir(parents=True, exist_ok=True)
         with running(folder):
             with locked(folder):
-                episode = ingest(folder, path, info)
+                episode = ingest(folder, path, info, replace=settings.force)
             ctx = Context(path, folder, episode, settings, engines, progress)
             ran, skipped = _run_stages(ctx)
             progress("publishing", info.duration_s, info.duration_s)

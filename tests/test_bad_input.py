@@ -119,6 +119,9 @@ def test_another_recording_under_an_episodes_name_is_refused(library_copy, tmp_p
     result = cli("process", str(other), "--library", str(library_copy))
     assert_one_clear_error(result, "is another recording (vijf-zinnen.mp3)")
     assert snapshot(library_copy) == before  # its transcript and audio untouched
+    forced = cli("process", str(other), "--library", str(library_copy), "--force", "--quiet")
+    assert forced.rc == 0, forced.err  # a new master from elsewhere, asked for by name
+    assert (library_copy / "vijf-zinnen" / "audio.wav").read_bytes() == other.read_bytes()
 
 
 def test_a_failed_file_has_its_json_line_too(tmp_path, cli):

@@ -37,7 +37,8 @@ def evaluate(
     limit: int | None = typer.Option(
         None, min=1, help="At most N items of each part, spread evenly over the sorted ids."),
     work: Path | None = typer.Option(
-        None, help="Folder for the scratch library <DATASET>-eval/ (default: a temp folder)."),
+        None, help="Folder for the scratch library <DATASET>-<hash>-eval/ (default: a temp "
+        "folder)."),
     jobs: int = typer.Option(0, min=0, help=f"Items processed at once. {JOBS_HELP}"),
     json_out: Path | None = typer.Option(
         None, "--json", help="Write the report as JSON to this file ('-': stdout); "

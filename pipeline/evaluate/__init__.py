@@ -38,6 +38,7 @@ The report (`--json`; keys are stable, a metric that cannot be computed is null)
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import resource
@@ -325,7 +326,10 @@ def default_work() -> Path:
 
 
 def scratch_library(dataset: Path, work: Path | None) -> Path:
-    return (work or default_work()) / f"{slugify(dataset.resolve().name)}-eval"
+    """One per dataset folder: two datasets of one name are not each other's episodes."""
+    where = dataset.resolve()
+    tag = hashlib.sha256(str(where).encode()).hexdigest()[:8]
+    return (work or default_work()) / f"{slugify(where.name)}-{tag}-eval"
 
 
 def evaluate(

@@ -11,24 +11,26 @@ from pipeline.errors import ReportageError
 from pipeline.timefmt import utc_now
 
 
-def ingest(folder: Path, path: Path, info: audio.AudioInfo) -> Episode:
+def ingest(folder: Path, path: Path, info: audio.AudioInfo, replace: bool = False) -> Episode:
     """The episode document for `path` (the one in `folder`, or a new one), its source
     described afresh and its audio copied beside it. The same file changed (a new master) keeps
-    its episode; another recording that happens to give the same name is refused."""
-    episode = _load_or_new(folder, path, info)
+    its episode; another recording that happens to give the same name is refused unless
+    `replace` (--force: a new master from elsewhere)."""
+    episode = _load_or_new(folder, path, info, replace)
     _keep_audio(folder, path, episode.source)
     return episode
 
 
-def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo) -> Episode:
+def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo, replace: bool) -> Episode:
     source = Source(str(path.resolve()), info.sha256, round(info.duration_s, 3), info.sample_rate)
     if (folder / FILENAME).exists():
         episode = Episode.load(folder)
         old = episode.source
-        if old.sha256 != source.sha256 and old.path != source.path:  # not a new master
+        if old.sha256 != source.sha256 and old.path != source.path and not replace:
             raise ReportageError(f"{path}: the episode {folder.name} is another recording "
                                  f"({Path(old.path).name}); rename the file to give it an "
-                                 "episode of its own")
+                                 "episode of its own, or use --force to transcribe it into "
+                                 "this one (a new master)")
         episode.source = source
         return episode
     return Episode(slug=folder.name, title=path.stem, source=source, created=utc_now())
