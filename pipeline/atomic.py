@@ -32,6 +32,10 @@ def check_writable(path: Path) -> None:
     makes its content, not after."""
     if path.is_dir():
         raise ReportageError(f"{path}: is a folder")
+    # episode.json is document.FILENAME (this module is below document.py)
+    if any((parent / "episode.json").is_file() for parent in path.resolve().parents):
+        raise ReportageError(f"{path}: inside an episode's folder, whose files reportage "
+                             "writes (it could replace one of them); write it elsewhere")
     try:
         with tempfile.TemporaryFile(dir=path.parent):
             pass

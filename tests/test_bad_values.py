@@ -69,6 +69,7 @@ CASES = [
     (["feed", "add", "LIB", "--library", "LIB"], "a folder, not a feed"),
     (["evaluate", "LIB", "--json", "/no/such/dir/r.json"], "cannot write /no/such/dir/r.json"),
     (["evaluate", "LIB", "--html", "LIB"], "is a folder"),
+    (["evaluate", "LIB", "--json", "LIB/haven/report.json"], "inside an episode's folder"),
     (["evaluate", "LIB", "--part", "songs"], "unknown part"),
     (["models", "export-openai", "/no/such/folder/base.pt"], "cannot write"),
     (["models", "frobnicate"], "No such command"),

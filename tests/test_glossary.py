@@ -48,6 +48,7 @@ def test_a_hand_edit_is_kept_when_a_term_is_added(tmp_path):
     (b'[term]\ntext = "Rogier Creemers"\nmisspellings = ["Kreemers"]\n', "holds only"),
     (b'[[terms]]\ntext = "Rogier Creemers"\n', "not terms"),
     (b'term = "Rogier Creemers"\n', "holds only"),
+    (b'term.text = "Rogier Creemers"\n', "holds only"),
     (b'[[term\ntext = "Creemers"\n', "not valid TOML"),
     (b'[[term]]\ntext = "Creemers"\nmispellings = ["Kremers"]\n', "unknown mispellings"),
     (b'[[term]]\ntext = "Creemers"\nmisspellings = ["Kremers", 3]\n', "list of strings"),

@@ -32,8 +32,8 @@ def publish_cmd(
             with locked(folder):
                 written = publish(folder, Episode.load(folder))
             say(f"{slug}: {len(written)} files", "✓")
-        except ReportageError as exc:
-            say(str(exc), "error")
+        except (ReportageError, OSError) as exc:
+            say(str(exc) if isinstance(exc, ReportageError) else f"{slug}: {exc}", "error")
             failed += 1
     if failed:
         raise typer.Exit(1)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.atomic import check_writable, write_atomic
-from pipeline.document import FILENAME, Episode, Segment, Word
+from pipeline.document import Episode, Segment, Word
 from pipeline.errors import ReportageError
 from pipeline.formats.cues import Cue, build_cues
 from pipeline.formats.subtitles import to_srt, to_vtt
@@ -84,9 +84,6 @@ def check_out(out: Path) -> tuple[str, str, str]:
     if encoding is None:
         raise ReportageError(f"{out}: unknown clip extension {out.suffix or '(none)'!r}; "
                              f"use {' or '.join(ENCODINGS)}")
-    if any((parent / FILENAME).is_file() for parent in out.resolve().parents):
-        raise ReportageError(f"{out}: inside an episode's folder, whose files reportage "
-                             "writes (the clip could replace its audio); write it elsewhere")
     check_writable(out)
     return encoding
 

@@ -82,8 +82,9 @@ def parse(path: Path) -> list[Term]:
     return unique([_term(path, entry) for entry in entries])
 
 
-# A line of TOML: a table header or a key = value. A term on a line of its own is neither.
-_TOML_LINE = re.compile(r"\[|[A-Za-z_][\w-]*\s*=")
+# A line of TOML: a table header or a key = value (dotted and quoted keys too). A term on a
+# line of its own is neither.
+_TOML_LINE = re.compile(r"\[|[^=]*=")
 
 
 def _lines(text: str) -> list[str]:

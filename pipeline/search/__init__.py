@@ -107,7 +107,12 @@ def search(
     if mode == "hybrid" and '"' in query:
         mode = "exact"  # quotes ask for these very words
     shown = parsed  # what hits mark as matched
+    speaker = speaker.strip() or None if speaker else None
     with reader(library) as db:
+        if speaker is not None and db.execute(
+                "SELECT 1 FROM segments WHERE speaker = ? COLLATE NOCASE LIMIT 1",
+                (speaker,)).fetchone() is None:  # a typo, not a speaker who said nothing
+            raise ReportageError(f"no speaker named {speaker!r} in the search index")
         expand = cache(partial(_expand, db))
         if mode == "exact":
             ranked, fell_back = _words(db, parsed, langs, expand, episode, speaker)
@@ -245,9 +250,6 @@ def _filter(db: sqlite3.Connection, episode: str | None, speaker: str | None, co
     for, " AND ..." ("" for none), and its parameters."""
     where, params = "", []
     if speaker is not None:
-        if db.execute("SELECT 1 FROM segments WHERE speaker = ? COLLATE NOCASE LIMIT 1",
-                      (speaker,)).fetchone() is None:  # a typo, not a speaker who said nothing
-            raise ReportageError(f"no speaker named {speaker!r} in the search index")
         where = f" AND {column} IN (SELECT id FROM segments WHERE speaker = ? COLLATE NOCASE)"
         params.append(speaker)
     if episode is not None:
