@@ -166,13 +166,17 @@ def _segment_from_dict(data: dict) -> Segment:
 def _checked(episode: Episode) -> Episode:
     """The episode, if every value a hand edit could have broken has its type (times finite
     numbers, texts strings): else a ValueError naming it, not a traceback in a later command."""
-    _expect(_texts(episode.slug, episode.title, episode.source.path, episode.source.sha256)
-            and _times(episode.source.duration_s), "slug, title or source")
+    _expect(_texts(episode.slug, episode.title, episode.created, episode.language)
+            and _counts(episode.speakers_rev, episode.chapters_rev), "slug, title, created, "
+            "language or a rev")
+    _expect(_texts(episode.source.path, episode.source.sha256, episode.source.file)
+            and _times(episode.source.duration_s), "source")
     _expect(isinstance(episode.speakers, dict) and _texts(*episode.speakers,
                                                           *episode.speakers.values()), "speakers")
     _expect(isinstance(episode.provenance, dict), "provenance")
     for seg in episode.segments:
-        _expect(_texts(seg.id, seg.nl) and _times(seg.start, seg.end)
+        _expect(_texts(seg.id, seg.nl) and _times(seg.start, seg.end) and _counts(seg.rev)
+                and isinstance(seg.edited, dict)
                 and _texts(*(v for v in (seg.en, seg.speaker) if v is not None))
                 and all(_texts(w.text) and _times(w.start, w.end, w.probability)
                         for w in seg.words), f"segment {seg.id!r}")
@@ -192,6 +196,10 @@ def _expect(holds: bool, what: str) -> None:
 
 def _texts(*values: object) -> bool:
     return all(isinstance(v, str) for v in values)
+
+
+def _counts(*values: object) -> bool:
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
 
 
 def _times(*values: object) -> bool:

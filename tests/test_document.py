@@ -94,6 +94,9 @@ WRONG_TYPES = {
     "a numeric title": _broken(lambda d: d.update(title=5)),
     "a chapter's ids a string": _broken(lambda d: d["chapters"][0].update(segment_ids="s1")),
     "a chapter title null": _broken(lambda d: d["chapters"][0].update(title=None)),
+    "created a number": _broken(lambda d: d.update(created=20261204)),
+    "a rev of text": _broken(lambda d: d["segments"][0].update(rev="0")),
+    "the audio file null": _broken(lambda d: d["source"].update(file=None)),
 }
 
 

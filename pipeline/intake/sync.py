@@ -125,8 +125,9 @@ def sync_feed(library: Path, feed: subscriptions.Subscription, settings: Setting
         name = f"{feed.name}: {item.title or item.guid}"
         try:
             if not _may_fetch(item.url, feed.source):
-                raise ReportageError(f"{item.url}: not an http(s) address (a feed on the web "
-                                     "cannot point at files on this machine)")
+                why = ("a feed on the web cannot point at files on this machine"
+                       if urlsplit(item.url).scheme == "file" else "only http(s) is fetched")
+                raise ReportageError(f"{item.url}: not an http(s) address ({why})")
             suffix = audio_suffix(item.url, item.type)
             if suffix is None:
                 raise ReportageError(f"{item.url}: not audio ({item.type})")
