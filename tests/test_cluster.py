@@ -176,7 +176,8 @@ def process_killing(scheduler, paths, library, folder, kills, ready=lambda folde
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
     out, err = run.communicate(timeout=300)
-    return run.returncode, {row["slug"]: row for row in map(json.loads, out.splitlines())}, \
+    return run.returncode, {row["slug"]: row for row in map(json.loads, out.splitlines())
+                           if "slug" in row}, \
         err, killed
 
 

@@ -31,9 +31,7 @@ The report (`--json`; keys are stable, a metric that cannot be computed is null)
                        elapsed_s, warnings
     errors           items that could not be processed: {id, part, error}
     cost             wall_s, cpu_s, peak_rss_mb of this run; stages {stage: {seconds, cpu_s,
-                       audio_s, rtf, cpu_rtf}} where rtf = seconds per second of audio (with
-                       several jobs the items' stages overlap: their seconds add up to more
-                       than wall_s)
+                       audio_s, rtf, cpu_rtf}}, rtf = seconds per second of audio (jobs overlap)
 """
 
 from __future__ import annotations
@@ -326,10 +324,8 @@ def default_work() -> Path:
 
 
 def scratch_library(dataset: Path, work: Path | None) -> Path:
-    """One per dataset folder: two datasets of one name are not each other's episodes."""
-    where = dataset.resolve()
-    tag = hashlib.sha256(str(where).encode()).hexdigest()[:8]
-    return (work or default_work()) / f"{slugify(where.name)}-{tag}-eval"
+    tag = hashlib.sha256(str(dataset.resolve()).encode()).hexdigest()[:8]  # one per folder
+    return (work or default_work()) / f"{slugify(dataset.resolve().name)}-{tag}-eval"
 
 
 def evaluate(
