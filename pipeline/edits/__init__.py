@@ -16,7 +16,7 @@ from pipeline.document import Episode, Segment
 from pipeline.edits import chapters
 from pipeline.edits.log import Edit, append_log, documents, last_id, now, read_log, saving
 from pipeline.errors import ReportageError
-from pipeline.formats.markup import CONTROL, NOT_IN_NAMES, without_bidi
+from pipeline.formats.markup import CONTROL, NOT_IN_NAMES, one_line, without_bidi
 from pipeline.glossary import proposals
 from pipeline.library import find_episode, locked
 from pipeline.search.index import reindex_segment
@@ -105,7 +105,7 @@ def revert(library: Path, slug: str, edit_id: int, editor: str) -> list[Edit]:
 def clean_name(name: object) -> str:
     if not isinstance(name, str):
         raise ReportageError("a speaker's name must be text")
-    name = " ".join(without_bidi(name).split())
+    name = one_line(name)
     if len(name) > MAX_NAME or NOT_IN_NAMES.search(name):
         raise ReportageError(f"a speaker's name is at most {MAX_NAME} characters, without "
                              "markup or control characters")

@@ -19,7 +19,7 @@ from pipeline.document import Chapter, Episode
 from pipeline.edits.log import Edit, append_log, documents, last_id, now, read_log, saving
 from pipeline.embeddings import load_embedder
 from pipeline.errors import ReportageError
-from pipeline.formats.markup import NOT_IN_NAMES, without_bidi
+from pipeline.formats.markup import NOT_IN_NAMES, one_line
 from pipeline.library import find_episode, locked
 from pipeline.stages.publish import publish
 
@@ -159,7 +159,7 @@ def _revert_titles(folder: Path, episode: Episode, targets: list[Edit],
 def clean_title(title: object) -> str:
     if not isinstance(title, str):
         raise BadChapterEdit("a chapter title must be text")
-    title = " ".join(without_bidi(title).split())
+    title = one_line(title)
     if not title:
         raise BadChapterEdit("a chapter title cannot be empty")
     if len(title) > MAX_TITLE or NOT_IN_NAMES.search(title):

@@ -9,7 +9,7 @@ from pathlib import Path
 from pipeline.edits import MAX_TEXT, Retranslate, change, propose
 from pipeline.edits.log import Edit, append_log, documents, last_id, read_log, saving
 from pipeline.errors import ReportageError
-from pipeline.formats.markup import CONTROL, NOT_IN_NAMES, without_bidi
+from pipeline.formats.markup import CONTROL, NOT_IN_NAMES, one_line
 from pipeline.library import find_episode, locked
 from pipeline.stages.publish import publish
 
@@ -27,7 +27,7 @@ def pattern(find: str) -> re.Pattern:
 
 
 def _one_line(text: object) -> str:
-    return " ".join(without_bidi(text).split()) if isinstance(text, str) else ""
+    return one_line(text) if isinstance(text, str) else ""
 
 
 def replace_everywhere(library: Path, slug: str, find: str, replacement: str, editor: str,

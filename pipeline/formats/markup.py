@@ -23,6 +23,11 @@ def without_bidi(text: str) -> str:
     return BIDI.sub("", text)
 
 
+def one_line(text: str) -> str:
+    """A name, title or term as typed: direction marks out, whitespace runs one space."""
+    return " ".join(without_bidi(text).split())
+
+
 def _opens(tags: list[str]) -> str:
     return "".join(f"<{t}>" for t in tags)
 

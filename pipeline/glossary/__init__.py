@@ -25,7 +25,7 @@ import tomllib
 
 from pipeline.atomic import write_atomic
 from pipeline.errors import ReportageError
-from pipeline.formats.markup import NOT_IN_NAMES, without_bidi
+from pipeline.formats.markup import NOT_IN_NAMES, one_line
 from pipeline.library import locked
 
 FILENAME = "glossary.toml"
@@ -42,7 +42,7 @@ class Term:
 
 def checked(text: str) -> str:
     """A term's text, trimmed, or a clear error."""
-    text = " ".join(without_bidi(text).split())
+    text = one_line(text)
     if not text:
         raise ReportageError("a glossary term cannot be empty")
     if len(text) > MAX_CHARS:
