@@ -3,3 +3,7 @@
 
 class ReportageError(Exception):
     """A problem with the user's input or set-up, explained in one line."""
+
+
+class IndexNotUpdated(ReportageError):
+    """The edit or episode was saved and published; only the search index could not follow."""

@@ -146,7 +146,7 @@ def test_the_rename_api_checks_rev_token_and_name(library):
     assert ok.status_code == 200 and ok.json()["speakers"]["S2"] == "Mona"
     stale = client.patch(url, json={"rev": rev, "name": "Anders"}, headers=auth)
     assert stale.status_code == 409 and stale.json()["speakers"]["S2"] == "Mona"
-    assert client.patch(url, json={"rev": rev + 1, "name": "<i>"}, headers=auth).status_code == 400
+    assert client.patch(url, json={"rev": rev + 1, "name": "<i>"}, headers=auth).status_code == 422
     assert client.patch(f"/api/episodes/{SLUG}/speakers/S9", json={"rev": rev + 1, "name": "x"},
                         headers=auth).status_code == 404
 

@@ -111,6 +111,19 @@ def test_edit_and_save(page, base, library):
     assert page.is_visible(f"#seg-{SEG} .stale-badge")  # English follows the old Dutch
 
 
+def test_a_save_the_search_index_could_not_follow_shows_saved_with_the_warning(page, base,
+                                                                             library):
+    (library / "index.sqlite").write_bytes(b"this is no database " * 500)
+    open_editor(page, base)
+    page.fill(f"#seg-{SEG} textarea.nl", "Hij schreef een kort verslag.")
+    page.press(f"#seg-{SEG} textarea.nl", "Control+Enter")
+    page.wait_for_selector(f"#seg-{SEG} .state.ok")
+    state = page.text_content(f"#seg-{SEG} .state")
+    assert state.startswith("saved; ") and "search index was not updated" in state
+    assert not page.is_enabled(f"#seg-{SEG} button.save")  # nothing left unsaved
+    assert Episode.load(library / "haven").segment(SEG).nl == "Hij schreef een kort verslag."
+
+
 def test_play_segment_plays_just_that_segment(page, base):
     open_editor(page, base)
     audio_ready(page)

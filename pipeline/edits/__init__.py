@@ -20,7 +20,7 @@ from pipeline.formats.markup import CONTROL, NOT_IN_NAMES, one_line, without_bid
 from pipeline.glossary import proposals
 from pipeline.library import find_episode, locked
 from pipeline.search.index import reindex_segment
-from pipeline.stages.publish import publish
+from pipeline.stages.publish import index_or_say, publish
 
 FIELDS = ("nl", "en", "speaker")  # a segment's; "speaker" reassigns it (an id, or "new")
 NAME = "speaker_name"  # an episode's: the name of the speaker whose id the edit's segment holds
@@ -191,12 +191,12 @@ def _apply(
         if any(e.field == "nl" for e in edits) and not seg.edited.get("en") and retranslate:
             retranslate(episode, [seg.id])
     append_log(folder, edits)
+    if revert_of is None:  # before publishing, which may fail on the search index alone
+        propose(library, episode, seg, edits)
     if any(e.field == "speaker" for e in edits):  # neighbouring cues and turns change too
         publish(folder, episode)
     else:
         refresh(library, folder, episode, seg.id)
-    if revert_of is None:
-        propose(library, episode, seg, edits)
     return edits
 
 
@@ -242,6 +242,7 @@ def _new_speaker(episode: Episode) -> str:
 def refresh(library: Path, folder: Path, episode: Episode, segment_id: str) -> None:
     """Derived files and the search index follow the document at once."""
     publish(folder, episode, index=False)
-    reindex_segment(library, episode, segment_id)
+    with index_or_say(episode):
+        reindex_segment(library, episode, segment_id)
 
 

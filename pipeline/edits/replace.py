@@ -88,8 +88,9 @@ def _apply(library: Path, folder: Path, episode, changes: dict[str, dict[str, st
             retranslate(episode, stale)
     if edits:
         append_log(folder, edits)
-        publish(folder, episode)
-    if reverts is None:
+    if reverts is None:  # before publishing, which may fail on the search index alone
         for seg_id in changes:
             propose(library, episode, segments[seg_id], [e for e in edits if e.segment == seg_id])
+    if edits:
+        publish(folder, episode)
     return edits

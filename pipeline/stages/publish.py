@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.atomic import write_atomic
 from pipeline.document import Episode
-from pipeline.errors import ReportageError
+from pipeline.errors import IndexNotUpdated, ReportageError
 from pipeline.formats.chapters import chapters_json, chapters_vtt
 from pipeline.formats.cues import episode_cues
 from pipeline.formats.page import static_page
@@ -41,12 +43,22 @@ def publish(folder: Path, episode: Episode, index: bool = True) -> list[Path]:
         write_atomic(folder / name, content)
         written.append(folder / name)
     if index:
-        try:
+        with index_or_say(episode):
             index_episode(folder.parent, episode)  # search follows every publish
-        except ReportageError as exc:  # say what did happen: a failed edit would be retried
-            raise ReportageError(f"{episode.slug}: saved and published, but the search index "
-                                 f"was not updated: {exc}") from None
     return written
+
+
+@contextmanager
+def index_or_say(episode: Episode) -> Iterator[None]:
+    """Say what did happen when the search index fails after the save: a caller that took it
+    for a failed save would retry an edit that is already in."""
+    try:
+        yield
+    except IndexNotUpdated:
+        raise
+    except ReportageError as exc:
+        raise IndexNotUpdated(f"{episode.slug}: saved and published, but the search index "
+                              f"was not updated: {exc}") from None
 
 
 def _chapters_off(episode: Episode) -> bool:

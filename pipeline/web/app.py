@@ -33,7 +33,7 @@ from pipeline.stages import publish
 from pipeline.web import listing
 from pipeline.web.clip import clip_download
 from pipeline.web.retranslate import Retranslator
-from pipeline.web.review import add_routes, segment_json
+from pipeline.web.review import add_routes, edit_saved, segment_json, warned
 
 SEARCH_LIMIT = 50
 MAX_BODY = 64 * 1024  # bytes: an edit is a segment's text, never more
@@ -191,46 +191,52 @@ def create_app(library: Path, token: str,
     @app.patch("/api/episodes/{slug}/segments/{segment_id}", dependencies=[Depends(editor)])
     def save_segment(slug: str, segment_id: str, patch: SegmentPatch,
                      x_editor: str = Header("editor")):
-        folder_of(slug)
+        folder = folder_of(slug)
         if not SEGMENT_ID.match(segment_id):
             raise HTTPException(404, "no such segment")
         changes = patch.model_dump(exclude={"rev"}, exclude_none=True)
+
+        def apply() -> list[edits.Edit]:
+            edits.edit_segment(library, slug, segment_id, patch.rev, changes,
+                               editor_name(x_editor), retranslate)
+            return []  # the reply is the segment as saved
+
         try:
-            seg = edits.edit_segment(library, slug, segment_id, patch.rev, changes,
-                                     editor_name(x_editor), retranslate)
+            _, warning = edit_saved(folder, apply)
         except edits.StaleRevision as stale:
             return JSONResponse(status_code=409, content={
                 "detail": "this segment was changed since you loaded it",
                 "segment": segment_json(stale.segment), "rev": stale.segment.rev})
         except edits.UnknownSegment:
             raise HTTPException(404, "no such segment") from None
-        except ReportageError as exc:
-            raise HTTPException(400, str(exc)) from None
+        except ReportageError as exc:  # what was sent cannot be saved
+            raise HTTPException(422, str(exc)) from None
         except OSError as exc:  # the disk refused: nothing was saved, the editor keeps the text
             raise HTTPException(507, f"could not save: {exc.strerror or exc}") from None
-        return {"segment": segment_json(seg), "rev": seg.rev}
+        seg = edits.documents.load(folder).segment(segment_id)
+        return {"segment": segment_json(seg), "rev": seg.rev} | warned(warning)
 
     @app.patch("/api/episodes/{slug}/speakers/{speaker_id}", dependencies=[Depends(editor)])
     def rename_speaker(slug: str, speaker_id: str, patch: SpeakerPatch,
                        x_editor: str = Header("editor")):
-        folder_of(slug)
+        folder = folder_of(slug)
         if not SEGMENT_ID.match(speaker_id):
             raise HTTPException(404, "no such speaker")
         try:
-            edits.rename_speaker(library, slug, speaker_id, patch.name, editor_name(x_editor),
-                                 patch.rev)
+            _, warning = edit_saved(folder, lambda: edits.rename_speaker(
+                library, slug, speaker_id, patch.name, editor_name(x_editor), patch.rev))
         except edits.StaleSpeakers as stale:
             return JSONResponse(status_code=409, content={
                 "detail": "the speakers were renamed since you loaded them",
                 "speakers": stale.episode.speakers, "rev": stale.episode.speakers_rev})
         except edits.UnknownSpeaker:
             raise HTTPException(404, "no such speaker") from None
-        except ReportageError as exc:
-            raise HTTPException(400, str(exc)) from None
+        except ReportageError as exc:  # what was sent cannot be saved
+            raise HTTPException(422, str(exc)) from None
         except OSError as exc:
             raise HTTPException(507, f"could not save: {exc.strerror or exc}") from None
-        episode = edits.documents.load(folder_of(slug))
-        return {"speakers": episode.speakers, "rev": episode.speakers_rev}
+        episode = edits.documents.load(folder)
+        return {"speakers": episode.speakers, "rev": episode.speakers_rev} | warned(warning)
 
     @app.get("/api/episodes/{slug}/chapters")
     def chapters_json(slug: str) -> dict:
@@ -270,7 +276,7 @@ def create_app(library: Path, token: str,
         if chapter_id is not None and not SEGMENT_ID.match(chapter_id):
             raise HTTPException(404, "no such chapter")
         try:
-            made = apply()
+            made, warning = edit_saved(folder, apply)
         except chapter_edits.StaleChapters as stale:
             return JSONResponse(status_code=409, content={
                 "detail": "the chapters were changed since you loaded them",
@@ -283,7 +289,7 @@ def create_app(library: Path, token: str,
             raise HTTPException(507, f"could not save: {exc.strerror or exc}") from None
         # The edits made: what an undo names.
         return JSONResponse(chapters_of(edits.documents.load(folder))
-                            | {"edits": [e.id for e in made]})
+                            | {"edits": [e.id for e in made]} | warned(warning))
 
     add_routes(app, library, editor, retranslate, editor_name, folder_of)
     return app

@@ -3,6 +3,7 @@ dismiss), replace everywhere in an episode, and undo of such a batch."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Literal
@@ -13,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
 from pipeline import glossary
 from pipeline.document import Segment
 from pipeline.edits import replace
-from pipeline.edits.log import Edit, documents
-from pipeline.errors import ReportageError
+from pipeline.edits.log import Edit, documents, last_id, read_log
+from pipeline.errors import IndexNotUpdated, ReportageError
 from pipeline.glossary import proposals
 
 
@@ -80,10 +81,10 @@ def _glossary(library: Path) -> dict:
         raise HTTPException(500, str(exc)) from None
 
 
-def _batch(folder: Path, apply) -> dict:
+def _batch(folder: Path, apply: Callable[[], list[Edit]]) -> dict:
     """Run a batch edit; the edits made and every segment they changed, as now saved."""
     try:
-        edits: list[Edit] = apply()
+        edits, warning = edit_saved(folder, apply)
     except ReportageError as exc:
         raise HTTPException(422, str(exc)) from None
     except OSError as exc:
@@ -91,7 +92,23 @@ def _batch(folder: Path, apply) -> dict:
     episode = documents.load(folder)
     changed = {e.segment for e in edits}
     return {"edits": [e.id for e in edits],
-            "segments": [segment_json(s) for s in episode.segments if s.id in changed]}
+            "segments": [segment_json(s) for s in episode.segments if s.id in changed]
+            } | warned(warning)
+
+
+def edit_saved(folder: Path, apply: Callable[[], list[Edit]]) -> tuple[list[Edit], str | None]:
+    """The edits `apply` made, and None; or, where they were saved but the search index could
+    not follow, the edits logged meanwhile and what to tell the editor: a refusal would read
+    as a lost edit, and a retry would be refused as stale."""
+    before = last_id(folder)
+    try:
+        return apply(), None
+    except IndexNotUpdated as exc:
+        return [e for e in read_log(folder) if e.id > before], str(exc)
+
+
+def warned(warning: str | None) -> dict:
+    return {"warning": warning} if warning else {}
 
 
 def segment_json(seg: Segment) -> dict:

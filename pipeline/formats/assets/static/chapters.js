@@ -37,7 +37,7 @@
     undoButton.disabled = false;
     if (reply.code === 200) {
       show(d);
-      status.textContent = done;
+      status.textContent = window.reportageEditor.withWarning(done, d);
       if (undoing) lastEdits = [];  // an undo is not undone from here
       else if (d.edits && d.edits.length) { lastEdits = d.edits; lastDone = done; }
       undoButton.title = "Undo: " + lastDone;

@@ -79,6 +79,7 @@
     unsaved: function () { return dirty().length; },
     save: function (li) { return save(li); },
     send: function (method, url, body) { return send(method, url, body); },
+    withWarning: function (text, data) { return withWarning(text, data); },
   };
 
   function showConflict(li, seg) {
@@ -135,6 +136,11 @@
       });
     }, function () { return { code: 0, data: {} }; });
   }
+  // What a saved change says; the server's warning where the change was saved but something
+  // after it failed (the search index), which the editor must not take for a lost edit.
+  function withWarning(text, data) {
+    return data.warning ? text + "; " + data.warning : text;
+  }
   // PATCH `body` to `url`; `answer(code, data)` gets the reply.
   function patch(url, body, answer) {
     return send("PATCH", url, body).then(function (r) { answer(r.code, r.data); });
@@ -156,7 +162,7 @@
     body.rev = parseInt(li.dataset.rev, 10);
     say(li, "saving…");
     return patch(api + encodeURIComponent(li.dataset.id), body, function (code, data) {
-      if (code === 200) { accept(li, data.segment); say(li, "saved", "ok"); }
+      if (code === 200) { accept(li, data.segment); say(li, withWarning("saved", data), "ok"); }
       else if (code === 409) { showConflict(li, data.segment); }
       else { refused(li, "not saved", code, data); }
     });
@@ -289,7 +295,7 @@
             speakersRev = data.rev;
             applyNames(data.speakers);
             close(document.activeElement === input);
-            say(li, "renamed on every line", "ok");
+            say(li, withWarning("renamed on every line", data), "ok");
             return;
           }
           if (code === 409) {  // show their names; the typed one stays for a knowing retry
@@ -329,7 +335,7 @@
         if (code === 200) {
           li.dataset.rev = data.segment.rev;
           setSpeaker(li, data.segment.speaker);
-          say(li, "moved to " + names.get(data.segment.speaker), "ok");
+          say(li, withWarning("moved to " + names.get(data.segment.speaker), data), "ok");
           if (next !== want) { select.value = next; move(li); }
           return;
         }

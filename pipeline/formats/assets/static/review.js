@@ -115,7 +115,8 @@
         showAll(data);
         undoIds = data.edits;
         undoButton.hidden = !undoIds.length;
-        tell(undoIds.length ? "replaced in " + undoIds.length + " line(s)" :
+        var replaced = "replaced in " + undoIds.length + " line(s)";
+        tell(undoIds.length ? editor.withWarning(replaced, data) :
           "\u201c" + find + "\u201d is not in the Dutch", undoIds.length ? "ok" : "");
         loadProposals();
       }).catch(function (err) { tell("not replaced: " + err.message, "bad"); });
@@ -126,8 +127,8 @@
       showAll(data);
       undoIds = [];
       undoButton.hidden = true;
-      tell("undone in " + data.segments.length + " line(s)" + (data.kept ? "; " + data.kept +
-        " line(s) changed since keep their newer text" : ""), "ok");
+      tell(editor.withWarning("undone in " + data.segments.length + " line(s)" + (data.kept ? "; " +
+        data.kept + " line(s) changed since keep their newer text" : ""), data), "ok");
     }).catch(function (err) { tell("not undone: " + err.message, "bad"); });
   });
 
