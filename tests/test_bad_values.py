@@ -19,6 +19,7 @@ CASES = [
     (["process", "WAV", "--compute-type", "int3"], "unknown compute type"),
     (["process", "WAV", "--beam-size", "0"], "--beam-size"),
     (["process", "WAV", "--beam-size", "abc"], "--beam-size"),
+    (["process", "WAV", "--beam-size", "100000000"], "--beam-size"),  # no memory for it
     (["process", "WAV", "--chapters", "0"], "--chapters"),
     (["process", "WAV", "--chapters", "-3"], "--chapters"),
     (["process", "WAV", "--chapters", "abc"], "--chapters"),

@@ -183,6 +183,11 @@ def test_bad_feeds_and_items_one_line_each_the_rest_goes_on(cli, tmp_path, site,
     assert cli("feed", "add", str(local), "--library", str(library)).rc == 0
     bad_add = cli("feed", "add", str(tmp_path / "nope.xml"), "--library", str(library))
     assert bad_add.rc == 1 and bad_add.err.startswith("error:")
+    (tmp_path / "notes.txt").write_text("geen feed")
+    not_rss = cli("feed", "add", str(tmp_path / "notes.txt"), "--library", str(library))
+    assert not_rss.rc == 1 and not_rss.err.startswith("error: ") and "not XML" in not_rss.err
+    assert len(not_rss.err.splitlines()) == 1
+    assert "notes" not in (library / "feeds.json").read_text()
     existing = library / "bestaand"
     existing.mkdir()
     (existing / "marker").write_text("untouched")

@@ -56,12 +56,12 @@ def add_cmd(
     library: Path | None = LibraryOption,
 ) -> None:
     """Remember a producer's feed; `feed sync` processes its new episodes."""
-    from pipeline.intake import subscriptions
+    from pipeline.intake import sync
     from pipeline.library import prepare_library
 
     try:
         lib = prepare_library(library_path(library))
-        subscription, new = subscriptions.add(lib, feed, name)
+        subscription, new = sync.subscribe(lib, feed, name)
     except ReportageError as exc:
         fail(str(exc))
     if new:

@@ -25,7 +25,7 @@ OPTIONS = {  # name: (type, option)
     "compute_type": (str, typer.Option(
         "default", help="CTranslate2 compute type: default (int8 on a CPU, the model's own on a "
         "GPU), int8, float32, float16, ...")),
-    "beam_size": (int, typer.Option(5, min=1, help="Beam size for decoding.")),
+    "beam_size": (int, typer.Option(5, min=1, max=20, help="Beam size for decoding.")),
     "translate": (bool, typer.Option(True, "--translate/--no-translate",
                                      help="Add English to every segment.")),
     "target_language": (str, typer.Option("en", help="Language to translate into (en).")),

@@ -89,6 +89,19 @@ def items(data: bytes, source: str) -> list[Item]:
     return found
 
 
+def subscribe(library: Path, feed: str, name: str | None = None
+              ) -> tuple[subscriptions.Subscription, bool]:
+    """`subscriptions.add`, once a local file proved to be an RSS feed with enclosures (an
+    address is read at sync time: it may be down now and fine then)."""
+    path = Path(feed.strip()).expanduser()
+    if feed.strip() and not subscriptions.is_url(feed.strip()) and path.is_file():
+        try:
+            items(fetch(str(path), 0), str(path))
+        except ReportageError as exc:
+            raise ReportageError(f"{feed.strip()}: {exc}") from None
+    return subscriptions.add(library, feed, name)
+
+
 def _may_fetch(url: str, source: str) -> bool:
     """http(s) from any feed; a local file only from a feed that is itself a local file."""
     scheme = urlsplit(url).scheme
