@@ -93,12 +93,13 @@ def subscribe(library: Path, feed: str, name: str | None = None
               ) -> tuple[subscriptions.Subscription, bool]:
     """`subscriptions.add`, once a local file proved to be an RSS feed with enclosures (an
     address is read at sync time: it may be down now and fine then)."""
-    path = Path(feed.strip()).expanduser()
-    if feed.strip() and not subscriptions.is_url(feed.strip()) and path.is_file():
+    feed = feed.strip()
+    path = Path(feed).expanduser()
+    if feed and not subscriptions.is_url(feed) and path.is_file():
         try:
             items(fetch(str(path), 0), str(path))
         except ReportageError as exc:
-            raise ReportageError(f"{feed.strip()}: {exc}") from None
+            raise ReportageError(f"{feed}: {exc}") from None
     return subscriptions.add(library, feed, name)
 
 

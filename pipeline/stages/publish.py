@@ -54,8 +54,6 @@ def index_or_say(episode: Episode) -> Iterator[None]:
     for a failed save would retry an edit that is already in."""
     try:
         yield
-    except IndexNotUpdated:
-        raise
     except ReportageError as exc:
         raise IndexNotUpdated(f"{episode.slug}: saved and published, but the search index "
                               f"was not updated: {exc}") from None
