@@ -103,7 +103,7 @@ def _run_stages(ctx: Context) -> tuple[list[str], list[str]]:
             continue
         revs = {seg.id: seg.rev for seg in ctx.episode.segments}
         began, cpu = utc_now(), time.process_time()
-        details = stage.run(ctx)
+        details = _run(stage, ctx)
         ctx.episode.provenance[stage.name] = {
             "fingerprint": print_, "version": __version__, "started": began,
             "finished": utc_now(), "cpu_s": round(time.process_time() - cpu, 3), **details,
@@ -113,6 +113,17 @@ def _run_stages(ctx: Context) -> tuple[list[str], list[str]]:
             ctx.episode.save(ctx.folder)
         ran.append(stage.name)
     return ran, skipped
+
+
+def _run(stage, ctx: Context) -> dict:
+    """The stage's details; an engine that fails (out of memory, a kernel the device lacks)
+    is one error line naming the file and stage, not a traceback."""
+    try:
+        return stage.run(ctx)
+    except (MemoryError, RuntimeError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ReportageError(f"{ctx.path.name}: the {stage.name} stage failed ({reason}); "
+                             "the stages before it are saved") from exc
 
 
 def _with_edits_since(episode: Episode, folder: Path, revs: dict[str, int]) -> Episode:

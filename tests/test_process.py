@@ -138,3 +138,25 @@ def test_publish_rebuilds_derived_files_without_a_model(library_copy, cli):
     result = cli("publish", "vijf-zinnen", "--library", str(library_copy))
     assert result.rc == 0, result.err
     assert (folder / "nl.srt").read_text().startswith("1\n")
+
+
+def test_an_engine_failing_in_a_stage_is_one_error_and_keeps_what_was_done(
+        library_copy, speech_file, monkeypatch):
+    """Out of memory (or a kernel the device lacks) inside a stage: an error naming the file
+    and the stage, the finished stages and the published files untouched."""
+    from pipeline.errors import ReportageError
+    from pipeline.runner import Engines, Settings, process_file
+    from pipeline.stages.topics import TopicsStage
+
+    def out_of_memory(self, ctx):
+        raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB\n(details)")
+
+    monkeypatch.setattr(TopicsStage, "run", out_of_memory)
+    folder = library_copy / "vijf-zinnen"
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    settings = Settings(chapters=2)  # a new count: the topics stage runs again
+    with pytest.raises(ReportageError, match=r"vijf-zinnen\.mp3: the topics stage failed "
+                       r"\(CUDA out of memory\. Tried to allocate 2\.00 GiB\)"):
+        process_file(speech_file, library_copy, settings, Engines(settings))
+    after = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    assert after == before
