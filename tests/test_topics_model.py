@@ -22,3 +22,20 @@ def test_default_embedder_is_e5_and_embeds_dutch_offline():
 def test_clean_dutch_texts_are_segmented_at_their_topics():
     mean, pks = mean_pk(20, E5Embedder())
     assert mean <= 0.15, pks
+
+
+@pytest.mark.parametrize("title, english, expected", [
+    ("Sociaal kredietsysteem", "That is how the social credit system works in China.",
+     "social credit system"),
+    ("De rechtbank", "The court decided it the next day.", "court"),
+    # The machine English lost the phrase: a wrong English title would mislead a listener.
+    ("De oorzaak", "And the order is clear and gigantic.", None),
+    ("Zwarte lijst", "Play the old games of a set of expectations.", None),
+])
+def test_an_english_title_is_the_translation_in_the_sentence_or_none(title, english, expected):
+    from pipeline.chapters.titles import english_title
+    from pipeline.document import Segment
+
+    said = Segment("s1", 0.0, 4.0, "niet gebruikt", en=english)
+    found = english_title(title, said, E5Embedder())
+    assert found == expected if expected is None else expected.lower() in found.lower()
