@@ -4,6 +4,7 @@ bad items one line each, and the augmented copy equal to the original but for th
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import xml.etree.ElementTree as ET
@@ -12,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import feedparser
 import pytest
 from audiogen import tone, write_audio
+from conftest import ROOT
 
 from pipeline.formats.feed import PODCAST
 from pipeline.intake import subscriptions
@@ -170,7 +172,8 @@ def test_bad_feeds_and_items_one_line_each_the_rest_goes_on(cli, tmp_path, site,
                + item("Weg", f"{site.url}/missing.mp3", "g3")
                + item("Pagina", f"{site.url}/page.mp3", "g4", kind="audio/mpeg")
                # a feed on the web must not make us read this machine's files
-               + item("Hier", (tmp_path / "secret.wav").as_uri(), "g5"))
+               + item("Hier", (tmp_path / "secret.wav").as_uri(), "g5")
+               + item("Kapot", "http://x:abc/a.mp3", "g6"))
     (tmp_path / "secret.wav").write_bytes(wav)
     site.files["/good.xml"] = (good, "application/rss+xml")
     site.files["/notxml.xml"] = (b"this is not < xml", "text/plain")
@@ -180,7 +183,8 @@ def test_bad_feeds_and_items_one_line_each_the_rest_goes_on(cli, tmp_path, site,
     local.write_bytes(rss(item("Lokaal", f"{site.url}/good.wav", "l1")))
     for feed in ("/notxml.xml", "/atom.xml", "/empty.xml", "/hang.xml", "/good.xml"):
         assert cli("feed", "add", site.url + feed, "--library", str(library)).rc == 0
-    assert cli("feed", "add", str(local), "--library", str(library)).rc == 0
+    # a local feed named relative to the current folder, as a producer types it
+    assert cli("feed", "add", os.path.relpath(local, ROOT), "--library", str(library)).rc == 0
     bad_add = cli("feed", "add", str(tmp_path / "nope.xml"), "--library", str(library))
     assert bad_add.rc == 1 and bad_add.err.startswith("error:")
     (tmp_path / "notes.txt").write_text("geen feed")
@@ -197,7 +201,7 @@ def test_bad_feeds_and_items_one_line_each_the_rest_goes_on(cli, tmp_path, site,
     assert result.rc == 1
     assert "Traceback" not in result.err
     errors = [line for line in result.err.splitlines() if line.startswith("error:")]
-    assert len(errors) == 8, result.err
+    assert len(errors) == 9, result.err
     text = "\n".join(errors)
     assert "notxml: not XML" in text
     assert "atom: not an RSS feed" in text
@@ -207,6 +211,7 @@ def test_bad_feeds_and_items_one_line_each_the_rest_goes_on(cli, tmp_path, site,
     assert "Weg:" in text and "HTTP 404" in text
     assert "Pagina:" in text and "not audio" in text
     assert "Hier:" in text and "not an http(s) address" in text and not (library / "hier").exists()
+    assert "Kapot:" in text and "not a valid address" in text
     assert (library / "goed" / "audio.wav").read_bytes() == wav
     assert (library / "lokaal" / "audio.wav").read_bytes() == wav
     assert (existing / "marker").read_text() == "untouched"

@@ -125,9 +125,10 @@ def sync_cmd(
     base_url: str | None = typer.Option(
         None, "--base-url", metavar="URL", help="Where the library is published: the augmented "
         "feeds/NAME.xml links URL + SLUG/FILE [default: no augmented copy]."),
-    max_mb: float = typer.Option(500, "--max-mb", min=0.001, help="Largest enclosure, in MB."),
-    timeout: float = typer.Option(30, "--timeout", min=0.01, help="Seconds to wait for a "
-                                  "server before giving up on that feed or item."),
+    max_mb: float = typer.Option(500, "--max-mb", min=0.001, max=1_000_000,
+                                 help="Largest enclosure, in MB."),
+    timeout: float = typer.Option(30, "--timeout", min=0.01, max=86_400, help="Seconds to wait "
+                                  "for a server before giving up on that feed or item."),
     library: Path | None = LibraryOption,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and warnings."),
 ) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit
 from xml.sax.saxutils import quoteattr
 
 from pipeline import __version__
@@ -75,15 +75,27 @@ class FeedResult:
     warnings: list[str] = field(default_factory=list)
 
 
+def web_address(value: str, what: str) -> SplitResult:
+    """`value` split, if it is an http(s) URL with a host (and a valid port, if any) and no
+    spaces or control characters; else one error line naming `what`."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (reading it checks it: "x:abc", "x:99999" raise)
+    except ValueError as exc:
+        raise ReportageError(f"{what} is not a valid URL ({exc}): {value!r}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ReportageError(f"{what} must be an http:// or https:// URL, not {value!r}")
+    if any(c.isspace() or not c.isprintable() for c in value):
+        raise ReportageError(f"{what} must not hold spaces or control characters: {value!r}")
+    return parts
+
+
 def base_url(value: str) -> str:
     """An http(s) URL with a host, ending in "/" (added if missing): episode files hang below it."""
     value = value.strip()
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ReportageError(f"--base-url must be an http:// or https:// URL, not {value!r}")
-    if parts.query or parts.fragment or any(c.isspace() for c in value):
-        raise ReportageError(f"--base-url must be a plain folder URL (no ?, # or spaces): "
-                             f"{value!r}")
+    parts = web_address(value, "--base-url")
+    if parts.query or parts.fragment:
+        raise ReportageError(f"--base-url must be a plain folder URL (no ? or #): {value!r}")
     return value if value.endswith("/") else value + "/"
 
 
@@ -115,8 +127,11 @@ def load_config(library: Path) -> FeedConfig:
                              f"not {config.language!r}")
     for key in ("image", "link"):
         value = getattr(config, key)
-        if value and urlsplit(value).scheme not in ("http", "https"):
-            raise ReportageError(f"{path}: {key} must be an http:// or https:// URL")
+        if value:
+            try:
+                web_address(value, key)
+            except ReportageError as exc:
+                raise ReportageError(f"{path}: {exc}") from None
     return config
 
 

@@ -3,6 +3,7 @@ Range header; a size limit, a time-out, and a refusal of what is not audio."""
 
 from __future__ import annotations
 
+import http.client
 import socket
 import urllib.error
 import urllib.request
@@ -32,7 +33,7 @@ def open_url(url: str, timeout: float, headers: dict | None = None):
         if isinstance(exc.reason, (TimeoutError, socket.timeout)):
             raise ReportageError(f"{url}: no answer within {timeout:g} s") from None
         raise ReportageError(f"{url}: cannot be reached ({exc.reason})") from None
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # InvalidURL is the last
         raise ReportageError(f"{url}: cannot be fetched ({exc})") from None
 
 
@@ -43,7 +44,7 @@ def read_all(url: str, timeout: float, max_bytes: int) -> bytes:
             data = response.read(max_bytes + 1)
         except TimeoutError:
             raise ReportageError(f"{url}: no answer within {timeout:g} s") from None
-        except OSError as exc:
+        except (OSError, http.client.HTTPException) as exc:
             raise ReportageError(f"{url}: download broke off ({exc})") from None
     if len(data) > max_bytes:
         raise ReportageError(f"{url}: larger than {max_bytes // 2**20} MB")
@@ -104,7 +105,7 @@ def download(url: str, target: Path, *, max_bytes: int, timeout: float,
                 except TimeoutError:
                     raise ReportageError(f"{url}: stalled for {timeout:g} s; "
                                          f"{done} bytes kept, run again to resume") from None
-                except OSError as exc:
+                except (OSError, http.client.HTTPException) as exc:  # IncompleteRead too
                     raise ReportageError(f"{url}: download broke off ({exc}); "
                                          f"{done} bytes kept, run again to resume") from None
                 if not chunk:

@@ -6,12 +6,13 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from pipeline.atomic import write_atomic
 from pipeline.errors import ReportageError
+from pipeline.formats.feed import web_address
 from pipeline.library import slugify
 
 FILE = "feeds.json"
@@ -24,8 +25,11 @@ class Subscription:
     done: dict[str, str] = field(default_factory=dict)  # guid -> episode slug
 
 
+OTHER_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]+:")  # ftp:, file:...; not a drive's "C:"
+
+
 def is_url(source: str) -> bool:
-    return urlsplit(source).scheme in ("http", "https")
+    return source.split(":", 1)[0].lower() in ("http", "https")
 
 
 def load(library: Path) -> list[Subscription]:
@@ -54,11 +58,10 @@ def add(library: Path, feed: str, name: str | None = None) -> tuple[Subscription
     if not feed:
         raise ReportageError("give a feed: a local file or an http(s) URL")
     if is_url(feed):
-        if not urlsplit(feed).netloc:
-            raise ReportageError(f"not a feed URL: {feed!r}")
+        parts = web_address(feed, "the feed")
         source = feed
-        stem = Path(urlsplit(feed).path).stem or urlsplit(feed).hostname or "feed"
-    elif urlsplit(feed).scheme and len(urlsplit(feed).scheme) > 1:
+        stem = Path(parts.path).stem or parts.hostname or "feed"
+    elif OTHER_SCHEME.match(feed):
         raise ReportageError(f"a feed is a local file or an http(s) URL, not {feed!r}")
     else:
         path = Path(feed).expanduser()

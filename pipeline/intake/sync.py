@@ -73,20 +73,29 @@ def items(data: bytes, source: str) -> list[Item]:
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:
         raise ReportageError(f"not an RSS feed (the document is <{root.tag}>)")
-    base = source if subscriptions.is_url(source) else Path(source).as_uri()
+    base = source if subscriptions.is_url(source) else Path(source).resolve().as_uri()
     found = []
     for number, item in enumerate(channel.findall("item")):
         enclosure = item.find("enclosure")
         url = (enclosure.get("url") or "").strip() if enclosure is not None else ""
         if not url:
             continue
-        url = urljoin(base, url)
+        url = _joined(base, url)
         guid = (item.findtext("guid") or "").strip() or url
         title = (item.findtext("title") or "").strip()
         found.append(Item(number, guid, title, url, enclosure.get("type") or ""))
     if not found:
         raise ReportageError("no item has an enclosure")
     return found
+
+
+def _joined(base: str, url: str) -> str:
+    """The enclosure's address against the feed's; one that cannot be parsed stays as written
+    (it fails, one line, when its item is fetched)."""
+    try:
+        return urljoin(base, url)
+    except ValueError:
+        return url
 
 
 def subscribe(library: Path, feed: str, name: str | None = None
@@ -101,6 +110,13 @@ def subscribe(library: Path, feed: str, name: str | None = None
         except ReportageError as exc:
             raise ReportageError(f"{feed}: {exc}") from None
     return subscriptions.add(library, feed, name)
+
+
+def _check_address(url: str) -> None:
+    try:
+        urlsplit(url).port  # noqa: B018  (reading it checks it)
+    except ValueError as exc:
+        raise ReportageError(f"{url}: not a valid address ({exc})") from None
 
 
 def _may_fetch(url: str, source: str) -> bool:
@@ -138,6 +154,7 @@ def sync_feed(library: Path, feed: subscriptions.Subscription, settings: Setting
         slug = _pending_slug(downloads, item) or slug_for(item, library, taken)
         name = f"{feed.name}: {item.title or item.guid}"
         try:
+            _check_address(item.url)
             if not _may_fetch(item.url, feed.source):
                 why = ("a feed on the web cannot point at files on this machine"
                        if urlsplit(item.url).scheme == "file" else "only http(s) is fetched")
