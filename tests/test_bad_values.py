@@ -72,7 +72,16 @@ CASES = [
     (["evaluate", "LIB", "--html", "LIB"], "is a folder"),
     (["evaluate", "LIB", "--json", "LIB/haven/report.json"], "inside an episode's folder"),
     (["evaluate", "LIB", "--part", "songs"], "unknown part"),
+    (["feed", "add", "http://x:abc/f.xml", "--library", "LIB"], "not a valid URL"),
+    (["feed", "add", "http://[::1", "--library", "LIB"], "not a valid URL"),
+    (["feed", "add", "http://exa mple.com/f.xml", "--library", "LIB"], "spaces"),
+    (["feed", "build", "--base-url", "http://[::1", "--library", "LIB"], "not a valid URL"),
+    (["feed", "sync", "--max-mb", "inf", "--library", "LIB"], "--max-mb"),
+    (["feed", "sync", "--timeout", "1e12", "--library", "LIB"], "--timeout"),
     (["models", "export-openai", "/no/such/folder/base.pt"], "cannot write"),
+    # never over an episode's document (nor any other file that is no checkpoint)
+    (["models", "export-openai", "LIB/haven/episode.json"], "no .pt checkpoint"),
+    (["models", "export-openai", "LIB/haven/base.pt"], "inside an episode's folder"),
     (["models", "frobnicate"], "No such command"),
 ]
 

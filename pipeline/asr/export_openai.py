@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.asr.ct2_binary import read_ct2_model
-from pipeline.atomic import write_atomic
+from pipeline.atomic import check_writable, write_atomic
 from pipeline.errors import ReportageError
 
 # CT2 names a parameter gamma/beta in layer norms; openai-whisper uses torch's weight/bias.
@@ -61,6 +61,9 @@ def export_openai(model_dir: str | Path, out: str | Path) -> dict[str, int]:
         raise ReportageError("export-openai needs torch: pip install 'reportage[openai]'") from None
 
     model_dir, out = Path(model_dir), Path(out)
+    if out.is_file() and out.suffix != ".pt":  # a document, a glossary: never replaced
+        raise ReportageError(f"{out}: exists and is no .pt checkpoint; give a new file name")
+    check_writable(out)
     model = read_ct2_model(model_dir / "model.bin")
     if model.spec != "WhisperSpec":
         raise ReportageError(f"{model_dir}: a {model.spec} model, not Whisper")
