@@ -36,6 +36,27 @@ def test_a_hand_edit_is_kept_when_a_term_is_added(tmp_path):
     assert [t.text for t in glossary.load(tmp_path)] == ["Alibaba", "Tencent", "Xi Jinping"]
 
 
+def test_an_editors_comments_and_layout_survive_adding_updating_and_removing(tmp_path):
+    path = tmp_path / glossary.FILENAME
+    path.write_text("# Our names: ask Anna before removing one\n\n# the host\n[[term]]\n"
+                    'text = "Rogier Creemers"   # our guest\n\n# companies\n[[term]]\n'
+                    'text = "Sesame Credit"\n', encoding="utf-8")
+    glossary.add(tmp_path, Term("Rogier Creemers", english="Rogier Creemers",
+                                misspellings=["Kreemers"]))
+    glossary.add(tmp_path, Term("Alibaba"))
+    glossary.remove(tmp_path, "Sesame Credit")
+    text = path.read_text(encoding="utf-8")
+    for comment in ("# Our names: ask Anna", "# the host", "# our guest", "# companies"):
+        assert comment in text
+    # a new key of a term goes with it, not below the comment above the next term
+    assert text.index("misspellings") < text.index("# companies")
+    assert [(t.text, t.misspellings) for t in glossary.load(tmp_path)] == [
+        ("Rogier Creemers", ["Kreemers"]), ("Alibaba", [])]
+    glossary.remove(tmp_path, "Rogier Creemers")
+    glossary.remove(tmp_path, "Alibaba")
+    assert glossary.load(tmp_path) == [] and "# Our names" in path.read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("content, message", [
     (b"\xff\xfe Creemers", "not UTF-8"),
     (b'[[term]]\ntext = "Creemers', "not valid TOML"),

@@ -16,11 +16,11 @@ The glossary stage puts the terms in where the recogniser misheard them (fixes.p
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import tomlkit
 import tomllib
 
 from pipeline.atomic import write_atomic
@@ -123,14 +123,17 @@ def add(library: Path, term: Term) -> bool:
     with locked(library, ".glossary.lock"):
         terms = load(library)
         old = next((t for t in terms if t.text.casefold() == term.text.casefold()), None)
+        document = _document(library, terms)
         if old is None:
-            terms.append(term)
+            _entries(document).append(_table(term))
         else:
             new = (term.english or old.english, _merged(old.misspellings, term.misspellings))
             if new == (old.english, old.misspellings):
                 return False
-            old.english, old.misspellings = new
-        _save(library, terms)
+            entry = _entries(document)[_position(document, old.text)]
+            for key, value in zip(("english", "misspellings"), new, strict=True):
+                _set(entry, key, value)
+        _write(library, document)
     return True
 
 
@@ -138,10 +141,15 @@ def remove(library: Path, text: str) -> bool:
     """Remove a term; whether it was there."""
     with locked(library, ".glossary.lock"):
         terms = load(library)
-        kept = [t for t in terms if t.text.casefold() != " ".join(text.split()).casefold()]
-        if len(kept) == len(terms):
+        wanted = " ".join(text.split()).casefold()
+        old = next((t for t in terms if t.text.casefold() == wanted), None)
+        if old is None:
             return False
-        _save(library, kept)
+        document = _document(library, terms)
+        del _entries(document)[_position(document, old.text)]
+        if not _entries(document):
+            del document["term"]  # else "term = []", above the file's comments
+        _write(library, document)
     return True
 
 
@@ -149,21 +157,67 @@ def _merged(old: list[str], new: list[str]) -> list[str]:
     return old + [m for m in new if m.casefold() not in {o.casefold() for o in old}]
 
 
-def _save(library: Path, terms: list[Term]) -> None:
-    lines = ["# The show's names and terms (reportage glossary). Safe to edit by hand.", ""]
+def _document(library: Path, terms: list[Term]) -> tomlkit.TOMLDocument:
+    """The glossary as an editable TOML document that keeps the editor's comments and layout;
+    a file of one term a line becomes TOML, its comment lines kept on top."""
+    path = library / FILENAME
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if any(_TOML_LINE.match(line) for line in _lines(text)):
+        return tomlkit.parse(text)
+    document = tomlkit.document()
+    comments = [line.strip()[1:].strip() for line in text.splitlines()
+                if line.strip().startswith("#")]
+    for comment in comments or [HEADER]:
+        document.add(tomlkit.comment(comment))
+    document.add(tomlkit.nl())
+    document.append("term", tomlkit.aot())
     for term in terms:
-        lines += ["[[term]]", f"text = {_string(term.text)}"]
-        if term.english:
-            lines.append(f"english = {_string(term.english)}")
-        if term.misspellings:
-            lines.append(f"misspellings = [{', '.join(map(_string, term.misspellings))}]")
-        lines.append("")
-    write_atomic(library / FILENAME, "\n".join(lines))
+        _entries(document).append(_table(term))
+    return document
 
 
-def _string(text: str) -> str:
-    # A JSON string is a valid TOML basic string: the same quotes and escapes.
-    return json.dumps(text, ensure_ascii=False)
+HEADER = "The show's names and terms (reportage glossary). Safe to edit by hand."
+
+
+def _entries(document: tomlkit.TOMLDocument):
+    if "term" not in document:
+        document.append("term", tomlkit.aot())
+    return document["term"]
+
+
+def _position(document: tomlkit.TOMLDocument, text: str) -> int:
+    """Where the term `load` read as `text` is (the first of that name, as `unique` keeps)."""
+    return next(i for i, entry in enumerate(_entries(document))
+                if checked(entry["text"]).casefold() == text.casefold())
+
+
+def _set(entry: tomlkit.items.Table, key: str, value: str | list[str] | None) -> None:
+    """Set (or, with no value, drop) a key of a term; a new key goes after the term's last
+    key, not after the comment an editor wrote above the next term (which tomlkit counts as
+    this table's)."""
+    if not value:
+        entry.pop(key, None)
+    elif key in entry:
+        entry[key] = value
+    else:
+        body = entry.value.body
+        last = max(i for i, (name, _) in enumerate(body) if name is not None)
+        entry.value._insert_at(last + 1, key, value)  # tomlkit's only way to place a key
+
+
+def _table(term: Term) -> tomlkit.items.Table:
+    table = tomlkit.table()
+    table["text"] = term.text
+    if term.english:
+        table["english"] = term.english
+    if term.misspellings:
+        table["misspellings"] = term.misspellings
+    return table
+
+
+def _write(library: Path, document: tomlkit.TOMLDocument) -> None:
+    text = tomlkit.dumps(document)
+    write_atomic(library / FILENAME, text if text.endswith("\n") else text + "\n")
 
 
 def hotwords(terms: list[Term]) -> tuple[str | None, int]:
