@@ -151,6 +151,34 @@ def test_a_line_torn_by_a_crash_is_skipped_and_closed(library):
     assert [(e.id, e.after) for e in edits.history(library, "haven")] == [(1, "Een."), (2, "Twee.")]
 
 
+@pytest.mark.parametrize("field, before, message", [
+    ("foo", "x", "cannot edit foo"),
+    ("nl", "Een\u0007.", "control character"),
+    ("nl", "x" * 9000, "longer than 5000"),
+    ("speaker_name", "<b>Ann</b>", "markup"),
+    ("chapters", "not json", "is damaged in edits.jsonl"),
+    ("chapters", '[{"x": 1}]', "is damaged in edits.jsonl"),
+    ("chapter_title", "", "cannot be empty"),
+])
+def test_a_hand_damaged_log_line_is_refused_on_revert_and_nothing_changes(
+        library, field, before, message):
+    """edits.jsonl is a file anyone can change: what a revert gives back is checked as an
+    edit is."""
+    edits.edit_segment(library, "haven", SEG, 0, {"nl": "Een."}, "ann")
+    target = "c1" if field.startswith("chapter") else SEG
+    line = {"id": 2, "time": "2026-12-05T08:00:00Z", "editor": "x", "segment": target,
+            "field": field, "before": before, "after": "y", "rev": 2, "revert_of": None}
+    with open(library / "haven" / edit_log.LOG, "a") as log:
+        log.write(json.dumps(line) + "\n")
+    folder = library / "haven"
+    published = {p.name: p.read_bytes() for p in folder.iterdir() if p.name != edit_log.LOG}
+    with pytest.raises(ReportageError, match=message):
+        edits.revert(library, "haven", 2, "carol")
+    assert {p.name: p.read_bytes() for p in folder.iterdir()
+            if p.name != edit_log.LOG} == published
+    assert len(log_lines(library)) == 2
+
+
 def test_retranscription_keeps_edited_segments(library):
     """What `reportage process` does on a re-run: new machine segments replace unedited ones,
     and any that overlap an edited segment are dropped in its favour."""

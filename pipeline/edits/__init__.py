@@ -94,12 +94,13 @@ def revert(library: Path, slug: str, edit_id: int, editor: str) -> list[Edit]:
         episode = documents.load(folder)
         if target.field in chapters.FIELDS:
             return chapters.revert(folder, episode, target, editor)
+        # The log is a file anyone can change: what it gives back is checked as an edit is.
         if target.field == NAME:
-            return _rename(folder, episode, target.segment, target.before or "", editor,
-                           revert_of=edit_id)
+            return _rename(folder, episode, target.segment, clean_name(target.before or ""),
+                           editor, revert_of=edit_id)
+        changes = clean_changes({target.field: target.before or ""})
         seg = _segment(episode, target.segment)
-        return _apply(library, folder, episode, seg, {target.field: target.before or ""}, editor,
-                      revert_of=edit_id)
+        return _apply(library, folder, episode, seg, changes, editor, revert_of=edit_id)
 
 
 def clean_name(name: object) -> str:

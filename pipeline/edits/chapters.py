@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipeline.chapters.make import regroup, spoken_segments
 from pipeline.document import Chapter, Episode
-from pipeline.edits.log import Edit, append_log, documents, last_id, now, read_log, saving
+from pipeline.edits.log import LOG, Edit, append_log, documents, last_id, now, read_log, saving
 from pipeline.embeddings import load_embedder
 from pipeline.errors import ReportageError
 from pipeline.formats.markup import NOT_IN_NAMES, one_line
@@ -139,7 +139,7 @@ def undo(library: Path, slug: str, edit_ids: list[int], rev: int, editor: str) -
 def revert(folder: Path, episode: Episode, target: Edit, editor: str) -> list[Edit]:
     """Undo one logged chapter edit (the caller holds the lock)."""
     if target.field == STRUCTURE:
-        snapshot = [_chapter_from(d) for d in json.loads(target.before or "[]")]
+        snapshot = _snapshot_in(target)
         return _save_structure(folder, episode, target.segment, editor, snapshot,
                                [c.start for c in snapshot], revert_of=target.id)
     return _revert_titles(folder, episode, [target], editor)
@@ -151,6 +151,9 @@ def _revert_titles(folder: Path, episode: Episode, targets: list[Edit],
     chapter = next((c for c in episode.chapters if c.id == targets[0].segment), None)
     if chapter is None:
         raise ReportageError(f"chapter {targets[0].segment} no longer exists in {episode.slug}")
+    for target in targets:  # the log is a file: what it gives back must be a title still
+        if target.field == "chapter_title" or target.before:
+            clean_title(target.before)
     return _set_titles(folder, episode, chapter,
                        {TITLES[t.field]: t.before or "" for t in targets}, editor,
                        {TITLES[t.field]: t.id for t in targets})
@@ -263,6 +266,17 @@ def _new_id(episode: Episode, start: float) -> str:
 def _snapshot(chapters: list[Chapter]) -> str:
     return json.dumps([{"id": c.id, "start": c.start, "title": c.title, "title_en": c.title_en,
                         "edited": c.edited} for c in chapters], ensure_ascii=False)
+
+
+def _snapshot_in(edit: Edit) -> list[Chapter]:
+    """The chapters an edit of the structure replaced, as its log line holds them."""
+    try:
+        snapshot = [_chapter_from(d) for d in json.loads(edit.before or "[]")]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BadChapterEdit(f"edit {edit.id} is damaged in {LOG} ({exc!r})") from None
+    for chapter in snapshot:
+        clean_title(chapter.title)
+    return snapshot
 
 
 def _chapter_from(data: dict) -> Chapter:
