@@ -83,6 +83,9 @@ CASES = [
     (["models", "export-openai", "LIB/haven/episode.json"], "no .pt checkpoint"),
     (["models", "export-openai", "LIB/haven/base.pt"], "inside an episode's folder"),
     (["models", "frobnicate"], "No such command"),
+    (["index", "--rebuild", "--library", "LIB/haven"], "an episode's folder, not a library"),
+    (["glossary", "--library", "FILE"], "is a file, not a folder"),
+    (["index", "--remove", "haven", "--library", "LIB"], "still in the library"),
 ]
 
 

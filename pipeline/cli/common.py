@@ -29,7 +29,15 @@ LibraryOption = typer.Option(None, "--library", "--out", help="Library folder "
 
 
 def library_path(value: Path | None) -> Path:
-    return value or default_library()
+    """--library, else $REPORTAGE_LIBRARY, else transcripts/: a folder, or one to be made, but
+    never a file or an episode's own folder (an index or glossary would be written into it)."""
+    library = value or default_library()
+    if library.exists() and not library.is_dir():
+        fail(f"library path {library} is a file, not a folder")
+    if (library / "episode.json").is_file():
+        fail(f"{library} is an episode's folder, not a library: give the folder that holds "
+             "the episodes")
+    return library
 
 
 LABELS = {"error": "red", "warning": "yellow", "skipped": "yellow", "✓": "green"}

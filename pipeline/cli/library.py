@@ -205,6 +205,9 @@ def index_cmd(
             for line in report.skipped:
                 say(line, "skipped")
         else:
+            if remove is not None and (lib / remove / "episode.json").is_file():
+                fail(f"{remove} is still in the library ({lib / remove}): it would come back at "
+                     "the next rebuild; delete its folder first")
             if remove is not None and not searchindex.remove_episode(lib, remove):
                 fail(f"no episode {remove!r} in the search index")
             _fill_vectors(lib)
@@ -213,3 +216,5 @@ def index_cmd(
         fail(str(exc))
     say(f"{searchindex.index_path(lib)}: {report.episodes} episodes, "
         f"{report.segments} segments", "✓")
+    if rebuild and report.skipped:  # a script must notice the episodes search cannot find
+        raise typer.Exit(1)
