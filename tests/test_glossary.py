@@ -57,6 +57,21 @@ def test_an_editors_comments_and_layout_survive_adding_updating_and_removing(tmp
     assert glossary.load(tmp_path) == [] and "# Our names" in path.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("term, message", [
+    (Term("Bar", misspellings=["alibaba"]), "is a term of the glossary itself"),
+    (Term("Zed", misspellings=["ZED"]), "cannot be its own misspelling"),
+    (Term("kreemers"), "is a misspelling of 'Rogier Creemers'"),
+])
+def test_a_word_is_a_term_or_a_misspelling_never_both(tmp_path, term, message):
+    glossary.add(tmp_path, Term("Alibaba"))
+    glossary.add(tmp_path, Term("Rogier Creemers", misspellings=["Kreemers", "kreemers"]))
+    before = (tmp_path / glossary.FILENAME).read_bytes()
+    with pytest.raises(ReportageError, match=message):
+        glossary.add(tmp_path, term)
+    assert (tmp_path / glossary.FILENAME).read_bytes() == before
+    assert glossary.load(tmp_path)[1].misspellings == ["Kreemers"]  # each spelling once
+
+
 @pytest.mark.parametrize("content, message", [
     (b"\xff\xfe Creemers", "not UTF-8"),
     (b'[[term]]\ntext = "Creemers', "not valid TOML"),

@@ -119,9 +119,10 @@ def unique(terms: list[Term]) -> list[Term]:
 def add(library: Path, term: Term) -> bool:
     """Add a term (or update its English and misspellings); whether anything changed."""
     term = Term(checked(term.text), checked(term.english) if term.english else None,
-                [checked(m) for m in term.misspellings])
+                _merged([], [checked(m) for m in term.misspellings]))
     with locked(library, ".glossary.lock"):
         terms = load(library)
+        _check_consistent(term, terms)
         old = next((t for t in terms if t.text.casefold() == term.text.casefold()), None)
         document = _document(library, terms)
         if old is None:
@@ -154,7 +155,28 @@ def remove(library: Path, text: str) -> bool:
 
 
 def _merged(old: list[str], new: list[str]) -> list[str]:
-    return old + [m for m in new if m.casefold() not in {o.casefold() for o in old}]
+    """`old` and then what `new` adds to it, each spelling once (whatever its case)."""
+    merged = list(old)
+    for m in new:
+        if m.casefold() not in {o.casefold() for o in merged}:
+            merged.append(m)
+    return merged
+
+
+def _check_consistent(term: Term, terms: list[Term]) -> None:
+    """A word is a term or a misspelling, never both: the glossary stage would otherwise
+    'correct' a term that was heard right."""
+    name = term.text.casefold()
+    for m in term.misspellings:
+        if m.casefold() == name:
+            raise ReportageError(f"{term.text!r} cannot be its own misspelling")
+        if any(t.text.casefold() == m.casefold() for t in terms):
+            raise ReportageError(f"{m!r} is a term of the glossary itself, not a misspelling "
+                                 f"of {term.text!r}; remove it first if it is one")
+    for other in terms:
+        if other.text.casefold() != name and name in {m.casefold() for m in other.misspellings}:
+            raise ReportageError(f"{term.text!r} is a misspelling of {other.text!r} in the "
+                                 "glossary; remove that term first if it is a term of its own")
 
 
 def _document(library: Path, terms: list[Term]) -> tomlkit.TOMLDocument:
