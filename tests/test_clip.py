@@ -112,6 +112,19 @@ def test_m4a_and_one_language(library, tmp_path):
     assert not (tmp_path / "kort.nl.srt").exists()
 
 
+def test_a_span_past_the_end_ends_with_the_episode(library, episode, tmp_path):
+    duration = episode.source.duration_s
+    result = make_clip(library / "haven", duration - 3, duration + 60, tmp_path / "eind.mp3")
+    assert result.end == pytest.approx(duration) and "ends at" in result.warnings[0]
+
+
+def test_a_clip_whose_subtitles_cannot_be_written_leaves_nothing(library, tmp_path):
+    (tmp_path / "d.nl.srt").mkdir()  # in the way of a subtitle file
+    with pytest.raises(ReportageError, match="is a folder"):
+        make_clip(library / "haven", 3.0, 7.0, tmp_path / "d.mp3")
+    assert not (tmp_path / "d.mp3").exists()
+
+
 def test_the_cli_names_the_clip_after_the_moment(cli, library, tmp_path):
     result = cli("clip", "haven", "0:03", "7.5", "--lang", "nl", "--library", str(library),
                  "--out", str(tmp_path / "x.mp3"))
@@ -137,7 +150,7 @@ def test_parse_time():
 @pytest.mark.parametrize("args, says", [
     (["haven", "7.5", "3"], "must come after the start"),
     (["haven", "5", "5"], "must come after the start"),
-    (["haven", "20", "99"], "outside the episode"),
+    (["haven", "99", "120"], "outside the episode"),  # past its end (20-99 ends with it)
     (["nergens", "3", "7"], "no episode 'nergens'"),
     (["haven", "drie", "7"], "not a time"),
     (["haven", "3", "7", "--lang", "fr"], "unknown language"),

@@ -200,9 +200,13 @@ def make_clip(folder: Path, start: float, end: float, out: Path, lang: str = "bo
     duration = episode.source.duration_s
     if end <= start:
         raise ReportageError(f"the end ({end:g} s) must come after the start ({start:g} s)")
-    if start < 0 or end > duration + 1e-3:
+    if start < 0 or start >= duration:
         raise ReportageError(f"{start:g}–{end:g} s is outside the episode "
                              f"(0–{duration:.1f} s)")
+    notes = []
+    if end > duration + 1e-3:  # what the producer meant: up to the end
+        notes.append(f"the episode ends at {duration:.1f} s: the clip ends there")
+        end = duration
     check_out(out)
     audio_path = folder / episode.source.file
     if not episode.source.file or not audio_path.is_file():
@@ -210,7 +214,7 @@ def make_clip(folder: Path, start: float, end: float, out: Path, lang: str = "bo
     start, end = snap(episode, start, end)
     start, end = max(start, 0.0), min(end, duration)
 
-    notes, texts = [], {}
+    texts = {}
     for language in LANGS[lang]:
         if language == "en" and not any(seg.en for seg in episode.segments):
             if lang == "en":
@@ -221,13 +225,16 @@ def make_clip(folder: Path, start: float, end: float, out: Path, lang: str = "bo
         texts[f"{out.stem}.{language}.srt"] = to_srt(cues)
         texts[f"{out.stem}.{language}.vtt"] = to_vtt(cues)
 
+    for name in texts:
+        check_writable(out.parent / name)
     data = encode(decode_span(audio_path, start, end), out)
     written = []
     try:
-        write_atomic(out, data)
-        for name, text in texts.items():
-            write_atomic(out.parent / name, text)
-            written.append(out.parent / name)
+        for path, content in [(out, data), *((out.parent / n, t) for n, t in texts.items())]:
+            write_atomic(path, content)
+            written.append(path)
     except OSError as exc:
+        for path in written:  # a clip without its subtitles is no clip: none of it stays
+            path.unlink(missing_ok=True)
         raise ReportageError(f"cannot write beside {out}: {exc.strerror or exc}") from None
-    return ClipResult(out, start, end, written, notes)
+    return ClipResult(out, start, end, written[1:], notes)
