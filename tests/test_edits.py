@@ -204,6 +204,13 @@ def test_history_and_revert_commands(library):
     assert [json.loads(line)["revert_of"] for line in as_json.output.splitlines()] == [None, 1]
 
 
+def test_history_of_an_episode_nobody_edited_says_so(library):
+    from tests.conftest import run_cli
+
+    run = run_cli("history", "haven", "--library", str(library))
+    assert run.rc == 0 and run.out == "" and "no human edits of haven yet" in run.err
+
+
 @pytest.mark.parametrize("args", [["history", "../etc"], ["revert", "nowhere", "1"],
                                   ["revert", "haven", "7"]])
 def test_commands_fail_with_one_line(library, args):

@@ -92,7 +92,11 @@ def test_a_stale_or_bad_rename_changes_nothing(library):
             rename_speaker(library, SLUG, "S2", name, "c")
     with pytest.raises(ReportageError, match="no speaker"):
         rename_speaker(library, SLUG, "S9", "Niemand", "c")
+    for taken in ("S1", "rogier CREEMERS"):  # another speaker's id or name: two voices as one
+        with pytest.raises(ReportageError, match="already names speaker S1"):
+            rename_speaker(library, SLUG, "S2", taken, "c")
     assert Episode.load(library / SLUG).speakers["S2"] == "Een"
+    assert rename_speaker(library, SLUG, "S2", "EEN", "c")  # its own name in other letters
 
 
 def test_a_rename_the_search_index_cannot_follow_says_that_it_was_saved(library):

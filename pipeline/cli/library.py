@@ -75,6 +75,8 @@ def history(
         found = edit_history(library_path(library), slug, segment)
     except ReportageError as exc:
         fail(str(exc))
+    if not found and not as_json:  # on stderr: stdout stays the (empty) list
+        say(f"no human edits of {segment or slug} yet")
     for e in found:
         if as_json:
             print(json.dumps(asdict(e), ensure_ascii=False))

@@ -117,6 +117,7 @@ def _rename(folder: Path, episode: Episode, speaker: str, name: str, editor: str
             revert_of: int | None = None) -> list[Edit]:
     if speaker not in {seg.speaker for seg in episode.segments}:
         raise UnknownSpeaker(f"no speaker {speaker!r} in {episode.slug}")
+    _check_unique_name(episode, speaker, name)
     before = episode.speakers.get(speaker)
     if (before or "") == name:
         return []
@@ -132,6 +133,16 @@ def _rename(folder: Path, episode: Episode, speaker: str, name: str, editor: str
     append_log(folder, [edit])
     publish(folder, episode)  # every line of the speaker, and the search index, follow
     return [edit]
+
+
+def _check_unique_name(episode: Episode, speaker: str, name: str) -> None:
+    """Two speakers never show the same label: a name that is another speaker's id or name
+    would make two voices one on every page (moving the lines is the way to join them)."""
+    others = {s for s in {seg.speaker for seg in episode.segments} if s and s != speaker}
+    for other in sorted(others):
+        if name.casefold() in (other.casefold(), episode.speakers.get(other, "").casefold()):
+            raise ReportageError(f"{name!r} already names speaker {other} of {episode.slug}; "
+                                 "move the lines to that speaker to join the two")
 
 
 def history(library: Path, slug: str, segment_id: str | None = None) -> list[Edit]:
