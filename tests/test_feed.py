@@ -78,8 +78,9 @@ def test_feed_namespaced_elements_exactly(cli, library):
 
 def test_only_files_that_exist_are_listed(library):
     folder = library / "haven"
-    for name in ("en.srt", "en.vtt", "chapters.json"):
+    for name in ("en.srt", "en.vtt"):
         (folder / name).unlink()
+    (folder / "chapters.json").write_bytes(b"")  # damaged: no use to a podcast app
     write_feed(library, BASE)
     root = ET.parse(library / "feed.xml").getroot()
     item = root.find("channel/item")
@@ -122,8 +123,11 @@ def test_newest_first_and_a_second_episode(library):
     assert [e.id for e in feed.entries] == ["reportage:markt", "0" * 64]
 
 
-def test_an_episode_without_audio_is_left_out_with_a_warning(cli, library):
+@pytest.mark.parametrize("damage", ["missing", "empty"])
+def test_an_episode_without_audio_is_left_out_with_a_warning(cli, library, damage):
     (library / "haven" / AUDIO).unlink()
+    if damage == "empty":
+        (library / "haven" / AUDIO).write_bytes(b"")
     result = build(cli, library)
     assert result.rc == 0
     assert "warning: haven: left out of the feed" in result.err

@@ -184,14 +184,19 @@ def episode_links(folder: Path, url: str) -> list[tuple[str, dict[str, str]]]:
     ("transcript", attributes) for each transcript file that exists, then ("chapters", ...)."""
     links = []
     for name, kind, language in TRANSCRIPTS:
-        if (folder / name).is_file():
+        if _non_empty(folder / name):
             extra = {"rel": "captions"} if kind != "application/json" else {}
             links.append(("transcript", {"url": url + name, "type": kind, "language": language,
                                          **extra}))
     name, kind = CHAPTERS
-    if (folder / name).is_file():
+    if _non_empty(folder / name):
         links.append(("chapters", {"url": url + name, "type": kind}))
     return links
+
+
+def _non_empty(path: Path) -> bool:
+    """A file a podcast app can use: a damaged, empty one is left out of a feed."""
+    return path.is_file() and path.stat().st_size > 0
 
 
 # Tags in a producer's own feed, found without parsing it so every other byte stays as it is:
@@ -318,7 +323,7 @@ def feed_xml(library: Path, url: str, config: FeedConfig | None = None
             warnings.append(f"{slug}: left out of the feed ({exc})")
             continue
         audio = folder / episode.source.file
-        if not episode.source.file or not audio.is_file():
+        if not episode.source.file or not _non_empty(audio):
             warnings.append(f"{slug}: left out of the feed (no audio copy in {folder})")
             continue
         episodes.append((pub_date(episode, folder), slug, folder, episode))
