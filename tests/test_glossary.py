@@ -57,9 +57,46 @@ def test_an_editors_comments_and_layout_survive_adding_updating_and_removing(tmp
     assert glossary.load(tmp_path) == [] and "# Our names" in path.read_text(encoding="utf-8")
 
 
+def test_only_the_changed_terms_lines_change(tmp_path):
+    path = tmp_path / glossary.FILENAME
+    first = '# the host\n[[term]]\ntext = "Alibaba"\n\n# companies\n'
+    path.write_text(first + '[[term]]\ntext = "Tencent"', encoding="utf-8")  # no last newline
+    glossary.add(tmp_path, Term("Tencent", english="Tencent"))  # the last term
+    glossary.add(tmp_path, Term("Tencent", misspellings=["Tensent"]))
+    assert path.read_text(encoding="utf-8") == first + (
+        '[[term]]\ntext = "Tencent"\nenglish = "Tencent"\nmisspellings = ["Tensent"]\n')
+    glossary.add(tmp_path, Term("Sesame Credit"))
+    glossary.remove(tmp_path, "alibaba")  # the comment above the next term stays above it
+    assert path.read_text(encoding="utf-8").startswith("# the host\n\n# companies\n[[term]]\n")
+    path.write_text(path.read_text(encoding="utf-8") + '[[term]]\ntext = "TENCENT"\n')
+    glossary.remove(tmp_path, "Tencent")  # a copy in other letters goes too
+    assert [t.text for t in glossary.load(tmp_path)] == ["Sesame Credit"]
+
+
+def test_a_list_of_one_term_a_line_stays_one_until_a_term_needs_more(tmp_path):
+    path = tmp_path / glossary.FILENAME
+    path.write_text("# our names\nCreemers  # the guest\nAlibaba", encoding="utf-8")
+    glossary.add(tmp_path, Term("Tencent"))
+    glossary.remove(tmp_path, "alibaba")
+    assert path.read_text(encoding="utf-8") == "# our names\nCreemers  # the guest\nTencent\n"
+    glossary.add(tmp_path, Term("Creemers", misspellings=["Kreemers"]))
+    assert path.read_text(encoding="utf-8").startswith("# our names\n")
+    assert glossary.load(tmp_path) == [Term("Creemers", None, ["Kreemers"]), Term("Tencent")]
+
+
+def test_terms_written_inline_are_never_broken(tmp_path):
+    path = tmp_path / glossary.FILENAME
+    path.write_text('term = [{text = "Alibaba"}]\n', encoding="utf-8")
+    for change in (lambda: glossary.add(tmp_path, Term("Tencent")),
+                   lambda: glossary.add(tmp_path, Term("Alibaba", english="Alibaba")),
+                   lambda: glossary.remove(tmp_path, "Alibaba")):
+        with pytest.raises(ReportageError, match="by hand|as a \\[\\[term\\]\\] table"):
+            change()
+        assert path.read_text(encoding="utf-8") == 'term = [{text = "Alibaba"}]\n'
+
+
 @pytest.mark.parametrize("term, message", [
     (Term("Bar", misspellings=["alibaba"]), "is a term of the glossary itself"),
-    (Term("Zed", misspellings=["ZED"]), "cannot be its own misspelling"),
     (Term("kreemers"), "is a misspelling of 'Rogier Creemers'"),
 ])
 def test_a_word_is_a_term_or_a_misspelling_never_both(tmp_path, term, message):
@@ -70,6 +107,11 @@ def test_a_word_is_a_term_or_a_misspelling_never_both(tmp_path, term, message):
         glossary.add(tmp_path, term)
     assert (tmp_path / glossary.FILENAME).read_bytes() == before
     assert glossary.load(tmp_path)[1].misspellings == ["Kreemers"]  # each spelling once
+
+
+def test_a_term_is_never_its_own_misspelling_but_its_lower_case_may_be(tmp_path):
+    glossary.add(tmp_path, Term("Zed", misspellings=["Zed", "zed"]))  # "zed" is put right
+    assert glossary.load(tmp_path) == [Term("Zed", None, ["zed"])]
 
 
 @pytest.mark.parametrize("content, message", [

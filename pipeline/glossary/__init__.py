@@ -20,12 +20,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import tomlkit
 import tomllib
 
 from pipeline.atomic import write_atomic
 from pipeline.errors import ReportageError
 from pipeline.formats.markup import NOT_IN_NAMES, one_line
+from pipeline.glossary import editing
 from pipeline.library import locked
 
 FILENAME = "glossary.toml"
@@ -117,41 +117,80 @@ def unique(terms: list[Term]) -> list[Term]:
 
 
 def add(library: Path, term: Term) -> bool:
-    """Add a term (or update its English and misspellings); whether anything changed."""
-    term = Term(checked(term.text), checked(term.english) if term.english else None,
-                _merged([], [checked(m) for m in term.misspellings]))
+    """Add a term (or update its English and misspellings); whether anything changed. Only
+    that term's lines of the file change."""
+    text = checked(term.text)
+    misspellings = [checked(m) for m in term.misspellings]
+    term = Term(text, checked(term.english) if term.english else None,
+                _merged([], [m for m in misspellings if m != text]))  # "x" for "X" is a fix
     with locked(library, ".glossary.lock"):
         terms = load(library)
         _check_consistent(term, terms)
         old = next((t for t in terms if t.text.casefold() == term.text.casefold()), None)
-        document = _document(library, terms)
-        if old is None:
-            _entries(document).append(_table(term))
-        else:
+        if old is not None:
             new = (term.english or old.english, _merged(old.misspellings, term.misspellings))
             if new == (old.english, old.misspellings):
                 return False
-            entry = _entries(document)[_position(document, old.text)]
-            for key, value in zip(("english", "misspellings"), new, strict=True):
-                _set(entry, key, value)
-        _write(library, document)
+            old.english, old.misspellings = new
+        content = _content(library)
+        if old is None and content.lines is not None and not term.english and not term.misspellings:
+            _write(library, content.text + ("" if content.text.endswith("\n") or not content.text
+                                            else "\n") + term.text + "\n")
+            return True
+        toml = content.toml(terms)
+        position = _positions(toml, old.text)[0] if old else None
+        _write(library, editing.with_term(toml, old or term, position))
     return True
 
 
 def remove(library: Path, text: str) -> bool:
-    """Remove a term; whether it was there."""
+    """Remove a term (and any copy of it in other letters); whether it was there."""
+    wanted = " ".join(text.split()).casefold()
     with locked(library, ".glossary.lock"):
         terms = load(library)
-        wanted = " ".join(text.split()).casefold()
-        old = next((t for t in terms if t.text.casefold() == wanted), None)
-        if old is None:
+        if not any(t.text.casefold() == wanted for t in terms):
             return False
-        document = _document(library, terms)
-        del _entries(document)[_position(document, old.text)]
-        if not _entries(document):
-            del document["term"]  # else "term = []", above the file's comments
-        _write(library, document)
+        content = _content(library)
+        if content.lines is not None:
+            kept = [line for line in content.lines if _line_term(line) != wanted]
+            _write(library, "".join(kept))
+        else:
+            _write(library, editing.without_terms(content.text, _positions(content.text, wanted)))
     return True
+
+
+@dataclass
+class _Content:
+    text: str
+    lines: list[str] | None  # the lines of a glossary of one term a line; None for TOML
+
+    def toml(self, terms: list[Term]) -> str:
+        if self.lines is None:
+            return self.text
+        comments = [line.rstrip("\n") for line in self.lines if line.lstrip().startswith("#")]
+        return editing.as_toml(comments, terms)
+
+
+def _content(library: Path) -> _Content:
+    path = library / FILENAME
+    text = path.read_text(encoding="utf-8") if path.exists() else ""  # load() read it already
+    lines = _lines(text)
+    toml = not lines or any(_TOML_LINE.match(line) for line in lines)  # a new one is TOML
+    return _Content(text, None if toml else text.splitlines(keepends=True))
+
+
+def _line_term(line: str) -> str:
+    return " ".join(line.split("#", 1)[0].split()).casefold()
+
+
+def _positions(text: str, name: str) -> list[int]:
+    """Where the [[term]] tables of `name` (any case) are among the file's tables."""
+    entries = tomllib.loads(text).get("term", [])
+    if editing.table_count(text) != len(entries):
+        raise ReportageError(f"{FILENAME}: write each term as a [[term]] table (not inline) "
+                             "to change it with `reportage glossary`")
+    return [i for i, entry in enumerate(entries)
+            if checked(entry["text"]).casefold() == name.casefold()]
 
 
 def _merged(old: list[str], new: list[str]) -> list[str]:
@@ -168,9 +207,7 @@ def _check_consistent(term: Term, terms: list[Term]) -> None:
     'correct' a term that was heard right."""
     name = term.text.casefold()
     for m in term.misspellings:
-        if m.casefold() == name:
-            raise ReportageError(f"{term.text!r} cannot be its own misspelling")
-        if any(t.text.casefold() == m.casefold() for t in terms):
+        if any(t.text.casefold() == m.casefold() != name for t in terms):
             raise ReportageError(f"{m!r} is a term of the glossary itself, not a misspelling "
                                  f"of {term.text!r}; remove it first if it is one")
     for other in terms:
@@ -179,67 +216,8 @@ def _check_consistent(term: Term, terms: list[Term]) -> None:
                                  "glossary; remove that term first if it is a term of its own")
 
 
-def _document(library: Path, terms: list[Term]) -> tomlkit.TOMLDocument:
-    """The glossary as an editable TOML document that keeps the editor's comments and layout;
-    a file of one term a line becomes TOML, its comment lines kept on top."""
-    path = library / FILENAME
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if any(_TOML_LINE.match(line) for line in _lines(text)):
-        return tomlkit.parse(text)
-    document = tomlkit.document()
-    comments = [line.strip()[1:].strip() for line in text.splitlines()
-                if line.strip().startswith("#")]
-    for comment in comments or [HEADER]:
-        document.add(tomlkit.comment(comment))
-    document.add(tomlkit.nl())
-    document.append("term", tomlkit.aot())
-    for term in terms:
-        _entries(document).append(_table(term))
-    return document
-
-
-HEADER = "The show's names and terms (reportage glossary). Safe to edit by hand."
-
-
-def _entries(document: tomlkit.TOMLDocument):
-    if "term" not in document:
-        document.append("term", tomlkit.aot())
-    return document["term"]
-
-
-def _position(document: tomlkit.TOMLDocument, text: str) -> int:
-    """Where the term `load` read as `text` is (the first of that name, as `unique` keeps)."""
-    return next(i for i, entry in enumerate(_entries(document))
-                if checked(entry["text"]).casefold() == text.casefold())
-
-
-def _set(entry: tomlkit.items.Table, key: str, value: str | list[str] | None) -> None:
-    """Set (or, with no value, drop) a key of a term; a new key goes after the term's last
-    key, not after the comment an editor wrote above the next term (which tomlkit counts as
-    this table's)."""
-    if not value:
-        entry.pop(key, None)
-    elif key in entry:
-        entry[key] = value
-    else:
-        body = entry.value.body
-        last = max(i for i, (name, _) in enumerate(body) if name is not None)
-        entry.value._insert_at(last + 1, key, value)  # tomlkit's only way to place a key
-
-
-def _table(term: Term) -> tomlkit.items.Table:
-    table = tomlkit.table()
-    table["text"] = term.text
-    if term.english:
-        table["english"] = term.english
-    if term.misspellings:
-        table["misspellings"] = term.misspellings
-    return table
-
-
-def _write(library: Path, document: tomlkit.TOMLDocument) -> None:
-    text = tomlkit.dumps(document)
-    write_atomic(library / FILENAME, text if text.endswith("\n") else text + "\n")
+def _write(library: Path, text: str) -> None:
+    write_atomic(library / FILENAME, text)
 
 
 def hotwords(terms: list[Term]) -> tuple[str | None, int]:

@@ -1,0 +1,114 @@
+"""glossary.toml changed as text: only the lines of the term that changes are written, so an
+editor's comments, blank lines and order stay where they were (a TOML library moves a comment
+above a term into the term before it, and drops it with that term).
+
+A term is a block of lines from its `[[term]]` header to the next header; the comments and blank
+lines at the end of a block are what an editor wrote above the next term, and stay with it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import tomllib
+
+from pipeline.errors import ReportageError
+
+HEADER = re.compile(r"\s*\[\[\s*term\s*\]\]")
+OPTIONAL_KEY = re.compile(r"\s*(english|misspellings)\s*=")
+NEW_FILE = "# The show's names and terms (reportage glossary). Safe to edit by hand.\n"
+
+
+def with_term(text: str, term, position: int | None) -> str:
+    """`text` (TOML form) with the term at `position` (among its [[term]] tables) given
+    `term`'s english and misspellings, or `term` added at the end when `position` is None."""
+    preamble, blocks = _blocks(text or NEW_FILE)
+    if position is None:
+        if blocks and blocks[-1] and blocks[-1][-1].strip():
+            blocks[-1].append("\n")
+        elif not blocks and preamble and preamble[-1].strip():
+            preamble.append("\n")
+        blocks.append(["[[term]]\n", f"text = {_string(term.text)}\n", *_optional(term)])
+    else:
+        own, trailing = _own_and_trailing(blocks[position])
+        blocks[position] = [*_without_optional(own), *_optional(term), *trailing]
+    return _checked("".join(preamble + [line for block in blocks for line in block]))
+
+
+def without_terms(text: str, positions: list[int]) -> str:
+    """`text` (TOML form) without the terms at `positions`; the comments above the next term
+    stay above it."""
+    preamble, blocks = _blocks(text)
+    for position in positions:
+        blocks[position] = _own_and_trailing(blocks[position])[1]
+    return _checked("".join(preamble + [line for block in blocks for line in block]))
+
+
+def table_count(text: str) -> int:
+    return sum(bool(HEADER.match(line)) for line in text.splitlines())
+
+
+def as_toml(comments: list[str], terms: list) -> str:
+    """A glossary of one term a line, as TOML: its comment lines on top, then the terms."""
+    text = "".join(f"{line}\n" for line in comments) or NEW_FILE
+    for term in terms:
+        text = with_term(text, term, None)
+    return text
+
+
+def _blocks(text: str) -> tuple[list[str], list[list[str]]]:
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    preamble: list[str] = []
+    blocks: list[list[str]] = []
+    for line in lines:
+        if HEADER.match(line):
+            blocks.append([line])
+        elif blocks:
+            blocks[-1].append(line)
+        else:
+            preamble.append(line)
+    return preamble, blocks
+
+
+def _own_and_trailing(block: list[str]) -> tuple[list[str], list[str]]:
+    end = len(block)
+    while end > 1 and (not block[end - 1].strip() or block[end - 1].lstrip().startswith("#")):
+        end -= 1
+    return block[:end], block[end:]
+
+
+def _without_optional(own: list[str]) -> list[str]:
+    """The lines without english and misspellings (a list may run over several lines)."""
+    kept, open_list = [], False
+    for line in own:
+        if open_list:
+            open_list = "]" not in line
+        elif OPTIONAL_KEY.match(line):
+            open_list = "[" in line and "]" not in line
+        else:
+            kept.append(line)
+    return kept
+
+
+def _optional(term) -> list[str]:
+    lines = [f"english = {_string(term.english)}\n"] if term.english else []
+    if term.misspellings:
+        lines.append(f"misspellings = [{', '.join(map(_string, term.misspellings))}]\n")
+    return lines
+
+
+def _string(text: str) -> str:
+    # A JSON string is a valid TOML basic string: the same quotes and escapes.
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _checked(text: str) -> str:
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:  # never write what could not be read back
+        raise ReportageError(f"the glossary could not be changed without breaking it ({exc}); "
+                             "edit glossary.toml by hand") from None
+    return text
