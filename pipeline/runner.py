@@ -120,6 +120,8 @@ def _run(stage, ctx: Context) -> dict:
     is one error line naming the file and stage, not a traceback."""
     try:
         return stage.run(ctx)
+    except (NotImplementedError, RecursionError):
+        raise  # a bug in reportage, whose traceback is wanted
     except (MemoryError, RuntimeError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ReportageError(f"{ctx.path.name}: the {stage.name} stage failed ({reason}); "

@@ -99,6 +99,17 @@ def test_a_stale_or_bad_rename_changes_nothing(library):
     assert rename_speaker(library, SLUG, "S2", "EEN", "c")  # its own name in other letters
 
 
+def test_a_name_can_go_back_to_the_id_beside_unnamed_speakers(library):
+    first = Episode.load(library / SLUG).segments[-1]
+    edit_segment(library, SLUG, first.id, first.rev, {"speaker": "new"}, "a")  # S3, unnamed
+    [named] = rename_speaker(library, SLUG, "S2", "Een", "a")
+    [undone] = revert(library, SLUG, named.id, "b")  # its first name taken back
+    assert undone.after is None and "S2" not in Episode.load(library / SLUG).speakers
+    rename_speaker(library, SLUG, "S2", "Twee", "a")
+    assert rename_speaker(library, SLUG, "S2", "", "a")  # back to "S2"
+    assert "S2" not in Episode.load(library / SLUG).speakers
+
+
 def test_a_rename_the_search_index_cannot_follow_says_that_it_was_saved(library):
     search.index_path(library).write_bytes(b"\x00garbage" * 1000)
     with pytest.raises(ReportageError, match="saved and published, but the search index"):

@@ -189,6 +189,17 @@ def _fill_vectors(library: Path) -> None:
             say("search index: meaning vectors added", "✓")
 
 
+def _readable(folder: Path) -> bool:
+    """An episode a rebuild would index again (a damaged one it skips)."""
+    from pipeline.document import Episode
+
+    try:
+        Episode.load(folder)
+    except (ReportageError, OSError):
+        return False
+    return True
+
+
 @app.command(name="index")
 def index_cmd(
     rebuild: bool = typer.Option(False, "--rebuild", help="Recreate it from the episode folders."),
@@ -207,7 +218,7 @@ def index_cmd(
             for line in report.skipped:
                 say(line, "skipped")
         else:
-            if remove is not None and (lib / remove / "episode.json").is_file():
+            if remove is not None and _readable(lib / remove):
                 fail(f"{remove} is still in the library ({lib / remove}): it would come back at "
                      "the next rebuild; delete its folder first")
             if remove is not None and not searchindex.remove_episode(lib, remove):

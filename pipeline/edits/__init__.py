@@ -117,10 +117,10 @@ def _rename(folder: Path, episode: Episode, speaker: str, name: str, editor: str
             revert_of: int | None = None) -> list[Edit]:
     if speaker not in {seg.speaker for seg in episode.segments}:
         raise UnknownSpeaker(f"no speaker {speaker!r} in {episode.slug}")
-    _check_unique_name(episode, speaker, name)
     before = episode.speakers.get(speaker)
     if (before or "") == name:
         return []
+    _check_unique_name(episode, speaker, name)
     number = last_id(folder) + 1  # the log read before anything changes
     with saving(folder, episode):
         if name:
@@ -138,9 +138,11 @@ def _rename(folder: Path, episode: Episode, speaker: str, name: str, editor: str
 def _check_unique_name(episode: Episode, speaker: str, name: str) -> None:
     """Two speakers never show the same label: a name that is another speaker's id or name
     would make two voices one on every page (moving the lines is the way to join them)."""
+    if not name:  # back to its id, which is its own
+        return
     others = {s for s in {seg.speaker for seg in episode.segments} if s and s != speaker}
     for other in sorted(others):
-        if name.casefold() in (other.casefold(), episode.speakers.get(other, "").casefold()):
+        if name.casefold() in {other.casefold(), (episode.speakers.get(other) or "").casefold()}:
             raise ReportageError(f"{name!r} already names speaker {other} of {episode.slug}; "
                                  "move the lines to that speaker to join the two")
 

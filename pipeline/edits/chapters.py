@@ -11,6 +11,7 @@ title of its own.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -151,11 +152,9 @@ def _revert_titles(folder: Path, episode: Episode, targets: list[Edit],
     chapter = next((c for c in episode.chapters if c.id == targets[0].segment), None)
     if chapter is None:
         raise ReportageError(f"chapter {targets[0].segment} no longer exists in {episode.slug}")
-    for target in targets:  # the log is a file: what it gives back must be a title still
-        if target.field == "chapter_title" or target.before:
-            clean_title(target.before)
-    return _set_titles(folder, episode, chapter,
-                       {TITLES[t.field]: t.before or "" for t in targets}, editor,
+    # The log is a file anyone can change: what it gives back must be a title still.
+    titles = {TITLES[t.field]: _title_or_none(t.before, TITLES[t.field]) or "" for t in targets}
+    return _set_titles(folder, episode, chapter, titles, editor,
                        {TITLES[t.field]: t.id for t in targets})
 
 
@@ -272,13 +271,23 @@ def _snapshot_in(edit: Edit) -> list[Chapter]:
     """The chapters an edit of the structure replaced, as its log line holds them."""
     try:
         snapshot = [_chapter_from(d) for d in json.loads(edit.before or "[]")]
-    except (ValueError, KeyError, TypeError) as exc:
+        if not snapshot:
+            raise ValueError("no chapters")
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise BadChapterEdit(f"edit {edit.id} is damaged in {LOG} ({exc!r})") from None
-    for chapter in snapshot:
-        clean_title(chapter.title)
     return snapshot
 
 
 def _chapter_from(data: dict) -> Chapter:
-    return Chapter(id=data["id"], start=data["start"], end=data["start"], title=data["title"],
-                   title_en=data["title_en"], edited=data.get("edited", {}))
+    """A chapter of a logged snapshot, its fields checked as an edit's are."""
+    start, edited = data["start"], data.get("edited", {})
+    if not isinstance(data["id"], str) or not isinstance(start, (int, float)) \
+            or not math.isfinite(start) or not all(isinstance(v, bool) for v in edited.values()):
+        raise ValueError("a chapter needs a text id, a finite start and edited flags")
+    return Chapter(id=data["id"], start=start, end=start, title=clean_title(data["title"]),
+                   title_en=_title_or_none(data["title_en"], "title_en"), edited=dict(edited))
+
+
+def _title_or_none(text: object, name: str) -> str | None:
+    """A logged title as clean_title leaves it; an English title may be none."""
+    return None if name == "title_en" and not text else clean_title(text)

@@ -33,7 +33,7 @@ def open_url(url: str, timeout: float, headers: dict | None = None):
         if isinstance(exc.reason, (TimeoutError, socket.timeout)):
             raise ReportageError(f"{url}: no answer within {timeout:g} s") from None
         raise ReportageError(f"{url}: cannot be reached ({exc.reason})") from None
-    except (OSError, ValueError, http.client.HTTPException) as exc:  # InvalidURL is the last
+    except (OSError, ValueError, http.client.HTTPException) as exc:  # e.g. InvalidURL
         raise ReportageError(f"{url}: cannot be fetched ({exc})") from None
 
 

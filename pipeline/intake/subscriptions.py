@@ -29,7 +29,7 @@ OTHER_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]+:")  # ftp:, file:...; not a 
 
 
 def is_url(source: str) -> bool:
-    return source.split(":", 1)[0].lower() in ("http", "https")
+    return source.lower().startswith(("http:", "https:"))
 
 
 def load(library: Path) -> list[Subscription]:
