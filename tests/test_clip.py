@@ -15,6 +15,7 @@ from web_fixtures import make_library
 from pipeline.audio import SAMPLE_RATE, decode, probe
 from pipeline.document import Episode, Word
 from pipeline.errors import ReportageError
+from pipeline.formats import clip as clip_module
 from pipeline.formats.clip import default_name, make_clip, parse_time, snap
 from pipeline.stages.publish import publish
 
@@ -118,11 +119,23 @@ def test_a_span_past_the_end_ends_with_the_episode(library, episode, tmp_path):
     assert result.end == pytest.approx(duration) and "ends at" in result.warnings[0]
 
 
-def test_a_clip_whose_subtitles_cannot_be_written_leaves_nothing(library, tmp_path):
-    (tmp_path / "d.nl.srt").mkdir()  # in the way of a subtitle file
+def test_a_clip_whose_subtitles_cannot_be_written_leaves_nothing(library, tmp_path,
+                                                                 monkeypatch):
+    (tmp_path / "d.nl.srt").mkdir()  # in the way of a subtitle file: found before encoding
     with pytest.raises(ReportageError, match="is a folder"):
         make_clip(library / "haven", 3.0, 7.0, tmp_path / "d.mp3")
     assert not (tmp_path / "d.mp3").exists()
+    real = clip_module.write_atomic
+
+    def disk_full_at_the_vtt(path, data):
+        if path.suffix == ".vtt":
+            raise OSError(28, "No space left on device")
+        real(path, data)
+
+    monkeypatch.setattr(clip_module, "write_atomic", disk_full_at_the_vtt)
+    with pytest.raises(ReportageError, match="No space left"):
+        make_clip(library / "haven", 3.0, 7.0, tmp_path / "e.mp3")
+    assert not list(tmp_path.glob("e.*"))
 
 
 def test_the_cli_names_the_clip_after_the_moment(cli, library, tmp_path):
