@@ -2,6 +2,7 @@
 the terms proposed from editors' corrections."""
 
 import json
+import threading
 
 import pytest
 
@@ -142,6 +143,34 @@ def test_proposals_are_counted_accepted_and_dismissed(tmp_path):
     assert proposals.pending(tmp_path) == []
     with pytest.raises(proposals.UnknownProposal):
         proposals.accept(tmp_path, "Alibaba")
+
+
+def test_an_accept_and_a_dismiss_at_once_leave_one_of_them_done(tmp_path):
+    """Two editors at the same moment: the term is either accepted or dismissed, never both."""
+    for n in range(8):
+        name = f"Kwakkel{n}"
+        proposals.record(tmp_path, "ep1", [proposals.Proposal(name, [f"kwakel{n}"])])
+        start = threading.Barrier(2)
+        outcomes = {}
+
+        def run(action, name=name, start=start, outcomes=outcomes):
+            start.wait()
+            try:
+                getattr(proposals, action)(tmp_path, name)
+                outcomes[action] = True
+            except proposals.UnknownProposal:
+                outcomes[action] = False
+
+        threads = [threading.Thread(target=run, args=(a,)) for a in ("accept", "dismiss")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        in_glossary = name in {t.text for t in load(tmp_path)}
+        dismissed = name.casefold() in json.loads(
+            (tmp_path / proposals.FILENAME).read_text(encoding="utf-8"))["dismissed"]
+        assert sorted(outcomes.values()) == [False, True]
+        assert (in_glossary, dismissed) == (outcomes["accept"], outcomes["dismiss"])
 
 
 def test_a_rewritten_sentence_is_no_misspelling_and_a_refused_accept_keeps_the_proposal(

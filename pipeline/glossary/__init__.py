@@ -29,6 +29,7 @@ from pipeline.glossary import editing
 from pipeline.library import locked
 
 FILENAME = "glossary.toml"
+LOCK = ".glossary.lock"  # held while the glossary or its proposals change
 MAX_CHARS = 100  # a term longer than this is a sentence, not a name
 HOTWORD_CHARS = 300  # about 100 tokens of Dutch names: a third of Whisper's prompt room
 
@@ -119,34 +120,39 @@ def unique(terms: list[Term]) -> list[Term]:
 def add(library: Path, term: Term) -> bool:
     """Add a term (or update its English and misspellings); whether anything changed. Only
     that term's lines of the file change."""
+    with locked(library, LOCK):
+        return add_held(library, term)
+
+
+def add_held(library: Path, term: Term) -> bool:
+    """`add`, for a caller that holds the glossary's lock (LOCK) already."""
     text = checked(term.text)
     misspellings = [checked(m) for m in term.misspellings]
     term = Term(text, checked(term.english) if term.english else None,
                 _merged([], [m for m in misspellings if m != text]))  # "x" for "X" is a fix
-    with locked(library, ".glossary.lock"):
-        terms = load(library)
-        _check_consistent(term, terms)
-        old = next((t for t in terms if t.text.casefold() == term.text.casefold()), None)
-        if old is not None:
-            new = (term.english or old.english, _merged(old.misspellings, term.misspellings))
-            if new == (old.english, old.misspellings):
-                return False
-            old.english, old.misspellings = new
-        content = _content(library)
-        if old is None and content.lines is not None and not term.english and not term.misspellings:
-            _write(library, content.text + ("" if content.text.endswith("\n") or not content.text
-                                            else "\n") + term.text + "\n")
-            return True
-        toml = content.toml(terms)
-        position = _positions(toml, old.text)[0] if old else None
-        _write(library, editing.with_term(toml, old or term, position))
+    terms = load(library)
+    _check_consistent(term, terms)
+    old = next((t for t in terms if t.text.casefold() == term.text.casefold()), None)
+    if old is not None:
+        new = (term.english or old.english, _merged(old.misspellings, term.misspellings))
+        if new == (old.english, old.misspellings):
+            return False
+        old.english, old.misspellings = new
+    content = _content(library)
+    if old is None and content.lines is not None and not term.english and not term.misspellings:
+        _write(library, content.text + ("" if content.text.endswith("\n") or not content.text
+                                        else "\n") + term.text + "\n")
+        return True
+    toml = content.toml(terms)
+    position = _positions(toml, old.text)[0] if old else None
+    _write(library, editing.with_term(toml, old or term, position))
     return True
 
 
 def remove(library: Path, text: str) -> bool:
     """Remove a term (and any copy of it in other letters); whether it was there."""
     wanted = " ".join(text.split()).casefold()
-    with locked(library, ".glossary.lock"):
+    with locked(library, LOCK):
         terms = load(library)
         if not any(t.text.casefold() == wanted for t in terms):
             return False

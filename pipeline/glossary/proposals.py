@@ -20,7 +20,7 @@ from wordfreq import zipf_frequency
 from pipeline.atomic import write_atomic
 from pipeline.document import Word
 from pipeline.errors import ReportageError
-from pipeline.glossary import Term, add, checked, load
+from pipeline.glossary import LOCK, Term, add_held, checked, load
 from pipeline.glossary.fixes import COMMON_ZIPF, FIX_BELOW
 from pipeline.library import locked
 
@@ -83,7 +83,7 @@ def record(library: Path, slug: str, found: list[Proposal]) -> None:
     """Add what a correction proposed, unless the glossary has it or it was dismissed."""
     if not found:
         return
-    with locked(library, ".glossary.lock"):
+    with locked(library, LOCK):
         state = _read(library)
         known = {t.text.casefold() for t in load(library)} | set(state["dismissed"])
         waiting = {p.text.casefold(): p for p in state["proposed"]}
@@ -105,27 +105,27 @@ def pending(library: Path) -> list[Proposal]:
 def accept(library: Path, text: str) -> Term:
     """Move a proposal into the glossary, what it replaced as its misspellings (those the
     glossary takes: a rewritten sentence is no misspelling). A proposal the glossary refuses
-    stays proposed."""
-    proposal = _find(_read(library), text)
-    term = Term(checked(proposal.text), None, [r for r in proposal.replaced if _valid(r)])
-    add(library, term)  # first: a glossary file that cannot be read keeps the proposal too
-    _take(library, text, dismiss=False)
+    stays proposed. One lock for both files: a dismiss at the same moment finds it gone."""
+    with locked(library, LOCK):
+        state = _read(library)
+        proposal = _find(state, text)
+        term = Term(checked(proposal.text), None, [r for r in proposal.replaced if _valid(r)])
+        add_held(library, term)  # first: a glossary file that cannot be read keeps the proposal
+        _take(library, state, proposal, dismiss=False)
     return term
 
 
 def dismiss(library: Path, text: str) -> None:
-    _take(library, text, dismiss=True)
-
-
-def _take(library: Path, text: str, dismiss: bool) -> Proposal:
-    with locked(library, ".glossary.lock"):
+    with locked(library, LOCK):
         state = _read(library)
-        found = _find(state, text)
-        state["proposed"].remove(found)
-        if dismiss:
-            state["dismissed"].append(found.text.casefold())
-        _write(library, state)
-    return found
+        _take(library, state, _find(state, text), dismiss=True)
+
+
+def _take(library: Path, state: dict, found: Proposal, dismiss: bool) -> None:
+    state["proposed"].remove(found)
+    if dismiss:
+        state["dismissed"].append(found.text.casefold())
+    _write(library, state)
 
 
 def _find(state: dict, text: str) -> Proposal:
