@@ -117,6 +117,8 @@ def test_a_span_past_the_end_ends_with_the_episode(library, episode, tmp_path):
     duration = episode.source.duration_s
     result = make_clip(library / "haven", duration - 3, duration + 60, tmp_path / "eind.mp3")
     assert result.end == pytest.approx(duration) and "ends at" in result.warnings[0]
+    with pytest.raises(ReportageError, match="holds no sound"):  # its very end
+        make_clip(library / "haven", duration - 0.01, duration + 5, tmp_path / "leeg.mp3")
 
 
 def test_a_clip_whose_subtitles_cannot_be_written_leaves_nothing(library, tmp_path,

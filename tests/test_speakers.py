@@ -188,3 +188,13 @@ def test_an_edited_segment_keeps_its_text_and_speaker():
     seg.edited["nl"] = True
     [kept] = apply_labels([seg], ["S1"], [Split(0, 2, "S3")])
     assert (kept.nl, kept.speaker) == ("Door een mens verbeterd.", "S2")
+
+
+def test_a_name_held_by_a_speaker_without_lines_is_still_taken(library):
+    seg = Episode.load(library / SLUG).segments[-1]
+    before = seg.speaker
+    moved = edit_segment(library, SLUG, seg.id, seg.rev, {"speaker": "new"}, "a")
+    rename_speaker(library, SLUG, moved.speaker, "Xavier", "a")
+    edit_segment(library, SLUG, seg.id, moved.rev, {"speaker": before}, "a")  # named, no lines
+    with pytest.raises(ReportageError, match="already names speaker"):
+        rename_speaker(library, SLUG, "S1", "xavier", "a")

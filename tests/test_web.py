@@ -190,6 +190,23 @@ def test_bad_edit_bodies_are_refused(client, body, status):
     assert refused.status_code == status
 
 
+@pytest.mark.parametrize("path, body", [
+    (f"segments/{SEG}", '{"rev": NaN, "nl": "x"}'),  # JSON the reply could not echo
+    (f"segments/{SEG}", '{"rev": Infinity, "nl": "x"}'),
+    (f"segments/{SEG}", '{"rev": 0, "nl": "a\\ud800b"}'),  # a lone surrogate: no UTF-8
+    ("chapters/c1", '{"rev": 0, "title": "a\\udc00"}'),
+    ("chapters/c1", '{"rev": 0, "title": "\\u200b"}'),  # shows as nothing: empty
+    ("replace", '{"find": "kade", "replace": "a\\ud800"}'),
+])
+def test_text_no_file_can_hold_is_refused_not_a_500(client, library, path, body):
+    before = (library / "haven" / "episode.json").read_bytes()
+    refused = client.request("PATCH" if "/" in path else "POST", f"/api/episodes/haven/{path}",
+                             content=body, headers=AUTH | {"Content-Type": "application/json"})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"]
+    assert (library / "haven" / "episode.json").read_bytes() == before
+
+
 def test_request_bodies_are_size_limited(client):
     big = json.dumps({"rev": 0, "nl": "x" * MAX_BODY})
     refused = client.patch(f"/api/episodes/haven/segments/{SEG}", content=big,

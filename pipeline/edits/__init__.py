@@ -16,7 +16,7 @@ from pipeline.document import Episode, Segment
 from pipeline.edits import chapters
 from pipeline.edits.log import Edit, append_log, documents, last_id, now, read_log, saving
 from pipeline.errors import ReportageError
-from pipeline.formats.markup import CONTROL, NOT_IN_NAMES, one_line, without_bidi
+from pipeline.formats.markup import CONTROL, NOT_IN_NAMES, one_line, without_invisible
 from pipeline.glossary import proposals
 from pipeline.library import find_episode, locked
 from pipeline.search.index import reindex_segment
@@ -140,7 +140,7 @@ def _check_unique_name(episode: Episode, speaker: str, name: str) -> None:
     would make two voices one on every page (moving the lines is the way to join them)."""
     if not name:  # back to its id, which is its own
         return
-    others = {s for s in {seg.speaker for seg in episode.segments} if s and s != speaker}
+    others = _speaker_ids(episode) - {speaker}  # a named id without lines may get some back
     for other in sorted(others):
         if name.casefold() in {other.casefold(), (episode.speakers.get(other) or "").casefold()}:
             raise ReportageError(f"{name!r} already names speaker {other} of {episode.slug}; "
@@ -172,7 +172,7 @@ def clean_changes(changes: dict) -> dict[str, str]:
             raise ReportageError(f"{name} must be text")
         if len(text) > MAX_TEXT:
             raise ReportageError(f"{name} is longer than {MAX_TEXT} characters")
-        text = without_bidi(text)
+        text = without_invisible(text)
         if bad := CONTROL.search(text):
             raise ReportageError(f"{name} holds a control character ({bad.group()!r}): "
                                  "type plain text")

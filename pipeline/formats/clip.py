@@ -190,6 +190,9 @@ def encode(audio, out: Path) -> bytes:
     return buffer.getvalue()
 
 
+MIN_CLIP_S = 0.1
+
+
 def make_clip(folder: Path, start: float, end: float, out: Path, lang: str = "both"
               ) -> ClipResult:
     """Cut [start, end] (snapped to word boundaries) of the episode in `folder` into `out` and
@@ -213,6 +216,8 @@ def make_clip(folder: Path, start: float, end: float, out: Path, lang: str = "bo
         raise ReportageError(f"{episode.slug}: no audio copy in {folder}")
     start, end = snap(episode, start, end)
     start, end = max(start, 0.0), min(end, duration)
+    if end - start < MIN_CLIP_S:  # e.g. the last moment of the episode: nothing to hear
+        raise ReportageError(f"{start:g}–{end:g} s holds no sound to clip")
 
     texts = {}
     for language in LANGS[lang]:

@@ -11,21 +11,24 @@ FORMATTING = ("b", "i", "u")
 _TAG = re.compile(r"<(/?)([a-z][^\s/<>]*)[^<>]*>|<[!?/][^<>]*>|\{\\[^{}]*\}", re.I)
 FORMAT_TAG = re.compile(r"(</?[biu]>)")  # as tidied: bare
 # Control characters (C0 but tab and line ends, DEL, C1): nothing an editor means to type.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # lone surrogates too
 # What a name or a title (one line, no markup) may not hold.
-NOT_IN_NAMES = re.compile(r"[<>\x00-\x1f\x7f-\x9f]")
-# Invisible direction marks (embeddings, overrides, isolates): chat apps wrap pasted names in
-# them, and left in, an override reverses the rest of every line it starts. Taken out.
-BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
+NOT_IN_NAMES = re.compile(r"[<>\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# Invisible marks: direction embeddings, overrides and isolates (chat apps wrap pasted names in
+# them, and left in, an override reverses the rest of every line it starts), and the zero-width
+# space, direction marks, word joiner and byte-order mark, which make a name that shows as
+# nothing or two names that look the same. Taken out. (Zero-width (non-)joiners stay: scripts
+# and emoji need them.)
+INVISIBLE = re.compile(r"[\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 
 
-def without_bidi(text: str) -> str:
-    return BIDI.sub("", text)
+def without_invisible(text: str) -> str:
+    return INVISIBLE.sub("", text)
 
 
 def one_line(text: str) -> str:
-    """A name, title or term as typed: direction marks out, whitespace runs one space."""
-    return " ".join(without_bidi(text).split())
+    """A name, title or term as typed: invisible marks out, whitespace runs one space."""
+    return " ".join(without_invisible(text).split())
 
 
 def _opens(tags: list[str]) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
@@ -107,6 +108,14 @@ def create_app(library: Path, token: str,
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["Content-Security-Policy"] = CSP
         return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own answer echoes the input, and NaN or Infinity in the JSON body cannot be
+        # written back as JSON: a 500. The field and the reason are enough.
+        detail = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "invalid")}
+                  for e in exc.errors()]
+        return JSONResponse(status_code=422, content={"detail": detail})
 
     @app.exception_handler(ReportageError)
     async def unreadable(request: Request, exc: ReportageError) -> JSONResponse:
