@@ -128,10 +128,7 @@ def load_config(library: Path) -> FeedConfig:
     for key in ("image", "link"):
         value = getattr(config, key)
         if value:
-            try:
-                web_address(value, key)
-            except ReportageError as exc:
-                raise ReportageError(f"{path}: {exc}") from None
+            web_address(value, f"{path}: {key}")
     return config
 
 

@@ -140,12 +140,12 @@ def add_held(library: Path, term: Term) -> bool:
         old.english, old.misspellings = new
     content = _content(library)
     if old is None and content.lines is not None and not term.english and not term.misspellings:
-        _write(library, content.text + ("" if content.text.endswith("\n") or not content.text
-                                        else "\n") + term.text + "\n")
-        return True
-    toml = content.toml(terms)
-    position = _positions(toml, old.text)[0] if old else None
-    _write(library, editing.with_term(toml, old or term, position))
+        text = editing.with_line(content.text, term.text)  # a list of one a line stays one
+    else:
+        toml = content.toml(terms)
+        position = _positions(toml, old.text)[0] if old else None
+        text = editing.with_term(toml, old or term, position)
+    write_atomic(library / FILENAME, text)
     return True
 
 
@@ -158,10 +158,10 @@ def remove(library: Path, text: str) -> bool:
             return False
         content = _content(library)
         if content.lines is not None:
-            kept = [line for line in content.lines if _line_term(line) != wanted]
-            _write(library, "".join(kept))
+            text = "".join(line for line in content.lines if _line_term(line) != wanted)
         else:
-            _write(library, editing.without_terms(content.text, _positions(content.text, wanted)))
+            text = editing.without_terms(content.text, _positions(content.text, wanted))
+        write_atomic(library / FILENAME, text)
     return True
 
 
@@ -220,10 +220,6 @@ def _check_consistent(term: Term, terms: list[Term]) -> None:
         if other.text.casefold() != name and name in {m.casefold() for m in other.misspellings}:
             raise ReportageError(f"{term.text!r} is a misspelling of {other.text!r} in the "
                                  "glossary; remove that term first if it is a term of its own")
-
-
-def _write(library: Path, text: str) -> None:
-    write_atomic(library / FILENAME, text)
 
 
 def hotwords(terms: list[Term]) -> tuple[str | None, int]:

@@ -36,6 +36,11 @@ def with_term(text: str, term, position: int | None) -> str:
     return _checked("".join(preamble + [line for block in blocks for line in block]))
 
 
+def with_line(text: str, term_text: str) -> str:
+    """A glossary of one term a line with `term_text` on a line of its own at the end."""
+    return text + ("\n" if text and not text.endswith("\n") else "") + term_text + "\n"
+
+
 def without_terms(text: str, positions: list[int]) -> str:
     """`text` (TOML form) without the terms at `positions`; the comments above the next term
     stay above it."""
