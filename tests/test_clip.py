@@ -16,7 +16,7 @@ from pipeline.audio import SAMPLE_RATE, decode, probe
 from pipeline.document import Episode, Word
 from pipeline.errors import ReportageError
 from pipeline.formats import clip as clip_module
-from pipeline.formats.clip import default_name, make_clip, parse_time, snap
+from pipeline.formats.clip import make_clip, parse_time, snap
 from pipeline.stages.publish import publish
 
 GAP = 0.2  # share of each word's slot left silent after it
@@ -148,9 +148,13 @@ def test_the_cli_names_the_clip_after_the_moment(cli, library, tmp_path):
     assert (tmp_path / "x.nl.vtt").is_file() and not (tmp_path / "x.en.vtt").exists()
 
 
-def test_default_name():
-    assert default_name("haven", "3", "7.5") == Path("haven-3-7.5.mp3")
-    assert default_name("haven", "1:02", "1:04") == Path("haven-1_02-1_04.mp3")
+def test_a_clip_is_named_after_its_times_as_cut(library, episode, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the default: the current folder
+    duration = episode.source.duration_s
+    result = make_clip(library / "haven", 3.0, duration + 60, lang="nl")
+    assert result.audio == Path(f"haven-3.0-{duration:.1f}.mp3")  # not the END typed
+    assert (tmp_path / result.audio).stat().st_size > 1000
+    assert (tmp_path / f"haven-3.0-{duration:.1f}.nl.srt").is_file()
 
 
 def test_parse_time():

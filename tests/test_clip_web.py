@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from test_clip import add_words
 
 from pipeline.audio import SAMPLE_RATE, decode, probe
+from pipeline.document import Episode
 from pipeline.web.app import create_app
 from tests.web_fixtures import make_library, running_server
 
@@ -35,6 +36,7 @@ def test_clip_downloads_the_span(client, tmp_path):
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "audio/mpeg"
     assert r.headers["content-disposition"] == 'attachment; filename="haven-3.0-8.5.mp3"'
+    assert "x-reportage-warning" not in r.headers
     out = tmp_path / "clip.mp3"
     out.write_bytes(r.content)
     assert probe(out).duration_s == pytest.approx(5.5, abs=0.1)
@@ -45,6 +47,14 @@ def test_a_clip_from_minus_zero_is_named_from_zero(client):
     r = client.get("/api/episodes/haven/clip", params={"start": "-0.0", "end": 2.5})
     assert r.status_code == 200, r.text
     assert r.headers["content-disposition"] == 'attachment; filename="haven-0.0-2.5.mp3"'
+
+
+def test_a_clip_past_the_end_says_where_it_ends(client, library):
+    duration = Episode.load(library / "haven").source.duration_s
+    r = client.get("/api/episodes/haven/clip", params={"start": duration - 3, "end": duration + 30})
+    assert r.status_code == 200, r.text
+    assert f"ends at {duration:.1f} s" in r.headers["x-reportage-warning"]
+    assert r.headers["content-disposition"].endswith(f'-{duration:.1f}.mp3"')
 
 
 def test_clip_as_m4a_needs_no_token(client, tmp_path):

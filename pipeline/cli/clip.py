@@ -18,19 +18,20 @@ def clip(
     lang: str = typer.Option("both", "--lang", metavar="nl|en|both",
                              help="Subtitles in Dutch, English or both."),
     out: Path | None = typer.Option(None, "--out", help="Audio file to write, .mp3 or .m4a "
-                                    "[default: SLUG-START-END.mp3 here]."),
+                                    "[default: SLUG-START-END.mp3 here, the times in seconds "
+                                    "as cut]."),
     library: Path | None = typer.Option(None, "--library", help="Library folder "
                                         "[default: $REPORTAGE_LIBRARY or transcripts/]"),
 ) -> None:
     """Export START–END of an episode, cut at word boundaries, faded and normalised, with
     subtitles re-timed to the clip beside it (OUT-STEM.LANG.srt and .vtt)."""
-    from pipeline.formats.clip import default_name, make_clip, parse_time
+    from pipeline.formats.clip import make_clip, parse_time
     from pipeline.library import find_episode
 
     try:
         start_s, end_s = parse_time(start), parse_time(end)
         folder = find_episode(library_path(library), slug)
-        result = make_clip(folder, start_s, end_s, out or default_name(slug, start, end), lang)
+        result = make_clip(folder, start_s, end_s, out, lang)
     except ReportageError as exc:
         fail(str(exc))
     for note in result.warnings:

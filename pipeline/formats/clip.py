@@ -54,12 +54,9 @@ def parse_time(text: str) -> float:
     return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds)
 
 
-def default_name(slug: str, start_text: str, end_text: str) -> Path:
-    """`<slug>-<start>-<end>.mp3` in the current folder, the times as the user typed them."""
-    def tidy(text: str) -> str:
-        return re.sub(r"[^0-9.]+", "_", text.strip())
-
-    return Path(f"{slug}-{tidy(start_text)}-{tidy(end_text)}.mp3")
+def clip_name(slug: str, start: float, end: float, fmt: str = "mp3") -> str:
+    """`<slug>-<start>-<end>.<fmt>`, the times of the clip as cut (tenths of seconds)."""
+    return f"{slug}-{start + 0.0:.1f}-{end:.1f}.{fmt}"  # + 0.0: never "-0.0"
 
 
 def snap(episode: Episode, start: float, end: float) -> tuple[float, float]:
@@ -193,10 +190,11 @@ def encode(audio, out: Path) -> bytes:
 MIN_CLIP_S = 0.1
 
 
-def make_clip(folder: Path, start: float, end: float, out: Path, lang: str = "both"
-              ) -> ClipResult:
-    """Cut [start, end] (snapped to word boundaries) of the episode in `folder` into `out` and
-    its subtitles beside it (`<out stem>.<lang>.srt` and `.vtt`)."""
+def make_clip(folder: Path, start: float, end: float, out: Path | None = None,
+              lang: str = "both") -> ClipResult:
+    """Cut [start, end] (snapped to word boundaries) of the episode in `folder` into `out`
+    (by default `clip_name` in the current folder) and its subtitles beside it
+    (`<out stem>.<lang>.srt` and `.vtt`)."""
     if lang not in LANGS:
         raise ReportageError(f"unknown language {lang!r}: choose nl, en or both")
     episode = Episode.load(folder)
@@ -210,7 +208,6 @@ def make_clip(folder: Path, start: float, end: float, out: Path, lang: str = "bo
     if end > duration + 1e-3:  # what the producer meant: up to the end
         notes.append(f"the episode ends at {duration:.1f} s: the clip ends there")
         end = duration
-    check_out(out)
     audio_path = folder / episode.source.file
     if not episode.source.file or not audio_path.is_file():
         raise ReportageError(f"{episode.slug}: no audio copy in {folder}")
@@ -218,6 +215,8 @@ def make_clip(folder: Path, start: float, end: float, out: Path, lang: str = "bo
     start, end = max(start, 0.0), min(end, duration)
     if end - start < MIN_CLIP_S:  # e.g. the last moment of the episode: nothing to hear
         raise ReportageError(f"{start:g}–{end:g} s holds no sound to clip")
+    out = out or Path(clip_name(episode.slug, start, end))
+    check_out(out)
 
     texts = {}
     for language in LANGS[lang]:

@@ -17,10 +17,11 @@ from fastapi.responses import Response
 
 from pipeline.document import Episode
 from pipeline.errors import ReportageError
-from pipeline.formats.clip import make_clip
+from pipeline.formats.clip import clip_name, make_clip
 
 MAX_SPAN = 600.0  # seconds: a moment, not the episode
 MEDIA_TYPES = {"mp3": "audio/mpeg", "m4a": "audio/mp4"}
+WARNING_HEADER = "X-Reportage-Warning"
 
 
 def check_span(start: float, end: float) -> None:
@@ -47,7 +48,8 @@ def clip_download(folder: Path, episode: Episode, start: float, end: float, lang
             raise HTTPException(400, str(exc)) from None
         except OSError as exc:  # no room for the temporary file
             raise HTTPException(507, f"could not cut the clip: {exc.strerror or exc}") from None
-    name = f"{episode.slug}-{result.start + 0.0:.1f}-{result.end:.1f}.{fmt}"  # not -0.0
-    return Response(data, media_type=MEDIA_TYPES[fmt], headers={
-        "Content-Disposition": f'attachment; filename="{name}"',
-        "Cache-Control": "no-store"})
+    name = clip_name(episode.slug, result.start, result.end, fmt)
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    if result.warnings:  # e.g. the end moved to the episode's end: the page shows it
+        headers[WARNING_HEADER] = "; ".join(result.warnings)
+    return Response(data, media_type=MEDIA_TYPES[fmt], headers=headers)

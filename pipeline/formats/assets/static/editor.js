@@ -438,7 +438,8 @@
         link.click();
         link.remove();
         setTimeout(function () { URL.revokeObjectURL(link.href); }, 60000);
-        status.textContent = "clip downloaded: " + link.download;
+        var warning = r.headers.get("X-Reportage-Warning");
+        status.textContent = "clip downloaded: " + link.download + (warning ? " (" + warning + ")" : "");
       });
     }).catch(function (err) {
       status.textContent = "no clip: " + (err.message || "server unreachable");
