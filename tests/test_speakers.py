@@ -12,7 +12,14 @@ from typer.testing import CliRunner
 from pipeline import search
 from pipeline.cli import app as cli_app
 from pipeline.document import Episode, Segment, Word
-from pipeline.edits import StaleSpeakers, edit_segment, history, rename_speaker, revert
+from pipeline.edits import (
+    NameTaken,
+    StaleSpeakers,
+    edit_segment,
+    history,
+    rename_speaker,
+    revert,
+)
 from pipeline.errors import ReportageError
 from pipeline.speakers import Split
 from pipeline.stages.speakers import apply_labels
@@ -80,6 +87,40 @@ def test_the_command_says_the_name_as_kept(library):
     assert pasted.exit_code == 0 and pasted.output.strip() == "nothing to change"  # same name
     cleared = runner.invoke(cli_app, ["speakers", SLUG, "S2", "   ", "--library", str(library)])
     assert cleared.exit_code == 0 and cleared.output.strip() == "✓ haven S2 is now S2"
+
+
+def test_two_names_the_wrong_way_round_swap_in_one_save(library):
+    rename_speaker(library, SLUG, "S2", "Mona Harbers", "a")
+    with pytest.raises(NameTaken, match="--swap") as taken:
+        rename_speaker(library, SLUG, "S2", "rogier creemers", "a")
+    assert taken.value.holder == "S1"
+    rev = Episode.load(library / SLUG).speakers_rev
+    swapped = rename_speaker(library, SLUG, "S2", "Rogier Creemers", "a", rev=rev, swap=True)
+    assert [(e.segment, e.before, e.after, e.rev) for e in swapped] == [
+        ("S1", "Rogier Creemers", "Mona Harbers", rev + 1),
+        ("S2", "Mona Harbers", "Rogier Creemers", rev + 1)]
+    episode = Episode.load(library / SLUG)
+    assert episode.speakers == {"S1": "Mona Harbers", "S2": "Rogier Creemers"}
+    assert episode.speakers_rev == rev + 1
+    voices = {c.voice for c in webvtt.from_string(outputs(library)["nl.vtt"])}
+    assert voices == {"Mona Harbers", "Rogier Creemers"}
+    # a speaker without a name swaps its id: the other goes back to its own id
+    rename_speaker(library, SLUG, "S1", "", "a")
+    rename_speaker(library, SLUG, "S1", "Rogier Creemers", "a", swap=True)
+    assert Episode.load(library / SLUG).speakers == {"S1": "Rogier Creemers"}
+    with pytest.raises(ReportageError, match="already names speaker S1"):  # an id never swaps
+        rename_speaker(library, SLUG, "S2", "S1", "a", swap=True)
+
+
+def test_the_command_swaps_two_names(library):
+    runner = CliRunner()
+    rename_speaker(library, SLUG, "S2", "Mona", "a")
+    args = ["speakers", SLUG, "S2", "Rogier Creemers", "--library", str(library)]
+    refused = runner.invoke(cli_app, args)
+    assert refused.exit_code == 1 and "--swap" in refused.output
+    done = runner.invoke(cli_app, [*args, "--swap"])
+    assert done.exit_code == 0, done.output
+    assert done.output.strip() == "✓ haven S1 is now Mona, S2 is now Rogier Creemers"
 
 
 def test_a_stale_or_bad_rename_changes_nothing(library):
@@ -164,6 +205,15 @@ def test_the_rename_api_checks_rev_token_and_name(library):
     assert client.patch(url, json={"rev": rev + 1, "name": "<i>"}, headers=auth).status_code == 422
     assert client.patch(f"/api/episodes/{SLUG}/speakers/S9", json={"rev": rev + 1, "name": "x"},
                         headers=auth).status_code == 404
+    taken = client.patch(url, json={"rev": rev + 1, "name": "Rogier Creemers"}, headers=auth)
+    assert taken.status_code == 422 and taken.json()["holder"] == "S1"  # the page offers a swap
+    swapped = client.patch(url, json={"rev": rev + 1, "name": "Rogier Creemers", "swap": True},
+                           headers=auth)
+    assert swapped.status_code == 200, swapped.text
+    assert swapped.json() == {"speakers": {"S1": "Mona", "S2": "Rogier Creemers"},
+                              "rev": rev + 2}
+    assert client.patch(url, json={"rev": rev + 2, "name": "x", "swap": "yes"},
+                        headers=auth).status_code == 422
 
 
 def words(*spans):

@@ -159,3 +159,25 @@ def test_a_stale_rename_is_refused_and_shows_their_name(page, base, library):
     page.wait_for_selector(f"#seg-{SEG} .state.ok")
     assert labels(page, "S2") == ["Anna"] * 4
     assert Episode.load(library / "haven").speakers == {"S2": "Anna"}
+
+
+def test_a_name_another_speaker_has_is_swapped_on_a_second_enter(page, base, library):
+    open_editor(page, base)
+    first_s1 = "s0000000"
+    for seg, name in ((first_s1, "Anna"), (SEG, "Bram")):
+        page.click(f"#seg-{seg} .speaker")
+        page.fill(f"#seg-{seg} input.speaker-name", name)
+        page.press(f"#seg-{seg} input.speaker-name", "Enter")
+        page.wait_for_selector(f"#seg-{seg} .state.ok")
+    page.click(f"#seg-{SEG} .speaker")  # Bram (S2) is Anna really
+    page.fill(f"#seg-{SEG} input.speaker-name", "anna")
+    page.press(f"#seg-{SEG} input.speaker-name", "Enter")
+    page.wait_for_selector(f"#seg-{SEG} .state.bad")
+    assert "swaps the two names (S1 becomes \u201cBram\u201d)" in page.inner_text(
+        f"#seg-{SEG} .state")
+    assert Episode.load(library / "haven").speakers == {"S1": "Anna", "S2": "Bram"}
+
+    page.press(f"#seg-{SEG} input.speaker-name", "Enter")
+    page.wait_for_selector(f"#seg-{SEG} .state.ok")
+    assert labels(page, "S2") == ["anna"] * 4 and labels(page, "S1") == ["Bram"] * 6
+    assert Episode.load(library / "haven").speakers == {"S1": "Bram", "S2": "anna"}

@@ -17,6 +17,8 @@ def speakers(
     speaker: str | None = typer.Argument(None, help="A speaker's id (S1, S2, ...) to name."),
     name: str | None = typer.Argument(None, help="The name: shown everywhere at once; \"\" "
                                       "goes back to the id."),
+    swap: bool = typer.Option(False, "--swap", help="When another speaker has the name, "
+                              "exchange the two names (voices named the wrong way round)."),
     library: Path | None = LibraryOption,
 ) -> None:
     """List an episode's speakers (id, name, talk time, first words), or name one."""
@@ -30,9 +32,9 @@ def speakers(
         if speaker is not None:
             if name is None:
                 fail(f"give the name for {speaker}: reportage speakers {slug} {speaker} NAME")
-            done = rename_speaker(lib, slug, speaker, name, user())
-            say(f"{slug} {speaker} is now {done[0].after or speaker}" if done  # as cleaned
-                else "nothing to change",
+            done = rename_speaker(lib, slug, speaker, name, user(), swap=swap)
+            now_named = ", ".join(f"{e.segment} is now {e.after or e.segment}" for e in done)
+            say(f"{slug} {now_named}" if done else "nothing to change",  # as cleaned
                 "✓" if done else "")
             return
         episode = Episode.load(find_episode(lib, slug))

@@ -39,6 +39,14 @@ class UnknownSpeaker(ReportageError):
     pass
 
 
+class NameTaken(ReportageError):
+    """The name is another speaker's (`holder`): a swap of the two names can give it."""
+
+    def __init__(self, message: str, holder: str):
+        super().__init__(message)
+        self.holder = holder
+
+
 class StaleSpeakers(Exception):
     """The speakers were renamed since the editor loaded them; carries the episode."""
 
@@ -73,15 +81,23 @@ def edit_segment(
 
 
 def rename_speaker(library: Path, slug: str, speaker: str, name: str, editor: str,
-                   rev: int | None = None) -> list[Edit]:
+                   rev: int | None = None, swap: bool = False) -> list[Edit]:
     """Name a speaker everywhere (an empty name goes back to the id); `rev`, when given, is the
-    episode's speakers_rev the editor saw (a stale rename is refused)."""
+    episode's speakers_rev the editor saw (a stale rename is refused). With `swap`, a name
+    another speaker has is taken from it, and that speaker gets this one's name (or its id):
+    the fix for two voices named the wrong way round, in one save."""
     folder = find_episode(library, slug)
     with locked(folder):
         episode = documents.load(folder)
         if rev is not None and rev != episode.speakers_rev:
             raise StaleSpeakers(episode)
-        return _rename(folder, episode, speaker, clean_name(name), editor)
+        name = clean_name(name)
+        holder = _name_holder(episode, speaker, name) if swap else None
+        if holder is None:
+            return _rename(folder, episode, speaker, name, editor)
+        _known(episode, speaker)
+        mine = episode.speakers.get(speaker) or ""
+        return _save_names(folder, episode, [(holder, mine), (speaker, name)], editor)
 
 
 def revert(library: Path, slug: str, edit_id: int, editor: str) -> list[Edit]:
@@ -115,24 +131,43 @@ def clean_name(name: object) -> str:
 
 def _rename(folder: Path, episode: Episode, speaker: str, name: str, editor: str,
             revert_of: int | None = None) -> list[Edit]:
-    if speaker not in {seg.speaker for seg in episode.segments}:
-        raise UnknownSpeaker(f"no speaker {speaker!r} in {episode.slug}")
-    before = episode.speakers.get(speaker)
-    if (before or "") == name:
+    _known(episode, speaker)
+    if (episode.speakers.get(speaker) or "") == name:
         return []
     _check_unique_name(episode, speaker, name)
+    return _save_names(folder, episode, [(speaker, name)], editor, revert_of)
+
+
+def _save_names(folder: Path, episode: Episode, names: list[tuple[str, str]], editor: str,
+                revert_of: int | None = None) -> list[Edit]:
+    """Give each (speaker, name) its name ("" goes back to the id) in one save, an edit each."""
     number = last_id(folder) + 1  # the log read before anything changes
+    edits = []
     with saving(folder, episode):
-        if name:
-            episode.speakers[speaker] = name
-        else:
-            episode.speakers.pop(speaker, None)
         episode.speakers_rev += 1
-    edit = Edit(number, now(), editor, speaker, NAME, before, name or None,
-                episode.speakers_rev, revert_of)
-    append_log(folder, [edit])
-    publish(folder, episode)  # every line of the speaker, and the search index, follow
-    return [edit]
+        for n, (speaker, name) in enumerate(names):
+            edits.append(Edit(number + n, now(), editor, speaker, NAME,
+                              episode.speakers.get(speaker), name or None,
+                              episode.speakers_rev, revert_of))
+            if name:
+                episode.speakers[speaker] = name
+            else:
+                episode.speakers.pop(speaker, None)
+    append_log(folder, edits)
+    publish(folder, episode)  # every line of the speakers, and the search index, follow
+    return edits
+
+
+def _known(episode: Episode, speaker: str) -> None:
+    if speaker not in {seg.speaker for seg in episode.segments}:
+        raise UnknownSpeaker(f"no speaker {speaker!r} in {episode.slug}")
+
+
+def _name_holder(episode: Episode, speaker: str, name: str) -> str | None:
+    """The other speaker whose name `name` is (in any letters), if one is."""
+    folded = name.casefold()
+    return next((other for other, held in sorted(episode.speakers.items())
+                 if other != speaker and folded and held.casefold() == folded), None)
 
 
 def _check_unique_name(episode: Episode, speaker: str, name: str) -> None:
@@ -140,9 +175,14 @@ def _check_unique_name(episode: Episode, speaker: str, name: str) -> None:
     would make two voices one on every page (moving the lines is the way to join them)."""
     if not name:  # back to its id, which is its own
         return
+    holder = _name_holder(episode, speaker, name)
+    if holder is not None:
+        raise NameTaken(f"{name!r} already names speaker {holder} of {episode.slug}: swap the "
+                        "two names (--swap), or move the lines to that speaker to join them",
+                        holder)
     others = _speaker_ids(episode) - {speaker}  # a named id without lines may get some back
     for other in sorted(others):
-        if name.casefold() in {other.casefold(), (episode.speakers.get(other) or "").casefold()}:
+        if name.casefold() == other.casefold():
             raise ReportageError(f"{name!r} already names speaker {other} of {episode.slug}; "
                                  "move the lines to that speaker to join the two")
 

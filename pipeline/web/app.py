@@ -21,7 +21,7 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from pipeline import edits, search
 from pipeline.document import FILENAME, Episode
@@ -61,6 +61,7 @@ class SpeakerPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rev: StrictInt  # the episode's speakers_rev the editor saw
     name: StrictStr
+    swap: StrictBool = False  # a name another speaker has: exchange the two names
 
 
 class ChapterPatch(BaseModel):
@@ -233,7 +234,11 @@ def create_app(library: Path, token: str,
             raise HTTPException(404, "no such speaker")
         try:
             _, warning = edit_saved(folder, lambda: edits.rename_speaker(
-                library, slug, speaker_id, patch.name, editor_name(x_editor), patch.rev))
+                library, slug, speaker_id, patch.name, editor_name(x_editor), patch.rev,
+                patch.swap))
+        except edits.NameTaken as taken:  # the page offers the swap
+            return JSONResponse(status_code=422, content={"detail": str(taken),
+                                                          "holder": taken.holder})
         except edits.StaleSpeakers as stale:
             return JSONResponse(status_code=409, content={
                 "detail": "the speakers were renamed since you loaded them",

@@ -276,6 +276,7 @@
     say(li, "Enter renames " + id + " on every line, Escape cancels");
 
     var open = true;
+    var swapFor = null;  // the name another speaker has, offered as a swap
     function close(refocus) {
       if (!open) return;  // removing the field blurs it, and blur closes too
       open = false;
@@ -288,7 +289,8 @@
       if (name === names.get(id)) { close(true); say(li, ""); return; }
       input.readOnly = true;
       say(li, "renaming…");
-      patch(episodeApi + "/speakers/" + encodeURIComponent(id), { rev: speakersRev, name: name },
+      var body = { rev: speakersRev, name: name, swap: name === swapFor };
+      patch(episodeApi + "/speakers/" + encodeURIComponent(id), body,
         function (code, data) {
           input.readOnly = false;
           if (code === 200) {
@@ -304,6 +306,11 @@
             say(li, "Not renamed: conflict. Someone else renamed the speakers since this page " +
               "loaded; " + id + " is now \u201c" + names.get(id) + "\u201d. Enter saves your " +
               "name over theirs, Escape keeps theirs.", "bad");
+          } else if (code === 422 && data.holder) {  // named the wrong way round?
+            swapFor = name;
+            say(li, "\u201c" + name + "\u201d already names " + data.holder + ". Enter again " +
+              "swaps the two names (" + data.holder + " becomes \u201c" + names.get(id) +
+              "\u201d), Escape cancels.", "bad");
           } else {
             refused(li, "not renamed", code, data);
           }
