@@ -117,6 +117,8 @@ BAD = [
     ("c1", {"action": "split", "at": 7 * SPACING}, "both parts"),
     ("c1", {"action": "merge"}, "no chapter before"),
     ("c2", {"action": "split"}, "needs `at`"),
+    ("c2", {"action": "move", "at": "12"}, "valid number"),  # a number, not text
+    ("c2", {"action": "move", "at": True}, "valid number"),
     ("c2", {"action": "explode", "at": 3.0}, ""),
     ("c1", {"title": ""}, "cannot be empty"),
     ("c1", {"title": "x" * 500}, "at most"),

@@ -21,7 +21,15 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+)
 
 from pipeline import edits, search
 from pipeline.document import FILENAME, Episode
@@ -75,7 +83,7 @@ class ChapterAction(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rev: StrictInt
     action: Literal["move", "split", "merge"]
-    at: float | None = None  # move: the new start; split: where the new chapter starts
+    at: StrictFloat | None = None  # move: the new start; split: where the new chapter starts
 
 
 class ChapterUndo(BaseModel):
