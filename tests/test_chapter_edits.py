@@ -208,3 +208,25 @@ def test_an_undo_after_the_chapters_changed_outside_the_editor_changes_nothing(l
     reply = client.post(url("undo"), json={"rev": renamed["rev"], "edits": renamed["edits"]},
                         headers=AUTH)
     assert reply.status_code == 409 and reply.json()["chapters"][1]["title"] == "Markt"
+
+
+def test_a_merge_into_a_chapter_of_blanked_lines_leaves_the_chapter_before_alone(library,
+                                                                               client):
+    rev, _ = current(client)
+    split = client.post(url("c2"), json={"rev": rev, "action": "split", "at": 8 * SPACING},
+                        headers=AUTH).json()
+    episode = Episode.load(library / SLUG)
+    before = [c.segment_ids for c in episode.chapters]
+    for sid in before[1]:  # every line of c2 blanked
+        seg = episode.segment(sid)
+        reply = client.patch(f"/api/episodes/{SLUG}/segments/{sid}",
+                             json={"rev": seg.rev, "nl": "", "en": ""}, headers=AUTH)
+        assert reply.status_code == 200, reply.text
+    merged = client.post(url(split["chapters"][2]["id"]),
+                         json={"rev": split["rev"], "action": "merge"}, headers=AUTH)
+    assert merged.status_code == 200, merged.text
+    chapters = Episode.load(library / SLUG).chapters
+    assert chapters[0].segment_ids == before[0]  # it kept its last line
+    # c2 begins where speech does again: the merged chapter's first spoken line
+    assert (chapters[1].id, chapters[1].start) == ("c2", 8 * SPACING)
+    assert chapters[1].segment_ids == before[2]

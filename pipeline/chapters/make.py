@@ -14,6 +14,7 @@ from pipeline.embeddings import Embedder, load_embedder
 from pipeline.errors import ReportageError
 
 MIN_CHAPTER_S = 45.0
+SAME_START_S = 0.05  # times this close are one (rounding in the JSON)
 
 
 def make_chapters(
@@ -114,18 +115,27 @@ def _joined(group: list[Segment], language: str) -> str:
 def regroup(segments: list[Segment], chapters: list[Chapter], embedder: Embedder,
             starts: list[float] | None = None, keep_titles: bool = False,
             translate: TranslateTexts | None = None) -> list[Chapter]:
-    """`chapters` over (new) segments, each starting at the spoken segment nearest to its start
-    (or to `starts`, an editor's new start times, one per chapter): titles an editor wrote
-    stay, and with `keep_titles` every title does."""
+    """`chapters` over (new) segments (or at `starts`, an editor's new start times, one per
+    chapter), each starting at the spoken segment that holds its start, or the first after it:
+    a chapter whose lines were all blanked begins where its speech would, never inside the
+    chapter before. Of two starting on one segment, the one nearer to it stays. Titles an
+    editor wrote stay, and with `keep_titles` every title does."""
     spoken = spoken_segments(segments)
     if not spoken or not chapters:
         return []
-    times = np.array([s.start for s in spoken])
     wanted = starts if starts is not None else [c.start for c in chapters]
-    pairs: list[tuple[int, Chapter]] = []
+    found: dict[int, tuple[float, Chapter]] = {}  # segment index -> (how far, chapter)
     for chapter, at in zip(chapters[1:], wanted[1:], strict=True):
-        i = int(np.abs(times - at).argmin())
-        if i > (pairs[-1][0] if pairs else 0):  # two starts on one segment: the first stays
-            pairs.append((i, chapter))
-    keep = [chapters[0]] + [chapter for _, chapter in pairs]
-    return build_chapters(spoken, [i for i, _ in pairs], embedder, keep, keep_titles, translate)
+        i = _segment_at(spoken, at)
+        off = abs(spoken[i].start - at) if i is not None else 0.0
+        if i and (i not in found or off < found[i][0]):  # never the first chapter's segment
+            found[i] = (off, chapter)
+    at_segments = sorted(found)
+    keep = [chapters[0]] + [found[i][1] for i in at_segments]
+    return build_chapters(spoken, at_segments, embedder, keep, keep_titles, translate)
+
+
+def _segment_at(spoken: list[Segment], at: float) -> int | None:
+    """The spoken segment that starts at `at`, or else the first that ends after it."""
+    return next((i for i, s in enumerate(spoken) if abs(s.start - at) <= SAME_START_S),
+                next((i for i, s in enumerate(spoken) if s.end > at + SAME_START_S), None))
