@@ -129,7 +129,7 @@ def test_episode_filter(library):
 def test_hit_fields(library):
     (hit,) = exact(library, "blacklisted")
     assert (hit.title, hit.start, hit.end) == ("Sesame Credit", 5.0, 9.5)
-    assert hit.link == "krediet/index.html#t=5.0"
+    assert hit.link == "krediet/index.html#t=5.00"
     assert hit.lang == "en" and hit.snippet == "Whoever is blacklisted cannot travel."
     assert [hit.snippet[s:e] for s, e in hit.marks] == ["blacklisted"]
     assert hit.chapter == "The system"  # the English title, as the snippet is English

@@ -55,7 +55,7 @@ def test_rebuild_then_search(cli, library):
     assert run.rc == 0, run.err
     assert "Sesame Credit › Het systeem  00:05" in run.out
     assert "Wie op de zwarte lijst staat, kan niet reizen." in run.out
-    assert f"{library}/krediet/index.html#t=5.0" in run.out
+    assert f"{library}/krediet/index.html#t=5.00" in run.out
 
 
 def test_json_hits(cli, library):
@@ -67,7 +67,7 @@ def test_json_hits(cli, library):
     first = hits[0]
     for key in ("episode", "segment", "start", "end", "nl", "en", "chapter", "score", "link"):
         assert key in first
-    assert first["link"] == f"{first['episode']}/index.html#t={first['start']:.1f}"
+    assert first["link"] == f"{first['episode']}/index.html#t={first['start']:.2f}"
 
 
 def test_filters_and_limit(cli, library):

@@ -58,8 +58,10 @@ def test_every_output_carries_the_speaker_by_name(library):
     # the name at each turn only (10 segments in runs of two: 5 turns), and again after the
     # chapter heading that falls inside a turn
     assert len(turns) == 6 and "Rogier Creemers: Goedemorgen" in turns[0]
-    assert out["index.html"].count('class="speaker voice-1"') == 4
-    assert out["index.html"].count('class="speaker voice-2"') == 2
+    # the name at each turn, with the Dutch (and again with the English, shown in English mode)
+    assert out["index.html"].count('lang="nl"><span class="speaker voice-1">') == 4
+    assert out["index.html"].count('lang="nl"><span class="speaker voice-2">') == 2
+    assert out["index.html"].count('<span class="speaker voice-1" lang="nl">') == 4
     # a new speaker starts a new cue: no SRT cue holds two speakers
     assert len(list(srt.parse(out["nl.srt"]))) >= 5
 

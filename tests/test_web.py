@@ -47,6 +47,19 @@ def test_library_page_lists_episodes_and_searches(client):
     assert "<mark>haring</mark>" in found.text
 
 
+def test_the_library_search_says_what_its_hits_are(client, monkeypatch):
+    nonsense = client.get("/", params={"q": "xyzzyplugh"})  # no line holds it
+    assert "No line holds these words: these are the lines nearest in meaning." in nonsense.text
+    monkeypatch.setattr("pipeline.web.app.SEARCH_LIMIT", 3)
+    capped = client.get("/", params={"q": "xyzzyplugh"})
+    assert "The first 3 results for" in capped.text  # the list was cut off
+    for blank in ({"q": " "}, {"q": "", "speaker": "Mona"}):  # nothing to search for
+        page = client.get("/", params=blank)
+        assert 'class="error">nothing to search for' in page.text, blank
+        assert "results for" not in page.text
+    assert 'lang="en"' in nonsense.text.split(">", 2)[1]  # the page's own words are English
+
+
 def test_search_without_an_index_says_so_in_one_line(client, library):
     (library / "index.sqlite").unlink()
     page = client.get("/", params={"q": "haring"})
@@ -159,7 +172,10 @@ def test_saving_an_edit(client, library):
     assert Episode.load(folder).segment(SEG).nl == "De boten komen laat."
     assert "De boten komen laat." in (folder / "nl.srt").read_text()
     assert json.loads((folder / "edits.jsonl").read_text())["editor"] == "Ann"
-    assert client.get("/api/search", params={"q": "boten"}).json()[0]["segment"] == SEG
+    [hit] = client.get("/api/search", params={"q": "boten", "mode": "exact"}).json()
+    assert hit["segment"] == SEG
+    page = client.get(hit["link"])  # the moment's page on this server
+    assert page.status_code == 200 and hit["link"].endswith(f"#t={hit['start']:.2f}")
 
 
 def test_a_stale_rev_gets_409_with_the_current_text(client):

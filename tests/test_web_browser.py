@@ -10,6 +10,7 @@ import pytest
 
 from pipeline import search
 from pipeline.document import Episode
+from pipeline.stages.publish import publish
 from tests.web_fixtures import XSS_IMG, XSS_SCRIPT, make_library, running_server
 
 pytestmark = pytest.mark.browser
@@ -190,3 +191,67 @@ def test_static_page_works_from_disk(page, library):
     assert page.locator("a.back").count() == 0
     assert page.evaluate("getComputedStyle(document.querySelector('.seg')).display") == "grid"
     assert refused == []  # its own policy lets its inline CSS, JS and audio through
+
+
+def test_english_only_keeps_the_speakers_and_shows_english_chapter_titles(page, library):
+    folder = library / "haven"
+    episode = Episode.load(folder)
+    for n, seg in enumerate(episode.segments):
+        seg.speaker = "S1" if n < 3 else "S2"
+    episode.speakers = {"S1": "Mona"}
+    episode.chapters[1].title_en = None  # no English: its Dutch title stays
+    episode.save(folder)
+    publish(folder, episode, index=False)
+    page.goto((folder / "index.html").as_uri())
+    page.check("input[name=lang][value=en]")
+    assert page.locator(".seg .speaker:visible").all_inner_texts() == ["Mona", "S2", "S2"]
+    assert not page.is_visible("#seg-s0000000 p.nl")
+    chapters = page.locator(".chapters li").all_inner_texts()
+    assert "In the port" in chapters[0] and "In de haven" not in chapters[0]
+    assert "Op de markt" in chapters[1]
+    page.check("input[name=lang][value=both]")  # the name once, with the Dutch
+    assert page.locator(".seg .speaker:visible").all_inner_texts() == ["Mona", "S2", "S2"]
+
+
+def test_a_shared_moment_opens_the_line_that_starts_then(page, library):
+    folder = library / "haven"
+    episode = Episode.load(folder)
+    seg = episode.segment("s0001500")
+    seg.start = 14.96  # a tenth cut off (14.9) would fall in the line before, which ends 14.5
+    episode.save(folder)
+    publish(folder, episode, index=False)
+    page.goto((folder / "index.html").as_uri())
+    audio_ready(page)
+    page.evaluate("document.getElementById('audio').currentTime = 14.96")
+    wait_audio(page, "Math.abs(a.currentTime - 14.96) < 0.005")
+    page.click("#share")
+    url = page.input_value("#share-url") or page.evaluate("navigator.clipboard.readText()")
+    assert url.endswith("#t=14.96"), url
+    page.goto("about:blank")
+    page.goto(url)
+    page.wait_for_selector("#seg-s0001500.now")
+
+
+def test_the_sticky_header_never_covers_the_focus_or_the_chapter_list(page, base):
+    page.set_viewport_size({"width": 860, "height": 420})
+    page.goto(f"{base}/episodes/haven")
+    page.click("#share")  # the header grows: a shown link, or a note
+    page.evaluate("document.getElementById('share-url').hidden = false")
+    page.focus("#seg-s0002700 a.time")
+    page.keyboard.press("Shift+Tab")  # back up the page, by keyboard
+    page.keyboard.press("Shift+Tab")
+    bottom = page.evaluate("document.querySelector('.top').getBoundingClientRect().bottom")
+    focused = page.evaluate("document.activeElement.getBoundingClientRect().top")
+    assert focused >= bottom - 1, (focused, bottom)
+    page.mouse.wheel(0, 400)
+    page.wait_for_function("() => scrollY > 0")
+    chapters = page.evaluate("document.querySelector('.chapters').getBoundingClientRect().top")
+    assert chapters >= bottom - 1, (chapters, bottom)
+
+
+def test_the_library_fits_a_phone_whatever_is_searched(page, base):
+    page.set_viewport_size({"width": 375, "height": 700})
+    for query in ("", "haven", "haven " + "x" * 900):
+        page.goto(f"{base}/?q={query}&mode=exact")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375, query
+        assert page.is_visible("form.search button[type=submit]")

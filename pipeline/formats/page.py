@@ -46,6 +46,7 @@ def static_csp() -> str:
     """The static page's own policy: only its inline CSS and JS (by hash) and its audio run."""
     style, script = (_sha256(inline_asset(n)) for n in LISTENER_ASSETS)
     return (f"default-src 'none'; style-src '{style}'; script-src '{script}'; media-src *; "
+            "img-src data:; "
             "base-uri 'none'; form-action 'none'")
 
 

@@ -85,8 +85,9 @@ class Hit:
 
     @property
     def link(self) -> str:
-        """The moment in the episode's listener page, relative to the library folder."""
-        return f"{self.episode}/index.html#t={self.start:.1f}"
+        """The moment in the episode's listener page, relative to the library folder (to the
+        hundredth: a line may start a tenth after the one before it)."""
+        return f"{self.episode}/index.html#t={self.start:.2f}"
 
     def to_dict(self) -> dict:
         return asdict(self) | {"link": self.link}

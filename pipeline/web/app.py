@@ -150,7 +150,7 @@ def create_app(library: Path, token: str,
     def library_page(q: str = "", edit: bool = False, speaker: str = "",
                      mode: str = "hybrid") -> str:
         hits, error = [], None
-        if q.strip():
+        if q or speaker.strip():  # blank words, or a speaker alone: search says what to type
             try:
                 hits = search.search(library, q, limit=SEARCH_LIMIT, speaker=speaker or None,
                                      mode=mode)
@@ -158,7 +158,7 @@ def create_app(library: Path, token: str,
                 error = str(exc)
         return page.render(
             "library.html", episodes=shelf.summaries(), q=q, speaker=speaker, edit=edit,
-            error=error, mode=mode, max_query=MAX_QUERY,
+            error=error, mode=mode, max_query=MAX_QUERY, limit=SEARCH_LIMIT,
             hits=[(h, page.marked(h.snippet, h.marks)) for h in hits],
             links=page.Links(audio="", library="/", assets="/static"),
         )
@@ -202,7 +202,9 @@ def create_app(library: Path, token: str,
         try:
             hits = search.search(library, q, limit=SEARCH_LIMIT, speaker=speaker or None,
                                  mode=mode)
-            return [h.to_dict() for h in hits]
+            # The moment's page on this server (the CLI's link is the published file's).
+            return [h.to_dict() | {"link": f"/episodes/{h.episode}#t={h.start:.2f}"}
+                    for h in hits]
         except ReportageError as exc:
             raise HTTPException(400, str(exc)) from None
 

@@ -11,6 +11,17 @@
   var current = null;
   var pendingSeek = null;
 
+  // The sticky header's height as --top-h: focus and jumps scroll clear of it, and the
+  // chapter list sticks below it, however tall the editor's toolbars or a shown link make it.
+  var header = document.querySelector(".top");
+  function measureHeader() {
+    var sticky = header && getComputedStyle(header).position === "sticky";
+    document.documentElement.style.setProperty("--top-h", (sticky ? header.offsetHeight : 0) + "px");
+  }
+  measureHeader();
+  window.addEventListener("resize", measureHeader);
+  if (header && window.ResizeObserver) new ResizeObserver(measureHeader).observe(header);
+
   // The last segment that starts at or before t.
   function indexAt(t) {
     var lo = 0, hi = starts.length - 1, found = -1;
@@ -23,7 +34,6 @@
 
   function keepInView(el) {
     var box = el.getBoundingClientRect();
-    var header = document.querySelector(".top");
     var top = header && getComputedStyle(header).position === "sticky" ?
       header.getBoundingClientRect().bottom : 0;
     if (box.top < top || box.bottom > window.innerHeight) {
@@ -103,7 +113,8 @@
   function momentUrl() {
     // The listener's page, never the editor's (?edit=1), at the time now playing.
     var page = editing ? location.origin + location.pathname : location.href.split("#")[0];
-    return page + "#t=" + (Math.floor(audio.currentTime * 10) / 10).toFixed(1);
+    // To the hundredth, as the lines' starts are: a tenth cut off opened the line before.
+    return page + "#t=" + audio.currentTime.toFixed(2);
   }
   function showUrl(url, note) {
     shareUrl.value = url;
