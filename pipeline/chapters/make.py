@@ -127,8 +127,10 @@ def regroup(segments: list[Segment], chapters: list[Chapter], embedder: Embedder
     found: dict[int, tuple[float, Chapter]] = {}  # segment index -> (how far, chapter)
     for chapter, at in zip(chapters[1:], wanted[1:], strict=True):
         i = _segment_at(spoken, at)
-        off = abs(spoken[i].start - at) if i is not None else 0.0
-        if i and (i not in found or off < found[i][0]):  # never the first chapter's segment
+        if not i:  # no speech from there on, or the first chapter's segment
+            continue
+        off = abs(spoken[i].start - at)
+        if i not in found or off < found[i][0]:
             found[i] = (off, chapter)
     at_segments = sorted(found)
     keep = [chapters[0]] + [found[i][1] for i in at_segments]

@@ -87,7 +87,12 @@ class Hit:
     def link(self) -> str:
         """The moment in the episode's listener page, relative to the library folder (to the
         hundredth: a line may start a tenth after the one before it)."""
-        return f"{self.episode}/index.html#t={self.start:.2f}"
+        return f"{self.episode}/index.html{self.moment}"
+
+    @property
+    def moment(self) -> str:
+        """The page fragment that seeks to this hit."""
+        return f"#t={self.start:.2f}"
 
     def to_dict(self) -> dict:
         return asdict(self) | {"link": self.link}

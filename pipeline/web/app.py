@@ -203,7 +203,7 @@ def create_app(library: Path, token: str,
             hits = search.search(library, q, limit=SEARCH_LIMIT, speaker=speaker or None,
                                  mode=mode)
             # The moment's page on this server (the CLI's link is the published file's).
-            return [h.to_dict() | {"link": f"/episodes/{h.episode}#t={h.start:.2f}"}
+            return [h.to_dict() | {"link": f"/episodes/{h.episode}{h.moment}"}
                     for h in hits]
         except ReportageError as exc:
             raise HTTPException(400, str(exc)) from None
