@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import shutil
 import socket
 import time
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,6 +18,8 @@ from typer.testing import CliRunner
 from pipeline import edits
 from pipeline.cli import app as cli_app
 from pipeline.document import Episode
+from pipeline.formats.files import DOWNLOADS
+from pipeline.stages.publish import publish
 from pipeline.web import server
 from pipeline.web.app import MAX_BODY, create_app
 from tests.web_fixtures import XSS_IMG, XSS_SCRIPT, make_library, running_server
@@ -154,6 +158,58 @@ def test_audio_only_from_inside_the_library(library, name):
     episode.save(library / "haven")
     client = TestClient(create_app(library, TOKEN, TEST_HOSTS))
     assert client.get("/episodes/haven/audio").status_code == 404
+
+
+def test_the_published_files_are_offered_and_served(client, library):
+    folder = library / "haven"
+    page = client.get("/episodes/haven").text
+    offered = re.findall(r'href="/episodes/haven/files/([^"]+)" download="haven\.\1"', page)
+    assert offered == [d.name for d in DOWNLOADS]  # every one of them published
+    for name in offered:
+        got = client.get(f"/episodes/haven/files/{name}")
+        assert got.status_code == 200 and got.content == (folder / name).read_bytes(), name
+    assert client.get("/episodes/haven/files/nl.srt").headers["content-type"] == \
+        "application/x-subrip; charset=utf-8"
+    for other in ("episode.json", "edits.jsonl", "audio.wav", "index.html", "..%2Fhaven"):
+        assert client.get(f"/episodes/haven/files/{other}").status_code == 404, other
+    (folder / "chapters.vtt").unlink()  # not published: neither offered nor served
+    assert "files/chapters.vtt" not in client.get("/episodes/haven").text
+    assert client.get("/episodes/haven/files/chapters.vtt").status_code == 404
+
+
+def test_the_static_page_offers_the_files_beside_it(library):
+    folder = library / "haven"
+    assert 'href="en.srt" download="haven.en.srt"' in (folder / "index.html").read_text()
+    episode = Episode.load(folder)
+    episode.chapters, episode.provenance["topics"] = [], {"engine": None}  # --no-chapters
+    episode.segments = [replace(seg, en=None) for seg in episode.segments]
+    publish(folder, episode, index=False)
+    offered = re.findall(r'href="([^"]+)" download=', (folder / "index.html").read_text())
+    assert offered == ["nl.srt", "nl.vtt", "transcript.txt", "transcript.json"]
+
+
+def test_pages_and_files_answer_head_like_get(library):
+    paths = ["/", "/episodes/haven", "/episodes/haven/audio", "/episodes/haven/files/nl.vtt"]
+    with running_server(library, TOKEN) as base:
+        for path in paths:
+            sizes = []
+            for method in ("GET", "HEAD"):
+                conn = http.client.HTTPConnection(urlsplit(base).netloc, timeout=10)
+                conn.request(method, path)
+                reply = conn.getresponse()
+                sizes.append((reply.status, reply.getheader("content-length"), len(reply.read())))
+            (got, length, body), (head, head_length, head_body) = sizes
+            assert (head, head_length, head_body) == (got, length, 0), path
+
+
+def test_an_unknown_page_is_a_page_and_the_api_answers_json(client):
+    for path in ("/episodes/nowhere", "/episodes/haven/files/secret.txt", "/nothing"):
+        page = client.get(path)
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+        assert 'href="/">' in page.text and "HTTP 404" in page.text, path
+    assert "No such episode" in client.get("/episodes/nowhere").text
+    api = client.get("/api/episodes/nowhere")
+    assert api.status_code == 404 and api.json() == {"detail": "no such episode"}
 
 
 def test_episode_json(client):

@@ -255,3 +255,19 @@ def test_the_library_fits_a_phone_whatever_is_searched(page, base):
         page.goto(f"{base}/?q={query}&mode=exact")
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, query
         assert page.is_visible("form.search button[type=submit]")
+
+
+@pytest.mark.parametrize("width", [375, 1000])
+def test_the_files_menu_downloads_a_published_file(page, base, library, width):
+    page.set_viewport_size({"width": width, "height": 700})
+    page.goto(f"{base}/episodes/haven")
+    assert not page.is_visible(".files a")  # closed until asked for
+    page.click(".files summary")
+    link = page.get_by_role("link", name="English subtitles (SRT)")
+    box = page.locator(".files ul").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width  # the open list fits the screen
+    with page.expect_download() as download:
+        link.click()
+    saved = download.value
+    assert saved.suggested_filename == "haven.en.srt"
+    assert Path(saved.path()).read_bytes() == (library / "haven" / "en.srt").read_bytes()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from pathlib import Path
@@ -15,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from pipeline.document import Chapter, Episode, Segment
+from pipeline.formats.files import downloads
 from pipeline.glossary.fixes import fix_spans, unsure_spans
 from pipeline.timefmt import clock
 
@@ -30,6 +32,7 @@ class Links:
     audio: str
     library: str | None = None  # None: a static page stands alone
     assets: str | None = None  # None: CSS and JS inline
+    files: str = ""  # before a published file's name: "" where they lie beside index.html
 
 
 @cache
@@ -83,7 +86,9 @@ class SegmentView:
     fixes: tuple[tuple[str, int, int, str, str], ...] = ()  # editing: the glossary's fixes
 
 
-def episode_page(episode: Episode, links: Links, edit: bool = False) -> str:
+def episode_page(episode: Episode, links: Links, edit: bool = False,
+                 files: Iterable[str] = ()) -> str:
+    """`files`: the names of the episode's published files, offered for download."""
     heads = _chapter_heads(episode.chapters)
     voices = {sid: n % 8 + 1 for n, sid in enumerate(dict.fromkeys(
         seg.speaker for seg in episode.segments if seg.speaker))}
@@ -95,7 +100,7 @@ def episode_page(episode: Episode, links: Links, edit: bool = False) -> str:
         segments.append(_segment_html(_view(seg, edit, head, name, voices.get(seg.speaker, 0))))
         previous = seg.speaker
     return environment().get_template("episode.html").render(
-        episode=episode, links=links, edit=edit, segments=segments,
+        episode=episode, links=links, edit=edit, segments=segments, downloads=downloads(files),
         bilingual=edit or any(seg.en for seg in episode.segments),
         inline=None if links.assets else {n: inline_asset(n) for n in LISTENER_ASSETS},
         csp=None if links.assets else static_csp(),
@@ -121,9 +126,10 @@ def _segment_html(view: SegmentView) -> Markup:
     return Markup(environment().get_template("segment.html").render(v=view))
 
 
-def static_page(episode: Episode) -> str:
-    """index.html: the listener page beside its audio, working from disk or any static host."""
-    return episode_page(episode, Links(audio=episode.source.file))
+def static_page(episode: Episode, files: Iterable[str]) -> str:
+    """index.html: the listener page beside its audio and its published `files`, working from
+    disk or any static host."""
+    return episode_page(episode, Links(audio=episode.source.file), files=files)
 
 
 def render(template: str, **context) -> str:

@@ -21,7 +21,7 @@ from pipeline.search.index import index_episode
 def publish(folder: Path, episode: Episode, index: bool = True) -> list[Path]:
     """Rebuild every derived file of the episode in `folder`; returns the paths written.
     `index=False` leaves the search index to the caller (an edit re-indexes one segment)."""
-    outputs = {"transcript.txt": transcript_text(episode), "index.html": static_page(episode)}
+    outputs = {"transcript.txt": transcript_text(episode)}
     # The whole bundle every time, empty where there is nothing to say (silence), so whatever
     # reads it downstream finds every file. English where the episode has any; chapter files
     # unless the producer turned chapters off.
@@ -38,6 +38,7 @@ def publish(folder: Path, episode: Episode, index: bool = True) -> list[Path]:
         outputs[f"{lang}.vtt"] = to_vtt(cues)
         if lang == "nl":  # the spoken text
             outputs["transcript.json"] = transcript_json(cues)
+    outputs["index.html"] = static_page(episode, files=list(outputs))  # links them all
     written = []
     for name, content in outputs.items():
         write_atomic(folder / name, content)

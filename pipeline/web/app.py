@@ -18,8 +18,15 @@ from pathlib import Path
 from typing import Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    Response,
+)
 from fastapi.staticfiles import StaticFiles
 from pydantic import (
     BaseModel,
@@ -30,12 +37,14 @@ from pydantic import (
     StrictInt,
     StrictStr,
 )
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline import edits, search
 from pipeline.document import FILENAME, Episode
 from pipeline.edits import chapters as chapter_edits
 from pipeline.errors import ReportageError
 from pipeline.formats import page
+from pipeline.formats.files import BY_NAME, DOWNLOADS
 from pipeline.library import valid_slug
 from pipeline.search.query import MAX_CHARS as MAX_QUERY
 from pipeline.stages import publish
@@ -52,6 +61,7 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 # A Host header or an Origin's host part: a name or IPv4 address, or an IPv6 one in brackets.
 HOST = re.compile(r"(?:\[(?P<ip6>[0-9a-f:.]+)\]|(?P<name>[a-z0-9_.-]+))(?::(?P<port>\d{1,5}))?")
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+READS = ["GET", "HEAD"]  # what a page, a file or the audio answers (link checkers send HEAD)
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; media-src 'self'; "
        "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
        "frame-ancestors 'none'")
@@ -126,6 +136,15 @@ def create_app(library: Path, token: str,
                   for e in exc.errors()]
         return JSONResponse(status_code=422, content={"detail": detail})
 
+    @app.exception_handler(StarletteHTTPException)
+    async def refused(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/"):  # a program reads the JSON
+            return await http_exception_handler(request, exc)
+        return HTMLResponse(page.render("error.html", status=exc.status_code, detail=exc.detail,
+                                        links=page.Links(audio="", library="/",
+                                                         assets="/static")),
+                            status_code=exc.status_code, headers=exc.headers)
+
     @app.exception_handler(ReportageError)
     async def unreadable(request: Request, exc: ReportageError) -> JSONResponse:
         return JSONResponse(status_code=500, content={"detail": str(exc)})
@@ -146,7 +165,7 @@ def create_app(library: Path, token: str,
             raise HTTPException(401, "editing needs the editor token",
                                 headers={"WWW-Authenticate": "Bearer"})
 
-    @app.get("/", response_class=HTMLResponse)
+    @app.api_route("/", methods=READS, response_class=HTMLResponse)
     def library_page(q: str = "", edit: bool = False, speaker: str = "",
                      mode: str = "hybrid") -> str:
         hits, error = [], None
@@ -163,15 +182,25 @@ def create_app(library: Path, token: str,
             links=page.Links(audio="", library="/", assets="/static"),
         )
 
-    @app.get("/episodes/{slug}", response_class=HTMLResponse)
+    @app.api_route("/episodes/{slug}", methods=READS, response_class=HTMLResponse)
     def episode_page(slug: str, edit: bool = False) -> str:
-        episode = edits.documents.load(folder_of(slug))
+        folder = folder_of(slug)
+        episode = edits.documents.load(folder)
         if edit:  # an editor will save soon: get ready now, off the save's clock
             threading.Thread(target=prepare_edits, args=(episode,), daemon=True).start()
-        links = page.Links(audio=f"/episodes/{slug}/audio", library="/", assets="/static")
-        return page.episode_page(episode, links, edit=edit)
+        links = page.Links(audio=f"/episodes/{slug}/audio", library="/", assets="/static",
+                           files=f"/episodes/{slug}/files/")
+        published = [d.name for d in DOWNLOADS if (folder / d.name).is_file()]
+        return page.episode_page(episode, links, edit=edit, files=published)
 
-    @app.get("/episodes/{slug}/audio")
+    @app.api_route("/episodes/{slug}/files/{name}", methods=READS)
+    def published_file(slug: str, name: str) -> FileResponse:
+        path = folder_of(slug) / name
+        if name not in BY_NAME or not path.is_file():  # only the listed files, never others
+            raise HTTPException(404, "no such file")
+        return FileResponse(path, media_type=BY_NAME[name].media_type)
+
+    @app.api_route("/episodes/{slug}/audio", methods=READS)
     def audio(slug: str) -> FileResponse:
         folder = folder_of(slug)
         summary = shelf.summary(slug)
