@@ -6,12 +6,14 @@ import pytest
 from audiogen import CLIPS, clip, silence
 from topic_corpus import mean_pk, multi_topic_texts, timed_segments, topic_blocks
 
-from pipeline.chapters.make import MIN_CHAPTER_S, make_chapters
+from pipeline.chapters.make import METHOD, MIN_CHAPTER_S, make_chapters
 from pipeline.chapters.placement import best_starts, estimate_count
 from pipeline.chapters.titles import english_title
-from pipeline.document import Segment, Word
+from pipeline.document import Episode, Segment, Source, Word
 from pipeline.embeddings import LexicalEmbedder, content_stems, load_embedder
 from pipeline.errors import ReportageError
+from pipeline.stages.base import Context, Engines, Settings
+from pipeline.stages.topics import TopicsStage
 
 LEXICAL = LexicalEmbedder()
 
@@ -283,3 +285,15 @@ def test_a_chapter_without_a_sure_phrase_is_named_by_a_real_word_it_said():
     words = [Word(f" {w}", n, n + 0.5, 0.95) for n, w in enumerate(text.split(" "))]
     seg = Segment("s1", 0.0, 3.0, text, words=words)
     assert [c.text for c in candidates([seg])] == ["kasteel"]
+
+
+def test_a_new_chapter_method_redoes_the_automatic_chapters(tmp_path, monkeypatch):
+    settings = Settings(embedder="lexical")
+    episode = Episode("e", "E", Source("e.wav", "0" * 64, 10.0, 16000, "e.wav"),
+                      segments=[Segment("s0", 0.0, 2.0, "Goedemorgen.")])
+    ctx = Context(tmp_path / "e.wav", tmp_path, episode, settings, Engines(settings),
+                  lambda *_: None)
+    before = TopicsStage().inputs(ctx)
+    assert TopicsStage().inputs(ctx) == before  # the same code: the chapters stand
+    monkeypatch.setattr("pipeline.stages.topics.METHOD", METHOD + 1)
+    assert TopicsStage().inputs(ctx) != before

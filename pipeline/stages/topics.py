@@ -11,7 +11,7 @@ from dataclasses import asdict
 
 import numpy as np
 
-from pipeline.chapters.make import make_chapters, regroup
+from pipeline.chapters.make import METHOD, make_chapters, regroup
 from pipeline.chapters.signals import Signals
 from pipeline.chapters.titles import TranslateTexts
 from pipeline.errors import ReportageError
@@ -33,6 +33,7 @@ class TopicsStage:
         return {"segments": hashlib.sha256(blob).hexdigest(), "count": s.chapters,
                 "min_chapter_s": s.min_chapter_s, "embedder": ctx.engines.embedder().name,
                 "signals": asdict(Signals()),  # defaults: a change redoes the chapters
+                "method": METHOD,
                 "audio": ctx.episode.source.sha256}
 
     def run(self, ctx: Context) -> dict:
