@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from typer.testing import CliRunner
 
+from pipeline.cli import app as cli_app
 from pipeline.errors import ReportageError
 from pipeline.library import prepare_library, slugify
 
@@ -36,3 +38,15 @@ def test_a_name_without_latin_letters_gets_a_name_of_its_own():
     assert russian.startswith("episode-") and chinese.startswith("episode-")
     assert russian != chinese and slugify("интервью") == russian  # stable: a re-run finds it
     assert slugify("Één  Vraag!") == "een-vraag"
+
+
+@pytest.mark.parametrize(("command", "says"), [
+    (["clip"], "[default: SLUG-START-END.mp3 here"),
+    (["process"], "[default: $REPORTAGE_LIBRARY or"),
+    (["feed", "sync"], "[default: no augmented copy]"),
+    (["glossary"], "[default: $REPORTAGE_LIBRARY or"),
+])
+def test_help_shows_every_default_written_in_brackets(command, says):
+    # Rich markup would take "[default: ...]" for a style tag and drop it from the help.
+    shown = CliRunner().invoke(cli_app, [*command, "--help"], terminal_width=200)
+    assert shown.exit_code == 0 and says in " ".join(shown.output.split()), shown.output

@@ -20,8 +20,17 @@ from pipeline import __version__
 from pipeline.library import default_library
 from pipeline.timefmt import clock
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Dutch spoken-word audio to a bilingual, chaptered, searchable transcript.")
+
+def command_group(**options) -> typer.Typer:
+    """A Typer app whose help is plain text: rich markup would take the "[default: ...]" our
+    help texts write for a style tag and drop it."""
+    return typer.Typer(add_completion=False, rich_markup_mode=None, **options)
+
+
+app = command_group(
+    no_args_is_help=True,
+    help="Dutch spoken-word audio to a bilingual, chaptered, searchable transcript.",
+)
 err = Console(stderr=True)
 
 LibraryOption = typer.Option(None, "--library", "--out", help="Library folder "

@@ -13,6 +13,7 @@ from pipeline.cli.common import (
     LibraryOption,
     StageProgress,
     app,
+    command_group,
     err,
     fail,
     library_path,
@@ -23,7 +24,7 @@ from pipeline.cli.settings import with_settings
 from pipeline.errors import ReportageError
 from pipeline.runner import Settings
 
-feed_app = typer.Typer(help="Podcast feeds: the library as a feed, and producers' feeds in.",
+feed_app = command_group(help="Podcast feeds: the library as a feed, and producers' feeds in.",
                        no_args_is_help=True)
 app.add_typer(feed_app, name="feed")
 

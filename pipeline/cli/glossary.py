@@ -7,10 +7,10 @@ from pathlib import Path
 
 import typer
 
-from pipeline.cli.common import LibraryOption, app, fail, library_path, say
+from pipeline.cli.common import LibraryOption, app, command_group, fail, library_path, say
 from pipeline.errors import ReportageError
 
-glossary_app = typer.Typer(no_args_is_help=False, invoke_without_command=True,
+glossary_app = command_group(no_args_is_help=False, invoke_without_command=True,
                            help="The show's names and terms, used when transcribing.")
 app.add_typer(glossary_app, name="glossary")
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import typer
 
-from pipeline.cli.common import app, fail, say
+from pipeline.cli.common import app, command_group, fail, say
 from pipeline.errors import ReportageError
 
-models_app = typer.Typer(help="Speech models usable offline.", invoke_without_command=True)
+models_app = command_group(help="Speech models usable offline.", invoke_without_command=True)
 app.add_typer(models_app, name="models")
 
 
