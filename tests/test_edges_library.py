@@ -50,3 +50,10 @@ def test_help_shows_every_default_written_in_brackets(command, says):
     # Rich markup would take "[default: ...]" for a style tag and drop it from the help.
     shown = CliRunner().invoke(cli_app, [*command, "--help"], terminal_width=200)
     assert shown.exit_code == 0 and says in " ".join(shown.output.split()), shown.output
+
+
+@pytest.mark.parametrize("command", [[], ["feed"]])
+def test_a_group_without_a_command_shows_its_help(cli, command):
+    shown = cli(*command)
+    assert shown.rc == 0 and shown.out.startswith("Usage: reportage"), shown
+    assert "Commands:" in shown.out

@@ -26,7 +26,8 @@ from pipeline.cli.common import app, say
 def main() -> None:
     try:
         code = app(prog_name="reportage", standalone_mode=False)
-    except NoArgsIsHelpError:  # typer has printed the help already
+    except NoArgsIsHelpError as exc:  # no command: the help, as --help shows it
+        print(exc.ctx.get_help())
         code = 0
     except UsageError as exc:  # one line, like every other user error
         command = exc.ctx.command_path if exc.ctx else "reportage"
