@@ -96,6 +96,7 @@ def open_editor(page, base) -> None:
 def test_edit_and_save(page, base, library):
     open_editor(page, base)
     assert "token" not in page.url  # taken out of the address bar, kept by the page
+    page.fill("#editor-name", "Łukasz Żółw 🎧")  # no Latin-1 header could carry it
     page.fill(f"#seg-{SEG} textarea.nl", "Hij schreef een kort verslag in het scheepsjournaal.")
     assert page.is_enabled(f"#seg-{SEG} button.save")
     page.press(f"#seg-{SEG} textarea.nl", "Control+Enter")
@@ -105,7 +106,8 @@ def test_edit_and_save(page, base, library):
     assert seg.nl == "Hij schreef een kort verslag in het scheepsjournaal." and seg.rev == 1
     assert "scheepsjournaal" in (folder / "nl.srt").read_text()
     assert "scheepsjournaal" in (folder / "index.html").read_text()
-    assert json.loads((folder / "edits.jsonl").read_text())["after"].endswith("scheepsjournaal.")
+    logged = json.loads((folder / "edits.jsonl").read_text())
+    assert logged["after"].endswith("scheepsjournaal.") and logged["editor"] == "Łukasz Żółw"
     [hit] = search.search(library, "scheepsjournaal", mode="exact")
     assert hit.segment == SEG
     assert page.get_attribute(f"#seg-{SEG}", "data-rev") == "1"

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -374,5 +375,6 @@ def cross_site(request: Request, port: str, allowed: set[str]) -> bool:
 
 
 def editor_name(raw: str) -> str:
-    """Who saved, as the log records it: short, printable, never empty."""
-    return EDITOR_NAME.sub("", raw).strip()[:40] or "editor"
+    """Who saved, as the log records it: short, printable, never empty. The page sends the
+    name percent-encoded (UTF-8), which a name typed by hand never is."""
+    return EDITOR_NAME.sub("", unquote(raw)).strip()[:40] or "editor"

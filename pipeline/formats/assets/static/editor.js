@@ -127,7 +127,8 @@
       headers: {
         "Content-Type": "application/json",
         "Authorization": "Bearer " + tokenInput.value.trim(),
-        "X-Editor": nameInput.value.trim() || "editor",
+        // Percent-encoded: a header carries Latin-1 only, and fetch refuses "Łukasz" outright.
+        "X-Editor": encodeURIComponent(nameInput.value.trim() || "editor"),
       },
       body: body ? JSON.stringify(body) : undefined,
     }).then(function (r) {
