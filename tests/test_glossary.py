@@ -98,6 +98,7 @@ def test_terms_written_inline_are_never_broken(tmp_path):
 @pytest.mark.parametrize("term, message", [
     (Term("Bar", misspellings=["alibaba"]), "is a term of the glossary itself"),
     (Term("kreemers"), "is a misspelling of 'Rogier Creemers'"),
+    (Term("Rob Kramers", misspellings=["KREEMERS"]), "already a misspelling of 'Rogier Creemers'"),
 ])
 def test_a_word_is_a_term_or_a_misspelling_never_both(tmp_path, term, message):
     glossary.add(tmp_path, Term("Alibaba"))
@@ -173,6 +174,10 @@ def test_the_glossary_command(tmp_path, cli):
     assert "not in the glossary" in one_error_line(
         cli("glossary", "remove", "Sesame Credit", "--library", library))
     assert "cannot be empty" in one_error_line(cli("glossary", "add", " ", "--library", library))
+    # The group's --library holds for the command after it.
+    assert cli("glossary", "--library", library, "add", "Huawei").rc == 0
+    assert "Huawei" in [t.text for t in glossary.load(tmp_path / "lib")]
+    assert cli("glossary", "--library", library, "remove", "Huawei").rc == 0
     bad = tmp_path / "bad.toml"
     bad.write_text('[[term]]\ntext = "x', encoding="utf-8")
     assert "not valid TOML" in one_error_line(

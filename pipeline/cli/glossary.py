@@ -23,7 +23,8 @@ def glossary(
     library: Path | None = LibraryOption,
 ) -> None:
     """List the glossary's terms (TERM -> ENGLISH [misspellings])."""
-    if ctx.invoked_subcommand is not None:
+    if ctx.invoked_subcommand is not None:  # `glossary --library L add ...`: the command's
+        ctx.obj = library  # own --library, else this one
         return
     from pipeline import glossary as terms
     from pipeline.glossary import proposals
@@ -50,6 +51,7 @@ def glossary(
 
 @glossary_app.command("add")
 def add(
+    ctx: typer.Context,
     text: str = typer.Argument(..., help="The term as it must be written, e.g. a name."),
     english: str | None = typer.Option(None, help="Its English, where it differs."),
     misspelling: list[str] = typer.Option([], help="What the recogniser writes instead "
@@ -60,7 +62,7 @@ def add(
     from pipeline import glossary as terms
     from pipeline.library import prepare_library
 
-    lib = library_path(library)
+    lib = library_path(library or ctx.obj)
     try:
         prepare_library(lib)
         done = terms.add(lib, terms.Term(text, english, list(misspelling)))
@@ -72,6 +74,7 @@ def add(
 
 @glossary_app.command("remove")
 def remove(
+    ctx: typer.Context,
     text: str = typer.Argument(..., help="The term to remove."),
     library: Path | None = LibraryOption,
 ) -> None:
@@ -79,7 +82,7 @@ def remove(
     from pipeline import glossary as terms
 
     try:
-        done = terms.remove(library_path(library), text)
+        done = terms.remove(library_path(library or ctx.obj), text)
     except ReportageError as exc:
         fail(str(exc))
     if not done:
@@ -89,6 +92,7 @@ def remove(
 
 @glossary_app.command("accept")
 def accept(
+    ctx: typer.Context,
     text: str = typer.Argument(..., help="A proposed term (see glossary --proposed)."),
     library: Path | None = LibraryOption,
 ) -> None:
@@ -96,7 +100,7 @@ def accept(
     from pipeline.glossary import proposals
 
     try:
-        term = proposals.accept(library_path(library), text)
+        term = proposals.accept(library_path(library or ctx.obj), text)
     except ReportageError as exc:
         fail(str(exc))
     say(f"{term.text} is in the glossary", "✓")
@@ -104,6 +108,7 @@ def accept(
 
 @glossary_app.command("dismiss")
 def dismiss(
+    ctx: typer.Context,
     text: str = typer.Argument(..., help="A proposed term (see glossary --proposed)."),
     library: Path | None = LibraryOption,
 ) -> None:
@@ -111,7 +116,7 @@ def dismiss(
     from pipeline.glossary import proposals
 
     try:
-        proposals.dismiss(library_path(library), text)
+        proposals.dismiss(library_path(library or ctx.obj), text)
     except ReportageError as exc:
         fail(str(exc))
     say(f"{text} will not be proposed again", "✓")

@@ -217,9 +217,15 @@ def _check_consistent(term: Term, terms: list[Term]) -> None:
             raise ReportageError(f"{m!r} is a term of the glossary itself, not a misspelling "
                                  f"of {term.text!r}; remove it first if it is one")
     for other in terms:
-        if other.text.casefold() != name and name in {m.casefold() for m in other.misspellings}:
+        if other.text.casefold() == name:
+            continue
+        theirs = {m.casefold() for m in other.misspellings}
+        if name in theirs:
             raise ReportageError(f"{term.text!r} is a misspelling of {other.text!r} in the "
                                  "glossary; remove that term first if it is a term of its own")
+        for m in term.misspellings:  # one wrong word cannot be put right two ways
+            if m.casefold() in theirs:
+                raise ReportageError(f"{m!r} is already a misspelling of {other.text!r}")
 
 
 def hotwords(terms: list[Term]) -> tuple[str | None, int]:
