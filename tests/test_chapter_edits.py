@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from pipeline import search
 from pipeline.document import Episode
 from pipeline.edits import history, revert
+from pipeline.errors import ReportageError
 from pipeline.web.app import create_app
 from tests.web_fixtures import SPACING, make_library
 
@@ -94,6 +95,12 @@ def test_history_and_revert_restore_chapters_exactly(library, client):
     revert(library, SLUG, edits[0].id, "test")
     assert json.loads((library / SLUG / "chapters.json").read_text()) == before
     assert len(history(library, SLUG)) == 4
+    # A move, then a new title: reverting the move would take the title back too.
+    client.post(url("c2"), json={"rev": rev + 4, "action": "move", "at": 3 * SPACING},
+                headers=AUTH)
+    client.patch(url("c2"), json={"rev": rev + 5, "title": "Markt"}, headers=AUTH)
+    with pytest.raises(ReportageError, match="edit 6 changed this after edit 5"):
+        revert(library, SLUG, 5, "test")
 
 
 def test_a_stale_or_unauthorised_edit_changes_nothing(library, client):

@@ -143,6 +143,27 @@ def test_history_and_revert_which_is_itself_logged(library):
         edits.revert(library, "haven", 99, "carol")
 
 
+def test_a_revert_never_silently_loses_a_newer_edit(library):
+    episode = Episode.load(library / "haven")
+    episode.segments[0].speaker = "S1"
+    episode.save(library / "haven")
+    edits.edit_segment(library, "haven", SEG, 0, {"nl": "Een."}, "ann")
+    edits.edit_segment(library, "haven", SEG, 1, {"nl": "Twee."}, "bob")
+    edits.rename_speaker(library, "haven", "S1", "Rogier", "ann")
+    edits.rename_speaker(library, "haven", "S1", "Rogier Creemers", "bob")
+    folder = library / "haven"
+    published = {p.name: p.read_bytes() for p in folder.iterdir()}
+    for older, newer in ((1, 2), (3, 4)):
+        with pytest.raises(ReportageError, match=f"edit {newer} changed this after edit {older}"):
+            edits.revert(library, "haven", older, "carol")
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == published  # nothing changed
+    [forced] = edits.revert(library, "haven", 1, "carol", force=True)
+    assert forced.before == "Twee." and forced.after == "De schepen komen vroeg binnen."
+    refused = CliRunner().invoke(app, ["revert", "haven", "3", "--library", str(library)])
+    assert refused.exit_code == 1 and "--force" in refused.output
+    assert len(refused.output.strip().splitlines()) == 1
+
+
 def test_a_line_torn_by_a_crash_is_skipped_and_closed(library):
     edits.edit_segment(library, "haven", SEG, 0, {"nl": "Een."}, "ann")
     with open(library / "haven" / edit_log.LOG, "a") as log:
@@ -178,7 +199,7 @@ def test_a_hand_damaged_log_line_is_refused_on_revert_and_nothing_changes(
     folder = library / "haven"
     published = {p.name: p.read_bytes() for p in folder.iterdir() if p.name != edit_log.LOG}
     with pytest.raises(ReportageError, match=message):
-        edits.revert(library, "haven", 2, "carol")
+        edits.revert(library, "haven", 2, "carol", force=True)  # past the newer-edit check
     assert {p.name: p.read_bytes() for p in folder.iterdir()
             if p.name != edit_log.LOG} == published
     assert len(log_lines(library)) == 2

@@ -90,13 +90,15 @@ def history(
 def revert(
     slug: str = typer.Argument(..., help="The episode."),
     edit_id: int = typer.Argument(..., help="The edit to undo (see `reportage history`)."),
+    force: bool = typer.Option(False, "--force", help="Revert even what a newer edit changed "
+                               "since (that edit's work is lost)."),
     library: Path | None = LibraryOption,
 ) -> None:
     """Restore the text an edit replaced; the revert is logged as an edit of its own."""
     from pipeline.edits import revert as revert_edit
 
     try:
-        done = revert_edit(library_path(library), slug, edit_id, user())
+        done = revert_edit(library_path(library), slug, edit_id, user(), force)
     except ReportageError as exc:
         fail(str(exc))
     except OSError as exc:

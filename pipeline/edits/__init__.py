@@ -100,23 +100,60 @@ def rename_speaker(library: Path, slug: str, speaker: str, name: str, editor: st
         return _save_names(folder, episode, [(holder, mine), (speaker, name)], editor)
 
 
-def revert(library: Path, slug: str, edit_id: int, editor: str) -> list[Edit]:
-    """Restore what an edit replaced; the revert is an edit of its own, logged like any."""
+def revert(library: Path, slug: str, edit_id: int, editor: str,
+           force: bool = False) -> list[Edit]:
+    """Restore what an edit replaced; the revert is an edit of its own, logged like any.
+    What a newer edit changed since is refused (it would be lost) unless `force`."""
     folder = find_episode(library, slug)
     with locked(folder):
-        target = next((e for e in read_log(folder) if e.id == edit_id), None)
+        log = read_log(folder)
+        target = next((e for e in log if e.id == edit_id), None)
         if target is None:
             raise ReportageError(f"no edit {edit_id} in the history of {slug}")
         episode = documents.load(folder)
+        if not force:
+            _refuse_if_changed_since(episode, target, log)
         if target.field in chapters.FIELDS:
             return chapters.revert(folder, episode, target, editor)
         # The log is a file anyone can change: what it gives back is checked as an edit is.
         if target.field == NAME:
-            return _rename(folder, episode, target.segment, clean_name(target.before or ""),
-                           editor, revert_of=edit_id)
+            name = clean_name(target.before or "")
+            try:
+                return _rename(folder, episode, target.segment, name, editor, revert_of=edit_id)
+            except NameTaken as taken:  # `revert` has no --swap to offer
+                raise ReportageError(
+                    f"{name!r} now names speaker {taken.holder}: rename that one first "
+                    f"(reportage speakers {slug} {taken.holder} NAME)") from None
         changes = clean_changes({target.field: target.before or ""})
         seg = _segment(episode, target.segment)
         return _apply(library, folder, episode, seg, changes, editor, revert_of=edit_id)
+
+
+def _refuse_if_changed_since(episode: Episode, target: Edit, log: list[Edit]) -> None:
+    """A revert gives back what the edit replaced: refused where the thing holds neither what
+    the edit left nor that (a newer edit changed it, and its work would be lost)."""
+    now, left, replaced = _seen(episode, target)
+    if now is None or now in (left, replaced):
+        return
+    structure = target.field == chapters.STRUCTURE  # titles are part of what it gives back
+    newer = [e.id for e in log if e.id > target.id and (
+        (e.field, e.segment) == (target.field, target.segment)
+        or (structure and e.field in chapters.FIELDS))]
+    since = f"edit {newer[-1]}" if newer else "a later change"
+    raise ReportageError(f"{since} changed this after edit {target.id}: revert that first, or "
+                         f"--force gives back what edit {target.id} replaced and loses it")
+
+
+def _seen(episode: Episode, target: Edit) -> tuple:
+    """(now, as the edit left it, as it was before); now is None where the thing is gone."""
+    if target.field in chapters.FIELDS:
+        return chapters.seen(episode, target)
+    if target.field == NAME:
+        now = episode.speakers.get(target.segment) or ""
+    else:
+        seg = next((s for s in episode.segments if s.id == target.segment), None)
+        now = None if seg is None else getattr(seg, target.field, None) or ""
+    return now, target.after or "", target.before or ""
 
 
 def clean_name(name: object) -> str:

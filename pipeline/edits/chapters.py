@@ -229,6 +229,23 @@ def _as_left(episode: Episode, edit: Edit) -> bool:
         edit.after or "")
 
 
+def seen(episode: Episode, edit: Edit) -> tuple:
+    """(now, as the edit left it, as it was before) of what `edit` changed, as a listener sees
+    it: chapters without their edited marks, a title; now is None where the chapter is gone."""
+    if edit.field == STRUCTURE:
+        return (_shape(_snapshot(episode.chapters)), _shape(edit.after), _shape(edit.before))
+    chapter = next((c for c in episode.chapters if c.id == edit.segment), None)
+    now = None if chapter is None else getattr(chapter, TITLES[edit.field]) or ""
+    return now, edit.after or "", edit.before or ""
+
+
+def _shape(snapshot: str | None) -> list | None:
+    try:
+        return [{k: v for k, v in d.items() if k != "edited"} for d in json.loads(snapshot or "")]
+    except (ValueError, TypeError, AttributeError):
+        return None  # a damaged log line: the revert says so
+
+
 def _current(folder: Path, rev: int) -> Episode:
     episode = documents.load(folder)
     if rev != episode.chapters_rev:
