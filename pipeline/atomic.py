@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -13,18 +14,32 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
     """Write to a temp file in the same folder, fsync it, then rename it over `path`."""
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)  # a file's permissions stay as they were
+    except OSError:
+        mode = 0o644
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _named(exc, path) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _named(exc, path) from None
         raise
     _fsync_dir(path.parent)
+
+
+def _named(exc: OSError, path: Path) -> OSError:
+    """The error as of the file being written, not of its hidden temp file."""
+    return type(exc)(exc.errno, exc.strerror, str(path))
 
 
 def check_writable(path: Path) -> None:

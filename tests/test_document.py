@@ -1,8 +1,10 @@
 import json
 import os
+import stat
 
 import pytest
 
+from pipeline.atomic import write_atomic
 from pipeline.document import SCHEMA, Chapter, Episode, Segment, Source, Word, segment_id
 from pipeline.errors import ReportageError
 
@@ -36,6 +38,26 @@ def test_save_is_atomic_and_leaves_no_temp_files(tmp_path, monkeypatch):
         episode.save(tmp_path)
     assert (tmp_path / "episode.json").read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["episode.json"]
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o444, 0o664])
+def test_a_rewrite_keeps_the_files_permissions(tmp_path, mode):
+    path = tmp_path / "nl.srt"
+    path.write_text("old")
+    path.chmod(mode)
+    write_atomic(path, "new")
+    assert path.read_text() == "new" and stat.S_IMODE(path.stat().st_mode) == mode
+    write_atomic(tmp_path / "fresh.srt", "x")
+    assert stat.S_IMODE((tmp_path / "fresh.srt").stat().st_mode) == 0o644
+
+
+def test_a_failed_write_names_the_file_not_its_temp_file(tmp_path):
+    (tmp_path / "index.sqlite").mkdir()  # in the way
+    with pytest.raises(OSError) as failed:
+        write_atomic(tmp_path / "index.sqlite", b"x")
+    assert failed.value.filename == str(tmp_path / "index.sqlite")
+    assert ".tmp" not in str(failed.value)
+    assert [p.name for p in tmp_path.iterdir()] == ["index.sqlite"]
 
 
 def test_newer_schema_is_refused(tmp_path):

@@ -11,6 +11,7 @@ import snowballstemmer
 
 from pipeline import search
 from pipeline.document import Episode, Segment, Source
+from pipeline.errors import ReportageError
 from pipeline.search import textnorm
 
 
@@ -94,3 +95,12 @@ def test_an_index_with_older_stems_is_restemmed_when_searched(library):
         textnorm.stemmer_version(),)
     assert db.execute("SELECT nl FROM terms WHERE term = 'antieke'").fetchone() == ("antiek",)
     db.close()
+
+
+def test_a_missing_library_or_an_index_in_the_way_is_said_plainly(tmp_path):
+    with pytest.raises(ReportageError, match="no library folder at .*reportage process"):
+        search.search(tmp_path / "nowhere", "krab")
+    (tmp_path / "index.sqlite").mkdir()  # a folder where the index goes
+    with pytest.raises(ReportageError, match=r"cannot write the search index .*index\.sqlite: "):
+        search.rebuild(tmp_path)
+    assert not list(tmp_path.glob("*.tmp"))  # no temp file left

@@ -275,7 +275,11 @@ def _swap(tmp: str, path: Path) -> None:
     # A journal left by a crashed writer belongs to the old file and would corrupt the new (a
     # live writer's cannot be here: writers and swaps both hold the index lock).
     Path(f"{path}-journal").unlink(missing_ok=True)
-    os.replace(tmp, path)
+    try:
+        os.replace(tmp, path)
+    except OSError as exc:  # the message names the index, not the temp file
+        raise ReportageError(f"cannot write the search index {path}: "
+                             f"{exc.strerror or exc}") from None
 
 
 def summary(library: Path) -> RebuildReport:
@@ -291,6 +295,9 @@ def summary(library: Path) -> RebuildReport:
 def reader(library: Path) -> Iterator[sqlite3.Connection]:
     """A read-only connection: nothing a query says can change the index."""
     path = index_path(library)
+    if not library.is_dir():  # nothing to rebuild it from
+        raise ReportageError(f"no library folder at {library}: run `reportage process` first, "
+                             "or give --library")
     if not path.is_file():
         raise ReportageError(f"no search index at {path}: {REBUILD_HINT}")
     uri = f"{path.resolve().as_uri()}?mode=ro"
