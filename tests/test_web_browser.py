@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import search
+from pipeline import edits, search
 from pipeline.document import Episode
 from pipeline.stages.publish import publish
 from tests.web_fixtures import XSS_IMG, XSS_SCRIPT, make_library, running_server
@@ -273,3 +273,11 @@ def test_the_files_menu_downloads_a_published_file(page, base, library, width):
     saved = download.value
     assert saved.suggested_filename == "haven.en.srt"
     assert Path(saved.path()).read_bytes() == (library / "haven" / "en.srt").read_bytes()
+
+
+def test_the_editor_fits_a_phone_with_an_out_of_date_line(page, base, library):
+    edits.edit_segment(library, "haven", SEG, 0, {"nl": "Iets heel anders gezegd."}, "ann")
+    page.set_viewport_size({"width": 375, "height": 700})
+    page.goto(f"{base}/episodes/haven?edit=1")
+    assert page.is_visible(f"#seg-{SEG} .stale-badge")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
