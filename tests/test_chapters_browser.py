@@ -108,3 +108,22 @@ def test_undo_takes_back_the_last_chapter_change(page, base, library):
     assert heads(page)[1] == "Op de markt"
     assert page.locator(".chapter-edit").nth(1).locator("input.title-en").input_value() == (
         Episode.load(library / "haven").chapters[1].title_en or "")
+
+
+def test_enter_renames_a_chapter_and_its_english_title_may_be_cleared(page, base, library):
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.wait_for_selector(".chapter-edit")
+    second = page.locator(".chapter-edit").nth(1)
+    second.locator("input.title-nl").fill("Vismarkt")
+    assert "dirty" in second.get_attribute("class")  # typed, not saved yet
+    second.locator("input.title-en").fill("")
+    second.locator("input.title-en").press("Enter")
+    wait_for(page, "renamed")
+    chapter = Episode.load(library / "haven").chapters[1]
+    assert (chapter.title, chapter.title_en) == ("Vismarkt", None)
+    assert "dirty" not in page.locator(".chapter-edit").nth(1).get_attribute("class")
+    first = page.locator(".chapter-edit").nth(0).locator("input.title-nl")
+    first.fill("Iets anders")
+    first.press("Escape")  # back to the saved title, nothing sent
+    assert first.input_value() == "In de haven"
+    assert page.get_by_role("button", name="Merge chapter 2 into the one before").count() == 1

@@ -107,7 +107,7 @@ def merge(library: Path, slug: str, chapter_id: str, rev: int, editor: str) -> l
 def rename(library: Path, slug: str, chapter_id: str, rev: int, editor: str,
            title: str | None = None, title_en: str | None = None) -> list[Edit]:
     """Give the chapter a Dutch and/or English title of the editor's own."""
-    changes = {name: clean_title(text) for name, text in
+    changes = {name: _given_title(text, name) for name, text in
                (("title", title), ("title_en", title_en)) if text is not None}
     if not changes:
         raise BadChapterEdit("nothing to change: give title or title_en")
@@ -158,16 +158,23 @@ def _revert_titles(folder: Path, episode: Episode, targets: list[Edit],
                        {TITLES[t.field]: t.id for t in targets})
 
 
-def clean_title(title: object) -> str:
+def clean_title(title: object, what: str = "a chapter title") -> str:
     if not isinstance(title, str):
-        raise BadChapterEdit("a chapter title must be text")
+        raise BadChapterEdit(f"{what} must be text")
     title = one_line(title)
     if not title:
-        raise BadChapterEdit("a chapter title cannot be empty")
+        raise BadChapterEdit(f"{what} cannot be empty")
     if len(title) > MAX_TITLE or NOT_IN_NAMES.search(title):
-        raise BadChapterEdit(f"a chapter title is at most {MAX_TITLE} characters, without "
+        raise BadChapterEdit(f"{what} is at most {MAX_TITLE} characters, without "
                              "markup or control characters")
     return title
+
+
+def _given_title(text: object, name: str) -> str:
+    """An editor's title; the English one may be cleared ("": the chapter has none)."""
+    if name == "title_en" and isinstance(text, str) and not one_line(text):
+        return ""
+    return clean_title(text, "the Dutch title" if name == "title" else "the English title")
 
 
 def _restructure(library: Path, slug: str, rev: int, editor: str, chapter_id: str,

@@ -74,7 +74,9 @@
   }
   function el(tag, props, text) {
     var node = document.createElement(tag);
-    Object.keys(props || {}).forEach(function (k) { node.setAttribute(k, props[k]); });
+    Object.keys(props || {}).forEach(function (k) {
+      if (props[k] !== undefined) node.setAttribute(k, props[k]);
+    });
     if (text) node.textContent = text;
     return node;
   }
@@ -110,24 +112,45 @@
     en.value = ch.title_en || "";
     li.append(nl, en);
     var tools = el("div", { "class": "chapter-tools" });
-    function button(cls, label, title, act) {
-      var b = el("button", { type: "button", "class": cls, title: title }, label);
+    function button(cls, label, title, act, spoken) {
+      var b = el("button", { type: "button", "class": cls, title: title, "aria-label": spoken },
+                 label);
       b.addEventListener("click", act);
       tools.appendChild(b);
     }
-    button("rename", "Rename", "Save both titles", function () {
+    function typed() {  // the titles that differ from the saved ones
       var body = {};
       if (nl.value !== (ch.title || "")) body.title = nl.value;
       if (en.value !== (ch.title_en || "")) body.title_en = en.value;
+      return body;
+    }
+    function rename() {
+      var body = typed();
       if (!Object.keys(body).length) { status.textContent = "the titles are unchanged"; return; }
       change("PATCH", ch.id, body, "chapter renamed");
+    }
+    [nl, en].forEach(function (input) {
+      input.addEventListener("input", function () {
+        li.classList.toggle("dirty", Object.keys(typed()).length > 0);
+      });
+      input.addEventListener("keydown", function (ev) {
+        if (ev.key === "Enter") { ev.preventDefault(); rename(); }
+        if (ev.key === "Escape") {  // back to the saved titles
+          nl.value = ch.title || ""; en.value = ch.title_en || "";
+          li.classList.remove("dirty");
+        }
+      });
     });
+    var which = " chapter " + (n + 1);  // what a screen reader says each button does
+    button("rename", "Rename", "Save both titles (Enter)", rename, "Rename" + which);
     if (n > 0) {
-      button("earlier", "◀", "Start one segment earlier", function () { move(ch, -1); });
-      button("later", "▶", "Start one segment later", function () { move(ch, 1); });
+      button("earlier", "◀", "Start one segment earlier", function () { move(ch, -1); },
+             "Start" + which + " one segment earlier");
+      button("later", "▶", "Start one segment later", function () { move(ch, 1); },
+             "Start" + which + " one segment later");
       button("merge", "Merge ↑", "Join this chapter to the one before", function () {
         change("POST", ch.id, { action: "merge" }, "chapters merged");
-      });
+      }, "Merge" + which + " into the one before");
     }
     li.appendChild(tools);
     return li;
@@ -168,6 +191,10 @@
       change("POST", ch.id, { action: "split", at: at }, "new chapter at " + clock(at));
     });
     li.querySelector(".tools").appendChild(b);
+  });
+
+  window.addEventListener("beforeunload", function (ev) {  // a typed title is not lost unasked
+    if (document.querySelector(".chapter-edit.dirty")) { ev.preventDefault(); ev.returnValue = ""; }
   });
 
   send("GET", api).then(function (reply) { if (reply.code === 200) show(reply.data); });
