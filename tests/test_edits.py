@@ -221,7 +221,8 @@ def test_retranscription_keeps_edited_segments(library):
 def test_history_and_revert_commands(library):
     edits.edit_segment(library, "haven", SEG, 0, {"nl": "Een."}, "ann")
     runner = CliRunner()
-    shown = runner.invoke(app, ["history", "haven", SEG, "--library", str(library)])
+    # "haven/": the shell completes a folder's name with a slash
+    shown = runner.invoke(app, ["history", "haven/", SEG, "--library", str(library)])
     assert shown.exit_code == 0 and "ann" in shown.output and "+ Een." in shown.output
     done = runner.invoke(app, ["revert", "haven", "1", "--library", str(library)])
     assert done.exit_code == 0, done.output

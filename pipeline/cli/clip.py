@@ -6,13 +6,13 @@ from pathlib import Path
 
 import typer
 
-from pipeline.cli.common import app, fail, library_path, say
+from pipeline.cli.common import SlugArgument, app, fail, library_path, say
 from pipeline.errors import ReportageError
 
 
 @app.command()
 def clip(
-    slug: str = typer.Argument(..., help="The episode."),
+    slug: str = SlugArgument,
     start: str = typer.Argument(..., help="Start: seconds, MM:SS or H:MM:SS."),
     end: str = typer.Argument(..., help="End: seconds, MM:SS or H:MM:SS."),
     lang: str = typer.Option("both", "--lang", metavar="nl|en|both",

@@ -33,6 +33,14 @@ app = command_group(
 )
 err = Console(stderr=True)
 
+def episode_names(value):
+    """A slug as the shell completes a folder's name ("dev-episode-01/") is that episode."""
+    if isinstance(value, list):
+        return [episode_names(v) for v in value]
+    return value.rstrip("/") or value if isinstance(value, str) else value
+
+
+SlugArgument = typer.Argument(..., help="The episode.", callback=episode_names)
 LibraryOption = typer.Option(None, "--library", "--out", help="Library folder "
                              "[default: $REPORTAGE_LIBRARY or transcripts/]")
 

@@ -8,13 +8,23 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from pipeline.cli.common import LibraryOption, app, err, fail, library_path, say
+from pipeline.cli.common import (
+    LibraryOption,
+    SlugArgument,
+    app,
+    episode_names,
+    err,
+    fail,
+    library_path,
+    say,
+)
 from pipeline.errors import ReportageError
 
 
 @app.command(name="publish")
 def publish_cmd(
-    slugs: list[str] = typer.Argument(None, help="Episodes to republish [default: all]."),
+    slugs: list[str] = typer.Argument(None, help="Episodes to republish [default: all].",
+                                     callback=episode_names),
     library: Path | None = LibraryOption,
 ) -> None:
     """Rebuild every derived file of episodes from their episode.json, without any model."""
@@ -61,7 +71,7 @@ def serve(
 
 @app.command()
 def history(
-    slug: str = typer.Argument(..., help="The episode."),
+    slug: str = SlugArgument,
     segment: str | None = typer.Argument(None, help="Only this segment's edits."),
     library: Path | None = LibraryOption,
     as_json: bool = typer.Option(False, "--json", help="One JSON line per edit."),
@@ -88,7 +98,7 @@ def history(
 
 @app.command()
 def revert(
-    slug: str = typer.Argument(..., help="The episode."),
+    slug: str = SlugArgument,
     edit_id: int = typer.Argument(..., help="The edit to undo (see `reportage history`)."),
     force: bool = typer.Option(False, "--force", help="Revert even what a newer edit changed "
                                "since (that edit's work is lost)."),
@@ -145,7 +155,8 @@ def search_cmd(
     query: str = typer.Argument(..., help='Words, "a phrase", or a prefix*.'),
     library: Path | None = LibraryOption,
     lang: str = typer.Option("both", help="Search the nl text, the en text, or both."),
-    episode: str | None = typer.Option(None, help="Only this episode (its slug)."),
+    episode: str | None = typer.Option(None, help="Only this episode (its slug).",
+                                       callback=episode_names),
     speaker: str | None = typer.Option(None, help="Only what this speaker said (a name)."),
     limit: int = typer.Option(20, min=1, help="At most this many hits."),
     mode: str = typer.Option("hybrid", help="exact: the words; semantic: the meaning, in "

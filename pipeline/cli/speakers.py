@@ -6,14 +6,14 @@ from pathlib import Path
 
 import typer
 
-from pipeline.cli.common import LibraryOption, app, fail, library_path, say
+from pipeline.cli.common import LibraryOption, SlugArgument, app, fail, library_path, say
 from pipeline.errors import ReportageError
 from pipeline.timefmt import clock
 
 
 @app.command()
 def speakers(
-    slug: str = typer.Argument(..., help="The episode."),
+    slug: str = SlugArgument,
     speaker: str | None = typer.Argument(None, help="A speaker's id (S1, S2, ...) to name."),
     name: str | None = typer.Argument(None, help="The name: shown everywhere at once; \"\" "
                                       "goes back to the id."),
