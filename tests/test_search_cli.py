@@ -94,6 +94,12 @@ def test_hits_with_only_some_of_the_words_say_so(cli, library):
     assert "no segment holds every word" in run.err
     run = cli("search", "olifant zonnig", "--mode", "exact", "--library", str(library), "--json")
     assert [h["partial"] for h in json.loads(run.out)] == [True]
+    # Hybrid: found by one of the words and by meaning, it still holds only some of them.
+    run = cli("search", "olifant zonnig", "--library", str(library), "--json")
+    sunny = [h for h in json.loads(run.out) if "zonnig" in h["nl"]]
+    assert sunny and all(h["partial"] and h["matched"] == "both" for h in sunny)
+    run = cli("search", "xyzzyplugh", "--library", str(library))  # no line holds it
+    assert run.rc == 0 and "nearest in meaning" in run.err
 
 
 def test_library_from_the_environment(cli, library):

@@ -179,6 +179,8 @@ def search_cmd(
         print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
     elif not hits:
         say(f"no matches for {query!r}")
+    elif all(h.matched == "meaning" for h in hits):  # never "no matches": say what they are
+        say(f"no line holds the words of {query!r}: these are the lines nearest in meaning")
     elif hits[0].partial:
         say(f"no segment holds every word of {query!r}: these hold some of them")
     for line in [] if as_json else hit_lines(hits, lib):

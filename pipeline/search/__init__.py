@@ -367,7 +367,8 @@ def _hit(
     `some_terms`: the word lists that hold only some of the query's terms (a hit found by them
     alone is partial)."""
     slug, title, seg, start_ms, end_ms, speaker, chapter, chapter_en, nl, en = row
-    typed = found.sources - {ALIKE}  # the lists of the words typed; a look-alike is no clue
+    # The word lists of the words typed that found it (a look-alike is no clue).
+    words = {s for s in found.sources if s.startswith("words")} - {ALIKE}
     lang, text, marks = snippet(parsed, langs, nl, en, shown)
     other = "en" if lang == "nl" else "nl"
     other_text, other_marks = excerpt(shown, {"nl": nl, "en": en or ""}[other], other)
@@ -385,7 +386,7 @@ def _hit(
         lang=lang,
         snippet=text,
         marks=marks,
-        partial=found.matched == "words" and bool(typed) and typed <= some_terms,
+        partial=bool(words) and words <= some_terms,  # its meaning may match too
         matched=found.matched,
         other=other_text,
         other_marks=other_marks,
