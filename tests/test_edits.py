@@ -143,6 +143,19 @@ def test_history_and_revert_which_is_itself_logged(library):
         edits.revert(library, "haven", 99, "carol")
 
 
+def test_an_emptied_line_takes_its_machine_english_along(library):
+    edits.edit_segment(library, "haven", SEG, 0, {"nl": "  "}, "ann")  # nothing was said here
+    seg = Episode.load(library / "haven").segment(SEG)
+    assert (seg.nl, seg.en) == ("", "")
+    assert "The ships come in early." not in (library / "haven" / "en.srt").read_text()
+    assert [(e.field, e.before) for e in edits.history(library, "haven", SEG)] == [
+        ("nl", "De schepen komen vroeg binnen."), ("en", "The ships come in early.")]
+    other = "s0000600"  # English an editor wrote stays with it
+    edits.edit_segment(library, "haven", other, 0, {"en": "A crane driver speaks."}, "ann")
+    edits.edit_segment(library, "haven", other, 1, {"nl": ""}, "ann")
+    assert Episode.load(library / "haven").segment(other).en == "A crane driver speaks."
+
+
 def test_a_revert_never_silently_loses_a_newer_edit(library):
     episode = Episode.load(library / "haven")
     episode.segments[0].speaker = "S1"

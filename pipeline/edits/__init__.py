@@ -76,6 +76,8 @@ def edit_segment(
         seg = _segment(episode, segment_id)
         if seg.rev != rev:
             raise StaleRevision(seg)
+        if changes.get("nl") == "" and "en" not in changes and seg.en and not seg.edited.get("en"):
+            changes["en"] = ""  # a line emptied (nothing said) takes its machine English along
         _apply(library, folder, episode, seg, changes, editor, retranslate=retranslate)
         return seg
 
