@@ -146,6 +146,14 @@ def test_the_cli_names_the_clip_after_the_moment(cli, library, tmp_path):
     assert result.rc == 0, result.err
     assert (tmp_path / "x.mp3").stat().st_size > 1000
     assert (tmp_path / "x.nl.vtt").is_file() and not (tmp_path / "x.en.vtt").exists()
+    (tmp_path / "x.nl.srt").write_text("mine")  # a file of that name: kept unless --force
+    again = cli("clip", "haven", "0:03", "7.5", "--lang", "nl", "--library", str(library),
+                "--out", str(tmp_path / "x.mp3"))
+    assert "exists: --force replaces it" in one_error_line(again)
+    assert (tmp_path / "x.nl.srt").read_text() == "mine"
+    forced = cli("clip", "haven", "0:03", "7.5", "--lang", "nl", "--library", str(library),
+                 "--out", str(tmp_path / "x.mp3"), "--force")
+    assert forced.rc == 0 and "-->" in (tmp_path / "x.nl.srt").read_text()
 
 
 def test_a_clip_is_named_after_its_times_as_cut(library, episode, tmp_path, monkeypatch):

@@ -20,6 +20,7 @@ def clip(
     out: Path | None = typer.Option(None, "--out", help="Audio file to write, .mp3 or .m4a "
                                     "[default: SLUG-START-END.mp3 here, the times in seconds "
                                     "as cut]."),
+    force: bool = typer.Option(False, "--force", help="Write over files of those names."),
     library: Path | None = typer.Option(None, "--library", help="Library folder "
                                         "[default: $REPORTAGE_LIBRARY or transcripts/]"),
 ) -> None:
@@ -31,7 +32,7 @@ def clip(
     try:
         start_s, end_s = parse_time(start), parse_time(end)
         folder = find_episode(library_path(library), slug)
-        result = make_clip(folder, start_s, end_s, out, lang)
+        result = make_clip(folder, start_s, end_s, out, lang, replace=force)
     except ReportageError as exc:
         fail(str(exc))
     for note in result.warnings:

@@ -191,10 +191,10 @@ MIN_CLIP_S = 0.1
 
 
 def make_clip(folder: Path, start: float, end: float, out: Path | None = None,
-              lang: str = "both") -> ClipResult:
+              lang: str = "both", replace: bool = True) -> ClipResult:
     """Cut [start, end] (snapped to word boundaries) of the episode in `folder` into `out`
     (by default `clip_name` in the current folder) and its subtitles beside it
-    (`<out stem>.<lang>.srt` and `.vtt`)."""
+    (`<out stem>.<lang>.srt` and `.vtt`); `replace=False` refuses to write over a file."""
     if lang not in LANGS:
         raise ReportageError(f"unknown language {lang!r}: choose nl, en or both")
     episode = Episode.load(folder)
@@ -231,6 +231,9 @@ def make_clip(folder: Path, start: float, end: float, out: Path | None = None,
 
     for name in texts:
         check_writable(out.parent / name)
+    taken = [p for p in (out, *(out.parent / n for n in texts)) if p.exists()]
+    if taken and not replace:
+        raise ReportageError(f"{taken[0]} exists: --force replaces it")
     data = encode(decode_span(audio_path, start, end), out)
     written = []
     try:
