@@ -175,3 +175,10 @@ def test_cli_rejects_an_unknown_profile(tmp_path):
     path = write(tmp_path, "a.srt", "1\n00:00:01,000 --> 00:00:02,000\nok\n")
     result = CliRunner().invoke(app, ["check", path, "--profile", "bbc"])
     assert result.exit_code == 2 and "unknown profile 'bbc'" in result.stderr
+
+
+def test_a_chapters_track_is_not_held_to_subtitle_norms(tmp_path):
+    # A chapter lasts minutes: as subtitles, every cue would break the maximum duration.
+    path = write(tmp_path, "chapters.vtt", "WEBVTT\n\n00:00:00.000 --> 00:03:20.000\nDe haven\n")
+    result = CliRunner().invoke(app, ["check", path])
+    assert result.exit_code == 0 and "a chapters track, not subtitles" in result.output
