@@ -21,7 +21,19 @@
     undoButton.disabled = true;  // until this change is answered
     send(method, api + "/" + encodeURIComponent(id), body).then(function (reply) {
       answered(reply, done, false);
+      if (reply.code === 409 && method === "PATCH") keepTyped(id, body);
     });
+  }
+
+  // A rename that came too late: the chapters are shown as they are now, and the titles the
+  // editor typed stay in their fields (marked unsaved), for Enter to save over the others'.
+  function keepTyped(id, body) {
+    var li = document.querySelector('.chapter-edit[data-id="' + CSS.escape(id) + '"]');
+    if (!li) return;
+    if ("title" in body) li.querySelector("input.title-nl").value = body.title;
+    if ("title_en" in body) li.querySelector("input.title-en").value = body.title_en;
+    li.classList.add("dirty");
+    status.textContent += "; your title is kept in its field: Enter saves it over theirs";
   }
 
   function undo() {
@@ -68,9 +80,11 @@
     var starts = segmentStarts(), i = starts.indexOf(at);
     return i < 0 ? null : starts[i + step];
   }
-  function clock(s) {
-    var m = Math.floor(s / 60), sec = Math.floor(s % 60);
-    return m + ":" + (sec < 10 ? "0" : "") + sec;
+  function clock(s) {  // as the page's own times: 01:10, or 1:02:03 past an hour
+    var t = Math.floor(Math.max(s, 0)), h = Math.floor(t / 3600);
+    var m = Math.floor(t % 3600 / 60), sec = t % 60;
+    function two(n) { return (n < 10 ? "0" : "") + n; }
+    return (h ? h + ":" : "") + two(m) + ":" + two(sec);
   }
   function el(tag, props, text) {
     var node = document.createElement(tag);
