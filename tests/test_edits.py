@@ -143,6 +143,15 @@ def test_history_and_revert_which_is_itself_logged(library):
         edits.revert(library, "haven", 99, "carol")
 
 
+def test_out_of_date_english_given_as_it_is_is_confirmed(library):
+    edits.edit_segment(library, "haven", SEG, 0, {"nl": "De schepen komen vroeg aan."}, "ann")
+    assert Episode.load(library / "haven").segment(SEG).en_stale
+    seg = edits.edit_segment(library, "haven", SEG, 1, {"en": "The ships come in early."}, "bob")
+    assert not seg.en_stale and seg.edited["en"] and seg.rev == 2
+    assert edits.history(library, "haven", SEG)[-1].field == "en"  # logged, revertible
+    assert edits.edit_segment(library, "haven", SEG, 2, {"en": seg.en}, "bob").rev == 2  # no-op
+
+
 def test_an_emptied_line_takes_its_machine_english_along(library):
     edits.edit_segment(library, "haven", SEG, 0, {"nl": "  "}, "ann")  # nothing was said here
     seg = Episode.load(library / "haven").segment(SEG)

@@ -112,6 +112,12 @@ def test_edit_and_save(page, base, library):
     assert hit.segment == SEG
     assert page.get_attribute(f"#seg-{SEG}", "data-rev") == "1"
     assert page.is_visible(f"#seg-{SEG} .stale-badge")  # English follows the old Dutch
+    assert "out of date" in (folder / "index.html").read_text()
+    page.click(f"#seg-{SEG} .en-ok")  # the editor says the English is still right
+    page.wait_for_selector(f"#seg-{SEG}:not(.en-stale)")
+    seg = Episode.load(folder).segment(SEG)
+    assert not seg.en_stale and seg.en == "He typed <script>alert(1)</script> into the log."
+    assert "out of date" not in (folder / "index.html").read_text()
 
 
 def test_a_save_the_search_index_could_not_follow_shows_saved_with_the_warning(page, base,

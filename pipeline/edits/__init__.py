@@ -309,8 +309,10 @@ def change(seg: Segment, changes: dict[str, str], editor: str, next_id: int,
 
 
 def differing(seg: Segment, changes: dict[str, str]) -> dict[str, str]:
-    """The changes that would change the segment."""
-    return {k: v for k, v in changes.items() if v != (getattr(seg, k) or "")}
+    """The changes that would change the segment. Out-of-date English given as it is is a
+    change too: the editor says it is still right, which makes it the editor's."""
+    return {k: v for k, v in changes.items()
+            if v != (getattr(seg, k) or "") or (k == "en" and seg.en_stale)}
 
 
 def propose(library: Path, episode: Episode, seg: Segment, edits: list[Edit]) -> None:

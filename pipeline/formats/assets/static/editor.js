@@ -157,8 +157,8 @@
     }
   }
 
-  function save(li) {
-    var body = changes(li);
+  function save(li, extra) {  // extra: fields to send as they are (the English, still right)
+    var body = Object.assign(changes(li), extra || {});
     if (!Object.keys(body).length) return Promise.resolve();
     body.rev = parseInt(li.dataset.rev, 10);
     say(li, "saving…");
@@ -375,6 +375,7 @@
     var li = ev.target.closest(".seg");
     if (!li) return;
     if (ev.target.closest(".save")) save(li);
+    if (ev.target.closest(".en-ok")) save(li, { en: box(li, "en").value });
     var label = ev.target.closest(".speaker[data-speaker]");
     if (label && !label.hidden) openRename(label);
     if (ev.target.closest(".play-seg")) {
