@@ -64,7 +64,7 @@ CASES = [
     (["search", "haven", "--lang", "fr"], "fr"),
     (["search", "haven", "--limit", "0"], "--limit"),
     (["search", "haven", "--episode", "../x"], "episode"),
-    (["search", "haven", "--library", "/no/such/library"], "index"),
+    (["search", "haven", "--library", "/no/such/library"], "no library folder"),
     (["evaluate", "/no/such/dataset"], "/no/such/dataset"),
     (["feed", "add", " ", "--library", "LIB"], "give a feed"),
     (["feed", "add", "LIB", "--library", "LIB"], "a folder, not a feed"),
