@@ -131,3 +131,6 @@ def test_enter_renames_a_chapter_and_its_english_title_may_be_cleared(page, base
     first.press("Escape")  # back to the saved title, nothing sent
     assert first.input_value() == "In de haven"
     assert page.get_by_role("button", name="Merge chapter 2 into the one before").count() == 1
+    # A line that starts a chapter offers no new chapter there.
+    assert page.locator(".seg .split-here:visible").count() == 10 - 2
+    assert page.is_hidden(f"#seg-s000{int(5 * SPACING)}00 .split-here")

@@ -56,6 +56,26 @@ def test_unsure_words_are_underlined_and_f8_selects_the_next(editor):
     assert editor.locator(f"#seg-{FIRST} .backdrop mark").count() == 0
 
 
+def test_a_change_keeps_the_other_unsure_words_of_its_line_marked(editor):
+    box = editor.locator(f"#seg-{FIRST} textarea.nl")
+    text = box.input_value()
+    name, dit = text.index("Kremers"), text.index("dit")
+    box.evaluate(f"t => t.dataset.unsure = '0-11 {name}-{name + 7}'")  # Goedemorgen too
+
+    def marks():
+        return editor.locator(f"#seg-{FIRST} .backdrop mark").all_inner_texts()
+
+    def select_and_type(start: int, end: int, typed: str) -> None:
+        box.evaluate(f"t => {{ t.focus(); t.setSelectionRange({start}, {end}); }}")
+        editor.keyboard.type(typed)
+
+    select_and_type(dit, dit + 3, "deze")  # before Kremers: its mark moves with it
+    assert marks() == ["Goedemorgen", "Kremers"]
+    name += 1
+    select_and_type(name, name + 7, "Creemers")  # the fixed word has been read
+    assert marks() == ["Goedemorgen"]
+
+
 def test_a_glossary_fix_is_undone_with_one_click(editor, library):
     editor.click(f"#seg-{FIRST} .undo-fix")
     editor.wait_for_selector(f"#seg-{FIRST} .state.ok")

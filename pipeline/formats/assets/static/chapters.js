@@ -100,6 +100,11 @@
     chapters = data.chapters || [];
     renderList();
     renderHeads();
+    // A line that starts a chapter already cannot start a new one.
+    var firsts = new Set(chapters.map(function (ch) { return ch.segment_ids[0]; }));
+    Array.prototype.forEach.call(list.querySelectorAll(".seg .split-here"), function (b) {
+      b.hidden = firsts.has(b.closest(".seg").dataset.id);
+    });
   }
 
   function renderList() {

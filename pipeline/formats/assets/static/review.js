@@ -47,9 +47,24 @@
     backdrop.appendChild(document.createTextNode(text.slice(at) + "\n"));
   }
   forEach(list.querySelectorAll("textarea[data-unsure]"), underline);
+  // After a change the unsure words around it stay marked (shifted by what was typed); the
+  // ones the change touched have been read.
+  var lastText = new WeakMap();
+  function keepSpans(box) {
+    var was = lastText.has(box) ? lastText.get(box) : box.defaultValue, now = box.value;
+    var head = 0, tail = 0;
+    while (head < was.length && head < now.length && was[head] === now[head]) head++;
+    while (tail < was.length - head && tail < now.length - head &&
+           was[was.length - 1 - tail] === now[now.length - 1 - tail]) tail++;
+    var end = was.length - tail, shift = now.length - was.length;
+    var kept = spans(box).filter(function (s) { return s[1] < head || s[0] > end; })
+      .map(function (s) { return s[0] > end ? [s[0] + shift, s[1] + shift] : s; });
+    box.dataset.unsure = kept.map(function (s) { return s[0] + "-" + s[1]; }).join(" ");
+    if (!kept.length) delete box.dataset.unsure;
+    lastText.set(box, now);
+  }
   list.addEventListener("input", function (ev) {
-    // The spans no longer fit the text the editor is changing: this line has been read.
-    if (ev.target.dataset.unsure) { delete ev.target.dataset.unsure; underline(ev.target); }
+    if (ev.target.dataset.unsure) { keepSpans(ev.target); underline(ev.target); }
   });
   list.addEventListener("scroll", function (ev) {
     var backdrop = ev.target.parentNode && ev.target.parentNode.querySelector(".backdrop");
