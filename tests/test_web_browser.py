@@ -287,3 +287,14 @@ def test_the_editor_fits_a_phone_with_an_out_of_date_line(page, base, library):
     page.goto(f"{base}/episodes/haven?edit=1")
     assert page.is_visible(f"#seg-{SEG} .stale-badge")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_a_keyboard_user_skips_to_the_transcript(page, base):
+    page.goto(f"{base}/episodes/haven?edit=1")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the transcript"
+    assert page.is_visible("a.skip")  # shown once focused
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # on from the transcript, not from the toolbars
+    assert page.evaluate("document.activeElement.closest('#transcript') !== null")
+    assert page.evaluate("document.querySelector('.top #proposals')") is None  # not sticky
