@@ -65,6 +65,8 @@ CASES = [
     (["search", "haven", "--limit", "0"], "--limit"),
     (["search", "haven", "--episode", "../x"], "episode"),
     (["search", "haven", "--library", "/no/such/library"], "no library folder"),
+    (["search", "haven", "--speaker", " ", "--library", "LIB"], "--speaker needs a name"),
+    (["index", "--rebuild", "--remove", "haven", "--library", "LIB"], "not both"),
     (["evaluate", "/no/such/dataset"], "/no/such/dataset"),
     (["feed", "add", " ", "--library", "LIB"], "give a feed"),
     (["feed", "add", "LIB", "--library", "LIB"], "a folder, not a feed"),

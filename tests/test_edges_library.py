@@ -57,3 +57,8 @@ def test_a_group_without_a_command_shows_its_help(cli, command):
     shown = cli(*command)
     assert shown.rc == 0 and shown.out.startswith("Usage: reportage"), shown
     assert "Commands:" in shown.out
+
+
+def test_publishing_an_empty_library_says_there_is_nothing_yet(tmp_path):
+    shown = CliRunner().invoke(cli_app, ["publish", "--library", str(tmp_path)])
+    assert shown.exit_code == 0 and "no episodes in" in shown.output

@@ -35,8 +35,11 @@ def publish_cmd(
     lib = library_path(library)
     if not lib.is_dir():
         fail(f"no library folder at {lib}: run `reportage process` first")
+    slugs = slugs or list(episode_slugs(lib))
+    if not slugs:
+        say(f"no episodes in {lib} yet: `reportage process` makes them")
     failed = 0
-    for slug in slugs or list(episode_slugs(lib)):  # one bad episode stops none of the others
+    for slug in slugs:  # one bad episode stops none of the others
         try:
             folder = find_episode(lib, slug)
             with locked(folder):
@@ -171,6 +174,8 @@ def search_cmd(
     from pipeline.search.view import hit_lines
 
     lib = library_path(library)
+    if speaker is not None and not speaker.strip():  # not silently every speaker
+        fail("--speaker needs a name (see reportage speakers SLUG)")
     try:
         if mode != "exact":
             _fill_vectors(lib)
@@ -230,6 +235,8 @@ def index_cmd(
     from pipeline.search import index as searchindex
 
     lib = library_path(library)
+    if rebuild and remove is not None:  # a rebuild would bring the episode back
+        fail("give --rebuild or --remove, not both")
     try:
         if rebuild:
             report = searchindex.rebuild(lib)
