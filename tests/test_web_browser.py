@@ -298,3 +298,19 @@ def test_a_keyboard_user_skips_to_the_transcript(page, base):
     page.keyboard.press("Tab")  # on from the transcript, not from the toolbars
     assert page.evaluate("document.activeElement.closest('#transcript') !== null")
     assert page.evaluate("document.querySelector('.top #proposals')") is None  # not sticky
+
+
+def test_a_conflict_says_when_another_editor_moved_the_line(page, base, library):
+    folder = library / "haven"
+    episode = Episode.load(folder)
+    for seg in episode.segments:
+        seg.speaker = "S1"
+    episode.speakers = {"S1": "Mona"}
+    episode.save(folder)
+    open_editor(page, base)
+    edits.edit_segment(library, "haven", SEG, 0, {"speaker": "new"}, "ann")  # meanwhile: S2
+    page.fill(f"#seg-{SEG} textarea.nl", "Mijn verbetering.")
+    page.click(f"#seg-{SEG} button.save")
+    conflict = page.wait_for_selector(f"#seg-{SEG} .conflict").inner_text()
+    assert "its text is still as you found it" in conflict and "They moved it to S2." in conflict
+    assert page.inner_text(f"#seg-{SEG} .speaker[data-speaker]") == "S2"

@@ -103,9 +103,20 @@
       div.appendChild(b);
       div.appendChild(document.createTextNode(" "));
     }
-    line("Conflict: someone else saved this segment while you were editing. Theirs:");
-    line(seg.nl, "theirs", "nl");
-    if (seg.en) line(seg.en, "theirs", "en");
+    var start = saved.get(li), label = labelOf(li);  // what this editor started from
+    var sameText = seg.nl === start.nl && (seg.en || "") === start.en;
+    if (sameText) {
+      line("Conflict: someone else changed this segment while you were editing; its text is " +
+           "still as you found it.");
+    } else {
+      line("Conflict: someone else saved this segment while you were editing. Theirs:");
+      line(seg.nl, "theirs", "nl");
+      if (seg.en) line(seg.en, "theirs", "en");
+    }
+    if (seg.speaker && label && label.dataset.speaker !== seg.speaker) {  // theirs, either way
+      setSpeaker(li, seg.speaker);
+      line("They moved it to " + names.get(seg.speaker) + ".");
+    }
     button("Use theirs", function () { accept(li, seg); say(li, "took their text", "ok"); });
     button("Keep mine", function () {
       // Mine now replaces theirs knowingly: edit on top of their rev.
