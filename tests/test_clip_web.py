@@ -3,7 +3,9 @@ page's "Share this moment" link, and the editor's Clip button, in a real browser
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 
 import pytest
 from fastapi.testclient import TestClient
@@ -41,6 +43,22 @@ def test_clip_downloads_the_span(client, tmp_path):
     out.write_bytes(r.content)
     assert probe(out).duration_s == pytest.approx(5.5, abs=0.1)
     assert len(decode(out)) / SAMPLE_RATE == pytest.approx(5.5, abs=0.1)
+
+
+def test_a_clip_with_its_subtitles_comes_as_one_zip(client, tmp_path):
+    r = client.get("/api/episodes/haven/clip", params={"start": 3.0, "end": 8.5,
+                                                       "format": "zip", "lang": "both"})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/zip"
+    assert r.headers["content-disposition"] == 'attachment; filename="haven-3.0-8.5.zip"'
+    with zipfile.ZipFile(io.BytesIO(r.content)) as bundle:
+        stem = "haven-3.0-8.5"
+        assert sorted(bundle.namelist()) == sorted(
+            f"{stem}{ext}" for ext in (".mp3", ".nl.srt", ".nl.vtt", ".en.srt", ".en.vtt"))
+        bundle.extract(f"{stem}.mp3", tmp_path)
+        srt = bundle.read(f"{stem}.nl.srt").decode()
+    assert probe(tmp_path / f"{stem}.mp3").duration_s == pytest.approx(5.5, abs=0.1)
+    assert "00:00:00,000 -->" in srt and "De schepen komen vroeg binnen." in srt  # clip time
 
 
 def test_a_clip_from_minus_zero_is_named_from_zero(client):
@@ -178,3 +196,7 @@ def test_editor_clip_of_two_segments_downloads(page, base, tmp_path):
     download.save_as(out)
     assert probe(out).duration_s == pytest.approx(5.5, abs=0.1)
     page.wait_for_selector("#status:has-text('clip downloaded')")
+    page.check("#clip-subtitles")  # the same span with its subtitles, in one zip
+    with page.expect_download() as info:
+        page.click("#clip")
+    assert info.value.suggested_filename == "haven-3.0-8.5.zip"

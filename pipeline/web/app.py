@@ -221,7 +221,7 @@ def create_app(library: Path, token: str,
     @app.get("/api/episodes/{slug}/clip")
     def clip(slug: str, start: float, end: float,
              lang: str = Query("both", pattern="^(nl|en|both)$"),
-             format: str = Query("mp3", pattern="^(mp3|m4a)$")):  # noqa: A002 (the query's name)
+             format: str = Query("mp3", pattern="^(mp3|m4a|zip)$")):  # noqa: A002 (the query's name)
         folder = folder_of(slug)
         return clip_download(folder, edits.documents.load(folder), start, end, lang, format)
 

@@ -1,15 +1,18 @@
-"""`GET /api/episodes/{slug}/clip`: a moment of an episode as a downloaded mp3 or m4a.
+"""`GET /api/episodes/{slug}/clip`: a moment of an episode as a downloaded mp3 or m4a, or a
+zip of the mp3 with its subtitles (SRT and WebVTT, re-timed to the clip).
 
 Finite times and at most MAX_SPAN seconds are checked here; the span itself (inside the
 episode, end after start) by `pipeline.formats.clip.make_clip`, which cuts the clip into a
 temporary folder that is gone before the reply. A bad query is a 400 with a clear message
-either way. The clip's subtitles, which make_clip writes beside it, are not downloaded.
+either way.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import tempfile
+import zipfile
 from pathlib import Path
 
 from fastapi import HTTPException
@@ -17,10 +20,10 @@ from fastapi.responses import Response
 
 from pipeline.document import Episode
 from pipeline.errors import ReportageError
-from pipeline.formats.clip import clip_name, make_clip
+from pipeline.formats.clip import ClipResult, clip_name, make_clip
 
 MAX_SPAN = 600.0  # seconds: a moment, not the episode
-MEDIA_TYPES = {"mp3": "audio/mpeg", "m4a": "audio/mp4"}
+MEDIA_TYPES = {"mp3": "audio/mpeg", "m4a": "audio/mp4", "zip": "application/zip"}
 WARNING_HEADER = "X-Reportage-Warning"
 
 
@@ -40,16 +43,26 @@ def clip_download(folder: Path, episode: Episode, start: float, end: float, lang
     check_span(start, end)
     if not episode.source.file or not (folder / episode.source.file).is_file():
         raise HTTPException(404, "no audio for this episode")
+    audio = "mp3" if fmt == "zip" else fmt
     with tempfile.TemporaryDirectory(prefix="reportage-clip-") as tmp:
         try:
-            result = make_clip(folder, start, end, Path(tmp) / f"clip.{fmt}", lang)
-            data = result.audio.read_bytes()
+            result = make_clip(folder, start, end, Path(tmp) / f"clip.{audio}", lang)
+            name = clip_name(episode.slug, result.start, result.end, fmt)
+            data = _zipped(result, Path(name).stem) if fmt == "zip" else result.audio.read_bytes()
         except ReportageError as exc:
             raise HTTPException(400, str(exc)) from None
         except OSError as exc:  # no room for the temporary file
             raise HTTPException(507, f"could not cut the clip: {exc.strerror or exc}") from None
-    name = clip_name(episode.slug, result.start, result.end, fmt)
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
     if result.warnings:  # e.g. the end moved to the episode's end: the page shows it
         headers[WARNING_HEADER] = "; ".join(result.warnings)
     return Response(data, media_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+def _zipped(result: ClipResult, stem: str) -> bytes:
+    """The clip's audio and subtitle files, named `<stem>.mp3`, `<stem>.nl.srt`, ..."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as bundle:  # audio hardly compresses: store, it's quick
+        for path in (result.audio, *result.subtitles):
+            bundle.write(path, stem + path.name[len(result.audio.stem):])
+    return buffer.getvalue()

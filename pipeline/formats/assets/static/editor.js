@@ -436,8 +436,9 @@
       status.className = "bad";
       return;
     }
+    var format = document.getElementById("clip-subtitles").checked ? "zip" : "mp3";
     var url = episodeApi + "/clip?start=" + span.start.toFixed(3) + "&end=" +
-      span.end.toFixed(3) + "&lang=both&format=mp3";
+      span.end.toFixed(3) + "&lang=both&format=" + format;
     clipButton.disabled = true;
     status.textContent = "cutting the clip " + span.start.toFixed(1) + "–" +
       span.end.toFixed(1) + " s…";
@@ -453,7 +454,7 @@
       return r.blob().then(function (blob) {
         var link = document.createElement("a");
         link.href = URL.createObjectURL(blob);
-        link.download = named ? named[1] : "clip.mp3";
+        link.download = named ? named[1] : "clip." + format;
         document.body.appendChild(link);
         link.click();
         link.remove();
