@@ -67,7 +67,8 @@ def test_json_hits(cli, library):
     first = hits[0]
     for key in ("episode", "segment", "start", "end", "nl", "en", "chapter", "score", "link"):
         assert key in first
-    assert first["link"] == f"{first['episode']}/index.html#t={first['start']:.2f}"
+    # As the text output gives it: a path a browser opens, the library folder included.
+    assert first["link"] == f"{library}/{first['episode']}/index.html#t={first['start']:.2f}"
 
 
 def test_filters_and_limit(cli, library):

@@ -184,7 +184,9 @@ def search_cmd(
     except ReportageError as exc:
         fail(str(exc))
     if as_json:
-        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=1))
+        # The link as the text output gives it: the page's path, library folder included.
+        print(json.dumps([h.to_dict() | {"link": str(lib / h.link)} for h in hits],
+                         ensure_ascii=False, indent=1))
     elif not hits:
         say(f"no matches for {query!r}")
     elif all(h.matched == "meaning" for h in hits):  # never "no matches": say what they are
