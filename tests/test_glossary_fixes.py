@@ -120,6 +120,7 @@ def test_a_correction_proposes_the_names_it_puts_in(tmp_path):
     assert proposals.from_correction("dat is zo", "Dat is zo", words) == []
     assert proposals.from_correction("hij loopt", "hij rent", words) == []
     assert proposals.from_correction("het is", "het <b>is</b> Xi", words) == []
+    assert proposals.from_correction("en dan plan", "en dan plan A", words) == []  # a letter
     assert [p.text for p in proposals.from_correction(
         "met de heer jinping", "met de heer Xi Jinping", [])] == ["Xi Jinping"]
 

@@ -53,7 +53,9 @@ def from_correction(before: str, after: str, words: list[Word]) -> list[Proposal
         named = any(m.group()[0].isupper() and not _starts_sentence(after, m.start())
                     for m in new[b0:b1])
         misheard = any(t in unsure for t in old[a0:a1])
-        if (named or misheard) and not _common(new[b0:b1]) and _valid(text):
+        # A lone letter ("A", "B") is a typo fixed or an initial, never a term.
+        if ((named or misheard) and not _common(new[b0:b1]) and _valid(text)
+                and sum(c.isalpha() for c in text) > 1):
             found.append(Proposal(text, [was] if _valid(was) else []))
     return found
 
