@@ -143,6 +143,19 @@ def test_history_and_revert_which_is_itself_logged(library):
         edits.revert(library, "haven", 99, "carol")
 
 
+def test_a_stale_save_of_another_part_of_the_line_is_kept_beside_it(library):
+    edits.edit_segment(library, "haven", SEG, 0, {"en": "Ships arrive early."}, "ann")
+    seg = edits.edit_segment(library, "haven", SEG, 0, {"nl": "Schepen komen vroeg."}, "bob")
+    assert (seg.nl, seg.en, seg.rev) == ("Schepen komen vroeg.", "Ships arrive early.", 2)
+    with pytest.raises(edits.StaleRevision):  # the same part: the editor decides
+        edits.edit_segment(library, "haven", SEG, 0, {"en": "Mine."}, "carol")
+    episode = Episode.load(library / "haven")
+    episode.segment(SEG).rev = 5  # a save the log does not show: nothing to tell parts by
+    episode.save(library / "haven")
+    with pytest.raises(edits.StaleRevision):
+        edits.edit_segment(library, "haven", SEG, 2, {"speaker": "new"}, "carol")
+
+
 def test_out_of_date_english_given_as_it_is_is_confirmed(library):
     edits.edit_segment(library, "haven", SEG, 0, {"nl": "De schepen komen vroeg aan."}, "ann")
     assert Episode.load(library / "haven").segment(SEG).en_stale

@@ -300,7 +300,7 @@ def test_a_keyboard_user_skips_to_the_transcript(page, base):
     assert page.evaluate("document.querySelector('.top #proposals')") is None  # not sticky
 
 
-def test_a_conflict_says_when_another_editor_moved_the_line(page, base, library):
+def test_two_editors_fixing_different_parts_of_a_line_both_keep_their_fix(page, base, library):
     folder = library / "haven"
     episode = Episode.load(folder)
     for seg in episode.segments:
@@ -308,9 +308,20 @@ def test_a_conflict_says_when_another_editor_moved_the_line(page, base, library)
     episode.speakers = {"S1": "Mona"}
     episode.save(folder)
     open_editor(page, base)
-    edits.edit_segment(library, "haven", SEG, 0, {"speaker": "new"}, "ann")  # meanwhile: S2
-    page.fill(f"#seg-{SEG} textarea.nl", "Mijn verbetering.")
+    # Meanwhile another editor fixes the English and moves the line to a new speaker.
+    edits.edit_segment(library, "haven", SEG, 0, {"en": "He typed it into the log."}, "ann")
+    edits.edit_segment(library, "haven", SEG, 1, {"speaker": "new"}, "ann")
+    page.fill(f"#seg-{SEG} textarea.nl", "Hij typte het in het logboek.")
     page.click(f"#seg-{SEG} button.save")
-    conflict = page.wait_for_selector(f"#seg-{SEG} .conflict").inner_text()
-    assert "its text is still as you found it" in conflict and "They moved it to S2." in conflict
+    page.wait_for_selector(f"#seg-{SEG} .state.ok")
+    assert "beside another editor's English and change of speaker" in page.inner_text(
+        f"#seg-{SEG} .state")
+    seg = Episode.load(folder).segment(SEG)
+    assert (seg.nl, seg.en, seg.speaker) == ("Hij typte het in het logboek.",
+                                             "He typed it into the log.", "S2")
+    assert page.input_value(f"#seg-{SEG} textarea.en") == "He typed it into the log."
     assert page.inner_text(f"#seg-{SEG} .speaker[data-speaker]") == "S2"
+    page.fill(f"#seg-{SEG} textarea.en", "Mine.")  # the same part as another's: a conflict
+    edits.edit_segment(library, "haven", SEG, 3, {"en": "Theirs."}, "ann")
+    page.click(f"#seg-{SEG} button.save")
+    assert "Theirs." in page.wait_for_selector(f"#seg-{SEG} .conflict").inner_text()

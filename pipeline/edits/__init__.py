@@ -74,12 +74,21 @@ def edit_segment(
     with locked(folder):
         episode = documents.load(folder)
         seg = _segment(episode, segment_id)
-        if seg.rev != rev:
+        if seg.rev != rev and not _others_since(folder, seg, rev, changes):
             raise StaleRevision(seg)
         if changes.get("nl") == "" and "en" not in changes and seg.en and not seg.edited.get("en"):
             changes["en"] = ""  # a line emptied (nothing said) takes its machine English along
         _apply(library, folder, episode, seg, changes, editor, retranslate=retranslate)
         return seg
+
+
+def _others_since(folder: Path, seg: Segment, rev: int, changes: dict[str, str]) -> bool:
+    """Whether every save of the segment since `rev` is in the log and changed only other
+    fields than `changes`: one editor's English and another's Dutch of a line are both kept."""
+    since = [e for e in read_log(folder) if e.segment == seg.id and e.rev > rev]
+    if {e.rev for e in since} != set(range(rev + 1, seg.rev + 1)):
+        return False  # a save the log does not show: nothing to tell the fields by
+    return not {e.field for e in since} & set(changes)
 
 
 def rename_speaker(library: Path, slug: str, speaker: str, name: str, editor: str,

@@ -264,7 +264,11 @@ def create_app(library: Path, token: str,
         except OSError as exc:  # the disk refused: nothing was saved, the editor keeps the text
             raise HTTPException(507, f"could not save: {exc.strerror or exc}") from None
         seg = edits.documents.load(folder).segment(segment_id)
-        return {"segment": segment_json(seg), "rev": seg.rev} | warned(warning)
+        # What another editor saved since this editor's rev, kept beside this save.
+        merged = sorted({e.field for e in edits.history(library, slug, segment_id)
+                         if patch.rev < e.rev < seg.rev})
+        return ({"segment": segment_json(seg), "rev": seg.rev}
+                | ({"merged": merged} if merged else {}) | warned(warning))
 
     @app.patch("/api/episodes/{slug}/speakers/{speaker_id}", dependencies=[Depends(editor)])
     def rename_speaker(slug: str, speaker_id: str, patch: SpeakerPatch,

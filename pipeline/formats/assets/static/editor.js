@@ -5,6 +5,7 @@
 (function () {
   "use strict";
   var TOKEN = "reportage-token", NAME = "reportage-editor", FIELDS = ["nl", "en"];
+  var FIELD_NAMES = { nl: "Dutch", en: "English", speaker: "change of speaker" };
 
   function load(key) { try { return localStorage.getItem(key) || ""; } catch (e) { return ""; } }
   function store(key, value) { try { localStorage.setItem(key, value); } catch (e) { /* off */ } }
@@ -103,16 +104,10 @@
       div.appendChild(b);
       div.appendChild(document.createTextNode(" "));
     }
-    var start = saved.get(li), label = labelOf(li);  // what this editor started from
-    var sameText = seg.nl === start.nl && (seg.en || "") === start.en;
-    if (sameText) {
-      line("Conflict: someone else changed this segment while you were editing; its text is " +
-           "still as you found it.");
-    } else {
-      line("Conflict: someone else saved this segment while you were editing. Theirs:");
-      line(seg.nl, "theirs", "nl");
-      if (seg.en) line(seg.en, "theirs", "en");
-    }
+    var label = labelOf(li);
+    line("Conflict: someone else saved this segment while you were editing. Theirs:");
+    line(seg.nl, "theirs", "nl");
+    if (seg.en) line(seg.en, "theirs", "en");
     if (seg.speaker && label && label.dataset.speaker !== seg.speaker) {  // theirs, either way
       setSpeaker(li, seg.speaker);
       line("They moved it to " + names.get(seg.speaker) + ".");
@@ -174,7 +169,12 @@
     body.rev = parseInt(li.dataset.rev, 10);
     say(li, "saving…");
     return patch(api + encodeURIComponent(li.dataset.id), body, function (code, data) {
-      if (code === 200) { accept(li, data.segment); say(li, withWarning("saved", data), "ok"); }
+      if (code === 200) {
+        accept(li, data.segment);
+        var theirs = (data.merged || []).map(function (f) { return FIELD_NAMES[f] || f; });
+        say(li, withWarning(theirs.length ? "saved, beside another editor's " +
+                            theirs.join(" and ") : "saved", data), "ok");
+      }
       else if (code === 409) { showConflict(li, data.segment); }
       else { refused(li, "not saved", code, data); }
     });
