@@ -10,7 +10,7 @@ from audiogen import tone, write_audio
 from tests.web_fixtures import make_library
 
 # (arguments, a word the error line must hold); LIB: the library, WAV: a real audio file,
-# FILE: a plain file that is no library, no subtitle file and no audio.
+# FILE: a plain file that is no library, no subtitle file and no audio; NOTES: a text *.pt.
 CASES = [
     (["frobnicate"], "No such command"),
     (["process"], "Missing argument"),
@@ -83,6 +83,7 @@ CASES = [
     (["models", "export-openai", "/no/such/folder/base.pt"], "cannot write"),
     # never over an episode's document (nor any other file that is no checkpoint)
     (["models", "export-openai", "LIB/haven/episode.json"], "no .pt checkpoint"),
+    (["models", "export-openai", "NOTES"], "no .pt checkpoint"),  # a text named *.pt
     (["models", "export-openai", "LIB/haven/base.pt"], "inside an episode's folder"),
     (["models", "frobnicate"], "No such command"),
     (["index", "--rebuild", "--library", "LIB/haven"], "an episode's folder, not a library"),
@@ -101,8 +102,10 @@ def places(tmp_path_factory):
     root = tmp_path_factory.mktemp("bad-values")
     plain = root / "plain.txt"
     plain.write_text("geen ondertitels, geen audio, geen map\n")
+    notes = root / "notes.pt"
+    notes.write_text("not a checkpoint\n")
     return {"LIB": str(make_library(root)), "WAV": str(write_audio(root / "x.wav", tone(1.0))),
-            "FILE": str(plain)}
+            "FILE": str(plain), "NOTES": str(notes)}
 
 
 @pytest.mark.parametrize("args, needle", CASES, ids=[" ".join(a) for a, _ in CASES])

@@ -12,6 +12,7 @@ import gzip
 import io
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -61,7 +62,8 @@ def export_openai(model_dir: str | Path, out: str | Path) -> dict[str, int]:
         raise ReportageError("export-openai needs torch: pip install 'reportage[openai]'") from None
 
     model_dir, out = Path(model_dir), Path(out)
-    if out.is_file() and out.suffix != ".pt":  # a document, a glossary: never replaced
+    # A document, a glossary, a text named *.pt: never replaced (torch saves zip archives).
+    if out.is_file() and (out.suffix != ".pt" or not zipfile.is_zipfile(out)):
         raise ReportageError(f"{out}: exists and is no .pt checkpoint; give a new file name")
     check_writable(out)
     model = read_ct2_model(model_dir / "model.bin")
