@@ -15,6 +15,7 @@ import pytest
 from audiogen import tone, write_audio
 from conftest import ROOT
 
+from pipeline.errors import ReportageError
 from pipeline.formats.feed import PODCAST
 from pipeline.intake import subscriptions
 
@@ -218,3 +219,17 @@ def test_bad_feeds_and_items_one_line_each_the_rest_goes_on(cli, tmp_path, site,
     assert not list((library / ".downloads").glob("*.part"))
     done = {f.name: f.done for f in subscriptions.load(library)}
     assert done["good"] == {"g1": "goed"} and done["local"] == {"l1": "lokaal"}
+
+
+def test_a_feed_keeps_the_name_the_producer_gave_or_is_refused(tmp_path):
+    one, two = tmp_path / "argos.xml", tmp_path / "other.xml"
+    for path in (one, two):
+        path.write_bytes(rss(""))
+    library = tmp_path / "lib"
+    library.mkdir()
+    assert subscriptions.add(library, str(one), "Argos Radio")[0].name == "argos-radio"
+    with pytest.raises(ReportageError, match="named 'argos-radio' already"):
+        subscriptions.add(library, str(two), "argos radio")  # was renamed argos-radio-2
+    with pytest.raises(ReportageError, match="cannot name a feed"):
+        subscriptions.add(library, str(two), "///")  # was a made-up episode-<hash>
+    assert subscriptions.add(library, str(two))[0].name == "other"  # from the file, as before

@@ -73,8 +73,14 @@ def add(library: Path, feed: str, name: str | None = None) -> tuple[Subscription
     for known in feeds:
         if known.source == source:
             return known, False
-    name = slugify(name or stem)
     taken = {f.name for f in feeds}
+    if name is not None:  # the producer's own name: kept, or refused (never renamed)
+        if not any(c.isalnum() for c in name):
+            raise ReportageError(f"{name!r} cannot name a feed: give letters or digits")
+        if slugify(name) in taken:
+            raise ReportageError(f"a feed is named {slugify(name)!r} already: give another "
+                                 "--name")
+    name = slugify(name or stem)
     base, n = name, 2
     while name in taken:
         name, n = f"{base}-{n}", n + 1
