@@ -133,9 +133,15 @@ class Episode:
             raise ReportageError(f"no episode document at {path}") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ReportageError(f"{path} is not a valid episode document: {exc}") from None
+        if not isinstance(data, dict):
+            raise ReportageError(f"{path} is not a valid episode document: it holds a "
+                                 f"{type(data).__name__}, not an object")
         try:
             return _checked(cls.from_dict(data))
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        except KeyError as exc:
+            raise ReportageError(f"{path} is not a valid episode document: it has no "
+                                 f"{exc.args[0]!r}") from None
+        except (TypeError, AttributeError, ValueError) as exc:
             raise ReportageError(f"{path} is not a valid episode document: {exc!r}") from None
 
 

@@ -71,6 +71,12 @@ def test_damaged_document_is_a_clear_error(tmp_path):
     (tmp_path / "episode.json").write_text("{half")
     with pytest.raises(ReportageError, match="not a valid episode document"):
         Episode.load(tmp_path)
+    (tmp_path / "episode.json").write_text("[]")
+    with pytest.raises(ReportageError, match="it holds a list, not an object"):
+        Episode.load(tmp_path)
+    (tmp_path / "episode.json").write_text('{"schema": 1}')
+    with pytest.raises(ReportageError, match="it has no '"):  # names the missing field
+        Episode.load(tmp_path)
 
 
 def test_segment_ids_are_stable_and_unique():
