@@ -127,17 +127,27 @@ def test_move_one_line_to_another_speaker(page, base, library):
     assert Episode.load(folder).segment(S2_LINES[0]).speaker == "S3"
 
 
-def test_moving_a_stale_line_shows_the_conflict(page, base, library):
+def test_moving_a_line_whose_text_changed_meanwhile_keeps_both(page, base, library):
     open_editor(page, base)
     r = httpx.patch(f"{base}/api/episodes/haven/segments/{SEG}", json={"rev": 0, "nl": "Anders."},
                     headers={"Authorization": f"Bearer {TOKEN}"})
     assert r.status_code == 200
-    page.select_option(f"#seg-{SEG} select.mover", "S1")
+    page.select_option(f"#seg-{SEG} select.mover", "S1")  # another part of the line
+    page.wait_for_selector(f"#seg-{SEG} .state:has-text('beside another editor')")
+    assert page.input_value(f"#seg-{SEG} textarea.nl") == "Anders."  # their text, shown
+    seg = Episode.load(library / "haven").segment(SEG)
+    assert (seg.speaker, seg.nl) == ("S1", "Anders.")
+    # Typing in the line while another editor's text arrives: offered, never overwritten.
+    r = httpx.patch(f"{base}/api/episodes/haven/segments/{SEG}",
+                    json={"rev": seg.rev, "nl": "Weer anders."},
+                    headers={"Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 200
+    page.fill(f"#seg-{SEG} textarea.nl", "Mijn tekst.")
+    page.select_option(f"#seg-{SEG} select.mover", "S2")
     conflict = page.wait_for_selector(f"#seg-{SEG} .conflict")
-    assert "Anders." in conflict.inner_text()
-    assert page.input_value(f"#seg-{SEG} select.mover") == "S2"
-    assert page.get_attribute(f"#seg-{SEG} .speaker", "data-speaker") == "S2"
-    assert Episode.load(library / "haven").segment(SEG).speaker == "S2"
+    assert "Weer anders." in conflict.inner_text()
+    assert page.input_value(f"#seg-{SEG} textarea.nl") == "Mijn tekst."
+    assert Episode.load(library / "haven").segment(SEG).nl == "Weer anders."
 
 
 def test_a_stale_rename_is_refused_and_shows_their_name(page, base, library):

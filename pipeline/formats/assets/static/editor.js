@@ -352,9 +352,19 @@
         li.classList.remove("moving");
         var next = select.value;  // chosen while this one was on its way
         if (code === 200) {
+          var moved = "moved to " + names.get(data.segment.speaker);
+          // Another editor's text was saved meanwhile: shown, or, over unsaved typing, offered.
+          var theirText = (data.merged || []).some(function (f) { return f !== "speaker"; });
+          if (theirText && Object.keys(changes(li)).length) {
+            setSpeaker(li, data.segment.speaker);
+            showConflict(li, data.segment);
+            return;
+          }
+          if (theirText) accept(li, data.segment);
           li.dataset.rev = data.segment.rev;
           setSpeaker(li, data.segment.speaker);
-          say(li, withWarning("moved to " + names.get(data.segment.speaker), data), "ok");
+          say(li, withWarning(theirText ? moved + ", beside another editor's text" : moved,
+                              data), "ok");
           if (next !== want) { select.value = next; move(li); }
           return;
         }
