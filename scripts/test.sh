@@ -3,10 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian's Chromium for the browser tests; espeak-ng and sox make and measure test speech.
+# Debian's Chromium for the browser tests; espeak-ng and sox make and measure test speech;
+# FreeDict's English-Dutch dictionaries give search the Dutch for an English word.
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium espeak-ng sox >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium espeak-ng sox \
+        dict-freedict-eng-nld dict-freedict-nld-eng >/dev/null
 fi
 
 source scripts/venv.sh

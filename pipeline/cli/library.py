@@ -234,6 +234,7 @@ def index_cmd(
 ) -> None:
     """The search index: show what it holds (adding meaning vectors to an index from before
     them), --rebuild it, or --remove an episode."""
+    from pipeline.search import dictionary
     from pipeline.search import index as searchindex
 
     lib = library_path(library)
@@ -256,5 +257,8 @@ def index_cmd(
         fail(str(exc))
     say(f"{searchindex.index_path(lib)}: {report.episodes} episodes, "
         f"{report.segments} segments", "✓")
+    if not dictionary.installed():
+        say(f"an English word finds the Dutch said by meaning alone; for its Dutch words too: "
+            f"{dictionary.INSTALL}", "warning")
     if rebuild and report.skipped:  # a script must notice the episodes search cannot find
         raise typer.Exit(1)

@@ -11,7 +11,8 @@ What a query may say is in query.py; how the index is kept, in index.py and vect
 Hybrid search fuses (fusion.py) five rankings: BM25 over the Dutch, BM25 over the English, the
 segments nearest the query's e5 vector by their Dutch and by their 3-segment window, and the
 segments holding a Dutch word alike a query word (by its e5 word vector, vectors.py: a misheard
-spelling, or the Dutch cognate of an English word; or by its sound, sounds.py). e5 is
+spelling, or the Dutch cognate of an English word; or by its sound, sounds.py; or as the Dutch a
+dictionary gives for an English word, dictionary.py, which the Dutch BM25 matches too). e5 is
 multilingual, so an English query finds a Dutch moment by meaning, whatever the translation
 says. A query with a quote in it stays an exact search. Each hit says how it matched: "words"
 (alike words count as words), "meaning" or "both". A search filtered to an episode or a speaker
@@ -37,7 +38,7 @@ import numpy as np
 
 from pipeline import embeddings
 from pipeline.errors import ReportageError
-from pipeline.search import fusion, sounds, textnorm, vectors
+from pipeline.search import dictionary, fusion, sounds, textnorm, vectors
 from pipeline.search import query as queries
 from pipeline.search.index import (  # noqa: F401  (re-exported: the index's API lives here)
     REBUILD_HINT,
@@ -60,6 +61,7 @@ VECTOR_DEPTH = 50  # each vector ranking's length: deeper ranks add almost nothi
 MEANING_KINDS = vectors.KINDS  # the vector rankings fused (the benchmark leaves one out)
 ALIKE = "words_alike"  # the ranking of segments holding Dutch words alike the query's
 ALIKE_WORDS = 8  # query words given look-alikes: a pasted paragraph would cost seconds
+TRANSLATED = 0.9  # the likeness of a dictionary's Dutch for a word typed (0.9 or 0.95: same)
 SCOPE_LINES = 20_000  # a filter wider than this takes the library's look-alikes (~4 us a line)
 
 
@@ -119,7 +121,8 @@ def search(
                 "SELECT 1 FROM segments WHERE speaker = ? COLLATE NOCASE LIMIT 1",
                 (speaker,)).fetchone() is None:  # a typo, not a speaker who said nothing
             raise ReportageError(f"no speaker named {speaker!r} in the search index")
-        expand = cache(partial(_expand, db))
+        # Hybrid also finds the Dutch a dictionary gives for an English word typed.
+        expand = cache(partial(_expand, db, translate=mode == "hybrid"))
         if mode == "exact":
             ranked, fell_back = _words(db, parsed, langs, expand, episode, speaker)
             fused = [fusion.Fused(rowid, {"words": score}) for rowid, score in ranked[:limit]]
@@ -192,6 +195,9 @@ def _meaning(db: sqlite3.Connection, library: Path, query: str, langs: tuple[str
     unheard = [w for w in alike if w not in vectors.heard(loaded, scope)]
     for word, similarity in sounds.alike(loaded.sound_keys, unheard, scope).items():
         similar[word] = max(similarity, similar.get(word, 0.0))
+    held = vectors.heard(loaded, scope)
+    for word in (w for typed in alike for w in _translations(db, typed) if w in held):
+        similar[word] = max(TRANSLATED, similar.get(word, 0.0))
     lists[ALIKE] = _holding(db, similar, episode, speaker)
     return lists, sorted(similar)
 
@@ -229,11 +235,22 @@ def _moments(db: sqlite3.Connection, fused: list[fusion.Fused]) -> list[fusion.F
     return fusion.moments(fused, dict(rows.fetchall()))
 
 
-def _expand(db: sqlite3.Connection, word: str, lang: str) -> list[str]:
-    """The indexed words with the stem of `word` in `lang`, and the word itself."""
+def _expand(db: sqlite3.Connection, word: str, lang: str, translate: bool = False
+            ) -> list[str]:
+    """The indexed words with the stem of `word` in `lang`, and the word itself; in Dutch
+    with `translate`, also those of the Dutch for `word` as an English word."""
     column = _column(lang)
     found = db.execute(f"SELECT term FROM terms WHERE {column} = ?", (textnorm.stem(word, lang),))
-    return sorted({word, *(w for (w,) in found)})
+    translated = _translations(db, word) if translate and lang == "nl" else []
+    return sorted({word, *(w for (w,) in found), *translated})
+
+
+def _translations(db: sqlite3.Connection, word: str) -> list[str]:
+    """The indexed Dutch words sharing a stem with the Dutch for the English `word`."""
+    stems = [textnorm.stem(w, "nl") for w in dictionary.dutch(word)]
+    rows = db.execute("SELECT term FROM terms WHERE nl IN (SELECT value FROM json_each(?))",
+                      (json.dumps(stems),))
+    return [w for (w,) in rows]
 
 
 def _column(lang: str) -> str:
