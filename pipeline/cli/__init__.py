@@ -31,7 +31,7 @@ def main() -> None:
         code = 0
     except UsageError as exc:  # one line, like every other user error
         command = exc.ctx.command_path if exc.ctx else "reportage"
-        say(f"{exc.format_message()} (see {command} --help)", "error")
+        say(f"{_plain(exc.format_message())} (see {command} --help)", "error")
         code = 2
     except Abort:
         code = 130
@@ -41,3 +41,16 @@ def main() -> None:
     if code == 130:
         say("interrupted: finished stages are saved; run again to resume")
     sys.exit(code if isinstance(code, int) else 0)
+
+
+# typer words a bad number as a validation library would; a producer reads it plainer.
+_PLAINER = {
+    "Input should be a valid integer, unable to parse string as an integer": "not a whole number",
+    "Input should be a valid number, unable to parse string as a number": "not a number",
+}
+
+
+def _plain(message: str) -> str:
+    for said, plainer in _PLAINER.items():
+        message = message.replace(said, plainer)
+    return message
