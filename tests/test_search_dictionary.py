@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from pipeline import search
-from pipeline.document import Episode, Segment, Source
 from pipeline.search import dictionary
+from tests.synthetic import lines_episode
 from tests.test_search_cli import cli  # noqa: F401  (the in-process CLI fixture)
 
 HINT = f"{dictionary.INSTALL} (scripts/test.sh does)"
@@ -106,12 +106,7 @@ LINES = [
     "Zij is altijd heel vriendelijk tegen de buren.",
     "Morgen gaat het hard regenen in het noorden.",
 ]
-EPISODE = Episode(
-    slug="familie",
-    title="Familie",
-    source=Source("familie.mp3", "0" * 64, 40.0, 16000),
-    segments=[Segment(f"s{i:03d}", i * 10.0, i * 10.0 + 8.0, nl) for i, nl in enumerate(LINES)],
-)
+EPISODE = lines_episode("familie", LINES)
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from pipeline.errors import ReportageError
 from pipeline.search import fusion, sounds, vectors
 from pipeline.web.app import create_app
 from tests.conftest import one_error_line
+from tests.synthetic import lines_episode
 from tests.test_search_cli import cli  # noqa: F401  (the in-process CLI fixture)
 
 LINES = [  # Dutch only: an English query can reach these by meaning alone
@@ -30,12 +31,7 @@ LINES = [  # Dutch only: an English query can reach these by meaning alone
     "In de dierentuin is een olifantje geboren.",
     "De trein naar Amsterdam had een uur vertraging door een storing.",
 ]
-EPISODE = Episode(
-    slug="nieuws",
-    title="Nieuws",
-    source=Source("nieuws.mp3", "0" * 64, 70.0, 16000),
-    segments=[Segment(f"s{i:03d}", i * 10.0, i * 10.0 + 8.0, nl) for i, nl in enumerate(LINES)],
-)
+EPISODE = lines_episode("nieuws", LINES)
 BAD_QUERIES = ["", "   ", "woord " * 2000, "woord " * 166, "de het een", '"', "*", "NEAR(",
                "AND OR", "🙂🎉", 'NEAR("regen" "noorden", 2)', "regen AND OR NOT",
                '"onafgesloten frase']

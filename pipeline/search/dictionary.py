@@ -109,8 +109,7 @@ def _senses(line: str) -> list[str]:
 
 
 def _one_word(text: str) -> str | None:
-    # FreeDict writes the Dutch ij as one letter (U+0133).
-    words = textnorm.words(text.replace("ĳ", "ij").replace("Ĳ", "IJ"))
+    words = textnorm.words(text)  # folding also makes FreeDict's one-letter ĳ "ij"
     return textnorm.fold(words[0]) if len(words) == 1 and "‐" not in text else None
 
 
