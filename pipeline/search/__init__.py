@@ -185,13 +185,16 @@ def _meaning(db: sqlite3.Connection, library: Path, query: str, langs: tuple[str
         where, params = _filter(db, episode, speaker, "id")
         rows = db.execute(f"SELECT id FROM segments WHERE 1 {where}", params)
         allowed = np.isin(loaded.ids, [rowid for (rowid,) in rows])
-    new_words = [w for w in alike if w not in loaded.word_row]  # one e5 call for all the rest
-    vector, *made = embeddings.e5_queries([query.replace('"', " ").replace("*", " "), *new_words])
-    lists = vectors.nearest(loaded, vector, MEANING_KINDS, VECTOR_DEPTH, allowed)
+    # One e5 call for the query and the words the index holds no vector of (a one-word query
+    # is often one of them: encoded once).
+    typed = query.replace('"', " ").replace("*", " ")
+    texts = list(dict.fromkeys([typed, *(w for w in alike if w not in loaded.word_row)]))
+    made = dict(zip(texts, embeddings.e5_queries(texts), strict=True))
+    lists = vectors.nearest(loaded, made[typed], MEANING_KINDS, VECTOR_DEPTH, allowed)
     if not alike:
         return lists, []
     scope = _scope_words(db, episode, speaker)
-    similar = vectors.alike(loaded, alike, dict(zip(new_words, made, strict=True)), scope)
+    similar = vectors.alike(loaded, alike, made, scope)
     unheard = [w for w in alike if w not in vectors.heard(loaded, scope)]
     for word, similarity in sounds.alike(loaded.sound_keys, unheard, scope).items():
         similar[word] = max(similarity, similar.get(word, 0.0))
