@@ -56,6 +56,21 @@ def test_unsure_words_are_underlined_and_f8_selects_the_next(editor):
     assert editor.locator(f"#seg-{FIRST} .backdrop mark").count() == 0
 
 
+def test_f8_saves_the_changed_line_it_leaves(editor, library):
+    second = editor.locator(".seg").nth(1).locator("textarea.nl")
+    name = second.input_value().index("Kremers")
+    second.evaluate(f"t => t.dataset.unsure = '{name}-{name + 7}'")
+    editor.keyboard.press("F8")
+    editor.keyboard.type("Creemers")  # the first line's unsure word, fixed
+    editor.keyboard.press("F8")  # on to the second line's: the first is saved
+    selected = editor.evaluate("() => { const t = document.activeElement; "
+                               "return t.value.slice(t.selectionStart, t.selectionEnd); }")
+    assert selected == "Kremers"
+    editor.wait_for_function(f"() => !document.querySelector('#seg-{FIRST}.dirty')")
+    assert "Creemers" in nl(library, 0)
+    assert "Kremers" in nl(library, 1)  # only read, not changed: nothing saved
+
+
 def test_a_change_keeps_the_other_unsure_words_of_its_line_marked(editor):
     box = editor.locator(f"#seg-{FIRST} textarea.nl")
     text = box.input_value()

@@ -1,5 +1,5 @@
 // reportage editor, review (?edit=1): words the recogniser was unsure of are underlined and F8
-// selects the next one; the glossary's automatic fixes are listed under their line, a click
+// selects the next one (saving the line it leaves, if changed); the glossary's automatic fixes are listed under their line, a click
 // undoes one; "replace everywhere" fixes a name in every line (one edit per line, undoable);
 // terms that editors' corrections proposed for the glossary are accepted or dismissed.
 (function () {
@@ -84,6 +84,9 @@
       return item.box === here ? item.span[0] >= caret :
         Boolean(here.compareDocumentPosition(item.box) & Node.DOCUMENT_POSITION_FOLLOWING);
     }) || all[0];
+    // Leaving a line that was changed saves it: reviewing goes on to the next unsure word.
+    var left = here && here.closest && here.closest(".seg.dirty");
+    if (left && next.box.closest(".seg") !== left) editor.save(left);
     next.box.focus();
     next.box.setSelectionRange(next.span[0], next.span[1]);
     tell("unsure word " + (all.indexOf(next) + 1) + " of " + all.length);
