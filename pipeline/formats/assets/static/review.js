@@ -1,7 +1,8 @@
 // reportage editor, review (?edit=1): words the recogniser was unsure of are underlined and F8
-// selects the next one (saving the line it leaves, if changed); the glossary's automatic fixes are listed under their line, a click
-// undoes one; "replace everywhere" fixes a name in every line (one edit per line, undoable);
-// terms that editors' corrections proposed for the glossary are accepted or dismissed.
+// selects the next one (saving the line it leaves, if changed); the glossary's automatic fixes
+// are listed under their line, a click undoes one; "replace everywhere" fixes a name in every
+// line (one edit per line, undoable); terms that editors' corrections proposed for the glossary
+// are accepted or dismissed.
 (function () {
   "use strict";
   var list = document.getElementById("transcript");
