@@ -164,7 +164,7 @@ def test_a_word_the_index_never_heard_takes_a_looser_likeness():
     # for a word it never heard (misheard wherever it was said, or English).
     tower = np.eye(vectors.DIM, dtype=np.float32)[0]
     near = 0.91 * tower + np.sqrt(1 - 0.91**2) * np.eye(vectors.DIM, dtype=np.float32)[1]
-    loaded = vectors.Loaded("1", np.zeros(0, np.int64), np.zeros((0, 384)), {},
+    loaded = vectors.Loaded("1", np.zeros(0, np.int64), np.zeros((0, vectors.DIM)), {},
                             ["toren", "torens"], np.array([tower, near]))
     assert set(vectors.alike(loaded, ["toren"], {})) == {"toren"}  # itself
     assert set(vectors.alike(loaded, ["tower"], {"tower": tower})) == {"toren", "torens"}
@@ -180,7 +180,7 @@ def test_a_filtered_search_takes_look_alikes_among_the_words_its_lines_say():
 
     names = ["kooi", "kooien", "kooitje", "kooitjes", "vogelkooi", "kooideur", "koei"]
     rows = [axis[0]] + [at(0.99 - n / 100, n) for n in range(1, 6)] + [at(0.905, 6)]
-    loaded = vectors.Loaded("1", np.zeros(0, np.int64), np.zeros((0, 384)), {}, names,
+    loaded = vectors.Loaded("1", np.zeros(0, np.int64), np.zeros((0, vectors.DIM)), {}, names,
                             np.array(rows))
     assert "koei" not in vectors.alike(loaded, ["kooi"], {})  # kooi is heard: 0.905 is too little
     assert set(vectors.alike(loaded, ["kooi"], {}, scope={"koei", "zee"})) == {"koei"}
