@@ -216,26 +216,37 @@ def test_a_word_unknown_to_the_word_list_is_title_material_only_as_a_name_or_com
     assert not any("hardwaarsleutels" in t for t in texts)  # misheard the same way twice
 
 
-def test_a_lone_word_is_a_title_as_a_noun_with_its_article():
-    from pipeline.chapters.titles import _tier, candidates
+def _candidates_of(text: str) -> list:
+    from pipeline.chapters.titles import candidates
 
-    text = ("Wij gaan allebei. De schildpad zwemt. Ik zie de prachtige schildpad. "
-            "De prachtige schildpad. Deze schildpad.")
     words = [Word(f" {w}", n, n + 0.5, 0.95) for n, w in enumerate(text.split(" "))]
-    found = candidates([Segment("s1", 0.0, 9.0, text, words=words)])
-    lone = {c.text: c.title for c in found if " " not in c.text and _tier(c) == 0}
-    # "De schildpad zwemt" may be "de schildpad" or an adjective before a noun, as "de
-    # prachtige" is: only "Deze schildpad." shows a noun. An adverb or an adjective is a title
-    # alone only as a last resort, after every phrase.
-    assert lone == {"schildpad": "deze schildpad"}
-    assert {c.text: _tier(c) for c in found if c.text in ("allebei", "prachtige")} == {
+    return candidates([Segment("s1", 0.0, 9.0, text, words=words)])
+
+
+def test_a_lone_word_is_a_title_as_a_noun_with_its_determiner():
+    found = _candidates_of("Wij gaan allebei. De schildpad zwemt. Ik zie de prachtige schildpad. "
+                           "De prachtige schildpad. Deze schildpad.")
+    assert {c.text: c.title for c in found if " " not in c.text and c.tier == 0} == {
+        "schildpad": "de schildpad"}
+    # An adverb or an adjective is a title alone only as a last resort, after every phrase.
+    assert {c.text: c.tier for c in found if c.text in ("allebei", "prachtige")} == {
         "allebei": 2, "prachtige": 2}
     assert "prachtige schildpad" in {c.text for c in found}
     # A diminutive is a "het" word: "de kaartje" was misheard, and names no noun.
-    text = "Het kaartje ligt daar. Ik pak de kaartje."
-    words = [Word(f" {w}", n, n + 0.5, 0.95) for n, w in enumerate(text.split(" "))]
-    found = candidates([Segment("s2", 0.0, 5.0, text, words=words)])
+    found = _candidates_of("Het kaartje ligt daar. Ik pak de kaartje.")
     assert "de kaartje" not in {c.title for c in found}
+
+
+def test_a_title_is_a_noun_phrase_never_a_verb_form():
+    found = _candidates_of("Dat had hij serieus genomen. We moeten hem helpen. "
+                           "Ik hoor iemand roepen. Het lijkt helemaal niet op dit veld.")
+    said = {w for c in found for w in c.text.split()}
+    assert not said & {"genomen", "helpen", "roepen", "lijkt"}
+    found = _candidates_of("We zagen een verzonken schip aan de kant van de muur.")
+    assert {"kant van de muur", "verzonken schip"} <= {c.text for c in found}
+    # A noun before another is part of a compound written apart, no noun phrase of its own.
+    found = _candidates_of("De optie zit op het controle panel.")
+    assert "het controle" not in {c.title for c in found}
 
 
 @pytest.mark.parametrize("text, title", [
@@ -248,21 +259,14 @@ def test_a_lone_word_is_a_title_as_a_noun_with_its_article():
     ("Kijk, kinderen die spelen. Spelen.", None),  # "die" as a relative pronoun
     ("Waar is die huisje? Huisje.", None),  # "die" before a diminutive was misheard
 ])
-def test_an_article_names_a_noun_not_an_adjective_or_a_verb(text, title):
-    from pipeline.chapters.titles import candidates
-
-    words = [Word(f" {w}", n, n + 0.5, 0.95) for n, w in enumerate(text.split(" "))]
-    found = candidates([Segment("s1", 0.0, 5.0, text, words=words)])
+def test_a_determiner_names_a_noun_not_an_adjective_or_a_verb(text, title):
+    found = _candidates_of(text)
     assert {c.title for c in found if c.article} == ({title} if title else set())
 
 
-def test_a_noun_said_once_after_an_article_is_a_candidate_but_not_after_a_pronoun():
-    from pipeline.chapters.titles import candidates
-
-    text = "Druk op de knop. Is het zover? Dan zie je onze kamer."
-    words = [Word(f" {w}", n, n + 0.5, 0.95) for n, w in enumerate(text.split(" "))]
-    found = candidates([Segment("s1", 0.0, 5.0, text, words=words)])
-    # "het" is also a verb's subject ("is het zover"): only a real article shows a noun.
+def test_a_noun_said_once_after_a_determiner_is_a_candidate_but_not_after_a_pronoun():
+    found = _candidates_of("Druk op de knop. Is het zover? Dan zie je onze kamer.")
+    # "het" is also a verb's subject ("is het zover"): only a real determiner shows a noun.
     assert {c.title for c in found if " " not in c.text} == {"de knop", "onze kamer"}
 
 

@@ -1,17 +1,18 @@
 """Chapter titles: a phrase of the chapter itself that says what it is about, in Dutch and English.
 
-Candidates are runs of 1-4 words said in the chapter that begin and end with a content word, made
-only of words the recogniser was sure of and that are real words (known to a Dutch word list, or
-said more than once in the chapter and a name or a compound of known words). A lone word is a
-noun phrase only as a name or said after an article that fits it ("de", "een", "mijn"; never
-"de" before a diminutive, nor before an adjective or a verb form), and is titled with it ("Deze
-computer"; said once is then enough, unless the article is "het", "dit" or "die", which are
-pronouns as often). KeyBERT-style, each candidate is ranked by how close its e5 vector is to the
-chapter's, with a bonus for 2-3 word phrases and for phrases said more than once; titles are then
-chosen chapter by chapter away from the titles already taken, so no two chapters share one. A
-chapter whose noun phrases are all taken, or that has none, falls back in tiers: a noun after
-"die" or "dit", then a lone word (a known one of six letters or more may be said once), and only
-then its opening words.
+Candidates are noun phrases of 1-4 words said in the chapter: HanTa, a Dutch part-of-speech
+tagger, reads each sentence, and a phrase ends in a noun or a name, begins with a content word,
+and holds only nouns, names, adjectives, numbers and linking words ("Kant van de muur", "Grote
+ogen"; never "Serieus genomen" or "Helpen"). Every word is one the recogniser was sure of and a
+real word (known to a Dutch word list, or said more than once in the chapter and a name or a
+compound of known words). A lone noun must be said after a determiner, said more than once, or
+a name (a misheard word is often a noun too), and is titled with its determiner ("Deze
+computer"; never "de" before a diminutive, which was misheard). KeyBERT-style, each candidate is
+ranked by how close its e5 vector is to the chapter's, with a bonus for 2-3 word phrases and for
+phrases said more than once; titles are then chosen chapter by chapter away from the titles
+already taken, so no two chapters share one. A chapter whose noun phrases are all taken, or that
+has none, falls back to a known lone word of six letters or more, a noun before any other word
+and never a verb form ("Systematisch"), and only then to its opening words.
 The English title is the part of the translator's English for the sentence where the Dutch title
 was said that is closest in meaning to it (e5 is multilingual): the translator's own rendering of
 the phrase in its context, not a keyword of the English text.
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import numpy as np
@@ -38,13 +39,14 @@ COMPOUND_ZIPF = 2.5  # two words joined when the joined word is this common
 COMPOUND_PART_ZIPF = 3.5  # each part of an unknown compound this common ("disc"+"etten" is not)
 DUTCH_MARGIN_ZIPF = 2.0  # a word 100x more common in Dutch than in English is Dutch
 MAX_WORDS = 4
-MIN_LONE_LETTERS = 6  # a lone word that is neither a noun nor a name is at least this long
+LONGEST_WORD = 40  # letters: a longer "word" is no title material, and is not tagged
+MIN_LONE_LETTERS = 6  # a lone word that is no noun is at least this long
 SHORTLIST = 40  # candidates per chapter that are embedded (the most frequent first)
 LENGTH_BONUS = {1: 0.0, 2: 0.12, 3: 0.12, 4: 0.06}
 REPEAT_BONUS = 0.02  # per extra time the phrase is said, up to three
 DIVERSITY = 0.5  # how much likeness to a title already taken counts against a candidate
-BACKUP_PENALTY = 3.0  # per tier (_tier): more than two scores can differ (cosines in -1..1,
-# bonuses, diversity), so a lower tier always comes last
+TIER_PENALTY = 3.0  # more than two scores can differ (cosines in -1..1, bonuses, diversity), so
+# a lower tier always comes last
 EXTEND_MARGIN = 0.1  # a phrase holding the best lone word may score this much lower
 # The least likeness (cosine) of the best English run to the Dutch title, per embedder: on the
 # dev sets' 52 titles, 12 of the 15 e5-small runs below 0.855 were no translation at all (the
@@ -59,20 +61,15 @@ FILLERS = words_of("""
     natuurlijk echt even wel heel erg dus maar want allemaal iets niets beetje gaan komen zeggen
     zegt zei doen gedaan weten weet denken denk vinden vind zien zie kijk kijken
     iedereen niemand iemand alles hoeveel zoveel opnieuw misschien ineens eens zelfs helemaal
-    eindelijk duidelijk zeker vast graag samen verder steeds
+    eindelijk duidelijk zeker vast graag samen verder steeds paar
     erbij eraan erop ervan erin eruit ermee erover erachter daarbij daarin daarop daarmee daarvan
 """)
-# Words that go before a noun ("dat", "je", "zijn", "haar", "hun" go before verbs as often);
-# "het", "dit" and "die" are also a verb's subject ("het gebeurt", "die werkt": a word in -t or
-# -d after them is taken for a verb, "die tijd" lost with it), "die" after a word is a relative
-# pronoun ("kinderen die spelen"), "ons" also a verb's object ("helpt ons zoeken", "heeft ons
-# gered": it is taken only before a word not in -en, -d or -t, "ons leven" lost with it), and
-# any may go before an adjective alone ("maakt het makkelijk").
+# The determiners a lone noun is titled with, where the tagger reads them as determiners ("die"
+# and "het" are pronouns as often: "kinderen die spelen", "is het zover").
 ARTICLES = words_of("de het een deze dit die mijn jouw ons onze uw elke")
-SUBJECTS = words_of("het dit die")
-OBJECTS = words_of("ons")
-RELATIVES = words_of("die")
 DE_WORDS = words_of("de deze die elke")  # never before a "het" word such as a diminutive
+NOUNS = frozenset({"N", "SPEC"})  # a noun phrase ends in a noun or a name (SPEC: part of one)
+MODIFIERS = frozenset({"ADJ", "TW"})  # adjectives and numbers may go before it
 LINKS = {"nl": words_of("van voor en in op met over de het een der"),
          "en": words_of("of for and in on with about the a an")}
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
@@ -88,6 +85,12 @@ class Token:
     probability: float
     ends_sentence: bool
     starts_sentence: bool = False  # its capital says nothing then
+    tag: str = ""  # its part of speech in its sentence, CGN's: "N(soort,ev,...)", "WW(vd,...)"
+
+    @property
+    def word_class(self) -> str:
+        """"N" noun, "SPEC" part of a name, "ADJ", "WW" verb, "TW" number, "LID" article..."""
+        return self.tag.split("(")[0]
 
     @property
     def key(self) -> str:
@@ -99,19 +102,12 @@ class Candidate:
     text: str
     count: int
     segment: Segment  # where it was first said
-    article: str = ""  # a lone word said after "de", "deze", "mijn"...: a noun, titled with it
-    name: bool = False  # a lone word capitalised inside a sentence
-    backup: bool = False  # found only by the looser reading: a title where no phrase is left
+    article: str = ""  # the determiner a lone noun was said after ("de", "deze", "mijn"...)
+    tier: int = 0  # 0: a noun phrase; 1: any other known noun, 2: another lone word (_backup)
 
     @property
     def title(self) -> str:
         return f"{self.article} {self.text}" if self.article else self.text
-
-    @property
-    def noun_phrase(self) -> bool:
-        """Several words, a name, or a word said after an article; a lone word never said
-        after one is too often an adverb or a verb form ("Allebei", "Verwacht")."""
-        return bool(self.article) or self.name or " " in self.text
 
 
 def chapter_titles(groups: list[list[Segment]], embedder: Embedder,
@@ -143,23 +139,23 @@ def chapter_titles(groups: list[list[Segment]], embedder: Embedder,
 
 
 def candidates(group: list[Segment]) -> list[Candidate]:
-    """Phrases of the chapter fit to be its title, by tier (_tier) and the most often said
-    first; with, as a `backup` for a chapter whose phrases are all taken or that has none, the
-    rest of what a looser reading finds: nouns after "die" or "dit" ("die klok"), and known
-    lone words said once."""
-    said = [(seg, joined_compounds(tokens_of(seg))) for seg in group]
+    """Noun phrases of the chapter fit to be its title, the most often said first; then, for a
+    chapter whose phrases are all taken or that has none, lone words (_backup)."""
+    said = [(seg, tagged(joined_compounds(tokens_of(seg)))) for seg in group]
     repeated = _repeated_words([tokens for _, tokens in said])
     found = _phrases(said, lambda run, article: _fit(run, repeated, article))
     known = {c.text.lower() for c in found}
-    for c in _phrases(said, lambda run, article: _fit(run, repeated, article, loose=True)):
-        if c.text.lower() not in known:
-            c.backup = True
-            found.append(c)
-    return sorted(found, key=_tier)[:SHORTLIST]  # stable: the most said first in each tier
+    for tier in (1, 2):
+        for c in _phrases(said, lambda run, _, tier=tier: _backup(run) == tier):
+            if c.text.lower() not in known:
+                known.add(c.text.lower())
+                c.tier = tier
+                found.append(c)
+    return found[:SHORTLIST]  # by tier, the most said first in each
 
 
 def _phrases(said: list[tuple[Segment, list[Token]]],
-             fit: Callable[[list[Token], str], str | None]) -> list[Candidate]:
+             fit: Callable[[list[Token], str], bool]) -> list[Candidate]:
     found: dict[str, Candidate] = {}
     for seg, tokens in said:
         for i in range(len(tokens)):
@@ -167,47 +163,34 @@ def _phrases(said: list[tuple[Segment, list[Token]]],
                 run = tokens[i : i + n]
                 if len(run) < n or any(t.ends_sentence for t in run[:-1]):
                     break
-                before = (_article(tokens[max(0, i - 2):i + 1])
-                          if n == 1 and i > 0 and not _before_noun(tokens, i) else "")
-                article = fit(run, before)  # None: no title material
-                if article is not None:
+                if _modifies_next(run[-1], tokens[i + n : i + n + 1]):
+                    continue  # "controle" of "het controle panel": part of a longer name
+                article = _article(tokens[i - 1], run[0]) if n == 1 and i > 0 else ""
+                if fit(run, article):
                     key = " ".join(t.key for t in run)
                     candidate = found.setdefault(
                         key, Candidate(" ".join(t.text for t in run), 0, seg))
                     candidate.count += 1
-                    if n == 1:
-                        candidate.name = candidate.name or _is_name(run[0])
-                        candidate.article = candidate.article or article
+                    candidate.article = candidate.article or article
     return sorted(found.values(), key=lambda c: (-c.count, -len(c.text.split())))
 
 
-def _article(tokens: list[Token]) -> str:
-    """The article that the token before the last (the noun) is, lower case, if it is one the
-    recogniser was sure of and fits the noun: a diminutive is a "het" word, so "de kaartje" is a
-    mishearing; an adjective or a verb is no noun; a relative after a word is no article."""
-    *before, token, noun = tokens
+def _modifies_next(last: Token, after: list[Token]) -> bool:
+    """Whether a noun is followed by a noun of its sentence: a compound written apart."""
+    return (bool(after) and not last.ends_sentence and last.word_class in NOUNS
+            and after[0].word_class in NOUNS)
+
+
+def _article(token: Token, noun: Token) -> str:
+    """The determiner `token` is, lower case, if the tagger reads it as one, the recogniser was
+    sure of it and it fits the noun: a diminutive is a "het" word, so "de kaartje" is a
+    mishearing."""
+    determiner = token.word_class == "LID" or (token.word_class == "VNW" and ",det," in token.tag)
+    if noun.word_class not in NOUNS:
+        return ""
     sure = token.probability >= MIN_PROBABILITY and not token.ends_sentence
-    relative = (token.key in RELATIVES and before and not before[0].ends_sentence
-                and _content(before[0]))
-    misfit = ((token.key in DE_WORDS and noun.key.endswith("je"))
-              or (token.key in SUBJECTS and noun.key.endswith(("t", "d")))
-              or (token.key in OBJECTS and noun.key.endswith(("en", "t", "d")))
-              or _adjective(noun.key))
-    return token.key if sure and token.key in ARTICLES and not misfit and not relative else ""
-
-
-def _adjective(word: str) -> bool:
-    """A Dutch adjective has a form with -e and one without ("prachtig", "prachtige"); a
-    noun has not ("probleem", "opdracht")."""
-    other = word[:-1] if word.endswith("e") else word + "e"
-    return _known(other)
-
-
-def _before_noun(tokens: list[Token], i: int) -> bool:
-    """Whether token i goes before a content word of its sentence: an adjective ("de grote
-    schildpad"), not the noun."""
-    return (not tokens[i].ends_sentence and i + 1 < len(tokens)
-            and _content(tokens[i + 1]))
+    misfit = token.key in DE_WORDS and noun.key.endswith("je")
+    return token.key if determiner and sure and token.key in ARTICLES and not misfit else ""
 
 
 def tokens_of(seg: Segment) -> list[Token]:
@@ -242,6 +225,29 @@ def joined_compounds(tokens: list[Token]) -> list[Token]:
     return out
 
 
+@cache
+def _tagger():
+    from HanTa import HanoverTagger
+
+    return HanoverTagger.HanoverTagger("morphmodel_dutch.pgz")  # ~2 s and ~0.8 GB, once
+
+
+def tagged(tokens: list[Token]) -> list[Token]:
+    """The tokens with their part of speech, read a sentence at a time; a word longer than
+    LONGEST_WORD is none (the tagger's time grows with the square of a word's length)."""
+    out: list[Token] = []
+    start = 0
+    for end, token in enumerate(tokens, start=1):
+        if token.ends_sentence or end == len(tokens):
+            sentence = tokens[start:end]
+            words = [t.text if len(t.text) <= LONGEST_WORD else "x" for t in sentence]
+            tags = [tag for _, _, tag in _tagger().tag_sent(words, taglevel=1)]
+            out += [replace(t, tag=tag if len(t.text) <= LONGEST_WORD else "")
+                    for t, tag in zip(sentence, tags, strict=True)]
+            start = end
+    return out
+
+
 def _repeated_words(said: list[list[Token]]) -> dict[str, float]:
     """Words said more than once in the chapter, with the recogniser's best confidence."""
     seen: dict[str, list[float]] = {}
@@ -251,31 +257,38 @@ def _repeated_words(said: list[list[Token]]) -> dict[str, float]:
     return {word: max(p) for word, p in seen.items() if len(p) > 1}
 
 
-def _fit(run: list[Token], repeated: dict[str, float], article: str = "",
-         loose: bool = False) -> str | None:
-    """None unless the run begins and ends with a content word, every content word is sure and
-    real (known to the word list, or a name or term said more than once and heard clearly at
-    least once: a word the recogniser mishears, it often mishears the same way every time) and
-    only linking words lie between them; else the `article` said before a lone word that it
-    shows to be a noun ("" for none). "het", "dit" and "die" are a verb's subject as often ("is
-    het zover"): they count only before a word said more than once, or, `loose`, "dit" and "die"
-    before any. A lone word said once is a title only as a noun, a name or, `loose`, a known
-    word of MIN_LONE_LETTERS or more."""
-    if not (_content(run[0]) and _content(run[-1])):
+def _fit(run: list[Token], repeated: dict[str, float], article: str) -> bool:
+    """Whether the run is a noun phrase fit to be a title: it ends in a noun or a name, its
+    content words are nouns, names, adjectives or numbers (or a participle before its noun:
+    "verzonken schip") with only linking words between them, every word is sure, and every
+    content word real (known to the word list, or a name or term said more than once and heard
+    clearly at least once: a word the recogniser mishears, it often mishears the same way every
+    time). A lone noun said once is a title only after a determiner (`article`) or as a name:
+    a word misheard is often a noun too."""
+    if not (_content(run[0]) and _content(run[-1])) or run[-1].word_class not in NOUNS:
+        return False
+    if len(run) == 1 and not (article or run[0].key in repeated or _is_name(run[0])):
+        return False
+    return all(
+        token.probability >= MIN_PROBABILITY
+        and (_real(token, repeated) and _in_noun_phrase(token) if _content(token)
+             else token.key in LINKS["nl"])
+        for token in run)
+
+
+def _in_noun_phrase(token: Token) -> bool:
+    return (token.word_class in NOUNS | MODIFIERS
+            or (token.word_class == "WW" and "prenom" in token.tag))
+
+
+def _backup(run: list[Token]) -> int | None:
+    """The tier of a known lone word of MIN_LONE_LETTERS or more that the recogniser was sure
+    of: 1 a noun, 2 any other word but a verb form ("Systematisch"; never "Helpen")."""
+    (token, *more) = run
+    if (more or not _content(token) or token.probability < MIN_PROBABILITY
+            or not _known(token.key) or len(token.key) < MIN_LONE_LETTERS):
         return None
-    said_again = run[0].key in repeated
-    if article in SUBJECTS and not (said_again or (loose and article != "het")):
-        article = ""
-    lone = said_again or (loose and _known(run[0].key))
-    if len(run) == 1 and not (_is_name(run[0]) or (article and _known(run[0].key))
-                              or (lone and len(run[0].key) >= MIN_LONE_LETTERS)):
-        return None  # a lone word said once is too often a verb form or a mishearing
-    for token in run:
-        if token.probability < MIN_PROBABILITY:
-            return None
-        if not (_real(token, repeated) if _content(token) else token.key in LINKS["nl"]):
-            return None
-    return article if len(run) == 1 else ""
+    return 1 if token.word_class in NOUNS else None if token.word_class == "WW" else 2
 
 
 def _real(token: Token, repeated: dict[str, float]) -> bool:
@@ -320,15 +333,9 @@ def _rank(found: list[Candidate], chapter: np.ndarray, vectors: list[np.ndarray]
     for candidate, vector in zip(found, vectors, strict=True):
         words = len(candidate.text.split())
         score = (float(vector @ chapter) + LENGTH_BONUS[words]
-                 + REPEAT_BONUS * min(candidate.count - 1, 3) - BACKUP_PENALTY * _tier(candidate))
+                 + REPEAT_BONUS * min(candidate.count - 1, 3) - TIER_PENALTY * candidate.tier)
         scored.append((score, candidate, vector))
     return sorted(scored, key=lambda s: -s[0])
-
-
-def _tier(candidate: Candidate) -> int:
-    """0: a noun phrase; 1: a noun only the looser reading finds (after "die" or "dit"); 2: a
-    lone word that is no noun or name (too often a verb form or an adverb)."""
-    return int(candidate.backup) if candidate.noun_phrase else 2
 
 
 def _distinct_titles(scored: list[list[tuple]], groups: list[list[Segment]],
