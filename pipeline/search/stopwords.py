@@ -34,6 +34,8 @@ DUTCH = words_of(
     """
 )
 
+# The tokenizer splits "aren't" and "aren’t" at the apostrophe: their first parts ("aren",
+# "don") are function words too ("won" and "can't"'s "can" are words of their own).
 ENGLISH = words_of(
     """
     a about above after again against all also am an and any are as at be because been before
@@ -48,6 +50,7 @@ ENGLISH = words_of(
     go come look let lets one much many something anything nothing still
     i'm i've i'll i'd you're you've you'll it's that's there's don't doesn't didn't can't
     won't isn't aren't wasn't weren't haven't hasn't wouldn't shouldn't couldn't let's
+    aren isn wasn weren don doesn didn hasn haven hadn wouldn shouldn couldn mustn needn ain ll ve
     possibly finally anyway actually sure right wait need
     """
 )
