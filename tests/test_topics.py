@@ -244,6 +244,9 @@ def test_a_title_is_a_noun_phrase_never_a_verb_form():
     assert not said & {"genomen", "helpen", "roepen", "lijkt"}
     found = _candidates_of("We zagen een verzonken schip aan de kant van de muur.")
     assert {"kant van de muur", "verzonken schip"} <= {c.text for c in found}
+    # An article inside a phrase follows a preposition: two nouns and "de" are no phrase.
+    found = _candidates_of("In iedergeval de camera is kapot.")
+    assert "iedergeval de camera" not in {c.text for c in found}
     # A noun before another is part of a compound written apart, no noun phrase of its own.
     found = _candidates_of("De optie zit op het controle panel.")
     assert "het controle" not in {c.title for c in found}

@@ -72,6 +72,7 @@ NOUNS = frozenset({"N", "SPEC"})  # a noun phrase ends in a noun or a name (SPEC
 MODIFIERS = frozenset({"ADJ", "TW"})  # adjectives and numbers may go before it
 LINKS = {"nl": words_of("van voor en in op met over de het een der"),
          "en": words_of("of for and in on with about the a an")}
+LINKED_ARTICLES = words_of("de het een der")  # inside a phrase only after a preposition
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.?!…:;]$")
 
@@ -260,20 +261,31 @@ def _repeated_words(said: list[list[Token]]) -> dict[str, float]:
 def _fit(run: list[Token], repeated: dict[str, float], article: str) -> bool:
     """Whether the run is a noun phrase fit to be a title: it ends in a noun or a name, its
     content words are nouns, names, adjectives or numbers (or a participle before its noun:
-    "verzonken schip") with only linking words between them, every word is sure, and every
-    content word real (known to the word list, or a name or term said more than once and heard
-    clearly at least once: a word the recogniser mishears, it often mishears the same way every
-    time). A lone noun said once is a title only after a determiner (`article`) or as a name:
+    "verzonken schip") with only linking words between them (_linked), every word is sure, and
+    every content word real (known to the word list, or a name or term said more than once and
+    heard clearly at least once: a word the recogniser mishears, it often mishears the same way
+    every time). A lone noun said once is a title only after a determiner (`article`) or as a name:
     a word misheard is often a noun too."""
     if not (_content(run[0]) and _content(run[-1])) or run[-1].word_class not in NOUNS:
         return False
     if len(run) == 1 and not (article or run[0].key in repeated or _is_name(run[0])):
         return False
-    return all(
+    return _linked(run) and all(
         token.probability >= MIN_PROBABILITY
-        and (_real(token, repeated) and _in_noun_phrase(token) if _content(token)
-             else token.key in LINKS["nl"])
+        and (not _content(token) or _real(token, repeated) and _in_noun_phrase(token))
         for token in run)
+
+
+def _linked(run: list[Token]) -> bool:
+    """Whether only linking words lie between the content words: prepositions and "en", an
+    article only after a preposition ("kant van de muur", never "iedergeval de camera")."""
+    for before, token in zip(run, run[1:], strict=False):
+        if _content(token):
+            continue
+        if token.key not in LINKS["nl"] or (token.key in LINKED_ARTICLES and (
+                _content(before) or before.key in LINKED_ARTICLES)):
+            return False
+    return True
 
 
 def _in_noun_phrase(token: Token) -> bool:
