@@ -186,9 +186,9 @@ def _article(token: Token, noun: Token) -> str:
     """The determiner `token` is, lower case, if the tagger reads it as one, the recogniser was
     sure of it and it fits the noun: a diminutive is a "het" word, so "de kaartje" is a
     mishearing."""
-    determiner = token.word_class == "LID" or (token.word_class == "VNW" and ",det," in token.tag)
     if noun.word_class not in NOUNS:
         return ""
+    determiner = token.word_class == "LID" or (token.word_class == "VNW" and ",det," in token.tag)
     sure = token.probability >= MIN_PROBABILITY and not token.ends_sentence
     misfit = token.key in DE_WORDS and noun.key.endswith("je")
     return token.key if determiner and sure and token.key in ARTICLES and not misfit else ""
