@@ -237,6 +237,14 @@ def test_a_lone_word_is_a_title_as_a_noun_with_its_determiner():
     assert "de kaartje" not in {c.title for c in found}
 
 
+def test_a_word_in_an_english_or_german_spelling_said_once_is_no_title_material():
+    # Whisper often writes a Dutch word in a neighbour's spelling: "magnet" for "magneet".
+    found = {c.text for c in _candidates_of("Pak de magnet. Kijk naar de magneet.")}
+    assert "magneet" in found and "magnet" not in found
+    found = {c.text for c in _candidates_of("Pak de magnet. Pak die magnet.")}
+    assert "magnet" in found  # a loan the speaker means is said again
+
+
 def test_a_title_is_a_noun_phrase_never_a_verb_form():
     found = _candidates_of("Dat had hij serieus genomen. We moeten hem helpen. "
                            "Ik hoor iemand roepen. Het lijkt helemaal niet op dit veld.")

@@ -4,8 +4,9 @@ Candidates are noun phrases of 1-4 words said in the chapter: HanTa, a Dutch par
 tagger, reads each sentence, and a phrase ends in a noun or a name, begins with a content word,
 and holds only nouns, names, adjectives, numbers and linking words ("Kant van de muur", "Grote
 ogen"; never "Serieus genomen" or "Helpen"). Every word is one the recogniser was sure of and a
-real word (known to a Dutch word list, or said more than once in the chapter and a name or a
-compound of known words). A lone noun must be said after a determiner, said more than once, or
+real word (known to a Dutch word list, and said twice if far more common in English or German:
+"magnet" is "magneet" misheard; or said more than once in the chapter and a name or a compound
+of known words). A lone noun must be said after a determiner, said more than once, or
 a name (a misheard word is often a noun too), and is titled with its determiner ("Deze
 computer"; never "de" before a diminutive, which was misheard). KeyBERT-style, each candidate is
 ranked by how close its e5 vector is to the chapter's, with a bonus for 2-3 word phrases and for
@@ -38,6 +39,10 @@ SURE_UNKNOWN = 0.9  # a word the list lacks must be said twice and once with thi
 COMPOUND_ZIPF = 2.5  # two words joined when the joined word is this common
 COMPOUND_PART_ZIPF = 3.5  # each part of an unknown compound this common ("disc"+"etten" is not)
 DUTCH_MARGIN_ZIPF = 2.0  # a word 100x more common in Dutch than in English is Dutch
+# A word said once that is 16x more common in English or German than in Dutch is most often a
+# Dutch word the recogniser wrote in a neighbour's spelling ("magnet" for "magneet", "Welt");
+# a loan a speaker means ("Big Brother") is said again.
+FOREIGN_MARGIN_ZIPF = 1.2
 MAX_WORDS = 4
 LONGEST_WORD = 40  # letters: a longer "word" is no title material, and is not tagged
 MIN_LONE_LETTERS = 6  # a lone word that is no noun is at least this long
@@ -298,7 +303,7 @@ def _backup(run: list[Token]) -> int | None:
     of: 1 a noun, 2 any other word but a verb form ("Systematisch"; never "Helpen")."""
     (token, *more) = run
     if (more or not _content(token) or token.probability < MIN_PROBABILITY
-            or not _known(token.key) or len(token.key) < MIN_LONE_LETTERS):
+            or not _known(token.key) or _foreign(token.key) or len(token.key) < MIN_LONE_LETTERS):
         return None
     return 1 if token.word_class in NOUNS else None if token.word_class == "WW" else 2
 
@@ -306,11 +311,16 @@ def _backup(run: list[Token]) -> int | None:
 def _real(token: Token, repeated: dict[str, float]) -> bool:
     """Known to the word list; or said more than once, heard clearly once, and a name or a
     compound of known words ("kredietsysteem"): a misheard word the recogniser writes the
-    same way every time ("hardwaarsleutels") is neither."""
+    same way every time ("hardwaarsleutels") is neither. A word far more common in English or
+    German must be said twice too (FOREIGN_MARGIN_ZIPF)."""
     if _known(token.key):
-        return True
+        return token.key in repeated or not _foreign(token.key)
     return (repeated.get(token.key, 0.0) >= SURE_UNKNOWN
             and (_is_name(token) or _compound(token.key)))
+
+
+def _foreign(word: str) -> bool:
+    return max(_zipf(word, "en"), _zipf(word, "de")) >= _zipf(word) + FOREIGN_MARGIN_ZIPF
 
 
 def _compound(word: str) -> bool:
