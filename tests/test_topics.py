@@ -245,6 +245,22 @@ def test_a_word_in_an_english_or_german_spelling_said_once_is_no_title_material(
     assert "magnet" in found  # a loan the speaker means is said again
 
 
+def test_a_less_sure_phrase_is_a_candidate_ranked_below_a_sure_one():
+    from pipeline.chapters.titles import _rank, candidates
+
+    said = [("De", 0.95), ("grote", 0.95), ("kapitein", 0.95), ("zag", 0.95), ("het", 0.95),
+            ("rode", 0.95), ("schip.", 0.65), ("Een", 0.95), ("blauwe", 0.95), ("vis.", 0.5)]
+    words = [Word(f" {w}", n, n + 0.5, p) for n, (w, p) in enumerate(said)]
+    text = " ".join(w for w, _ in said)
+    found = {c.text: c for c in candidates([Segment("s1", 0.0, 9.0, text, words=words)])}
+    assert {"grote kapitein", "rode schip"} <= set(found)
+    assert not any("vis" in t for t in found)  # below the floor
+    pair = [found["rode schip"], found["grote kapitein"]]
+    same = np.ones(4) / 2  # alike in meaning: confidence decides
+    ranked = _rank(pair, same, [same, same])
+    assert [c.text for _, c, _ in ranked] == ["grote kapitein", "rode schip"]
+
+
 def test_a_title_is_a_noun_phrase_never_a_verb_form():
     found = _candidates_of("Dat had hij serieus genomen. We moeten hem helpen. "
                            "Ik hoor iemand roepen. Het lijkt helemaal niet op dit veld.")

@@ -6,14 +6,15 @@ and holds only nouns, names, adjectives, numbers and linking words ("Kant van de
 ogen"; never "Serieus genomen" or "Helpen"). Every word is one the recogniser was sure of and a
 real word (known to a Dutch word list, and said twice if far more common in English or German:
 "magnet" is "magneet" misheard; or said more than once in the chapter and a name or a compound
-of known words). A lone noun must be said after a determiner, said more than once, or
-a name (a misheard word is often a noun too), and is titled with its determiner ("Deze
-computer"; never "de" before a diminutive, which was misheard). KeyBERT-style, each candidate is
-ranked by how close its e5 vector is to the chapter's, with a bonus for 2-3 word phrases and for
-phrases said more than once; titles are then chosen chapter by chapter away from the titles
-already taken, so no two chapters share one. A chapter whose noun phrases are all taken, or that
-has none, falls back to a known lone word of six letters or more, a noun before any other word
-and never a verb form ("Systematisch"), and only then to its opening words.
+of known words). A lone noun must be said after a determiner, said more than once, or a name (a
+misheard word is often a noun too), and is titled with its determiner ("Deze computer"; never
+"de" before a diminutive, which was misheard). KeyBERT-style, each candidate is ranked by how
+close its e5 vector is to the chapter's, with a bonus for 2-3 word phrases and for phrases said
+more than once, and a penalty for a word the recogniser was less sure of; titles are then chosen
+chapter by chapter away from the titles already taken, so no two chapters share one. A chapter
+whose noun phrases are all taken, or that has none, falls back to a known lone word of six
+letters or more, a noun before any other word and never a verb form ("Systematisch"), and only
+then to its opening words.
 The English title is the part of the translator's English for the sentence where the Dutch title
 was said that is closest in meaning to it (e5 is multilingual): the translator's own rendering of
 the phrase in its context, not a keyword of the English text.
@@ -33,7 +34,13 @@ from pipeline.document import Segment
 from pipeline.embeddings import Embedder
 from pipeline.search.stopwords import STOP_WORDS, words_of
 
-MIN_PROBABILITY = 0.7  # a word the recogniser was less sure of is no title material
+MIN_PROBABILITY = 0.6  # a word the recogniser was less sure of is no title material
+# Above that, confidence counts in the ranking, not as a cliff: a candidate loses this much per
+# unit of its least sure word's shortfall below SURE_PROBABILITY. On the dev sets a cliff at 0.7
+# left short chapters a lone adjective ("Eenvoudig", "Aardig"); at 0.6 without the penalty, half
+# heard phrases won ("Behoorlijk oes").
+SURE_PROBABILITY = 0.9
+UNSURE_PENALTY = 0.5
 KNOWN_ZIPF = 2.0  # wordfreq's Zipf frequency of a Dutch word seen about once per 100M words
 SURE_UNKNOWN = 0.9  # a word the list lacks must be said twice and once with this confidence
 COMPOUND_ZIPF = 2.5  # two words joined when the joined word is this common
@@ -110,6 +117,7 @@ class Candidate:
     segment: Segment  # where it was first said
     article: str = ""  # the determiner a lone noun was said after ("de", "deze", "mijn"...)
     tier: int = 0  # 0: a noun phrase; 1: any other known noun, 2: another lone word (_backup)
+    sure: float = 0.0  # the recogniser's least confidence in its words, where said most surely
 
     @property
     def title(self) -> str:
@@ -178,6 +186,7 @@ def _phrases(said: list[tuple[Segment, list[Token]]],
                         key, Candidate(" ".join(t.text for t in run), 0, seg))
                     candidate.count += 1
                     candidate.article = candidate.article or article
+                    candidate.sure = max(candidate.sure, min(t.probability for t in run))
     return sorted(found.values(), key=lambda c: (-c.count, -len(c.text.split())))
 
 
@@ -355,7 +364,8 @@ def _rank(found: list[Candidate], chapter: np.ndarray, vectors: list[np.ndarray]
     for candidate, vector in zip(found, vectors, strict=True):
         words = len(candidate.text.split())
         score = (float(vector @ chapter) + LENGTH_BONUS[words]
-                 + REPEAT_BONUS * min(candidate.count - 1, 3) - TIER_PENALTY * candidate.tier)
+                 + REPEAT_BONUS * min(candidate.count - 1, 3) - TIER_PENALTY * candidate.tier
+                 - UNSURE_PENALTY * max(0.0, SURE_PROBABILITY - candidate.sure))
         scored.append((score, candidate, vector))
     return sorted(scored, key=lambda s: -s[0])
 
