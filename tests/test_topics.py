@@ -6,9 +6,9 @@ import pytest
 from audiogen import CLIPS, clip, silence
 from topic_corpus import mean_pk, multi_topic_texts, timed_segments, topic_blocks
 
+from pipeline.chapters.english import english_title
 from pipeline.chapters.make import METHOD, MIN_CHAPTER_S, make_chapters
 from pipeline.chapters.placement import best_starts, estimate_count
-from pipeline.chapters.titles import english_title
 from pipeline.document import Episode, Segment, Source, Word
 from pipeline.embeddings import LexicalEmbedder, content_stems, load_embedder
 from pipeline.errors import ReportageError
@@ -179,6 +179,26 @@ def test_an_english_title_is_never_a_word_the_translation_left_in_dutch():
     # A name is no leftover, however Dutch it is.
     said = Segment("s2", 0.0, 3.0, "Ze studeert in Utrecht.", "She studies in Utrecht.")
     assert english_title("Utrecht", said, LEXICAL) == "Utrecht"
+
+
+@pytest.mark.parametrize("title, english, context, expected", [
+    ("Zwaar werk", "It is very hard work.", "", "Hard work"),  # the translator's own words
+    ("De oorlog", "The Oedog goes on.", "", "War"),  # lost in translation: the dictionary's
+    ("Rode auto", "A big car drove by.", "", "Red car"),
+    ("Deze sleutels", "Put them in the slots.", "He lost the keys again.", "Keys"),
+])
+def test_a_dictionary_checks_an_english_title_or_gives_it(title, english, context, expected,
+                                                          tmp_path, monkeypatch):
+    from pipeline.search import dictionary
+    from tests.test_search_dictionary import dictd
+
+    dictd(tmp_path, dictionary.EN_NL, ["car /kɑː/\nauto, wagen\n", "war /wɔː/\noorlog\n"])
+    dictd(tmp_path, dictionary.NL_EN, [
+        "zwaar /zwaːr/\nheavy, hard\n", "werk /wɛrk/\nwork\n", "rood /roːt/\nred\n",
+        "sleutel /sløːtəl/\nwrench, key\n"])
+    monkeypatch.setattr(dictionary, "FOLDER", tmp_path)
+    said = Segment("s1", 0.0, 3.0, "niet gebruikt", english)
+    assert english_title(title, said, LEXICAL, context) == expected
 
 
 def test_without_english_there_is_no_english_title():

@@ -53,10 +53,13 @@ def test_clean_dutch_texts_are_segmented_at_their_topics():
     ("De oorzaak", "And the order is clear and gigantic.", None),
     ("Zwarte lijst", "Play the old games of a set of expectations.", None),
 ])
-def test_an_english_title_is_the_translation_in_the_sentence_or_none(title, english, expected):
-    from pipeline.chapters.titles import english_title
+def test_an_english_title_is_the_translation_in_the_sentence_or_none(title, english, expected,
+                                                                      tmp_path, monkeypatch):
+    from pipeline.chapters.english import english_title
     from pipeline.document import Segment
+    from pipeline.search import dictionary
 
+    monkeypatch.setattr(dictionary, "FOLDER", tmp_path)  # no dictionary: e5 alone judges
     said = Segment("s1", 0.0, 4.0, "niet gebruikt", en=english)
     found = english_title(title, said, E5Embedder())
     assert found == expected if expected is None else expected.lower() in found.lower()

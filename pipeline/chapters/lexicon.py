@@ -1,0 +1,34 @@
+"""What chapter titles know of words, shared by the Dutch titles (titles.py) and their English
+(english.py): HanTa's Dutch part-of-speech tagger, wordfreq's word frequencies, and two small
+helpers."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+
+
+@cache
+def tagger():
+    """HanTa's Dutch model: tag_sent(words, taglevel=1) -> [(word, lemma, CGN tag)]."""
+    from HanTa import HanoverTagger
+
+    return HanoverTagger.HanoverTagger("morphmodel_dutch.pgz")  # ~2 s and ~0.8 GB, once
+
+
+@cache
+def zipf(word: str, lang: str = "nl") -> float:
+    """wordfreq's Zipf frequency: 3 is once per million words, 0 unknown."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, lang)
+
+
+def unit(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)
+
+
+def capitalise(title: str) -> str:
+    return title[:1].upper() + title[1:]
