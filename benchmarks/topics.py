@@ -12,7 +12,9 @@ automatic chapters, of the same from the text alone (no sound), of `--chapters` 
 to the true count, and in the same run of an even split into the automatic count and into the
 true count, of no boundaries and of nltk's TextTiling. Titles: the share whose every word was
 said (normalised) in the reference Dutch of the chapter's time span, the share of one word, and
-duplicates. Then times the topics stage on an episode of LONG_MINUTES built from the utterances.
+duplicates; the share of English titles whose every word (stemmed) is in the reference English
+of the span, and how many have none. Then times the topics stage on an episode of LONG_MINUTES
+built from the utterances.
 Targets (issue 17, each set's mean): automatic below the even split and below no boundaries;
 the true count <= 0.8x the even split's Pk; >= 80% of titles said; <= 20% one-word titles.
 """
@@ -40,7 +42,7 @@ from pipeline.chapters.signals import Signals, gap_evidence, sound_vectors  # no
 from pipeline.document import Chapter, Episode, Segment  # noqa: E402
 from pipeline.embeddings import Embedder, load_embedder  # noqa: E402
 from pipeline.search.stopwords import DUTCH  # noqa: E402
-from pipeline.search.textnorm import fold_text, words  # noqa: E402
+from pipeline.search.textnorm import fold_text, stem, words  # noqa: E402
 
 NEAR_S = 10.0
 GAP_SLACK_S = 1.5  # a reference boundary this close to a gap between segments marks that gap
@@ -134,6 +136,7 @@ def evaluate(name: str, files: list[Path], library: Path | None, embedder) -> di
     """Scores of every method on one set's episodes, printed per episode; the means returned."""
     totals: dict[str, list[dict]] = {m: [] for m in METHODS}
     titles: list[tuple[bool, int]] = []
+    english: list[bool | None] = []  # per title: its English in the reference English, or none
     duplicates = 0
     signal = []
     for path in files:
@@ -165,6 +168,7 @@ def evaluate(name: str, files: list[Path], library: Path | None, embedder) -> di
         for chapter in auto:
             said = title_said(chapter, data["utterances"])
             titles.append((said, len(chapter.title.split())))
+            english.append(english_said(chapter, data["utterances"]))
             print(f"    {chapter.start:6.1f}s {'said ' if said else 'NOT  '}"
                   f"{chapter.title} / {chapter.title_en}")
         duplicates += len(auto) - len({c.title.lower() for c in auto})
@@ -179,6 +183,9 @@ def evaluate(name: str, files: list[Path], library: Path | None, embedder) -> di
     one_word = sum(n == 1 for _, n in titles) / len(titles)
     print(f"  titles: {said_share:.0%} fully said in the chapter, {one_word:.0%} of one word, "
           f"{duplicates} duplicates ({len(titles)} titles)")
+    print(f"  English titles: {english.count(True) / len(english):.0%} with every word in the "
+          f"reference English of the chapter (stemmed; a loose reference), "
+          f"{english.count(None)} none")
     print(f"  evidence AUC {auc(values, positive):.3f} (boundary gaps against the others; "
           "0.5 = no signal)")
     verdict(means, said_share, one_word, duplicates)
@@ -219,6 +226,16 @@ def title_said(chapter: Chapter, utterances: list[dict]) -> bool:
         if not any(w in said for w in joined):
             return False
     return True
+
+
+def english_said(chapter: Chapter, utterances: list[dict]) -> bool | None:
+    """Whether every word of the English title occurs (stemmed) in the reference English spoken
+    in the chapter; None without an English title."""
+    if not chapter.title_en:
+        return None
+    said = {stem(w, "en") for u in utterances if u["end"] > chapter.start
+            and u["start"] < chapter.end for w in _words(u.get("en") or "")}
+    return all(stem(w, "en") in said for w in _words(chapter.title_en))
 
 
 def _words(text: str) -> list[str]:

@@ -18,7 +18,8 @@ SAME_START_S = 0.05  # times this close are one (rounding in the JSON)
 # Bumped when a change to this package makes different chapters or titles from the same input:
 # the topics stage's fingerprint holds it, so a re-run redoes automatic chapters (never an
 # editor's) once. 2: titles and their English as of stop 37; 3: titles are noun phrases (HanTa);
-# 4: a word in an English or German spelling said once is no title word, and confidence ranks.
+# 4: a word in an English or German spelling said once is no title word, confidence ranks, and a
+# dictionary checks the English title.
 METHOD = 4
 
 
