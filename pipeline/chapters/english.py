@@ -21,7 +21,7 @@ import re
 
 import numpy as np
 
-from pipeline.chapters.lexicon import capitalise, tagger, unit, zipf
+from pipeline.chapters.lexicon import LONGEST_WORD, capitalise, tagger, unit, zipf
 from pipeline.document import Segment
 from pipeline.embeddings import Embedder
 from pipeline.search import dictionary
@@ -72,11 +72,14 @@ def english_title(title: str, said_in: Segment | None, embedder: Embedder,
 
 
 def _tagged(title: str) -> list[tuple[str, str, str]]:
-    """(word, lemma, tag) of the title's words; its first word's capital says nothing."""
+    """(word, lemma, tag) of the title's words, none where one is too long to tag; its first
+    word's capital says nothing."""
     words = _TOKEN.findall(title)
-    if words and not words[0].isupper():
+    if not words or any(len(w) > LONGEST_WORD for w in words):
+        return []
+    if not words[0].isupper():
         words[0] = words[0].lower()
-    return tagger().tag_sent(words, taglevel=1) if words else []
+    return tagger().tag_sent(words, taglevel=1)
 
 
 def _runs(english: str) -> list[str]:

@@ -8,6 +8,7 @@ from functools import cache
 
 import numpy as np
 
+LONGEST_WORD = 40  # letters: the tagger's time grows with the square of a word's length
 
 @cache
 def tagger():

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from pipeline.chapters.english import english_title
-from pipeline.chapters.lexicon import capitalise, tagger, unit, zipf
+from pipeline.chapters.lexicon import LONGEST_WORD, capitalise, tagger, unit, zipf
 from pipeline.document import Segment
 from pipeline.embeddings import Embedder
 from pipeline.search.stopwords import STOP_WORDS, words_of
@@ -52,7 +52,6 @@ COMPOUND_PART_ZIPF = 3.5  # each part of an unknown compound this common ("disc"
 # a loan a speaker means ("Big Brother") is said again.
 FOREIGN_MARGIN_ZIPF = 1.2
 MAX_WORDS = 4
-LONGEST_WORD = 40  # letters: a longer "word" is no title material, and is not tagged
 MIN_LONE_LETTERS = 6  # a lone word that is no noun is at least this long
 SHORTLIST = 40  # candidates per chapter that are embedded (the most frequent first)
 LENGTH_BONUS = {1: 0.0, 2: 0.12, 3: 0.12, 4: 0.06}
