@@ -128,6 +128,8 @@ def _senses(word: str, lemma: str, tag: str) -> list[str]:
         senses = next((found for base in bases if (found := dictionary.english(base))), [])
         senses = [_plural(s) if ",mv," in tag else s for s in senses]
     common = [s for s in senses if zipf(s, "en") >= ENGLISH_ZIPF]
+    if tag.startswith("ADJ"):  # an adjective's English, not its adverb ("quiet", not "quietly")
+        common = [s for s in common if not (s.endswith("ly") and s[:-2] in common)]
     return sorted(common, key=lambda s: -zipf(s, "en"))
 
 

@@ -3,7 +3,7 @@
 Candidates are noun phrases of 1-4 words said in the chapter: HanTa, a Dutch part-of-speech
 tagger, reads each sentence, and a phrase ends in a noun or a name, begins with a content word,
 and holds only nouns, names, adjectives, numbers and linking words ("Kant van de muur", "Grote
-ogen"; never "Serieus genomen" or "Helpen"). Every word is one the recogniser was sure of and a
+ogen"; never "Serieus genomen" or "Helpen"). Every word is one the recogniser was fairly sure of, a
 real word (known to a Dutch word list, and said twice if far more common in English or German:
 "magnet" is "magneet" misheard; or said more than once in the chapter and a name or a compound
 of known words). A lone noun must be said after a determiner, said more than once, or a name (a
