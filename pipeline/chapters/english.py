@@ -21,7 +21,15 @@ import re
 
 import numpy as np
 
-from pipeline.chapters.lexicon import LONGEST_WORD, capitalise, tagger, unit, zipf
+from pipeline.chapters.lexicon import (
+    DETERMINERS,
+    LONGEST_WORD,
+    WORD,
+    capitalise,
+    tagger,
+    unit,
+    zipf,
+)
 from pipeline.document import Segment
 from pipeline.embeddings import Embedder
 from pipeline.search import dictionary
@@ -43,9 +51,7 @@ RUN_LINKS = words_of("of for and in on with about the a an")  # inside a run of 
 # opening determiner is left out, as a title's English leaves it out ("De oorlog" / "War").
 LINKS = {"van": "of", "voor": "for", "en": "and", "in": "in", "op": "on", "met": "with",
          "over": "about", "de": "the", "het": "the", "der": "of the", "een": "a"}
-OPENING = words_of("de het een deze dit die mijn jouw ons onze uw elke")
 DIMINUTIVE = ("tjes", "tje", "pjes", "pje", "jes", "je")  # "beestjes" -> "beest"
-_TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 
 
 def english_title(title: str, said_in: Segment | None, embedder: Embedder,
@@ -63,7 +69,7 @@ def english_title(title: str, said_in: Segment | None, embedder: Embedder,
     if confirmed:
         return capitalise(_nearest(title, confirmed, embedder)[0])
     if senses:  # e5's likeness of one word to another is a poor judge of a translation
-        used = {stem(w.lower(), "en") for w in _TOKEN.findall(context)}
+        used = {stem(w.lower(), "en") for w in WORD.findall(context)}
         return capitalise(_nearest(title, _renderings(words, senses, used), embedder)[0])
     if not runs:
         return None
@@ -74,7 +80,7 @@ def english_title(title: str, said_in: Segment | None, embedder: Embedder,
 def _tagged(title: str) -> list[tuple[str, str, str]]:
     """(word, lemma, tag) of the title's words, none where one is too long to tag; its first
     word's capital says nothing."""
-    words = _TOKEN.findall(title)
+    words = WORD.findall(title)
     if not words or any(len(w) > LONGEST_WORD for w in words):
         return []
     if not words[0].isupper():
@@ -83,7 +89,7 @@ def _tagged(title: str) -> list[tuple[str, str, str]]:
 
 
 def _runs(english: str) -> list[str]:
-    words = [m.group() for m in _TOKEN.finditer(english)]
+    words = [m.group() for m in WORD.finditer(english)]
     return [" ".join(words[i : i + n]) for i in range(len(words))
             for n in range(1, MAX_WORDS + 1)
             if i + n <= len(words) and _english_ends(words[i : i + n])]
@@ -106,7 +112,7 @@ def _left_in_dutch(word: str) -> bool:
 def _content(words: list[tuple[str, str, str]]) -> list[int]:
     """Where the title's words are neither its opening determiner nor a linking word."""
     return [i for i, (word, _, _) in enumerate(words)
-            if word.lower() not in LINKS and not (i == 0 and word.lower() in OPENING)]
+            if word.lower() not in LINKS and not (i == 0 and word.lower() in DETERMINERS)]
 
 
 def _senses_of(words: list[tuple[str, str, str]]) -> dict[int, list[str]] | None:
@@ -135,7 +141,7 @@ def _senses(word: str, lemma: str, tag: str) -> list[str]:
 
 def _confirms(run: str, senses: dict[int, list[str]]) -> bool:
     """Whether the run holds one of the English words of each content word of the title."""
-    said = [w.lower() for w in _TOKEN.findall(run)]
+    said = [w.lower() for w in WORD.findall(run)]
     return all(any(_same(w, s.lower()) for w in said for s in options)
                for options in senses.values())
 

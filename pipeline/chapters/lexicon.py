@@ -1,14 +1,22 @@
 """What chapter titles know of words, shared by the Dutch titles (titles.py) and their English
-(english.py): HanTa's Dutch part-of-speech tagger, wordfreq's word frequencies, and two small
-helpers."""
+(english.py): HanTa's Dutch part-of-speech tagger, wordfreq's word frequencies, the shape of a
+word, the determiners, and a few helpers."""
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import numpy as np
 
+from pipeline.document import Segment
+from pipeline.search.stopwords import words_of
+
 LONGEST_WORD = 40  # letters: the tagger's time grows with the square of a word's length
+WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)  # letters, inner ' or -
+# The determiners a title may open with (a lone noun is titled with the one it was said after).
+DETERMINERS = words_of("de het een deze dit die mijn jouw ons onze uw elke")
+
 
 @cache
 def tagger():
@@ -33,3 +41,9 @@ def unit(matrix: np.ndarray) -> np.ndarray:
 
 def capitalise(title: str) -> str:
     return title[:1].upper() + title[1:]
+
+
+def chapter_text(group: list[Segment], language: str = "nl") -> str:
+    """The chapter's text in one language, its segments' texts joined."""
+    texts = (s.nl if language == "nl" else s.en or "" for s in group)
+    return " ".join(t.strip() for t in texts if t.strip())

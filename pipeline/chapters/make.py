@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.chapters.keywords import chapter_keywords
+from pipeline.chapters.lexicon import chapter_text
 from pipeline.chapters.placement import best_starts, estimate_count
 from pipeline.chapters.signals import Signals, gap_evidence, sound_vectors
 from pipeline.chapters.titles import TranslateTexts, chapter_titles
@@ -80,9 +81,9 @@ def build_chapters(spoken: list[Segment], starts: list[int], embedder: Embedder,
     fixed = {n: old.title for n, old in enumerate(keep)
              if old and old.title and (keep_titles or _title_stays(old, groups[n]))}
     titles = chapter_titles(groups, embedder, fixed, translate)
-    nl_words = chapter_keywords([_joined(g, "nl") for g in groups], "nl")
+    nl_words = chapter_keywords([chapter_text(g, "nl") for g in groups], "nl")
     has_en = any(s.en and s.en.strip() for s in spoken)
-    en_words = chapter_keywords([_joined(g, "en") for g in groups], "en") if has_en else None
+    en_words = chapter_keywords([chapter_text(g, "en") for g in groups], "en") if has_en else None
     chapters = []
     for n, group in enumerate(groups):
         start = 0.0 if n == 0 else group[0].start
@@ -111,11 +112,6 @@ def split_at(spoken: list[Segment], starts: list[int]) -> list[list[Segment]]:
 
 def _title_stays(old: Chapter, group: list[Segment]) -> bool:
     return bool(old.edited.get("title")) or old.segment_ids == [s.id for s in group]
-
-
-def _joined(group: list[Segment], language: str) -> str:
-    texts = (s.nl if language == "nl" else s.en for s in group)
-    return " ".join(t.strip() for t in texts if t and t.strip())
 
 
 def regroup(segments: list[Segment], chapters: list[Chapter], embedder: Embedder,

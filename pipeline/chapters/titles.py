@@ -31,7 +31,16 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from pipeline.chapters.english import english_title
-from pipeline.chapters.lexicon import LONGEST_WORD, capitalise, tagger, unit, zipf
+from pipeline.chapters.lexicon import (
+    DETERMINERS,
+    LONGEST_WORD,
+    WORD,
+    capitalise,
+    chapter_text,
+    tagger,
+    unit,
+    zipf,
+)
 from pipeline.document import Segment
 from pipeline.embeddings import Embedder
 from pipeline.search.stopwords import STOP_WORDS, words_of
@@ -70,15 +79,11 @@ FILLERS = words_of("""
     eindelijk duidelijk zeker vast graag samen verder steeds paar
     erbij eraan erop ervan erin eruit ermee erover erachter daarbij daarin daarop daarmee daarvan
 """)
-# The determiners a lone noun is titled with, where the tagger reads them as determiners ("die"
-# and "het" are pronouns as often: "kinderen die spelen", "is het zover").
-ARTICLES = words_of("de het een deze dit die mijn jouw ons onze uw elke")
 DE_WORDS = words_of("de deze die elke")  # never before a "het" word such as a diminutive
 NOUNS = frozenset({"N", "SPEC"})  # a noun phrase ends in a noun or a name (SPEC: part of one)
 MODIFIERS = frozenset({"ADJ", "TW"})  # adjectives and numbers may go before it
 LINKS = words_of("van voor en in op met over de het een der")
 LINKED_ARTICLES = words_of("de het een der")  # inside a phrase only after a preposition
-_TOKEN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 _SENTENCE_END = re.compile(r"[.?!…:;]$")
 
 
@@ -128,7 +133,7 @@ def chapter_titles(groups: list[list[Segment]], embedder: Embedder,
     todo = [i for i in range(len(groups)) if i not in fixed]
     found = [candidates(groups[i]) for i in todo]
     # One batch: a lexical embedder's columns are those of the batch it was given.
-    texts = [_text(groups[i]) for i in todo] + list(fixed.values())
+    texts = [chapter_text(groups[i]) for i in todo] + list(fixed.values())
     vectors = iter(unit(embedder.embed(
         texts + [c.text for shortlist in found for c in shortlist], "nl")))
     chapters = [next(vectors) for _ in todo]
@@ -139,7 +144,7 @@ def chapter_titles(groups: list[list[Segment]], embedder: Embedder,
     dutch = _distinct_titles(scored, [groups[i] for i in todo], taken, names)
     result: dict[int, tuple[str, str | None]] = {i: (t, None) for i, t in fixed.items()}
     english = (translate([title for title, _ in dutch]) if translate and dutch else
-               [english_title(title, segment, embedder, _text(groups[i], "en"))
+               [english_title(title, segment, embedder, chapter_text(groups[i], "en"))
                 for i, (title, segment) in zip(todo, dutch, strict=True)])
     for i, (title, _), title_en in zip(todo, dutch, english, strict=True):
         result[i] = (title, capitalise(title_en.strip()) if title_en else None)
@@ -199,7 +204,7 @@ def _article(token: Token, noun: Token) -> str:
     determiner = token.word_class == "LID" or (token.word_class == "VNW" and ",det," in token.tag)
     sure = token.probability >= MIN_PROBABILITY and not token.ends_sentence
     misfit = token.key in DE_WORDS and noun.key.endswith("je")
-    return token.key if determiner and sure and token.key in ARTICLES and not misfit else ""
+    return token.key if determiner and sure and token.key in DETERMINERS and not misfit else ""
 
 
 def tokens_of(seg: Segment) -> list[Token]:
@@ -210,7 +215,7 @@ def tokens_of(seg: Segment) -> list[Token]:
         pieces = [(w, 1.0) for w in seg.nl.split()]
     tokens = []
     for raw, probability in pieces:
-        word = _TOKEN.search(raw)
+        word = WORD.search(raw)
         if word:
             first = not tokens or tokens[-1].ends_sentence
             tokens.append(Token(word.group(), probability, bool(_SENTENCE_END.search(raw)),
@@ -393,8 +398,3 @@ def _fallback(group: list[Segment], taken: set[str]) -> str:
     words = [t.text for seg in group for t in tokens_of(seg) if t.probability >= MIN_PROBABILITY]
     title = capitalise(" ".join(words[:4])) if words else "…"
     return title if title.lower() not in taken else f"{title} ({len(taken) + 1})"
-
-
-def _text(group: list[Segment], language: str = "nl") -> str:
-    texts = (s.nl if language == "nl" else s.en or "" for s in group)
-    return " ".join(t.strip() for t in texts if t.strip())
