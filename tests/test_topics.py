@@ -339,13 +339,27 @@ def test_a_chapter_without_a_sure_phrase_is_named_by_a_real_word_it_said():
     assert [c.text for c in candidates([seg])] == ["kasteel"]
 
 
-def test_a_new_chapter_method_redoes_the_automatic_chapters(tmp_path, monkeypatch):
+def _topics_context(tmp_path) -> Context:
     settings = Settings(embedder="lexical")
     episode = Episode("e", "E", Source("e.wav", "0" * 64, 10.0, 16000, "e.wav"),
                       segments=[Segment("s0", 0.0, 2.0, "Goedemorgen.")])
-    ctx = Context(tmp_path / "e.wav", tmp_path, episode, settings, Engines(settings),
-                  lambda *_: None)
+    return Context(tmp_path / "e.wav", tmp_path, episode, settings, Engines(settings),
+                   lambda *_: None)
+
+
+def test_a_new_chapter_method_redoes_the_automatic_chapters(tmp_path, monkeypatch):
+    ctx = _topics_context(tmp_path)
     before = TopicsStage().inputs(ctx)
     assert TopicsStage().inputs(ctx) == before  # the same code: the chapters stand
     monkeypatch.setattr("pipeline.stages.topics.METHOD", METHOD + 1)
     assert TopicsStage().inputs(ctx) != before
+
+
+def test_installing_the_dictionary_redoes_the_automatic_chapters(tmp_path, monkeypatch):
+    ctx = _topics_context(tmp_path)
+    monkeypatch.setattr("pipeline.search.dictionary.FOLDER", tmp_path / "none")
+    without = TopicsStage().inputs(ctx)
+    for name in ("freedict-eng-nld", "freedict-nld-eng"):
+        (tmp_path / f"{name}.index").write_text("")
+    monkeypatch.setattr("pipeline.search.dictionary.FOLDER", tmp_path)
+    assert TopicsStage().inputs(ctx) != without  # its English titles may now be checked

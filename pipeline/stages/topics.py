@@ -15,6 +15,7 @@ from pipeline.chapters.make import METHOD, make_chapters, regroup
 from pipeline.chapters.signals import Signals
 from pipeline.chapters.titles import TranslateTexts
 from pipeline.errors import ReportageError
+from pipeline.search import dictionary
 from pipeline.stages.base import Context
 
 
@@ -34,6 +35,7 @@ class TopicsStage:
                 "min_chapter_s": s.min_chapter_s, "embedder": ctx.engines.embedder().name,
                 "signals": asdict(Signals()),  # defaults: a change redoes the chapters
                 "method": METHOD,
+                "dictionary": dictionary.installed(),  # English titles check their words in it
                 "audio": ctx.episode.source.sha256}
 
     def run(self, ctx: Context) -> dict:
