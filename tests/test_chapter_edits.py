@@ -12,7 +12,7 @@ from pipeline.document import Episode
 from pipeline.edits import history, revert
 from pipeline.errors import ReportageError
 from pipeline.web.app import create_app
-from tests.web_fixtures import SPACING, make_library
+from tests.web_fixtures import SPACING, fish_dictionary, make_library
 
 pytestmark = pytest.mark.model
 SLUG = "haven"
@@ -89,18 +89,19 @@ def test_history_and_revert_restore_chapters_exactly(library, client):
     client.patch(url("c1"), json={"rev": rev + 1, "title": "Vroeg in de haven"}, headers=AUTH)
     edits = history(library, SLUG)
     assert [(e.segment, e.field, e.editor) for e in edits] == [
-        ("c2", "chapters", "mona"), ("c1", "chapter_title", "mona")]
-    revert(library, SLUG, edits[1].id, "test")
+        ("c2", "chapters", "mona"), ("c1", "chapter_title", "mona"),
+        ("c1", "chapter_title_en", "reportage")]  # the English the new title took along
+    revert(library, SLUG, edits[1].id, "test")  # the title, and the English with it
     assert Episode.load(library / SLUG).chapters[0].title == "In de haven"
     revert(library, SLUG, edits[0].id, "test")
     assert json.loads((library / SLUG / "chapters.json").read_text()) == before
-    assert len(history(library, SLUG)) == 4
+    assert len(history(library, SLUG)) == 6
     # A move, then a new title: reverting the move would take the title back too.
     client.post(url("c2"), json={"rev": rev + 4, "action": "move", "at": 3 * SPACING},
                 headers=AUTH)
     client.patch(url("c2"), json={"rev": rev + 5, "title": "Markt"}, headers=AUTH)
-    with pytest.raises(ReportageError, match="edit 6 changed this after edit 5"):
-        revert(library, SLUG, 5, "test")
+    with pytest.raises(ReportageError, match="edit 8 changed this after edit 7"):
+        revert(library, SLUG, 7, "test")
 
 
 def test_a_stale_or_unauthorised_edit_changes_nothing(library, client):
@@ -184,6 +185,33 @@ def test_undo_reverts_the_last_change_as_the_editor_saw_it(library, client):
         (c["title"], c["title_en"]) for c in chapters]
     assert undone["rev"] == renamed["rev"] + 1  # one change, as the rename was
     assert sorted(e.revert_of for e in history(library, SLUG)[-2:]) == renamed["edits"]
+
+
+def test_a_dutch_title_given_alone_takes_its_english_along(library, client, tmp_path,
+                                                            monkeypatch):
+    monkeypatch.setattr("pipeline.search.dictionary.FOLDER", fish_dictionary(tmp_path / "dict"))
+    rev, chapters = current(client)
+    renamed = client.patch(url("c2"), json={"rev": rev, "title": "Haring en kabeljauw"},
+                           headers=AUTH).json()
+    chapter = Episode.load(library / SLUG).chapters[1]
+    assert (chapter.title, chapter.title_en) == ("Haring en kabeljauw", "Herring and cod")
+    assert "Haring en kabeljauw / Herring and cod" in outputs(library)["chapters.vtt"]
+    assert "title_en" not in chapter.edited  # the machine's English: it follows again
+    undone = client.post(url("undo"), json={"rev": renamed["rev"], "edits": renamed["edits"]},
+                         headers=AUTH).json()
+    assert [(c["title"], c["title_en"]) for c in undone["chapters"]] == [
+        (c["title"], c["title_en"]) for c in chapters]
+
+    # No English found: none, never the English of the title it replaced.
+    rev = undone["rev"]
+    rev = client.patch(url("c2"), json={"rev": rev, "title": "Zoute plof"},
+                       headers=AUTH).json()["rev"]
+    assert Episode.load(library / SLUG).chapters[1].title_en is None
+    # An English title an editor wrote stays through a Dutch rename.
+    rev = client.patch(url("c2"), json={"rev": rev, "title_en": "Salt"}, headers=AUTH).json()["rev"]
+    client.patch(url("c2"), json={"rev": rev, "title": "Haring"}, headers=AUTH)
+    chapter = Episode.load(library / SLUG).chapters[1]
+    assert (chapter.title, chapter.title_en) == ("Haring", "Salt")
 
 
 def test_an_undo_after_another_change_or_of_another_edit_changes_nothing(library, client):

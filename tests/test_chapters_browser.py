@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from pipeline.document import Episode
-from tests.web_fixtures import SPACING, make_library, running_server
+from tests.web_fixtures import SPACING, fish_dictionary, make_library, running_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -134,3 +134,21 @@ def test_enter_renames_a_chapter_and_its_english_title_may_be_cleared(page, base
     # A line that starts a chapter offers no new chapter there.
     assert page.locator(".seg .split-here:visible").count() == 10 - 2
     assert page.is_hidden(f"#seg-s000{int(5 * SPACING)}00 .split-here")
+
+
+def test_a_dutch_rename_shows_the_english_title_it_took_along(page, base, library, tmp_path,
+                                                              monkeypatch):
+    monkeypatch.setattr("pipeline.search.dictionary.FOLDER", fish_dictionary(tmp_path / "dict"))
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.wait_for_selector(".chapter-edit")
+    dutch = page.locator(".chapter-edit").nth(1).locator("input.title-nl")
+    dutch.fill("Haring en kabeljauw")
+    dutch.press("Enter")
+    wait_for(page, "English title now “Herring and cod”")
+    english = page.locator(".chapter-edit").nth(1).locator("input.title-en")
+    assert english.input_value() == "Herring and cod"
+    assert "Herring and cod" in page.locator("#transcript .chapter-head").nth(1).inner_text()
+    dutch.fill("Zoute plof")
+    dutch.press("Enter")
+    wait_for(page, "English title cleared")
+    assert english.input_value() == ""

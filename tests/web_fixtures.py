@@ -79,6 +79,17 @@ def make_library(root: Path, slug: str = "haven") -> Path:
     return library
 
 
+def fish_dictionary(folder: Path) -> Path:
+    """A FreeDict pair in dictd's format that knows two words of the episode's fish market."""
+    from pipeline.search import dictionary
+    from tests.test_search_dictionary import dictd
+
+    folder.mkdir()
+    dictd(folder, dictionary.EN_NL, ["cod /kɒd/\nkabeljauw\n"])
+    dictd(folder, dictionary.NL_EN, ["haring /haːrɪŋ/\nherring\n"])
+    return folder
+
+
 def make_review_library(root: Path) -> Path:
     """The library, with a misheard name ("Kremers") in its first three lines; the first line
     has words (the name unsure) and a glossary fix ("Groot Mokum" became "reportage")."""

@@ -26,6 +26,7 @@ from pipeline.chapters.lexicon import (
     LONGEST_WORD,
     WORD,
     capitalise,
+    chapter_text,
     tagger,
     unit,
     zipf,
@@ -62,7 +63,23 @@ def english_title(title: str, said_in: Segment | None, embedder: Embedder,
     own choice where it made one ("sleutels" is "keys" there, not "wrenches")."""
     if said_in is None or not (said_in.en or "").strip():
         return None
-    runs = _runs(said_in.en)
+    return _english(title, _runs(said_in.en), embedder, context)
+
+
+def english_for(title: str, group: list[Segment], embedder: Embedder) -> str | None:
+    """The English for a Dutch title an editor gave the chapter of `group` (with English), as
+    english_title finds it; the runs tried are those of the line that says most of its words,
+    none where no line says one."""
+    context = chapter_text(group, "en")
+    if not context:
+        return None
+    wanted = {w.lower() for w in WORD.findall(title)}
+    overlap, said_in = max(((len(wanted & {w.lower() for w in WORD.findall(s.nl)}), s)
+                            for s in group if (s.en or "").strip()), key=lambda o: o[0])
+    return _english(title, _runs(said_in.en) if overlap else [], embedder, context)
+
+
+def _english(title: str, runs: list[str], embedder: Embedder, context: str) -> str | None:
     words = _tagged(title)
     senses = _senses_of(words)
     confirmed = [run for run in runs if senses and _confirms(run, senses)]

@@ -5,7 +5,7 @@ what it changed in `Chapter.edited` (so a re-run keeps the editor's chapters), i
 `edits.jsonl` and is followed at once by every derived file and the search index. A move, a
 split or a merge logs the chapters before and after it, so a revert restores them exactly.
 Titles stay with their chapters through a move or a merge; a split's new chapter gets a machine
-title of its own.
+title of its own; a new Dutch title given alone brings the machine's English for it (`rename`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
+from pipeline.chapters.english import english_for
 from pipeline.chapters.make import regroup, spoken_segments
 from pipeline.document import Chapter, Episode
 from pipeline.edits.log import LOG, Edit, append_log, documents, last_id, now, read_log, saving
@@ -28,6 +29,7 @@ STRUCTURE = "chapters"  # the log's field for a move, split or merge: before/aft
 TITLES = {"chapter_title": "title", "chapter_title_en": "title_en"}
 FIELDS = (STRUCTURE, *TITLES)
 MAX_TITLE = 120
+MACHINE = "reportage"  # the log's editor of an English title a Dutch rename took along
 AT_SEGMENT_S = 0.05  # a start this close to a segment's start is that segment's start
 
 
@@ -106,7 +108,9 @@ def merge(library: Path, slug: str, chapter_id: str, rev: int, editor: str) -> l
 
 def rename(library: Path, slug: str, chapter_id: str, rev: int, editor: str,
            title: str | None = None, title_en: str | None = None) -> list[Edit]:
-    """Give the chapter a Dutch and/or English title of the editor's own."""
+    """Give the chapter a Dutch and/or English title of the editor's own. A new Dutch title
+    given alone takes its English along where no editor wrote the English one: the machine
+    English for it, or none where there is none (never the old title's English)."""
     changes = {name: _given_title(text, name) for name, text in
                (("title", title), ("title_en", title_en)) if text is not None}
     if not changes:
@@ -115,7 +119,19 @@ def rename(library: Path, slug: str, chapter_id: str, rev: int, editor: str,
     with locked(folder):
         episode = _current(folder, rev)
         chapter = episode.chapters[_index(episode, chapter_id)]
-        return _set_titles(folder, episode, chapter, changes, editor)
+        follows = (title_en is None and changes["title"] != chapter.title
+                   and not chapter.edited.get("title_en"))
+        if follows:
+            changes["title_en"] = _english(episode, chapter, changes["title"])
+        return _set_titles(folder, episode, chapter, changes, editor,
+                           machine=frozenset({"title_en"} if follows else ()))
+
+
+def _english(episode: Episode, chapter: Chapter, title: str) -> str:
+    """The machine English for an editor's Dutch title of the chapter, "" where none is found."""
+    ids = set(chapter.segment_ids)
+    group = [s for s in episode.segments if s.id in ids]
+    return english_for(title, group, load_embedder()) or ""
 
 
 def undo(library: Path, slug: str, edit_ids: list[int], rev: int, editor: str) -> list[Edit]:
@@ -143,7 +159,16 @@ def revert(folder: Path, episode: Episode, target: Edit, editor: str) -> list[Ed
         snapshot = _snapshot_in(target)
         return _save_structure(folder, episode, target.segment, editor, snapshot,
                                [c.start for c in snapshot], revert_of=target.id)
-    return _revert_titles(folder, episode, [target], editor)
+    return _revert_titles(folder, episode, [target, *_taken_along(folder, episode, target)],
+                          editor)
+
+
+def _taken_along(folder: Path, episode: Episode, target: Edit) -> list[Edit]:
+    """The English title a Dutch rename took along, where it still stands: reverted with it."""
+    return [e for e in read_log(folder)
+            if target.field == "chapter_title" and e.field == "chapter_title_en"
+            and (e.segment, e.rev, e.editor) == (target.segment, target.rev, MACHINE)
+            and _as_left(episode, e)]
 
 
 def _revert_titles(folder: Path, episode: Episode, targets: list[Edit],
@@ -154,8 +179,10 @@ def _revert_titles(folder: Path, episode: Episode, targets: list[Edit],
         raise ReportageError(f"chapter {targets[0].segment} no longer exists in {episode.slug}")
     # The log is a file anyone can change: what it gives back must be a title still.
     titles = {TITLES[t.field]: _title_or_none(t.before, TITLES[t.field]) or "" for t in targets}
+    # The English a rename took along replaced the machine's English: it comes back as such.
+    machine = frozenset(TITLES[t.field] for t in targets if t.editor == MACHINE)
     return _set_titles(folder, episode, chapter, titles, editor,
-                       {TITLES[t.field]: t.id for t in targets})
+                       {TITLES[t.field]: t.id for t in targets}, machine)
 
 
 def clean_title(title: object, what: str = "a chapter title") -> str:
@@ -207,8 +234,10 @@ def _save_structure(folder: Path, episode: Episode, chapter_id: str, editor: str
 
 
 def _set_titles(folder: Path, episode: Episode, chapter: Chapter, changes: dict[str, str],
-                editor: str, reverts: dict[str, int] | None = None) -> list[Edit]:
-    """`changes`: title or title_en -> text; `reverts`: the same names -> the edit each undoes."""
+                editor: str, reverts: dict[str, int] | None = None,
+                machine: frozenset[str] = frozenset()) -> list[Edit]:
+    """`changes`: title or title_en -> text; `reverts`: the same names -> the edit each undoes;
+    `machine`: names whose text is the machine's, logged as MACHINE's and not marked edited."""
     changed = {k: v for k, v in changes.items() if v != (getattr(chapter, k) or "")}
     if not changed:
         return []
@@ -217,11 +246,13 @@ def _set_titles(folder: Path, episode: Episode, chapter: Chapter, changes: dict[
         episode.chapters_rev += 1
         for n, (name, text) in enumerate(changed.items()):
             field = next(f for f, attr in TITLES.items() if attr == name)
-            edits.append(Edit(last_id(folder) + 1 + n, now(), editor, chapter.id, field,
+            who = MACHINE if name in machine else editor
+            edits.append(Edit(last_id(folder) + 1 + n, now(), who, chapter.id, field,
                               getattr(chapter, name), text, episode.chapters_rev,
                               (reverts or {}).get(name)))
             setattr(chapter, name, (text or None) if name == "title_en" else text)
-            chapter.edited[name] = True
+            if name not in machine:
+                chapter.edited[name] = True
     append_log(folder, edits)
     publish(folder, episode)
     return edits

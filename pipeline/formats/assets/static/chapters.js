@@ -49,6 +49,7 @@
     undoButton.disabled = false;
     if (reply.code === 200) {
       show(d);
+      if (typeof done === "function") done = done(d);  // what was done, told from the reply
       status.textContent = window.reportageEditor.withWarning(done, d);
       if (undoing) lastEdits = [];  // an undo is not undone from here
       else if (d.edits && d.edits.length) { lastEdits = d.edits; lastDone = done; }
@@ -146,7 +147,14 @@
     function rename() {
       var body = typed();
       if (!Object.keys(body).length) { status.textContent = "the titles are unchanged"; return; }
-      change("PATCH", ch.id, body, "chapter renamed");
+      change("PATCH", ch.id, body, "title" in body && !("title_en" in body) ? function (d) {
+        // A Dutch title given alone takes the machine's English for it along (or none).
+        var now = d.chapters.filter(function (c) { return c.id === ch.id; })[0];
+        var en = now ? now.title_en || "" : "";
+        if (en === (ch.title_en || "")) return "chapter renamed";
+        return "chapter renamed; English title " + (en ? "now “" + en + "”" :
+                                                    "cleared: none found, type one");
+      } : "chapter renamed");
     }
     [nl, en].forEach(function (input) {
       input.addEventListener("input", function () {
