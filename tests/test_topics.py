@@ -187,6 +187,7 @@ def test_an_english_title_is_never_a_word_the_translation_left_in_dutch():
     ("Rode auto", "A big car drove by.", "", "Red car"),
     ("Deze sleutels", "Put them in the slots.", "He lost the keys again.", "Keys"),
     ("Rustig", "It is enough.", "", "Quiet"),  # an adjective's English, not its adverb
+    ("Een beeld", "I have seen a picture of it.", "", "Picture"),  # no words of its own
 ])
 def test_a_dictionary_checks_an_english_title_or_gives_it(title, english, context, expected,
                                                           tmp_path, monkeypatch):
@@ -196,7 +197,8 @@ def test_a_dictionary_checks_an_english_title_or_gives_it(title, english, contex
     dictd(tmp_path, dictionary.EN_NL, ["car /kɑː/\nauto, wagen\n", "war /wɔː/\noorlog\n"])
     dictd(tmp_path, dictionary.NL_EN, [
         "zwaar /zwaːr/\nheavy, hard\n", "werk /wɛrk/\nwork\n", "rood /roːt/\nred\n",
-        "sleutel /sløːtəl/\nwrench, key\n", "rustig /rʏstəx/\nquietly, quiet\n"])
+        "sleutel /sløːtəl/\nwrench, key\n", "rustig /rʏstəx/\nquietly, quiet\n",
+        "beeld /beːlt/\npicture, image\n"])
     monkeypatch.setattr(dictionary, "FOLDER", tmp_path)
     said = Segment("s1", 0.0, 3.0, "niet gebruikt", english)
     assert english_title(title, said, LEXICAL, context) == expected

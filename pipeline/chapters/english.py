@@ -7,7 +7,8 @@ up to five words there that begins and ends with a content word. e5 is multiling
 likeness of its vectors alone took runs the translation had garbled ("De oorlog" / "Oedog",
 "Keuken" / "Speak"). So FreeDict's Dutch-English dictionary (pipeline/search/dictionary.py)
 checks the runs: one that holds an English word the dictionary gives for each content word of
-the title is the translation ("Grote ogen" / "Big eyes"). Where no run does, the title is put
+the title, and as few other content words as any, is the translation ("Grote ogen" / "Big
+eyes", "Een beeld" / "Picture" rather than "Seen a picture"). Where no run does, the title is put
 into English word by word, the senses e5 finds nearest the Dutch chosen ("Keuken" / "Kitchen",
 "Rode auto" / "Red car"). Where the dictionary lacks a word of the title, or is not installed,
 the nearest run stands if it is near enough; else there is no English title: the Dutch shows,
@@ -84,7 +85,9 @@ def _english(title: str, runs: list[str], embedder: Embedder, context: str) -> s
     senses = _senses_of(words)
     confirmed = [run for run in runs if senses and _confirms(run, senses)]
     if confirmed:
-        return capitalise(_nearest(title, confirmed, embedder)[0])
+        fewest = min(_added(run, senses) for run in confirmed)
+        closest = [run for run in confirmed if _added(run, senses) == fewest]
+        return capitalise(_nearest(title, closest, embedder)[0])
     if senses:  # e5's likeness of one word to another is a poor judge of a translation
         used = {stem(w.lower(), "en") for w in WORD.findall(context)}
         return capitalise(_nearest(title, _renderings(words, senses, used), embedder)[0])
@@ -161,6 +164,14 @@ def _confirms(run: str, senses: dict[int, list[str]]) -> bool:
     said = [w.lower() for w in WORD.findall(run)]
     return all(any(_same(w, s.lower()) for w in said for s in options)
                for options in senses.values())
+
+
+def _added(run: str, senses: dict[int, list[str]]) -> int:
+    """How many content words the run says beyond the title: "Een beeld" is "Picture", not
+    "Seen a picture"; "Het spel" is "Game", not "Version of the game"."""
+    said = [w.lower() for w in WORD.findall(run) if w.lower() not in STOP_WORDS["en"]]
+    return sum(not any(_same(w, s.lower()) for options in senses.values() for s in options)
+               for w in said)
 
 
 def _same(word: str, sense: str) -> bool:
