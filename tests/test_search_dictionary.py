@@ -44,6 +44,7 @@ def dictd(folder: Path, name: str, entries: list[str]) -> None:
 def small(tmp_path, monkeypatch) -> Path:
     dictd(tmp_path, dictionary.EN_NL, [
         "castle /kɑːsl/\nkasteel, burcht\n",
+        "build /bɪld/\nbouwen\n",
         "take place /teik pleis/\nplaatsvinden\n",  # several words: a search matches words
         "initial /iniʃl/\n1. initiaal, voorletter\n2. aanvangs‐, begin‐\n",
         "kind /kaind/\nvriendelijk, soort\n",
@@ -61,6 +62,7 @@ def test_a_dictd_dictionary_is_read_both_ways_round(small):
     assert dictionary.installed()
     assert dictionary.dutch("castle") == ["kasteel", "burcht"]
     assert dictionary.dutch("castles") == ["kasteel", "burcht"]  # an English ending taken off
+    assert dictionary.dutch("built") == ["bouwen"]  # and an irregular form, by its lemma
     assert dictionary.dutch("inheritance") == ["erfenis"]  # from the Dutch-English one
     assert dictionary.dutch("axe") == ["bijl"]
     assert dictionary.dutch("initial") == ["initiaal", "voorletter"]  # no word fragments
