@@ -188,6 +188,8 @@ def test_an_english_title_is_never_a_word_the_translation_left_in_dutch():
     ("Deze sleutels", "Put them in the slots.", "He lost the keys again.", "Keys"),
     ("Rustig", "It is enough.", "", "Quiet"),  # an adjective's English, not its adverb
     ("Een beeld", "I have seen a picture of it.", "", "Picture"),  # no words of its own
+    ("Brood bakken", "They were in the kitchen.", "", "Baking bread"),  # the verb first
+    ("Het huis verkopen", "They sold it.", "", "Selling the house"),
 ])
 def test_a_dictionary_checks_an_english_title_or_gives_it(title, english, context, expected,
                                                           tmp_path, monkeypatch):
@@ -198,7 +200,9 @@ def test_a_dictionary_checks_an_english_title_or_gives_it(title, english, contex
     dictd(tmp_path, dictionary.NL_EN, [
         "zwaar /zwaːr/\nheavy, hard\n", "werk /wɛrk/\nwork\n", "rood /roːt/\nred\n",
         "sleutel /sløːtəl/\nwrench, key\n", "rustig /rʏstəx/\nquietly, quiet\n",
-        "beeld /beːlt/\npicture, image\n"])
+        "beeld /beːlt/\npicture, image\n",
+        "brood /broːt/\nbread\n", "bakken /bɑkə/\nbake\n", "huis /hœys/\nhouse\n",
+        "verkopen /vərkoːpə/\nsell\n"])
     monkeypatch.setattr(dictionary, "FOLDER", tmp_path)
     said = Segment("s1", 0.0, 3.0, "niet gebruikt", english)
     assert english_title(title, said, LEXICAL, context) == expected

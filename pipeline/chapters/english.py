@@ -10,7 +10,7 @@ checks the runs: one that holds an English word the dictionary gives for each co
 the title, and as few other content words as any, is the translation ("Grote ogen" / "Big
 eyes", "Een beeld" / "Picture" rather than "Seen a picture"). Where no run does, the title is put
 into English word by word, the senses e5 finds nearest the Dutch chosen ("Keuken" / "Kitchen",
-"Rode auto" / "Red car"). Where the dictionary lacks a word of the title, or is not installed,
+"Rode auto" / "Red car"), a closing verb put first ("Brood bakken" / "Baking bread"). Where the dictionary lacks a word of the title, or is not installed,
 the nearest run stands if it is near enough; else there is no English title: the Dutch shows,
 and an editor can write it.
 """
@@ -184,15 +184,40 @@ def _renderings(words: list[tuple[str, str, str]], senses: dict[int, list[str]],
                 used: set[str]) -> list[str]:
     """The title put into English word by word, a rendering for each choice among each word's
     senses: those the translator `used` (stems) where it used any, else the most common."""
+    order = list(range(len(words)))
+    verb = _final_verb(words, senses)
+    if verb is not None:  # "Het huis verkopen" is "Selling the house": the verb comes first
+        order = [verb, *order[:verb]]
     slots: list[list[str]] = []
-    for i, (word, _, _) in enumerate(words):
+    for i in order:
+        word = words[i][0]
         if i in senses:
             chosen = [s for s in senses[i] if stem(s.lower(), "en") in used]
-            slots.append(chosen or senses[i][:SENSES])
+            options = chosen or senses[i][:SENSES]
+            slots.append([_gerund(s) for s in options] if i == verb else options)
         elif slots:  # a linking word; the opening determiner is left out
             slots.append([LINKS.get(word.lower(), "")])
     choices = itertools.islice(itertools.product(*slots), MAX_RENDERINGS)
     return [" ".join(w for w in choice if w) for choice in choices]
+
+
+def _final_verb(words: list[tuple[str, str, str]], senses: dict[int, list[str]]) -> int | None:
+    """Where a title that does something ends in its verb ("Brood bakken"), none elsewhere: an
+    infinitive, or the plural present form HanTa often takes it for."""
+    last = len(words) - 1
+    word, _, tag = words[last]
+    if len(senses) < 2 or last not in senses or not word.lower().endswith("en"):
+        return None
+    return last if tag.startswith(("WW(inf", "WW(pv,tgw,mv")) else None
+
+
+def _gerund(verb: str) -> str:
+    """"steal" -> "stealing", "bake" -> "baking", "put" -> "putting": the spelling English
+    uses most."""
+    options = [verb + "ing", verb + verb[-1:] + "ing"]
+    if verb.endswith("e"):
+        options.append(verb[:-1] + "ing")
+    return max(options, key=lambda o: zipf(o, "en"))
 
 
 def _plural(noun: str) -> str:
