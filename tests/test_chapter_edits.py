@@ -82,7 +82,8 @@ def test_move_split_merge_and_rename_follow_everywhere(library, client):
     assert search.search(library, "kraanmachinist", mode="exact")[0].chapter == "In de haven"
 
 
-def test_history_and_revert_restore_chapters_exactly(library, client):
+def test_history_and_revert_restore_chapters_exactly(library, client, tmp_path, monkeypatch):
+    monkeypatch.setattr("pipeline.search.dictionary.FOLDER", fish_dictionary(tmp_path / "dict"))
     before = json.loads((library / SLUG / "chapters.json").read_text())
     rev, _ = current(client)
     client.post(url("c2"), json={"rev": rev, "action": "move", "at": 3 * SPACING}, headers=AUTH)
@@ -92,7 +93,8 @@ def test_history_and_revert_restore_chapters_exactly(library, client):
         ("c2", "chapters", "mona"), ("c1", "chapter_title", "mona"),
         ("c1", "chapter_title_en", "reportage")]  # the English the new title took along
     revert(library, SLUG, edits[1].id, "test")  # the title, and the English with it
-    assert Episode.load(library / SLUG).chapters[0].title == "In de haven"
+    first = Episode.load(library / SLUG).chapters[0]
+    assert (first.title, first.title_en) == ("In de haven", "In the port")
     revert(library, SLUG, edits[0].id, "test")
     assert json.loads((library / SLUG / "chapters.json").read_text()) == before
     assert len(history(library, SLUG)) == 6
@@ -212,6 +214,41 @@ def test_a_dutch_title_given_alone_takes_its_english_along(library, client, tmp_
     client.patch(url("c2"), json={"rev": rev, "title": "Haring"}, headers=AUTH)
     chapter = Episode.load(library / SLUG).chapters[1]
     assert (chapter.title, chapter.title_en) == ("Haring", "Salt")
+
+
+def test_an_english_title_given_back_by_a_revert_is_the_machines_again(library, client, tmp_path,
+                                                                      monkeypatch):
+    monkeypatch.setattr("pipeline.search.dictionary.FOLDER", fish_dictionary(tmp_path / "dict"))
+    rev, _ = current(client)
+    rev = client.patch(url("c2"), json={"rev": rev, "title": "Haring"}, headers=AUTH).json()["rev"]
+    typed = client.patch(url("c2"), json={"rev": rev, "title_en": "Fish"}, headers=AUTH).json()
+    client.post(url("undo"), json={"rev": typed["rev"], "edits": typed["edits"]}, headers=AUTH)
+    chapter = Episode.load(library / SLUG).chapters[1]
+    assert chapter.title_en == "Herring" and "title_en" not in chapter.edited
+    rev = current(client)[0]  # so the English follows the next Dutch title again
+    client.patch(url("c2"), json={"rev": rev, "title": "Haring en kabeljauw"}, headers=AUTH)
+    assert Episode.load(library / SLUG).chapters[1].title_en == "Herring and cod"
+    # A revert is the editor's act, logged as theirs, whatever it gives back.
+    machines = [e for e in history(library, SLUG) if e.editor == "reportage"]
+    revert(library, SLUG, machines[-1].id, "test")
+    assert history(library, SLUG)[-1].editor == "test"
+    chapter = Episode.load(library / SLUG).chapters[1]
+    assert chapter.title_en == "Herring" and "title_en" not in chapter.edited
+
+
+def test_undoing_a_dutch_rename_alone_takes_its_english_back_too(library, client, tmp_path,
+                                                                  monkeypatch):
+    monkeypatch.setattr("pipeline.search.dictionary.FOLDER", fish_dictionary(tmp_path / "dict"))
+    rev, chapters = current(client)
+    renamed = client.patch(url("c2"), json={"rev": rev, "title": "Haring"}, headers=AUTH).json()
+    logged = {e.id: e.field for e in history(library, SLUG)}
+    dutch = [i for i in renamed["edits"] if logged[i] == "chapter_title"]
+    assert len(renamed["edits"]) == 2 and len(dutch) == 1
+    undone = client.post(url("undo"), json={"rev": renamed["rev"], "edits": dutch},
+                         headers=AUTH).json()
+    assert (undone["chapters"][1]["title"], undone["chapters"][1]["title_en"]) == (
+        chapters[1]["title"], chapters[1]["title_en"])
+    assert not Episode.load(library / SLUG).chapters[1].edited  # the machine's titles again
 
 
 def test_an_undo_after_another_change_or_of_another_edit_changes_nothing(library, client):

@@ -22,7 +22,7 @@ from pipeline.formats.files import DOWNLOADS
 from pipeline.stages.publish import publish
 from pipeline.web import server
 from pipeline.web.app import MAX_BODY, create_app
-from tests.web_fixtures import XSS_IMG, XSS_SCRIPT, make_library, running_server
+from tests.web_fixtures import XSS_IMG, XSS_SCRIPT, fish_dictionary, make_library, running_server
 
 TOKEN = "test-token-123"
 SEG = "s0000300"
@@ -71,7 +71,9 @@ def test_search_without_an_index_says_so_in_one_line(client, library):
     assert client.get("/api/search", params={"q": "haring"}).status_code == 400
 
 
-def test_edits_saved_while_the_index_is_damaged_say_so_and_are_not_refused(client, library):
+def test_edits_saved_while_the_index_is_damaged_say_so_and_are_not_refused(client, library,
+                                                                           tmp_path, monkeypatch):
+    monkeypatch.setattr("pipeline.search.dictionary.FOLDER", fish_dictionary(tmp_path / "dict"))
     """The search index failing after the save is a warning: a refusal would read as a lost
     edit, and the retry would be refused as stale."""
     (library / "index.sqlite").write_bytes(b"this is no database " * 500)

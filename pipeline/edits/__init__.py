@@ -147,9 +147,10 @@ def _refuse_if_changed_since(episode: Episode, target: Edit, log: list[Edit]) ->
     if now is None or now in (left, replaced):
         return
     structure = target.field == chapters.STRUCTURE  # titles are part of what it gives back
+    # The edit to name: an editor's, not the English a rename took along (reverted with it).
     newer = [e.id for e in log if e.id > target.id and e.editor != chapters.MACHINE and (
         (e.field, e.segment) == (target.field, target.segment)
-        or (structure and e.field in chapters.FIELDS))]  # a rename's revert takes its English
+        or (structure and e.field in chapters.FIELDS))]
     since = f"edit {newer[-1]}" if newer else "a later change"
     raise ReportageError(f"{since} changed this after edit {target.id}: revert that first, or "
                          f"--force gives back what edit {target.id} replaced and loses it")

@@ -122,12 +122,12 @@ def rename(library: Path, slug: str, chapter_id: str, rev: int, editor: str,
         follows = (title_en is None and changes["title"] != chapter.title
                    and not chapter.edited.get("title_en"))
         if follows:
-            changes["title_en"] = _english(episode, chapter, changes["title"])
+            changes["title_en"] = _machine_english(episode, chapter, changes["title"])
         return _set_titles(folder, episode, chapter, changes, editor,
                            machine=frozenset({"title_en"} if follows else ()))
 
 
-def _english(episode: Episode, chapter: Chapter, title: str) -> str:
+def _machine_english(episode: Episode, chapter: Chapter, title: str) -> str:
     """The machine English for an editor's Dutch title of the chapter, "" where none is found."""
     ids = set(chapter.segment_ids)
     group = [s for s in episode.segments if s.id in ids]
@@ -159,30 +159,44 @@ def revert(folder: Path, episode: Episode, target: Edit, editor: str) -> list[Ed
         snapshot = _snapshot_in(target)
         return _save_structure(folder, episode, target.segment, editor, snapshot,
                                [c.start for c in snapshot], revert_of=target.id)
-    return _revert_titles(folder, episode, [target, *_taken_along(folder, episode, target)],
-                          editor)
-
-
-def _taken_along(folder: Path, episode: Episode, target: Edit) -> list[Edit]:
-    """The English title a Dutch rename took along, where it still stands: reverted with it."""
-    return [e for e in read_log(folder)
-            if target.field == "chapter_title" and e.field == "chapter_title_en"
-            and (e.segment, e.rev, e.editor) == (target.segment, target.rev, MACHINE)
-            and _as_left(episode, e)]
+    return _revert_titles(folder, episode, [target], editor)
 
 
 def _revert_titles(folder: Path, episode: Episode, targets: list[Edit],
                    editor: str) -> list[Edit]:
-    """Give one chapter back the titles these edits of it replaced, in one save."""
+    """Give one chapter back the titles these edits of it replaced, in one save; a Dutch
+    rename's takes back the English it took along, where that still stands."""
     chapter = next((c for c in episode.chapters if c.id == targets[0].segment), None)
     if chapter is None:
         raise ReportageError(f"chapter {targets[0].segment} no longer exists in {episode.slug}")
+    log = read_log(folder)
+    targets = list({t.id: t for t in targets + _taken_along(log, episode, targets)}.values())
     # The log is a file anyone can change: what it gives back must be a title still.
     titles = {TITLES[t.field]: _title_or_none(t.before, TITLES[t.field]) or "" for t in targets}
-    # The English a rename took along replaced the machine's English: it comes back as such.
-    machine = frozenset(TITLES[t.field] for t in targets if t.editor == MACHINE)
+    machine = frozenset(TITLES[t.field] for t in targets if _replaced_machines(log, t))
     return _set_titles(folder, episode, chapter, titles, editor,
                        {TITLES[t.field]: t.id for t in targets}, machine)
+
+
+def _taken_along(log: list[Edit], episode: Episode, targets: list[Edit]) -> list[Edit]:
+    """The English titles the Dutch renames among `targets` took along, where they still
+    stand."""
+    renames = {(t.segment, t.rev) for t in targets if t.field == "chapter_title"}
+    return [e for e in log if e.field == "chapter_title_en" and e.editor == MACHINE
+            and (e.segment, e.rev) in renames and _as_left(episode, e)]
+
+
+def _replaced_machines(log: list[Edit], edit: Edit) -> bool:
+    """Whether the title `edit` replaced was the machine's: no edit of it came before, or the
+    last was the English a rename took along, or a revert that gave the machine's back. A
+    revert gives the machine's title back as the machine's, so a re-run or the next Dutch
+    rename may change it again."""
+    earlier = [e for e in log if e.id < edit.id and (e.segment, e.field) == (edit.segment,
+                                                                              edit.field)]
+    if not earlier or earlier[-1].editor == MACHINE:
+        return True
+    reverted = next((e for e in log if e.id == earlier[-1].revert_of), None)
+    return reverted is not None and _replaced_machines(log, reverted)
 
 
 def clean_title(title: object, what: str = "a chapter title") -> str:
@@ -237,7 +251,8 @@ def _set_titles(folder: Path, episode: Episode, chapter: Chapter, changes: dict[
                 editor: str, reverts: dict[str, int] | None = None,
                 machine: frozenset[str] = frozenset()) -> list[Edit]:
     """`changes`: title or title_en -> text; `reverts`: the same names -> the edit each undoes;
-    `machine`: names whose text is the machine's, logged as MACHINE's and not marked edited."""
+    `machine`: names whose text is the machine's, not marked edited (and, outside a revert,
+    logged as MACHINE's: the English a rename took along; a revert is the editor's act)."""
     changed = {k: v for k, v in changes.items() if v != (getattr(chapter, k) or "")}
     if not changed:
         return []
@@ -246,12 +261,14 @@ def _set_titles(folder: Path, episode: Episode, chapter: Chapter, changes: dict[
         episode.chapters_rev += 1
         for n, (name, text) in enumerate(changed.items()):
             field = next(f for f, attr in TITLES.items() if attr == name)
-            who = MACHINE if name in machine else editor
+            who = MACHINE if name in machine and not reverts else editor
             edits.append(Edit(last_id(folder) + 1 + n, now(), who, chapter.id, field,
                               getattr(chapter, name), text, episode.chapters_rev,
                               (reverts or {}).get(name)))
             setattr(chapter, name, (text or None) if name == "title_en" else text)
-            if name not in machine:
+            if name in machine:
+                chapter.edited.pop(name, None)
+            else:
                 chapter.edited[name] = True
     append_log(folder, edits)
     publish(folder, episode)
