@@ -8,11 +8,11 @@ likeness of its vectors alone took runs the translation had garbled ("De oorlog"
 "Keuken" / "Speak"). So FreeDict's Dutch-English dictionary (pipeline/search/dictionary.py)
 checks the runs: one that holds an English word the dictionary gives for each content word of
 the title, and as few other content words as any, is the translation ("Grote ogen" / "Big
-eyes", "Een beeld" / "Picture" rather than "Seen a picture"). Where no run does, the title is put
-into English word by word, the senses e5 finds nearest the Dutch chosen ("Keuken" / "Kitchen",
-"Rode auto" / "Red car"), a closing verb put first ("Brood bakken" / "Baking bread"). Where the dictionary lacks a word of the title, or is not installed,
-the nearest run stands if it is near enough; else there is no English title: the Dutch shows,
-and an editor can write it.
+eyes", "Een beeld" / "Picture" rather than "Seen a picture"). Where no run does, the title is
+put into English word by word, the senses e5 finds nearest the Dutch chosen ("Keuken" /
+"Kitchen", "Rode auto" / "Red car"), a closing verb first ("Brood bakken" / "Baking bread").
+Where the dictionary lacks a word of the title, or is not installed, the nearest run stands if
+it is near enough; else there is no English title: the Dutch shows, and an editor can write it.
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ RUN_LINKS = words_of("of for and in on with about the a an")  # inside a run of 
 # The English of the Dutch linking words in a title put into English word by word; its
 # opening determiner is left out, as a title's English leaves it out ("De oorlog" / "War").
 LINKS = {"van": "of", "voor": "for", "en": "and", "in": "in", "op": "on", "met": "with",
-         "over": "about", "de": "the", "het": "the", "der": "of the", "een": "a"}
+         "over": "about", "de": "the", "het": "the", "der": "of the", "een": "a",
+         "deze": "this", "dit": "this", "die": "that", "mijn": "my", "jouw": "your",
+         "uw": "your", "ons": "our", "onze": "our", "elke": "every"}
 DIMINUTIVE = ("tjes", "tje", "pjes", "pje", "jes", "je")  # "beestjes" -> "beest"
 
 
@@ -74,7 +76,7 @@ def english_for(title: str, group: list[Segment], embedder: Embedder) -> str | N
     context = chapter_text(group, "en")
     if not context:
         return None
-    wanted = {w.lower() for w in WORD.findall(title)}
+    wanted = {w.lower() for w in WORD.findall(title)} - DETERMINERS - set(LINKS)
     overlap, said_in = max(((len(wanted & {w.lower() for w in WORD.findall(s.nl)}), s)
                             for s in group if (s.en or "").strip()), key=lambda o: o[0])
     return _english(title, _runs(said_in.en) if overlap else [], embedder, context)
@@ -83,10 +85,10 @@ def english_for(title: str, group: list[Segment], embedder: Embedder) -> str | N
 def _english(title: str, runs: list[str], embedder: Embedder, context: str) -> str | None:
     words = _tagged(title)
     senses = _senses_of(words)
-    confirmed = [run for run in runs if senses and _confirms(run, senses)]
+    confirmed = {run: _added(run, senses) for run in runs if senses and _confirms(run, senses)}
     if confirmed:
-        fewest = min(_added(run, senses) for run in confirmed)
-        closest = [run for run in confirmed if _added(run, senses) == fewest]
+        fewest = min(confirmed.values())
+        closest = [run for run, added in confirmed.items() if added == fewest]
         return capitalise(_nearest(title, closest, embedder)[0])
     if senses:  # e5's likeness of one word to another is a poor judge of a translation
         used = {stem(w.lower(), "en") for w in WORD.findall(context)}
@@ -162,16 +164,18 @@ def _senses(word: str, lemma: str, tag: str) -> list[str]:
 def _confirms(run: str, senses: dict[int, list[str]]) -> bool:
     """Whether the run holds one of the English words of each content word of the title."""
     said = [w.lower() for w in WORD.findall(run)]
-    return all(any(_same(w, s.lower()) for w in said for s in options)
-               for options in senses.values())
+    return all(any(_means(w, options) for w in said) for options in senses.values())
 
 
 def _added(run: str, senses: dict[int, list[str]]) -> int:
     """How many content words the run says beyond the title: "Een beeld" is "Picture", not
     "Seen a picture"; "Het spel" is "Game", not "Version of the game"."""
     said = [w.lower() for w in WORD.findall(run) if w.lower() not in STOP_WORDS["en"]]
-    return sum(not any(_same(w, s.lower()) for options in senses.values() for s in options)
-               for w in said)
+    return sum(not any(_means(w, options) for options in senses.values()) for w in said)
+
+
+def _means(word: str, options: list[str]) -> bool:
+    return any(_same(word, sense.lower()) for sense in options)
 
 
 def _same(word: str, sense: str) -> bool:
@@ -206,17 +210,21 @@ def _final_verb(words: list[tuple[str, str, str]], senses: dict[int, list[str]])
     infinitive, or the plural present form HanTa often takes it for."""
     last = len(words) - 1
     word, _, tag = words[last]
-    if len(senses) < 2 or last not in senses or not word.lower().endswith("en"):
+    if len(senses) < 2 or last not in senses or not word.lower().endswith("n"):
         return None
     return last if tag.startswith(("WW(inf", "WW(pv,tgw,mv")) else None
 
 
 def _gerund(verb: str) -> str:
-    """"steal" -> "stealing", "bake" -> "baking", "put" -> "putting": the spelling English
-    uses most."""
-    options = [verb + "ing", verb + verb[-1:] + "ing"]
-    if verb.endswith("e"):
-        options.append(verb[:-1] + "ing")
+    """"steal" -> "stealing", "bake" -> "baking", "put" -> "putting", "tie" -> "tying": of
+    the spellings, the one English uses most; the usual rule's where it knows none."""
+    if verb.endswith("ie"):
+        usual = verb[:-2] + "y"
+    elif verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
+        usual = verb[:-1]
+    else:
+        usual = verb
+    options = [usual + "ing", verb + "ing", verb + verb[-1:] + "ing", verb + "king"]
     return max(options, key=lambda o: zipf(o, "en"))
 
 

@@ -10,9 +10,9 @@ from functools import cache
 import numpy as np
 
 from pipeline.document import Segment
+from pipeline.search.dictionary import LONGEST_WORD  # noqa: F401  (the titles' too)
 from pipeline.search.stopwords import words_of
 
-LONGEST_WORD = 40  # letters: the tagger's time grows with the square of a word's length
 WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)  # letters, inner ' or -
 # The determiners a title may open with (a lone noun is titled with the one it was said after).
 DETERMINERS = words_of("de het een deze dit die mijn jouw ons onze uw elke")
