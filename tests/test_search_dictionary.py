@@ -77,7 +77,9 @@ def test_a_dutch_word_or_a_stop_word_is_never_translated(small):
 def test_without_the_dictionaries_a_search_goes_on_without_them(tmp_path, monkeypatch):
     monkeypatch.setattr(dictionary, "FOLDER", tmp_path)
     assert not dictionary.installed()
-    assert dictionary.dutch("castle") == []
+    dictionary._english_tagger.cache_clear()
+    assert dictionary.dutch("castles") == []
+    assert dictionary._english_tagger.cache_info().currsize == 0  # nor its English model loaded
 
 
 def test_the_index_command_says_when_they_are_missing(tmp_path, monkeypatch, cli):  # noqa: F811

@@ -30,7 +30,7 @@ INSTALL = "apt-get install dict-freedict-eng-nld dict-freedict-nld-eng"
 MIN_LETTERS = 3
 _DIGITS = {c: i for i, c in enumerate(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
-LONGEST_WORD = 40  # letters: HanTa's time grows with the square of a word's length
+LONGEST_WORD = 40  # letters: HanTa's time grows with the square of a word's length (both models)
 
 
 def installed(folder: Path | None = None) -> bool:
@@ -48,7 +48,7 @@ def dutch(word: str) -> list[str]:
     """The Dutch words (folded, one word each) the dictionaries give for the English `word`
     (folded); none for a stop word, a Dutch word, a word they lack, or without dictionaries."""
     tables = _tables(FOLDER)
-    if word in tables.known or word in FOLDED_STOP_WORDS["en"]:
+    if not tables.dutch or word in tables.known or word in FOLDED_STOP_WORDS["en"]:
         return []
     return next((tables.dutch[base] for base in _bases(word) if base in tables.dutch), [])
 
@@ -63,7 +63,7 @@ def _bases(word: str):
     """The word, then its dictionary form by HanTa's English model: "taxes" -> "tax", "built"
     -> "build", "smaller" -> "small", "mice" -> "mouse"."""
     yield word
-    if len(word) <= LONGEST_WORD:
+    if 0 < len(word) <= LONGEST_WORD:
         yield _english_tagger().analyze(word)[0].lower()
 
 
