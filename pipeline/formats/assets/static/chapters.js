@@ -52,7 +52,10 @@
       if (typeof done === "function") done = done(d);  // what was done, told from the reply
       status.textContent = window.reportageEditor.withWarning(done, d);
       if (undoing) lastEdits = [];  // an undo is not undone from here
-      else if (d.edits && d.edits.length) { lastEdits = d.edits; lastDone = done; }
+      else if (d.edits && d.edits.length) {
+        lastEdits = d.edits;
+        lastDone = done.split(";")[0];  // the change itself: "undone: chapter renamed"
+      }
       undoButton.title = "Undo: " + lastDone;
       undoButton.hidden = !lastEdits.length;
     } else if (reply.code === 409) {
@@ -70,6 +73,15 @@
     if (typeof d.detail === "string") return d.detail;
     if (Array.isArray(d.detail) && d.detail.length) return d.detail[0].msg;
     return "the server refused the change";
+  }
+
+  // A Dutch title given alone takes the machine's English for it along (or none): say which.
+  function renamedAlone(d, before) {
+    var now = d.chapters.filter(function (c) { return c.id === before.id; })[0];
+    var english = now ? now.title_en || "" : "";
+    if (english === (before.title_en || "")) return "chapter renamed";
+    return "chapter renamed; English title " + (english ? "now “" + english + "”" :
+                                                "cleared: none found, type one");
   }
 
   function segmentStarts() {
@@ -147,14 +159,9 @@
     function rename() {
       var body = typed();
       if (!Object.keys(body).length) { status.textContent = "the titles are unchanged"; return; }
-      change("PATCH", ch.id, body, "title" in body && !("title_en" in body) ? function (d) {
-        // A Dutch title given alone takes the machine's English for it along (or none).
-        var now = d.chapters.filter(function (c) { return c.id === ch.id; })[0];
-        var en = now ? now.title_en || "" : "";
-        if (en === (ch.title_en || "")) return "chapter renamed";
-        return "chapter renamed; English title " + (en ? "now “" + en + "”" :
-                                                    "cleared: none found, type one");
-      } : "chapter renamed");
+      var alone = "title" in body && !("title_en" in body);
+      change("PATCH", ch.id, body, alone ? function (d) { return renamedAlone(d, ch); }
+                                         : "chapter renamed");
     }
     [nl, en].forEach(function (input) {
       input.addEventListener("input", function () {
