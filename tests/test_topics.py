@@ -191,6 +191,7 @@ def test_an_english_title_is_never_a_word_the_translation_left_in_dutch():
     ("Brood bakken", "They were in the kitchen.", "", "Baking bread"),  # the verb first
     ("Het huis verkopen", "They sold it.", "", "Selling the house"),
     ("Mijn fiets repareren", "They sold it.", "", "Fixing my bike"),
+    ("Vis zien", "They sold it.", "", "Seeing fish"),  # a verb in -n
 ])
 def test_a_dictionary_checks_an_english_title_or_gives_it(title, english, context, expected,
                                                           tmp_path, monkeypatch):
@@ -203,7 +204,8 @@ def test_a_dictionary_checks_an_english_title_or_gives_it(title, english, contex
         "sleutel /sløːtəl/\nwrench, key\n", "rustig /rʏstəx/\nquietly, quiet\n",
         "beeld /beːlt/\npicture, image\n",
         "brood /broːt/\nbread\n", "bakken /bɑkə/\nbake\n", "huis /hœys/\nhouse\n",
-        "verkopen /vərkoːpə/\nsell\n", "fiets /fits/\nbike\n", "repareren /repareːrə/\nfix\n"])
+        "verkopen /vərkoːpə/\nsell\n", "fiets /fits/\nbike\n", "repareren /repareːrə/\nfix\n",
+        "vis /vɪs/\nfish\n", "zien /zin/\nsee\n"])
     monkeypatch.setattr(dictionary, "FOLDER", tmp_path)
     said = Segment("s1", 0.0, 3.0, "niet gebruikt", english)
     assert english_title(title, said, LEXICAL, context) == expected
