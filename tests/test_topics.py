@@ -253,6 +253,11 @@ def _candidates_of(text: str) -> list:
     return candidates([Segment("s1", 0.0, 9.0, text, words=words)])
 
 
+def test_a_title_never_runs_on_over_a_comma():
+    texts = {c.text for c in _candidates_of("Dat ligt voor de hand, ontwikkelaars maken het.")}
+    assert "hand" in texts and not any("hand ontwikkelaars" in t.lower() for t in texts)
+
+
 def test_a_lone_word_is_a_title_as_a_noun_with_its_determiner():
     found = _candidates_of("Wij gaan allebei. De schildpad zwemt. Ik zie de prachtige schildpad. "
                            "De prachtige schildpad. Deze schildpad.")

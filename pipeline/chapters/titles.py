@@ -85,6 +85,7 @@ MODIFIERS = frozenset({"ADJ", "TW"})  # adjectives and numbers may go before it
 LINKS = words_of("van voor en in op met over de het een der")
 LINKED_ARTICLES = words_of("de het een der")  # inside a phrase only after a preposition
 _SENTENCE_END = re.compile(r"[.?!…:;]$")
+_CLAUSE_END = re.compile(r"[.?!…:;,–—-]$")  # a title never runs on over these
 
 
 TranslateTexts = Callable[[list[str]], list[str]]  # Dutch texts -> English, one to one
@@ -96,6 +97,7 @@ class Token:
     probability: float
     ends_sentence: bool
     starts_sentence: bool = False  # its capital says nothing then
+    ends_clause: bool = False  # a comma or a dash after it, or the sentence's end
     tag: str = ""  # its part of speech in its sentence, CGN's: "N(soort,ev,...)", "WW(vd,...)"
 
     @property
@@ -174,7 +176,7 @@ def _phrases(said: list[tuple[Segment, list[Token]]],
         for i in range(len(tokens)):
             for n in range(1, MAX_WORDS + 1):
                 run = tokens[i : i + n]
-                if len(run) < n or any(t.ends_sentence for t in run[:-1]):
+                if len(run) < n or any(t.ends_clause for t in run[:-1]):
                     break
                 if _modifies_next(run[-1], tokens[i + n : i + n + 1]):
                     continue  # "controle" of "het controle panel": part of a longer name
@@ -191,7 +193,7 @@ def _phrases(said: list[tuple[Segment, list[Token]]],
 
 def _modifies_next(last: Token, after: list[Token]) -> bool:
     """Whether a noun is followed by a noun of its sentence: a compound written apart."""
-    return (bool(after) and not last.ends_sentence and last.word_class in NOUNS
+    return (bool(after) and not last.ends_clause and last.word_class in NOUNS
             and after[0].word_class in NOUNS)
 
 
@@ -202,7 +204,7 @@ def _article(token: Token, noun: Token) -> str:
     if noun.word_class not in NOUNS:
         return ""
     determiner = token.word_class == "LID" or (token.word_class == "VNW" and ",det," in token.tag)
-    sure = token.probability >= MIN_PROBABILITY and not token.ends_sentence
+    sure = token.probability >= MIN_PROBABILITY and not token.ends_clause
     misfit = token.key in DE_WORDS and noun.key.endswith("je")
     return token.key if determiner and sure and token.key in DETERMINERS and not misfit else ""
 
@@ -219,7 +221,7 @@ def tokens_of(seg: Segment) -> list[Token]:
         if word:
             first = not tokens or tokens[-1].ends_sentence
             tokens.append(Token(word.group(), probability, bool(_SENTENCE_END.search(raw)),
-                                first))
+                                first, ends_clause=bool(_CLAUSE_END.search(raw))))
     return tokens
 
 
@@ -230,10 +232,11 @@ def joined_compounds(tokens: list[Token]) -> list[Token]:
     for token in tokens:
         last = out[-1] if out else None
         joined = (last.key + token.key) if last else ""
-        if (last and not last.ends_sentence and _content(last) and _content(token)
+        if (last and not last.ends_clause and _content(last) and _content(token)
                 and token.text.islower() and zipf(joined) >= COMPOUND_ZIPF):
-            out[-1] = Token(last.text + token.key, min(last.probability, token.probability),
-                            token.ends_sentence, last.starts_sentence)
+            out[-1] = replace(token, text=last.text + token.key,
+                              probability=min(last.probability, token.probability),
+                              starts_sentence=last.starts_sentence)
         else:
             out.append(token)
     return out
