@@ -273,11 +273,18 @@ def test_a_lone_word_is_a_title_as_a_noun_with_its_determiner():
 
 
 def test_a_word_in_an_english_or_german_spelling_said_once_is_no_title_material():
+    from pipeline.chapters.titles import candidates
+
     # Whisper often writes a Dutch word in a neighbour's spelling: "magnet" for "magneet".
     found = {c.text for c in _candidates_of("Pak de magnet. Kijk naar de magneet.")}
     assert "magneet" in found and "magnet" not in found
     found = {c.text for c in _candidates_of("Pak de magnet. Pak die magnet.")}
-    assert "magnet" in found  # a loan the speaker means is said again
+    assert "magnet" in found  # a loan the speaker means is said again, and heard clearly
+    text = "Pak de magnet. Pak die magnet."
+    words = [Word(f" {w}", n, n + 0.5, 0.7 if "magnet" in w else 0.95)
+             for n, w in enumerate(text.split(" "))]
+    unsure = candidates([Segment("s1", 0.0, 9.0, text, words=words)])
+    assert "magnet" not in {c.text for c in unsure}  # misheard the same way twice
 
 
 def test_a_less_sure_phrase_is_a_candidate_ranked_below_a_sure_one():
