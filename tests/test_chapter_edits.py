@@ -236,6 +236,41 @@ def test_an_english_title_given_back_by_a_revert_is_the_machines_again(library, 
     assert chapter.title_en == "Herring" and "title_en" not in chapter.edited
 
 
+def test_reverting_a_rename_back_and_forth_keeps_its_english_with_it(library, client, tmp_path,
+                                                                     monkeypatch):
+    monkeypatch.setattr("pipeline.search.dictionary.FOLDER", fish_dictionary(tmp_path / "dict"))
+    rev, chapters = current(client)
+    client.patch(url("c2"), json={"rev": rev, "title": "Haring"}, headers=AUTH)
+    rename = history(library, SLUG)[0]
+    revert(library, SLUG, rename.id, "test")  # both back
+    back = history(library, SLUG)[-2]
+    assert back.field == "chapter_title" and back.revert_of == rename.id
+    revert(library, SLUG, back.id, "test")  # both forward again
+    chapter = Episode.load(library / SLUG).chapters[1]
+    assert (chapter.title, chapter.title_en) == ("Haring", "Herring")
+
+
+def test_a_log_changed_by_hand_never_sends_a_revert_round_in_circles():
+    from pipeline.edits.chapters import _replaced_machines
+    from pipeline.edits.log import Edit
+
+    def titled(n: int, revert_of: int | None) -> Edit:
+        return Edit(n, "t", "mona", "c1", "chapter_title", "a", "b", n, revert_of)
+
+    log = [titled(1, None), titled(2, 3), titled(3, 2), titled(4, 4)]
+    assert _replaced_machines(log, log[2]) is False  # 2 points forward: no way back from it
+    assert _replaced_machines(log, titled(5, None)) is False
+    assert _replaced_machines(log, log[0]) is True  # nothing before the first
+
+
+def test_an_editor_named_like_the_machine_is_logged_as_an_editor(library, client):
+    rev, _ = current(client)
+    client.patch(url("c1"), json={"rev": rev, "title": "Anders"},
+                 headers=AUTH | {"X-Editor": "Reportage"})
+    assert [e.editor for e in history(library, SLUG) if e.field == "chapter_title"] == [
+        "Reportage (editor)"]
+
+
 def test_undoing_a_dutch_rename_alone_takes_its_english_back_too(library, client, tmp_path,
                                                                   monkeypatch):
     monkeypatch.setattr("pipeline.search.dictionary.FOLDER", fish_dictionary(tmp_path / "dict"))

@@ -73,9 +73,9 @@ def test_search_without_an_index_says_so_in_one_line(client, library):
 
 def test_edits_saved_while_the_index_is_damaged_say_so_and_are_not_refused(client, library,
                                                                            tmp_path, monkeypatch):
-    monkeypatch.setattr("pipeline.search.dictionary.FOLDER", fish_dictionary(tmp_path / "dict"))
     """The search index failing after the save is a warning: a refusal would read as a lost
     edit, and the retry would be refused as stale."""
+    monkeypatch.setattr("pipeline.search.dictionary.FOLDER", fish_dictionary(tmp_path / "dict"))
     (library / "index.sqlite").write_bytes(b"this is no database " * 500)
     url = "/api/episodes/haven"
     saved = client.patch(f"{url}/segments/{SEG}", headers=AUTH,

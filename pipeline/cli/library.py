@@ -79,7 +79,8 @@ def history(
     library: Path | None = LibraryOption,
     as_json: bool = typer.Option(False, "--json", help="One JSON line per edit."),
 ) -> None:
-    """List the human edits of an episode, oldest first."""
+    """List the edits of an episode, oldest first (editors', and the English a chapter rename
+    took along, as reportage's)."""
     from dataclasses import asdict
 
     from pipeline.edits import history as edit_history
@@ -125,8 +126,10 @@ def revert(
 def user() -> str:
     import getpass
 
+    from pipeline.edits.chapters import person
+
     try:
-        return getpass.getuser()
+        return person(getpass.getuser())
     except (KeyError, OSError):  # no name for this uid (containers)
         return "cli"
 

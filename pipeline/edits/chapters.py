@@ -33,6 +33,12 @@ MACHINE = "reportage"  # the log's editor of an English title a Dutch rename too
 AT_SEGMENT_S = 0.05  # a start this close to a segment's start is that segment's start
 
 
+def person(name: str) -> str:
+    """An editor's name as the log records it: never the machine's, whose edits it tells apart
+    (a service account may well be called reportage)."""
+    return f"{name} (editor)" if name.lower() == MACHINE else name
+
+
 class UnknownChapter(ReportageError):
     pass
 
@@ -143,8 +149,10 @@ def undo(library: Path, slug: str, edit_ids: list[int], rev: int, editor: str) -
         episode = _current(folder, rev)
         logged = {e.id: e for e in read_log(folder)}
         targets = [logged.get(i) for i in dict.fromkeys(edit_ids)]
-        if not targets or any(t is None or t.field not in FIELDS or t.rev != rev
-                              for t in targets):
+        one_change = targets and all(t is not None and t.rev == rev for t in targets) and (
+            [t.field for t in targets] == [STRUCTURE]
+            or all(t.field in TITLES and t.segment == targets[0].segment for t in targets))
+        if not one_change:
             raise BadChapterEdit(f"undo takes the edits of the last chapter change of {slug}")
         if not all(_as_left(episode, t) for t in targets):
             raise StaleChapters(episode)  # a re-run changed them without an edit
@@ -179,24 +187,34 @@ def _revert_titles(folder: Path, episode: Episode, targets: list[Edit],
 
 
 def _taken_along(log: list[Edit], episode: Episode, targets: list[Edit]) -> list[Edit]:
-    """The English titles the Dutch renames among `targets` took along, where they still
-    stand."""
-    renames = {(t.segment, t.rev) for t in targets if t.field == "chapter_title"}
-    return [e for e in log if e.field == "chapter_title_en" and e.editor == MACHINE
-            and (e.segment, e.rev) in renames and _as_left(episode, e)]
+    """The English titles that went with the Dutch title edits among `targets`, where they
+    still stand: the English a rename took along, or a revert's of it (same save)."""
+    dutch = {(t.segment, t.rev): t for t in targets if t.field == "chapter_title"}
+
+    def went_with(e: Edit) -> bool:  # the machine's, or reverted in the Dutch one's revert
+        rename = dutch.get((e.segment, e.rev))
+        return rename is not None and (e.editor == MACHINE or (
+            e.revert_of is not None and rename.revert_of is not None))
+
+    return [e for e in log if e.field == "chapter_title_en" and went_with(e)
+            and _as_left(episode, e)]
 
 
 def _replaced_machines(log: list[Edit], edit: Edit) -> bool:
     """Whether the title `edit` replaced was the machine's: no edit of it came before, or the
     last was the English a rename took along, or a revert that gave the machine's back. A
     revert gives the machine's title back as the machine's, so a re-run or the next Dutch
-    rename may change it again."""
-    earlier = [e for e in log if e.id < edit.id and (e.segment, e.field) == (edit.segment,
-                                                                              edit.field)]
-    if not earlier or earlier[-1].editor == MACHINE:
-        return True
-    reverted = next((e for e in log if e.id == earlier[-1].revert_of), None)
-    return reverted is not None and _replaced_machines(log, reverted)
+    rename may change it again. A log changed by hand may point anywhere: only back."""
+    by_id = {e.id: e for e in log}
+    while True:
+        last = max((e for e in log if e.id < edit.id
+                    and (e.segment, e.field) == (edit.segment, edit.field)),
+                   key=lambda e: e.id, default=None)
+        if last is None or last.editor == MACHINE:
+            return True
+        if last.revert_of is None or last.revert_of not in by_id or last.revert_of >= last.id:
+            return False
+        edit = by_id[last.revert_of]  # what that revert gave back: as it was before this one
 
 
 def clean_title(title: object, what: str = "a chapter title") -> str:

@@ -381,4 +381,4 @@ def cross_site(request: Request, port: str, allowed: set[str]) -> bool:
 def editor_name(raw: str) -> str:
     """Who saved, as the log records it: short, printable, never empty. The page sends the
     name percent-encoded (UTF-8), which a name typed by hand never is."""
-    return EDITOR_NAME.sub("", unquote(raw)).strip()[:40] or "editor"
+    return chapter_edits.person(EDITOR_NAME.sub("", unquote(raw)).strip()[:40] or "editor")
