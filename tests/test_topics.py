@@ -192,6 +192,7 @@ def test_an_english_title_is_never_a_word_the_translation_left_in_dutch():
     ("Het huis verkopen", "They sold it.", "", "Selling the house"),
     ("Mijn fiets repareren", "They sold it.", "", "Fixing my bike"),
     ("Vis zien", "They sold it.", "", "Seeing fish"),  # a verb in -n
+    ("Deze boeken lezen", "They sold it.", "", "Reading these books"),
 ])
 def test_a_dictionary_checks_an_english_title_or_gives_it(title, english, context, expected,
                                                           tmp_path, monkeypatch):
@@ -205,7 +206,8 @@ def test_a_dictionary_checks_an_english_title_or_gives_it(title, english, contex
         "beeld /beːlt/\npicture, image\n",
         "brood /broːt/\nbread\n", "bakken /bɑkə/\nbake\n", "huis /hœys/\nhouse\n",
         "verkopen /vərkoːpə/\nsell\n", "fiets /fits/\nbike\n", "repareren /repareːrə/\nfix\n",
-        "vis /vɪs/\nfish\n", "zien /zin/\nsee\n"])
+        "vis /vɪs/\nfish\n", "zien /zin/\nsee\n", "boek /buk/\nbook\n",
+        "lezen /lezə/\nread\n"])
     monkeypatch.setattr(dictionary, "FOLDER", tmp_path)
     said = Segment("s1", 0.0, 3.0, "niet gebruikt", english)
     assert english_title(title, said, LEXICAL, context) == expected
@@ -246,16 +248,29 @@ def test_a_word_unknown_to_the_word_list_is_title_material_only_as_a_name_or_com
     assert not any("hardwaarsleutels" in t for t in texts)  # misheard the same way twice
 
 
-def _candidates_of(text: str) -> list:
+def _candidates_of(text: str, unsure: str = "") -> list:
+    """The candidates of one line heard surely, but for words holding `unsure` (at 0.7)."""
     from pipeline.chapters.titles import candidates
 
-    words = [Word(f" {w}", n, n + 0.5, 0.95) for n, w in enumerate(text.split(" "))]
+    words = [Word(f" {w}", n, n + 0.5, 0.7 if unsure and unsure in w else 0.95)
+             for n, w in enumerate(text.split(" "))]
     return candidates([Segment("s1", 0.0, 9.0, text, words=words)])
 
 
-def test_a_title_never_runs_on_over_a_comma():
-    texts = {c.text for c in _candidates_of("Dat ligt voor de hand, ontwikkelaars maken het.")}
+@pytest.mark.parametrize("said", ["Dat ligt voor de hand, ontwikkelaars maken het.",
+                                  "Dat ligt voor de hand – ontwikkelaars maken het."])
+def test_a_title_never_runs_on_over_a_comma_or_a_dash(said):
+    texts = {c.text for c in _candidates_of(said)}
     assert "hand" in texts and not any("hand ontwikkelaars" in t.lower() for t in texts)
+
+
+@pytest.mark.parametrize("verb, gerund", [("steal", "stealing"), ("bake", "baking"),
+                                          ("put", "putting"), ("tie", "tying"),
+                                          ("panic", "panicking"), ("thin", "thinning")])
+def test_an_english_verb_is_made_a_gerund_as_english_spells_it(verb, gerund):
+    from pipeline.chapters.english import _gerund
+
+    assert _gerund(verb) == gerund
 
 
 def test_a_lone_word_is_a_title_as_a_noun_with_its_determiner():
@@ -273,17 +288,12 @@ def test_a_lone_word_is_a_title_as_a_noun_with_its_determiner():
 
 
 def test_a_word_in_an_english_or_german_spelling_said_once_is_no_title_material():
-    from pipeline.chapters.titles import candidates
-
     # Whisper often writes a Dutch word in a neighbour's spelling: "magnet" for "magneet".
     found = {c.text for c in _candidates_of("Pak de magnet. Kijk naar de magneet.")}
     assert "magneet" in found and "magnet" not in found
     found = {c.text for c in _candidates_of("Pak de magnet. Pak die magnet.")}
     assert "magnet" in found  # a loan the speaker means is said again, and heard clearly
-    text = "Pak de magnet. Pak die magnet."
-    words = [Word(f" {w}", n, n + 0.5, 0.7 if "magnet" in w else 0.95)
-             for n, w in enumerate(text.split(" "))]
-    unsure = candidates([Segment("s1", 0.0, 9.0, text, words=words)])
+    unsure = _candidates_of("Pak de magnet. Pak die magnet.", unsure="magnet")
     assert "magnet" not in {c.text for c in unsure}  # misheard the same way twice
 
 

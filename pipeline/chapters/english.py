@@ -24,7 +24,6 @@ import numpy as np
 
 from pipeline.chapters.lexicon import (
     DETERMINERS,
-    LONGEST_WORD,
     WORD,
     capitalise,
     chapter_text,
@@ -35,6 +34,7 @@ from pipeline.chapters.lexicon import (
 from pipeline.document import Segment
 from pipeline.embeddings import Embedder
 from pipeline.search import dictionary
+from pipeline.search.dictionary import LONGEST_WORD
 from pipeline.search.stopwords import STOP_WORDS, words_of
 from pipeline.search.textnorm import stem
 
@@ -55,6 +55,7 @@ LINKS = {"van": "of", "voor": "for", "en": "and", "in": "in", "op": "on", "met":
          "over": "about", "de": "the", "het": "the", "der": "of the", "een": "a",
          "deze": "this", "dit": "this", "die": "that", "mijn": "my", "jouw": "your",
          "uw": "your", "ons": "our", "onze": "our", "elke": "every"}
+PLURAL_LINKS = {"deze": "these", "die": "those"}  # before a plural noun
 DIMINUTIVE = ("tjes", "tje", "pjes", "pje", "jes", "je")  # "beestjes" -> "beest"
 
 
@@ -200,7 +201,9 @@ def _renderings(words: list[tuple[str, str, str]], senses: dict[int, list[str]],
             options = chosen or senses[i][:SENSES]
             slots.append([_gerund(s) for s in options] if i == verb else options)
         elif slots:  # a linking word; the opening determiner is left out
-            slots.append([LINKS.get(word.lower(), "")])
+            plural = i + 1 < len(words) and ",mv," in words[i + 1][2]
+            link = word.lower()
+            slots.append([(plural and PLURAL_LINKS.get(link)) or LINKS.get(link, "")])
     choices = itertools.islice(itertools.product(*slots), MAX_RENDERINGS)
     return [" ".join(w for w in choice if w) for choice in choices]
 
@@ -224,7 +227,9 @@ def _gerund(verb: str) -> str:
         usual = verb[:-1]
     else:
         usual = verb
-    options = [usual + "ing", verb + "ing", verb + verb[-1:] + "ing", verb + "king"]
+    options = [usual + "ing", verb + "ing", verb + verb[-1:] + "ing"]
+    if verb.endswith("c"):
+        options.append(verb + "king")
     return max(options, key=lambda o: zipf(o, "en"))
 
 

@@ -10,7 +10,6 @@ from functools import cache
 import numpy as np
 
 from pipeline.document import Segment
-from pipeline.search.dictionary import LONGEST_WORD  # noqa: F401  (the titles' too)
 from pipeline.search.stopwords import words_of
 
 WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)  # letters, inner ' or -

@@ -33,7 +33,6 @@ import numpy as np
 from pipeline.chapters.english import english_title
 from pipeline.chapters.lexicon import (
     DETERMINERS,
-    LONGEST_WORD,
     WORD,
     capitalise,
     chapter_text,
@@ -43,6 +42,7 @@ from pipeline.chapters.lexicon import (
 )
 from pipeline.document import Segment
 from pipeline.embeddings import Embedder
+from pipeline.search.dictionary import LONGEST_WORD
 from pipeline.search.stopwords import STOP_WORDS, words_of
 
 MIN_PROBABILITY = 0.6  # a word the recogniser was less sure of is no title material
@@ -53,7 +53,7 @@ MIN_PROBABILITY = 0.6  # a word the recogniser was less sure of is no title mate
 SURE_PROBABILITY = 0.9
 UNSURE_PENALTY = 0.5
 KNOWN_ZIPF = 2.0  # wordfreq's Zipf frequency of a Dutch word seen about once per 100M words
-SURE_UNKNOWN = 0.9  # a word the list lacks must be said twice and once with this confidence
+SURE_UNKNOWN = 0.9  # a word the list lacks (or spelt foreign) must be said twice, once this sure
 COMPOUND_ZIPF = 2.5  # two words joined when the joined word is this common
 COMPOUND_PART_ZIPF = 3.5  # each part of an unknown compound this common ("disc"+"etten" is not)
 # A word said once that is 16x more common in English or German than in Dutch is most often a
@@ -85,7 +85,8 @@ MODIFIERS = frozenset({"ADJ", "TW"})  # adjectives and numbers may go before it
 LINKS = words_of("van voor en in op met over de het een der")
 LINKED_ARTICLES = words_of("de het een der")  # inside a phrase only after a preposition
 _SENTENCE_END = re.compile(r"[.?!…:;]$")
-_CLAUSE_END = re.compile(r"[.?!…:;,–—-]$")  # a title never runs on over these
+_CLAUSE_END = re.compile(r"[.?!…:;,–—]$")  # a title never runs on over these
+_DASH = re.compile(r"^[-–—]+$")  # a dash said apart: the clause ends before it too
 
 
 TranslateTexts = Callable[[list[str]], list[str]]  # Dutch texts -> English, one to one
@@ -218,6 +219,8 @@ def tokens_of(seg: Segment) -> list[Token]:
     tokens = []
     for raw, probability in pieces:
         word = WORD.search(raw)
+        if _DASH.match(raw) and tokens:
+            tokens[-1] = replace(tokens[-1], ends_clause=True)
         if word:
             first = not tokens or tokens[-1].ends_sentence
             tokens.append(Token(word.group(), probability, bool(_SENTENCE_END.search(raw)),
