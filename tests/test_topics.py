@@ -386,6 +386,26 @@ def test_a_new_chapter_method_redoes_the_automatic_chapters(tmp_path, monkeypatc
     assert TopicsStage().inputs(ctx) != before
 
 
+@pytest.mark.parametrize("made_by, kept", [(METHOD, True), (METHOD - 1, False), (None, False)])
+def test_titles_by_an_older_method_are_made_again_but_an_editors_stay(tmp_path, made_by, kept):
+    from pipeline.document import Chapter
+
+    ctx = _topics_context(tmp_path)
+    blocks = list(topic_blocks().values())[:2]
+    segments = timed_segments(blocks)
+    second = len(blocks[0])
+    ctx.episode.segments = segments
+    ctx.episode.chapters = [
+        Chapter("c1", 0.0, segments[second].start, "Oude titel",
+                segment_ids=[s.id for s in segments[:second]]),
+        Chapter("c2", segments[second].start, segments[-1].end, "Mijn titel",
+                segment_ids=[s.id for s in segments[second:]], edited={"title": True})]
+    ctx.episode.provenance["topics"] = {} if made_by is None else {"method": made_by}
+    TopicsStage().run(ctx)
+    titles = [c.title for c in ctx.episode.chapters]
+    assert titles[1] == "Mijn titel" and (titles[0] == "Oude titel") == kept
+
+
 def test_installing_the_dictionary_redoes_the_automatic_chapters(tmp_path, monkeypatch):
     ctx = _topics_context(tmp_path)
     monkeypatch.setattr("pipeline.search.dictionary.FOLDER", tmp_path / "none")

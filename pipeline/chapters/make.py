@@ -24,6 +24,10 @@ SAME_START_S = 0.05  # times this close are one (rounding in the JSON)
 # its verb comes first ("Brood bakken" / "Baking bread"); a title never runs on over a comma;
 # a word in a foreign spelling said twice is title material only if heard clearly once.
 METHOD = 5
+# Which machine titles a regroup keeps: all (an editor moved a start: no title changes under
+# their eyes), those of chapters whose segments did not change (a re-run), or none (a re-run
+# after METHOD changed: the editor's own titles stay whatever happens).
+ALL, UNCHANGED, EDITED = "all", "unchanged", "edited"
 
 
 def make_chapters(
@@ -73,15 +77,15 @@ def find_starts(spoken: list[Segment], count: int | None, min_chapter_s: float,
 
 
 def build_chapters(spoken: list[Segment], starts: list[int], embedder: Embedder,
-                   keep: list[Chapter | None] | None = None, keep_titles: bool = False,
+                   keep: list[Chapter | None] | None = None, titles: str = UNCHANGED,
                    translate: TranslateTexts | None = None) -> list[Chapter]:
     """Chapters from start indices; the first begins at 0 s so the chapters cover the audio.
     `keep[n]`, where given, is the chapter n was before: its id, and its titles where an editor
-    wrote them or where its segments did not change (or all, with `keep_titles`), stay."""
+    wrote them, stay; and the machine's where `titles` says (ALL, UNCHANGED or EDITED)."""
     groups = split_at(spoken, starts)
     keep = keep or [None] * len(groups)
     fixed = {n: old.title for n, old in enumerate(keep)
-             if old and old.title and (keep_titles or _title_stays(old, groups[n]))}
+             if old and old.title and _title_stays(old, groups[n], titles)}
     titles = chapter_titles(groups, embedder, fixed, translate)
     nl_words = chapter_keywords([chapter_text(g, "nl") for g in groups], "nl")
     has_en = any(s.en and s.en.strip() for s in spoken)
@@ -112,18 +116,20 @@ def split_at(spoken: list[Segment], starts: list[int]) -> list[list[Segment]]:
     return [spoken[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
-def _title_stays(old: Chapter, group: list[Segment]) -> bool:
-    return bool(old.edited.get("title")) or old.segment_ids == [s.id for s in group]
+def _title_stays(old: Chapter, group: list[Segment], titles: str) -> bool:
+    if titles == ALL or old.edited.get("title"):
+        return True
+    return titles == UNCHANGED and old.segment_ids == [s.id for s in group]
 
 
 def regroup(segments: list[Segment], chapters: list[Chapter], embedder: Embedder,
-            starts: list[float] | None = None, keep_titles: bool = False,
+            starts: list[float] | None = None, titles: str = UNCHANGED,
             translate: TranslateTexts | None = None) -> list[Chapter]:
     """`chapters` over (new) segments (or at `starts`, an editor's new start times, one per
     chapter), each starting at the spoken segment that holds its start, or the first after it:
     a chapter whose lines were all blanked begins where its speech would, never inside the
     chapter before. Of two starting on one segment, the one nearer to it stays. Titles an
-    editor wrote stay, and with `keep_titles` every title does."""
+    editor wrote stay, and the machine's as `titles` says (build_chapters)."""
     spoken = spoken_segments(segments)
     if not spoken or not chapters:
         return []
@@ -138,7 +144,7 @@ def regroup(segments: list[Segment], chapters: list[Chapter], embedder: Embedder
             found[i] = (off, chapter)
     at_segments = sorted(found)
     keep = [chapters[0]] + [found[i][1] for i in at_segments]
-    return build_chapters(spoken, at_segments, embedder, keep, keep_titles, translate)
+    return build_chapters(spoken, at_segments, embedder, keep, titles, translate)
 
 
 def _segment_at(spoken: list[Segment], at: float) -> int | None:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.chapters.english import english_for
-from pipeline.chapters.make import regroup, spoken_segments
+from pipeline.chapters.make import ALL, regroup, spoken_segments
 from pipeline.document import Chapter, Episode
 from pipeline.edits.log import LOG, Edit, append_log, documents, last_id, now, read_log, saving
 from pipeline.embeddings import load_embedder
@@ -253,7 +253,7 @@ def _save_structure(folder: Path, episode: Episode, chapter_id: str, editor: str
     before, number = _snapshot(episode.chapters), last_id(folder) + 1  # the log read first
     with saving(folder, episode):
         episode.chapters = regroup(episode.segments, chapters, load_embedder(), starts,
-                                   keep_titles=True)
+                                   titles=ALL)
         if revert_of is None:  # a revert restores the snapshot's marks as they were
             for chapter in episode.chapters:
                 chapter.edited["start"] = True  # the editor's chapters from now on

@@ -1,7 +1,8 @@
 """The topics stage: chapters at topic shifts, with titles (see pipeline/chapters/).
 
 Chapters an editor changed are the editor's: a re-run keeps their starts and the titles the
-editor wrote, and only fits them to the (possibly re-transcribed) segments."""
+editor wrote, and only fits them to the (possibly re-transcribed) segments; the machine's
+titles stay too, unless a newer chapter METHOD would make them otherwise."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import asdict
 
 import numpy as np
 
-from pipeline.chapters.make import METHOD, make_chapters, regroup
+from pipeline.chapters.make import EDITED, METHOD, UNCHANGED, make_chapters, regroup
 from pipeline.chapters.signals import Signals
 from pipeline.chapters.titles import TranslateTexts
 from pipeline.errors import ReportageError
@@ -50,15 +51,17 @@ class TopicsStage:
         translate = text_translation(ctx)
         edited = any(any(c.edited.values()) for c in episode.chapters)
         sound = None if edited else episode_sound(ctx)
-        if edited:
+        if edited:  # titles by an older method are made again, but for the editor's own
+            made_by = episode.provenance.get(self.name, {}).get("method")
             episode.chapters = regroup(episode.segments, episode.chapters, embedder,
+                                       titles=UNCHANGED if made_by == METHOD else EDITED,
                                        translate=translate)
         else:
             episode.chapters = make_chapters(episode.segments, count=s.chapters,
                                              min_chapter_s=s.min_chapter_s, embedder=embedder,
                                              translate=translate, audio=sound)
         ctx.progress("chapters", total, total)
-        return {"engine": embedder.name, "chapters": len(episode.chapters),
+        return {"engine": embedder.name, "chapters": len(episode.chapters), "method": METHOD,
                 "kept_editors_chapters": edited, "sound": sound is not None}
 
 
