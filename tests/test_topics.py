@@ -193,6 +193,8 @@ def test_an_english_title_is_never_a_word_the_translation_left_in_dutch():
     ("Mijn fiets repareren", "They sold it.", "", "Fixing my bike"),
     ("Vis zien", "They sold it.", "", "Seeing fish"),  # a verb in -n
     ("Deze boeken lezen", "They sold it.", "", "Reading these books"),
+    ("De vriend", "My dear friends, come here.", "", "Friend"),  # in the number of the Dutch
+    ("Honderd jaar", "It is a hundred years old.", "", "Hundred years"),  # but after a number
 ])
 def test_a_dictionary_checks_an_english_title_or_gives_it(title, english, context, expected,
                                                           tmp_path, monkeypatch):
@@ -207,7 +209,8 @@ def test_a_dictionary_checks_an_english_title_or_gives_it(title, english, contex
         "brood /broːt/\nbread\n", "bakken /bɑkə/\nbake\n", "huis /hœys/\nhouse\n",
         "verkopen /vərkoːpə/\nsell\n", "fiets /fits/\nbike\n", "repareren /repareːrə/\nfix\n",
         "vis /vɪs/\nfish\n", "zien /zin/\nsee\n", "boek /buk/\nbook\n",
-        "lezen /lezə/\nread\n"])
+        "lezen /lezə/\nread\n", "vriend /vrint/\nfriend\n", "honderd /hɔndərt/\nhundred\n",
+        "jaar /jar/\nyear\n"])
     monkeypatch.setattr(dictionary, "FOLDER", tmp_path)
     said = Segment("s1", 0.0, 3.0, "niet gebruikt", english)
     assert english_title(title, said, LEXICAL, context) == expected

@@ -90,7 +90,9 @@ def _english(title: str, runs: list[str], embedder: Embedder, context: str) -> s
     if confirmed:
         fewest = min(confirmed.values())
         closest = [run for run, added in confirmed.items() if added == fewest]
-        return capitalise(_nearest(title, closest, embedder)[0])
+        best = _nearest(title, closest, embedder)[0]
+        counted = any(tag.startswith("TW") for _, _, tag in words)  # "Honderd jaar": years
+        return capitalise(best if counted else _in_number(best, senses))
     if senses:  # e5's likeness of one word to another is a poor judge of a translation
         used = {stem(w.lower(), "en") for w in WORD.findall(context)}
         return capitalise(_nearest(title, _renderings(words, senses, used), embedder)[0])
@@ -173,6 +175,21 @@ def _added(run: str, senses: dict[int, list[str]]) -> int:
     "Seen a picture"; "Het spel" is "Game", not "Version of the game"."""
     said = [w.lower() for w in WORD.findall(run) if w.lower() not in STOP_WORDS["en"]]
     return sum(not any(_means(w, options) for options in senses.values()) for w in said)
+
+
+def _in_number(run: str, senses: dict[int, list[str]]) -> str:
+    """The run with its nouns in the number of the Dutch, which the machine English often
+    lost: "De vriend" is "Friend", not "Friends"; "Grote ogen" "Big eyes", not "Big eye"."""
+    all_senses = [s.lower() for options in senses.values() for s in options]
+
+    def in_number(said: str) -> str:
+        word = said.lower()
+        meant = next((s for s in all_senses  # said plural, meant singular, or the other way
+                      if _same(word, s) and (_plural(s) == word or _plural(word) == s)), word)
+        return said if meant == word else (meant[:1].upper() + meant[1:]
+                                           if said[:1].isupper() else meant)
+
+    return WORD.sub(lambda m: in_number(m.group()), run)
 
 
 def _means(word: str, options: list[str]) -> bool:
