@@ -20,8 +20,8 @@ SAME_START_S = 0.05  # times this close are one (rounding in the JSON)
 # the topics stage's fingerprint holds it, so a re-run redoes automatic chapters (never an
 # editor's) once. 2: titles and their English as of stop 37; 3: titles are noun phrases (HanTa);
 # 4: a word in an English or German spelling said once is no title word, confidence ranks, and a
-# dictionary checks the English title; 5: an English title says nothing the Dutch does not, and
-# its verb comes first ("Brood bakken" / "Baking bread"); a title never runs on over a comma;
+# dictionary checks the English title; 5: an English title says nothing the Dutch does not, in
+# its number, its verb first ("Brood bakken" / "Baking bread"); a title never spans a comma;
 # a word in a foreign spelling said twice is title material only if heard clearly once.
 METHOD = 5
 # Which machine titles a regroup keeps: all (an editor moved a start: no title changes under
