@@ -195,6 +195,7 @@ def test_an_english_title_is_never_a_word_the_translation_left_in_dutch():
     ("Deze boeken lezen", "They sold it.", "", "Reading these books"),
     ("De vriend", "My dear friends, come here.", "", "Friend"),  # in the number of the Dutch
     ("Honderd jaar", "It is a hundred years old.", "", "Hundred years"),  # but after a number
+    ("Mooie kombuis", "Good, this is a nice room.", "", "Nice room"),  # unknown: all of it
 ])
 def test_a_dictionary_checks_an_english_title_or_gives_it(title, english, context, expected,
                                                           tmp_path, monkeypatch):

@@ -54,7 +54,8 @@ RUN_LINKS = words_of("of for and in on with about the a an")  # inside a run of 
 LINKS = {"van": "of", "voor": "for", "en": "and", "in": "in", "op": "on", "met": "with",
          "over": "about", "de": "the", "het": "the", "der": "of the", "een": "a",
          "deze": "this", "dit": "this", "die": "that", "mijn": "my", "jouw": "your",
-         "uw": "your", "ons": "our", "onze": "our", "elke": "every"}
+         "uw": "your", "ons": "our", "onze": "our", "elke": "every", "hetzelfde": "the same",
+         "dezelfde": "the same", "zelfde": "same"}
 PLURAL_LINKS = {"deze": "these", "die": "those"}  # before a plural noun
 DIMINUTIVE = ("tjes", "tje", "pjes", "pje", "jes", "je")  # "beestjes" -> "beest"
 
@@ -96,9 +97,12 @@ def _english(title: str, runs: list[str], embedder: Embedder, context: str) -> s
     if senses:  # e5's likeness of one word to another is a poor judge of a translation
         used = {stem(w.lower(), "en") for w in WORD.findall(context)}
         return capitalise(_nearest(title, _renderings(words, senses, used), embedder)[0])
-    if not runs:
+    # A run with fewer content words than the title left part of it out ("Mooie kombuis" /
+    # "Nice"): e5 finds a half translation near enough.
+    whole = [r for r in runs if len(_content_words(r)) >= len(_content(words))]
+    if not whole:
         return None
-    best, likeness = _nearest(title, runs, embedder)
+    best, likeness = _nearest(title, whole, embedder)
     return capitalise(best) if likeness >= ENGLISH_LIKENESS.get(embedder.name, -1.0) else None
 
 
@@ -173,8 +177,12 @@ def _confirms(run: str, senses: dict[int, list[str]]) -> bool:
 def _added(run: str, senses: dict[int, list[str]]) -> int:
     """How many content words the run says beyond the title: "Een beeld" is "Picture", not
     "Seen a picture"; "Het spel" is "Game", not "Version of the game"."""
-    said = [w.lower() for w in WORD.findall(run) if w.lower() not in STOP_WORDS["en"]]
-    return sum(not any(_means(w, options) for options in senses.values()) for w in said)
+    return sum(not any(_means(w, options) for options in senses.values())
+               for w in _content_words(run))
+
+
+def _content_words(run: str) -> list[str]:
+    return [w.lower() for w in WORD.findall(run) if w.lower() not in STOP_WORDS["en"]]
 
 
 def _in_number(run: str, senses: dict[int, list[str]]) -> str:
