@@ -196,6 +196,7 @@ def test_an_english_title_is_never_a_word_the_translation_left_in_dutch():
     ("De vriend", "My dear friends, come here.", "", "Friend"),  # in the number of the Dutch
     ("Honderd jaar", "It is a hundred years old.", "", "Hundred years"),  # but after a number
     ("Mooie kombuis", "Good, this is a nice room.", "", "Nice room"),  # unknown: all of it
+    ("Hetzelfde probleem", "Problem after problem.", "", "The same problem"),
 ])
 def test_a_dictionary_checks_an_english_title_or_gives_it(title, english, context, expected,
                                                           tmp_path, monkeypatch):
@@ -211,7 +212,7 @@ def test_a_dictionary_checks_an_english_title_or_gives_it(title, english, contex
         "verkopen /vərkoːpə/\nsell\n", "fiets /fits/\nbike\n", "repareren /repareːrə/\nfix\n",
         "vis /vɪs/\nfish\n", "zien /zin/\nsee\n", "boek /buk/\nbook\n",
         "lezen /lezə/\nread\n", "vriend /vrint/\nfriend\n", "honderd /hɔndərt/\nhundred\n",
-        "jaar /jar/\nyear\n"])
+        "jaar /jar/\nyear\n", "probleem /problem/\nproblem\n"])
     monkeypatch.setattr(dictionary, "FOLDER", tmp_path)
     said = Segment("s1", 0.0, 3.0, "niet gebruikt", english)
     assert english_title(title, said, LEXICAL, context) == expected

@@ -57,6 +57,7 @@ LINKS = {"van": "of", "voor": "for", "en": "and", "in": "in", "op": "on", "met":
          "uw": "your", "ons": "our", "onze": "our", "elke": "every", "hetzelfde": "the same",
          "dezelfde": "the same", "zelfde": "same"}
 PLURAL_LINKS = {"deze": "these", "die": "those"}  # before a plural noun
+SAME = words_of("hetzelfde dezelfde zelfde")  # an opening one stays: "The same problem"
 DIMINUTIVE = ("tjes", "tje", "pjes", "pje", "jes", "je")  # "beestjes" -> "beest"
 
 
@@ -86,6 +87,15 @@ def english_for(title: str, group: list[Segment], embedder: Embedder) -> str | N
 
 def _english(title: str, runs: list[str], embedder: Embedder, context: str) -> str | None:
     words = _tagged(title)
+    found = _translation(title, words, runs, embedder, context)
+    if found and words and words[0][0].lower() in SAME and "same" not in found.lower():
+        named = len(words) > 1 and words[1][0][:1].isupper()  # "Hetzelfde Utrecht"
+        found = f"the same {found if named else found[:1].lower() + found[1:]}"  # no article
+    return capitalise(found) if found else None
+
+
+def _translation(title: str, words: list[tuple[str, str, str]], runs: list[str],
+                 embedder: Embedder, context: str) -> str | None:
     senses = _senses_of(words)
     confirmed = {run: _added(run, senses) for run in runs if senses and _confirms(run, senses)}
     if confirmed:
@@ -93,17 +103,17 @@ def _english(title: str, runs: list[str], embedder: Embedder, context: str) -> s
         closest = [run for run, added in confirmed.items() if added == fewest]
         best = _nearest(title, closest, embedder)[0]
         counted = any(tag.startswith("TW") for _, _, tag in words)  # "Honderd jaar": years
-        return capitalise(best if counted else _in_number(best, senses))
+        return best if counted else _in_number(best, senses)
     if senses:  # e5's likeness of one word to another is a poor judge of a translation
         used = {stem(w.lower(), "en") for w in WORD.findall(context)}
-        return capitalise(_nearest(title, _renderings(words, senses, used), embedder)[0])
+        return _nearest(title, _renderings(words, senses, used), embedder)[0]
     # A run with fewer content words than the title left part of it out ("Mooie kombuis" /
     # "Nice"): e5 finds a half translation near enough.
     whole = [r for r in runs if len(_content_words(r)) >= len(_content(words))]
     if not whole:
         return None
     best, likeness = _nearest(title, whole, embedder)
-    return capitalise(best) if likeness >= ENGLISH_LIKENESS.get(embedder.name, -1.0) else None
+    return best if likeness >= ENGLISH_LIKENESS.get(embedder.name, -1.0) else None
 
 
 def _tagged(title: str) -> list[tuple[str, str, str]]:
