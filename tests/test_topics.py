@@ -197,6 +197,8 @@ def test_an_english_title_is_never_a_word_the_translation_left_in_dutch():
     ("Honderd jaar", "It is a hundred years old.", "", "Hundred years"),  # but after a number
     ("Mooie kombuis", "Good, this is a nice room.", "", "Nice room"),  # unknown: all of it
     ("Hetzelfde probleem", "Problem after problem.", "", "The same problem"),
+    ("Brussel", "We went to Brussels.", "", "Brussels"),  # a name as the English says it
+    ("Zijn vader", "His father came.", "", "Father"),  # unknown, but "zijn" says nothing
 ])
 def test_a_dictionary_checks_an_english_title_or_gives_it(title, english, context, expected,
                                                           tmp_path, monkeypatch):

@@ -103,13 +103,14 @@ def _translation(title: str, words: list[tuple[str, str, str]], runs: list[str],
         closest = [run for run, added in confirmed.items() if added == fewest]
         best = _nearest(title, closest, embedder)[0]
         counted = any(tag.startswith("TW") for _, _, tag in words)  # "Honderd jaar": years
-        return best if counted else _in_number(best, senses)
+        return best if counted else _in_number(best, words, senses)
     if senses:  # e5's likeness of one word to another is a poor judge of a translation
         used = {stem(w.lower(), "en") for w in WORD.findall(context)}
         return _nearest(title, _renderings(words, senses, used), embedder)[0]
     # A run with fewer content words than the title left part of it out ("Mooie kombuis" /
     # "Nice"): e5 finds a half translation near enough.
-    whole = [r for r in runs if len(_content_words(r)) >= len(_content(words))]
+    said = [i for i in _content(words) if words[i][0].lower() not in STOP_WORDS["nl"]]
+    whole = [r for r in runs if len(_content_words(r)) >= len(said)]
     if not whole:
         return None
     best, likeness = _nearest(title, whole, embedder)
@@ -195,14 +196,19 @@ def _content_words(run: str) -> list[str]:
     return [w.lower() for w in WORD.findall(run) if w.lower() not in STOP_WORDS["en"]]
 
 
-def _in_number(run: str, senses: dict[int, list[str]]) -> str:
-    """The run with its nouns in the number of the Dutch, which the machine English often
-    lost: "De vriend" is "Friend", not "Friends"; "Grote ogen" "Big eyes", not "Big eye"."""
-    all_senses = [s.lower() for options in senses.values() for s in options]
+def _in_number(run: str, words: list[tuple[str, str, str]], senses: dict[int, list[str]]
+               ) -> str:
+    """The run with the title's common nouns in the number of the Dutch, which the machine
+    English often lost: "De vriend" is "Friend", not "Friends"; "De oorzaak" "Cause". A name
+    ("Brussel" / "Brussels"), a verb or an adjective stays as the run says it."""
+    nouns = [s.lower() for i, options in senses.items()
+             if words[i][2].startswith("N(soort") for s in options]
 
     def in_number(said: str) -> str:
         word = said.lower()
-        meant = next((s for s in all_senses  # said plural, meant singular, or the other way
+        if word in nouns:
+            return said
+        meant = next((s for s in nouns  # said plural, meant singular, or the other way
                       if _same(word, s) and (_plural(s) == word or _plural(word) == s)), word)
         return said if meant == word else (meant[:1].upper() + meant[1:]
                                            if said[:1].isupper() else meant)

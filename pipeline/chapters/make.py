@@ -86,7 +86,7 @@ def build_chapters(spoken: list[Segment], starts: list[int], embedder: Embedder,
     keep = keep or [None] * len(groups)
     fixed = {n: old.title for n, old in enumerate(keep)
              if old and old.title and _title_stays(old, groups[n], titles)}
-    titles = chapter_titles(groups, embedder, fixed, translate)
+    named = chapter_titles(groups, embedder, fixed, translate)
     nl_words = chapter_keywords([chapter_text(g, "nl") for g in groups], "nl")
     has_en = any(s.en and s.en.strip() for s in spoken)
     en_words = chapter_keywords([chapter_text(g, "en") for g in groups], "en") if has_en else None
@@ -94,7 +94,7 @@ def build_chapters(spoken: list[Segment], starts: list[int], embedder: Embedder,
     for n, group in enumerate(groups):
         start = 0.0 if n == 0 else group[0].start
         old = keep[n]
-        title, title_en = titles[n]
+        title, title_en = named[n]
         if n in fixed or old and old.edited.get("title_en"):
             title_en = old.title_en
         chapters.append(Chapter(

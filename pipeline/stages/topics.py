@@ -1,8 +1,9 @@
 """The topics stage: chapters at topic shifts, with titles (see pipeline/chapters/).
 
 Chapters an editor changed are the editor's: a re-run keeps their starts and the titles the
-editor wrote, and only fits them to the (possibly re-transcribed) segments; the machine's
-titles stay too, unless a newer chapter METHOD would make them otherwise."""
+editor wrote, and only fits them to the (possibly re-transcribed) segments. The machine's
+titles are made again for chapters whose segments changed, and for all of them after a new
+chapter METHOD (or once, for libraries whose provenance does not record it yet)."""
 
 from __future__ import annotations
 
