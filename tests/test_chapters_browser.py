@@ -152,3 +152,4 @@ def test_a_dutch_rename_shows_the_english_title_it_took_along(page, base, librar
     dutch.press("Enter")
     wait_for(page, "English title cleared")
     assert english.input_value() == ""
+    assert english.evaluate("input => input === document.activeElement")  # typed right there

@@ -28,7 +28,7 @@
   // A rename that came too late: the chapters are shown as they are now, and the titles the
   // editor typed stay in their fields (marked unsaved), for Enter to save over the others'.
   function keepTyped(id, body) {
-    var li = document.querySelector('.chapter-edit[data-id="' + CSS.escape(id) + '"]');
+    var li = shownChapter(id);
     if (!li) return;
     if ("title" in body) li.querySelector("input.title-nl").value = body.title;
     if ("title_en" in body) li.querySelector("input.title-en").value = body.title_en;
@@ -75,11 +75,17 @@
     return "the server refused the change";
   }
 
+  function shownChapter(id) {  // its item in the list as shown now
+    return document.querySelector('.chapter-edit[data-id="' + CSS.escape(id) + '"]');
+  }
+
   // A Dutch title given alone takes the machine's English for it along (or none): say which.
   function renamedAlone(d, before) {
     var now = d.chapters.filter(function (c) { return c.id === before.id; })[0];
     var english = now ? now.title_en || "" : "";
     if (english === (before.title_en || "")) return "chapter renamed";
+    var li = shownChapter(before.id);
+    if (!english && li) li.querySelector("input.title-en").focus();  // "type one": right there
     return "chapter renamed; English title " + (english ? "now “" + english + "”" :
                                                 "cleared: none found, type one");
   }
