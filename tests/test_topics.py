@@ -199,6 +199,8 @@ def test_an_english_title_is_never_a_word_the_translation_left_in_dutch():
     ("Hetzelfde probleem", "Problem after problem.", "", "The same problem"),
     ("Brussel", "We went to Brussels.", "", "Brussels"),  # a name as the English says it
     ("Zijn vader", "His father came.", "", "Father"),  # unknown, but "zijn" says nothing
+    ("Dezelfde", "It is the same fish.", "", None),  # nothing to translate
+    ("Brood bakken en vis zien", "They sold it.", "", "Baking bread and seeing fish"),
 ])
 def test_a_dictionary_checks_an_english_title_or_gives_it(title, english, context, expected,
                                                           tmp_path, monkeypatch):

@@ -111,7 +111,7 @@ def _translation(title: str, words: list[tuple[str, str, str]], runs: list[str],
     # "Nice"): e5 finds a half translation near enough.
     said = [i for i in _content(words) if words[i][0].lower() not in STOP_WORDS["nl"]]
     whole = [r for r in runs if len(_content_words(r)) >= len(said)]
-    if not whole:
+    if not said or not whole:  # a title of function words only says nothing to translate
         return None
     best, likeness = _nearest(title, whole, embedder)
     return best if likeness >= ENGLISH_LIKENESS.get(embedder.name, -1.0) else None
@@ -230,17 +230,14 @@ def _renderings(words: list[tuple[str, str, str]], senses: dict[int, list[str]],
                 used: set[str]) -> list[str]:
     """The title put into English word by word, a rendering for each choice among each word's
     senses: those the translator `used` (stems) where it used any, else the most common."""
-    order = list(range(len(words)))
-    verb = _final_verb(words, senses)
-    if verb is not None:  # "Het huis verkopen" is "Selling the house": the verb comes first
-        order = [verb, *order[:verb]]
+    order, verbs = _english_order(words, senses)
     slots: list[list[str]] = []
     for i in order:
         word = words[i][0]
         if i in senses:
             chosen = [s for s in senses[i] if stem(s.lower(), "en") in used]
             options = chosen or senses[i][:SENSES]
-            slots.append([_gerund(s) for s in options] if i == verb else options)
+            slots.append([_gerund(s) for s in options] if i in verbs else options)
         elif slots:  # a linking word; the opening determiner is left out
             plural = i + 1 < len(words) and ",mv," in words[i + 1][2]
             link = word.lower()
@@ -249,14 +246,40 @@ def _renderings(words: list[tuple[str, str, str]], senses: dict[int, list[str]],
     return [" ".join(w for w in choice if w) for choice in choices]
 
 
-def _final_verb(words: list[tuple[str, str, str]], senses: dict[int, list[str]]) -> int | None:
-    """Where a title that does something ends in its verb ("Brood bakken"), none elsewhere: an
-    infinitive, or the plural present form HanTa often takes it for."""
-    last = len(words) - 1
-    word, _, tag = words[last]
-    if len(senses) < 2 or last not in senses or not word.lower().endswith("n"):
+def _english_order(words: list[tuple[str, str, str]], senses: dict[int, list[str]]
+                   ) -> tuple[list[int], set[int]]:
+    """The title's word positions in English order, and the verbs that become gerunds: in
+    each part between "en"s, a closing verb goes first ("Het huis verkopen" / "Selling the
+    house", "Brood bakken en vis zien" / "Baking bread and seeing fish")."""
+    order: list[int] = []
+    verbs: set[int] = set()
+    part: list[int] = []
+    for i in range(len(words) + 1):
+        if i < len(words) and words[i][0].lower() != "en":
+            part.append(i)
+            continue
+        verb = _final_verb(words, senses, part)
+        if verb is not None:
+            verbs.add(verb)
+            part = [verb, *part[:-1]]
+        order += part + ([i] if i < len(words) else [])
+        part = []
+    return order, verbs
+
+
+def _final_verb(words: list[tuple[str, str, str]], senses: dict[int, list[str]],
+                part: list[int]) -> int | None:
+    """The verb a part of a title that does one thing ends in ("brood bakken"), none
+    elsewhere: an infinitive, or the plural present form HanTa often takes it for."""
+    if not part:
         return None
-    return last if tag.startswith(("WW(inf", "WW(pv,tgw,mv")) else None
+    last = part[-1]
+    word, _, tag = words[last]
+    doing = tag.startswith(("WW(inf", "WW(pv,tgw,mv")) and word.lower().endswith("n")
+    others = [j for j in part[:-1] if j in senses]
+    if not doing or last not in senses or not others:
+        return None
+    return None if any(words[j][2].startswith("WW") for j in others) else last
 
 
 def _gerund(verb: str) -> str:
