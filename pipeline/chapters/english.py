@@ -210,8 +210,9 @@ def _in_number(run: str, words: list[tuple[str, str, str]], senses: dict[int, li
             return said
         meant = next((s for s in nouns  # said plural, meant singular, or the other way
                       if _same(word, s) and (_plural(s) == word or _plural(word) == s)), word)
-        return said if meant == word else (meant[:1].upper() + meant[1:]
-                                           if said[:1].isupper() else meant)
+        if meant == word:
+            return said
+        return capitalise(meant) if said[:1].isupper() else meant
 
     return WORD.sub(lambda m: in_number(m.group()), run)
 
