@@ -337,3 +337,37 @@ def test_a_merge_into_a_chapter_of_blanked_lines_leaves_the_chapter_before_alone
     # c2 begins where speech does again: the merged chapter's first spoken line
     assert (chapters[1].id, chapters[1].start) == ("c2", 8 * SPACING)
     assert chapters[1].segment_ids == before[2]
+
+
+def blank(client, library, start):
+    """An editor empties the line at `start` (nothing was said there)."""
+    seg = next(s for s in Episode.load(library / SLUG).segments if s.start == start)
+    reply = client.patch(f"/api/episodes/{SLUG}/segments/{seg.id}",
+                         json={"rev": seg.rev, "nl": ""}, headers=AUTH)
+    assert reply.status_code == 200, reply.text
+
+
+def test_a_split_or_move_that_would_drop_a_chapter_is_refused(library, client):
+    rev, _ = current(client)
+    rev = client.post(url("c2"), json={"rev": rev, "action": "split", "at": 8 * SPACING},
+                      headers=AUTH).json()["rev"]
+    blank(client, library, 5 * SPACING)  # c2's first line: c2 now speaks from 6 * SPACING
+    untouched = outputs(library)
+    third = current(client)[1][2]["id"]
+    for chapter, body, words in (("c2", {"action": "split", "at": 6 * SPACING}, "after its first"),
+                                 (third, {"action": "move", "at": 6 * SPACING}, "'Op de markt'")):
+        reply = client.post(url(chapter), json={"rev": rev, **body}, headers=AUTH)
+        assert reply.status_code == 422, reply.text
+        assert words in reply.json()["detail"]
+    assert outputs(library) == untouched
+    assert [c["id"] for c in current(client)[1]] == ["c1", "c2", third]
+
+
+def test_a_structure_edit_reverted_twice_is_saved_once(library, client):
+    rev, _ = current(client)
+    client.post(url("c2"), json={"rev": rev, "action": "move", "at": 6 * SPACING}, headers=AUTH)
+    moved = history(library, SLUG)[0]
+    assert len(revert(library, SLUG, moved.id, "test")) == 1
+    rev, chapters = current(client)
+    assert revert(library, SLUG, moved.id, "test") == []  # already as it was
+    assert current(client) == (rev, chapters) and len(history(library, SLUG)) == 2

@@ -118,7 +118,7 @@ def revert(
     except OSError as exc:
         fail(f"could not save the revert: {exc.strerror or exc}")
     if not done:
-        say(f"edit {edit_id}: the text is already what it was before; nothing to do")
+        say(f"edit {edit_id}: already undone, as it was before; nothing to do")
     for e in done:
         say(f"{slug} {e.segment} {e.field} restored (edit {e.id})", "✓")
 

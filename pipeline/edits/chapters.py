@@ -87,8 +87,9 @@ def split(library: Path, slug: str, chapter_id: str, at: float, rev: int,
     def change(episode: Episode) -> tuple[list[Chapter], list[float]]:
         chapters, i = episode.chapters, _index(episode, chapter_id)
         at_s = _segment_start(episode, at)
-        inside = {seg.start for seg in episode.segments if seg.id in chapters[i].segment_ids}
-        if at_s not in inside or at_s <= chapters[i].start:
+        inside = [seg.start for seg in spoken_segments(episode.segments)
+                  if seg.id in chapters[i].segment_ids]  # an emptied line starts no chapter
+        if at_s not in inside or at_s <= inside[0]:
             raise BadChapterEdit("split at a segment inside the chapter, after its first one: "
                                  "both parts must keep a segment")
         new = Chapter(id=_new_id(episode, at_s), start=at_s, end=at_s, title="")
@@ -165,6 +166,8 @@ def revert(folder: Path, episode: Episode, target: Edit, editor: str) -> list[Ed
     """Undo one logged chapter edit (the caller holds the lock)."""
     if target.field == STRUCTURE:
         snapshot = _snapshot_in(target)
+        if _shape(_snapshot(episode.chapters)) == _shape(target.before):
+            return []  # reverted already: a second save would only make open pages stale
         return _save_structure(folder, episode, target.segment, editor, snapshot,
                                [c.start for c in snapshot], revert_of=target.id)
     return _revert_titles(folder, episode, [target], editor)
@@ -251,9 +254,10 @@ def _save_structure(folder: Path, episode: Episode, chapter_id: str, editor: str
                     chapters: list[Chapter], starts: list[float],
                     revert_of: int | None = None) -> list[Edit]:
     before, number = _snapshot(episode.chapters), last_id(folder) + 1  # the log read first
+    regrouped = regroup(episode.segments, chapters, load_embedder(), starts, titles=ALL)
+    _refuse_lost(chapters, regrouped)
     with saving(folder, episode):
-        episode.chapters = regroup(episode.segments, chapters, load_embedder(), starts,
-                                   titles=ALL)
+        episode.chapters = regrouped
         if revert_of is None:  # a revert restores the snapshot's marks as they were
             for chapter in episode.chapters:
                 chapter.edited["start"] = True  # the editor's chapters from now on
@@ -263,6 +267,17 @@ def _save_structure(folder: Path, episode: Episode, chapter_id: str, editor: str
     append_log(folder, [edit])
     publish(folder, episode)
     return [edit]
+
+
+def _refuse_lost(wanted: list[Chapter], regrouped: list[Chapter]) -> None:
+    """A chapter that would begin on the same spoken line as another (its own first lines
+    emptied by an editor) would be dropped: refused, never done silently."""
+    kept = {c.id for c in regrouped}
+    lost = next((c for c in wanted if c.id not in kept), None)
+    if lost is not None:
+        named = f"chapter {lost.title!r}" if lost.title else "the new chapter"
+        raise BadChapterEdit(f"{named} would keep no spoken line (its first lines are empty): "
+                             "choose another segment")
 
 
 def _set_titles(folder: Path, episode: Episode, chapter: Chapter, changes: dict[str, str],
