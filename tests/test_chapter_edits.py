@@ -371,3 +371,15 @@ def test_a_structure_edit_reverted_twice_is_saved_once(library, client):
     rev, chapters = current(client)
     assert revert(library, SLUG, moved.id, "test") == []  # already as it was
     assert current(client) == (rev, chapters) and len(history(library, SLUG)) == 2
+
+
+def test_an_emptied_line_leaves_the_transcript_and_starts_no_chapter(library, client):
+    blank(client, library, 5 * SPACING)  # c2's first line
+    text = outputs(library)["transcript.txt"]
+    heading = text.index("## 00:15 Op de markt")
+    assert "[00:15]" not in text  # nothing said there: no empty line
+    assert text[heading:].split("\n")[2].startswith("[00:18] ")  # the chapter opens on speech
+    rev, _ = current(client)
+    reply = client.post(url("c2"), json={"rev": rev, "action": "move", "at": 5 * SPACING},
+                        headers=AUTH)
+    assert reply.status_code == 422 and "emptied line" in reply.json()["detail"]

@@ -356,7 +356,10 @@ def _segment_start(episode: Episode, at: float) -> float:
         if abs(seg.start - at) <= AT_SEGMENT_S:
             return seg.start
     end = episode.source.duration_s
-    where = "outside the episode" if not 0 <= at <= end else "not at the start of a segment"
+    emptied = any(abs(seg.start - at) <= AT_SEGMENT_S for seg in episode.segments)
+    where = ("outside the episode" if not 0 <= at <= end
+             else "an emptied line, where nothing is said" if emptied
+             else "not at the start of a segment")
     raise BadChapterEdit(f"a chapter must start where a segment starts; {at:g} s is {where}")
 
 

@@ -11,14 +11,17 @@ from pipeline.timefmt import clock
 def transcript_text(episode: Episode) -> str:
     lines = [episode.title, "=" * len(episode.title), ""]
     chapters = {seg_id: ch for ch in episode.chapters for seg_id in ch.segment_ids[:1]}
-    previous = None
+    previous, headed = None, False
     for seg in episode.segments:
         chapter = chapters.get(seg.id)
         if chapter:
             lines += _heading(chapter)
-        turn = seg.speaker and (seg.speaker != previous or chapter)  # the name at each turn
+            headed = True
+        if not seg.nl.strip():
+            continue  # a line an editor emptied: nothing was said there
+        turn = seg.speaker and (seg.speaker != previous or headed)  # the name at each turn
         speaker = f"{episode.speaker_name(seg.speaker)}: " if turn else ""
-        previous = seg.speaker
+        previous, headed = seg.speaker, False
         # Plain text: an editor's markup goes, its words stay.
         lines.append(f"[{clock(seg.start)}] {speaker}{plain(segment_text(seg, 'nl'))}")
         if seg.en:
