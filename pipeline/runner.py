@@ -132,7 +132,8 @@ def _with_edits_since(episode: Episode, folder: Path, revs: dict[str, int]) -> E
     """`episode` with every segment an editor saved while a stage ran (its rev moved past
     `revs`), the speakers' names, and chapters an editor changed meanwhile, taken from the
     document on disk: human edits win over the stage. Machine segments overlapping such a
-    segment give way to it."""
+    segment give way to it. Chapters the stage changed get a new chapters_rev, so an editor's
+    page still showing the old ones is refused its next chapter edit (409) and reloads."""
     if not (folder / FILENAME).exists():
         return episode
     on_disk = Episode.load(folder)
@@ -140,6 +141,8 @@ def _with_edits_since(episode: Episode, folder: Path, revs: dict[str, int]) -> E
     episode.speakers, episode.speakers_rev = on_disk.speakers, on_disk.speakers_rev
     if on_disk.chapters_rev > episode.chapters_rev:
         episode.chapters, episode.chapters_rev = on_disk.chapters, on_disk.chapters_rev
+    elif on_disk.chapters and episode.chapters != on_disk.chapters:
+        episode.chapters_rev = on_disk.chapters_rev + 1  # an editor's open page must reload
     newer = [seg for seg in on_disk.segments if seg.rev > revs.get(seg.id, seg.rev)]
     if not newer:
         return episode

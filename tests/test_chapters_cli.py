@@ -28,11 +28,13 @@ def test_a_short_episode_gets_one_chapter(processed_library):
 
 def test_forced_count_then_no_chapters(library_copy, speech_file, cli):
     folder = library_copy / "vijf-zinnen"
+    rev = Episode.load(folder).chapters_rev
     forced = cli("process", str(speech_file), "--library", str(library_copy), "--json",
                  "--chapters", "2")
     assert forced.rc == 0, forced.err
     assert json.loads(forced.out)["ran"] == ["topics"]  # the transcript is reused
     assert len(Episode.load(folder).chapters) == 2
+    assert Episode.load(folder).chapters_rev == rev + 1  # an open editor page must reload
     assert len(json.loads((folder / "chapters.json").read_text())["chapters"]) == 2
 
     off = cli("process", str(speech_file), "--library", str(library_copy), "--json",
@@ -70,6 +72,7 @@ def test_a_rerun_keeps_the_editors_chapters(library_copy, speech_file, cli):
     after = Episode.load(folder).chapters
     assert [(c.start, c.title) for c in after] == [(c.start, c.title) for c in edited]
     assert after[0].title == "Mijn titel"
+    assert Episode.load(folder).chapters_rev == 2  # nothing changed: open pages stay current
     assert "Mijn titel" in (folder / "chapters.vtt").read_text()
 
 

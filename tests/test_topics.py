@@ -415,6 +415,21 @@ def test_titles_by_an_older_method_are_made_again_but_an_editors_stay(tmp_path, 
     assert titles[1] == "Mijn titel" and (titles[0] == "Oude titel") == kept
 
 
+def test_an_editors_english_title_keeps_the_dutch_it_was_written_for(tmp_path):
+    from pipeline.document import Chapter
+
+    ctx = _topics_context(tmp_path)
+    segments = timed_segments(list(topic_blocks().values())[:1])
+    ctx.episode.segments = segments
+    ctx.episode.chapters = [Chapter("c1", 0.0, segments[-1].end, "Oude titel", "My own",
+                                    segment_ids=[s.id for s in segments],
+                                    edited={"title_en": True})]
+    ctx.episode.provenance["topics"] = {"method": METHOD - 1}  # machine titles are remade
+    TopicsStage().run(ctx)
+    chapter = ctx.episode.chapters[0]
+    assert (chapter.title, chapter.title_en) == ("Oude titel", "My own")
+
+
 def test_installing_the_dictionary_redoes_the_automatic_chapters(tmp_path, monkeypatch):
     ctx = _topics_context(tmp_path)
     monkeypatch.setattr("pipeline.search.dictionary.FOLDER", tmp_path / "none")

@@ -117,7 +117,8 @@ def split_at(spoken: list[Segment], starts: list[int]) -> list[list[Segment]]:
 
 
 def _title_stays(old: Chapter, group: list[Segment], titles: str) -> bool:
-    if titles == ALL or old.edited.get("title"):
+    """An editor's English was written for the Dutch beside it: the pair stays together."""
+    if titles == ALL or old.edited.get("title") or old.edited.get("title_en"):
         return True
     return titles == UNCHANGED and old.segment_ids == [s.id for s in group]
 
