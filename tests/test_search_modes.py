@@ -479,3 +479,18 @@ def counter(library: Path, value: str | None = None) -> str:
     found = db.execute("SELECT value FROM meta WHERE key = 'vectors'").fetchone()[0]
     db.close()
     return found
+
+
+@pytest.mark.parametrize("table, column", [("vectors", "nl"), ("vectors", "ids"),
+                                           ("word_vectors", "vector")])
+def test_damaged_vectors_are_one_line_naming_the_cure(tmp_path, cli, table, column):  # noqa: F811
+    (tmp_path / EPISODE.slug).mkdir()
+    EPISODE.save(tmp_path / EPISODE.slug)
+    search.index_episode(tmp_path, EPISODE)
+    with sqlite3.connect(search.index_path(tmp_path)) as db:
+        db.execute(f"UPDATE {table} SET {column} = x'00000000'")
+    run = cli("search", "regen", "--library", str(tmp_path))
+    assert "reportage index --rebuild" in one_error_line(run)
+    api = TestClient(create_app(tmp_path, "t", {"testserver"})).get("/api/search",
+                                                                    params={"q": "regen"})
+    assert api.status_code == 400 and "--rebuild" in api.json()["detail"]

@@ -284,15 +284,24 @@ def load(db: sqlite3.Connection, key: str) -> Loaded:
 
 def _read(db: sqlite3.Connection, generation: str) -> Loaded:
     rows = db.execute("SELECT ids, nl, window FROM vectors ORDER BY episode").fetchall()
-    ids = np.concatenate([np.frombuffer(r[0], np.int64) for r in rows] or [np.zeros(0, np.int64)])
-    # Every kind's rows in one matrix, so a query scans them in one product (threads start once).
-    parts = [np.frombuffer(r[k], np.float16).reshape(-1, DIM)
-             for k in range(1, len(KINDS) + 1) for r in rows]
+    pairs = db.execute("SELECT term, vector FROM word_vectors").fetchall()
+    try:
+        ids = np.concatenate([np.frombuffer(r[0], np.int64) for r in rows]
+                             or [np.zeros(0, np.int64)])
+        # Every kind's rows in one matrix: a query scans them in one product (threads start once).
+        parts = [_rows(r[k], len(np.frombuffer(r[0], np.int64)))
+                 for k in range(1, len(KINDS) + 1) for r in rows]
+        words = _rows(b"".join(v for _, v in pairs), len(pairs))
+    except (ValueError, TypeError):  # a blob of the wrong size or type: not what was written
+        raise sqlite3.DatabaseError("its vectors are not the size they were written") from None
     matrix = np.concatenate(parts or [np.zeros((0, DIM), np.float16)])
     real = dict(zip(KINDS, np.split(matrix.any(axis=1), len(KINDS)), strict=True))
-    pairs = db.execute("SELECT term, vector FROM word_vectors").fetchall()
-    words = np.frombuffer(b"".join(v for _, v in pairs), np.float16).reshape(-1, DIM)
     return Loaded(generation, ids, matrix, real, [w for w, _ in pairs], words)
+
+
+def _rows(blob: bytes, count: int) -> np.ndarray:
+    """`count` float16 vectors from a blob that must hold exactly them."""
+    return np.frombuffer(blob, np.float16).reshape(count, DIM)
 
 
 def nearest(loaded: Loaded, query: np.ndarray, kinds: Sequence[str], k: int,
