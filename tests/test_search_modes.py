@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -494,3 +495,28 @@ def test_damaged_vectors_are_one_line_naming_the_cure(tmp_path, cli, table, colu
     api = TestClient(create_app(tmp_path, "t", {"testserver"})).get("/api/search",
                                                                     params={"q": "regen"})
     assert api.status_code == 400 and "--rebuild" in api.json()["detail"]
+
+
+def test_two_hits_are_never_neighbouring_segments():
+    # 202 comes first; 201, matched by itself, joins it and shows it; 200, two rows from the
+    # first, began a moment of its own: next to the one shown at 201.
+    fused = fusion.fuse({"window": [202], "nl": [201, 200]})
+    moments = fusion.moments(fused, {200: 1, 201: 1, 202: 1})
+    assert [m.rowid for m in moments] == [201]
+    assert moments[0].sources == {"window", "nl"}
+
+
+def test_an_old_index_the_user_may_only_read_is_searched_by_words(tmp_path, cli, monkeypatch):  # noqa: F811
+    (tmp_path / EPISODE.slug).mkdir()
+    EPISODE.save(tmp_path / EPISODE.slug)
+    search.index_episode(tmp_path, EPISODE)
+    without_vectors(tmp_path)
+    before = fingerprint(tmp_path)
+    # The tests run as root, whom file modes do not stop: the library reads as not writable.
+    monkeypatch.setattr("os.access", lambda path, mode: mode != os.W_OK)
+    run = cli("search", "belastingen", "--json", "--library", str(tmp_path))
+    assert run.rc == 0, run.err
+    assert [(h["segment"], h["matched"]) for h in json.loads(run.out)] == [("s001", "words")]
+    semantic = cli("search", "belastingen", "--mode", "semantic", "--library", str(tmp_path))
+    assert "reportage index" in one_error_line(semantic)
+    assert fingerprint(tmp_path) == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import typer
@@ -66,7 +67,7 @@ def serve(
     from pipeline.web.server import serve as run_server
 
     try:
-        _fill_vectors(library_path(library))  # once, here, rather than in a search request
+        _fill_vectors(library_path(library), required=False)  # here, not in a request
         run_server(library_path(library), host, port, allowed_host)
     except ReportageError as exc:
         fail(str(exc))
@@ -181,7 +182,7 @@ def search_cmd(
         fail("--speaker needs a name (see reportage speakers SLUG)")
     try:
         if mode != "exact":
-            _fill_vectors(lib)
+            _fill_vectors(lib, required=False)
         hits = search(lib, query, lang=lang, episode=episode, limit=limit, speaker=speaker,
                       mode=mode)
     except ReportageError as exc:
@@ -200,21 +201,30 @@ def search_cmd(
         Console(highlight=False, soft_wrap=True).print(line)
 
 
-def _fill_vectors(library: Path) -> None:
-    """Give an index from before search by meaning its vectors, once, with a progress bar."""
+def _fill_vectors(library: Path, required: bool = True) -> None:
+    """Give an index from before search by meaning its vectors, once, with a progress bar.
+    Where that cannot be (a library this user may only read), a search goes on by words
+    alone unless the vectors are `required`."""
     from rich.progress import Progress
 
     from pipeline.search import index as searchindex
     from pipeline.search import vectors
 
-    if (not searchindex.index_path(library).is_file() or not vectors.available()
-            or searchindex.has_vectors(library)):
+    path = searchindex.index_path(library)
+    if not path.is_file() or not vectors.available() or searchindex.has_vectors(library):
         return  # nothing to do, or the search says what is missing
-    with Progress(console=err, transient=True) as bar:
-        task = bar.add_task("adding meaning vectors to the search index", total=None)
-        if searchindex.fill_vectors(library, lambda done, total: bar.update(
-                task, completed=done, total=total)):
-            say("search index: meaning vectors added", "✓")
+    if not required and not (os.access(path, os.W_OK) and os.access(library, os.W_OK)):
+        return  # read-only: not worth embedding every line only to fail at the write
+    try:
+        with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
+            task = bar.add_task("adding meaning vectors to the search index", total=None)
+            if searchindex.fill_vectors(library, lambda done, total: bar.update(
+                    task, completed=done, total=total)):
+                say("search index: meaning vectors added", "✓")
+    except ReportageError as exc:
+        if required:
+            raise
+        say(f"search by meaning is off until the index has its vectors ({exc})", "warning")
 
 
 def _readable(folder: Path) -> bool:

@@ -73,4 +73,20 @@ def moments(fused: list[Fused], episode_of: dict[int, int]) -> list[Fused]:
                 better.parts[name] = max(part, better.parts.get(name, 0.0))
             if hit.own > better.own:
                 better.rowid, better.own = hit.rowid, hit.own
-    return sorted(kept.values(), key=lambda h: (-h.score, -h.rowid))
+    return _apart(sorted(kept.values(), key=lambda h: (-h.score, -h.rowid)), episode_of)
+
+
+def _apart(found: list[Fused], episode_of: dict[int, int]) -> list[Fused]:
+    """A moment that came to sit next to a better one (a neighbour matched better by itself
+    and took its place) joins it: two hits are never neighbouring segments."""
+    shown: dict[tuple[int, int], Fused] = {}
+    for moment in found:
+        episode = episode_of[moment.rowid]
+        near = (shown.get((episode, moment.rowid + d)) for d in range(-NEAR, NEAR + 1))
+        better = next((k for k in near if k is not None), None)
+        if better is None:
+            shown[(episode, moment.rowid)] = moment
+            continue
+        for name, part in moment.parts.items():
+            better.parts[name] = max(part, better.parts.get(name, 0.0))
+    return sorted(shown.values(), key=lambda h: (-h.score, -h.rowid))
