@@ -29,6 +29,12 @@ def test_words_phrases_and_prefixes():
     assert kinds('"zwarte lij"*') == [("prefix", ("zwarte", "lij"))]
 
 
+def test_a_word_is_one_word_in_any_unicode_form():
+    decomposed = "e\u0301e\u0301n coo\u0308peratie"  # as some keyboards and pastes give it
+    assert kinds(decomposed) == [("word", ("een",)), ("word", ("cooperatie",))]
+    assert kinds("li\u200bcht\ufeff") == [("word", ("licht",))]  # invisible joiners
+
+
 def test_operators_are_only_words():
     assert kinds("NOT a AND b OR c NEAR(d e)") == [
         ("word", (w,)) for w in ("not", "a", "and", "b", "or", "c")
