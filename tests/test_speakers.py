@@ -194,6 +194,13 @@ def test_search_shows_and_filters_by_speaker(library):
     assert {h.speaker for h in search.search(library, "vissers", speaker="S2")} == {"S2"}
 
 
+def test_a_speaker_filter_takes_the_name_in_any_case_and_unicode_form(library):
+    rename_speaker(library, SLUG, "S2", "Élodie Öztürk", "test")
+    for typed in ("élodie öztürk", "E\u0301LODIE O\u0308ZTU\u0308RK"):
+        hits = search.search(library, "vissers", speaker=typed, mode="exact")
+        assert hits and {h.speaker for h in hits} == {"Élodie Öztürk"}, typed
+
+
 def test_the_rename_api_checks_rev_token_and_name(library):
     client = TestClient(create_app(library, "t", {"testserver"}))
     auth = {"Authorization": "Bearer t"}

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from functools import cache, partial
 from pathlib import Path
@@ -117,26 +118,25 @@ def search(
     shown = parsed  # what hits mark as matched
     speaker = speaker.strip() or None if speaker else None
     with reader(library) as db:
-        if speaker is not None and db.execute(
-                "SELECT 1 FROM segments WHERE speaker = ? COLLATE NOCASE LIMIT 1",
-                (speaker,)).fetchone() is None:  # a typo, not a speaker who said nothing
+        speakers = None if speaker is None else _speaker_names(db, speaker)
+        if speakers == []:  # a typo, not a speaker who said nothing
             raise ReportageError(f"no speaker named {speaker!r} in the search index")
         # Hybrid also finds the Dutch a dictionary gives for an English word typed.
         expand = cache(partial(_expand, db, translate=mode == "hybrid"))
         if mode == "exact":
-            ranked, fell_back = _words(db, parsed, langs, expand, episode, speaker)
+            ranked, fell_back = _words(db, parsed, langs, expand, episode, speakers)
             fused = [fusion.Fused(rowid, {"words": score}) for rowid, score in ranked[:limit]]
             some_terms = {"words"} if fell_back else set()
         else:
             lists, some_terms = {}, set()  # some_terms: the word lists that hold only some
             if mode == "hybrid":
                 for one in langs:
-                    ranked, fell_back = _words(db, parsed, (one,), expand, episode, speaker)
+                    ranked, fell_back = _words(db, parsed, (one,), expand, episode, speakers)
                     lists[f"words_{one}"] = [rowid for rowid, _ in ranked]
                     some_terms |= {f"words_{one}"} if fell_back else set()
             whole = frozenset(lists) - some_terms
             alike = _alike_words(parsed) if mode == "hybrid" and "nl" in langs else []
-            meaning, similar = _meaning(db, library, query, langs, episode, speaker, alike,
+            meaning, similar = _meaning(db, library, query, langs, episode, speakers, alike,
                                         required=not lists)
             lists |= meaning
             shown = parsed.with_words(similar)  # hits mark the look-alikes too
@@ -146,15 +146,15 @@ def search(
 
 
 def _words(db: sqlite3.Connection, parsed: queries.Query, langs: tuple[str, ...],
-           expand: queries.Expand, episode: str | None, speaker: str | None
+           expand: queries.Expand, episode: str | None, speakers: list[str] | None
            ) -> tuple[list[tuple[int, float]], bool]:
     """BM25 ranking of the segments holding every term (or, failing that, any term) in
     `langs`; and whether it fell back to any term."""
     lang = "both" if len(langs) > 1 else langs[0]
-    ids = _candidates(db, parsed.fts(lang, expand), episode, speaker)
+    ids = _candidates(db, parsed.fts(lang, expand), episode, speakers)
     some_terms = not ids and len(parsed.terms) > 1
     if some_terms:
-        ids = _candidates(db, parsed.fts(lang, expand, any_term=True), episode, speaker)
+        ids = _candidates(db, parsed.fts(lang, expand, any_term=True), episode, speakers)
     return (_rank(db, ids, parsed, langs, expand) if ids else []), some_terms
 
 
@@ -167,7 +167,7 @@ def _alike_words(parsed: queries.Query) -> list[str]:
 
 
 def _meaning(db: sqlite3.Connection, library: Path, query: str, langs: tuple[str, ...],
-             episode: str | None, speaker: str | None, alike: list[str], required: bool
+             episode: str | None, speakers: list[str] | None, alike: list[str], required: bool
              ) -> tuple[dict[str, list[int]], list[str]]:
     """The segments nearest the query's e5 vector, one ranking a kind of vector, and those
     holding Dutch words alike the query's words `alike`; and those alike words. None when the
@@ -181,8 +181,8 @@ def _meaning(db: sqlite3.Connection, library: Path, query: str, langs: tuple[str
         raise ReportageError(f"the search index predates search by meaning: {vectors.FILL_HINT}")
     loaded = vectors.load(db, str(index_path(library).resolve()))
     allowed = None
-    if episode is not None or speaker is not None:
-        where, params = _filter(db, episode, speaker, "id")
+    if episode is not None or speakers is not None:
+        where, params = _filter(db, episode, speakers, "id")
         rows = db.execute(f"SELECT id FROM segments WHERE 1 {where}", params)
         allowed = np.isin(loaded.ids, [rowid for (rowid,) in rows])
     # One e5 call for the query and the words the index holds no vector of (a one-word query
@@ -193,7 +193,7 @@ def _meaning(db: sqlite3.Connection, library: Path, query: str, langs: tuple[str
     lists = vectors.nearest(loaded, made[typed], MEANING_KINDS, VECTOR_DEPTH, allowed)
     if not alike:
         return lists, []
-    scope = _scope_words(db, episode, speaker)
+    scope = _scope_words(db, episode, speakers)
     similar = vectors.alike(loaded, alike, made, scope)
     unheard = [w for w in alike if w not in vectors.heard(loaded, scope)]
     for word, similarity in sounds.alike(loaded.sound_keys, unheard, scope).items():
@@ -201,30 +201,30 @@ def _meaning(db: sqlite3.Connection, library: Path, query: str, langs: tuple[str
     held = vectors.heard(loaded, scope)
     for word in (w for typed in alike for w in _translations(db, typed) if w in held):
         similar[word] = max(TRANSLATED, similar.get(word, 0.0))
-    lists[ALIKE] = _holding(db, similar, episode, speaker)
+    lists[ALIKE] = _holding(db, similar, episode, speakers)
     return lists, sorted(similar)
 
 
-def _scope_words(db: sqlite3.Connection, episode: str | None, speaker: str | None
+def _scope_words(db: sqlite3.Connection, episode: str | None, speakers: list[str] | None
                  ) -> set[str] | None:
     """The Dutch words the lines of a filtered search say (None without a filter): a look-alike
     must be one of them, else a large library's best look-alikes could all be elsewhere."""
-    if episode is None and speaker is None:
+    if episode is None and speakers is None:
         return None
-    where, params = _filter(db, episode, speaker, "id")
+    where, params = _filter(db, episode, speakers, "id")
     lines = [nl or "" for (nl,) in db.execute(
         f"SELECT nl FROM segments WHERE 1 {where} LIMIT ?", (*params, SCOPE_LINES + 1))]
     return vectors.dutch_words(lines) if len(lines) <= SCOPE_LINES else None
 
 
 def _holding(db: sqlite3.Connection, alike: dict[str, float], episode: str | None,
-             speaker: str | None) -> list[int]:
+             speakers: list[str] | None) -> list[int]:
     """The VECTOR_DEPTH segments whose Dutch holds the most of the `alike` words, best first:
     by the sum of each word's similarity times its IDF (a rare look-alike says more)."""
     rows = _stats(db, ("nl",)).rows
     scores: dict[int, float] = {}
     for word, similarity in alike.items():
-        ids = _candidates(db, f'nl : "{word}"', episode, speaker)
+        ids = _candidates(db, f'nl : "{word}"', episode, speakers)
         df = _number(db, "SELECT df_nl FROM terms WHERE term = ?", word)
         weight = similarity * idf(df, rows)
         for rowid in ids:
@@ -261,8 +261,8 @@ def _column(lang: str) -> str:
 
 
 def _candidates(db: sqlite3.Connection, match: str, episode: str | None,
-                speaker: str | None = None) -> list[int]:
-    where, params = _filter(db, episode, speaker, "rowid")
+                speakers: list[str] | None = None) -> list[int]:
+    where, params = _filter(db, episode, speakers, "rowid")
     rows = db.execute(
         f"SELECT rowid FROM text WHERE text MATCH ? {where} ORDER BY rowid DESC LIMIT ?",
         (match, *params, RANK_WINDOW),
@@ -270,18 +270,32 @@ def _candidates(db: sqlite3.Connection, match: str, episode: str | None,
     return [rowid for (rowid,) in rows]
 
 
-def _filter(db: sqlite3.Connection, episode: str | None, speaker: str | None, column: str
+def _filter(db: sqlite3.Connection, episode: str | None, speakers: list[str] | None, column: str
             ) -> tuple[str, list]:
-    """SQL that keeps the rows (segment ids in `column`) of the episode and the speaker asked
+    """SQL that keeps the rows (segment ids in `column`) of the episode and the speakers asked
     for, " AND ..." ("" for none), and its parameters."""
     where, params = "", []
-    if speaker is not None:
-        where = f" AND {column} IN (SELECT id FROM segments WHERE speaker = ? COLLATE NOCASE)"
-        params.append(speaker)
+    if speakers is not None:
+        where = (f" AND {column} IN (SELECT id FROM segments WHERE speaker IN "
+                 "(SELECT value FROM json_each(?)))")
+        params.append(json.dumps(speakers))
     if episode is not None:
         where += f" AND {column} BETWEEN ? AND ?"
         params += _episode_rows(db, episode)
     return where, params
+
+
+def _speaker_names(db: sqlite3.Connection, typed: str) -> list[str]:
+    """The names as the index holds them that are `typed` in any case and Unicode form
+    (SQLite's NOCASE folds A-Z alone: "élodie" would miss "Élodie")."""
+    wanted = _name_key(typed)
+    return [name for (name,) in db.execute(
+        "SELECT DISTINCT speaker FROM segments WHERE speaker IS NOT NULL")
+        if _name_key(name) == wanted]
+
+
+def _name_key(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def _episode_rows(db: sqlite3.Connection, episode: str) -> tuple[int, int]:
