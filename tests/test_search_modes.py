@@ -416,6 +416,27 @@ def test_the_web_takes_a_mode(client):
     page = client.get("/", params={"q": "belastingen", "mode": "exact"})
     assert '<option value="exact" selected>' in page.text
     assert "<mark>belastingen</mark>" in page.text
+    meaning = client.get("/", params={"q": "heavy rain tomorrow", "mode": "semantic"})
+    assert "nearest in meaning" not in meaning.text  # asked for meaning: nothing to explain
+
+
+def test_a_search_by_meaning_is_not_told_that_no_line_holds_the_words(library, cli):  # noqa: F811
+    run = cli("search", "heavy rain tomorrow", "--mode", "semantic", "--library", str(library))
+    assert run.rc == 0 and "regenen" in run.out
+    assert "nearest in meaning" not in run.err
+
+
+def test_the_web_api_takes_the_clis_filters(client):
+    def ask(**params):
+        return client.get("/api/search", params={"q": "trein vertraging", **params})
+
+    assert len(ask(limit=1).json()) == 1
+    assert {h["episode"] for h in ask(episode=EPISODE.slug).json()} == {EPISODE.slug}
+    assert ask(lang="en", mode="exact").json() == [] and ask(lang="nl", mode="exact").json()
+    for bad, words in (({"episode": "nope"}, "no episode 'nope'"), ({"lang": "xx"}, "'xx'")):
+        reply = ask(**bad)
+        assert reply.status_code == 400 and words in reply.json()["detail"]
+    assert ask(limit=0).status_code == 422 and ask(limit=51).status_code == 422
 
 
 def test_a_word_list_holding_every_term_outweighs_two_agreeing_vector_lists():

@@ -193,7 +193,7 @@ def search_cmd(
                          ensure_ascii=False, indent=1))
     elif not hits:
         say(f"no matches for {query!r}")
-    elif all(h.matched == "meaning" for h in hits):  # never "no matches": say what they are
+    elif mode != "semantic" and all(h.matched == "meaning" for h in hits):  # not "no matches"
         say(f"no line holds the words of {query!r}: these are the lines nearest in meaning")
     elif hits[0].partial:
         say(f"no segment holds every word of {query!r}: these hold some of them")
