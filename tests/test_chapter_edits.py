@@ -383,3 +383,14 @@ def test_an_emptied_line_leaves_the_transcript_and_starts_no_chapter(library, cl
     reply = client.post(url("c2"), json={"rev": rev, "action": "move", "at": 5 * SPACING},
                         headers=AUTH)
     assert reply.status_code == 422 and "emptied line" in reply.json()["detail"]
+
+
+def test_history_shows_a_structure_edit_as_the_chapters_it_left(library, client):
+    from tests.conftest import run_cli
+
+    rev, _ = current(client)
+    client.post(url("c2"), json={"rev": rev, "action": "move", "at": 6 * SPACING}, headers=AUTH)
+    run = run_cli("history", SLUG, "--library", str(library))
+    assert run.rc == 0, run.err
+    assert "- 00:00 In de haven · 00:15 Op de markt\n" in run.out
+    assert "+ 00:00 In de haven · 00:18 Op de markt\n" in run.out

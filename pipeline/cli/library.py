@@ -85,6 +85,7 @@ def history(
     from dataclasses import asdict
 
     from pipeline.edits import history as edit_history
+    from pipeline.edits.chapters import STRUCTURE, outline
 
     try:
         found = edit_history(library_path(library), slug, segment)
@@ -97,8 +98,10 @@ def history(
             print(json.dumps(asdict(e), ensure_ascii=False))
             continue
         note = f" (revert of {e.revert_of})" if e.revert_of else ""
+        before, after = ((outline(e.before), outline(e.after)) if e.field == STRUCTURE
+                         else (e.before or "", e.after or ""))
         print(f"{e.id:>4}  {e.time}  {e.editor}  {e.segment} {e.field} rev {e.rev}{note}\n"
-              f"      - {e.before or ''}\n      + {e.after or ''}")
+              f"      - {before}\n      + {after}")
 
 
 @app.command()

@@ -24,6 +24,7 @@ from pipeline.errors import ReportageError
 from pipeline.formats.markup import NOT_IN_NAMES, one_line
 from pipeline.library import find_episode, locked
 from pipeline.stages.publish import publish
+from pipeline.timefmt import clock
 
 STRUCTURE = "chapters"  # the log's field for a move, split or merge: before/after are JSON
 TITLES = {"chapter_title": "title", "chapter_title_en": "title_en"}
@@ -325,6 +326,16 @@ def seen(episode: Episode, edit: Edit) -> tuple:
     chapter = next((c for c in episode.chapters if c.id == edit.segment), None)
     now = None if chapter is None else getattr(chapter, TITLES[edit.field]) or ""
     return now, edit.after or "", edit.before or ""
+
+
+def outline(snapshot: str | None) -> str:
+    """A logged structure as a reader scans it: "00:00 Haven · 01:40 Markt" (a damaged log
+    line as it is)."""
+    shape = _shape(snapshot)
+    try:
+        return " · ".join(f"{clock(c['start'])} {c['title']}" for c in shape)
+    except (TypeError, KeyError):
+        return snapshot or ""
 
 
 def _shape(snapshot: str | None) -> list | None:
