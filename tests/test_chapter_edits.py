@@ -126,6 +126,7 @@ BAD = [
     ("c2", {"action": "split", "at": 5 * SPACING}, "both parts"),
     ("c1", {"action": "split", "at": 7 * SPACING}, "both parts"),
     ("c1", {"action": "merge"}, "no chapter before"),
+    ("c2", {"action": "merge", "at": 6 * SPACING}, "merge takes no `at`"),
     ("c2", {"action": "split"}, "needs `at`"),
     ("c2", {"action": "move", "at": "12"}, "valid number"),  # a number, not text
     ("c2", {"action": "move", "at": True}, "valid number"),

@@ -320,6 +320,9 @@ def create_app(library: Path, token: str,
                         x_editor: str = Header("editor")):
         who = editor_name(x_editor)
         if body.action == "merge":
+            if body.at is not None:  # a merge elsewhere than asked would be worse than none
+                raise HTTPException(422, "merge takes no `at`: it joins the chapter to the "
+                                    "one before it")
             return chapter_edit(slug, lambda: chapter_edits.merge(
                 library, slug, chapter_id, body.rev, who), chapter_id)
         if body.at is None:
