@@ -71,6 +71,23 @@ def test_plain_text_transcripts_hold_words_without_markup(tmp_path):
     assert "Dank je wel." in text
 
 
+def test_the_listener_page_shows_the_words_and_no_emptied_line(tmp_path):
+    episode = synthetic_episode()
+    for seg in episode.segments:
+        seg.nl = TYPED.get(seg.id, seg.nl)
+    episode.segments[3].nl = "<i></i>"  # an editor left only markup: nothing said
+    folder = tmp_path / episode.slug
+    folder.mkdir()
+    publish(folder, episode)
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    shown = " ".join(re.sub(r"<[^>]+>", " ", p) for p in re.findall(
+        r'<p class="nl" lang="nl">(.*?)</p>', page))
+    assert "&lt;" not in shown.replace("a &lt; b", "") and "{\\an8}" not in shown
+    assert "welkom bij a &lt; b &amp; c." in shown  # the words, escaped as text
+    assert f'class="time" href="#t={episode.segments[3].start:.2f}"' not in page
+    assert page.count('<li class="chapter-head">') == len(episode.chapters)  # heading kept
+
+
 def test_tidying_markup():
     assert tidy_markup(["<script>alert(1)</script>"]) == ["alert(1)"]
     assert tidy_markup(["<B onclick=x>hi</b> <br/>daar"]) == ["<b>hi</b> daar"]

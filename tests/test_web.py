@@ -119,7 +119,7 @@ IMG_AS_TEXT = "&#34;&gt;&lt;img src=x onerror=&#34;alert(2)&#34;&gt;"
 
 
 @pytest.mark.parametrize("path,shown", [
-    ("/episodes/haven", [SCRIPT_AS_TEXT, IMG_AS_TEXT]),
+    ("/episodes/haven", ["alert(1)", "&#34;&gt;"]),  # a listener reads the words: tags gone
     ("/episodes/haven?edit=1", [SCRIPT_AS_TEXT, IMG_AS_TEXT]),
     ("/?q=logboek", [SCRIPT_AS_TEXT]), ("/?q=vreemde", [IMG_AS_TEXT]),
 ])
@@ -339,7 +339,7 @@ def test_static_index_html_stands_alone(library):
     for reference in ("/static/", "http://", "https://", "editor.js", "<textarea"):
         assert reference not in page
     assert XSS_SCRIPT not in page and "<img" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "alert(1)" in page and "&lt;script" not in page  # the words, as every output
     assert XSS_IMG not in page
 
 

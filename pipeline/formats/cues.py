@@ -20,7 +20,7 @@ from itertools import pairwise
 
 from pipeline.document import Episode, Segment
 from pipeline.errors import ReportageError
-from pipeline.formats.markup import tidy_markup
+from pipeline.formats.markup import plain, tidy_markup
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,17 @@ def _break_cost(before: str, after: str | None) -> float:
 def segment_text(segment: Segment, lang: str) -> str:
     """A segment's text in `lang`, its markup tidied."""
     return tidy_markup([(segment.nl if lang == "nl" else segment.en) or ""])[0]
+
+
+def listener_text(segment: Segment, lang: str) -> str:
+    """What a reader of the transcript sees: the words, an editor's markup gone."""
+    return plain(segment_text(segment, lang))
+
+
+def said(segment: Segment) -> bool:
+    """Whether the line holds Dutch words: one an editor emptied (or left only markup in)
+    says nothing, and no output shows it."""
+    return bool(listener_text(segment, "nl").strip())
 
 
 def segment_words(segments: Iterable[Segment], lang: str) -> list[str]:

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from pipeline.document import Chapter, Episode, Segment
+from pipeline.formats.cues import listener_text, said
 from pipeline.formats.files import downloads
 from pipeline.glossary.fixes import fix_spans, unsure_spans
 from pipeline.timefmt import clock
@@ -92,9 +93,13 @@ def episode_page(episode: Episode, links: Links, edit: bool = False,
     heads = _chapter_heads(episode.chapters)
     voices = {sid: n % 8 + 1 for n, sid in enumerate(dict.fromkeys(
         seg.speaker for seg in episode.segments if seg.speaker))}
-    segments, previous = [], None
+    segments, previous, pending = [], None, None
     for seg in episode.segments:
-        head = heads.get(seg.id)
+        head = heads.get(seg.id) or pending
+        if not edit and not said(seg):  # the editor sees it, to fill it in again
+            pending = head  # its chapter heading goes with the next line said
+            continue
+        pending = None
         turn = seg.speaker and (edit or seg.speaker != previous or head)
         name = episode.speaker_name(seg.speaker) if turn else None
         segments.append(_segment_html(_view(seg, edit, head, name, voices.get(seg.speaker, 0))))
@@ -112,8 +117,8 @@ def _view(seg: Segment, edit: bool, head: Chapter | None, speaker: str | None,
     view = SegmentView(seg.id, seg.start, seg.end, seg.rev, seg.nl, seg.en, seg.en_stale,
                        speaker, seg.speaker, voice, edit, head.title if head else None,
                        head.title_en if head else None)
-    if not edit:
-        return view
+    if not edit:  # a listener reads the words, as every other output gives them
+        return replace(view, nl=listener_text(seg, "nl"), en=listener_text(seg, "en") or None)
     fixes = tuple((lang, a, b, was, (seg.nl if lang == "nl" else seg.en or "")[a:b])
                   for lang, a, b, was in fix_spans(seg))
     return replace(view, unsure=" ".join(f"{a}-{b}" for a, b in unsure_spans(seg)),

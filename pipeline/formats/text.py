@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from pipeline.document import Chapter, Episode
-from pipeline.formats.cues import segment_text
-from pipeline.formats.markup import plain
+from pipeline.formats.cues import listener_text, said
 from pipeline.timefmt import clock
 
 
@@ -17,15 +16,14 @@ def transcript_text(episode: Episode) -> str:
         if chapter:
             lines += _heading(chapter)
             headed = True
-        if not seg.nl.strip():
-            continue  # a line an editor emptied: nothing was said there
+        if not said(seg):
+            continue
         turn = seg.speaker and (seg.speaker != previous or headed)  # the name at each turn
         speaker = f"{episode.speaker_name(seg.speaker)}: " if turn else ""
         previous, headed = seg.speaker, False
-        # Plain text: an editor's markup goes, its words stay.
-        lines.append(f"[{clock(seg.start)}] {speaker}{plain(segment_text(seg, 'nl'))}")
+        lines.append(f"[{clock(seg.start)}] {speaker}{listener_text(seg, 'nl')}")
         if seg.en:
-            lines.append(f"{' ' * (len(clock(seg.start)) + 3)}{plain(segment_text(seg, 'en'))}")
+            lines.append(f"{' ' * (len(clock(seg.start)) + 3)}{listener_text(seg, 'en')}")
     return "\n".join(lines).rstrip() + "\n"
 
 
