@@ -64,6 +64,10 @@ def test_stale_rev_is_refused_with_the_current_text(library):
     assert refused.value.segment.nl == "Eerste versie." and refused.value.segment.rev == 1
     assert Episode.load(library / "haven").segment(SEG).nl == "Eerste versie."
     assert len(log_lines(library)) == 1
+    for future in (2, 10**30):  # a rev never seen is no rev to save over
+        with pytest.raises(edits.StaleRevision):
+            edits.edit_segment(library, "haven", SEG, future, {"nl": "Derde versie."}, "bob")
+    assert len(log_lines(library)) == 1
 
 
 def test_concurrent_saves_at_the_same_rev_let_exactly_one_through(library):
@@ -238,6 +242,18 @@ def test_a_hand_damaged_log_line_is_refused_on_revert_and_nothing_changes(
     assert {p.name: p.read_bytes() for p in folder.iterdir()
             if p.name != edit_log.LOG} == published
     assert len(log_lines(library)) == 2
+
+
+@pytest.mark.parametrize("damage", [{"id": "7"}, {"rev": None}, {"segment": 3},
+                                    {"before": ["x"]}, {"revert_of": "1"}, {"id": True}])
+def test_a_log_line_of_the_wrong_types_is_left_out(library, damage):
+    edits.edit_segment(library, "haven", SEG, 0, {"nl": "Een."}, "ann")
+    line = {"id": 2, "time": "2026-12-05T08:00:00Z", "editor": "x", "segment": SEG,
+            "field": "nl", "before": "a", "after": "b", "rev": 2, "revert_of": None} | damage
+    with open(library / "haven" / edit_log.LOG, "a") as log:
+        log.write(json.dumps(line) + "\n")
+    edits.edit_segment(library, "haven", SEG, 1, {"nl": "Twee."}, "ann")  # was a TypeError
+    assert [(e.id, e.after) for e in edits.history(library, "haven")] == [(1, "Een."), (2, "Twee.")]
 
 
 def test_retranscription_keeps_edited_segments(library):

@@ -74,7 +74,8 @@ def edit_segment(
     with locked(folder):
         episode = documents.load(folder)
         seg = _segment(episode, segment_id)
-        if seg.rev != rev and not _others_since(folder, seg, rev, changes):
+        # A rev from the future was never seen: stale as well (the log has nothing after it).
+        if rev > seg.rev or seg.rev != rev and not _others_since(folder, seg, rev, changes):
             raise StaleRevision(seg)
         if changes.get("nl") == "" and "en" not in changes and seg.en and not seg.edited.get("en"):
             changes["en"] = ""  # a line emptied (nothing said) takes its machine English along

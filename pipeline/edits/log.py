@@ -88,10 +88,21 @@ def read_log(folder: Path) -> list[Edit]:
     edits = []
     for line in path.read_bytes().splitlines():
         try:
-            edits.append(Edit(**json.loads(line)))
+            edit = Edit(**json.loads(line))
         except (ValueError, TypeError):  # bad JSON, or UTF-8 cut inside a character
             continue  # a line torn by a crash mid-append: the edit never completed
+        if _well_typed(edit):  # the log is a file anyone can change
+            edits.append(edit)
     return edits
+
+
+def _well_typed(edit: Edit) -> bool:
+    def whole(n: object) -> bool:
+        return isinstance(n, int) and not isinstance(n, bool)
+
+    return (whole(edit.id) and whole(edit.rev) and (edit.revert_of is None or whole(edit.revert_of))
+            and all(isinstance(v, str) for v in (edit.time, edit.editor, edit.segment, edit.field))
+            and all(v is None or isinstance(v, str) for v in (edit.before, edit.after)))
 
 
 def last_id(folder: Path) -> int:
