@@ -91,6 +91,16 @@ def test_the_command_says_the_name_as_kept(library):
     assert cleared.exit_code == 0 and cleared.output.strip() == "✓ haven S2 is now S2"
 
 
+def test_a_name_typed_in_another_unicode_form_is_the_same_name(library):
+    rename_speaker(library, SLUG, "S2", "Jose\u0301", "a")  # "e" and a combining accent
+    assert Episode.load(library / SLUG).speakers["S2"] == "José"
+    with pytest.raises(NameTaken):
+        rename_speaker(library, SLUG, "S1", "José", "a")
+    seg = Episode.load(library / SLUG).segments[0]
+    edit_segment(library, SLUG, seg.id, seg.rev, {"nl": "Jose\u0301 is er."}, "a")
+    assert Episode.load(library / SLUG).segments[0].nl == "José is er."
+
+
 def test_two_names_the_wrong_way_round_swap_in_one_save(library):
     rename_speaker(library, SLUG, "S2", "Mona Harbers", "a")
     with pytest.raises(NameTaken, match="--swap") as taken:

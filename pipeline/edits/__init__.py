@@ -16,7 +16,7 @@ from pipeline.document import Episode, Segment
 from pipeline.edits import chapters
 from pipeline.edits.log import Edit, append_log, documents, last_id, now, read_log, saving
 from pipeline.errors import ReportageError
-from pipeline.formats.markup import CONTROL, NOT_IN_NAMES, one_line, without_invisible
+from pipeline.formats.markup import CONTROL, NOT_IN_NAMES, as_typed, one_line
 from pipeline.glossary import proposals
 from pipeline.library import find_episode, locked
 from pipeline.search.index import reindex_segment
@@ -262,7 +262,7 @@ def clean_changes(changes: dict) -> dict[str, str]:
             raise ReportageError(f"{name} must be text")
         if len(text) > MAX_TEXT:
             raise ReportageError(f"{name} is longer than {MAX_TEXT} characters")
-        text = without_invisible(text)
+        text = as_typed(text)
         if bad := CONTROL.search(text):
             raise ReportageError(f"{name} holds a control character ({bad.group()!r}): "
                                  "type plain text")

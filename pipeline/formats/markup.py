@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Editors can type anything. Cue text holds only the formatting tags SRT and WebVTT share, bare
 # (`<b onclick=x>` -> `<b>`); every other tag goes and its text stays, so no script, link or
@@ -22,13 +23,16 @@ NOT_IN_NAMES = re.compile(r"[<>\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 INVISIBLE = re.compile(r"[\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 
 
-def without_invisible(text: str) -> str:
-    return INVISIBLE.sub("", text)
+def as_typed(text: str) -> str:
+    """What an editor typed, as it is kept: invisible marks out, and each letter in one
+    Unicode form (NFC), as the recogniser writes it: "José" typed as "e" and a combining accent
+    is the same name, and one word to search and to propose for the glossary."""
+    return unicodedata.normalize("NFC", INVISIBLE.sub("", text))
 
 
 def one_line(text: str) -> str:
-    """A name, title or term as typed: invisible marks out, whitespace runs one space."""
-    return " ".join(without_invisible(text).split())
+    """A name, title or term as typed (as_typed), whitespace runs one space."""
+    return " ".join(as_typed(text).split())
 
 
 def _opens(tags: list[str]) -> str:
