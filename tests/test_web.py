@@ -221,6 +221,14 @@ def test_episode_json(client):
     assert doc["slug"] == "haven" and len(doc["segments"]) == 10
 
 
+@pytest.mark.parametrize("sent", [b"Jos\xc3\xa9", b"Jos%C3%A9"])  # raw UTF-8, or as the page
+def test_the_editors_name_is_logged_as_sent(client, library, sent):
+    saved = client.patch(f"/api/episodes/haven/segments/{SEG}", headers=AUTH | {"X-Editor": sent},
+                         json={"rev": 0, "nl": "De boten komen laat."})
+    assert saved.status_code == 200
+    assert json.loads((library / "haven" / "edits.jsonl").read_text())["editor"] == "José"
+
+
 def test_saving_an_edit(client, library):
     saved = client.patch(f"/api/episodes/haven/segments/{SEG}", headers=AUTH | {"X-Editor": "Ann"},
                          json={"rev": 0, "nl": "De boten komen laat."})

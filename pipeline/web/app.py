@@ -9,6 +9,7 @@ URLs are validated before they touch the disk, and audio is served only from ins
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import re
 import threading
@@ -385,5 +386,8 @@ def cross_site(request: Request, port: str, allowed: set[str]) -> bool:
 
 def editor_name(raw: str) -> str:
     """Who saved, as the log records it: short, printable, never empty. The page sends the
-    name percent-encoded (UTF-8), which a name typed by hand never is."""
+    name percent-encoded (UTF-8), which a name typed by hand never is; a client that sends
+    UTF-8 as it is arrives decoded as Latin-1 (HTTP's default): read back as UTF-8."""
+    with contextlib.suppress(UnicodeError):
+        raw = raw.encode("latin-1").decode("utf-8")
     return chapter_edits.person(EDITOR_NAME.sub("", unquote(raw)).strip()[:40] or "editor")
