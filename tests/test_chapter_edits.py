@@ -252,16 +252,15 @@ def test_reverting_a_rename_back_and_forth_keeps_its_english_with_it(library, cl
 
 
 def test_a_log_changed_by_hand_never_sends_a_revert_round_in_circles():
-    from pipeline.edits.chapters import _replaced_machines
-    from pipeline.edits.log import Edit
+    from pipeline.edits.log import Edit, replaced_machines
 
     def titled(n: int, revert_of: int | None) -> Edit:
         return Edit(n, "t", "mona", "c1", "chapter_title", "a", "b", n, revert_of)
 
     log = [titled(1, None), titled(2, 3), titled(3, 2), titled(4, 4)]
-    assert _replaced_machines(log, log[2]) is False  # 2 points forward: no way back from it
-    assert _replaced_machines(log, titled(5, None)) is False
-    assert _replaced_machines(log, log[0]) is True  # nothing before the first
+    assert replaced_machines(log, log[2]) is False  # 2 points forward: no way back from it
+    assert replaced_machines(log, titled(5, None)) is False
+    assert replaced_machines(log, log[0]) is True  # nothing before the first
 
 
 def test_an_editor_named_like_the_machine_is_logged_as_an_editor(library, client):

@@ -57,6 +57,28 @@ def test_editing_english_by_hand_is_never_stale(library):
     assert seg.en == "The boats are late." and seg.rev == 2
 
 
+def test_a_revert_giving_back_the_machines_english_shows_it_stale_again(library):
+    machine = Episode.load(library / "haven").segment(SEG).en
+    edits.edit_segment(library, "haven", SEG, 0, {"nl": "De boten komen laat."}, "ann")
+    edits.edit_segment(library, "haven", SEG, 1, {"en": "The boats are late."}, "ann")
+    edits.revert(library, "haven", 2, "bob")
+    seg = Episode.load(library / "haven").segment(SEG)
+    assert seg.en == machine and not seg.edited.get("en")  # the machine's, a re-run may redo it
+    assert seg.en_stale  # beside the corrected Dutch
+
+
+def test_reverting_an_emptied_line_brings_back_the_english_it_took(library):
+    machine = Episode.load(library / "haven").segment(SEG).en
+    edits.edit_segment(library, "haven", SEG, 0, {"nl": ""}, "ann")
+    dutch, english = edits.history(library, "haven")
+    assert (english.field, english.editor, english.after) == ("en", "reportage", "")
+    edits.revert(library, "haven", dutch.id, "bob")
+    seg = Episode.load(library / "haven").segment(SEG)
+    assert (seg.nl, seg.en) == ("De schepen komen vroeg binnen.", machine)
+    assert not seg.edited.get("nl") and not seg.edited.get("en") and not seg.en_stale
+    assert machine in (library / "haven" / "en.srt").read_text()
+
+
 def test_stale_rev_is_refused_with_the_current_text(library):
     edits.edit_segment(library, "haven", SEG, 0, {"nl": "Eerste versie."}, "ann")
     with pytest.raises(edits.StaleRevision) as refused:

@@ -14,7 +14,17 @@ from pathlib import Path
 
 from pipeline.document import Episode, Segment
 from pipeline.edits import chapters
-from pipeline.edits.log import Edit, append_log, documents, last_id, now, read_log, saving
+from pipeline.edits.log import (
+    MACHINE,
+    Edit,
+    append_log,
+    documents,
+    last_id,
+    now,
+    read_log,
+    replaced_machines,
+    saving,
+)
 from pipeline.errors import ReportageError
 from pipeline.formats.markup import CONTROL, NOT_IN_NAMES, as_typed, one_line
 from pipeline.glossary import proposals
@@ -77,9 +87,14 @@ def edit_segment(
         # A rev from the future was never seen: stale as well (the log has nothing after it).
         if rev > seg.rev or seg.rev != rev and not _others_since(folder, seg, rev, changes):
             raise StaleRevision(seg)
-        if changes.get("nl") == "" and "en" not in changes and seg.en and not seg.edited.get("en"):
-            changes["en"] = ""  # a line emptied (nothing said) takes its machine English along
-        _apply(library, folder, episode, seg, changes, editor, retranslate=retranslate)
+        # A line emptied (nothing said) takes its machine English along, logged as the
+        # machine's: a revert of the emptying gives it back.
+        along = (changes.get("nl") == "" and "en" not in changes and seg.en
+                 and not seg.edited.get("en"))
+        if along:
+            changes["en"] = ""
+        _apply(library, folder, episode, seg, changes, editor, retranslate=retranslate,
+               machine=frozenset({"en"} if along else ()))
         return seg
 
 
@@ -136,9 +151,20 @@ def revert(library: Path, slug: str, edit_id: int, editor: str,
                 raise ReportageError(
                     f"{name!r} now names speaker {taken.holder}: rename that one first "
                     f"(reportage speakers {slug} {taken.holder} NAME)") from None
-        changes = clean_changes({target.field: target.before or ""})
         seg = _segment(episode, target.segment)
-        return _apply(library, folder, episode, seg, changes, editor, revert_of=edit_id)
+        restored = [target] + _taken_along(log, seg, target)
+        changes = clean_changes({e.field: e.before or "" for e in restored})
+        machine = frozenset(e.field for e in restored if replaced_machines(log, e))
+        return _apply(library, folder, episode, seg, changes, editor, revert_of=edit_id,
+                      machine=machine)
+
+
+def _taken_along(log: list[Edit], seg: Segment, target: Edit) -> list[Edit]:
+    """The machine English that emptying the Dutch in `target` took along, where it still
+    stands: it goes back with the Dutch."""
+    return [e for e in log if target.field == "nl" and e.field == "en" and e.editor == MACHINE
+            and (e.segment, e.rev) == (target.segment, target.rev)
+            and (seg.en or "") == (e.after or "")]
 
 
 def _refuse_if_changed_since(episode: Episode, target: Edit, log: list[Edit]) -> None:
@@ -149,7 +175,7 @@ def _refuse_if_changed_since(episode: Episode, target: Edit, log: list[Edit]) ->
         return
     structure = target.field == chapters.STRUCTURE  # titles are part of what it gives back
     # The edit to name: an editor's, not the English a rename took along (reverted with it).
-    newer = [e.id for e in log if e.id > target.id and e.editor != chapters.MACHINE and (
+    newer = [e.id for e in log if e.id > target.id and e.editor != MACHINE and (
         (e.field, e.segment) == (target.field, target.segment)
         or (structure and e.field in chapters.FIELDS))]
     since = f"edit {newer[-1]}" if newer else "a later change"
@@ -280,6 +306,7 @@ def _segment(episode: Episode, segment_id: str) -> Segment:
 def _apply(
     library: Path, folder: Path, episode: Episode, seg: Segment, changes: dict[str, str],
     editor: str, revert_of: int | None = None, retranslate: Retranslate | None = None,
+    machine: frozenset[str] = frozenset(),
 ) -> list[Edit]:
     if changes.get("speaker") == "new":
         changes = changes | {"speaker": _new_speaker(episode)}
@@ -289,7 +316,7 @@ def _apply(
     if not differing(seg, changes):
         return []
     with saving(folder, episode):
-        edits = change(seg, changes, editor, last_id(folder) + 1, revert_of)
+        edits = change(seg, changes, editor, last_id(folder) + 1, revert_of, machine)
         # Changed Dutch leaves unedited English stale (Segment.en_stale compares en_for)
         # until it is translated again.
         if any(e.field == "nl" for e in edits) and not seg.edited.get("en") and retranslate:
@@ -305,17 +332,24 @@ def _apply(
 
 
 def change(seg: Segment, changes: dict[str, str], editor: str, next_id: int,
-           revert_of: int | None = None) -> list[Edit]:
-    """Set the fields that differ, mark them edited, and bump the rev; the edits to log."""
+           revert_of: int | None = None, machine: frozenset[str] = frozenset()) -> list[Edit]:
+    """Set the fields that differ, mark them edited, and bump the rev; the edits to log.
+    `machine` names fields whose new text is the machine's: left unmarked (a re-run may remake
+    it, and restored English shows stale beside corrected Dutch) and, outside a revert (the
+    editor's act), logged as the machine's."""
     changed = differing(seg, changes)
     if changed:
         seg.rev += 1
     edits = []
     for n, (name, text) in enumerate(changed.items()):
-        edits.append(Edit(next_id + n, now(), editor, seg.id, name, getattr(seg, name),
+        who = MACHINE if name in machine and revert_of is None else editor
+        edits.append(Edit(next_id + n, now(), who, seg.id, name, getattr(seg, name),
                           text, seg.rev, revert_of))
         setattr(seg, name, text)
-        seg.edited[name] = True
+        if name in machine:
+            seg.edited.pop(name, None)
+        else:
+            seg.edited[name] = True
     return edits
 
 

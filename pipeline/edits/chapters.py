@@ -18,7 +18,18 @@ from pathlib import Path
 from pipeline.chapters.english import english_for
 from pipeline.chapters.make import ALL, regroup, spoken_segments
 from pipeline.document import Chapter, Episode
-from pipeline.edits.log import LOG, Edit, append_log, documents, last_id, now, read_log, saving
+from pipeline.edits.log import (
+    LOG,
+    MACHINE,
+    Edit,
+    append_log,
+    documents,
+    last_id,
+    now,
+    read_log,
+    replaced_machines,
+    saving,
+)
 from pipeline.embeddings import load_embedder
 from pipeline.errors import ReportageError
 from pipeline.formats.markup import NOT_IN_NAMES, one_line
@@ -30,7 +41,6 @@ STRUCTURE = "chapters"  # the log's field for a move, split or merge: before/aft
 TITLES = {"chapter_title": "title", "chapter_title_en": "title_en"}
 FIELDS = (STRUCTURE, *TITLES)
 MAX_TITLE = 120
-MACHINE = "reportage"  # the log's editor of an English title a Dutch rename took along
 AT_SEGMENT_S = 0.05  # a start this close to a segment's start is that segment's start
 
 
@@ -185,7 +195,7 @@ def _revert_titles(folder: Path, episode: Episode, targets: list[Edit],
     targets = list({t.id: t for t in targets + _taken_along(log, episode, targets)}.values())
     # The log is a file anyone can change: what it gives back must be a title still.
     titles = {TITLES[t.field]: _title_or_none(t.before, TITLES[t.field]) or "" for t in targets}
-    machine = frozenset(TITLES[t.field] for t in targets if _replaced_machines(log, t))
+    machine = frozenset(TITLES[t.field] for t in targets if replaced_machines(log, t))
     return _set_titles(folder, episode, chapter, titles, editor,
                        {TITLES[t.field]: t.id for t in targets}, machine)
 
@@ -202,23 +212,6 @@ def _taken_along(log: list[Edit], episode: Episode, targets: list[Edit]) -> list
 
     return [e for e in log if e.field == "chapter_title_en" and went_with(e)
             and _as_left(episode, e)]
-
-
-def _replaced_machines(log: list[Edit], edit: Edit) -> bool:
-    """Whether the title `edit` replaced was the machine's: no edit of it came before, or the
-    last was the English a rename took along, or a revert that gave the machine's back. A
-    revert gives the machine's title back as the machine's, so a re-run or the next Dutch
-    rename may change it again. A log changed by hand may point anywhere: only back."""
-    by_id = {e.id: e for e in log}
-    while True:
-        last = max((e for e in log if e.id < edit.id
-                    and (e.segment, e.field) == (edit.segment, edit.field)),
-                   key=lambda e: e.id, default=None)
-        if last is None or last.editor == MACHINE:
-            return True
-        if last.revert_of is None or last.revert_of not in by_id or last.revert_of >= last.id:
-            return False
-        edit = by_id[last.revert_of]  # what that revert gave back: as it was before this one
 
 
 def clean_title(title: object, what: str = "a chapter title") -> str:

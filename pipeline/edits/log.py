@@ -17,6 +17,9 @@ from pathlib import Path
 from pipeline.document import FILENAME, Episode
 
 LOG = "edits.jsonl"
+# The log's editor of what an edit took along: the English of a renamed chapter or an emptied
+# line. No editor is logged under this name (chapters.person).
+MACHINE = "reportage"
 
 
 @dataclass
@@ -129,3 +132,21 @@ def _last_byte(path: Path) -> bytes:
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def replaced_machines(log: list[Edit], edit: Edit) -> bool:
+    """Whether what `edit` replaced was the machine's: no edit of it came before, or the last
+    was the machine's (the English a chapter rename or an emptied line took along), or a revert
+    that gave the machine's back. A revert gives the machine's text back as the machine's, so a
+    re-run (or a chapter's next Dutch rename) may change it again. A log changed by hand may
+    point anywhere: only back."""
+    by_id = {e.id: e for e in log}
+    while True:
+        last = max((e for e in log if e.id < edit.id
+                    and (e.segment, e.field) == (edit.segment, edit.field)),
+                   key=lambda e: e.id, default=None)
+        if last is None or last.editor == MACHINE:
+            return True
+        if last.revert_of is None or last.revert_of not in by_id or last.revert_of >= last.id:
+            return False
+        edit = by_id[last.revert_of]  # what that revert gave back: as it was before this one
