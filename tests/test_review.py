@@ -52,6 +52,26 @@ def test_replace_everywhere_is_one_edit_per_line_and_undone_as_a_batch(client, l
     assert [e.revert_of for e in read_log(library / "haven")[3:]] == body["edits"]
 
 
+def test_words_taken_out_everywhere_leave_no_gap_and_an_empty_line_says_nothing(client,
+                                                                               library):
+    before = Episode.load(library / "haven").segments
+    body = client.post("/api/episodes/haven/replace", headers=AUTH,
+                       json={"find": "met Kremers", "replace": ""}).json()
+    assert texts(library)[:3] == [s.nl.replace(" met Kremers", "") for s in before[:3]]
+    assert texts(library)[1] == "De schepen komen vroeg binnen."
+    gone = client.post("/api/episodes/haven/replace", headers=AUTH,
+                       json={"find": "Dank voor het luisteren", "replace": ""}).json()
+    last = Episode.load(library / "haven").segments[-1]
+    assert (last.nl, last.en) == ("", "")  # nothing said: its machine English goes with it
+    assert [e.editor for e in read_log(library / "haven")][-2:] == ["anna", "reportage"]
+    for batch in (gone, body):
+        undone = client.post("/api/episodes/haven/undo", headers=AUTH,
+                             json={"edits": batch["edits"]})
+        assert undone.status_code == 200, undone.text
+    after = Episode.load(library / "haven").segments
+    assert [(s.nl, s.en) for s in after] == [(s.nl, s.en) for s in before]
+
+
 def test_an_undo_keeps_a_line_corrected_since(client, library):
     before = texts(library)
     body = client.post("/api/episodes/haven/replace", headers=AUTH,

@@ -152,14 +152,14 @@ def revert(library: Path, slug: str, edit_id: int, editor: str,
                     f"{name!r} now names speaker {taken.holder}: rename that one first "
                     f"(reportage speakers {slug} {taken.holder} NAME)") from None
         seg = _segment(episode, target.segment)
-        restored = [target] + _taken_along(log, seg, target)
+        restored = [target] + taken_along(log, seg, target)
         changes = clean_changes({e.field: e.before or "" for e in restored})
         machine = frozenset(e.field for e in restored if replaced_machines(log, e))
         return _apply(library, folder, episode, seg, changes, editor, revert_of=edit_id,
                       machine=machine)
 
 
-def _taken_along(log: list[Edit], seg: Segment, target: Edit) -> list[Edit]:
+def taken_along(log: list[Edit], seg: Segment, target: Edit) -> list[Edit]:
     """The machine English that emptying the Dutch in `target` took along, where it still
     stands: it goes back with the Dutch."""
     return [e for e in log if target.field == "nl" and e.field == "en" and e.editor == MACHINE

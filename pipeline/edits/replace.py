@@ -6,8 +6,17 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.edits import MAX_TEXT, Retranslate, change, propose
-from pipeline.edits.log import Edit, append_log, documents, last_id, read_log, saving
+from pipeline.edits import MAX_TEXT, Retranslate, change, propose, taken_along
+from pipeline.edits.log import (
+    MACHINE,
+    Edit,
+    append_log,
+    documents,
+    last_id,
+    read_log,
+    replaced_machines,
+    saving,
+)
 from pipeline.errors import ReportageError
 from pipeline.formats.markup import CONTROL, NOT_IN_NAMES, one_line
 from pipeline.library import find_episode, locked
@@ -26,6 +35,19 @@ def pattern(find: str) -> re.Pattern:
     return re.compile(rf"(?<!\w){re.escape(find)}(?!\w)")
 
 
+def replaced(text: str, words: re.Pattern, replacement: str) -> str:
+    """`text` with `words` replaced. Taken out (an empty replacement), they take along the
+    space before them, and the mark after them where they were a sentence or clause of their
+    own: "Bedankt. Eindelijk. Mede" -> "Bedankt. Mede"; a line left without words says
+    nothing: ""."""
+    if replacement:
+        return words.sub(lambda _: replacement, text)
+    found = words.pattern
+    text = re.sub(rf"(?:^|(?<=[.!?]\s)){found}[,.!?;:]?\s*", "", text)
+    text = re.sub(rf"\s*{found}", "", text).strip()
+    return text if re.search(r"\w", text) else ""
+
+
 def _one_line(text: object) -> str:
     return one_line(text) if isinstance(text, str) else ""
 
@@ -41,7 +63,7 @@ def replace_everywhere(library: Path, slug: str, find: str, replacement: str, ed
     folder = find_episode(library, slug)
     with locked(folder):
         episode = documents.load(folder)
-        changes = {seg.id: {"nl": words.sub(lambda _: replacement, seg.nl)}
+        changes = {seg.id: {"nl": replaced(seg.nl, words, replacement)}
                    for seg in episode.segments if words.search(seg.nl)}
         if any(len(c["nl"]) > MAX_TEXT for c in changes.values()):
             raise ReportageError(f"a segment would be longer than {MAX_TEXT} characters")
@@ -55,33 +77,44 @@ def undo(library: Path, slug: str, edit_ids: list[int], editor: str,
     correction is never lost to an undo). The edits made, and the segments kept so."""
     folder = find_episode(library, slug)
     with locked(folder):
-        logged = {e.id: e for e in read_log(folder)}
+        log = read_log(folder)
+        logged = {e.id: e for e in log}
         episode = documents.load(folder)
         segments = {seg.id: seg for seg in episode.segments}
         missing = [i for i in edit_ids if i not in logged or logged[i].field not in ("nl", "en")
                    or logged[i].segment not in segments]
         if missing:
             raise ReportageError(f"no text edit {missing[0]} of a segment in {slug}")
+        edit_ids = [i for i in edit_ids if logged[i].editor != MACHINE]  # come back with theirs
         if len({logged[i].segment for i in edit_ids}) < len(edit_ids):
             raise ReportageError("undo takes one edit per segment")
         now = {i: getattr(segments[logged[i].segment], logged[i].field) or "" for i in edit_ids}
         still = [i for i in edit_ids if now[i] == (logged[i].after or "")]
         kept = [logged[i].segment for i in edit_ids  # neither as the edit left it nor undone
                 if now[i] not in (logged[i].after or "", logged[i].before or "")]
-        changes = {logged[i].segment: {logged[i].field: logged[i].before or ""} for i in still}
+        restored = {logged[i].segment: [logged[i], *taken_along(log, segments[logged[i].segment],
+                                                                logged[i])] for i in still}
+        changes = {seg_id: {e.field: e.before or "" for e in done}
+                   for seg_id, done in restored.items()}
+        machine = {seg_id: frozenset(e.field for e in done if replaced_machines(log, e))
+                   for seg_id, done in restored.items()}
         return _apply(library, folder, episode, changes, editor, retranslate,
-                      reverts={logged[i].segment: i for i in still}), kept
+                      reverts={logged[i].segment: i for i in still}, machine=machine), kept
 
 
 def _apply(library: Path, folder: Path, episode, changes: dict[str, dict[str, str]],
-           editor: str, retranslate: Retranslate | None,
-           reverts: dict[str, int] | None = None) -> list[Edit]:
+           editor: str, retranslate: Retranslate | None, reverts: dict[str, int] | None = None,
+           machine: dict[str, frozenset[str]] | None = None) -> list[Edit]:
+    """`machine`: per segment, the fields a revert gives back as the machine's."""
     segments = {seg.id: seg for seg in episode.segments}
     edits: list[Edit] = []
     with saving(folder, episode):
         for seg_id, fields in changes.items():
-            edits += change(segments[seg_id], fields, editor, last_id(folder) + 1 + len(edits),
-                            (reverts or {}).get(seg_id))
+            seg, theirs = segments[seg_id], (machine or {}).get(seg_id, frozenset())
+            if fields.get("nl") == "" and seg.en and not seg.edited.get("en"):
+                fields, theirs = fields | {"en": ""}, frozenset({"en"})  # nothing said
+            edits += change(seg, fields, editor, last_id(folder) + 1 + len(edits),
+                            (reverts or {}).get(seg_id), theirs)
         stale = [e.segment for e in edits
                  if e.field == "nl" and not segments[e.segment].edited.get("en")]
         if stale and retranslate:
