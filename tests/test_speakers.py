@@ -235,6 +235,19 @@ def test_the_rename_api_checks_rev_token_and_name(library):
                         headers=auth).status_code == 422
 
 
+def test_a_rerun_keeps_each_voice_under_the_id_its_name_was_given_to():
+    from pipeline.stages.speakers import kept_ids
+
+    before = ["S1", "S1", "S2", "S2", None]
+    segments = [Segment(f"s{i}", i * 3.0, i * 3.0 + 2.5, "Ja.", speaker=who)
+                for i, who in enumerate(before)]
+    again = ["S2", "S2", "S1", "S1", "S3"]  # numbered afresh, and one more voice found
+    assert kept_ids(segments, again, {"S1", "S2"}) == {"S2": "S1", "S1": "S2", "S3": "S3"}
+    # An id an editor named (a speaker with no lines left) is no new voice's.
+    assert kept_ids(segments, again, {"S1", "S3"})["S3"] == "S4"
+    assert kept_ids([Segment("s0", 0.0, 1.0, "Ja.")], ["S1"], set()) == {"S1": "S1"}
+
+
 def words(*spans):
     return [Word(text, a, b) for text, a, b in spans]
 

@@ -9,6 +9,7 @@ Segments an editor changed keep their text and speaker; names given by editors l
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import replace
 
 from pipeline.document import Segment, Word, segment_id
 from pipeline.stages.base import Context
@@ -33,7 +34,9 @@ class SpeakersStage:
         ctx.progress("speakers", 0, total)
         segments = ctx.episode.segments
         result = label_speakers(ctx.audio, segments, ctx.settings.speakers)
-        ctx.episode.segments = apply_labels(segments, result.labels, result.splits)
+        ids = kept_ids(segments, result.labels, set(ctx.episode.speakers))
+        splits = [replace(split, speaker=ids[split.speaker]) for split in result.splits]
+        ctx.episode.segments = apply_labels(segments, [ids[x] for x in result.labels], splits)
         ctx.progress("speakers", total, total)
         return {"engine": "resemblyzer", "model": MODEL, "speakers": result.count,
                 **({"note": result.note} if result.note else {})}
@@ -45,6 +48,32 @@ MODEL = "GE2E voice encoder (resemblyzer 0.1.4 weights)"
 def speakers_available() -> bool:
     """Whether the speakers extra is installed (found without importing it)."""
     return all(importlib.util.find_spec(name) for name in ("torch", "resemblyzer", "scipy"))
+
+
+def kept_ids(segments: list[Segment], labels: list[str], named: set[str]) -> dict[str, str]:
+    """Each new label -> the id it goes by. A re-run clusters afresh and numbers voices in
+    order of appearance, so a voice may come out as another number: each takes the id of the
+    earlier speaker it shares the most talk time with (an optimal one-to-one matching), so a
+    name an editor gave stays with its voice. A voice matching none gets an id no one holds
+    (nor any name in `named`)."""
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    new = sorted(set(labels))
+    old = sorted({seg.speaker for seg in segments if seg.speaker})
+    shared = np.zeros((len(new), len(old)))
+    for seg, label in zip(segments, labels, strict=True):
+        if seg.speaker:
+            shared[new.index(label), old.index(seg.speaker)] += seg.end - seg.start
+    rows, cols = linear_sum_assignment(shared, maximize=True)
+    ids = {new[r]: old[c] for r, c in zip(rows, cols, strict=True) if shared[r, c] > 0}
+    taken = set(old) | named | set(ids.values())
+    for label in new:
+        if label not in ids:
+            ids[label] = label if label not in taken else next(
+                f"S{n}" for n in range(1, len(taken) + 2) if f"S{n}" not in taken)
+            taken.add(ids[label])
+    return ids
 
 
 def apply_labels(segments: list[Segment], labels: list[str], splits) -> list[Segment]:
