@@ -89,6 +89,37 @@ def test_only_files_that_exist_are_listed(library):
     assert item.find("podcast:chapters", NS) is None
 
 
+def test_files_with_nothing_in_them_are_not_listed(library):
+    from pipeline.stages.publish import publish
+
+    folder = library / "haven"
+    episode = Episode.load(folder)
+    for seg in episode.segments:  # an episode of silence, translated: the bundle, empty
+        seg.nl, seg.en = "", ""
+    episode.chapters = []
+    episode.provenance["translate"] = {}
+    publish(folder, episode)
+    assert (folder / "en.vtt").read_text().startswith("WEBVTT")  # there, for what reads it
+    write_feed(library, BASE)
+    item = ET.parse(library / "feed.xml").getroot().find("channel/item")
+    assert item.findall("podcast:transcript", NS) == []
+    assert item.find("podcast:chapters", NS) is None
+
+
+def test_a_new_transcript_not_translated_publishes_no_english(library):
+    from pipeline.stages.publish import publish
+
+    folder = library / "haven"
+    episode = Episode.load(folder)
+    for seg in episode.segments:  # transcribed again with --no-translate: the old record stays
+        seg.en = None
+    episode.provenance["translate"] = {}
+    (folder / "en.srt").unlink()
+    (folder / "en.vtt").unlink()
+    publish(folder, episode)
+    assert not (folder / "en.srt").exists() and not (folder / "en.vtt").exists()
+
+
 def test_feed_toml_sets_the_channel(cli, library):
     (library / "feed.toml").write_text(
         'title = "Havenverhalen & meer"\nauthor = "De Redactie"\nlanguage = "nl-BE"\n'

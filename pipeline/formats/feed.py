@@ -8,6 +8,7 @@ ElementTree, which escapes every text and attribute.
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import re
 import sys
@@ -181,19 +182,34 @@ def episode_links(folder: Path, url: str) -> list[tuple[str, dict[str, str]]]:
     ("transcript", attributes) for each transcript file that exists, then ("chapters", ...)."""
     links = []
     for name, kind, language in TRANSCRIPTS:
-        if _non_empty(folder / name):
+        if _has_content(folder / name):
             extra = {"rel": "captions"} if kind != "application/json" else {}
             links.append(("transcript", {"url": url + name, "type": kind, "language": language,
                                          **extra}))
     name, kind = CHAPTERS
-    if _non_empty(folder / name):
+    if _has_content(folder / name):
         links.append(("chapters", {"url": url + name, "type": kind}))
     return links
 
 
 def _non_empty(path: Path) -> bool:
-    """A file a podcast app can use: a damaged, empty one is left out of a feed."""
     return path.is_file() and path.stat().st_size > 0
+
+
+def _has_content(path: Path) -> bool:
+    """A file a podcast app can use: one with no cue, segment or chapter (an episode of
+    silence publishes them so), or damaged, is left out of a feed."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeError):
+        return False
+    if path.suffix != ".json":
+        return "-->" in text  # a cue, in SRT or WebVTT
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and bool(data.get("segments") or data.get("chapters"))
 
 
 # Tags in a producer's own feed, found without parsing it so every other byte stays as it is:

@@ -31,7 +31,10 @@ def publish(folder: Path, episode: Episode, index: bool = True) -> list[Path]:
             (folder / name).unlink(missing_ok=True)
         else:
             outputs[name] = render(episode)
-    english = "translate" in episode.provenance or any(seg.en for seg in episode.segments)
+    # English files without English only for silence that was translated: a re-run that made
+    # a new transcript without translating (--no-translate) has none to publish.
+    english = any(seg.en for seg in episode.segments) or (
+        "translate" in episode.provenance and not any(seg.nl.strip() for seg in episode.segments))
     for lang in ("nl", "en") if english else ("nl",):
         cues = episode_cues(episode, lang)
         outputs[f"{lang}.srt"] = to_srt(cues)
