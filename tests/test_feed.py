@@ -74,6 +74,7 @@ def test_feed_namespaced_elements_exactly(cli, library):
     }
     [chapters] = item.findall("podcast:chapters", NS)
     assert chapters.attrib == {"url": url + "chapters.json", "type": "application/json+chapters"}
+    assert item.find("link").text == url + "index.html"  # the listener page
 
 
 def test_only_files_that_exist_are_listed(library):

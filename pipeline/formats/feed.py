@@ -164,6 +164,8 @@ def _item(channel: ET.Element, folder: Path, episode: Episode, url: str, when: d
     audio = folder / episode.source.file
     item = _sub(channel, "item")
     _sub(item, "title", episode.title or episode.slug)
+    if (folder / "index.html").is_file():  # the listener page: read along, search, jump
+        _sub(item, "link", url + "index.html")
     if episode.chapters:
         lines = [f"{c.title}" + (f" / {c.title_en}" if c.title_en else "")
                  for c in episode.chapters]
