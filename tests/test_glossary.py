@@ -84,6 +84,22 @@ def test_a_list_of_one_term_a_line_stays_one_until_a_term_needs_more(tmp_path):
     assert glossary.load(tmp_path) == [Term("Creemers", None, ["Kreemers"]), Term("Tencent")]
 
 
+@pytest.mark.parametrize("odd", ["E=mc2", "C#", "#hashtag", "[Sic] Krant"])
+def test_a_term_a_line_cannot_hold_turns_the_list_into_tables(tmp_path, odd):
+    path = tmp_path / glossary.FILENAME
+    path.write_text("Alpha\nBeta\n", encoding="utf-8")
+    glossary.add(tmp_path, Term(odd))
+    assert [t.text for t in glossary.load(tmp_path)] == ["Alpha", "Beta", odd]
+    assert glossary.remove(tmp_path, odd)
+    assert [t.text for t in glossary.load(tmp_path)] == ["Alpha", "Beta"]
+
+
+def test_a_term_is_removed_whatever_unicode_form_it_is_typed_in(tmp_path):
+    (tmp_path / glossary.FILENAME).write_text("Café\nZoë\n", encoding="utf-8")
+    assert glossary.remove(tmp_path, "cafe\u0301") and glossary.remove(tmp_path, "ZOE\u0308")
+    assert glossary.load(tmp_path) == []
+
+
 def test_terms_written_inline_are_never_broken(tmp_path):
     path = tmp_path / glossary.FILENAME
     path.write_text('term = [{text = "Alibaba"}]\n', encoding="utf-8")

@@ -146,6 +146,15 @@ def test_proposals_are_counted_accepted_and_dismissed(tmp_path):
         proposals.accept(tmp_path, "Alibaba")
 
 
+def test_a_spelling_the_glossary_mends_is_not_proposed_and_any_form_is_accepted(tmp_path):
+    (tmp_path / "glossary.toml").write_text(
+        '[[term]]\ntext = "Pas Delen"\nmisspellings = ["Pasdelen"]\n', encoding="utf-8")
+    proposals.record(tmp_path, "ep1", [proposals.Proposal("Pasdelen"),
+                                       proposals.Proposal("Reuzéchtig")])
+    assert [p.text for p in proposals.pending(tmp_path)] == ["Reuzéchtig"]
+    assert proposals.accept(tmp_path, "reuze\u0301chtig").text == "Reuzéchtig"
+
+
 def test_an_accept_and_a_dismiss_at_once_leave_one_of_them_done(tmp_path):
     """Two editors at the same moment: the term is either accepted or dismissed, never both."""
     for n in range(8):

@@ -88,6 +88,12 @@ def parse(path: Path) -> list[Term]:
 _TOML_LINE = re.compile(r"\[|[^=]*=")
 
 
+def _fits_a_line(text: str) -> bool:
+    """Whether a term reads back as itself from a line of its own: "C#" would lose its "#"
+    (a comment), and "E=mc2" would make the whole file read as TOML."""
+    return "#" not in text and not _TOML_LINE.match(text)
+
+
 def _lines(text: str) -> list[str]:
     return [t for t in (line.split("#", 1)[0].strip() for line in text.splitlines()) if t]
 
@@ -139,7 +145,8 @@ def add_held(library: Path, term: Term) -> bool:
             return False
         old.english, old.misspellings = new
     content = _content(library)
-    if old is None and content.lines is not None and not term.english and not term.misspellings:
+    if (old is None and content.lines is not None and not term.english
+            and not term.misspellings and _fits_a_line(term.text)):
         text = editing.with_line(content.text, term.text)  # a list of one a line stays one
     else:
         toml = content.toml(terms)
@@ -151,7 +158,7 @@ def add_held(library: Path, term: Term) -> bool:
 
 def remove(library: Path, text: str) -> bool:
     """Remove a term (and any copy of it in other letters); whether it was there."""
-    wanted = " ".join(text.split()).casefold()
+    wanted = key(text)
     with locked(library, LOCK):
         terms = load(library)
         if not any(t.text.casefold() == wanted for t in terms):
@@ -185,8 +192,13 @@ def _content(library: Path) -> _Content:
     return _Content(text, None if toml else text.splitlines(keepends=True))
 
 
+def key(text: str) -> str:
+    """A term as compared: any case, spacing and Unicode form."""
+    return one_line(text).casefold()
+
+
 def _line_term(line: str) -> str:
-    return " ".join(line.split("#", 1)[0].split()).casefold()
+    return key(line.split("#", 1)[0])
 
 
 def _positions(text: str, name: str) -> list[int]:
