@@ -162,6 +162,8 @@ def test_audio_only_from_inside_the_library(library, name):
     episode.save(library / "haven")
     client = TestClient(create_app(library, TOKEN, TEST_HOSTS))
     assert client.get("/episodes/haven/audio").status_code == 404
+    clip = client.get("/api/episodes/haven/clip", params={"start": 1, "end": 2})
+    assert clip.status_code == 404  # a clip cuts only what the audio route would serve
 
 
 def test_the_published_files_are_offered_and_served(client, library):

@@ -51,7 +51,7 @@ from pipeline.library import valid_slug
 from pipeline.search.query import MAX_CHARS as MAX_QUERY
 from pipeline.stages import publish
 from pipeline.web import listing
-from pipeline.web.clip import clip_download
+from pipeline.web.clip import clip_download, served_audio
 from pipeline.web.retranslate import Retranslator
 from pipeline.web.review import add_routes, edit_saved, segment_json, warned
 
@@ -206,14 +206,7 @@ def create_app(library: Path, token: str,
     def audio(slug: str) -> FileResponse:
         folder = folder_of(slug)
         summary = shelf.summary(slug)
-        name = summary.audio if summary else ""
-        path = (folder / name).resolve()
-        # A plain file name, and no link leading out of the library.
-        if not name or Path(name).name != name or not path.is_relative_to(library):
-            raise HTTPException(404, "no audio for this episode")
-        if not path.is_file():
-            raise HTTPException(404, "no audio for this episode")
-        return FileResponse(path)
+        return FileResponse(served_audio(library, folder, summary.audio if summary else ""))
 
     @app.get("/api/episodes/{slug}")
     def episode_json(slug: str) -> dict:
@@ -224,7 +217,8 @@ def create_app(library: Path, token: str,
              lang: str = Query("both", pattern="^(nl|en|both)$"),
              format: str = Query("mp3", pattern="^(mp3|m4a|zip)$")):  # noqa: A002 (the query's name)
         folder = folder_of(slug)
-        return clip_download(folder, edits.documents.load(folder), start, end, lang, format)
+        return clip_download(library, folder, edits.documents.load(folder), start, end,
+                             lang, format)
 
     @app.get("/api/search")
     def search_json(q: str, speaker: str = "",

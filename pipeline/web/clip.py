@@ -37,12 +37,21 @@ def check_span(start: float, end: float) -> None:
                                  f"({end - start:.1f} s asked)")
 
 
-def clip_download(folder: Path, episode: Episode, start: float, end: float, lang: str,
-                  fmt: str) -> Response:
+def served_audio(library: Path, folder: Path, name: str) -> Path:
+    """The episode's audio copy, where a request may read it: a plain file name in the
+    episode's folder and no link leading out of the library; else 404."""
+    path = (folder / name).resolve()
+    if not name or Path(name).name != name or not path.is_relative_to(library) \
+            or not path.is_file():
+        raise HTTPException(404, "no audio for this episode")
+    return path
+
+
+def clip_download(library: Path, folder: Path, episode: Episode, start: float, end: float,
+                  lang: str, fmt: str) -> Response:
     """The clip of [start, end] (snapped to whole words) as an attachment."""
     check_span(start, end)
-    if not episode.source.file or not (folder / episode.source.file).is_file():
-        raise HTTPException(404, "no audio for this episode")
+    served_audio(library, folder, episode.source.file)
     audio = "mp3" if fmt == "zip" else fmt
     with tempfile.TemporaryDirectory(prefix="reportage-clip-") as tmp:
         try:
