@@ -165,6 +165,23 @@ def test_a_clip_is_named_after_its_times_as_cut(library, episode, tmp_path, monk
     assert (tmp_path / f"haven-3.0-{duration:.1f}.nl.srt").is_file()
 
 
+def test_a_clip_is_cut_on_the_transcripts_clock(tmp_path):
+    # An mp3's first frame has a time of its own (encoder delay): the transcript counts from
+    # the first sample decoded, and so must the cut.
+    from audiogen import clip as speech
+    from audiogen import write_audio
+
+    path = write_audio(tmp_path / "speech.mp3", speech("vl00203"))
+    whole = decode(path)
+    for start in (0.5, 1.5):  # from the file's beginning, and after a seek
+        cut = clip_module.decode_span(path, start, start + 1.0)
+        got = np.array(cut.set_channels(1).set_frame_rate(SAMPLE_RATE).get_array_of_samples(),
+                       np.float32) / 32768
+        near = whole[int((start - 0.1) * SAMPLE_RATE):int((start + 1.1) * SAMPLE_RATE)]
+        lag = np.argmax(np.correlate(near, got[:SAMPLE_RATE // 2], "valid")) / SAMPLE_RATE - 0.1
+        assert abs(lag) < 0.002, f"cut {lag * 1000:.0f} ms off at {start} s"
+
+
 def test_parse_time():
     assert parse_time("75.5") == 75.5
     assert parse_time("1:15.5") == 75.5

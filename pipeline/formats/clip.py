@@ -134,13 +134,18 @@ def decode_span(path: Path, start: float, end: float):
         channels = 2 if stream.codec_context.channels >= 2 else 1
         resampler = av.AudioResampler(format="s16", layout="stereo" if channels == 2 else "mono",
                                       rate=rate)
+        # The transcript's times count from the first sample decoded (pipeline.audio), the
+        # container's from its own origin (an mp3's first frame may say 0.025 s): cut on the
+        # transcript's clock.
+        origin = float(stream.start_time * stream.time_base) if stream.start_time and \
+            stream.time_base else 0.0
         if start > 1.0 and stream.time_base:
-            container.seek(int((start - 1.0) / stream.time_base), stream=stream)
+            container.seek(int((origin + start - 1.0) / stream.time_base), stream=stream)
         first, chunks, count = None, [], 0
         try:
             for frame in container.decode(stream):
                 if first is None:
-                    first = frame.time if frame.time is not None else 0.0
+                    first = (frame.time if frame.time is not None else origin) - origin
                 for out in resampler.resample(frame):
                     chunks.append(out.to_ndarray().reshape(-1))
                     count += out.samples
