@@ -24,7 +24,7 @@ from pipeline.errors import ReportageError
 from pipeline.library import episode_dir, locked, running, slugify
 from pipeline.stages.base import Context, Engines, Progress, Settings
 from pipeline.stages.glossary import GlossaryStage
-from pipeline.stages.ingest import ingest
+from pipeline.stages.ingest import ingest, keep_audio
 from pipeline.stages.publish import publish
 from pipeline.stages.speakers import SpeakersStage, speakers_available
 from pipeline.stages.topics import TopicsStage
@@ -104,6 +104,8 @@ def _run_stages(ctx: Context) -> tuple[list[str], list[str]]:
         revs = {seg.id: seg.rev for seg in ctx.episode.segments}
         began, cpu = utc_now(), time.process_time()
         details = _run(stage, ctx)
+        if not ran:  # the audio decoded: its copy may replace the last one now
+            keep_audio(ctx.folder, ctx.path, ctx.episode.source)
         ctx.episode.provenance[stage.name] = {
             "fingerprint": print_, "version": __version__, "started": began,
             "finished": utc_now(), "cpu_s": round(time.process_time() - cpu, 3), **details,
@@ -112,6 +114,8 @@ def _run_stages(ctx: Context) -> tuple[list[str], list[str]]:
             ctx.episode = _with_edits_since(ctx.episode, ctx.folder, revs)
             ctx.episode.save(ctx.folder)
         ran.append(stage.name)
+    if not ran:  # all up to date: the same audio, whose copy may have gone
+        keep_audio(ctx.folder, ctx.path, ctx.episode.source)
     return ran, skipped
 
 

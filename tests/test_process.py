@@ -1,5 +1,6 @@
 """`reportage process` end to end, on real Dutch speech and the real embedded model."""
 
+import hashlib
 import json
 import os
 import re
@@ -53,6 +54,22 @@ def test_rerun_skips_what_is_up_to_date(library_copy, speech_file, cli):
     assert summary["skipped"] == stages and summary["ran"] == []
     forced = cli("process", str(speech_file), "--library", str(library_copy), "--json", "--force")
     assert json.loads(forced.out)["ran"] == stages
+
+
+def test_a_damaged_new_master_leaves_the_published_audio_as_it_was(library_copy, speech_file,
+                                                                   tmp_path, cli):
+    folder = library_copy / "vijf-zinnen"
+    copy = folder / "audio.mp3"
+    kept = copy.read_bytes()
+    master = tmp_path / speech_file.name  # the same name: a new master of the episode
+    master.write_bytes(speech_file.read_bytes()[:5000])  # cut off
+    failed = cli("process", str(master), "--library", str(library_copy), "--force")
+    assert failed.rc == 1 and "truncated" in failed.err
+    assert copy.read_bytes() == kept and list(folder.glob("*audio*")) == [copy]
+    assert Episode.load(folder).source.sha256 == hashlib.sha256(kept).hexdigest()
+    copy.unlink()  # gone by hand: an up-to-date re-run puts it back
+    again = cli("process", str(speech_file), "--library", str(library_copy), "--json")
+    assert json.loads(again.out)["ran"] == [] and copy.read_bytes() == kept
 
 
 def test_changed_settings_redo_the_stage(library_copy, speech_file, cli):

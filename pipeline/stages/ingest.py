@@ -13,12 +13,10 @@ from pipeline.timefmt import utc_now
 
 def ingest(folder: Path, path: Path, info: audio.AudioInfo, replace: bool = False) -> Episode:
     """The episode document for `path` (the one in `folder`, or a new one), its source
-    described afresh and its audio copied beside it. The same file changed (a new master) keeps
-    its episode; another recording that happens to give the same name is refused unless
-    `replace` (--force: a new master from elsewhere)."""
-    episode = _load_or_new(folder, path, info, replace)
-    _keep_audio(folder, path, episode.source)
-    return episode
+    described afresh (its audio is copied beside it by `keep_audio`, once it decodes). The same
+    file changed (a new master) keeps its episode; another recording that happens to give the
+    same name is refused unless `replace` (--force: a new master from elsewhere)."""
+    return _load_or_new(folder, path, info, replace)
 
 
 def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo, replace: bool) -> Episode:
@@ -36,14 +34,20 @@ def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo, replace: bool)
     return Episode(slug=folder.name, title=path.stem, source=source, created=utc_now())
 
 
-def _keep_audio(folder: Path, path: Path, source: Source) -> None:
-    """A copy of the audio beside the transcript, so pages can play it from the library."""
+def keep_audio(folder: Path, path: Path, source: Source) -> None:
+    """A copy of the audio beside the transcript, so pages can play it from the library. The
+    runner calls it once the audio has decoded (or nothing needed decoding): a new master that
+    turns out damaged never replaces the copy the published transcript plays."""
     name = "audio" + path.suffix.lower()
     target = folder / name
     if not target.exists() or audio.sha256_file(target) != source.sha256:
-        for old in folder.glob("audio.*"):
-            old.unlink()
         tmp = folder / f".{name}.tmp"
-        shutil.copyfile(path, tmp)
-        tmp.replace(target)
+        try:
+            shutil.copyfile(path, tmp)
+            tmp.replace(target)
+        finally:
+            tmp.unlink(missing_ok=True)  # an interrupted copy
+        for old in folder.glob("audio.*"):
+            if old.name != name:
+                old.unlink()
     source.file = name
