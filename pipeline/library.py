@@ -42,7 +42,9 @@ def slugify(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:100]
     # A name without a Latin letter or digit (интервью, 访谈) gets one of its own, not "episode".
-    return slug or f"episode-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+    # surrogateescape: a file name in no UTF-8 (an old archive's) still names one episode.
+    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()
+    return slug or f"episode-{digest[:8]}"
 
 
 def valid_slug(slug: str) -> bool:

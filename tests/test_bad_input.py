@@ -140,3 +140,19 @@ def test_two_files_that_give_one_episode_name_are_not_both_taken(tmp_path):
     found = collect_inputs([tmp_path, tmp_path / "ander.mp3"])  # ander twice: once is enough
     assert found[:2] == [tmp_path / "ander.mp3", tmp_path / "zelfde.mp3"] and len(found) == 3
     assert "gives the same episode name (zelfde) as" in str(found[2])
+
+
+def test_a_file_name_in_no_utf8_is_an_episode_like_any(tmp_path, cli):
+    from audiogen import clip
+
+    folder = tmp_path / "archief"
+    folder.mkdir()
+    for raw in (b"\xff\xfe.wav", b"caf\xe9-x.wav"):  # Latin-1 names, from an old archive
+        write_audio(folder / os.fsdecode(raw), clip("vl00203"))
+    result = cli("process", str(folder), "--library", str(tmp_path / "lib"), "--json")
+    assert result.rc == 0, result.err
+    done = {json.loads(line)["slug"] for line in result.out.splitlines()}
+    assert "caf-x" in done and len(done) == 2
+    titles = {json.loads((tmp_path / "lib" / s / "episode.json").read_text())["title"]
+              for s in done}
+    assert "caf\ufffd-x" in titles

@@ -20,7 +20,8 @@ def ingest(folder: Path, path: Path, info: audio.AudioInfo, replace: bool = Fals
 
 
 def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo, replace: bool) -> Episode:
-    source = Source(str(path.resolve()), info.sha256, round(info.duration_s, 3), info.sample_rate)
+    source = Source(_text(str(path.resolve())), info.sha256, round(info.duration_s, 3),
+                    info.sample_rate)
     if (folder / FILENAME).exists():
         episode = Episode.load(folder)
         old = episode.source
@@ -31,7 +32,12 @@ def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo, replace: bool)
                                  "this one (a new master)")
         episode.source = source
         return episode
-    return Episode(slug=folder.name, title=path.stem, source=source, created=utc_now())
+    return Episode(slug=folder.name, title=_text(path.stem), source=source, created=utc_now())
+
+
+def _text(name: str) -> str:
+    """A file name as text: bytes of no UTF-8 (an old archive's names) shown as "\ufffd"."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def keep_audio(folder: Path, path: Path, source: Source) -> None:
