@@ -77,7 +77,7 @@ def decode_with_warning(
     damage = None
     with _open(path) as container:
         stream = container.streams.audio[0]
-        announced = _announced_duration(container, stream)
+        announced = _wav_duration(path) or _announced_duration(container, stream)
         buffer = np.empty(int((announced or 60) * SAMPLE_RATE) + SAMPLE_RATE, dtype=np.float32)
         filled = 0
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
@@ -133,6 +133,26 @@ def _open(path: Path):
         container.close()
         raise ReportageError(f"{path}: has no audio track")
     return container
+
+
+def _wav_duration(path: Path) -> float | None:
+    """A WAV file's duration as its header announces it: its data chunk's size over its byte
+    rate. (ffmpeg reckons a WAV's duration from the file's size, so a cut-off one would pass as
+    whole.) None for another format, or a header that announces none (a stream's)."""
+    if path.suffix.lower() != ".wav":
+        return None
+    with open(path, "rb") as f:
+        if f.read(4) != b"RIFF" or len(f.read(4)) < 4 or f.read(4) != b"WAVE":
+            return None
+        byte_rate = 0
+        while len(header := f.read(8)) == 8:
+            kind, size = header[:4], int.from_bytes(header[4:], "little")
+            if kind == b"data":  # 0 or near 4 GB: a stream's placeholder, no length
+                return size / byte_rate if byte_rate and 0 < size < 0x7FFF0000 else None
+            body = f.read(size + size % 2)  # chunks are padded to an even length
+            if kind == b"fmt " and len(body) >= 12:
+                byte_rate = int.from_bytes(body[8:12], "little")
+    return None
 
 
 def _announced_duration(container, stream) -> float | None:

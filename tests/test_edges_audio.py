@@ -37,6 +37,27 @@ def test_a_truncated_mp3_decodes_as_far_as_it_goes_when_allowed(half_mp3):
     assert rms == pytest.approx(0.3 / np.sqrt(2), abs=0.02)
 
 
+def test_a_cut_off_wav_is_truncated_by_its_header(tmp_path):
+    # ffmpeg reckons a WAV's length from the file's size: the header says what it should be.
+    whole = write_audio(tmp_path / "whole.wav", np.concatenate([tone(5.0), noise(5.0)]))
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with pytest.raises(ReportageError, match=r"truncated \(5.0 s decoded of 10.0 s"):
+        audio.decode_with_warning(cut)
+    assert audio.decode_with_warning(whole)[1] is None
+
+
+def test_a_truncated_episode_lasts_as_long_as_what_decodes(half_mp3, tmp_path):
+    from pipeline.document import Episode, Source
+    from pipeline.runner import Context, Engines, Settings
+
+    ep = Episode(slug="cut", title="cut", source=Source(str(half_mp3), "0" * 64, 10.0, 16000))
+    settings = Settings(embedder="lexical", allow_truncated=True)
+    ctx = Context(half_mp3, tmp_path, ep, settings, Engines(settings), lambda *_: None)
+    seconds = len(ctx.audio) / audio.SAMPLE_RATE
+    assert ep.source.duration_s == pytest.approx(seconds, abs=0.01) and seconds < 9.0
+
+
 def test_a_whole_file_has_no_warning(tmp_path):
     path = write_audio(tmp_path / "x.mp3", tone(2.0))
     samples, warning = audio.decode_with_warning(path, allow_truncated=True)

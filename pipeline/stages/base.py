@@ -80,6 +80,8 @@ class Context:
                 self.path, self.settings.allow_truncated)
             if warning:
                 self.episode.provenance["audio"] = {"warning": warning}
+                # The episode is what decodes: its chapters and pages end there.
+                self.episode.source.duration_s = round(len(self._audio) / audio.SAMPLE_RATE, 3)
             else:
                 self.episode.provenance.pop("audio", None)
         return self._audio
