@@ -47,7 +47,9 @@ def publish_cmd(
                 written = publish(folder, Episode.load(folder))
             say(f"{slug}: {len(written)} files", "✓")
         except (ReportageError, OSError) as exc:
-            say(str(exc) if isinstance(exc, ReportageError) else f"{slug}: {exc}", "error")
+            say(str(exc) if isinstance(exc, ReportageError)
+                else f"{slug}: could not write {exc.filename or 'a file'}: {exc.strerror or exc}",
+                "error")
             failed += 1
     if failed:
         raise typer.Exit(1)

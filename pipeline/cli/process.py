@@ -176,7 +176,8 @@ def _report(item: Path | ReportageError, outcome, quiet: bool, as_json: bool) ->
     elif not quiet:
         rtf = result.duration_s / result.elapsed_s if result.elapsed_s else 0
         skipped = f", up to date: {', '.join(result.skipped)}" if result.skipped else ""
-        say(f"{item.name} → {result.folder}  {result.segments} segments, "
+        lines = "1 segment" if result.segments == 1 else f"{result.segments} segments"
+        say(f"{item.name} → {result.folder}  {lines}, "
             f"{clock(result.duration_s)} in {result.elapsed_s:.1f} s "
             f"({rtf:.1f}× real time{skipped})", "✓")
     return True
