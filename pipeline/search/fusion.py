@@ -60,33 +60,25 @@ def fuse(lists: dict[str, list[int]], whole: frozenset[str] = frozenset()) -> li
 def moments(fused: list[Fused], episode_of: dict[int, int]) -> list[Fused]:
     """One hit per moment, best first: a hit near a better one of its episode joins it, and
     the moment scores each list's best part among its segments. The best hit of each moment
-    is updated in place and becomes the moment."""
+    is updated in place and becomes the moment. A second pass joins a moment that came to sit
+    next to another (a neighbour matched better by itself and took its place): two hits are
+    never neighbouring segments."""
+    return _joined(_joined(fused, episode_of, place=True), episode_of, place=False)
+
+
+def _joined(hits: list[Fused], episode_of: dict[int, int], place: bool) -> list[Fused]:
+    """`hits`, each near a better one joined to it; where `place`, a moment sits at its
+    segment that matched best by itself."""
     kept: dict[tuple[int, int], Fused] = {}
-    for hit in fused:
+    for hit in hits:
         episode = episode_of[hit.rowid]
         near = (kept.get((episode, hit.rowid + d)) for d in range(-NEAR, NEAR + 1))
         better = next((k for k in near if k is not None), None)
         if better is None:
             kept[(episode, hit.rowid)] = hit
-        else:
-            for name, part in hit.parts.items():
-                better.parts[name] = max(part, better.parts.get(name, 0.0))
-            if hit.own > better.own:
-                better.rowid, better.own = hit.rowid, hit.own
-    return _apart(sorted(kept.values(), key=lambda h: (-h.score, -h.rowid)), episode_of)
-
-
-def _apart(found: list[Fused], episode_of: dict[int, int]) -> list[Fused]:
-    """A moment that came to sit next to a better one (a neighbour matched better by itself
-    and took its place) joins it: two hits are never neighbouring segments."""
-    shown: dict[tuple[int, int], Fused] = {}
-    for moment in found:
-        episode = episode_of[moment.rowid]
-        near = (shown.get((episode, moment.rowid + d)) for d in range(-NEAR, NEAR + 1))
-        better = next((k for k in near if k is not None), None)
-        if better is None:
-            shown[(episode, moment.rowid)] = moment
             continue
-        for name, part in moment.parts.items():
+        for name, part in hit.parts.items():
             better.parts[name] = max(part, better.parts.get(name, 0.0))
-    return sorted(shown.values(), key=lambda h: (-h.score, -h.rowid))
+        if place and hit.own > better.own:
+            better.rowid, better.own = hit.rowid, hit.own
+    return sorted(kept.values(), key=lambda h: (-h.score, -h.rowid))
