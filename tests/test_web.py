@@ -67,7 +67,7 @@ def test_the_library_search_says_what_its_hits_are(client, monkeypatch):
 def test_search_without_an_index_says_so_in_one_line(client, library):
     (library / "index.sqlite").unlink()
     page = client.get("/", params={"q": "haring"})
-    assert page.status_code == 200 and 'class="error"' in page.text and "index" in page.text
+    assert page.status_code == 400 and 'class="error"' in page.text and "index" in page.text
     assert client.get("/api/search", params={"q": "haring"}).status_code == 400
 
 

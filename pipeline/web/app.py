@@ -169,7 +169,7 @@ def create_app(library: Path, token: str,
 
     @app.api_route("/", methods=READS, response_class=HTMLResponse)
     def library_page(q: str = "", edit: bool = False, speaker: str = "",
-                     mode: str = "hybrid") -> str:
+                     mode: str = "hybrid") -> HTMLResponse:
         hits, error = [], None
         if q or speaker.strip():  # blank words, or a speaker alone: search says what to type
             try:
@@ -177,12 +177,13 @@ def create_app(library: Path, token: str,
                                      mode=mode)
             except ReportageError as exc:
                 error = str(exc)
-        return page.render(
+        html = page.render(
             "library.html", episodes=shelf.summaries(), q=q, speaker=speaker, edit=edit,
             error=error, mode=mode, max_query=MAX_QUERY, limit=SEARCH_LIMIT,
             hits=[(h, page.marked(h.snippet, h.marks)) for h in hits],
             links=page.Links(audio="", library="/", assets="/static"),
         )
+        return HTMLResponse(html, status_code=400 if error else 200)  # as the JSON API
 
     @app.api_route("/episodes/{slug}", methods=READS, response_class=HTMLResponse)
     def episode_page(slug: str, edit: bool = False) -> str:
