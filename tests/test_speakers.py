@@ -242,10 +242,12 @@ def test_a_rerun_keeps_each_voice_under_the_id_its_name_was_given_to():
     segments = [Segment(f"s{i}", i * 3.0, i * 3.0 + 2.5, "Ja.", speaker=who)
                 for i, who in enumerate(before)]
     again = ["S2", "S2", "S1", "S1", "S3"]  # numbered afresh, and one more voice found
-    assert kept_ids(segments, again, {"S1", "S2"}) == {"S2": "S1", "S1": "S2", "S3": "S3"}
+    assert kept_ids(segments, again, [], {"S1", "S2"}) == {"S2": "S1", "S1": "S2", "S3": "S3"}
     # An id an editor named (a speaker with no lines left) is no new voice's.
-    assert kept_ids(segments, again, {"S1", "S3"})["S3"] == "S4"
-    assert kept_ids([Segment("s0", 0.0, 1.0, "Ja.")], ["S1"], set()) == {"S1": "S1"}
+    assert kept_ids(segments, again, [], {"S1", "S3"})["S3"] == "S4"
+    # A first run; a voice heard only inside a line (it takes over from its second word).
+    first = [Segment("s0", 0.0, 3.0, "Ja nee ok."), Segment("s1", 3.0, 6.0, "Goed zo.")]
+    assert kept_ids(first, ["S1", "S1"], [Split(0, 1, "S2")], set()) == {"S1": "S1", "S2": "S2"}
 
 
 def words(*spans):

@@ -34,7 +34,7 @@ class SpeakersStage:
         ctx.progress("speakers", 0, total)
         segments = ctx.episode.segments
         result = label_speakers(ctx.audio, segments, ctx.settings.speakers)
-        ids = kept_ids(segments, result.labels, set(ctx.episode.speakers))
+        ids = kept_ids(segments, result.labels, result.splits, set(ctx.episode.speakers))
         splits = [replace(split, speaker=ids[split.speaker]) for split in result.splits]
         ctx.episode.segments = apply_labels(segments, [ids[x] for x in result.labels], splits)
         ctx.progress("speakers", total, total)
@@ -50,16 +50,18 @@ def speakers_available() -> bool:
     return all(importlib.util.find_spec(name) for name in ("torch", "resemblyzer", "scipy"))
 
 
-def kept_ids(segments: list[Segment], labels: list[str], named: set[str]) -> dict[str, str]:
-    """Each new label -> the id it goes by. A re-run clusters afresh and numbers voices in
-    order of appearance, so a voice may come out as another number: each takes the id of the
-    earlier speaker it shares the most talk time with (an optimal one-to-one matching), so a
-    name an editor gave stays with its voice. A voice matching none gets an id no one holds
-    (nor any name in `named`)."""
+def kept_ids(segments: list[Segment], labels: list[str], splits, named: set[str]
+             ) -> dict[str, str]:
+    """Each new label (of a segment's first word, or of a voice that takes over inside one:
+    `splits`) -> the id it goes by. A re-run clusters afresh and numbers voices in order of
+    appearance, so a voice may come out as another number: each takes the id of the earlier
+    speaker it shares the most talk time with (an optimal one-to-one matching), so a name an
+    editor gave stays with its voice. A voice matching none gets an id no one holds (nor any
+    name in `named`)."""
     import numpy as np
     from scipy.optimize import linear_sum_assignment
 
-    new = sorted(set(labels))
+    new = sorted(set(labels) | {split.speaker for split in splits})
     old = sorted({seg.speaker for seg in segments if seg.speaker})
     shared = np.zeros((len(new), len(old)))
     for seg, label in zip(segments, labels, strict=True):
