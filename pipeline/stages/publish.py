@@ -35,6 +35,9 @@ def publish(folder: Path, episode: Episode, index: bool = True) -> list[Path]:
     # a new transcript without translating (--no-translate) has none to publish.
     english = any(seg.en for seg in episode.segments) or (
         "translate" in episode.provenance and not any(seg.nl.strip() for seg in episode.segments))
+    if not english:  # an earlier run's English, on an earlier transcript's times
+        for name in ("en.srt", "en.vtt"):
+            (folder / name).unlink(missing_ok=True)
     for lang in ("nl", "en") if english else ("nl",):
         cues = episode_cues(episode, lang)
         outputs[f"{lang}.srt"] = to_srt(cues)
