@@ -79,6 +79,29 @@ def test_reverting_an_emptied_line_brings_back_the_english_it_took(library):
     assert machine in (library / "haven" / "en.srt").read_text()
 
 
+def test_an_emptied_line_reverted_back_and_forth_never_keeps_english(library):
+    edits.edit_segment(library, "haven", SEG, 0, {"nl": ""}, "ann")  # edits 1 and 2
+    edits.revert(library, "haven", 1, "bob")  # 3 and 4: the line and its English back
+    edits.revert(library, "haven", 3, "ann")  # emptied again: its English goes too
+    seg = Episode.load(library / "haven").segment(SEG)
+    assert (seg.nl, seg.en) == ("", "")
+    edits.revert(library, "haven", 5, "bob")
+    seg = Episode.load(library / "haven").segment(SEG)
+    assert seg.nl == "De schepen komen vroeg binnen." and seg.en and not seg.en_stale
+
+
+def test_an_emptied_line_is_not_translated(library):
+    def translate(episode, ids):  # what a text translator does to the lines it is given
+        for seg in (episode.segment(i) for i in ids):
+            seg.en, seg.en_for = f"EN {seg.nl}", seg.nl
+
+    machine = Episode.load(library / "haven").segment(SEG).en
+    edits.edit_segment(library, "haven", SEG, 0, {"nl": ""}, "ann", retranslate=translate)
+    edits.revert(library, "haven", 1, "ann")
+    seg = Episode.load(library / "haven").segment(SEG)
+    assert seg.en == machine and not seg.en_stale  # its English, made for this very Dutch
+
+
 def test_stale_rev_is_refused_with_the_current_text(library):
     edits.edit_segment(library, "haven", SEG, 0, {"nl": "Eerste versie."}, "ann")
     with pytest.raises(edits.StaleRevision) as refused:

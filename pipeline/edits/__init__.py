@@ -87,14 +87,7 @@ def edit_segment(
         # A rev from the future was never seen: stale as well (the log has nothing after it).
         if rev > seg.rev or seg.rev != rev and not _others_since(folder, seg, rev, changes):
             raise StaleRevision(seg)
-        # A line emptied (nothing said) takes its machine English along, logged as the
-        # machine's: a revert of the emptying gives it back.
-        along = (changes.get("nl") == "" and "en" not in changes and seg.en
-                 and not seg.edited.get("en"))
-        if along:
-            changes["en"] = ""
-        _apply(library, folder, episode, seg, changes, editor, retranslate=retranslate,
-               machine=frozenset({"en"} if along else ()))
+        _apply(library, folder, episode, seg, changes, editor, retranslate=retranslate)
         return seg
 
 
@@ -160,9 +153,11 @@ def revert(library: Path, slug: str, edit_id: int, editor: str,
 
 
 def taken_along(log: list[Edit], seg: Segment, target: Edit) -> list[Edit]:
-    """The machine English that emptying the Dutch in `target` took along, where it still
-    stands: it goes back with the Dutch."""
-    return [e for e in log if target.field == "nl" and e.field == "en" and e.editor == MACHINE
+    """The English that went with the Dutch in `target`, where it still stands: the machine's
+    that emptying the line took along, or a revert's of it (the same save). It goes back with
+    the Dutch."""
+    return [e for e in log if target.field == "nl" and e.field == "en"
+            and (e.editor == MACHINE or e.revert_of is not None and target.revert_of is not None)
             and (e.segment, e.rev) == (target.segment, target.rev)
             and (seg.en or "") == (e.after or "")]
 
@@ -313,13 +308,18 @@ def _apply(
     elif "speaker" in changes and changes["speaker"] not in _speaker_ids(episode):
         raise ReportageError(f"no speaker {changes['speaker']!r} in {episode.slug}: give one of "
                              f"{', '.join(sorted(_speaker_ids(episode)))} or new")
+    # A line emptied (nothing said) takes its machine English along, logged as the machine's:
+    # a revert of the emptying gives it back.
+    if changes.get("nl") == "" and "en" not in changes and seg.en and not seg.edited.get("en"):
+        changes, machine = changes | {"en": ""}, machine | {"en"}
     if not differing(seg, changes):
         return []
     with saving(folder, episode):
         edits = change(seg, changes, editor, last_id(folder) + 1, revert_of, machine)
         # Changed Dutch leaves unedited English stale (Segment.en_stale compares en_for)
-        # until it is translated again.
-        if any(e.field == "nl" for e in edits) and not seg.edited.get("en") and retranslate:
+        # until it is translated again; an emptied line has nothing to translate.
+        if (any(e.field == "nl" for e in edits) and seg.nl and not seg.edited.get("en")
+                and retranslate):
             retranslate(episode, [seg.id])
     append_log(folder, edits)
     if revert_of is None:  # before publishing, which may fail on the search index alone

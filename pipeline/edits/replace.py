@@ -115,8 +115,8 @@ def _apply(library: Path, folder: Path, episode, changes: dict[str, dict[str, st
                 fields, theirs = fields | {"en": ""}, frozenset({"en"})  # nothing said
             edits += change(seg, fields, editor, last_id(folder) + 1 + len(edits),
                             (reverts or {}).get(seg_id), theirs)
-        stale = [e.segment for e in edits
-                 if e.field == "nl" and not segments[e.segment].edited.get("en")]
+        stale = [e.segment for e in edits if e.field == "nl" and segments[e.segment].nl
+                 and not segments[e.segment].edited.get("en")]  # an emptied line: no English
         if stale and retranslate:
             retranslate(episode, stale)
     if edits:
