@@ -72,6 +72,17 @@ def test_words_taken_out_everywhere_leave_no_gap_and_an_empty_line_says_nothing(
     assert [(s.nl, s.en) for s in after] == [(s.nl, s.en) for s in before]
 
 
+@pytest.mark.parametrize("line, words, left", [
+    ("Ja, eh, goed.", "eh", "Ja, goed."), ("Wacht, eh.", "eh", "Wacht."),
+    ("Ja (eh) goed", "eh", "Ja goed"), ("Bedankt. Eindelijk. Mede", "Eindelijk", "Bedankt. Mede"),
+    ("Je moest de bal spelen.", "de", "Je moest bal spelen."), ("Eindelijk.", "Eindelijk", ""),
+])
+def test_words_taken_out_leave_a_tidy_line(line, words, left):
+    from pipeline.edits.replace import pattern, replaced
+
+    assert replaced(line, pattern(words), "") == left
+
+
 def test_an_undo_keeps_a_line_corrected_since(client, library):
     before = texts(library)
     body = client.post("/api/episodes/haven/replace", headers=AUTH,

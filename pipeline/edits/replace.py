@@ -44,8 +44,17 @@ def replaced(text: str, words: re.Pattern, replacement: str) -> str:
         return words.sub(lambda _: replacement, text)
     found = words.pattern
     text = re.sub(rf"(?:^|(?<=[.!?]\s)){found}[,.!?;:]?\s*", "", text)
-    text = re.sub(rf"\s*{found}", "", text).strip()
+    text = re.sub(rf"\s*{found}", "", text)
+    for left, right in _LEFT_BEHIND:  # "Ja, eh, goed." -> "Ja,, goed." -> "Ja, goed."
+        text = re.sub(left, right, text)
+    text = text.strip()
     return text if re.search(r"\w", text) else ""
+
+
+# What taking words out of a sentence leaves behind, tidied: a clause mark doubled, a clause
+# mark before a sentence's end, brackets or quotes around nothing.
+_LEFT_BEHIND = ((r"([,;:])(?:\s*[,;:])+", r"\1"), (r"[,;:]+(\s*[.!?])", r"\1"),
+                (r"\s*(?:\(\s*\)|\[\s*\]|\"\s*\")", ""))
 
 
 def _one_line(text: object) -> str:
