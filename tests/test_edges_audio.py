@@ -56,6 +56,14 @@ def test_a_truncated_episode_lasts_as_long_as_what_decodes(half_mp3, tmp_path):
     ctx = Context(half_mp3, tmp_path, ep, settings, Engines(settings), lambda *_: None)
     seconds = len(ctx.audio) / audio.SAMPLE_RATE
     assert ep.source.duration_s == pytest.approx(seconds, abs=0.01) and seconds < 9.0
+    # A re-run that decodes nothing (its stages up to date) keeps what decoded.
+    from pipeline.stages.ingest import ingest
+
+    (tmp_path / "cut").mkdir()
+    ep.source.sha256 = audio.probe(half_mp3).sha256
+    ep.save(tmp_path / "cut")
+    again = ingest(tmp_path / "cut", half_mp3, audio.probe(half_mp3))
+    assert again.source.duration_s == pytest.approx(seconds, abs=0.01)
 
 
 def test_a_whole_file_has_no_warning(tmp_path):

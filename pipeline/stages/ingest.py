@@ -30,6 +30,8 @@ def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo, replace: bool)
                                  f"({Path(old.path).name}); rename the file to give it an "
                                  "episode of its own, or use --force to transcribe it into "
                                  "this one (a new master)")
+        if old.sha256 == source.sha256 and episode.provenance.get("audio", {}).get("warning"):
+            source.duration_s = old.duration_s  # what decoded, not what the file announces
         episode.source = source
         return episode
     return Episode(slug=folder.name, title=_text(path.stem), source=source, created=utc_now())
