@@ -270,8 +270,8 @@ def _refuse_lost(wanted: list[Chapter], regrouped: list[Chapter]) -> None:
     lost = next((c for c in wanted if c.id not in kept), None)
     if lost is not None:
         named = f"chapter {lost.title!r}" if lost.title else "the new chapter"
-        raise BadChapterEdit(f"{named} would keep no spoken line (its first lines are empty): "
-                             "choose another segment")
+        raise BadChapterEdit(f"{named} would keep no spoken line (the lines there are empty):"
+                             " start it at a line that is said, or merge it")
 
 
 def _set_titles(folder: Path, episode: Episode, chapter: Chapter, changes: dict[str, str],
