@@ -19,11 +19,11 @@ query.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.errors import ReportageError
+from pipeline.formats.markup import as_typed
 from pipeline.search import textnorm
 
 LANGS = ("nl", "en")
@@ -33,8 +33,6 @@ MIN_PREFIX = 2
 MAX_CHARS = 1000
 # A quoted phrase (possibly unclosed, then it runs to the end) or a bare chunk.
 _CHUNK = re.compile(r'"([^"]*)"?(\*?)|([^\s"]+)')
-# Invisible joiners and spaces a paste may carry inside a word (zero width, word joiner, BOM).
-_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
 
 
 # The indexed words that share a word's stem in a language: `expand("systemen", "nl")`.
@@ -102,9 +100,9 @@ def parse(text: str) -> Query:
     if len(text) > MAX_CHARS:
         raise ReportageError(f"a query has at most {MAX_CHARS} characters, not {len(text)}: "
                              "search for a few words of it")
-    # One form of each letter, as the transcripts have it: a pasted "e" + combining accent
-    # would otherwise split the word at the accent.
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
+    # One form of each letter, as the transcripts have it, and no invisible marks: a pasted
+    # "e" + combining accent, or a zero-width space, would otherwise split the word.
+    text = as_typed(text)
     terms = []
     for m in _CHUNK.finditer(text):
         phrase, star, bare = m.groups()
