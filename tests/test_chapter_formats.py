@@ -24,7 +24,8 @@ def test_publish_writes_both_chapter_files(tmp_path):
     data = json.loads((tmp_path / "chapters.json").read_text())
     assert data["version"] == "1.2.0"
     assert data["chapters"] == [
-        {"startTime": 0.0, "endTime": 100.0, "title": "Koken & <bakken>"},
+        {"startTime": 0.0, "endTime": 100.0, "title": "Koken & <bakken>",
+         "reportage:titleEn": "Cooking"},  # English beside it, for what reads both
         {"startTime": 100.0, "endTime": 200.0, "title": "Rechtspraak"},  # to the audio's end
     ]
     vtt = (tmp_path / "chapters.vtt").read_text()

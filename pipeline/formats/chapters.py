@@ -21,9 +21,15 @@ def chapter_spans(episode: Episode) -> list[tuple[Chapter, float, float]]:
     return spans
 
 
+# The English title, beside the Dutch one podcast apps show: the format has no field for a
+# second language, and a prefixed key of one's own is how publishers add fields (apps ignore it).
+TITLE_EN = "reportage:titleEn"
+
+
 def chapters_json(episode: Episode) -> str:
     items = [
         {"startTime": round(start, 3), "endTime": round(end, 3), "title": ch.title}
+        | ({TITLE_EN: ch.title_en} if ch.title_en else {})
         for ch, start, end in chapter_spans(episode)
     ]
     data = {"version": JSON_CHAPTERS_VERSION, "chapters": items}
