@@ -410,8 +410,10 @@ def _speed_cost(tokens: list[_Token], i: int, j: int, chars: int, norms: Norms) 
 # ---------------------------------------------------------------- timing
 
 
-def _timing(spans: list[tuple[float, float, int]], norms: Norms) -> list[tuple[float, float]]:
-    """Cue times in whole milliseconds from speech spans (start, end, chars).
+def _timing(spans: list[tuple[float, float, int, float]], norms: Norms
+            ) -> list[tuple[float, float]]:
+    """Cue times in whole milliseconds from speech spans (start, end, chars, floor): a cue
+    never starts before its floor, the start of its chapter.
 
     A cue starts with its speech and ends when read at target_cps, stretched into the
     pause after it up to the next speech. If even max_cps does not fit, it starts earlier
@@ -420,11 +422,11 @@ def _timing(spans: list[tuple[float, float, int]], norms: Norms) -> list[tuple[f
     gap = round(norms.min_gap * 1000) + _GAP_MS_SAFETY
     min_ms = math.ceil(norms.min_duration * 1000)
     max_ms = math.floor(norms.max_duration * 1000)
-    ms = [(round(s * 1000), round(e * 1000), c) for s, e, c in spans]
+    ms = [(round(s * 1000), round(e * 1000), c, round(f * 1000)) for s, e, c, f in spans]
     times: list[tuple[float, float]] = []
     prev_end = -math.inf
-    for k, (speech_start, speech_end, chars) in enumerate(ms):
-        earliest = 0 if prev_end == -math.inf else prev_end + gap
+    for k, (speech_start, speech_end, chars, floor) in enumerate(ms):
+        earliest = max(floor, 0 if prev_end == -math.inf else prev_end + gap)
         start = max(speech_start, earliest)
         need = max(min_ms, math.ceil(chars * 1000 / norms.max_cps))
         want = max(min_ms, math.ceil(chars * 1000 / norms.target_cps))
@@ -449,13 +451,21 @@ def build_cues(
     """Subtitle cues for the segments' text in `lang` ("nl" or "en")."""
     tokens = _tokens(segments, lang, chapter_starts)
     groups = _group(tokens, norms)
-    spans = [(tokens[i].start, tokens[j - 1].end, cue_chars(lines)) for i, j, lines in groups]
+    chapters = sorted(chapter_starts)
+    spans = [(tokens[i].start, tokens[j - 1].end, cue_chars(lines),
+              _chapter_start(chapters, tokens[i].start)) for i, j, lines in groups]
     # Each cue stands alone: formatting that runs on across cues is closed and reopened.
     texts = tidy_markup(["\n".join(lines) for _, _, lines in groups])
     return [
         Cue(start, end, text.split("\n"), tokens[i].speaker)
         for (start, end), (i, _, _), text in zip(_timing(spans, norms), groups, texts, strict=True)
     ]
+
+
+def _chapter_start(chapters: list[float], t: float) -> float:
+    """The start of the chapter that holds time `t` (0 before the first)."""
+    k = bisect_right(chapters, t + 0.0005)  # a word a rounding's width early still opens it
+    return chapters[k - 1] if k else 0.0
 
 
 def episode_cues(episode: Episode, lang: str, norms: Norms = NETFLIX_NL) -> list[Cue]:
