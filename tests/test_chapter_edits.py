@@ -55,6 +55,8 @@ def test_move_split_merge_and_rename_follow_everywhere(library, client):
     assert chapters[0]["title"] == "In de haven"  # an editor's structure keeps the titles
     published = json.loads((library / SLUG / "chapters.json").read_text())
     assert [c["startTime"] for c in published["chapters"]] == [0, 6 * SPACING]
+    # The API's chapters end where the published ones do: the last at the audio's end.
+    assert [c["end"] for c in chapters] == [c["endTime"] for c in published["chapters"]]
 
     split = client.post(url("c1"), json={"rev": rev, "action": "split", "at": 2 * SPACING},
                         headers=AUTH).json()

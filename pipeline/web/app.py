@@ -46,6 +46,7 @@ from pipeline.document import FILENAME, Episode
 from pipeline.edits import chapters as chapter_edits
 from pipeline.errors import ReportageError
 from pipeline.formats import page
+from pipeline.formats.chapters import chapter_spans
 from pipeline.formats.files import BY_NAME, DOWNLOADS
 from pipeline.library import valid_slug
 from pipeline.search.query import MAX_CHARS as MAX_QUERY
@@ -355,7 +356,9 @@ def create_app(library: Path, token: str,
 
 
 def chapters_of(episode: Episode) -> dict:
-    return {"rev": episode.chapters_rev, "chapters": [asdict(c) for c in episode.chapters]}
+    """The chapters as the published files have them: the last runs to the audio's end."""
+    return {"rev": episode.chapters_rev,
+            "chapters": [asdict(c) | {"end": end} for c, _, end in chapter_spans(episode)]}
 
 
 def split_host(value: str) -> tuple[str, str] | None:
