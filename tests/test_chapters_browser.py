@@ -153,3 +153,33 @@ def test_a_dutch_rename_shows_the_english_title_it_took_along(page, base, librar
     wait_for(page, "English title cleared")
     assert english.input_value() == ""
     assert english.evaluate("input => input === document.activeElement")  # typed right there
+
+
+def test_chapter_buttons_skip_emptied_lines_and_keep_typed_titles(page, base, library):
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    emptied = httpx.patch(f"{base}/api/episodes/haven/segments/s0001200",
+                          json={"rev": 0, "nl": ""}, headers=auth)  # the line before c2
+    assert emptied.status_code == 200, emptied.text
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.wait_for_selector(".chapter-edit")
+    assert page.locator("#seg-s0001200 .split-here").is_hidden()  # nothing said: no chapter
+    page.locator(".chapter-edit").nth(0).locator("input.title-nl").fill("Nog niet bewaard")
+    page.locator(".chapter-edit").nth(1).locator("button.earlier").click()
+    wait_for(page, "moved")
+    assert starts(library) == [0.0, 3 * SPACING]  # past the emptied line
+    first = page.locator(".chapter-edit").nth(0)
+    assert first.locator("input.title-nl").input_value() == "Nog niet bewaard"  # still typed
+    assert "dirty" in first.get_attribute("class")
+
+
+def test_a_second_click_waits_for_the_first_change(page, base, library):
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.wait_for_selector(".chapter-edit")
+    later = page.locator(".chapter-edit").nth(1).locator("button.later")
+    later.evaluate("b => { b.click(); b.click(); }")  # both before any answer
+    wait_for(page, "moved")
+    assert starts(library) == [0.0, 6 * SPACING]  # one move, and no false conflict
+    assert page.locator("button.undo-chapters").is_visible()
+    page.locator(".chapter-edit").nth(1).locator("button.merge").click()
+    wait_for(page, "merged")
+    assert page.locator(".chapter-count").inner_text() == "1 chapter"

@@ -12,10 +12,13 @@
   var rev = 0, chapters = [];
   var undoButton = el("button", { type: "button", "class": "undo-chapters", hidden: "" }, "Undo");
   var lastEdits = [], lastDone = "";  // the last change's logged edits (what Undo reverts)
+  var busy = false;  // a change is on its way: a second, sent at the same rev, would be refused
 
   var send = window.reportageEditor.send;
 
   function change(method, id, body, done) {
+    if (busy) { status.textContent = "one moment: the last chapter change is being saved"; return; }
+    busy = true;
     body.rev = rev;
     status.textContent = "saving the chapters…";
     undoButton.disabled = true;  // until this change is answered
@@ -37,6 +40,8 @@
   }
 
   function undo() {
+    if (busy) return;
+    busy = true;
     status.textContent = "undoing…";
     undoButton.disabled = true;  // a second click would be refused as a stale undo
     send("POST", api + "/undo", { rev: rev, edits: lastEdits }).then(function (reply) {
@@ -46,6 +51,7 @@
 
   function answered(reply, done, undoing) {
     var d = reply.data, refused = undoing ? "not undone: " : "not saved: ";
+    busy = false;
     undoButton.disabled = false;
     if (reply.code === 200) {
       show(d);
@@ -90,8 +96,12 @@
                                                 "cleared: none found, type one");
   }
 
+  function said(li) {  // a line an editor emptied says nothing: no chapter starts there
+    var nl = li.querySelector("textarea.nl");
+    return !nl || nl.value.trim() !== "";
+  }
   function segmentStarts() {
-    return Array.prototype.map.call(list.querySelectorAll(".seg"), function (li) {
+    return Array.prototype.filter.call(list.querySelectorAll(".seg"), said).map(function (li) {
       return Number(li.dataset.start);
     });
   }
@@ -122,8 +132,11 @@
     // A line that starts a chapter already cannot start a new one.
     var firsts = new Set(chapters.map(function (ch) { return ch.segment_ids[0]; }));
     Array.prototype.forEach.call(list.querySelectorAll(".seg .split-here"), function (b) {
-      b.hidden = firsts.has(b.closest(".seg").dataset.id);
+      var li = b.closest(".seg");
+      b.hidden = firsts.has(li.dataset.id) || !said(li);
     });
+    var count = document.querySelector(".chapter-count");
+    if (count) count.textContent = chapters.length + (chapters.length === 1 ? " chapter" : " chapters");
   }
 
   function renderList() {
@@ -135,19 +148,36 @@
     }
     if (!undoButton.parentNode) nav.querySelector("h2").after(undoButton);
     var old = nav.querySelector("ol");
+    var kept = old ? unsaved(old) : {};
     if (old) old.remove();
     var ol = el("ol");
-    chapters.forEach(function (ch, n) { ol.appendChild(chapterItem(ch, n)); });
+    chapters.forEach(function (ch, n) { ol.appendChild(chapterItem(ch, n, kept[ch.id])); });
     nav.appendChild(ol);
   }
 
-  function chapterItem(ch, n) {
+  // Titles typed into other chapters and not saved yet: they stay through a re-render (a
+  // field left as it was shows what the chapters hold now).
+  function unsaved(ol) {
+    var found = {};
+    Array.prototype.forEach.call(ol.querySelectorAll(".chapter-edit.dirty"), function (li) {
+      var kept = found[li.dataset.id] = {};
+      li.querySelectorAll("input").forEach(function (input) {
+        if (input.value !== input.dataset.saved) kept[input.className] = input.value;
+      });
+    });
+    return found;
+  }
+
+  function chapterItem(ch, n, kept) {
     var li = el("li", { "class": "chapter-edit", "data-id": ch.id });
     li.appendChild(el("a", { href: "#t=" + ch.start.toFixed(2), "class": "time" }, clock(ch.start)));
     var nl = el("input", { "class": "title-nl", lang: "nl", "aria-label": "Dutch title " + (n + 1) });
     var en = el("input", { "class": "title-en", lang: "en", "aria-label": "English title " + (n + 1) });
-    nl.value = ch.title || "";
-    en.value = ch.title_en || "";
+    nl.dataset.saved = ch.title || "";
+    en.dataset.saved = ch.title_en || "";
+    kept = kept || {};
+    nl.value = "title-nl" in kept ? kept["title-nl"] : nl.dataset.saved;
+    en.value = "title-en" in kept ? kept["title-en"] : en.dataset.saved;
     li.append(nl, en);
     var tools = el("div", { "class": "chapter-tools" });
     function button(cls, label, title, act, spoken) {
@@ -192,6 +222,7 @@
         change("POST", ch.id, { action: "merge" }, "chapters merged");
       }, "Merge" + which + " into the one before");
     }
+    li.classList.toggle("dirty", Object.keys(typed()).length > 0);  // kept unsaved titles
     li.appendChild(tools);
     return li;
   }
