@@ -148,9 +148,11 @@ def test_a_dutch_rename_shows_the_english_title_it_took_along(page, base, librar
     english = page.locator(".chapter-edit").nth(1).locator("input.title-en")
     assert english.input_value() == "Herring and cod"
     assert "Herring and cod" in page.locator("#transcript .chapter-head").nth(1).inner_text()
+    page.fill("#seg-s0000300 textarea.nl", "Nog niet bewaard.")  # a line typed, not saved
     dutch.fill("Zoute plof")
-    dutch.press("Enter")
+    dutch.press("Control+Enter")  # as Enter: the chapter, not "save all" of the lines
     wait_for(page, "English title cleared")
+    assert Episode.load(library / "haven").segment("s0000300").nl != "Nog niet bewaard."
     assert english.input_value() == ""
     assert english.evaluate("input => input === document.activeElement")  # typed right there
 

@@ -478,7 +478,9 @@
     }).then(refreshClip);
   });
   document.addEventListener("keydown", function (ev) {
-    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey) && ev.target.tagName !== "TEXTAREA") {
+    // Not in a field of its own: a line saves itself, a chapter title renames its chapter.
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey) && ev.target.tagName !== "TEXTAREA"
+        && !ev.target.closest(".chapter-edit")) {
       ev.preventDefault();
       saveDirty();
     }
