@@ -145,14 +145,21 @@ def revert(library: Path, slug: str, edit_id: int, editor: str,
                     f"{name!r} now names speaker {taken.holder}: rename that one first "
                     f"(reportage speakers {slug} {taken.holder} NAME)") from None
         seg = _segment(episode, target.segment)
-        restored = [target] + taken_along(log, seg, target)
-        changes = clean_changes({e.field: e.before or "" for e in restored})
-        machine = frozenset(e.field for e in restored if replaced_machines(log, e))
-        return _apply(library, folder, episode, seg, changes, editor, revert_of=edit_id,
-                      machine=machine)
+        changes, machine = restoring(log, seg, target)
+        return _apply(library, folder, episode, seg, clean_changes(changes), editor,
+                      revert_of=edit_id, machine=machine)
 
 
-def taken_along(log: list[Edit], seg: Segment, target: Edit) -> list[Edit]:
+def restoring(log: list[Edit], seg: Segment, target: Edit
+              ) -> tuple[dict[str, str], frozenset[str]]:
+    """What a revert of `target` gives back (its field, and the English that went with its
+    Dutch), and which of those fields it gives back as the machine's."""
+    restored = [target, *_taken_along(log, seg, target)]
+    return ({e.field: e.before or "" for e in restored},
+            frozenset(e.field for e in restored if replaced_machines(log, e)))
+
+
+def _taken_along(log: list[Edit], seg: Segment, target: Edit) -> list[Edit]:
     """The English that went with the Dutch in `target`, where it still stands: the machine's
     that emptying the line took along, or a revert's of it (the same save). It goes back with
     the Dutch."""
@@ -308,10 +315,7 @@ def _apply(
     elif "speaker" in changes and changes["speaker"] not in _speaker_ids(episode):
         raise ReportageError(f"no speaker {changes['speaker']!r} in {episode.slug}: give one of "
                              f"{', '.join(sorted(_speaker_ids(episode)))} or new")
-    # A line emptied (nothing said) takes its machine English along, logged as the machine's:
-    # a revert of the emptying gives it back.
-    if changes.get("nl") == "" and "en" not in changes and seg.en and not seg.edited.get("en"):
-        changes, machine = changes | {"en": ""}, machine | {"en"}
+    changes, machine = english_along(seg, changes, machine)
     if not differing(seg, changes):
         return []
     with saving(folder, episode):
@@ -329,6 +333,15 @@ def _apply(
     else:
         refresh(library, folder, episode, seg.id)
     return edits
+
+
+def english_along(seg: Segment, changes: dict[str, str], machine: frozenset[str]
+                  ) -> tuple[dict[str, str], frozenset[str]]:
+    """A line emptied (nothing said) takes its machine English along, as the machine's: a
+    revert of the emptying gives it back."""
+    if changes.get("nl") == "" and "en" not in changes and seg.en and not seg.edited.get("en"):
+        return changes | {"en": ""}, machine | {"en"}
+    return changes, machine
 
 
 def change(seg: Segment, changes: dict[str, str], editor: str, next_id: int,

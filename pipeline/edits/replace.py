@@ -6,17 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipeline.edits import MAX_TEXT, Retranslate, change, propose, taken_along
-from pipeline.edits.log import (
-    MACHINE,
-    Edit,
-    append_log,
-    documents,
-    last_id,
-    read_log,
-    replaced_machines,
-    saving,
-)
+from pipeline.edits import MAX_TEXT, Retranslate, change, english_along, propose, restoring
+from pipeline.edits.log import MACHINE, Edit, append_log, documents, last_id, read_log, saving
 from pipeline.errors import ReportageError
 from pipeline.formats.markup import CONTROL, NOT_IN_NAMES, one_line
 from pipeline.library import find_episode, locked
@@ -101,12 +92,10 @@ def undo(library: Path, slug: str, edit_ids: list[int], editor: str,
         still = [i for i in edit_ids if now[i] == (logged[i].after or "")]
         kept = [logged[i].segment for i in edit_ids  # neither as the edit left it nor undone
                 if now[i] not in (logged[i].after or "", logged[i].before or "")]
-        restored = {logged[i].segment: [logged[i], *taken_along(log, segments[logged[i].segment],
-                                                                logged[i])] for i in still}
-        changes = {seg_id: {e.field: e.before or "" for e in done}
-                   for seg_id, done in restored.items()}
-        machine = {seg_id: frozenset(e.field for e in done if replaced_machines(log, e))
-                   for seg_id, done in restored.items()}
+        restored = {logged[i].segment: restoring(log, segments[logged[i].segment], logged[i])
+                    for i in still}
+        changes = {seg_id: fields for seg_id, (fields, _) in restored.items()}
+        machine = {seg_id: theirs for seg_id, (_, theirs) in restored.items()}
         return _apply(library, folder, episode, changes, editor, retranslate,
                       reverts={logged[i].segment: i for i in still}, machine=machine), kept
 
@@ -119,9 +108,8 @@ def _apply(library: Path, folder: Path, episode, changes: dict[str, dict[str, st
     edits: list[Edit] = []
     with saving(folder, episode):
         for seg_id, fields in changes.items():
-            seg, theirs = segments[seg_id], (machine or {}).get(seg_id, frozenset())
-            if fields.get("nl") == "" and seg.en and not seg.edited.get("en"):
-                fields, theirs = fields | {"en": ""}, frozenset({"en"})  # nothing said
+            seg = segments[seg_id]
+            fields, theirs = english_along(seg, fields, (machine or {}).get(seg_id, frozenset()))
             edits += change(seg, fields, editor, last_id(folder) + 1 + len(edits),
                             (reverts or {}).get(seg_id), theirs)
         stale = [e.segment for e in edits if e.field == "nl" and segments[e.segment].nl

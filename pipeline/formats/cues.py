@@ -146,12 +146,6 @@ def listener_text(segment: Segment, lang: str) -> str:
     return plain(segment_text(segment, lang))
 
 
-def said(segment: Segment) -> bool:
-    """Whether the line holds Dutch words: one an editor emptied (or left only markup in)
-    says nothing, and no output shows it."""
-    return bool(listener_text(segment, "nl").strip())
-
-
 def segment_words(segments: Iterable[Segment], lang: str) -> list[str]:
     """The words of the document in one language, in order: what the cues must hold."""
     return [w for seg in segments for w in segment_text(seg, lang).split()]

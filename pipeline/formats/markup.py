@@ -35,6 +35,11 @@ def one_line(text: str) -> str:
     return " ".join(as_typed(text).split())
 
 
+def compared(text: str) -> str:
+    """A name, title or term as compared: any case, spacing and Unicode form."""
+    return one_line(text).casefold()
+
+
 def _opens(tags: list[str]) -> str:
     return "".join(f"<{t}>" for t in tags)
 

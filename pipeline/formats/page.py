@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from pipeline.document import Chapter, Episode, Segment
-from pipeline.formats.cues import listener_text, said
+from pipeline.formats.cues import listener_text
 from pipeline.formats.files import downloads
 from pipeline.glossary.fixes import fix_spans, unsure_spans
 from pipeline.timefmt import clock
@@ -96,13 +96,16 @@ def episode_page(episode: Episode, links: Links, edit: bool = False,
     segments, previous, pending = [], None, None
     for seg in episode.segments:
         head = heads.get(seg.id) or pending
-        if not edit and not said(seg):  # the editor sees it, to fill it in again
-            pending = head  # its chapter heading goes with the next line said
-            continue
-        pending = None
         turn = seg.speaker and (edit or seg.speaker != previous or head)
         name = episode.speaker_name(seg.speaker) if turn else None
-        segments.append(_segment_html(_view(seg, edit, head, name, voices.get(seg.speaker, 0))))
+        view = _view(seg, edit, head, name, voices.get(seg.speaker, 0))
+        # A line emptied (or left only markup in) says nothing to a listener; the editor sees
+        # it, to fill it in again. Its chapter heading goes with the next line said.
+        if not (edit or view.nl.strip()):
+            pending = head
+            continue
+        pending = None
+        segments.append(_segment_html(view))
         previous = seg.speaker
     return environment().get_template("episode.html").render(
         episode=episode, links=links, edit=edit, segments=segments, downloads=downloads(files),

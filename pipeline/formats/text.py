@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.document import Chapter, Episode
-from pipeline.formats.cues import listener_text, said
+from pipeline.formats.cues import listener_text
 from pipeline.timefmt import clock
 
 
@@ -16,12 +16,13 @@ def transcript_text(episode: Episode) -> str:
         if chapter:
             lines += _heading(chapter)
             headed = True
-        if not said(seg):
-            continue
+        nl = listener_text(seg, "nl")
+        if not nl.strip():
+            continue  # a line an editor emptied (or left only markup in) says nothing
         turn = seg.speaker and (seg.speaker != previous or headed)  # the name at each turn
         speaker = f"{episode.speaker_name(seg.speaker)}: " if turn else ""
         previous, headed = seg.speaker, False
-        lines.append(f"[{clock(seg.start)}] {speaker}{listener_text(seg, 'nl')}")
+        lines.append(f"[{clock(seg.start)}] {speaker}{nl}")
         if seg.en:
             lines.append(f"{' ' * (len(clock(seg.start)) + 3)}{listener_text(seg, 'en')}")
     return "\n".join(lines).rstrip() + "\n"

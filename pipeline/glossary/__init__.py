@@ -24,7 +24,7 @@ import tomllib
 
 from pipeline.atomic import write_atomic
 from pipeline.errors import ReportageError
-from pipeline.formats.markup import NOT_IN_NAMES, one_line
+from pipeline.formats.markup import NOT_IN_NAMES, compared, one_line
 from pipeline.glossary import editing
 from pipeline.library import locked
 
@@ -158,7 +158,7 @@ def add_held(library: Path, term: Term) -> bool:
 
 def remove(library: Path, text: str) -> bool:
     """Remove a term (and any copy of it in other letters); whether it was there."""
-    wanted = key(text)
+    wanted = compared(text)
     with locked(library, LOCK):
         terms = load(library)
         if not any(t.text.casefold() == wanted for t in terms):
@@ -192,13 +192,8 @@ def _content(library: Path) -> _Content:
     return _Content(text, None if toml else text.splitlines(keepends=True))
 
 
-def key(text: str) -> str:
-    """A term as compared: any case, spacing and Unicode form."""
-    return one_line(text).casefold()
-
-
 def _line_term(line: str) -> str:
-    return key(line.split("#", 1)[0])
+    return compared(line.split("#", 1)[0])
 
 
 def _positions(text: str, name: str) -> list[int]:

@@ -20,7 +20,8 @@ from wordfreq import zipf_frequency
 from pipeline.atomic import write_atomic
 from pipeline.document import Word
 from pipeline.errors import ReportageError
-from pipeline.glossary import LOCK, Term, add_held, checked, key, load
+from pipeline.formats.markup import compared
+from pipeline.glossary import LOCK, Term, add_held, checked, load
 from pipeline.glossary.fixes import COMMON_ZIPF, FIX_BELOW
 from pipeline.library import locked
 
@@ -88,11 +89,11 @@ def record(library: Path, slug: str, found: list[Proposal]) -> None:
     with locked(library, LOCK):
         state = _read(library)
         # A term, or a spelling the glossary already mends: never proposed (nor acceptable).
-        known = ({key(t.text) for t in load(library)} | set(state["dismissed"])
-                 | {key(m) for t in load(library) for m in t.misspellings})
+        known = ({compared(t.text) for t in load(library)} | set(state["dismissed"])
+                 | {compared(m) for t in load(library) for m in t.misspellings})
         waiting = {p.text.casefold(): p for p in state["proposed"]}
         for new in found:
-            if key(new.text) in known or any(key(r) in known for r in new.replaced):
+            if compared(new.text) in known or any(compared(r) in known for r in new.replaced):
                 continue  # a term, or an undone glossary fix: nothing new
             held = waiting.setdefault(new.text.casefold(), Proposal(new.text))
             held.replaced += [r for r in new.replaced if r not in held.replaced]
@@ -133,8 +134,8 @@ def _take(library: Path, state: dict, found: Proposal, dismiss: bool) -> None:
 
 
 def _find(state: dict, text: str) -> Proposal:
-    wanted = key(text)
-    found = next((p for p in state["proposed"] if key(p.text) == wanted), None)
+    wanted = compared(text)
+    found = next((p for p in state["proposed"] if compared(p.text) == wanted), None)
     if found is None:
         raise UnknownProposal(f"{text[:100]!r} is not a proposed term")
     return found

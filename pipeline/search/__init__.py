@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import unicodedata
 from dataclasses import asdict, dataclass, field
 from functools import cache, partial
 from pathlib import Path
@@ -39,6 +38,7 @@ import numpy as np
 
 from pipeline import embeddings
 from pipeline.errors import ReportageError
+from pipeline.formats.markup import compared
 from pipeline.search import dictionary, fusion, sounds, textnorm, vectors
 from pipeline.search import query as queries
 from pipeline.search.index import (  # noqa: F401  (re-exported: the index's API lives here)
@@ -288,14 +288,10 @@ def _filter(db: sqlite3.Connection, episode: str | None, speakers: list[str] | N
 def _speaker_names(db: sqlite3.Connection, typed: str) -> list[str]:
     """The names as the index holds them that are `typed` in any case and Unicode form
     (SQLite's NOCASE folds A-Z alone: "élodie" would miss "Élodie")."""
-    wanted = _name_key(typed)
+    wanted = compared(typed)
     return [name for (name,) in db.execute(
         "SELECT DISTINCT speaker FROM segments WHERE speaker IS NOT NULL")
-        if _name_key(name) == wanted]
-
-
-def _name_key(name: str) -> str:
-    return unicodedata.normalize("NFC", name).casefold()
+        if compared(name) == wanted]
 
 
 def _episode_rows(db: sqlite3.Connection, episode: str) -> tuple[int, int]:

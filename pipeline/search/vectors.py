@@ -286,11 +286,11 @@ def _read(db: sqlite3.Connection, generation: str) -> Loaded:
     rows = db.execute("SELECT ids, nl, window FROM vectors ORDER BY episode").fetchall()
     pairs = db.execute("SELECT term, vector FROM word_vectors").fetchall()
     try:
-        ids = np.concatenate([np.frombuffer(r[0], np.int64) for r in rows]
-                             or [np.zeros(0, np.int64)])
+        row_ids = [np.frombuffer(r[0], np.int64) for r in rows]
+        ids = np.concatenate(row_ids or [np.zeros(0, np.int64)])
         # Every kind's rows in one matrix: a query scans them in one product (threads start once).
-        parts = [_rows(r[k], len(np.frombuffer(r[0], np.int64)))
-                 for k in range(1, len(KINDS) + 1) for r in rows]
+        parts = [_rows(r[k], len(i)) for k in range(1, len(KINDS) + 1)
+                 for r, i in zip(rows, row_ids, strict=True)]
         words = _rows(b"".join(v for _, v in pairs), len(pairs))
     except (ValueError, TypeError):  # a blob of the wrong size or type: not what was written
         raise sqlite3.DatabaseError("its vectors are not the size they were written") from None
