@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import feedparser
 import pytest
 from conftest import one_error_line
-from web_fixtures import AUDIO, make_library
+from web_fixtures import AUDIO, make_library, write_wav
 
 from pipeline.document import Episode
 from pipeline.errors import ReportageError
@@ -69,8 +69,8 @@ def test_feed_namespaced_elements_exactly(cli, library):
     assert transcripts == {
         (url + "transcript.json", "application/json", "nl"),
         (url + "nl.vtt", "text/vtt", "nl"), (url + "en.vtt", "text/vtt", "en"),
-        (url + "nl.srt", "application/x-subrip", "nl"),
-        (url + "en.srt", "application/x-subrip", "en"),
+        (url + "nl.podcast.srt", "application/x-subrip", "nl"),
+        (url + "en.podcast.srt", "application/x-subrip", "en"),
     }
     [chapters] = item.findall("podcast:chapters", NS)
     assert chapters.attrib == {"url": url + "chapters.json", "type": "application/json+chapters"}
@@ -79,7 +79,7 @@ def test_feed_namespaced_elements_exactly(cli, library):
 
 def test_only_files_that_exist_are_listed(library):
     folder = library / "haven"
-    for name in ("en.srt", "en.vtt"):
+    for name in ("en.podcast.srt", "en.vtt"):
         (folder / name).unlink()
     (folder / "chapters.json").write_bytes(b"")  # damaged: no use to a podcast app
     write_feed(library, BASE)
@@ -209,3 +209,34 @@ def test_bad_base_url_and_missing_library_are_one_line(cli, library, tmp_path):
 def test_load_config_defaults(tmp_path):
     config = load_config(tmp_path)
     assert (config.title, config.language) == ("reportage", "nl")
+
+
+def test_the_feeds_srt_meets_the_podcast_profile_and_names_each_turn(tmp_path):
+    from synthetic import synthetic_episode
+
+    from pipeline.formats.conformance import check_file
+    from pipeline.formats.cues import PODCAST
+    from pipeline.stages.publish import publish
+
+    library = tmp_path / "lib"
+    folder = library / "synthetisch"
+    folder.mkdir(parents=True)
+    episode = synthetic_episode("synthetisch")
+    episode.speakers = {"Anna": "Anna de Vries-van Oosterhout"}  # a long name wraps
+    episode.source.file = AUDIO
+    write_wav(folder / AUDIO, episode.source.duration_s)
+    episode.save(folder)
+    publish(folder, episode)
+    write_feed(library, BASE)
+    item = ET.parse(library / "feed.xml").getroot().find("channel/item")
+    srts = [t.get("url") for t in item.findall("podcast:transcript", NS)
+            if t.get("type") == "application/x-subrip"]
+    assert srts == [f"{BASE}synthetisch/nl.podcast.srt", f"{BASE}synthetisch/en.podcast.srt"]
+    for lang in ("nl", "en"):
+        path = folder / f"{lang}.podcast.srt"
+        assert check_file(path, PODCAST).hard == []
+        cards = [block.split("\n", 2)[2] for block in path.read_text().strip().split("\n\n")]
+        assert cards[0].startswith("Anna de Vries-van\nOosterhout: ")  # never alone on a line
+        assert sum(card.startswith("Anna de Vries-van") for card in cards) == 2  # her two turns
+        assert sum(card.startswith("Bram: ") for card in cards) == 2
+        assert "Anna" not in (folder / f"{lang}.srt").read_text()  # the plain SRT: no names

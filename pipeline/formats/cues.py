@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -84,6 +84,7 @@ class _Token:
     speaker: str | None
     forced_break: bool  # a new cue must start here (new speaker, chapter, long pause)
     segment_end: bool  # last token of its segment
+    glued: bool = False  # no cue may start here (inside a speaker's name)
 
 
 # A cue may not run on across a silence this long: the text would show before it is spoken.
@@ -108,6 +109,10 @@ _PHRASE_STARTERS = {
 # fmt: on
 # Words that bind to what follows: never end a line or cue with them.
 _BINDERS = {"de", "het", "een", "the", "a", "an", "'t", "'n"}
+
+
+# Joins a speaker's name to the first word of the turn (see _named); a space once laid out.
+_NAME_SPACE = "\u00a0"
 
 
 def _bare(word: str) -> str:
@@ -193,12 +198,18 @@ def _spread(words: list[str], start: float, end: float) -> list[TimedWord]:
 
 
 def _tokens(
-    segments: Sequence[Segment], lang: str, chapter_starts: Sequence[float]
+    segments: Sequence[Segment], lang: str, chapter_starts: Sequence[float],
+    names: Callable[[str], str] | None = None,
 ) -> list[_Token]:
     chapters = sorted(chapter_starts)
     tokens: list[_Token] = []
     for seg in segments:
         timed = _timed_words(seg, lang)
+        glued = 0  # tokens after the first that belong to the speaker's name
+        turn = seg.speaker != (tokens[-1].speaker if tokens else None)
+        if timed and names and seg.speaker and turn:
+            named = _named(names(seg.speaker) or seg.speaker, timed)
+            timed, glued = named, len(named) - len(timed)
         for k, (text, start, end) in enumerate(timed):
             prev = tokens[-1] if tokens else None
             # Word times from a recogniser can run backwards slightly; keep them monotonic.
@@ -210,8 +221,18 @@ def _tokens(
                 or start - prev.end > _MAX_INNER_PAUSE
                 or bisect_right(chapters, start) > bisect_right(chapters, prev.start)
             )
-            tokens.append(_Token(text, start, end, seg.speaker, forced, k == len(timed) - 1))
+            tokens.append(_Token(text, start, end, seg.speaker, forced, k == len(timed) - 1,
+                                 0 < k <= glued))
     return tokens
+
+
+def _named(name: str, timed: list[TimedWord]) -> list[TimedWord]:
+    """A turn's words opened by "Name:", whose last word is joined to the first word said, so
+    that no line ends with the name (and no cue: see _Token.glued)."""
+    *head, last = f"{name}:".split()
+    text, start, end = timed[0]
+    return [(w, start, start) for w in head] + [(f"{last}{_NAME_SPACE}{text}", start, end),
+                                                *timed[1:]]
 
 
 # ---------------------------------------------------------------- line layout
@@ -299,20 +320,20 @@ def _group(tokens: list[_Token], norms: Norms) -> list[tuple[int, int, tuple[str
     for a, b in pairwise(bounds):
         before = tokens[a - 1].end if a else None
         after = tokens[b].start if b < len(tokens) else None
-        run = tuple((t.text, t.start, t.end, t.segment_end) for t in tokens[a:b])
+        run = tuple((t.text, t.start, t.end, t.segment_end, t.glued) for t in tokens[a:b])
         cues += [(a + i, a + j, lines) for i, j, lines in _group_run(run, before, after, norms)]
     return cues
 
 
 @lru_cache(maxsize=4096)
 def _group_run(
-    run: tuple[tuple[str, float, float, bool], ...], before: float | None, after: float | None,
-    norms: Norms,
+    run: tuple[tuple[str, float, float, bool, bool], ...], before: float | None,
+    after: float | None, norms: Norms,
 ) -> Cues:
     """The cues of one run, with only what its costs see of its neighbours: when the speech
     before it ends (lead-in room) and when the speech after it starts (stretch room)."""
-    tokens = [_Token(text, start, end, None, k == 0, seg_end)
-              for k, (text, start, end, seg_end) in enumerate(run)]
+    tokens = [_Token(text, start, end, None, k == 0, seg_end, glued)
+              for k, (text, start, end, seg_end, glued) in enumerate(run)]
     lo = 0
     if before is not None:
         tokens.insert(0, _Token("", before, before, None, True, True))
@@ -381,6 +402,8 @@ def _end_cost(tokens: list[_Token], j: int, sentence_inside: bool) -> float:
     after = tokens[j] if j < len(tokens) else None
     if after is None or after.forced_break:
         return 0.0
+    if after.glued:  # a name too long for one cue is still cut, at a cost no other cut has
+        return 100.0
     last = tokens[j - 1]
     cost = min(_break_cost(last.text, after.text), 0.2 if last.segment_end else math.inf)
     # A sentence that starts inside a cue should end inside it too.
@@ -441,9 +464,11 @@ def build_cues(
     lang: str = "nl",
     chapter_starts: Sequence[float] = (),
     norms: Norms = NETFLIX_NL,
+    names: Callable[[str], str] | None = None,
 ) -> list[Cue]:
-    """Subtitle cues for the segments' text in `lang` ("nl" or "en")."""
-    tokens = _tokens(segments, lang, chapter_starts)
+    """Subtitle cues for the segments' text in `lang` ("nl" or "en"); with `names`, a new
+    speaker's first cue opens with "Name:" (SRT has no voice tag)."""
+    tokens = _tokens(segments, lang, chapter_starts, names)
     groups = _group(tokens, norms)
     chapters = sorted(chapter_starts)
     spans = [(tokens[i].start, tokens[j - 1].end, cue_chars(lines),
@@ -451,7 +476,7 @@ def build_cues(
     # Each cue stands alone: formatting that runs on across cues is closed and reopened.
     texts = tidy_markup(["\n".join(lines) for _, _, lines in groups])
     return [
-        Cue(start, end, text.split("\n"), tokens[i].speaker)
+        Cue(start, end, text.replace(_NAME_SPACE, " ").split("\n"), tokens[i].speaker)
         for (start, end), (i, _, _), text in zip(_timing(spans, norms), groups, texts, strict=True)
     ]
 
@@ -462,10 +487,14 @@ def _chapter_start(chapters: list[float], t: float) -> float:
     return chapters[k - 1] if k else 0.0
 
 
-def episode_cues(episode: Episode, lang: str, norms: Norms = NETFLIX_NL) -> list[Cue]:
+def episode_cues(
+    episode: Episode, lang: str, norms: Norms = NETFLIX_NL, names_in_text: bool = False
+) -> list[Cue]:
     """The episode's cues, each speaker shown by the name editors gave (a new speaker always
-    starts a new cue, so an SRT cue never needs the '- ' of a change of speaker)."""
-    cues = build_cues(episode.segments, lang, [c.start for c in episode.chapters], norms)
+    starts a new cue, so an SRT cue never needs the '- ' of a change of speaker);
+    `names_in_text` also opens each turn with the name, as podcast apps read SRT."""
+    names = episode.speaker_name if names_in_text else None
+    cues = build_cues(episode.segments, lang, [c.start for c in episode.chapters], norms, names)
     if not episode.speakers:
         return cues
     return [replace(c, speaker=episode.speaker_name(c.speaker)) for c in cues]

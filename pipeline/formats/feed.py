@@ -43,8 +43,8 @@ TRANSCRIPTS = [
     ("transcript.json", "application/json", "nl"),
     ("nl.vtt", "text/vtt", "nl"),
     ("en.vtt", "text/vtt", "en"),
-    ("nl.srt", "application/x-subrip", "nl"),
-    ("en.srt", "application/x-subrip", "en"),
+    ("nl.podcast.srt", "application/x-subrip", "nl"),  # the podcast profile of SRT
+    ("en.podcast.srt", "application/x-subrip", "en"),
 ]
 CHAPTERS = ("chapters.json", "application/json+chapters")
 AUDIO_TYPES = {

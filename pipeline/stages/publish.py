@@ -10,7 +10,7 @@ from pipeline.atomic import write_atomic
 from pipeline.document import Episode
 from pipeline.errors import IndexNotUpdated, ReportageError
 from pipeline.formats.chapters import chapters_json, chapters_vtt
-from pipeline.formats.cues import episode_cues
+from pipeline.formats.cues import PODCAST, episode_cues
 from pipeline.formats.page import static_page
 from pipeline.formats.podcast_transcript import transcript_json
 from pipeline.formats.subtitles import to_srt, to_vtt
@@ -36,12 +36,14 @@ def publish(folder: Path, episode: Episode, index: bool = True) -> list[Path]:
     english = any(seg.en for seg in episode.segments) or (
         "translate" in episode.provenance and not any(seg.nl.strip() for seg in episode.segments))
     if not english:  # an earlier run's English, on an earlier transcript's times
-        for name in ("en.srt", "en.vtt"):
+        for name in ("en.srt", "en.vtt", "en.podcast.srt"):
             (folder / name).unlink(missing_ok=True)
     for lang in ("nl", "en") if english else ("nl",):
         cues = episode_cues(episode, lang)
         outputs[f"{lang}.srt"] = to_srt(cues)
         outputs[f"{lang}.vtt"] = to_vtt(cues)
+        # For the feed: the Podcasting 2.0 SRT profile (32 a line, each turn opens with the name).
+        outputs[f"{lang}.podcast.srt"] = to_srt(episode_cues(episode, lang, PODCAST, True))
         if lang == "nl":  # the spoken text
             outputs["transcript.json"] = transcript_json(cues)
     outputs["index.html"] = static_page(episode, files=list(outputs))  # links them all
@@ -75,3 +77,4 @@ def warm(episode: Episode) -> None:
     """Lay out the episode's subtitles once, so the next publish (after an edit) reuses them."""
     for lang in ("nl", "en"):
         episode_cues(episode, lang)
+        episode_cues(episode, lang, PODCAST, True)
