@@ -97,3 +97,23 @@ def test_tidying_markup():
     # Formatting that runs on across pieces (cues) closes in each and reopens in the next.
     assert tidy_markup(["<i>een twee", "drie</i> vier"]) == ["<i>een twee</i>", "<i>drie</i> vier"]
     assert plain(tidy_markup(["<u>open  en\nbloot"])[0]) == "open en bloot"
+    # Words in angle brackets are text: only elements, tags with attributes and overrides go.
+    code = "Gebruik een List<String> in Java, of Map<K, V>; vector<int> <3"
+    assert tidy_markup([code]) == [code]
+    assert tidy_markup(["<foo onclick=x>ja</foo> <IMG src=x> <Font color=red>nee</font>"]) == \
+        ["ja</foo>  nee"]
+
+
+def test_words_in_angle_brackets_reach_every_output(tmp_path):
+    episode = synthetic_episode()
+    episode.segments[0].nl = "Gebruik een List<String> in Java, of Map<K, V>."
+    episode.segments[0].en = "Use a List<String> in Java."
+    folder = tmp_path / episode.slug
+    folder.mkdir()
+    publish(folder, episode)
+    read = {name: (folder / name).read_text(encoding="utf-8") for name in
+            ("nl.srt", "nl.vtt", "en.vtt", "transcript.txt", "index.html")}
+    assert "List<String>" in read["nl.srt"] and "Map<K, V>." in read["transcript.txt"]
+    assert "List&lt;String&gt;" in read["nl.vtt"] and "List&lt;String&gt;" in read["en.vtt"]
+    assert "Gebruik een List&lt;String&gt; in Java, of Map&lt;K, V&gt;." in read["index.html"]
+    assert " ".join(parse_vtt(read["nl.vtt"])[0].lines).startswith("Gebruik een List<String>")

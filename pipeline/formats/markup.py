@@ -6,10 +6,22 @@ import re
 import unicodedata
 
 # Editors can type anything. Cue text holds only the formatting tags SRT and WebVTT share, bare
-# (`<b onclick=x>` -> `<b>`); every other tag goes and its text stays, so no script, link or
-# position override (`{\an8}`) reaches a player or page.
+# (`<b onclick=x>` -> `<b>`); every other piece of markup goes and its text stays, so no script,
+# link or position override (`{\an8}`) reaches a player or page. Markup is an HTML, SRT or
+# WebVTT element, a tag with attributes, a comment or an override; angle brackets around other
+# words are text ("List<String>", "Map<K, V>"), escaped where a format needs it.
 FORMATTING = ("b", "i", "u")
-_TAG = re.compile(r"<(/?)([a-z][^\s/<>]*)[^<>]*>|<[!?/][^<>]*>|\{\\[^{}]*\}", re.I)
+_TAG = re.compile(r"<(/?)([a-z][^\s/<>]*)([^<>]*)>|<[!?][^<>]*>|\{\\[^{}]*\}", re.I)
+_ELEMENT_NAMES = """
+    a abbr address area article aside audio b base bdi bdo big blink blockquote body br button
+    c canvas caption center cite code col colgroup data datalist dd del details dfn dialog div dl
+    dt em embed fieldset figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head
+    header hr html i iframe img input ins kbd label lang legend li link main map mark marquee math
+    menu meta meter nav noscript object ol optgroup option output p param picture pre progress q
+    rp rt ruby s samp script section select slot small source span strike strong style sub summary
+    sup svg table tbody td template textarea tfoot th thead time title tr track tt u ul v var video
+    wbr xmp"""
+_ELEMENTS = frozenset(_ELEMENT_NAMES.split())
 FORMAT_TAG = re.compile(r"(</?[biu]>)")  # as tidied: bare
 # Control characters (C0 but tab and line ends, DEL, C1): nothing an editor means to type.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")  # lone surrogates too
@@ -57,6 +69,8 @@ def tidy_markup(pieces: list[str]) -> list[str]:
     for piece in pieces:
         text, at = _opens(open_tags), 0
         for m in _TAG.finditer(piece):
+            if not _is_markup(m):
+                continue  # words in angle brackets: text, kept where it stands
             text, at = text + piece[at : m.start()], m.end()
             closing, name = m.group(1), (m.group(2) or "").lower()
             if name not in FORMATTING or (name in open_tags) != bool(closing):
@@ -70,6 +84,12 @@ def tidy_markup(pieces: list[str]) -> list[str]:
                 open_tags.append(name)
         out.append(_hug(text + piece[at:] + _closes(open_tags)))
     return out
+
+
+def _is_markup(tag: re.Match) -> bool:
+    """A comment, override, element of HTML, SRT or WebVTT, or a tag with attributes."""
+    name, rest = tag.group(2), tag.group(3)
+    return name is None or name.lower() in _ELEMENTS or "=" in rest
 
 
 def _hug(text: str) -> str:
