@@ -185,3 +185,21 @@ def test_the_cli_lists_accepts_and_dismisses_proposals(library, cli):
     assert "Creemers  [Kremers]" in cli("glossary", "--library", str(library)).out
     missing = cli("glossary", "accept", "Alibaba", "--library", str(library))
     assert missing.rc == 1 and "not a proposed term" in missing.err
+
+
+def test_a_line_save_names_its_edits_and_undo_gives_both_fields_back(client, library):
+    seg = Episode.load(library / "haven").segments[0]
+    saved = client.patch(f"/api/episodes/haven/segments/{seg.id}", headers=AUTH,
+                         json={"rev": seg.rev, "nl": "Nieuw.", "en": "New."})
+    assert saved.status_code == 200 and saved.json()["edits"] == [1, 2]
+    again = client.patch(f"/api/episodes/haven/segments/{seg.id}", headers=AUTH,
+                         json={"rev": seg.rev + 1, "nl": "Nieuwer."})
+    assert again.json()["edits"] == [3]
+    twice = client.post("/api/episodes/haven/undo", headers=AUTH, json={"edits": [1, 3]})
+    assert twice.status_code == 422 and "one edit per field" in twice.json()["detail"]
+    client.post("/api/episodes/haven/undo", headers=AUTH, json={"edits": [3]})
+    undone = client.post("/api/episodes/haven/undo", headers=AUTH, json={"edits": [1, 2]})
+    assert undone.status_code == 200 and undone.json()["kept"] == 0
+    [back] = undone.json()["segments"]
+    assert (back["nl"], back["en"]) == (seg.nl, seg.en)
+    assert [e.revert_of for e in read_log(library / "haven")][-2:] == [1, 1]

@@ -113,6 +113,11 @@ def test_replace_everywhere_then_undo(editor, library):
     editor.wait_for_selector("#proposals[hidden]", state="attached")
     assert [(t.text, t.misspellings) for t in glossary.load(library)] == [
         ("Creemers", ["Kremers"])]
+    editor.fill("#find", "Nergens")  # a second replace that finds nothing (Enter sends it)
+    editor.press("#find", "Enter")
+    editor.wait_for_function("() => document.getElementById('review-status')"
+                             ".textContent.includes('is not in the Dutch')")
+    assert editor.is_visible("#undo-replace")  # the first can still be undone
     editor.click("#undo-replace")
     editor.wait_for_function("() => document.getElementById('review-status')"
                              ".textContent.startsWith('undone')")

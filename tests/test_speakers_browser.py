@@ -123,6 +123,7 @@ def test_move_one_line_to_another_speaker(page, base, library):
     page.wait_for_selector(f"#seg-{SEG}[data-rev='2']")
     page.select_option(f"#seg-{S2_LINES[0]} select.mover", "new")
     page.wait_for_selector(f'#seg-{S2_LINES[0]} .speaker[data-speaker="S3"]')
+    assert page.inner_text(f"#seg-{S2_LINES[0]} .state") == "moved to S3"
     assert "S3" in page.locator(f"#seg-{SEG} select.mover").inner_text()
     assert Episode.load(folder).segment(S2_LINES[0]).speaker == "S3"
 
@@ -191,3 +192,20 @@ def test_a_name_another_speaker_has_is_swapped_on_a_second_enter(page, base, lib
     page.wait_for_selector(f"#seg-{SEG} .state.ok")
     assert labels(page, "S2") == ["anna"] * 4 and labels(page, "S1") == ["Bram"] * 6
     assert Episode.load(library / "haven").speakers == {"S1": "Bram", "S2": "anna"}
+
+
+def test_swapping_with_an_unnamed_speaker_says_it_is_left_unnamed(page, base, library):
+    open_editor(page, base)
+    first_s1 = "s0000000"
+    page.click(f"#seg-{first_s1} .speaker")
+    page.fill(f"#seg-{first_s1} input.speaker-name", "Anna")
+    page.press(f"#seg-{first_s1} input.speaker-name", "Enter")
+    page.wait_for_selector(f"#seg-{first_s1} .state.ok")
+    page.click(f"#seg-{SEG} .speaker")  # S2, unnamed, is Anna really
+    page.fill(f"#seg-{SEG} input.speaker-name", "Anna")
+    page.press(f"#seg-{SEG} input.speaker-name", "Enter")
+    page.wait_for_selector(f"#seg-{SEG} .state.bad")
+    assert "swaps the two names (S1 becomes unnamed)" in page.inner_text(f"#seg-{SEG} .state")
+    page.press(f"#seg-{SEG} input.speaker-name", "Enter")
+    page.wait_for_selector(f"#seg-{SEG} .state.ok")
+    assert labels(page, "S1") == ["S1"] * 6

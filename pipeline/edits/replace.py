@@ -86,18 +86,23 @@ def undo(library: Path, slug: str, edit_ids: list[int], editor: str,
         if missing:
             raise ReportageError(f"no text edit {missing[0]} of a segment in {slug}")
         edit_ids = [i for i in edit_ids if logged[i].editor != MACHINE]  # come back with theirs
-        if len({logged[i].segment for i in edit_ids}) < len(edit_ids):
-            raise ReportageError("undo takes one edit per segment")
+        if len({(logged[i].segment, logged[i].field) for i in edit_ids}) < len(edit_ids):
+            raise ReportageError("undo takes one edit per field of a segment")
         now = {i: getattr(segments[logged[i].segment], logged[i].field) or "" for i in edit_ids}
         still = [i for i in edit_ids if now[i] == (logged[i].after or "")]
         kept = [logged[i].segment for i in edit_ids  # neither as the edit left it nor undone
                 if now[i] not in (logged[i].after or "", logged[i].before or "")]
-        restored = {logged[i].segment: restoring(log, segments[logged[i].segment], logged[i])
-                    for i in still}
-        changes = {seg_id: fields for seg_id, (fields, _) in restored.items()}
-        machine = {seg_id: theirs for seg_id, (_, theirs) in restored.items()}
+        changes: dict[str, dict[str, str]] = {}
+        machine: dict[str, frozenset[str]] = {}
+        reverts: dict[str, int] = {}
+        for i in still:  # a line's Dutch and English, saved together, undone together
+            seg_id = logged[i].segment
+            fields, theirs = restoring(log, segments[seg_id], logged[i])
+            changes[seg_id] = changes.get(seg_id, {}) | fields
+            machine[seg_id] = machine.get(seg_id, frozenset()) | theirs
+            reverts.setdefault(seg_id, i)
         return _apply(library, folder, episode, changes, editor, retranslate,
-                      reverts={logged[i].segment: i for i in still}, machine=machine), kept
+                      reverts=reverts, machine=machine), kept
 
 
 def _apply(library: Path, folder: Path, episode, changes: dict[str, dict[str, str]],

@@ -13,7 +13,9 @@
   // `reportage serve` prints a link with #token=...: keep it, and take it out of the address bar.
   var fromLink = /(?:^#|&)token=([^&]+)/.exec(location.hash);
   if (fromLink) {
-    store(TOKEN, decodeURIComponent(fromLink[1]));
+    var sent = fromLink[1];
+    try { sent = decodeURIComponent(sent); } catch (e) { /* a torn link: the token as sent */ }
+    store(TOKEN, sent);
     history.replaceState(null, "", location.pathname + location.search);
   }
 
@@ -59,12 +61,16 @@
   }
   function conflictBox(li) { return li.querySelector(".conflict"); }
 
-  function accept(li, seg) {
+  // The segment as the server now has it. `typedOver`: the text the boxes held when this was
+  // asked for; a box typed into since keeps its text, unsaved (it is newer than the reply).
+  function accept(li, seg, typedOver) {
     li.dataset.rev = seg.rev;
     if (seg.speaker) setSpeaker(li, seg.speaker);
-    saved.set(li, { nl: seg.nl, en: seg.en || "" });
-    box(li, "nl").value = seg.nl;
-    box(li, "en").value = seg.en || "";
+    var now = { nl: seg.nl, en: seg.en || "" };
+    saved.set(li, now);
+    FIELDS.forEach(function (f) {
+      if (!typedOver || box(li, f).value === typedOver[f]) box(li, f).value = now[f];
+    });
     li.classList.toggle("en-stale", Boolean(seg.en_stale && seg.en));
     var old = conflictBox(li);
     if (old) old.remove();
@@ -114,9 +120,14 @@
     }
     button("Use theirs", function () { accept(li, seg); say(li, "took their text", "ok"); });
     button("Keep mine", function () {
-      // Mine now replaces theirs knowingly: edit on top of their rev.
+      // Mine now replaces theirs knowingly: edit on top of their rev. A field this editor did
+      // not touch takes theirs, so that saving mine does not put back what they replaced.
+      var mine = saved.get(li), theirs = { nl: seg.nl, en: seg.en || "" };
+      FIELDS.forEach(function (f) {
+        if (box(li, f).value === mine[f]) box(li, f).value = theirs[f];
+      });
       li.dataset.rev = seg.rev;
-      saved.set(li, { nl: seg.nl, en: seg.en || "" });
+      saved.set(li, theirs);
       div.remove();
       refresh(li);
       say(li, "save again to replace their text with yours");
@@ -163,21 +174,56 @@
     }
   }
 
+  // A line's saves go one after the other: a second one sent at the same rev would be
+  // refused as a conflict with the first, and what was typed meanwhile lost.
+  var saving = new Map();  // segment element -> its last save, on its way
   function save(li, extra) {  // extra: fields to send as they are (the English, still right)
+    var next = (saving.get(li) || Promise.resolve()).then(function () {
+      return saveNow(li, extra);
+    });
+    saving.set(li, next);
+    return next.then(function () { if (saving.get(li) === next) saving.delete(li); });
+  }
+  function saveNow(li, extra) {
     var body = Object.assign(changes(li), extra || {});
     if (!Object.keys(body).length) return Promise.resolve();
     body.rev = parseInt(li.dataset.rev, 10);
+    var sent = { nl: box(li, "nl").value, en: box(li, "en").value };
     say(li, "saving…");
     return patch(api + encodeURIComponent(li.dataset.id), body, function (code, data) {
       if (code === 200) {
-        accept(li, data.segment);
+        accept(li, data.segment, sent);
         var theirs = (data.merged || []).map(function (f) { return FIELD_NAMES[f] || f; });
         say(li, withWarning(theirs.length ? "saved, beside another editor's " +
                             theirs.join(" and ") : "saved", data), "ok");
+        offerUndo(li, data.edits || []);
       }
       else if (code === 409) { showConflict(li, data.segment); }
       else { refused(li, "not saved", code, data); }
     });
+  }
+
+  // Undo of a line's last save: the server gives back what its edits replaced (logged as a
+  // revert); a line changed since keeps its newer text.
+  function offerUndo(li, ids) {
+    if (!ids.length) return;
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "undo-save";
+    b.textContent = "Undo";
+    b.addEventListener("click", function () {
+      var typed = saved.get(li);  // boxes typed into since keep their text
+      say(li, "undoing…");
+      send("POST", episodeApi + "/undo", { edits: ids }).then(function (r) {
+        if (r.code !== 200) { refused(li, "not undone", r.code, r.data); return; }
+        (r.data.segments || []).forEach(function (seg) { accept(li, seg, typed); });
+        say(li, withWarning(r.data.kept ? "not undone: changed since" : "undone", r.data),
+            r.data.kept ? "bad" : "ok");
+      });
+    });
+    var state = li.querySelector(".state");
+    state.appendChild(document.createTextNode(" "));
+    state.appendChild(b);
   }
 
   function saveDirty() {
@@ -320,9 +366,10 @@
               "name over theirs, Escape keeps theirs.", "bad");
           } else if (code === 422 && data.holder) {  // named the wrong way round?
             swapFor = name;
+            var given = names.get(id) === id ? "unnamed" : "\u201c" + names.get(id) + "\u201d";
             say(li, "\u201c" + name + "\u201d already names " + data.holder + ". Enter again " +
-              "swaps the two names (" + data.holder + " becomes \u201c" + names.get(id) +
-              "\u201d), Escape cancels.", "bad");
+              "swaps the two names (" + data.holder + " becomes " + given + "), Escape cancels.",
+              "bad");
           } else {
             refused(li, "not renamed", code, data);
           }
@@ -352,17 +399,16 @@
         li.classList.remove("moving");
         var next = select.value;  // chosen while this one was on its way
         if (code === 200) {
+          setSpeaker(li, data.segment.speaker);  // a new speaker gets its name here
           var moved = "moved to " + names.get(data.segment.speaker);
           // Another editor's text was saved meanwhile: shown, or, over unsaved typing, offered.
           var theirText = (data.merged || []).some(function (f) { return f !== "speaker"; });
           if (theirText && Object.keys(changes(li)).length) {
-            setSpeaker(li, data.segment.speaker);
             showConflict(li, data.segment);
             return;
           }
           if (theirText) accept(li, data.segment);
           li.dataset.rev = data.segment.rev;
-          setSpeaker(li, data.segment.speaker);
           say(li, withWarning(theirText ? moved + ", beside another editor's text" : moved,
                               data), "ok");
           if (next !== want) { select.value = next; move(li); }

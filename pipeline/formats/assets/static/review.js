@@ -132,13 +132,22 @@
     post("/api/episodes/" + slug + "/replace", { find: find, replace: withInput.value })
       .then(function (data) {
         showAll(data);
+        if (!data.edits.length) {  // nothing changed: the last replace can still be undone
+          tell("\u201c" + find + "\u201d is not in the Dutch");
+          return;
+        }
         undoIds = data.edits;
-        undoButton.hidden = !undoIds.length;
-        var replaced = "replaced in " + undoIds.length + " line(s)";
-        tell(undoIds.length ? editor.withWarning(replaced, data) :
-          "\u201c" + find + "\u201d is not in the Dutch", undoIds.length ? "ok" : "");
+        undoButton.hidden = false;
+        tell(editor.withWarning("replaced in " + data.segments.length + " line(s)", data), "ok");
         loadProposals();
       }).catch(function (err) { tell("not replaced: " + err.message, "bad"); });
+  });
+  [findInput, withInput].forEach(function (input) {  // Enter in either box replaces
+    input.addEventListener("keydown", function (ev) {
+      if (ev.key !== "Enter" || ev.ctrlKey || ev.metaKey) return;
+      ev.preventDefault();
+      document.getElementById("replace-all").click();
+    });
   });
   undoButton.addEventListener("click", function () {
     if (editor.unsaved()) { tell("save your changes first", "bad"); return; }
