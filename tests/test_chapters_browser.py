@@ -185,3 +185,15 @@ def test_a_second_click_waits_for_the_first_change(page, base, library):
     page.locator(".chapter-edit").nth(1).locator("button.merge").click()
     wait_for(page, "merged")
     assert page.locator(".chapter-count").inner_text() == "1 chapter"
+
+
+def test_a_chapter_whose_first_line_was_emptied_still_moves(page, base, library):
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    emptied = httpx.patch(f"{base}/api/episodes/haven/segments/s0001500",
+                          json={"rev": 0, "nl": ""}, headers=auth)  # c2's first line
+    assert emptied.status_code == 200, emptied.text
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.wait_for_selector(".chapter-edit")
+    page.locator(".chapter-edit").nth(1).locator("button.later").click()
+    wait_for(page, "moved")
+    assert starts(library) == [0.0, 6 * SPACING]  # on to the next line said

@@ -105,9 +105,10 @@
       return Number(li.dataset.start);
     });
   }
+  // The spoken line's start before or after `at`; `at` itself may be an emptied line's.
   function neighbourStart(at, step) {
-    var starts = segmentStarts(), i = starts.indexOf(at);
-    return i < 0 ? null : starts[i + step];
+    var starts = segmentStarts().filter(function (s) { return step * (s - at) > 1e-3; });
+    return step < 0 ? starts[starts.length - 1] : starts[0];
   }
   function clock(s) {  // as the page's own times: 01:10, or 1:02:03 past an hour
     var t = Math.floor(Math.max(s, 0)), h = Math.floor(t / 3600);
@@ -229,7 +230,7 @@
 
   function move(ch, step) {
     var at = neighbourStart(ch.start, step);
-    if (at === null || at === undefined) { status.textContent = "no segment there"; return; }
+    if (at === undefined) { status.textContent = "no segment there"; return; }
     change("POST", ch.id, { action: "move", at: at }, "chapter start moved to " + clock(at));
   }
 
