@@ -119,10 +119,17 @@ def test_a_correction_proposes_the_names_it_puts_in(tmp_path):
     # A new sentence start, everyday words, markup: nothing to propose.
     assert proposals.from_correction("dat is zo", "Dat is zo", words) == []
     assert proposals.from_correction("hij loopt", "hij rent", words) == []
-    assert proposals.from_correction("het is", "het <b>is</b> Xi", words) == []
+    assert proposals.from_correction("het is", "het <b>is</b>", words) == []
     assert proposals.from_correction("en dan plan", "en dan plan A", words) == []  # a letter
     assert [p.text for p in proposals.from_correction(
         "met de heer jinping", "met de heer Xi Jinping", [])] == ["Xi Jinping"]
+    # Words put in beside the name are not part of it; a rewrite misspells nothing.
+    unsure = [Word(" pasdelen.", 0, 1, 0.3), Word(" grubbi", 1, 2, 0.2), Word(" sjie", 2, 3, 0.4)]
+    assert [(p.text, p.replaced) for p in proposals.from_correction(
+        "Dit gaat pasdelen.", "Dit gaat pas delen, zegt Jansen.", unsure)] == [("Jansen", [])]
+    assert proposals.from_correction("Het grubbi.", "Het lege regel ertussen.", unsure) == []
+    assert [(p.text, p.replaced) for p in proposals.from_correction(
+        "president sjie zegt", "president Xi zegt", unsure)] == [("Xi", ["sjie"])]
 
 
 def test_proposals_are_counted_accepted_and_dismissed(tmp_path):

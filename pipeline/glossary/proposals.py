@@ -49,16 +49,43 @@ def from_correction(before: str, after: str, words: list[Word]) -> list[Proposal
     for op, a0, a1, b0, b1 in matcher.get_opcodes():
         if op not in ("replace", "insert") or not 0 < b1 - b0 <= MAX_WORDS or a1 - a0 > MAX_WORDS:
             continue
-        text = after[new[b0].start():new[b1 - 1].end()]
         was = " ".join(old[a0:a1])
-        named = any(m.group()[0].isupper() and not _starts_sentence(after, m.start())
-                    for m in new[b0:b1])
         misheard = any(t in unsure for t in old[a0:a1])
-        # A lone letter ("A", "B") is a typo fixed or an initial, never a term.
-        if ((named or misheard) and not _common(new[b0:b1]) and _valid(text)
-                and sum(c.isalpha() for c in text) > 1):
-            found.append(Proposal(text, [was] if _valid(was) else []))
+        for piece in _pieces(after, new[b0:b1]):
+            text = after[piece[0].start():piece[-1].end()]
+            named = any(m.group()[0].isupper() and not _starts_sentence(after, m.start())
+                        for m in piece)
+            # A misheard word is spelled like what it became; a rewrite is not.
+            like = bool(was) and SequenceMatcher(a=_letters(was), b=_letters(text)).ratio() >= 0.65
+            # What it replaced: a name heard as anything ("sjie" for Xi), unless more was put in.
+            replaced = like or named and len(piece) == b1 - b0 and op == "replace"
+            # A lone letter ("A", "B") is a typo fixed or an initial, never a term.
+            if ((named or misheard and like) and not _common(piece) and _valid(text)
+                    and sum(c.isalpha() for c in text) > 1):
+                found.append(Proposal(text, [was] if replaced and _valid(was) else []))
     return found
+
+
+def _pieces(text: str, tokens: list[re.Match]) -> list[list[re.Match]]:
+    """The words put in, as the terms they may be: cut where punctuation parts them ("pas
+    delen, zegt Jansen"), everyday lower-case words taken off either end ("zegt Jansen")."""
+    pieces: list[list[re.Match]] = [[]]
+    for m in tokens:
+        if pieces[-1] and text[pieces[-1][-1].end():m.start()].strip():
+            pieces.append([])
+        pieces[-1].append(m)
+    trimmed = []
+    for piece in pieces:
+        while piece and _common(piece[:1]):
+            piece = piece[1:]
+        while piece and _common(piece[-1:]):
+            piece = piece[:-1]
+        trimmed += [piece] if piece else []
+    return trimmed
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalpha())
 
 
 def _valid(text: str) -> bool:
