@@ -259,7 +259,7 @@ def test_a_line_torn_by_a_crash_is_skipped_and_closed(library):
 @pytest.mark.parametrize("field, before, message", [
     ("foo", "x", "cannot edit foo"),
     ("nl", "Een\u0007.", "control character"),
-    ("nl", "x" * 9000, "longer than 5000"),
+    ("nl", "x" * 9000, "the Dutch is longer than 5000"),
     ("speaker_name", "<b>Ann</b>", "markup"),
     ("chapters", "not json", "is damaged in edits.jsonl"),
     ("chapters", '[{"x": 1}]', "is damaged in edits.jsonl"),

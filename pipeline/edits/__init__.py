@@ -286,13 +286,14 @@ def clean_changes(changes: dict) -> dict[str, str]:
         raise ReportageError("nothing to change: give nl, en or speaker")
     cleaned = {}
     for name, text in changes.items():
+        what = {"nl": "the Dutch", "en": "the English"}.get(name, "the speaker")
         if not isinstance(text, str):
-            raise ReportageError(f"{name} must be text")
+            raise ReportageError(f"{what} must be text")
         if len(text) > MAX_TEXT:
-            raise ReportageError(f"{name} is longer than {MAX_TEXT} characters")
+            raise ReportageError(f"{what} is longer than {MAX_TEXT} characters")
         text = as_typed(text)
         if bad := CONTROL.search(text):
-            raise ReportageError(f"{name} holds a control character ({bad.group()!r}): "
+            raise ReportageError(f"{what} holds a control character ({bad.group()!r}): "
                                  "type plain text")
         cleaned[name] = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     return cleaned
