@@ -39,7 +39,7 @@ from pipeline.errors import ReportageError
 from pipeline.runner import Engines, Result, Settings, process_file
 from pipeline.stages.base import Progress
 
-MAX_AUTO_JOBS = 4  # each worker holds its own models: about 1.5 GB at the peak
+MAX_AUTO_JOBS = 4  # each worker holds its own models: about 2.2 GB at the peak
 CONNECT_TIMEOUT_S = 5
 WORKERS_TIMEOUT_S = 60  # a scheduler with no worker at all
 EVENT_INTERVAL_S = 0.25  # a file's progress events within one stage: a few a second
@@ -80,6 +80,7 @@ def connect(jobs: int, scheduler: str | None = None):
             client.register_plugin(LeaveInterruptsToTheClient())
             yield client
         return
+    _answers_as_a_scheduler(scheduler)
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
     except (OSError, ValueError, TypeError) as exc:
@@ -92,6 +93,31 @@ def connect(jobs: int, scheduler: str | None = None):
                                  f"{WORKERS_TIMEOUT_S} s (start one with `dask worker "
                                  f"{scheduler}`)") from None
         yield client
+
+
+def _answers_as_a_scheduler(address: str) -> None:
+    """One line, within seconds, where nothing answers at `address` or something else does: the
+    client waits without end for a web server's handshake, and reads an SSH banner as the
+    length of a message (MemoryError)."""
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def handshake() -> None:  # its own timeout covers the connection, not the handshake
+        comm = await asyncio.wait_for(connect(address, timeout=CONNECT_TIMEOUT_S),
+                                      CONNECT_TIMEOUT_S + 3)
+        await comm.close()
+
+    wrong = (f"{address} does not answer as a Dask scheduler (is it the scheduler's port, by "
+             "default 8786?)")
+    try:
+        asyncio.run(handshake())
+    except TimeoutError:  # connected, and no handshake came back
+        raise ReportageError(wrong) from None
+    except (OSError, ValueError, TypeError) as exc:
+        raise ReportageError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+    except Exception:  # noqa: BLE001 (whatever answered: a banner read as a length, ...)
+        raise ReportageError(wrong) from None
 
 
 @contextmanager

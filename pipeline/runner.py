@@ -24,7 +24,7 @@ from pipeline.errors import ReportageError
 from pipeline.library import episode_dir, locked, running, slugify
 from pipeline.stages.base import Context, Engines, Progress, Settings
 from pipeline.stages.glossary import GlossaryStage
-from pipeline.stages.ingest import ingest, keep_audio
+from pipeline.stages.ingest import Origin, ingest, keep_audio
 from pipeline.stages.publish import publish
 from pipeline.stages.speakers import SpeakersStage, speakers_available
 from pipeline.stages.topics import TopicsStage
@@ -61,21 +61,21 @@ def fingerprint(stage_name: str, inputs: dict) -> str:
 
 def process_file(
     path: Path, library: Path, settings: Settings, engines: Engines,
-    progress: Progress = lambda *_: None,
+    progress: Progress = lambda *_: None, slug: str | None = None, origin: Origin | None = None,
 ) -> Result:
-    """Run the stages on one file. The episode lock is held only while the document is read or
-    written, so an editor's save never waits for a stage; a second run of the same episode
-    waits for the first (the run lock)."""
+    """Run the stages on one file, the episode `slug` (default: named after the file). The
+    episode lock is held only while the document is read or written, so an editor's save never
+    waits for a stage; a second run of the same episode waits for the first (the run lock)."""
     started = time.monotonic()
     progress("reading audio", 0, 0)
     info = audio.probe(path)
-    folder = episode_dir(library, slugify(path.stem))
+    folder = episode_dir(library, slug or slugify(path.stem))
     created = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with running(folder):
             with locked(folder):
-                episode = ingest(folder, path, info, replace=settings.force)
+                episode = ingest(folder, path, info, settings.force, origin)
             ctx = Context(path, folder, episode, settings, engines, progress)
             ran, skipped = _run_stages(ctx)
             progress("publishing", info.duration_s, info.duration_s)

@@ -25,6 +25,7 @@ CASES = [
     (["process", "WAV", "--chapters", "abc"], "--chapters"),
     (["process", "WAV", "--jobs", "-1"], "--jobs"),
     (["process", "WAV", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:8786"], "give one"),
+    (["process", "WAV", "--scheduler", " "], "needs the scheduler's address"),
     (["process", "WAV", "--speakers", "2", "--no-speakers"], "contradict"),
     (["process", "WAV", "--chapters", "3", "--no-chapters"], "contradict"),
     (["process", "WAV", "--speakers", "0"], "--speakers"),

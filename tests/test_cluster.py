@@ -1,6 +1,7 @@
 """`reportage process` on Dask: a LocalCluster of worker processes (`--jobs N`), and a running
 cluster of real `dask scheduler` and `dask worker` processes on 127.0.0.1 (`--scheduler`)."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -8,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -280,3 +282,28 @@ def test_files_side_by_side_on_a_local_cluster(tmp_path, speech_file, processed_
                 == alone.provenance["transcribe"]["fingerprint"])
         text = " ".join(s.nl for s in side.segments)
         assert jiwer.wer(text_alone, text) <= 0.10, (text_alone, text)
+
+
+@pytest.mark.parametrize("banner", [b"", b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"])
+def test_a_port_where_something_else_listens_is_one_line_quickly(tmp_path, cli, banner):
+    """A web server (says nothing until asked) or an SSH server (a banner) at the address."""
+    path = write_audio(tmp_path / "stil.wav", silence(1))
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    held = []
+
+    def answer():
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = listener.accept()
+                held.append(conn)
+                conn.sendall(banner)
+
+    threading.Thread(target=answer, daemon=True).start()
+    began = time.monotonic()
+    run = cli("process", str(path), "--scheduler", f"tcp://127.0.0.1:{port}",
+              "--library", str(tmp_path / "lib"))
+    elapsed = time.monotonic() - began
+    listener.close()
+    assert "does not answer as a Dask scheduler" in one_error_line(run)
+    assert elapsed < 15, elapsed

@@ -15,6 +15,7 @@ import pytest
 from audiogen import clip, write_audio
 from conftest import ROOT
 
+from pipeline.document import Episode
 from pipeline.errors import ReportageError
 from pipeline.formats.feed import PODCAST
 from pipeline.intake import subscriptions
@@ -88,11 +89,12 @@ def rss(items: str, extra_ns: str = 'xmlns:itunes="http://www.itunes.com/dtds/po
             f'    <itunes:author>Redactie</itunes:author>\n{items}  </channel>\n</rss>\n').encode()
 
 
-def item(title: str, url: str, guid: str, kind: str = "audio/wav") -> str:
+def item(title: str, url: str, guid: str, kind: str = "audio/wav", date: str = "") -> str:
     return (f"    <item>\n      <title>{title}</title>\n"
             f'      <description><![CDATA[<p>about </item> {title}</p>]]></description>\n'
             f'      <enclosure url="{url}" length="1" type="{kind}"/>\n'
-            f"      <guid isPermaLink=\"false\">{guid}</guid>\n    </item>\n")
+            + (f"      <pubDate>{date}</pubDate>\n" if date else "")
+            + f"      <guid isPermaLink=\"false\">{guid}</guid>\n    </item>\n")
 
 
 def sync(cli, library, *extra):
@@ -163,6 +165,32 @@ def test_add_sync_resume_once_by_guid_and_augmented_copy(cli, tmp_path, site, wa
     assert again.rc == 0, again.err
     assert "→" not in again.err  # nothing processed a second time
     assert (library / "feeds" / "feed.xml").read_bytes() == augmented
+
+
+def test_items_keep_their_title_date_and_address_and_long_titles_two_episodes(
+        cli, tmp_path, site, wav):
+    library = tmp_path / "lib"
+    library.mkdir()
+    (library / "glossary.toml").write_text('[[term]]\ntext = "Creemers"\n', encoding="utf-8")
+    series = "Radio " + "x" * 83 + " uitzending"  # the slug's 90th character is a "-"
+    site.files["/1.wav"] = (wav, "audio/wav")
+    site.files["/2.wav"] = (wav + b"\0\0", "audio/wav")
+    feed = rss(item(f"{series} deel 2", f"{site.url}/2.wav", "g2",
+                    date="Wed, 02 Dec 2026 06:00:00 +0100")
+               + item(f"{series} deel 1", f"{site.url}/1.wav", "g1",
+                      date="Tue, 01 Dec 2026 06:00:00 +0100"))
+    site.files["/feed.xml"] = (feed, "application/rss+xml")
+    assert cli("feed", "add", f"{site.url}/feed.xml", "--library", str(library)).rc == 0
+    result = sync(cli, library)
+    assert result.rc == 0, result.err
+    done = subscriptions.load(library)[0].done
+    assert len(set(done.values())) == 2  # two episodes, not one written over the other
+    for guid, n, day in (("g1", 1, "01"), ("g2", 2, "02")):
+        episode = Episode.load(library / done[guid])
+        assert episode.title == f"{series} deel {n}"  # the item's, not the download's name
+        assert episode.created == f"2026-12-{day}T06:00:00+01:00"  # the feed's order holds
+        assert episode.source.path == f"{site.url}/{n}.wav"
+        assert "glossary" in episode.provenance  # the library's glossary, as process uses it
 
 
 def test_bad_feeds_and_items_one_line_each_the_rest_goes_on(cli, tmp_path, site, wav):

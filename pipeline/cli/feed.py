@@ -135,6 +135,7 @@ def sync_cmd(
 ) -> None:
     """Download and process the new episodes of every remembered feed (by guid); with
     --base-url, write feeds/NAME.xml: the producer's feed with transcript and chapters tags."""
+    from pipeline.cli.process import prime
     from pipeline.formats.feed import base_url as check_base_url
     from pipeline.intake import subscriptions
     from pipeline.intake.sync import Options, sync_feed
@@ -151,6 +152,7 @@ def sync_cmd(
         for warning in check_settings(settings):
             say(warning, "warning")
         prepare_library(lib)
+        prime(settings, lib)  # the library's glossary, as `process` uses it
         feeds = subscriptions.load(lib)
     except ReportageError as exc:
         fail(str(exc))

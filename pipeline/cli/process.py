@@ -78,11 +78,13 @@ def process(
     lib = library_path(library)
     if scheduler is not None and jobs != 1:
         fail("--jobs sizes a local cluster, --scheduler uses a running one's workers: give one")
+    if scheduler is not None and not scheduler.strip():  # else quietly a run on this machine
+        fail("--scheduler needs the scheduler's address: tcp://HOST:PORT")
     try:
         for warning in check_settings(settings):
             say(warning, "warning")
         prepare_library(lib)
-        _prime(settings, lib, glossary, hotwords)
+        prime(settings, lib, glossary, hotwords)
     except ReportageError as exc:
         fail(str(exc))
     inputs = collect_inputs(paths)
@@ -99,7 +101,8 @@ def process(
         raise typer.Exit(1)
 
 
-def _prime(settings: Settings, lib: Path, extra: Path | None, hotwords: bool) -> None:
+def prime(settings: Settings, lib: Path, extra: Path | None = None, hotwords: bool = False
+          ) -> None:
     """The library's glossary and the run's own terms, for the glossary stage and, asked for,
     as the decoder's hotwords."""
     from pipeline import glossary

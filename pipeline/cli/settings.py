@@ -13,7 +13,7 @@ from pipeline.runner import Settings
 from pipeline.translators import TranslateOptions
 
 JOBS_HELP = ("Each runs in a worker process of a local Dask cluster, with its own models "
-             "(about 1.5 GB each); 0: one per CPU core, at most 4.")
+             "(about 2.2 GB each, 1.5 GB without chapters); 0: one per CPU core, at most 4.")
 
 OPTIONS = {  # name: (type, option)
     "engine": (str, typer.Option("faster-whisper", help="faster-whisper or openai-whisper.")),

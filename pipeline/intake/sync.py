@@ -10,6 +10,7 @@ import hashlib
 import xml.etree.ElementTree as ET
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -21,6 +22,7 @@ from pipeline.intake import subscriptions
 from pipeline.intake.download import audio_suffix, download, read_all
 from pipeline.library import slugify
 from pipeline.runner import Engines, Settings, process_file
+from pipeline.stages.ingest import Origin
 
 DOWNLOADS = ".downloads"
 FEEDS = "feeds"
@@ -34,6 +36,7 @@ class Item:
     title: str
     url: str
     type: str
+    published: str = ""  # its pubDate, ISO 8601; "" where it has none or one unreadable
 
 
 class Reporter:
@@ -83,10 +86,19 @@ def items(data: bytes, source: str) -> list[Item]:
         url = _joined(base, url)
         guid = (item.findtext("guid") or "").strip() or url
         title = (item.findtext("title") or "").strip()
-        found.append(Item(number, guid, title, url, enclosure.get("type") or ""))
+        found.append(Item(number, guid, title, url, enclosure.get("type") or "",
+                          _iso(item.findtext("pubDate"))))
     if not found:
         raise ReportageError("no item has an enclosure")
     return found
+
+
+def _iso(date: str | None) -> str:
+    """An RSS date (RFC 822) as ISO 8601, or "" where it cannot be read."""
+    try:
+        return parsedate_to_datetime(date.strip()).isoformat() if date else ""
+    except (TypeError, ValueError, IndexError):
+        return ""
 
 
 def _joined(base: str, url: str) -> str:
@@ -128,7 +140,7 @@ def _may_fetch(url: str, source: str) -> bool:
 def slug_for(item: Item, library: Path, taken: set[str]) -> str:
     """The episode slug: from the title (else the guid), made unique among episodes that are
     not this item's."""
-    base = slugify(item.title or item.guid)[:90]
+    base = slugify(item.title or item.guid)[:90].rstrip("-")  # as a slug is: no "-" at its end
     slug, n = base, 2
     while slug in taken or (library / slug).exists():
         slug, n = f"{base}-{n}", n + 1
@@ -167,7 +179,8 @@ def sync_feed(library: Path, feed: subscriptions.Subscription, settings: Setting
                 path = download(item.url, downloads / f"{slug}{suffix}",
                                 max_bytes=options.max_bytes, timeout=options.timeout,
                                 progress=on_bytes)
-                result = process_file(path, library, settings, engines, on_stage)
+                origin = Origin(item.title, item.url, item.published)
+                result = process_file(path, library, settings, engines, on_stage, slug, origin)
         except (ReportageError, OSError) as exc:
             message = str(exc) if isinstance(exc, ReportageError) else exc.strerror or str(exc)
             report.line(f"{name}: {message}", "error")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import audio
@@ -11,17 +12,28 @@ from pipeline.errors import ReportageError
 from pipeline.timefmt import utc_now
 
 
-def ingest(folder: Path, path: Path, info: audio.AudioInfo, replace: bool = False) -> Episode:
+@dataclass
+class Origin:
+    """Where a file that does not name its episode came from: a feed item's download."""
+
+    title: str
+    address: str  # the enclosure's URL: the source, as the download is deleted
+    published: str = ""  # the item's date (ISO 8601), if it gave one
+
+
+def ingest(folder: Path, path: Path, info: audio.AudioInfo, replace: bool = False,
+           origin: Origin | None = None) -> Episode:
     """The episode document for `path` (the one in `folder`, or a new one), its source
     described afresh (its audio is copied beside it by `keep_audio`, once it decodes). The same
     file changed (a new master) keeps its episode; another recording that happens to give the
     same name is refused unless `replace` (--force: a new master from elsewhere)."""
-    return _load_or_new(folder, path, info, replace)
+    return _load_or_new(folder, path, info, replace, origin)
 
 
-def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo, replace: bool) -> Episode:
-    source = Source(_text(str(path.resolve())), info.sha256, round(info.duration_s, 3),
-                    info.sample_rate)
+def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo, replace: bool,
+                 origin: Origin | None) -> Episode:
+    where = origin.address if origin else _text(str(path.resolve()))
+    source = Source(where, info.sha256, round(info.duration_s, 3), info.sample_rate)
     if (folder / FILENAME).exists():
         episode = Episode.load(folder)
         old = episode.source
@@ -34,6 +46,9 @@ def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo, replace: bool)
             source.duration_s = old.duration_s  # what decoded, not what the file announces
         episode.source = source
         return episode
+    if origin:
+        return Episode(slug=folder.name, title=origin.title or _text(path.stem), source=source,
+                       created=origin.published or utc_now())
     return Episode(slug=folder.name, title=_text(path.stem), source=source, created=utc_now())
 
 
