@@ -87,6 +87,9 @@ class Episode:
     chapters_rev: int = 0  # bumped by every chapter edit: a stale one is refused
     # stage name -> {fingerprint, engine, model, version, started, finished, ...}
     provenance: dict[str, dict] = field(default_factory=dict)
+    # The feed's id for the episode, kept across new masters: its first audio's SHA-256, or
+    # the producer's guid of a feed item. "": the audio's SHA-256 (documents before it).
+    guid: str = ""
     schema: int = SCHEMA
 
     def segment(self, segment_id: str) -> Segment:
@@ -116,6 +119,7 @@ class Episode:
             chapters=[Chapter(**c) for c in data.get("chapters", [])],
             chapters_rev=data.get("chapters_rev", 0),
             provenance=data.get("provenance", {}),
+            guid=data.get("guid", ""),
             schema=SCHEMA,
         )
 
@@ -172,9 +176,9 @@ def _segment_from_dict(data: dict) -> Segment:
 def _checked(episode: Episode) -> Episode:
     """The episode, if every value a hand edit could have broken has its type (times finite
     numbers, texts strings): else a ValueError naming it, not a traceback in a later command."""
-    _expect(_texts(episode.slug, episode.title, episode.created, episode.language)
-            and _counts(episode.speakers_rev, episode.chapters_rev), "slug, title, created, "
-            "language or a rev")
+    _expect(_texts(episode.slug, episode.title, episode.created, episode.language, episode.guid)
+            and _counts(episode.speakers_rev, episode.chapters_rev),
+            "slug, title, created, language, guid or a rev")
     _expect(_texts(episode.source.path, episode.source.sha256, episode.source.file)
             and _times(episode.source.duration_s), "source")
     _expect(isinstance(episode.speakers, dict) and _texts(*episode.speakers,

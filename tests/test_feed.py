@@ -240,3 +240,21 @@ def test_the_feeds_srt_meets_the_podcast_profile_and_names_each_turn(tmp_path):
         assert sum(card.startswith("Anna de Vries-van") for card in cards) == 2  # her two turns
         assert sum(card.startswith("Bram: ") for card in cards) == 2
         assert "Anna" not in (folder / f"{lang}.srt").read_text()  # the plain SRT: no names
+
+
+def test_a_new_master_keeps_the_episodes_guid(library, tmp_path):
+    from pipeline import audio
+    from pipeline.stages.ingest import ingest, keep_audio
+
+    def guid() -> str:
+        write_feed(library, BASE)
+        return ET.parse(library / "feed.xml").getroot().find("channel/item/guid").text
+
+    folder = library / "haven"
+    first = guid()  # a document from before guids: its audio's hash
+    master = tmp_path / "haven.wav"
+    write_wav(master, 31.0)  # re-encoded, a second longer: another hash
+    episode = ingest(folder, master, audio.probe(master), replace=True)
+    keep_audio(folder, master, episode.source)
+    episode.save(folder)
+    assert episode.source.sha256 != first and guid() == first  # apps see the same episode

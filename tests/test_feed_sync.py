@@ -190,6 +190,7 @@ def test_items_keep_their_title_date_and_address_and_long_titles_two_episodes(
         assert episode.title == f"{series} deel {n}"  # the item's, not the download's name
         assert episode.created == f"2026-12-{day}T06:00:00+01:00"  # the feed's order holds
         assert episode.source.path == f"{site.url}/{n}.wav"
+        assert episode.guid == guid  # our feed names it as the producer's does
         assert "glossary" in episode.provenance  # the library's glossary, as process uses it
 
 

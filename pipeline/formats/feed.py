@@ -290,12 +290,12 @@ def _element(prefix: bytes, tag: str, attrib: dict[str, str]) -> bytes:
 
 
 def _guids(episodes: list[Episode]) -> dict[str, str]:
-    """A stable id per episode: the source audio's SHA-256, or `reportage:SLUG` when that is
-    missing or an older episode of the same audio holds it already (so ids never change when
-    an episode is added)."""
+    """A stable id per episode: its guid (its first audio's SHA-256, or a synced item's guid),
+    or `reportage:SLUG` when that is missing or an older episode holds it already (so ids
+    never change when an episode is added)."""
     taken, guids = set(), {}
     for episode in reversed(episodes):  # oldest first
-        guid = episode.source.sha256
+        guid = episode.guid or episode.source.sha256
         guids[episode.slug] = guid if guid and guid not in taken else f"reportage:{episode.slug}"
         taken.add(guid)
     return guids

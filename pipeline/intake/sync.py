@@ -179,7 +179,7 @@ def sync_feed(library: Path, feed: subscriptions.Subscription, settings: Setting
                 path = download(item.url, downloads / f"{slug}{suffix}",
                                 max_bytes=options.max_bytes, timeout=options.timeout,
                                 progress=on_bytes)
-                origin = Origin(item.title, item.url, item.published)
+                origin = Origin(item.title, item.url, item.guid, item.published)
                 result = process_file(path, library, settings, engines, on_stage, slug, origin)
         except (ReportageError, OSError) as exc:
             message = str(exc) if isinstance(exc, ReportageError) else exc.strerror or str(exc)

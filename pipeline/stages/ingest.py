@@ -18,6 +18,7 @@ class Origin:
 
     title: str
     address: str  # the enclosure's URL: the source, as the download is deleted
+    guid: str  # the item's: podcast apps know the episode by it
     published: str = ""  # the item's date (ISO 8601), if it gave one
 
 
@@ -44,12 +45,14 @@ def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo, replace: bool,
                                  "this one (a new master)")
         if old.sha256 == source.sha256 and episode.provenance.get("audio", {}).get("warning"):
             source.duration_s = old.duration_s  # what decoded, not what the file announces
+        episode.guid = episode.guid or old.sha256  # a new master is the same episode to apps
         episode.source = source
         return episode
     if origin:
         return Episode(slug=folder.name, title=origin.title or _text(path.stem), source=source,
-                       created=origin.published or utc_now())
-    return Episode(slug=folder.name, title=_text(path.stem), source=source, created=utc_now())
+                       created=origin.published or utc_now(), guid=origin.guid)
+    return Episode(slug=folder.name, title=_text(path.stem), source=source, created=utc_now(),
+                   guid=info.sha256)
 
 
 def _text(name: str) -> str:
