@@ -203,7 +203,8 @@ def _process(path: str, library: str, settings: Settings, slots: dict[str, int],
         if not os.path.exists(where):
             return ReportageError(
                 f"{Path(path).name}: worker {worker.address} cannot see the {what} {where} "
-                "(it must be on storage every worker sees, at the same path)")
+                "(gone since the run began? a worker on another machine must see it at the "
+                "same path)")
     share = slots.get(get_address_host(worker.address), worker.state.nthreads)
     asr = replace(settings.asr, threads=max(1, available_cores() // share))
     settings = replace(settings, asr=asr)

@@ -124,8 +124,9 @@ def test_feed_toml_sets_the_channel(cli, library):
     (library / "feed.toml").write_text(
         'title = "Havenverhalen & meer"\nauthor = "De Redactie"\nlanguage = "nl-BE"\n'
         'image = "https://example.org/cover.jpg"\ndescription = "Reportages uit de haven."\n'
-        'link = "https://example.org/"\n', encoding="utf-8")
-    assert build(cli, library).rc == 0
+        'link = "https://example.org/"\ncategory = "Society & Culture"\n', encoding="utf-8")
+    result = build(cli, library)
+    assert result.rc == 0 and "warning" not in result.err
     feed = feedparser.parse((library / "feed.xml").read_bytes())
     assert feed.feed.title == "Havenverhalen & meer"
     assert feed.feed.language == "nl-BE"
@@ -136,6 +137,7 @@ def test_feed_toml_sets_the_channel(cli, library):
     channel = ET.parse(library / "feed.xml").getroot().find("channel")
     assert channel.find("itunes:author", NS).text == "De Redactie"
     assert channel.find("itunes:image", NS).get("href") == "https://example.org/cover.jpg"
+    assert channel.find("itunes:category", NS).get("text") == "Society & Culture"
 
 
 def test_newest_first_and_a_second_episode(library):
@@ -146,7 +148,9 @@ def test_newest_first_and_a_second_episode(library):
     episode.slug, episode.created, episode.title = "markt", "2026-12-05T09:30:00Z", "De markt"
     episode.save(second)
     result = write_feed(library, BASE)
-    assert result.items == 2 and result.warnings == []
+    assert result.items == 2
+    assert result.warnings == [f"{library / 'feed.toml'} gives no image or category: Apple "
+                               "Podcasts lists no feed without both"]
     feed = feedparser.parse((library / "feed.xml").read_bytes())
     assert [e.title for e in feed.entries] == ["De markt", Episode.load(folder).title]
     assert feed.entries[0].published == "Sat, 05 Dec 2026 09:30:00 +0000"

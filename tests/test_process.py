@@ -12,10 +12,13 @@ import time
 import jiwer
 import numpy as np
 import pytest
-from audiogen import speech_episode, write_audio
+from audiogen import silence, speech_episode, write_audio
 from conftest import ROOT
 
-from pipeline.document import Episode
+from pipeline import audio
+from pipeline.document import Episode, Source
+from pipeline.errors import ReportageError
+from pipeline.stages.ingest import keep_audio
 
 pytestmark = pytest.mark.model
 
@@ -177,3 +180,15 @@ def test_an_engine_failing_in_a_stage_is_one_error_and_keeps_what_was_done(
         process_file(speech_file, library_copy, settings, Engines(settings))
     after = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
     assert after == before
+
+
+
+def test_a_master_written_over_during_the_run_is_not_copied_beside_the_transcript(tmp_path):
+    master = write_audio(tmp_path / "master.wav", silence(2))
+    heard = audio.probe(master)  # what the run transcribes
+    write_audio(master, silence(3))  # another file, written over it meanwhile
+    folder = tmp_path / "episode"
+    folder.mkdir()
+    with pytest.raises(ReportageError, match="changed while it was processed"):
+        keep_audio(folder, master, Source(str(master), heard.sha256, 2.0, 16000))
+    assert list(folder.iterdir()) == []  # no copy, and no part of one

@@ -67,6 +67,7 @@ class FeedConfig:
     image: str = ""  # URL of the cover art
     description: str = ""
     link: str = ""  # the podcast's web site; default: the base URL
+    category: str = ""  # an Apple Podcasts category, e.g. "News" or "Society & Culture"
 
 
 @dataclass
@@ -327,6 +328,8 @@ def feed_xml(library: Path, url: str, config: FeedConfig | None = None
         _sub(image, "title", config.title)
         _sub(image, "link", config.link or url)
         _sub(channel, _q("itunes", "image"), href=config.image)
+    if config.category:
+        ET.SubElement(channel, _q("itunes", "category"), {"text": config.category})
     _sub(channel, _q("itunes", "explicit"), "false")
 
     warnings, episodes = [], []
@@ -360,6 +363,11 @@ def write_feed(library: Path, url: str) -> FeedResult:
     xml, items, warnings = feed_xml(library, url)
     if not items:
         warnings.append(f"no episodes in {library}: the feed has no items")
+    config = load_config(library)
+    missing = [key for key in ("image", "category") if not getattr(config, key)]
+    if missing:
+        warnings.append(f"{library / CONFIG_FILE} gives no {' or '.join(missing)}: Apple Podcasts "
+                        "lists no feed without both")
     path = library / FEED_FILE
     try:
         write_atomic(path, xml)

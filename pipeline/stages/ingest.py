@@ -70,6 +70,9 @@ def keep_audio(folder: Path, path: Path, source: Source) -> None:
         tmp = folder / f".{name}.tmp"
         try:
             shutil.copyfile(path, tmp)
+            if audio.sha256_file(tmp) != source.sha256:  # written over since it was read
+                raise ReportageError(f"{path}: the file changed while it was processed (the "
+                                     "transcript is of the file before); run it again")
             tmp.replace(target)
         finally:
             tmp.unlink(missing_ok=True)  # an interrupted copy
