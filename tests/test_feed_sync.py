@@ -252,6 +252,23 @@ def test_bad_feeds_and_items_one_line_each_the_rest_goes_on(cli, tmp_path, site,
     assert done["good"] == {"g1": "goed"} and done["local"] == {"l1": "lokaal"}
 
 
+def test_a_dead_link_is_given_up_after_three_syncs_until_retry(cli, tmp_path, site):
+    library = tmp_path / "lib"
+    site.files["/feed.xml"] = (rss(item("Weg", f"{site.url}/missing.mp3", "g1")), "text/xml")
+    assert cli("feed", "add", f"{site.url}/feed.xml", "--library", str(library)).rc == 0
+    said = []
+    for _ in range(4):
+        run = sync(cli, library)
+        said.append((run.rc, [line for line in run.err.splitlines() if "Weg" in line]))
+    assert [rc for rc, _ in said] == [1, 1, 1, 0]  # a cron job is not failed for ever
+    assert "HTTP 404" in said[0][1][0] and "tried 2 more times" in said[0][1][0]
+    assert "left out from now on" in said[2][1][0]
+    assert said[3][1] == ["warning: feed: Weg: left out, it failed 3 syncs in a row (--retry "
+                          "tries it again)"]
+    again = sync(cli, library, "--retry")
+    assert again.rc == 1 and "HTTP 404" in again.err
+
+
 def test_a_feed_keeps_the_name_the_producer_gave_or_is_refused(tmp_path):
     one, two = tmp_path / "argos.xml", tmp_path / "other.xml"
     for path in (one, two):

@@ -132,6 +132,8 @@ def sync_cmd(
                                   "for a server before giving up on that feed or item."),
     library: Path | None = LibraryOption,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only errors and warnings."),
+    retry: bool = typer.Option(False, "--retry", help="Try again the items left out after "
+                               "failing three syncs in a row."),
 ) -> None:
     """Download and process the new episodes of every remembered feed (by guid); with
     --base-url, write feeds/NAME.xml: the producer's feed with transcript and chapters tags."""
@@ -153,6 +155,8 @@ def sync_cmd(
             say(warning, "warning")
         prepare_library(lib)
         prime(settings, lib)  # the library's glossary, as `process` uses it
+        if retry:
+            subscriptions.forget_failures(lib)
         feeds = subscriptions.load(lib)
     except ReportageError as exc:
         fail(str(exc))

@@ -1,12 +1,14 @@
 """The feeds a library follows: `feeds.json` in the library, written atomically.
 
-{"feeds": [{"name": ..., "source": URL or absolute path, "done": {guid: slug}}]}
+{"feeds": [{"name": ..., "source": URL or absolute path, "done": {guid: slug},
+            "failed": {guid: syncs that failed on it}}]}
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +25,7 @@ class Subscription:
     name: str
     source: str  # an http(s) URL or an absolute file path
     done: dict[str, str] = field(default_factory=dict)  # guid -> episode slug
+    failed: dict[str, int] = field(default_factory=dict)  # guid -> failed syncs in a row
 
 
 OTHER_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]+:")  # ftp:, file:...; not a drive's "C:"
@@ -38,14 +41,16 @@ def load(library: Path) -> list[Subscription]:
         return []
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return [Subscription(f["name"], f["source"], dict(f.get("done", {})))
+        return [Subscription(f["name"], f["source"], dict(f.get("done", {})),
+                             {k: int(v) for k, v in f.get("failed", {}).items()})
                 for f in data["feeds"]]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ReportageError(f"{path}: not a feeds file ({exc})") from None
 
 
 def save(library: Path, feeds: list[Subscription]) -> None:
-    data = {"feeds": [{"name": f.name, "source": f.source, "done": f.done} for f in feeds]}
+    data = {"feeds": [{"name": f.name, "source": f.source, "done": f.done, "failed": f.failed}
+                      for f in feeds]}
     try:
         write_atomic(library / FILE, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     except OSError as exc:
@@ -91,8 +96,32 @@ def add(library: Path, feed: str, name: str | None = None) -> tuple[Subscription
 
 def mark_done(library: Path, name: str, guid: str, slug: str) -> None:
     """Record one processed item (re-read first, so nothing else written meanwhile is lost)."""
+    def done(feed: Subscription) -> None:
+        feed.done[guid] = slug
+        feed.failed.pop(guid, None)
+
+    _change(library, done, name)
+
+
+def mark_failed(library: Path, name: str, guid: str) -> int:
+    """Count one more failed sync of an item; returns how many there were in a row."""
+    def failed(feed: Subscription) -> None:
+        feed.failed[guid] = feed.failed.get(guid, 0) + 1
+
+    return _change(library, failed, name)[0].failed[guid]
+
+
+def forget_failures(library: Path) -> None:
+    """`feed sync --retry`: the items given up on are tried again."""
+    _change(library, lambda feed: feed.failed.clear())
+
+
+def _change(library: Path, change: Callable[[Subscription], None], name: str | None = None
+            ) -> list[Subscription]:
+    """Change the feed called `name` (else every feed) as now on disk; the feeds changed."""
     feeds = load(library)
-    for feed in feeds:
-        if feed.name == name:
-            feed.done[guid] = slug
+    changed = [feed for feed in feeds if name is None or feed.name == name]
+    for feed in changed:
+        change(feed)
     save(library, feeds)
+    return changed

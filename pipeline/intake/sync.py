@@ -27,6 +27,7 @@ from pipeline.stages.ingest import Origin
 DOWNLOADS = ".downloads"
 FEEDS = "feeds"
 MAX_FEED_BYTES = 50 * 2**20
+GIVE_UP_AFTER = 3  # failed syncs of an item (a dead link): then a warning, not an error each time
 
 
 @dataclass
@@ -163,6 +164,10 @@ def sync_feed(library: Path, feed: subscriptions.Subscription, settings: Setting
     for item in found:
         if item.guid in feed.done:
             continue
+        if feed.failed.get(item.guid, 0) >= GIVE_UP_AFTER:
+            report.line(f"{feed.name}: {item.title or item.guid}: left out, it failed "
+                        f"{GIVE_UP_AFTER} syncs in a row (--retry tries it again)", "warning")
+            continue
         slug = _pending_slug(downloads, item) or slug_for(item, library, taken)
         name = f"{feed.name}: {item.title or item.guid}"
         try:
@@ -183,7 +188,10 @@ def sync_feed(library: Path, feed: subscriptions.Subscription, settings: Setting
                 result = process_file(path, library, settings, engines, on_stage, slug, origin)
         except (ReportageError, OSError) as exc:
             message = str(exc) if isinstance(exc, ReportageError) else exc.strerror or str(exc)
-            report.line(f"{name}: {message}", "error")
+            tries = subscriptions.mark_failed(library, feed.name, item.guid)
+            left = GIVE_UP_AFTER - tries
+            report.line(f"{name}: {message}" + (f" (tried {left} more time{'s' * (left > 1)} "
+                        "by the next syncs)" if left > 0 else " (left out from now on)"), "error")
             failures += 1
             continue
         path.unlink(missing_ok=True)
