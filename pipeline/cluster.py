@@ -31,7 +31,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import CancelledError
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -40,6 +40,7 @@ from pipeline.runner import Engines, Result, Settings, process_file
 from pipeline.stages.base import Progress
 
 MAX_AUTO_JOBS = 4  # each worker holds its own models: about 2.2 GB at the peak
+LOCAL_WORKER = "REPORTAGE_LOCAL_WORKER"  # set in a local cluster's worker processes
 CONNECT_TIMEOUT_S = 5
 WORKERS_TIMEOUT_S = 60  # a scheduler with no worker at all
 EVENT_INTERVAL_S = 0.25  # a file's progress events within one stage: a few a second
@@ -67,17 +68,22 @@ def connect(jobs: int, scheduler: str | None = None):
 
     class LeaveInterruptsToTheClient(WorkerPlugin):
         """Ctrl-C reaches a local cluster's workers too, restarted ones included: they leave
-        it to the client, which cancels the run and stops them (no worker tracebacks)."""
+        it to the client, which cancels the run and stops them (no worker tracebacks). A
+        worker started by the `reportage` command ignores it from its first import already
+        (pipeline/__init__.py); one of `python -m pipeline` from here."""
 
         def setup(self, worker) -> None:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
 
+
     if scheduler is None:
-        with _thread_limits(max(1, available_cores() // jobs)), \
-                LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                             dashboard_address=":0", silence_logs=logging.ERROR) as cluster, \
-                Client(cluster) as client:
-            client.register_plugin(LeaveInterruptsToTheClient())
+        with _thread_limits(max(1, available_cores() // jobs)), ExitStack() as stack:
+            with _interrupts_once_up():
+                cluster = stack.enter_context(LocalCluster(
+                    n_workers=jobs, threads_per_worker=1, processes=True,
+                    dashboard_address=":0", silence_logs=logging.ERROR))
+                client = stack.enter_context(Client(cluster))
+                client.register_plugin(LeaveInterruptsToTheClient())
             yield client
         return
     _answers_as_a_scheduler(scheduler)
@@ -93,6 +99,27 @@ def connect(jobs: int, scheduler: str | None = None):
                                  f"{WORKERS_TIMEOUT_S} s (start one with `dask worker "
                                  f"{scheduler}`)") from None
         yield client
+
+
+@contextmanager
+def _interrupts_once_up():
+    """Ctrl-C while a local cluster starts, taken once it is up: a cluster stopped half-way
+    through its start printed tracebacks as the process left."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach the main thread only
+        return
+    pressed: list[int] = []
+    before = signal.signal(signal.SIGINT, lambda number, _: pressed.append(number))
+    try:
+        yield
+    except Exception:
+        if pressed:  # a worker it reached as it was born: the start failed, as asked
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        signal.signal(signal.SIGINT, before)
+    if pressed:
+        raise KeyboardInterrupt
 
 
 def _answers_as_a_scheduler(address: str) -> None:
@@ -122,15 +149,22 @@ def _answers_as_a_scheduler(address: str) -> None:
 
 @contextmanager
 def _thread_limits(threads: int):
-    """Local workers' OpenMP/BLAS threads: their share of the cores, not Dask's 1; this
-    process's environment is restored afterwards (the nanny writes the limits into it)."""
+    """Local workers' OpenMP/BLAS threads: their share of the cores, not Dask's 1; and Ctrl-C
+    left to this process, which stops them (see pipeline/__init__.py). This process's
+    environment is restored afterwards (the nanny writes the limits into it)."""
     import dask
 
     names = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-    saved = {name: os.environ.get(name) for name in (*names, "MALLOC_TRIM_THRESHOLD_")}
-    limits = {"MALLOC_TRIM_THRESHOLD_": None, **{name: threads for name in names}}
+    saved = {name: os.environ.get(name)
+             for name in (*names, "MALLOC_TRIM_THRESHOLD_", LOCAL_WORKER, "PYTHONWARNINGS")}
+    limits = {"MALLOC_TRIM_THRESHOLD_": None, LOCAL_WORKER: "1",
+              **{name: threads for name in names}}
     for name in names:
         os.environ.pop(name, None)  # the nanny prefers a value already in the environment
+    # multiprocessing's resource tracker, started from here, warns of the semaphores of workers
+    # stopped by Ctrl-C, which it then cleans up: a warning with nothing to do.
+    os.environ["PYTHONWARNINGS"] = ",".join(
+        filter(None, [saved["PYTHONWARNINGS"], "ignore:resource_tracker:UserWarning"]))
     try:
         with dask.config.set({"distributed.nanny.pre-spawn-environ": limits,
                               "distributed.worker.profile.enabled": False}):

@@ -307,3 +307,30 @@ def test_a_port_where_something_else_listens_is_one_line_quickly(tmp_path, cli, 
     listener.close()
     assert "does not answer as a Dask scheduler" in one_error_line(run)
     assert elapsed < 15, elapsed
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("when", ["workers starting", "running"])
+def test_ctrl_c_stops_a_local_cluster_with_one_line(episodes, tmp_path, when):
+    """The terminal's Ctrl-C goes to every process of the run: the workers as they start (they
+    printed a KeyboardInterrupt traceback each) and once the files run."""
+    import psutil
+
+    command = Path(sys.executable).parent / "reportage"  # as a producer runs it
+    run = subprocess.Popen(
+        [command, "process", str(episodes["een"]), str(episodes["twee"]),
+         "--jobs", "2", "--library", str(tmp_path / "lib"), *FAST],
+        cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 60
+    if when == "workers starting":  # the worker processes are born: stop them mid-import
+        while not psutil.Process(run.pid).children() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)
+    else:
+        while run.stderr.readline().startswith("dashboard") is False and run.poll() is None:
+            pass
+    os.killpg(run.pid, signal.SIGINT)
+    err = run.stderr.read()
+    assert run.wait(timeout=60) == 130, err
+    assert "Traceback" not in err and err.strip().endswith("run again to resume"), err
+    assert len(err.strip().splitlines()) <= 2, err  # "dashboard: ..." and "interrupted: ..."
