@@ -6,7 +6,6 @@ Every other file in an episode folder is derived from this document (see publish
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -130,6 +129,8 @@ class Episode:
 
     @classmethod
     def load(cls, folder: str | Path) -> Episode:
+        from pipeline.library import valid_slug  # which builds on this module
+
         path = Path(folder) / FILENAME
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -141,12 +142,15 @@ class Episode:
             raise ReportageError(f"{path} is not a valid episode document: it holds a "
                                  f"{type(data).__name__}, not an object")
         try:
-            return _checked(cls.from_dict(data))
+            episode = _checked(cls.from_dict(data))
         except KeyError as exc:
             raise ReportageError(f"{path} is not a valid episode document: it has no "
                                  f"{exc.args[0]!r}") from None
         except (TypeError, AttributeError, ValueError) as exc:
             raise ReportageError(f"{path} is not a valid episode document: {exc!r}") from None
+        if valid_slug(path.parent.name):  # in a library, an episode is its folder: a copied or
+            episode.slug = path.parent.name  # renamed one is the episode of its new name
+        return episode
 
 
 def _dumps(episode: Episode) -> str:
@@ -183,7 +187,12 @@ def _checked(episode: Episode) -> Episode:
             and _times(episode.source.duration_s), "source")
     _expect(isinstance(episode.speakers, dict) and _texts(*episode.speakers,
                                                           *episode.speakers.values()), "speakers")
-    _expect(isinstance(episode.provenance, dict), "provenance")
+    _expect(isinstance(episode.provenance, dict)
+            and all(isinstance(v, dict) for v in episode.provenance.values()), "provenance")
+    ids = [seg.id for seg in episode.segments]
+    if len(set(ids)) < len(ids):
+        twice = next(i for i in ids if ids.count(i) > 1)
+        raise ValueError(f"segment {twice!r}: its id is given to two segments")
     for seg in episode.segments:
         _expect(_texts(seg.id, seg.nl) and _times(seg.start, seg.end) and _counts(seg.rev)
                 and isinstance(seg.edited, dict)
@@ -212,8 +221,11 @@ def _counts(*values: object) -> bool:
     return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
 
 
+MAX_TIME = 1e7  # seconds (116 days): a time past it is a slip of a hand edit, not audio
+
+
 def _times(*values: object) -> bool:
-    return all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) <= MAX_TIME
                for v in values)
 
 

@@ -396,3 +396,12 @@ def test_history_shows_a_structure_edit_as_the_chapters_it_left(library, client)
     assert run.rc == 0, run.err
     assert "- 00:00 In de haven · 00:15 Op de markt\n" in run.out
     assert "+ 00:00 In de haven · 00:18 Op de markt\n" in run.out
+    # A hand-damaged log line (a start of NaN or 1e400) is shown as it is.
+    with open(library / SLUG / "edits.jsonl", "a") as log:
+        log.write(json.dumps({"id": 9, "time": "2026-12-07T01:00:00Z", "editor": "x",
+                              "segment": "c1", "field": "chapters",
+                              "before": '[{"id": "c1", "start": NaN, "title": "A"}]',
+                              "after": '[{"id": "c1", "start": 1e400, "title": "A"}]',
+                              "rev": 9, "revert_of": None}) + "\n")
+    run = run_cli("history", SLUG, "--library", str(library))
+    assert run.rc == 0 and '"start": NaN' in run.out, run.err

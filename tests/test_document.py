@@ -18,10 +18,12 @@ def make_episode() -> Episode:
 
 def test_round_trip(tmp_path):
     episode = make_episode()
-    episode.save(tmp_path)
-    loaded = Episode.load(tmp_path)
+    folder = tmp_path / "ep"
+    folder.mkdir()
+    episode.save(folder)
+    loaded = Episode.load(folder)
     assert loaded == episode
-    assert json.loads((tmp_path / "episode.json").read_text())["schema"] == SCHEMA
+    assert json.loads((folder / "episode.json").read_text())["schema"] == SCHEMA
 
 
 def test_save_is_atomic_and_leaves_no_temp_files(tmp_path, monkeypatch):
@@ -125,6 +127,9 @@ WRONG_TYPES = {
     "created a number": _broken(lambda d: d.update(created=20261204)),
     "a rev of text": _broken(lambda d: d["segments"][0].update(rev="0")),
     "the audio file null": _broken(lambda d: d["source"].update(file=None)),
+    "a time past any audio": _broken(lambda d: d["segments"][0].update(end=1e300)),
+    "a stage's record a string": _broken(lambda d: d["provenance"].update(transcribe="x")),
+    "two segments of one id": _broken(lambda d: d["segments"].append(dict(d["segments"][0]))),
 }
 
 

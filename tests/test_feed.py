@@ -262,3 +262,13 @@ def test_a_new_master_keeps_the_episodes_guid(library, tmp_path):
     keep_audio(folder, master, episode.source)
     episode.save(folder)
     assert episode.source.sha256 != first and guid() == first  # apps see the same episode
+
+
+def test_a_copied_episode_folder_is_an_episode_of_its_own_name(library):
+    shutil.copytree(library / "haven", library / "haven-kopie")  # its document still says haven
+    result = write_feed(library, BASE)
+    assert result.items == 2
+    root = ET.parse(library / "feed.xml").getroot()
+    links = sorted(item.find("link").text for item in root.findall("channel/item"))
+    assert links == [f"{BASE}haven-kopie/index.html", f"{BASE}haven/index.html"]
+    assert Episode.load(library / "haven-kopie").slug == "haven-kopie"

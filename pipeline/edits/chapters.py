@@ -327,7 +327,7 @@ def outline(snapshot: str | None) -> str:
     shape = _shape(snapshot)
     try:
         return " · ".join(f"{clock(c['start'])} {c['title']}" for c in shape)
-    except (TypeError, KeyError):
+    except (TypeError, KeyError, ValueError, OverflowError):  # NaN, 1e400: no time to show
         return snapshot or ""
 
 
