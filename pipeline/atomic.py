@@ -14,10 +14,7 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
     """Write to a temp file in the same folder, fsync it, then rename it over `path`."""
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)  # a file's permissions stay as they were
-    except OSError:
-        mode = 0o644
+    mode = kept_mode(path)
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
@@ -35,6 +32,15 @@ def write_atomic(path: str | Path, data: str | bytes) -> None:
             raise _named(exc, path) from None
         raise
     _fsync_dir(path.parent)
+
+
+def kept_mode(path: Path) -> int:
+    """The permissions a file written over `path` gets: its own, or 0o644 for a new one
+    (mkstemp's 0o600 would shut out a web server or a worker of another account)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o644
 
 
 def _named(exc: OSError, path: Path) -> OSError:

@@ -149,7 +149,7 @@ def test_newest_first_and_a_second_episode(library):
     episode.save(second)
     result = write_feed(library, BASE)
     assert result.items == 2
-    assert result.warnings == [f"{library / 'feed.toml'} gives no image or category: Apple "
+    assert result.warnings == [f"no {library / 'feed.toml'}: no image or category, and Apple "
                                "Podcasts lists no feed without both"]
     feed = feedparser.parse((library / "feed.xml").read_bytes())
     assert [e.title for e in feed.entries] == ["De markt", Episode.load(folder).title]
@@ -272,3 +272,17 @@ def test_a_copied_episode_folder_is_an_episode_of_its_own_name(library):
     links = sorted(item.find("link").text for item in root.findall("channel/item"))
     assert links == [f"{BASE}haven-kopie/index.html", f"{BASE}haven/index.html"]
     assert Episode.load(library / "haven-kopie").slug == "haven-kopie"
+
+
+def test_characters_xml_cannot_hold_are_left_out_of_the_feed(library):
+    folder = library / "haven"
+    episode = Episode.load(folder)
+    episode.title = "ctl\x01name\x1b[0m"  # from a file name
+    episode.save(folder)
+    (library / "feed.toml").write_text('title = "a\\u0001b"\ncategory = "News\\u0002"\n',
+                                       encoding="utf-8")
+    write_feed(library, BASE)
+    root = ET.parse(library / "feed.xml").getroot()  # well-formed
+    assert root.find("channel/item/title").text == "ctlname[0m"
+    assert root.find("channel/title").text == "ab"
+    assert root.find("channel/itunes:category", NS).get("text") == "News"

@@ -4,6 +4,7 @@ bad items one line each, and the augmented copy equal to the original but for th
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -281,3 +282,20 @@ def test_a_feed_keeps_the_name_the_producer_gave_or_is_refused(tmp_path):
     with pytest.raises(ReportageError, match="cannot name a feed"):
         subscriptions.add(library, str(two), "///")  # was a made-up episode-<hash>
     assert subscriptions.add(library, str(two))[0].name == "other"  # from the file, as before
+
+
+@pytest.mark.parametrize("feed", [
+    {"name": "../../escaped", "source": "https://example.org/feed.xml", "done": {}},
+    {"name": "feed", "source": 5, "done": {}},
+    {"name": "feed", "source": "https://example.org/feed.xml", "done": {"g1": 5}},
+    {"name": "feed", "source": "https://example.org/feed.xml", "done": {"g1": "../../x"}},
+])
+def test_a_hand_damaged_feeds_file_is_one_line(cli, tmp_path, feed):
+    from conftest import one_error_line
+
+    library = tmp_path / "lib"
+    library.mkdir()
+    (library / "feeds.json").write_text(json.dumps({"feeds": [feed]}), encoding="utf-8")
+    run = sync(cli, library, "--base-url", BASE)
+    assert "not a feeds file" in one_error_line(run) and run.rc == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lib"]  # nothing written outside

@@ -287,6 +287,7 @@ def test_rebuild_skips_unreadable_episodes_and_says_so(tmp_path):
     assert len(report.skipped) == 1 and "bad" in report.skipped[0]
     assert found(tmp_path, "goed") == [("good", "s000")]
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert search.index_path(tmp_path).stat().st_mode & 0o777 == 0o644  # others may read it
 
 
 def test_rebuild_replaces_a_damaged_index(tmp_path):

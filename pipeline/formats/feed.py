@@ -149,10 +149,15 @@ def pub_date(episode: Episode, folder: Path) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
+# What XML 1.0 cannot hold at all, which ElementTree writes as it is (a file name's control
+# character in an episode's title made the feed no XML).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, attrib)
+    element = ET.SubElement(parent, tag, {k: NOT_XML.sub("", v) for k, v in attrib.items()})
     if text is not None:
-        element.text = text
+        element.text = NOT_XML.sub("", text)
     return element
 
 
@@ -329,7 +334,8 @@ def feed_xml(library: Path, url: str, config: FeedConfig | None = None
         _sub(image, "link", config.link or url)
         _sub(channel, _q("itunes", "image"), href=config.image)
     if config.category:
-        ET.SubElement(channel, _q("itunes", "category"), {"text": config.category})
+        # Its name is `text`, an attribute: not _sub's element text.
+        ET.SubElement(channel, _q("itunes", "category"), {"text": NOT_XML.sub("", config.category)})
     _sub(channel, _q("itunes", "explicit"), "false")
 
     warnings, episodes = [], []
@@ -366,8 +372,10 @@ def write_feed(library: Path, url: str) -> FeedResult:
     config = load_config(library)
     missing = [key for key in ("image", "category") if not getattr(config, key)]
     if missing:
-        warnings.append(f"{library / CONFIG_FILE} gives no {' or '.join(missing)}: Apple Podcasts "
-                        "lists no feed without both")
+        where = library / CONFIG_FILE
+        said = f"{where} gives no" if where.is_file() else f"no {where}: no"
+        warnings.append(f"{said} {' or '.join(missing)}, and Apple Podcasts lists no feed "
+                        "without both")
     path = library / FEED_FILE
     try:
         write_atomic(path, xml)

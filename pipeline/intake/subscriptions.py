@@ -15,7 +15,7 @@ from pathlib import Path
 from pipeline.atomic import write_atomic
 from pipeline.errors import ReportageError
 from pipeline.formats.feed import web_address
-from pipeline.library import slugify
+from pipeline.library import slugify, valid_slug
 
 FILE = "feeds.json"
 
@@ -41,11 +41,18 @@ def load(library: Path) -> list[Subscription]:
         return []
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return [Subscription(f["name"], f["source"], dict(f.get("done", {})),
-                             {k: int(v) for k, v in f.get("failed", {}).items()})
-                for f in data["feeds"]]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        feeds = [Subscription(f["name"], f["source"], dict(f.get("done", {})),
+                              {k: int(v) for k, v in f.get("failed", {}).items()})
+                 for f in data["feeds"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ReportageError(f"{path}: not a feeds file ({exc})") from None
+    for feed in feeds:  # a file anyone can change: a name is a file name in the library
+        texts = [feed.name, feed.source, *feed.done, *feed.done.values(), *feed.failed]
+        if not all(isinstance(t, str) for t in texts) or not valid_slug(feed.name) \
+                or not all(valid_slug(slug) for slug in feed.done.values()):
+            raise ReportageError(f"{path}: not a feeds file (feed {feed.name!r} is damaged); "
+                                 "fix it by hand")
+    return feeds
 
 
 def save(library: Path, feeds: list[Subscription]) -> None:

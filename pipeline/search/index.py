@@ -27,6 +27,7 @@ from contextlib import ExitStack, closing, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.atomic import kept_mode
 from pipeline.document import FILENAME, Episode, Segment
 from pipeline.errors import ReportageError
 from pipeline.library import locked
@@ -239,6 +240,7 @@ def _new_file(path: Path) -> Iterator[str]:
         raise ReportageError(f"cannot write the search index in {path.parent}: {exc}") from None
     os.close(fd)
     try:
+        os.chmod(tmp, kept_mode(path))
         yield tmp
     finally:
         Path(tmp).unlink(missing_ok=True)
