@@ -156,3 +156,12 @@ def test_a_file_name_in_no_utf8_is_an_episode_like_any(tmp_path, cli):
     titles = {json.loads((tmp_path / "lib" / s / "episode.json").read_text())["title"]
               for s in done}
     assert "caf\ufffd-x" in titles
+
+
+def test_a_model_that_did_not_load_gets_the_hint_for_its_reason():
+    from pipeline.asr.faster import _hint
+
+    assert "--compute-type default" in _hint("Requested float16 compute type, but the target "
+                                             "device or backend do not support it.")
+    assert "--device cpu" in _hint("CUDA failed with error CUDA driver version is insufficient")
+    assert "need a network" in _hint("Repository Not Found for url: https://huggingface.co/x")

@@ -34,11 +34,9 @@ class FasterWhisperEngine:
                 local_files_only=True,
             )
         except Exception as exc:  # hub lookups, bad folders and bad devices all land here
-            raise ReportageError(
-                f"cannot load model {self.model_name!r}: {str(exc).splitlines()[0]} "
-                "(size names other than 'base' are downloaded by faster-whisper and need a network;"
-                " give a local model folder instead)"
-            ) from None
+            reason = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ReportageError(f"cannot load model {self.model_name!r}: {reason}"
+                                 f"{_hint(reason)}") from None
         self.batched = BilingualPipeline(self.model)
         self.speaks_english = options.vad  # English along with the Dutch needs VAD's batches
 
@@ -111,3 +109,12 @@ def _word(w) -> Word:
     # faster-whisper hands out numpy floats here and there; the document wants plain JSON numbers.
     return Word(w.word.strip(), float(w.start), float(w.end),
                 round(float(w.probability), 4))
+
+
+def _hint(reason: str) -> str:
+    """What to do about a model that did not load: a device or number type this machine lacks
+    is not a missing download."""
+    if any(word in reason.lower() for word in ("cuda", "compute type", "device")):
+        return " (this machine lacks it: --device cpu --compute-type default work anywhere)"
+    return (" (size names other than 'base' are downloaded by faster-whisper and need a "
+            "network; give a local model folder instead)")

@@ -41,7 +41,14 @@ def episode_names(value):
 
 
 SlugArgument = typer.Argument(..., help="The episode.", callback=episode_names)
-LibraryOption = typer.Option(None, "--library", "--out", help="Library folder "
+def given_path(value: str) -> Path:
+    """A path as typed: "" would be the current folder (all of its audio, or a library there)."""
+    if not value.strip():
+        raise typer.BadParameter("empty: give a file or folder")
+    return Path(value)
+
+
+LibraryOption = typer.Option(None, "--library", "--out", parser=given_path, help="Library folder "
                              "[default: $REPORTAGE_LIBRARY or transcripts/]")
 
 

@@ -11,7 +11,7 @@ from rich.progress import (
     Progress,
 )
 
-from pipeline.cli.common import StageProgress, app, err, fail, progress_bar, say
+from pipeline.cli.common import StageProgress, app, err, fail, given_path, progress_bar, say
 from pipeline.cli.settings import JOBS_HELP, with_settings
 from pipeline.errors import ReportageError
 from pipeline.evaluate.metrics import NORMALISER_DOC
@@ -32,7 +32,8 @@ EVALUATE_HELP = (
 @with_settings
 def evaluate(
     settings: Settings,
-    dataset: Path = typer.Argument(..., help="Dataset folder (clips/ and/or episodes/)."),
+    dataset: Path = typer.Argument(..., help="Dataset folder (clips/ and/or episodes/).",
+                                   parser=given_path),
     part: str = typer.Option("all", help="Evaluate all, clips or episodes."),
     limit: int | None = typer.Option(
         None, min=1, help="At most N items of each part, spread evenly over the sorted ids."),

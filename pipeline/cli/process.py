@@ -13,6 +13,7 @@ from pipeline.cli.common import (
     StageProgress,
     app,
     fail,
+    given_path,
     library_path,
     progress_bar,
     say,
@@ -59,7 +60,8 @@ def _one_per_episode(found: list[Path | ReportageError]) -> list[Path | Reportag
 @with_settings
 def process(
     settings: Settings,
-    paths: list[Path] = typer.Argument(..., help="Audio files or folders of audio files."),
+    paths: list[Path] = typer.Argument(..., help="Audio files or folders of audio files.",
+                                       parser=given_path),
     library: Path | None = LibraryOption,
     jobs: int = typer.Option(1, min=0, help=f"Files processed at once. {JOBS_HELP}"),
     scheduler: str | None = typer.Option(
