@@ -6,6 +6,7 @@ Every other file in an episode folder is derived from this document (see publish
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -129,8 +130,6 @@ class Episode:
 
     @classmethod
     def load(cls, folder: str | Path) -> Episode:
-        from pipeline.library import valid_slug  # which builds on this module
-
         path = Path(folder) / FILENAME
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -151,6 +150,14 @@ class Episode:
         if valid_slug(path.parent.name):  # in a library, an episode is its folder: a copied or
             episode.slug = path.parent.name  # renamed one is the episode of its new name
         return episode
+
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+
+
+def valid_slug(slug: str) -> bool:
+    """An episode's name: its folder's in the library, and its address on the web."""
+    return bool(SLUG_RE.match(slug)) and ".." not in slug
 
 
 def _dumps(episode: Episode) -> str:
@@ -185,6 +192,9 @@ def _checked(episode: Episode) -> Episode:
             "slug, title, created, language, guid or a rev")
     _expect(_texts(episode.source.path, episode.source.sha256, episode.source.file)
             and _times(episode.source.duration_s), "source")
+    copy = episode.source.file  # the audio copy: a file in the episode's folder, nowhere else
+    if copy and (Path(copy).name != copy or copy in (".", "..")):
+        raise ValueError(f"source file {copy!r}: not a file name in the episode's folder")
     _expect(isinstance(episode.speakers, dict) and _texts(*episode.speakers,
                                                           *episode.speakers.values()), "speakers")
     _expect(isinstance(episode.provenance, dict)

@@ -12,11 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline.document import FILENAME
+from pipeline.document import FILENAME, valid_slug
 from pipeline.errors import ReportageError
 
 DEFAULT = "transcripts"
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 
 
 def default_library() -> Path:
@@ -45,10 +44,6 @@ def slugify(name: str) -> str:
     # surrogateescape: a file name in no UTF-8 (an old archive's) still names one episode.
     digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()
     return slug or f"episode-{digest[:8]}"
-
-
-def valid_slug(slug: str) -> bool:
-    return bool(SLUG_RE.match(slug)) and ".." not in slug
 
 
 def episode_dir(library: Path, slug: str) -> Path:

@@ -128,6 +128,8 @@ WRONG_TYPES = {
     "a rev of text": _broken(lambda d: d["segments"][0].update(rev="0")),
     "the audio file null": _broken(lambda d: d["source"].update(file=None)),
     "a time past any audio": _broken(lambda d: d["segments"][0].update(end=1e300)),
+    "an audio copy elsewhere": _broken(lambda d: d["source"].update(file="../other/audio.mp3")),
+    "an audio copy at a root": _broken(lambda d: d["source"].update(file="/etc/passwd")),
     "a stage's record a string": _broken(lambda d: d["provenance"].update(transcribe="x")),
     "two segments of one id": _broken(lambda d: d["segments"].append(dict(d["segments"][0]))),
 }

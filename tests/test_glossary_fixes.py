@@ -221,3 +221,14 @@ def test_an_unreadable_proposals_file_is_one_clear_error_and_kept(tmp_path):
     assert path.read_text(encoding="utf-8") == "{not json"
     path.write_text(json.dumps({"proposed": [], "dismissed": []}), encoding="utf-8")
     assert proposals.pending(tmp_path) == []
+
+
+@pytest.mark.parametrize("entry", [{"text": 5}, {"text": "X", "episodes": [1]},
+                                   {"text": "X", "replaced": "Y"}, {"text": "X", "count": "2"}])
+def test_a_hand_damaged_proposals_file_is_one_clear_error(tmp_path, entry):
+    (tmp_path / proposals.FILENAME).write_text(json.dumps({"proposed": [entry],
+                                                           "dismissed": []}))
+    for call in (lambda: proposals.pending(tmp_path), lambda: proposals.accept(tmp_path, "X"),
+                 lambda: proposals.dismiss(tmp_path, "X")):
+        with pytest.raises(ReportageError, match="not a list of proposed terms"):
+            call()

@@ -92,6 +92,7 @@ _MAX_INNER_PAUSE = 2.0
 # How much earlier than its speech a cue may appear to be read at target speed.
 _MAX_LEAD_IN_MS = 500
 _GAP_MS_SAFETY = 1  # ms added to the gap so rounding to milliseconds cannot go under it
+_NAME_SPACE = "\u00a0"  # joins a speaker's name to a turn's first word (_named); then a space
 
 _SENTENCE_END = re.compile(r"[.?!…]['\"’”)]*$")
 _CLAUSE_END = re.compile(r"[,;:]['\"’”)]*$|^[-–—]$")
@@ -109,10 +110,6 @@ _PHRASE_STARTERS = {
 # fmt: on
 # Words that bind to what follows: never end a line or cue with them.
 _BINDERS = {"de", "het", "een", "the", "a", "an", "'t", "'n"}
-
-
-# Joins a speaker's name to the first word of the turn (see _named); a space once laid out.
-_NAME_SPACE = "\u00a0"
 
 
 def _bare(word: str) -> str:
@@ -231,8 +228,7 @@ def _named(name: str, timed: list[TimedWord]) -> list[TimedWord]:
     that no line ends with the name (and no cue: see _Token.glued)."""
     *head, last = f"{name}:".split()
     text, start, end = timed[0]
-    return [(w, start, start) for w in head] + [(f"{last}{_NAME_SPACE}{text}", start, end),
-                                                *timed[1:]]
+    return [(w, start, start) for w in head] + [(last + _NAME_SPACE + text, start, end), *timed[1:]]
 
 
 # ---------------------------------------------------------------- line layout

@@ -176,13 +176,23 @@ def _read(library: Path) -> dict:
     path = library / FILENAME
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return {"proposed": [Proposal(**p) for p in data["proposed"]],
-                "dismissed": list(data["dismissed"])}
+        state = {"proposed": [Proposal(**p) for p in data["proposed"]],
+                 "dismissed": list(data["dismissed"])}
+        if not all(_well_typed(p) for p in state["proposed"]) \
+                or not all(isinstance(d, str) for d in state["dismissed"]):
+            raise TypeError("a value of the wrong type")  # a hand edit's
+        return state
     except FileNotFoundError:
         return {"proposed": [], "dismissed": []}
     except (ValueError, KeyError, TypeError) as exc:
         raise ReportageError(f"{path}: not a list of proposed terms ({exc}); "
                              "delete it to start again") from None
+
+
+def _well_typed(p: Proposal) -> bool:
+    return (isinstance(p.text, str) and isinstance(p.count, int)
+            and isinstance(p.replaced, list) and isinstance(p.episodes, list)
+            and all(isinstance(t, str) for t in (*p.replaced, *p.episodes)))
 
 
 def _write(library: Path, state: dict) -> None:
