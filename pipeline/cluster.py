@@ -109,7 +109,13 @@ def _interrupts_once_up():
         yield  # signals reach the main thread only
         return
     pressed: list[int] = []
-    before = signal.signal(signal.SIGINT, lambda number, _: pressed.append(number))
+
+    def press(number: int, _frame) -> None:
+        if pressed:  # a second press: a start that hangs is left at once
+            raise KeyboardInterrupt
+        pressed.append(number)
+
+    before = signal.signal(signal.SIGINT, press)
     try:
         yield
     except Exception:
@@ -129,9 +135,12 @@ def _answers_as_a_scheduler(address: str) -> None:
     import asyncio
 
     from distributed.comm import connect
+    from distributed.security import Security
+
+    secured = Security().get_connection_args("client")  # tls:// as dask's config sets it up
 
     async def handshake() -> None:  # its own timeout covers the connection, not the handshake
-        comm = await asyncio.wait_for(connect(address, timeout=CONNECT_TIMEOUT_S),
+        comm = await asyncio.wait_for(connect(address, timeout=CONNECT_TIMEOUT_S, **secured),
                                       CONNECT_TIMEOUT_S + 3)
         await comm.close()
 

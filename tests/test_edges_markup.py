@@ -102,6 +102,7 @@ def test_tidying_markup():
     assert tidy_markup([code]) == [code]
     assert tidy_markup(["<foo onclick=x>ja</foo> <IMG src=x> <Font color=red>nee</font>"]) == \
         ["ja</foo>  nee"]
+    assert tidy_markup(["<c.yellow>geel</c> <v.loud Bob>hoi</v>"]) == ["geel hoi"]  # classes
 
 
 def test_words_in_angle_brackets_reach_every_output(tmp_path):

@@ -79,14 +79,16 @@ def test_feed_namespaced_elements_exactly(cli, library):
 
 def test_only_files_that_exist_are_listed(library):
     folder = library / "haven"
-    for name in ("en.podcast.srt", "en.vtt"):
+    for name in ("en.podcast.srt", "en.srt", "en.vtt"):
         (folder / name).unlink()
+    (folder / "nl.podcast.srt").unlink()  # published before there was one: the broadcast SRT
     (folder / "chapters.json").write_bytes(b"")  # damaged: no use to a podcast app
     write_feed(library, BASE)
     root = ET.parse(library / "feed.xml").getroot()
     item = root.find("channel/item")
     langs = sorted(t.get("language") for t in item.findall("podcast:transcript", NS))
     assert langs == ["nl", "nl", "nl"]
+    assert f"{BASE}haven/nl.srt" in [t.get("url") for t in item.findall("podcast:transcript", NS)]
     assert item.find("podcast:chapters", NS) is None
 
 

@@ -130,6 +130,8 @@ def test_a_correction_proposes_the_names_it_puts_in(tmp_path):
     assert proposals.from_correction("Het grubbi.", "Het lege regel ertussen.", unsure) == []
     assert [(p.text, p.replaced) for p in proposals.from_correction(
         "president sjie zegt", "president Xi zegt", unsure)] == [("Xi", ["sjie"])]
+    assert [p.text for p in proposals.from_correction(  # dots and "&" inside a name stay
+        "van jk rowling en at en t", "van J.K. Rowling en AT&T", [])] == ["J.K. Rowling", "AT&T"]
 
 
 def test_proposals_are_counted_accepted_and_dismissed(tmp_path):

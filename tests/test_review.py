@@ -202,4 +202,13 @@ def test_a_line_save_names_its_edits_and_undo_gives_both_fields_back(client, lib
     assert undone.status_code == 200 and undone.json()["kept"] == 0
     [back] = undone.json()["segments"]
     assert (back["nl"], back["en"]) == (seg.nl, seg.en)
-    assert [e.revert_of for e in read_log(library / "haven")][-2:] == [1, 1]
+    assert [e.revert_of for e in read_log(library / "haven")][-2:] == [1, 2]  # each its own
+    # Undone together or not at all: the English changed since keeps the Dutch too.
+    seg = Episode.load(library / "haven").segments[0]
+    saved = client.patch(f"/api/episodes/haven/segments/{seg.id}", headers=AUTH,
+                         json={"rev": seg.rev, "nl": "Weer.", "en": "Again."}).json()
+    edits.edit_segment(library, "haven", seg.id, saved["rev"], {"en": "Theirs."}, "bob")
+    undone = client.post("/api/episodes/haven/undo", headers=AUTH, json={"edits": saved["edits"]})
+    assert undone.json()["kept"] == 1 and undone.json()["segments"] == []
+    seg = Episode.load(library / "haven").segments[0]
+    assert (seg.nl, seg.en) == ("Weer.", "Theirs.")

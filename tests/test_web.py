@@ -153,12 +153,12 @@ def test_audio_is_served_with_ranges(client, library):
     assert part.headers["content-range"] == f"bytes 1000-1999/{len(data)}"
 
 
-@pytest.mark.parametrize("name", ["../../outside.wav", "/etc/passwd", "link.wav"])
-def test_audio_only_from_inside_the_library(library, name):
+def test_audio_only_from_inside_the_library(library):
+    """A path as the audio copy is a damaged document (test_document); a link is not."""
     (library.parent / "outside.wav").write_bytes(b"RIFF secret")
     (library / "haven" / "link.wav").symlink_to(library.parent / "outside.wav")
     episode = Episode.load(library / "haven")
-    episode.source.file = name
+    episode.source.file = "link.wav"
     episode.save(library / "haven")
     client = TestClient(create_app(library, TOKEN, TEST_HOSTS))
     assert client.get("/episodes/haven/audio").status_code == 404

@@ -114,7 +114,7 @@ def _word(w) -> Word:
 def _hint(reason: str) -> str:
     """What to do about a model that did not load: a device or number type this machine lacks
     is not a missing download."""
-    if any(word in reason.lower() for word in ("cuda", "compute type", "device")):
+    if any(word in reason.lower() for word in ("cuda", "compute type", "unsupported device")):
         return " (this machine lacks it: --device cpu --compute-type default work anywhere)"
     return (" (size names other than 'base' are downloaded by faster-whisper and need a "
             "network; give a local model folder instead)")

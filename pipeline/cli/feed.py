@@ -38,7 +38,7 @@ def build_cmd(
     """Write feed.xml in the library: an RSS 2.0 podcast feed with transcripts and chapters.
 
     Channel fields come from feed.toml in the library: title, author, language, image,
-    description, link."""
+    description, link, category."""
     from pipeline.formats.feed import write_feed
 
     try:

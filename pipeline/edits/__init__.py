@@ -346,19 +346,22 @@ def english_along(seg: Segment, changes: dict[str, str], machine: frozenset[str]
 
 
 def change(seg: Segment, changes: dict[str, str], editor: str, next_id: int,
-           revert_of: int | None = None, machine: frozenset[str] = frozenset()) -> list[Edit]:
+           revert_of: int | dict[str, int] | None = None, machine: frozenset[str] = frozenset()
+           ) -> list[Edit]:
     """Set the fields that differ, mark them edited, and bump the rev; the edits to log.
-    `machine` names fields whose new text is the machine's: left unmarked (a re-run may remake
-    it, and restored English shows stale beside corrected Dutch) and, outside a revert (the
-    editor's act), logged as the machine's."""
+    `revert_of`: the edit this reverts, or per field (a line's Dutch and English undone at
+    once). `machine` names fields whose new text is the machine's: left unmarked (a re-run may
+    remake it, and restored English shows stale beside corrected Dutch) and, outside a revert
+    (the editor's act), logged as the machine's."""
     changed = differing(seg, changes)
     if changed:
         seg.rev += 1
     edits = []
     for n, (name, text) in enumerate(changed.items()):
-        who = MACHINE if name in machine and revert_of is None else editor
+        undoes = revert_of.get(name) if isinstance(revert_of, dict) else revert_of
+        who = MACHINE if name in machine and undoes is None else editor
         edits.append(Edit(next_id + n, now(), who, seg.id, name, getattr(seg, name),
-                          text, seg.rev, revert_of))
+                          text, seg.rev, undoes))
         setattr(seg, name, text)
         if name in machine:
             seg.edited.pop(name, None)

@@ -89,24 +89,30 @@ def undo(library: Path, slug: str, edit_ids: list[int], editor: str,
         if len({(logged[i].segment, logged[i].field) for i in edit_ids}) < len(edit_ids):
             raise ReportageError("undo takes one edit per field of a segment")
         now = {i: getattr(segments[logged[i].segment], logged[i].field) or "" for i in edit_ids}
-        still = [i for i in edit_ids if now[i] == (logged[i].after or "")]
-        kept = [logged[i].segment for i in edit_ids  # neither as the edit left it nor undone
-                if now[i] not in (logged[i].after or "", logged[i].before or "")]
+        # A line changed since (neither as an edit left it nor undone) keeps all its text: its
+        # Dutch and English, saved together, are undone together or not at all.
+        kept = sorted({logged[i].segment for i in edit_ids
+                       if now[i] not in (logged[i].after or "", logged[i].before or "")})
+        still = [i for i in edit_ids
+                 if now[i] == (logged[i].after or "") and logged[i].segment not in kept]
         changes: dict[str, dict[str, str]] = {}
         machine: dict[str, frozenset[str]] = {}
-        reverts: dict[str, int] = {}
-        for i in still:  # a line's Dutch and English, saved together, undone together
-            seg_id = logged[i].segment
-            fields, theirs = restoring(log, segments[seg_id], logged[i])
+        reverts: dict[str, dict[str, int]] = {}  # per segment and field: the edit reverted
+        for i in still:
+            seg_id, target = logged[i].segment, logged[i]
+            fields, theirs = restoring(log, segments[seg_id], target)
             changes[seg_id] = changes.get(seg_id, {}) | fields
             machine[seg_id] = machine.get(seg_id, frozenset()) | theirs
-            reverts.setdefault(seg_id, i)
+            for name in fields:  # the English the Dutch took along goes back as its revert
+                if name == target.field or name not in reverts.get(seg_id, {}):
+                    reverts.setdefault(seg_id, {})[name] = i
         return _apply(library, folder, episode, changes, editor, retranslate,
                       reverts=reverts, machine=machine), kept
 
 
 def _apply(library: Path, folder: Path, episode, changes: dict[str, dict[str, str]],
-           editor: str, retranslate: Retranslate | None, reverts: dict[str, int] | None = None,
+           editor: str, retranslate: Retranslate | None,
+           reverts: dict[str, dict[str, int]] | None = None,
            machine: dict[str, frozenset[str]] | None = None) -> list[Edit]:
     """`machine`: per segment, the fields a revert gives back as the machine's."""
     segments = {seg.id: seg for seg in episode.segments}

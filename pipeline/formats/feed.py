@@ -38,13 +38,15 @@ PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
 NAMESPACES = {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM}
 
-# The published files a podcast app can use, in the order they are listed: (file, type, language)
+# The published files a podcast app can use, in the order they are listed: (files, type,
+# language), the first file of each that holds something. SRT: the podcast profile, else the
+# broadcast one of an episode published before there was one.
 TRANSCRIPTS = [
-    ("transcript.json", "application/json", "nl"),
-    ("nl.vtt", "text/vtt", "nl"),
-    ("en.vtt", "text/vtt", "en"),
-    ("nl.podcast.srt", "application/x-subrip", "nl"),  # the podcast profile of SRT
-    ("en.podcast.srt", "application/x-subrip", "en"),
+    (("transcript.json",), "application/json", "nl"),
+    (("nl.vtt",), "text/vtt", "nl"),
+    (("en.vtt",), "text/vtt", "en"),
+    (("nl.podcast.srt", "nl.srt"), "application/x-subrip", "nl"),
+    (("en.podcast.srt", "en.srt"), "application/x-subrip", "en"),
 ]
 CHAPTERS = ("chapters.json", "application/json+chapters")
 AUDIO_TYPES = {
@@ -189,8 +191,9 @@ def episode_links(folder: Path, url: str) -> list[tuple[str, dict[str, str]]]:
     """The Podcasting 2.0 elements of an episode folder published at `url` (ending in "/"):
     ("transcript", attributes) for each transcript file that exists, then ("chapters", ...)."""
     links = []
-    for name, kind, language in TRANSCRIPTS:
-        if _has_content(folder / name):
+    for names, kind, language in TRANSCRIPTS:
+        name = next((n for n in names if _has_content(folder / n)), None)
+        if name:
             extra = {"rel": "captions"} if kind != "application/json" else {}
             links.append(("transcript", {"url": url + name, "type": kind, "language": language,
                                          **extra}))

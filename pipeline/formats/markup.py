@@ -88,8 +88,8 @@ def tidy_markup(pieces: list[str]) -> list[str]:
 
 def _is_markup(tag: re.Match) -> bool:
     """A comment, override, element of HTML, SRT or WebVTT, or a tag with attributes."""
-    name, rest = tag.group(2), tag.group(3)
-    return name is None or name.lower() in _ELEMENTS or "=" in rest
+    name, rest = tag.group(2), tag.group(3)  # WebVTT's classes: <c.yellow>, <i.loud>
+    return name is None or name.split(".")[0].lower() in _ELEMENTS or "=" in rest
 
 
 def _hug(text: str) -> str:

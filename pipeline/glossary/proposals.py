@@ -71,8 +71,13 @@ def _pieces(text: str, tokens: list[re.Match]) -> list[list[re.Match]]:
     delen, zegt Jansen"), everyday lower-case words taken off either end ("zegt Jansen")."""
     pieces: list[list[re.Match]] = [[]]
     for m in tokens:
-        if pieces[-1] and text[pieces[-1][-1].end():m.start()].strip():
-            pieces.append([])
+        if pieces[-1]:
+            before = pieces[-1][-1]
+            gap = text[before.end():m.start()]
+            if len(before.group()) == 1:  # an initial's dot: "J.K. Rowling"
+                gap = gap.replace(".", "", 1)
+            if _PARTS.search(gap):
+                pieces.append([])
         pieces[-1].append(m)
     trimmed = []
     for piece in pieces:
@@ -82,6 +87,11 @@ def _pieces(text: str, tokens: list[re.Match]) -> list[list[re.Match]]:
             piece = piece[:-1]
         trimmed += [piece] if piece else []
     return trimmed
+
+
+# What parts two words put in: a clause's punctuation, brackets, quotes, a sentence's end (not
+# the dots of "J.K. Rowling" or "E.ON", nor the "&" of "AT&T").
+_PARTS = re.compile(r"[,;:!?()\[\]\"“”]|\.\s")
 
 
 def _letters(text: str) -> str:

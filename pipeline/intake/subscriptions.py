@@ -44,7 +44,7 @@ def load(library: Path) -> list[Subscription]:
         feeds = [Subscription(f["name"], f["source"], dict(f.get("done", {})),
                               {k: int(v) for k, v in f.get("failed", {}).items()})
                  for f in data["feeds"]]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, OverflowError) as exc:
         raise ReportageError(f"{path}: not a feeds file ({exc})") from None
     for feed in feeds:  # a file anyone can change: a name is a file name in the library
         texts = [feed.name, feed.source, *feed.done, *feed.done.values(), *feed.failed]
@@ -115,7 +115,10 @@ def mark_failed(library: Path, name: str, guid: str) -> int:
     def failed(feed: Subscription) -> None:
         feed.failed[guid] = feed.failed.get(guid, 0) + 1
 
-    return _change(library, failed, name)[0].failed[guid]
+    changed = _change(library, failed, name)
+    if not changed:
+        raise ReportageError(f"no feed {name!r} in {library / FILE} any more")
+    return changed[0].failed[guid]
 
 
 def forget_failures(library: Path) -> None:

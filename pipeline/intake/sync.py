@@ -170,6 +170,7 @@ def sync_feed(library: Path, feed: subscriptions.Subscription, settings: Setting
             continue
         slug = _pending_slug(downloads, item) or slug_for(item, library, taken)
         name = f"{feed.name}: {item.title or item.guid}"
+        path = None  # the download, once it is whole
         try:
             _check_address(item.url)
             if not _may_fetch(item.url, feed.source):
@@ -188,10 +189,10 @@ def sync_feed(library: Path, feed: subscriptions.Subscription, settings: Setting
                 result = process_file(path, library, settings, engines, on_stage, slug, origin)
         except (ReportageError, OSError) as exc:
             message = str(exc) if isinstance(exc, ReportageError) else exc.strerror or str(exc)
-            tries = subscriptions.mark_failed(library, feed.name, item.guid)
-            left = GIVE_UP_AFTER - tries
-            report.line(f"{name}: {message}" + (f" (tried {left} more time{'s' * (left > 1)} "
-                        "by the next syncs)" if left > 0 else " (left out from now on)"), "error")
+            # Counted against the item only where getting it failed (a dead link, no audio):
+            # what failed after (a model, a full disk) would park every item.
+            report.line(f"{name}: {message}{_strike(library, feed, item) if path is None else ''}",
+                        "error")
             failures += 1
             continue
         path.unlink(missing_ok=True)
@@ -207,6 +208,16 @@ def sync_feed(library: Path, feed: subscriptions.Subscription, settings: Setting
         except ReportageError as exc:
             report.line(f"{feed.name}: {exc}", "warning")
     return failures
+
+
+def _strike(library: Path, feed: subscriptions.Subscription, item: Item) -> str:
+    """One more failed sync of the item, and what it means for the next ones."""
+    try:
+        left = GIVE_UP_AFTER - subscriptions.mark_failed(library, feed.name, item.guid)
+    except ReportageError:  # feeds.json changed under us: not counted
+        return ""
+    return (f" (tried {left} more time{'s' * (left > 1)} by the next syncs)" if left > 0
+            else " (left out from now on)")
 
 
 def write_augmented(library: Path, feed: subscriptions.Subscription, data: bytes,

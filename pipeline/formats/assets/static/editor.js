@@ -176,16 +176,17 @@
 
   // A line's saves go one after the other: a second one sent at the same rev would be
   // refused as a conflict with the first, and what was typed meanwhile lost.
-  var saving = new Map();  // segment element -> its last save, on its way
-  function save(li, extra) {  // extra: fields to send as they are (the English, still right)
-    var next = (saving.get(li) || Promise.resolve()).then(function () {
-      return saveNow(li, extra);
-    });
+  var saving = new Map();  // segment element -> its last request, on its way
+  function inTurn(li, request) {  // after the line's last request, whatever became of it
+    var next = (saving.get(li) || Promise.resolve()).then(request, request);
     saving.set(li, next);
     return next.then(function () { if (saving.get(li) === next) saving.delete(li); });
   }
-  function saveNow(li, extra) {
-    var body = Object.assign(changes(li), extra || {});
+  // `asIs`: fields sent as they are when it goes (the English, still right).
+  function save(li, asIs) { return inTurn(li, function () { return saveNow(li, asIs || []); }); }
+  function saveNow(li, asIs) {
+    var body = changes(li);
+    asIs.forEach(function (f) { body[f] = box(li, f).value; });
     if (!Object.keys(body).length) return Promise.resolve();
     body.rev = parseInt(li.dataset.rev, 10);
     var sent = { nl: box(li, "nl").value, en: box(li, "en").value };
@@ -212,13 +213,15 @@
     b.className = "undo-save";
     b.textContent = "Undo";
     b.addEventListener("click", function () {
-      var typed = saved.get(li);  // boxes typed into since keep their text
       say(li, "undoing…");
-      send("POST", episodeApi + "/undo", { edits: ids }).then(function (r) {
-        if (r.code !== 200) { refused(li, "not undone", r.code, r.data); return; }
-        (r.data.segments || []).forEach(function (seg) { accept(li, seg, typed); });
-        say(li, withWarning(r.data.kept ? "not undone: changed since" : "undone", r.data),
-            r.data.kept ? "bad" : "ok");
+      inTurn(li, function () {
+        var typed = saved.get(li);  // boxes typed into since keep their text
+        return send("POST", episodeApi + "/undo", { edits: ids }).then(function (r) {
+          if (r.code !== 200) { refused(li, "not undone", r.code, r.data); return; }
+          (r.data.segments || []).forEach(function (seg) { accept(li, seg, typed); });
+          say(li, withWarning(r.data.kept ? "not undone: changed since" : "undone", r.data),
+              r.data.kept ? "bad" : "ok");
+        });
       });
     });
     var state = li.querySelector(".state");
@@ -442,7 +445,7 @@
     var li = ev.target.closest(".seg");
     if (!li) return;
     if (ev.target.closest(".save")) save(li);
-    if (ev.target.closest(".en-ok")) save(li, { en: box(li, "en").value });
+    if (ev.target.closest(".en-ok")) save(li, ["en"]);
     var label = ev.target.closest(".speaker[data-speaker]");
     if (label && !label.hidden) openRename(label);
     if (ev.target.closest(".play-seg")) {
