@@ -1,5 +1,6 @@
 """reportage: Dutch spoken-word audio to a bilingual, chaptered, searchable transcript."""
 
+import multiprocessing
 import os
 import signal
 
@@ -7,6 +8,9 @@ __version__ = "0.1.0"
 
 # A worker process of a local cluster (`process --jobs`) leaves Ctrl-C, which the terminal sends
 # to it too, to the run that started it, which stops it: from its first import, or it prints a
-# KeyboardInterrupt traceback of a half-started worker (cluster.LOCAL_WORKER sets this).
-if os.environ.get("REPORTAGE_LOCAL_WORKER"):
+# KeyboardInterrupt traceback of a half-started worker (cluster.LOCAL_WORKER sets this). Only in
+# a process multiprocessing started (named as it is, from its start): the variable in a run's
+# own environment must not deafen it.
+if (os.environ.get("REPORTAGE_LOCAL_WORKER")
+        and multiprocessing.current_process().name != "MainProcess"):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
