@@ -26,6 +26,7 @@ CASES = [
     (["process", "WAV", "--jobs", "-1"], "--jobs"),
     (["process", "WAV", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:8786"], "give one"),
     (["process", "WAV", "--scheduler", " "], "needs the scheduler's address"),
+    (["serve", "LIB", "--host", ""], "--host needs an address"),
     (["process", ""], "empty: give a file or folder"),
     (["process", "WAV", "--library", ""], "empty: give a file or folder"),
     (["evaluate", ""], "empty: give a file or folder"),

@@ -320,7 +320,9 @@ def test_ctrl_c_stops_a_local_cluster_with_one_line(episodes, tmp_path, when):
     run = subprocess.Popen(
         [command, "process", str(episodes["een"]), str(episodes["twee"]),
          "--jobs", "2", "--library", str(tmp_path / "lib"), *FAST],
-        cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        # As from a terminal: Ctrl-C not ignored, whatever this test process was left with.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     if when == "workers starting":  # the worker processes are born: stop them mid-import
         while not psutil.Process(run.pid).children() and time.monotonic() < deadline:

@@ -282,3 +282,12 @@ def test_a_name_held_by_a_speaker_without_lines_is_still_taken(library):
     edit_segment(library, SLUG, seg.id, moved.rev, {"speaker": before}, "a")  # named, no lines
     with pytest.raises(ReportageError, match="already names speaker"):
         rename_speaker(library, SLUG, "S1", "xavier", "a")
+
+
+def test_listing_an_episode_without_speaker_labels_says_so(tmp_path, cli):
+    from tests.web_fixtures import make_library
+
+    library = make_library(tmp_path)  # its lines have no speaker
+    run = cli("speakers", "haven", "--library", str(library))
+    assert run.rc == 0 and run.out == ""
+    assert run.err.startswith("warning: haven has no speaker labels")

@@ -96,8 +96,8 @@ class _Reporter:
     def bar(self, name: str):
         """A download bar (bytes, speed), then the file's stage bar as `process` shows it."""
         download = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                            TransferSpeedColumn(), console=err, disable=self.quiet,
-                            transient=True)
+                            TransferSpeedColumn(), console=err,
+                            disable=self.quiet or not err.is_terminal, transient=True)
         task = download.add_task(f"{name} · downloading", total=None)
         stages, shown = progress_bar(self.quiet), []
 

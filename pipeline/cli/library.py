@@ -68,6 +68,9 @@ def serve(
     """Serve the library: listener pages, search, and the editor (?edit=1, needs the token)."""
     from pipeline.web.server import serve as run_server
 
+    if not host.strip():  # "" would listen on every interface
+        fail("--host needs an address: 127.0.0.1 (this machine only) or 0.0.0.0 (every "
+             "network)")
     try:
         _fill_vectors(library_path(library), required=False)  # here, not in a request
         run_server(library_path(library), host, port, allowed_host)

@@ -40,7 +40,12 @@ def speakers(
         episode = Episode.load(find_episode(lib, slug))
     except ReportageError as exc:
         fail(str(exc))
-    for sid, (talk, words) in talk_times(episode).items():
+    found = talk_times(episode)
+    if not found:
+        say(f"{slug} has no speaker labels (processed with --no-speakers, or without the "
+            "speakers extra: pip install 'reportage[speakers]', then process it again)",
+            "warning")
+    for sid, (talk, words) in found.items():
         print(f"{sid:4} {episode.speaker_name(sid):24} {clock(talk):>6}  {words}")
 
 
