@@ -27,6 +27,8 @@ CASES = [
     (["process", "WAV", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:8786"], "give one"),
     (["process", "WAV", "--scheduler", " "], "needs the scheduler's address"),
     (["serve", "LIB", "--host", ""], "--host needs an address"),
+    (["glossary", "--library", "/nonexistent/typo-lib"], "no library folder"),
+    (["feed", "list", "--library", "/nonexistent/typo-lib"], "no library folder"),
     (["process", ""], "empty: give a file or folder"),
     (["process", "WAV", "--library", ""], "empty: give a file or folder"),
     (["evaluate", ""], "empty: give a file or folder"),

@@ -163,6 +163,10 @@ def test_a_clip_is_named_after_its_times_as_cut(library, episode, tmp_path, monk
     assert result.audio == Path(f"haven-3.0-{duration:.1f}.mp3")  # not the END typed
     assert (tmp_path / result.audio).stat().st_size > 1000
     assert (tmp_path / f"haven-3.0-{duration:.1f}.nl.srt").is_file()
+    into = tmp_path / "clips"  # a folder: the clip takes its own name inside it
+    into.mkdir()
+    assert make_clip(library / "haven", 3.0, 7.0, into, lang="nl").audio.parent == into
+    assert len(list(into.glob("haven-3.0-*.mp3"))) == 1
 
 
 def test_a_clip_is_cut_on_the_transcripts_clock(tmp_path):
@@ -201,7 +205,7 @@ def test_parse_time():
     (["haven", "3", "7", "--out", "{tmp}/clip.wav"], "unknown clip extension"),
     (["haven", "3", "7", "--out", "{tmp}/clip"], "unknown clip extension"),
     (["haven", "3", "7", "--out", "{tmp}/no/such/folder/clip.mp3"], "cannot write"),
-    (["haven", "3", "7", "--out", "{tmp}"], "unknown clip extension"),
+    (["haven", "3", "7", "--out", "{library}/haven"], "inside an episode's folder"),
     (["haven", "3", "7", "--out", "{library}/haven/clip.mp3"], "inside an episode's folder"),
 ])
 def test_bad_input_is_one_line(cli, library, tmp_path, args, says):

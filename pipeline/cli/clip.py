@@ -17,9 +17,9 @@ def clip(
     end: str = typer.Argument(..., help="End: seconds, MM:SS or H:MM:SS."),
     lang: str = typer.Option("both", "--lang", metavar="nl|en|both",
                              help="Subtitles in Dutch, English or both."),
-    out: Path | None = typer.Option(None, "--out", help="Audio file to write, .mp3 or .m4a "
-                                    "[default: SLUG-START-END.mp3 here, the times in seconds "
-                                    "as cut]."),
+    out: Path | None = typer.Option(None, "--out", help="Audio file to write, .mp3 or .m4a, "
+                                    "or a folder to write it in [default: SLUG-START-END.mp3 "
+                                    "here, the times in seconds as cut]."),
     force: bool = typer.Option(False, "--force", help="Write over files of those names."),
     library: Path | None = typer.Option(None, "--library", help="Library folder "
                                         "[default: $REPORTAGE_LIBRARY or transcripts/]"),

@@ -64,6 +64,14 @@ def library_path(value: Path | None) -> Path:
     return library
 
 
+def existing_library(value: Path | None) -> Path:
+    """The library a listing reads: one that is not there is a typo, not an empty library."""
+    library = library_path(value)
+    if not library.is_dir():
+        fail(f"no library folder {library}: give --library, or process an episode into it")
+    return library
+
+
 LABELS = {"error": "red", "warning": "yellow", "skipped": "yellow", "✓": "green"}
 
 

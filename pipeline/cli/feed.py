@@ -15,6 +15,7 @@ from pipeline.cli.common import (
     app,
     command_group,
     err,
+    existing_library,
     fail,
     library_path,
     progress_bar,
@@ -77,7 +78,7 @@ def list_cmd(library: Path | None = LibraryOption) -> None:
     from pipeline.intake import subscriptions
 
     try:
-        feeds = subscriptions.load(library_path(library))
+        feeds = subscriptions.load(existing_library(library))
     except ReportageError as exc:
         fail(str(exc))
     for feed in feeds:

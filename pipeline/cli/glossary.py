@@ -7,7 +7,15 @@ from pathlib import Path
 
 import typer
 
-from pipeline.cli.common import LibraryOption, app, command_group, fail, library_path, say
+from pipeline.cli.common import (
+    LibraryOption,
+    app,
+    command_group,
+    existing_library,
+    fail,
+    library_path,
+    say,
+)
 from pipeline.errors import ReportageError
 
 glossary_app = command_group(no_args_is_help=False, invoke_without_command=True,
@@ -31,14 +39,14 @@ def glossary(
 
     try:
         if proposed:
-            waiting = proposals.pending(library_path(library))
+            waiting = proposals.pending(existing_library(library))
             if not waiting:
                 say("no proposed terms: corrections in the editor propose them")
             for p in waiting:
                 was = f"  [was: {', '.join(p.replaced)}]" if p.replaced else ""
                 print(f"{p.text}{was}  ({p.count}× in {', '.join(p.episodes)})")
             return
-        found = terms.load(library_path(library))
+        found = terms.load(existing_library(library))
     except ReportageError as exc:
         fail(str(exc))
     if not found:

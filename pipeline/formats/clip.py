@@ -220,7 +220,8 @@ def make_clip(folder: Path, start: float, end: float, out: Path | None = None,
     start, end = max(start, 0.0), min(end, duration)
     if end - start < MIN_CLIP_S:  # e.g. the last moment of the episode: nothing to hear
         raise ReportageError(f"{start:g}–{end:g} s holds no sound to clip")
-    out = out or Path(clip_name(episode.slug, start, end))
+    if out is None or out.is_dir():  # a folder: the clip's own name inside it
+        out = (out or Path()) / clip_name(episode.slug, start, end)
     check_out(out)
 
     texts = {}
