@@ -212,3 +212,16 @@ def test_subtitle_counts_follow_the_checker(tmp_path):
     )
     assert subtitle_counts(tmp_path) == {
         "nl": {"cues": 3, "within_limits": 2, "within_target_cps": 1}}
+
+
+@pytest.mark.parametrize("bounds", ["12", [float("nan")], [30.0, 10.0], [-5.0], [True]])
+def test_topic_boundaries_that_are_no_increasing_times_are_not_scored(tmp_path, bounds):
+    dataset = make_dataset(tmp_path)
+    [reference] = (dataset / "episodes").glob("*.json")
+    data = json.loads(reference.read_text(encoding="utf-8"))
+    data["topic_boundaries_s"] = bounds
+    reference.write_text(json.dumps(data), encoding="utf-8")
+    [episode] = [i for i in discover(dataset) if i.part == "episodes"]
+    assert episode.boundaries == [] or episode.boundaries is None
+    assert "not a valid reference" in episode.warnings[-1]
+    assert "increasing times" in episode.warnings[-1]

@@ -137,7 +137,7 @@ def _read_episode_reference(item: Item, path: Path) -> None:
         if utterances and all(u.get("en") for u in utterances):
             item.en = "\n".join(u["en"] for u in utterances)
         if "topic_boundaries_s" in data:
-            item.boundaries = [float(b) for b in data["topic_boundaries_s"]]
+            item.boundaries = metrics.boundary_times(data["topic_boundaries_s"])
     except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
         item.warnings.append(f"{path.name} is not a valid reference ({exc}): skipped")
 

@@ -67,6 +67,16 @@ def translation_scores(refs: Sequence[str], hyps: Sequence[str]) -> dict:
     }
 
 
+def boundary_times(value: object) -> list[float]:
+    """Topic boundaries as a reference gives them: a list of increasing times in seconds ("12"
+    is no list of 1 and 2, and NaN is no time); else ValueError."""
+    if not isinstance(value, list) or not all(
+            isinstance(b, (int, float)) and not isinstance(b, bool) and 0 <= b < 1e7
+            for b in value) or value != sorted(value):
+        raise ValueError("topic_boundaries_s must be increasing times in seconds")
+    return [float(b) for b in value]
+
+
 def boundary_grid(boundaries: Sequence[float], duration_s: float) -> str:
     """One character a second: '1' where a new topic starts in that second, else '0'."""
     cells = ["0"] * max(1, math.ceil(duration_s))
