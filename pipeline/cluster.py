@@ -80,9 +80,9 @@ def connect(jobs: int, scheduler: str | None = None):
         with _thread_limits(max(1, available_cores() // jobs)), ExitStack() as stack:
             # distributed's sync() can fail its own clean-up when Ctrl-C lands in it (a
             # NameError traceback logged from its event loop); files report their own errors.
-            stack.callback(logging.getLogger("tornado.application").setLevel,
-                           logging.getLogger("tornado.application").level)
-            logging.getLogger("tornado.application").setLevel(logging.CRITICAL)
+            loop_log = logging.getLogger("tornado.application")
+            stack.callback(loop_log.setLevel, loop_log.level)
+            loop_log.setLevel(logging.CRITICAL)
             with _interrupts_once_up():
                 cluster = stack.enter_context(LocalCluster(
                     n_workers=jobs, threads_per_worker=1, processes=True,

@@ -48,11 +48,9 @@ def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo, replace: bool,
         episode.guid = episode.guid or old.sha256  # a new master is the same episode to apps
         episode.source = source
         return episode
-    if origin:
-        return Episode(slug=folder.name, title=origin.title or _text(path.stem), source=source,
-                       created=origin.published or utc_now(), guid=origin.guid)
-    return Episode(slug=folder.name, title=_text(path.stem), source=source, created=utc_now(),
-                   guid=info.sha256)
+    named = origin or Origin(_text(path.stem), where, info.sha256)  # a file names itself
+    return Episode(slug=folder.name, title=named.title or _text(path.stem), source=source,
+                   created=named.published or utc_now(), guid=named.guid)
 
 
 def _text(name: str) -> str:

@@ -246,13 +246,12 @@ def create_app(library: Path, token: str,
         changes = patch.model_dump(exclude={"rev"}, exclude_none=True)
 
         def apply() -> list[edits.Edit]:
-            before = edits.last_id(folder)
             edits.edit_segment(library, slug, segment_id, patch.rev, changes,
                                editor_name(x_editor), retranslate)
-            return [e for e in edits.read_log(folder) if e.id > before]
+            return []  # the reply is the segment as saved, and its edits from the log
 
         try:
-            saved, warning = edit_saved(folder, apply)
+            _, warning = edit_saved(folder, apply)
         except edits.StaleRevision as stale:
             return JSONResponse(status_code=409, content={
                 "detail": "this segment was changed since you loaded it",
@@ -264,11 +263,11 @@ def create_app(library: Path, token: str,
         except OSError as exc:  # the disk refused: nothing was saved, the editor keeps the text
             raise HTTPException(507, f"could not save: {exc.strerror or exc}") from None
         seg = edits.documents.load(folder).segment(segment_id)
+        logged = edits.history(library, slug, segment_id)
         # What another editor saved since this editor's rev, kept beside this save.
-        merged = sorted({e.field for e in edits.history(library, slug, segment_id)
-                         if patch.rev < e.rev < seg.rev})
+        merged = sorted({e.field for e in logged if patch.rev < e.rev < seg.rev})
         # The edits this save made: the page's Undo sends them to /api/episodes/{slug}/undo.
-        mine = [e.id for e in saved if e.segment == segment_id and e.rev == seg.rev]
+        mine = [e.id for e in logged if e.rev == seg.rev]
         return ({"segment": segment_json(seg), "rev": seg.rev, "edits": mine}
                 | ({"merged": merged} if merged else {}) | warned(warning))
 
