@@ -29,6 +29,10 @@ CASES = [
     (["serve", "LIB", "--host", ""], "--host needs an address"),
     (["glossary", "--library", "/nonexistent/typo-lib"], "no library folder"),
     (["feed", "list", "--library", "/nonexistent/typo-lib"], "no library folder"),
+    # a mistyped library is not made, with its parents, by a command that adds to it
+    (["glossary", "add", "Huawei", "--library", "/nonexistent/typo-lib"], "no folder /nonexistent"),
+    (["feed", "add", "FILE", "--library", "/nonexistent/typo-lib"], "no folder /nonexistent"),
+    (["glossary", "accept", "Huawei", "--library", "/nonexistent/typo-lib"], "no library folder"),
     (["process", ""], "empty: give a file or folder"),
     (["process", "WAV", "--library", ""], "empty: give a file or folder"),
     (["evaluate", ""], "empty: give a file or folder"),

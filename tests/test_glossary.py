@@ -151,8 +151,9 @@ def test_a_term_is_never_its_own_misspelling_but_its_lower_case_may_be(tmp_path)
 def test_a_bad_glossary_is_one_clear_error_and_is_never_written_over(tmp_path, content, message):
     path = tmp_path / glossary.FILENAME
     path.write_bytes(content)
-    with pytest.raises(ReportageError, match=message):
+    with pytest.raises(ReportageError, match=message) as raised:
         glossary.load(tmp_path)
+    assert str(raised.value).startswith(f"{path}: ")  # which of a run's glossaries it is
     with pytest.raises(ReportageError, match=message):
         glossary.add(tmp_path, Term("Alibaba"))
     assert path.read_bytes() == content
@@ -182,6 +183,10 @@ def test_the_glossary_command(tmp_path, cli):
     run = cli("glossary", "add", "Rogier Creemers", "--misspelling", "Kreemers",
               "--library", library)
     assert run.rc == 0, run.err
+    assert "a new library" in run.err  # said, so that a mistyped path shows
+    typo = tmp_path / "no" / "lib"
+    assert cli("glossary", "add", "Huawei", "--library", str(typo)).rc == 1
+    assert not typo.parent.exists()
     cli("glossary", "add", "Sesame Credit", "--english", "Sesame Credit", "--library", library)
     listed = cli("glossary", "--library", library)
     assert listed.out.splitlines() == ["Rogier Creemers  [Kreemers]",
@@ -190,6 +195,10 @@ def test_the_glossary_command(tmp_path, cli):
     assert "not in the glossary" in one_error_line(
         cli("glossary", "remove", "Sesame Credit", "--library", library))
     assert "cannot be empty" in one_error_line(cli("glossary", "add", " ", "--library", library))
+    assert "a misspelling cannot be empty" in one_error_line(
+        cli("glossary", "add", "Huawei", "--misspelling", "", "--library", library))
+    assert "its English cannot be empty" in one_error_line(
+        cli("glossary", "add", "Huawei", "--english", " ", "--library", library))
     # The group's --library holds for the command after it.
     assert cli("glossary", "--library", library, "add", "Huawei").rc == 0
     assert "Huawei" in [t.text for t in glossary.load(tmp_path / "lib")]

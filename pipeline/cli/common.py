@@ -17,6 +17,7 @@ from rich.progress import (
 from rich.text import Text
 
 from pipeline import __version__
+from pipeline.errors import ReportageError
 from pipeline.library import default_library
 from pipeline.timefmt import clock
 
@@ -70,6 +71,25 @@ def existing_library(value: Path | None) -> Path:
     if not library.is_dir():
         fail(f"no library folder {library}: give --library, or process an episode into it")
     return library
+
+
+def library_to_add_to(value: Path | None) -> Path:
+    """The library `glossary add` or `feed add` writes into: made when it is not there yet (a
+    show's names and feeds may come before its first episode), but only inside a folder that
+    exists, and said, so that a mistyped path shows at once instead of becoming a library."""
+    from pipeline.library import prepare_library
+
+    library = library_path(value)
+    if not library.exists():
+        parent = library.absolute().parent
+        if not parent.is_dir():
+            fail(f"no folder {parent} to make the library {library.name} in: give --library "
+                 "a folder that exists, or one inside it")
+        say(f"a new library: {library}")
+    try:
+        return prepare_library(library)
+    except ReportageError as exc:
+        fail(str(exc))
 
 
 LABELS = {"error": "red", "warning": "yellow", "skipped": "yellow", "✓": "green"}

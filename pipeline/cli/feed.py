@@ -18,6 +18,7 @@ from pipeline.cli.common import (
     existing_library,
     fail,
     library_path,
+    library_to_add_to,
     progress_bar,
     say,
 )
@@ -59,10 +60,9 @@ def add_cmd(
 ) -> None:
     """Remember a producer's feed; `feed sync` processes its new episodes."""
     from pipeline.intake import sync
-    from pipeline.library import prepare_library
 
+    lib = library_to_add_to(library)
     try:
-        lib = prepare_library(library_path(library))
         subscription, new = sync.subscribe(lib, feed, name)
     except ReportageError as exc:
         fail(str(exc))

@@ -13,7 +13,7 @@ from pipeline.cli.common import (
     command_group,
     existing_library,
     fail,
-    library_path,
+    library_to_add_to,
     say,
 )
 from pipeline.errors import ReportageError
@@ -68,11 +68,9 @@ def add(
 ) -> None:
     """Add a term, or add to its English and misspellings."""
     from pipeline import glossary as terms
-    from pipeline.library import prepare_library
 
-    lib = library_path(library or ctx.obj)
+    lib = library_to_add_to(library or ctx.obj)
     try:
-        prepare_library(lib)
         done = terms.add(lib, terms.Term(text, english, list(misspelling)))
     except ReportageError as exc:
         fail(str(exc))
@@ -90,7 +88,7 @@ def remove(
     from pipeline import glossary as terms
 
     try:
-        done = terms.remove(library_path(library or ctx.obj), text)
+        done = terms.remove(existing_library(library or ctx.obj), text)
     except ReportageError as exc:
         fail(str(exc))
     if not done:
@@ -108,7 +106,7 @@ def accept(
     from pipeline.glossary import proposals
 
     try:
-        term = proposals.accept(library_path(library or ctx.obj), text)
+        term = proposals.accept(existing_library(library or ctx.obj), text)
     except ReportageError as exc:
         fail(str(exc))
     say(f"{term.text} is in the glossary", "✓")
@@ -124,7 +122,7 @@ def dismiss(
     from pipeline.glossary import proposals
 
     try:
-        proposals.dismiss(library_path(library or ctx.obj), text)
+        proposals.dismiss(existing_library(library or ctx.obj), text)
     except ReportageError as exc:
         fail(str(exc))
     say(f"{text} will not be proposed again", "✓")

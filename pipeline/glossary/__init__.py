@@ -41,18 +41,23 @@ class Term:
     misspellings: list[str] = field(default_factory=list)
 
 
-def checked(text: str) -> str:
-    """A term's text, trimmed, or a clear error."""
+def checked(text: str, what: str = "a glossary term") -> str:
+    """A term's text (or its English, or a misspelling: `what`), trimmed, or a clear error."""
     text = one_line(text)
     if not text:
-        raise ReportageError("a glossary term cannot be empty")
+        raise ReportageError(f"{what} cannot be empty")
     if len(text) > MAX_CHARS:
-        raise ReportageError(f"a glossary term has at most {MAX_CHARS} characters, "
+        raise ReportageError(f"{what} has at most {MAX_CHARS} characters, "
                              f"not {len(text)}: {text[:40]}...")
     if NOT_IN_NAMES.search(text):
-        raise ReportageError(f"a glossary term cannot hold markup or control characters: "
-                             f"{text!r}")
+        raise ReportageError(f"{what} cannot hold markup or control characters: {text!r}")
     return text
+
+
+def _checked_term(term: Term) -> Term:
+    return Term(checked(term.text),
+                checked(term.english, "its English") if term.english is not None else None,
+                [checked(m, "a misspelling") for m in term.misspellings])
 
 
 def load(library: Path) -> list[Term]:
@@ -69,18 +74,25 @@ def parse(path: Path) -> list[Term]:
         raise ReportageError(f"{path}: not UTF-8 text; save the glossary as UTF-8") from None
     except OSError as exc:
         raise ReportageError(f"{path}: cannot read it ({exc.strerror})") from None
+    try:
+        return unique(_terms(text))
+    except ReportageError as exc:  # name the file: a run may read two glossaries
+        raise ReportageError(f"{path}: {exc}") from None
+
+
+def _terms(text: str) -> list[Term]:
     lines = _lines(text)
     if not any(_TOML_LINE.match(line) for line in lines):
-        return unique([Term(checked(line)) for line in lines])
+        return [Term(checked(line)) for line in lines]
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ReportageError(f"{path}: not valid TOML ({exc}); fix it by hand") from None
+        raise ReportageError(f"not valid TOML ({exc}); fix it by hand") from None
     entries = table.pop("term", [])
     if table or not isinstance(entries, list):  # a typo such as [term]: never read as lines
-        raise ReportageError(f"{path}: a glossary holds only [[term]] tables, not "
+        raise ReportageError(f"a glossary holds only [[term]] tables, not "
                              f"{', '.join(table) or '[term]'}; fix it by hand")
-    return unique([_term(path, entry) for entry in entries])
+    return [_term(entry) for entry in entries]
 
 
 # A line of TOML: a table header or a key = value (dotted and quoted keys too). A term on a
@@ -98,21 +110,20 @@ def _lines(text: str) -> list[str]:
     return [t for t in (line.split("#", 1)[0].strip() for line in text.splitlines()) if t]
 
 
-def _term(path: Path, entry: object) -> Term:
+def _term(entry: object) -> Term:
     if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
-        raise ReportageError(f"{path}: every [[term]] needs text = \"...\"")
+        raise ReportageError("every [[term]] needs text = \"...\"")
     if unknown := set(entry) - {"text", "english", "misspellings"}:  # a rewrite would drop it
-        raise ReportageError(f"{path}: {entry['text']!r}: unknown {', '.join(sorted(unknown))}; "
+        raise ReportageError(f"{entry['text']!r}: unknown {', '.join(sorted(unknown))}; "
                              "a term has text, english and misspellings")
     english = entry.get("english")
     misspellings = entry.get("misspellings", [])
     if (english is not None and not isinstance(english, str)
             or not isinstance(misspellings, list)
             or not all(isinstance(m, str) for m in misspellings)):
-        raise ReportageError(f"{path}: {entry['text']!r}: english is a string, misspellings a "
+        raise ReportageError(f"{entry['text']!r}: english is a string, misspellings a "
                              "list of strings")
-    return Term(checked(entry["text"]), checked(english) if english else None,
-                [checked(m) for m in misspellings])
+    return _checked_term(Term(entry["text"], english or None, misspellings))
 
 
 def unique(terms: list[Term]) -> list[Term]:
@@ -132,10 +143,9 @@ def add(library: Path, term: Term) -> bool:
 
 def add_held(library: Path, term: Term) -> bool:
     """`add`, for a caller that holds the glossary's lock (LOCK) already."""
-    text = checked(term.text)
-    misspellings = [checked(m) for m in term.misspellings]
-    term = Term(text, checked(term.english) if term.english else None,
-                _merged([], [m for m in misspellings if m != text]))  # "x" for "X" is a fix
+    term = _checked_term(term)
+    # "x" for "X" is a fix of the case, not a misspelling
+    term.misspellings = _merged([], [m for m in term.misspellings if m != term.text])
     terms = load(library)
     _check_consistent(term, terms)
     old = next((t for t in terms if t.text.casefold() == term.text.casefold()), None)
