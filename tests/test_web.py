@@ -379,6 +379,18 @@ def test_serve_on_a_taken_port_fails_in_one_line(library):
     assert "token" not in result.output
 
 
+def test_a_damaged_search_index_leaves_the_pages_and_the_editor_served(library, tmp_path):
+    copy = tmp_path / "lib"
+    shutil.copytree(library, copy)
+    (copy / "index.sqlite").write_bytes(b"not a database" * 100)
+    with socket.create_server(("127.0.0.1", 0)) as taken:  # it gets as far as listening
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli_app, ["serve", str(copy), "--port", str(port)])
+    first, second = result.output.splitlines()[:2]
+    assert first.startswith("warning: search is off: ") and "index --rebuild" in first
+    assert second.startswith("error: cannot listen on")
+
+
 def test_a_dutch_only_episode_shows_no_language_toggle(library, client):
     folder = library / "haven"
     episode = Episode.load(folder)

@@ -219,8 +219,14 @@ def _fill_vectors(library: Path, required: bool = True) -> None:
     from pipeline.search import vectors
 
     path = searchindex.index_path(library)
-    if not path.is_file() or not vectors.available() or searchindex.has_vectors(library):
-        return  # nothing to do, or the search says what is missing
+    try:
+        if not path.is_file() or not vectors.available() or searchindex.has_vectors(library):
+            return  # nothing to do, or the search says what is missing
+    except ReportageError as exc:  # a damaged index: serve's pages and editor go on
+        if required:
+            raise
+        say(f"search is off: {exc}", "warning")
+        return
     if not required and not (os.access(path, os.W_OK) and os.access(library, os.W_OK)):
         return  # read-only: not worth embedding every line only to fail at the write
     try:
