@@ -118,10 +118,13 @@ def revert(
     library: Path | None = LibraryOption,
 ) -> None:
     """Restore the text an edit replaced; the revert is logged as an edit of its own."""
+    from pipeline.edits import ChangedSince
     from pipeline.edits import revert as revert_edit
 
     try:
         done = revert_edit(library_path(library), slug, edit_id, user(), force)
+    except ChangedSince as exc:
+        fail(f"{exc}, or --force gives back what edit {exc.target} replaced and loses it")
     except ReportageError as exc:
         fail(str(exc))
     except OSError as exc:

@@ -57,6 +57,14 @@ class NameTaken(ReportageError):
         self.holder = holder
 
 
+class ChangedSince(ReportageError):
+    """A revert refused: a newer edit changed the thing since, and its work would be lost."""
+
+    def __init__(self, message: str, target: int):
+        super().__init__(message)
+        self.target = target
+
+
 class StaleSpeakers(Exception):
     """The speakers were renamed since the editor loaded them; carries the episode."""
 
@@ -181,8 +189,8 @@ def _refuse_if_changed_since(episode: Episode, target: Edit, log: list[Edit]) ->
         (e.field, e.segment) == (target.field, target.segment)
         or (structure and e.field in chapters.FIELDS))]
     since = f"edit {newer[-1]}" if newer else "a later change"
-    raise ReportageError(f"{since} changed this after edit {target.id}: revert that first, or "
-                         f"--force gives back what edit {target.id} replaced and loses it")
+    raise ChangedSince(f"{since} changed this after edit {target.id}: revert that first",
+                       target.id)
 
 
 def _seen(episode: Episode, target: Edit) -> tuple:
@@ -317,7 +325,7 @@ def _apply(
         raise ReportageError(f"no speaker {changes['speaker']!r} in {episode.slug}: give one of "
                              f"{', '.join(sorted(_speaker_ids(episode)))} or new")
     changes, machine = english_along(seg, changes, machine)
-    if not differing(seg, changes):
+    if not differing(seg, changes, machine):
         return []
     with saving(folder, episode):
         edits = change(seg, changes, editor, last_id(folder) + 1, revert_of, machine)
@@ -353,7 +361,7 @@ def change(seg: Segment, changes: dict[str, str], editor: str, next_id: int,
     once). `machine` names fields whose new text is the machine's: left unmarked (a re-run may
     remake it, and restored English shows stale beside corrected Dutch) and, outside a revert
     (the editor's act), logged as the machine's."""
-    changed = differing(seg, changes)
+    changed = differing(seg, changes, machine)
     if changed:
         seg.rev += 1
     edits = []
@@ -370,11 +378,15 @@ def change(seg: Segment, changes: dict[str, str], editor: str, next_id: int,
     return edits
 
 
-def differing(seg: Segment, changes: dict[str, str]) -> dict[str, str]:
+def differing(seg: Segment, changes: dict[str, str], machine: frozenset[str] = frozenset()
+              ) -> dict[str, str]:
     """The changes that would change the segment. Out-of-date English given as it is is a
-    change too: the editor says it is still right, which makes it the editor's."""
+    change too: the editor says it is still right, which makes it the editor's; and so is an
+    editor's text given back as the machine's (`machine`): a revert of "still right" leaves the
+    words and makes the English stale again."""
     return {k: v for k, v in changes.items()
-            if v != (getattr(seg, k) or "") or (k == "en" and seg.en_stale)}
+            if v != (getattr(seg, k) or "") or (k == "en" and seg.en_stale)
+            or (k in machine and seg.edited.get(k))}
 
 
 def propose(library: Path, episode: Episode, seg: Segment, edits: list[Edit]) -> None:

@@ -269,5 +269,9 @@
     if (document.querySelector(".chapter-edit.dirty")) { ev.preventDefault(); ev.returnValue = ""; }
   });
 
-  send("GET", api).then(function (reply) { if (reply.code === 200) show(reply.data); });
+  function load() {
+    send("GET", api).then(function (reply) { if (reply.code === 200) show(reply.data); });
+  }
+  window.reportageChapters = { reload: load };  // after history.js reverted a chapter edit
+  load();
 })();

@@ -83,6 +83,12 @@
       var li = document.getElementById("seg-" + seg.id);
       if (li) accept(li, seg);
     },
+    // For history.js: a reverted line (a box typed into keeps its text, unsaved) and names.
+    restore: function (seg) {
+      var li = document.getElementById("seg-" + seg.id);
+      if (li) accept(li, seg, saved.get(li));
+    },
+    names: function (speakers, rev) { speakersRev = rev; applyNames(speakers); },
     unsaved: function () { return dirty().length; },
     save: function (li) { return save(li); },
     send: function (method, url, body) { return send(method, url, body); },

@@ -1,0 +1,106 @@
+"""The editor's History in a real browser (Debian's Chromium through Playwright): after a reload,
+when a line's own Undo is gone, the edits are listed and each is reverted from the page: a line,
+a speaker's rename, a chapter's rename; a revert a newer edit stands in the way of says why."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from pipeline.document import Episode
+from pipeline.stages.publish import publish
+from tests.web_fixtures import make_library, running_server
+
+pytestmark = pytest.mark.browser
+
+TOKEN = "history-browser-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}", "X-Editor": "Bas"}
+SEG = "s0000300"  # the second line, S2's
+
+
+@pytest.fixture
+def library(tmp_path):
+    library = make_library(tmp_path)
+    folder = library / "haven"
+    episode = Episode.load(folder)
+    for n, seg in enumerate(episode.segments):
+        seg.speaker = f"S{n % 2 + 1}"
+    episode.speakers = {"S1": "Anna", "S2": "Bas"}
+    episode.save(folder)
+    publish(folder, episode)
+    return library
+
+
+@pytest.fixture
+def base(library):
+    with running_server(library, TOKEN) as url:
+        yield url
+
+
+def history(page) -> list[str]:
+    return page.locator("#history li").all_inner_texts()
+
+
+def status_says(page, text: str) -> None:
+    page.wait_for_function(
+        "t => document.querySelector('#history .history-status').textContent.includes(t)",
+        arg=text)
+
+
+def test_edits_are_listed_after_a_reload_and_reverted_from_the_page(page, base, library):
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    box = page.locator(f"#seg-{SEG} textarea.nl")
+    box.fill("De schepen komen laat binnen.")
+    box.press("Control+Enter")
+    page.wait_for_selector(f"#seg-{SEG} .undo-save")
+    with httpx.Client(base_url=base, headers=AUTH) as api:
+        assert api.patch("/api/episodes/haven/speakers/S2",
+                         json={"rev": 0, "name": "Bram"}).status_code == 200
+        assert api.patch("/api/episodes/haven/chapters/c2", json={
+            "rev": 0, "title": "De vismarkt", "title_en": "The fish market"}).status_code == 200
+
+    page.reload()  # the line's Undo is gone; the History has it all
+    page.wait_for_selector(".chapter-edit")
+    assert page.locator(".undo-save").count() == 0
+    page.click("#history summary")
+    page.wait_for_selector("#history li")
+    rows = history(page)
+    assert len(rows) == 4  # newest first: the chapter's two titles, the name, the line
+    assert "English chapter title of c2: At the market → The fish market" in rows[0]
+    assert "· chapter title of c2: Op de markt → De vismarkt" in rows[1]
+    assert "Bas · name of S2: Bas → Bram" in rows[2]
+    assert "line 00:03 Dutch: De schepen komen vroeg binnen. → De schepen komen laat binnen." \
+        in rows[3]
+
+    # Each revert is listed on top as an edit of its own.
+    page.locator("#history li").nth(2).locator("button.revert").click()  # the name
+    status_says(page, "reverted edit")
+    assert page.locator(f"#seg-{SEG} .speaker").inner_text() == "Bas"  # at once, every line
+    assert Episode.load(library / "haven").speakers["S2"] == "Bas"
+
+    page.locator("#history li").nth(4).locator("button.revert").click()  # the line
+    status_says(page, "reverted edit")
+    assert box.input_value() == "De schepen komen vroeg binnen."
+    assert page.locator(f"#seg-{SEG}.dirty").count() == 0
+
+    page.locator("#history li").nth(3).locator("button.revert").click()  # the Dutch title
+    status_says(page, "reverted edit")
+    page.wait_for_function("() => [...document.querySelectorAll('#transcript .chapter-head')]"
+                           ".some(h => h.textContent.includes('Op de markt'))")
+    assert Episode.load(library / "haven").chapters[1].title == "Op de markt"
+    assert "(reverts" in history(page)[0]
+
+
+def test_a_revert_a_newer_edit_stands_in_the_way_of_says_why(page, base, library):
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    box = page.locator(f"#seg-{SEG} textarea.nl")
+    for text in ("De schepen komen laat binnen.", "De schepen komen 's nachts binnen."):
+        box.fill(text)
+        box.press("Control+Enter")
+        page.wait_for_selector(f"#seg-{SEG} .state.ok")
+    page.click("#history summary")
+    page.wait_for_function("() => document.querySelectorAll('#history li').length === 2")
+    page.locator("#history li").nth(1).locator("button.revert").click()  # the older one
+    status_says(page, "not reverted: edit 2 changed this after edit 1: revert that first")
+    assert box.input_value() == "De schepen komen 's nachts binnen."
+    assert Episode.load(library / "haven").segments[1].nl == "De schepen komen 's nachts binnen."

@@ -1,0 +1,119 @@
+"""The editor's history through the API: every edit listed newest first, and any of them
+reverted (a line, a speaker's rename or move, English confirmed as still right), with the same
+refusal as `reportage revert` where a newer edit changed the thing since."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pipeline.document import Episode
+from pipeline.edits import read_log
+from pipeline.stages.publish import publish
+from pipeline.web.app import create_app
+from tests.web_fixtures import make_library
+
+TOKEN = "history-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}", "X-Editor": "anna"}
+API = "/api/episodes/haven"
+
+
+@pytest.fixture
+def library(tmp_path):
+    """The sample episode, its lines spoken by two speakers in turn."""
+    library = make_library(tmp_path)
+    folder = library / "haven"
+    episode = Episode.load(folder)
+    for n, seg in enumerate(episode.segments):
+        seg.speaker = f"S{n % 2 + 1}"
+    episode.speakers = {"S1": "Anna", "S2": "Bas"}
+    episode.save(folder)
+    publish(folder, episode)
+    return library
+
+
+@pytest.fixture
+def client(library):
+    return TestClient(create_app(library, TOKEN, {"testserver"}))
+
+
+def segment(library, n: int):
+    return Episode.load(library / "haven").segments[n]
+
+
+def save(client, library, n: int, **changes) -> list[int]:
+    seg = segment(library, n)
+    reply = client.patch(f"{API}/segments/{seg.id}", headers=AUTH, json={"rev": seg.rev} | changes)
+    assert reply.status_code == 200, reply.text
+    return reply.json()["edits"]
+
+
+def revert(client, edit: int):
+    return client.post(f"{API}/revert", headers=AUTH, json={"edit": edit})
+
+
+def test_the_history_lists_every_edit_newest_first_and_a_revert_gives_back_the_line(client,
+                                                                                   library):
+    before = segment(library, 1)
+    [first] = save(client, library, 1, nl="De schepen komen laat binnen.")
+    [second] = save(client, library, 2, en="A crane driver talks about his job.")
+    listed = client.get(f"{API}/history", headers=AUTH).json()
+    assert [e["id"] for e in listed["edits"]] == [second, first] and listed["total"] == 2
+    assert listed["edits"][1] | {"time": ""} == {
+        "id": first, "time": "", "editor": "anna", "segment": before.id, "field": "nl",
+        "before": before.nl, "after": "De schepen komen laat binnen.", "rev": 1,
+        "revert_of": None}
+    reverted = revert(client, first)
+    assert reverted.status_code == 200, reverted.text
+    body = reverted.json()
+    assert [s["nl"] for s in body["segments"]] == [before.nl] and not body["chapters"]
+    assert segment(library, 1).nl == before.nl
+    assert "De schepen komen vroeg binnen." in (library / "haven" / "nl.srt").read_text()
+    newest = client.get(f"{API}/history", headers=AUTH).json()["edits"][0]
+    assert (newest["revert_of"], newest["editor"]) == (first, "anna")
+
+
+def test_a_revert_after_a_newer_edit_of_the_same_thing_is_refused_and_changes_nothing(
+        client, library):
+    [older] = save(client, library, 1, nl="De schepen komen laat binnen.")
+    [newer] = save(client, library, 1, nl="De schepen komen 's nachts binnen.")
+    refused = revert(client, older)
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == (f"edit {newer} changed this after edit {older}: "
+                                        "revert that first")
+    assert segment(library, 1).nl == "De schepen komen 's nachts binnen."
+    assert len(read_log(library / "haven")) == 2
+    assert revert(client, 999).json()["detail"] == "no edit 999 in the history of haven"
+
+
+def test_a_speakers_rename_and_a_lines_move_are_reverted(client, library):
+    renamed = client.patch(f"{API}/speakers/S2", headers=AUTH, json={"rev": 0, "name": "Bram"})
+    assert renamed.status_code == 200, renamed.text
+    [moved] = save(client, library, 0, speaker="S2")
+    rename = read_log(library / "haven")[0].id
+    body = revert(client, rename).json()
+    assert body["speakers"] == {"S1": "Anna", "S2": "Bas"} and body["speakers_rev"] == 2
+    assert "Bas:" in (library / "haven" / "nl.podcast.srt").read_text()
+    body = revert(client, moved).json()
+    assert [(s["id"], s["speaker"]) for s in body["segments"]] == [(segment(library, 0).id,
+                                                                     "S1")]
+
+
+def test_english_confirmed_as_still_right_is_stale_again_after_its_revert(client, library):
+    save(client, library, 3, nl="Hij schreef het in het logboek.")  # the English is now stale
+    assert segment(library, 3).en_stale
+    english = segment(library, 3).en
+    [confirmed] = save(client, library, 3, en=english)  # "still right"
+    assert not segment(library, 3).en_stale
+    body = revert(client, confirmed).json()
+    assert body["segments"][0]["en_stale"] and body["segments"][0]["en"] == english
+    assert segment(library, 3).en_stale and not segment(library, 3).edited.get("en")
+
+
+def test_the_history_and_its_reverts_need_the_token(client, library):
+    [edit] = save(client, library, 1, nl="De schepen komen laat binnen.")
+    assert client.get(f"{API}/history").status_code == 401
+    assert client.post(f"{API}/revert", json={"edit": edit}).status_code == 401
+    assert client.post(f"{API}/revert", headers=AUTH, json={"edit": "1"}).status_code == 422
+    assert client.get("/api/episodes/nowhere/history", headers=AUTH).status_code == 404
+    assert segment(library, 1).nl == "De schepen komen laat binnen."
