@@ -70,7 +70,7 @@ def process_file(
     progress("reading audio", 0, 0)
     info = audio.probe(path)
     folder = episode_dir(library, slug or slugify(path.stem))
-    created = not folder.exists()
+    created = _new_or_left_over(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with running(folder):
@@ -89,6 +89,12 @@ def process_file(
         raise
     return Result(episode.slug, folder, info.duration_s, len(episode.segments), ran, skipped,
                   time.monotonic() - started, episode.provenance.get("audio", {}).get("warning"))
+
+
+def _new_or_left_over(folder: Path) -> bool:
+    """No folder yet, or one a killed run left (a worker gone out of memory): its lock files
+    and nothing else. A failure before the first save then leaves nothing behind."""
+    return not folder.exists() or all(p.name in (".lock", ".run.lock") for p in folder.iterdir())
 
 
 def _run_stages(ctx: Context) -> tuple[list[str], list[str]]:

@@ -54,6 +54,24 @@ def test_bad_file(case, library_copy, tmp_path, cli):
     assert snapshot(library_copy) == before  # earlier episodes untouched, no half folder
 
 
+def test_a_killed_runs_empty_folder_is_not_left_by_the_next_failing_run(tmp_path, cli):
+    """A worker killed (out of memory) before the first save leaves its lock files; a run that
+    then fails on the same file leaves nothing, as it does for a folder it made itself."""
+    path = tmp_path / "bad.mp3"
+    make_truncated(path)
+    left = tmp_path / "lib" / "bad"
+    left.mkdir(parents=True)
+    (left / ".lock").touch()
+    (left / ".run.lock").touch()
+    assert_one_clear_error(cli("process", str(path), "--library", str(tmp_path / "lib")),
+                           "truncated")
+    assert not left.exists()
+    left.mkdir()  # a folder holding anything else is no leftover: kept
+    (left / "notes.txt").write_text("van de redactie")
+    cli("process", str(path), "--library", str(tmp_path / "lib"))
+    assert (left / "notes.txt").exists()
+
+
 def test_folder_without_audio(tmp_path, cli):
     (tmp_path / "notes.txt").write_text("geen audio")
     result = cli("process", str(tmp_path), "--library", str(tmp_path / "lib"))
