@@ -379,6 +379,20 @@ def test_serve_on_a_taken_port_fails_in_one_line(library):
     assert "token" not in result.output
 
 
+def test_a_linked_episode_folder_is_the_episode_of_the_links_name(library, tmp_path):
+    """A producer links an episode into a second library: it is that library's `haven-link`."""
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "haven-link").symlink_to(library / "haven")
+    client = TestClient(create_app(other, TOKEN, {"testserver"}))
+    assert client.get("/api/episodes/haven-link").json()["slug"] == "haven-link"
+    seg = client.get("/api/episodes/haven-link").json()["segments"][1]
+    saved = client.patch(f"/api/episodes/haven-link/segments/{seg['id']}", headers=AUTH,
+                         json={"rev": seg["rev"], "nl": "De schepen komen laat."})
+    assert saved.status_code == 200, saved.text
+    assert Episode.load(other / "haven-link").slug == "haven-link"
+
+
 def test_a_damaged_search_index_leaves_the_pages_and_the_editor_served(library, tmp_path):
     copy = tmp_path / "lib"
     shutil.copytree(library, copy)

@@ -44,7 +44,7 @@ class Documents:
         self._held: dict[Path, tuple[tuple[int, int, int], Episode]] = {}
 
     def load(self, folder: Path) -> Episode:
-        folder = folder.resolve()
+        folder = _key(folder)
         held = self._held.pop(folder, None)
         if held and held[0] == _stamp(folder):
             self._held[folder] = held  # now the most recently used
@@ -54,13 +54,18 @@ class Documents:
         return episode
 
     def saved(self, folder: Path, episode: Episode) -> None:
-        self._held.pop(folder.resolve(), None)
-        self._held[folder.resolve()] = (_stamp(folder), episode)
+        self._held.pop(_key(folder), None)
+        self._held[_key(folder)] = (_stamp(folder), episode)
         while len(self._held) > self.size:
             self._held.pop(next(iter(self._held)))
 
     def forget(self, folder: Path) -> None:
-        self._held.pop(folder.resolve(), None)
+        self._held.pop(_key(folder), None)
+
+
+def _key(folder: Path) -> Path:
+    # Absolute, but links kept: a linked episode folder is the episode of the link's name.
+    return Path(os.path.abspath(folder))
 
 
 def _stamp(folder: Path) -> tuple[int, int, int]:
