@@ -251,6 +251,9 @@ def test_bad_feeds_and_items_one_line_each_the_rest_goes_on(cli, tmp_path, site,
     assert not list((library / ".downloads").glob("*.part"))
     done = {f.name: f.done for f in subscriptions.load(library)}
     assert done["good"] == {"g1": "goed"} and done["local"] == {"l1": "lokaal"}
+    # A copy whose enclosures are files on this machine is no feed for podcast apps: said.
+    unfetchable = [line for line in result.err.splitlines() if "apps cannot fetch" in line]
+    assert len(unfetchable) == 1 and "good.xml" in unfetchable[0], result.err
 
 
 def test_a_dead_link_is_given_up_after_three_syncs_until_retry(cli, tmp_path, site):

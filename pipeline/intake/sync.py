@@ -205,6 +205,10 @@ def sync_feed(library: Path, feed: subscriptions.Subscription, settings: Setting
         try:
             path = write_augmented(library, feed, data, found, options.base_url)
             report.line(f"{path}", "✓")
+            if any(urlsplit(item.url).scheme not in ("http", "https") for item in found):
+                report.line(f"{path}: its enclosures are the feed's local files, which podcast "
+                            "apps cannot fetch; `reportage feed build` makes a feed of the "
+                            "library's own audio copies", "warning")
         except ReportageError as exc:
             report.line(f"{feed.name}: {exc}", "warning")
     return failures
