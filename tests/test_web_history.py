@@ -117,3 +117,17 @@ def test_the_history_and_its_reverts_need_the_token(client, library):
     assert client.post(f"{API}/revert", headers=AUTH, json={"edit": "1"}).status_code == 422
     assert client.get("/api/episodes/nowhere/history", headers=AUTH).status_code == 404
     assert segment(library, 1).nl == "De schepen komen laat binnen."
+
+
+@pytest.mark.model
+def test_a_chapter_move_is_listed_as_the_chapters_outline_and_reverted(client, library):
+    start = Episode.load(library / "haven").chapters[1].start
+    moved = client.post(f"{API}/chapters/c2", headers=AUTH,
+                        json={"rev": 0, "action": "move", "at": start + 3.0})
+    assert moved.status_code == 200, moved.text
+    [edit] = client.get(f"{API}/history", headers=AUTH).json()["edits"]
+    assert (edit["before"], edit["after"]) == ("00:00 In de haven · 00:15 Op de markt",
+                                               "00:00 In de haven · 00:18 Op de markt")
+    body = revert(client, edit["id"]).json()
+    assert body["chapters"] and body["segments"] == []
+    assert Episode.load(library / "haven").chapters[1].start == start

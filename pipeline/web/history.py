@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, StrictInt
 
 from pipeline import edits
 from pipeline.edits.chapters import FIELDS as CHAPTER_FIELDS
+from pipeline.edits.chapters import STRUCTURE, outline
 from pipeline.edits.log import documents, read_log
 from pipeline.errors import ReportageError
 from pipeline.web.review import edit_saved, segment_json, warned
@@ -30,7 +31,7 @@ def add_routes(app: FastAPI, library: Path, editor, editor_name, folder_of) -> N
     @router.get("/api/episodes/{slug}/history", dependencies=[Depends(editor)])
     def history(slug: str) -> dict:
         log = read_log(folder_of(slug))
-        return {"edits": [asdict(e) for e in reversed(log[-SHOWN:])], "total": len(log)}
+        return {"edits": [_shown(e) for e in reversed(log[-SHOWN:])], "total": len(log)}
 
     @router.post("/api/episodes/{slug}/revert", dependencies=[Depends(editor)])
     def revert(slug: str, body: Revert, x_editor: str = Header("editor")) -> dict:
@@ -50,3 +51,12 @@ def add_routes(app: FastAPI, library: Path, editor, editor_name, folder_of) -> N
                 "chapters": any(e.field in CHAPTER_FIELDS for e in done)} | warned(warning)
 
     app.include_router(router)
+
+
+def _shown(edit) -> dict:
+    """An edit as the page lists it: a move, split or merge (its before and after are JSON
+    snapshots) as the chapters' outlines, "00:00 Haven · 01:40 Markt", as `history` prints."""
+    data = asdict(edit)
+    if edit.field == STRUCTURE:
+        data["before"], data["after"] = outline(edit.before), outline(edit.after)
+    return data

@@ -25,7 +25,7 @@
   }
   function short(text) {
     text = text || "";
-    return text.length > 80 ? text.slice(0, 79) + "…" : text;
+    return text.length > 120 ? text.slice(0, 119) + "…" : text;
   }
   function when(iso) {
     var d = new Date(iso);
@@ -49,13 +49,9 @@
     var label = el(target ? "a" : "span", "what", what(e));
     if (target) label.href = "#seg-" + e.segment;
     li.appendChild(label);
-    if (e.field !== "chapters") {  // a move, split or merge holds JSON: its name says enough
-      li.appendChild(document.createTextNode(": "));
-      li.appendChild(el("span", "was", short(e.before) || "(empty)"));
-      li.appendChild(document.createTextNode(" → " + (short(e.after) || "(empty)") + " "));
-    } else {
-      li.appendChild(document.createTextNode(" "));
-    }
+    li.appendChild(document.createTextNode(": "));
+    li.appendChild(el("span", "was", short(e.before) || "(empty)"));
+    li.appendChild(document.createTextNode(" → " + (short(e.after) || "(empty)") + " "));
     if (e.revert_of !== null) li.appendChild(el("span", "undoes", "(reverts " + e.revert_of + ") "));
     if (e.editor !== MACHINE) {
       var b = el("button", "revert", "Revert");
