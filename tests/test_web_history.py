@@ -131,3 +131,31 @@ def test_a_chapter_move_is_listed_as_the_chapters_outline_and_reverted(client, l
     body = revert(client, edit["id"]).json()
     assert body["chapters"] and body["segments"] == []
     assert Episode.load(library / "haven").chapters[1].start == start
+
+
+def test_the_edit_to_revert_first_is_the_one_that_made_the_line_not_a_revert(client, library):
+    """e1, e2, e3 on one line, e3 reverted (e4): the refusal of e1 names e2, whose text
+    stands; naming e4 (a revert) sent the editor round in circles."""
+    [e1] = save(client, library, 1, nl="Een.")
+    [e2] = save(client, library, 1, nl="Twee.")
+    [e3] = save(client, library, 1, nl="Drie.")
+    assert revert(client, e3).status_code == 200
+    refused = revert(client, e1).json()["detail"]
+    assert refused.startswith(f"edit {e2} changed this after edit {e1}")
+    assert revert(client, e2).status_code == 200
+    assert revert(client, e1).status_code == 200
+    assert segment(library, 1).nl == "De schepen komen vroeg binnen."
+
+
+def test_a_swap_of_two_names_is_reverted_whole(client, library):
+    swapped = client.patch(f"{API}/speakers/S1", headers=AUTH,
+                           json={"rev": 0, "name": "Bas", "swap": True})
+    assert swapped.status_code == 200, swapped.text
+    assert Episode.load(library / "haven").speakers == {"S1": "Bas", "S2": "Anna"}
+    one, other = read_log(library / "haven")
+    body = revert(client, other.id).json()
+    assert body["speakers"] == {"S1": "Anna", "S2": "Bas"}, body
+    log = read_log(library / "haven")
+    assert sorted(e.revert_of for e in log[2:]) == [one.id, other.id]
+    again = revert(client, log[-1].id).json()  # a redo swaps them again
+    assert again["speakers"] == {"S1": "Bas", "S2": "Anna"}

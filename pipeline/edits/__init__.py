@@ -143,19 +143,35 @@ def revert(library: Path, slug: str, edit_id: int, editor: str,
             _refuse_if_changed_since(episode, target, log)
         if target.field in chapters.FIELDS:
             return chapters.revert(folder, episode, target, editor)
-        # The log is a file anyone can change: what it gives back is checked as an edit is.
         if target.field == NAME:
-            name = clean_name(target.before or "")
-            try:
-                return _rename(folder, episode, target.segment, name, editor, revert_of=edit_id)
-            except NameTaken as taken:  # `revert` has no --swap to offer
-                raise ReportageError(
-                    f"{name!r} now names speaker {taken.holder}: rename that one first "
-                    f"(reportage speakers {slug} {taken.holder} NAME)") from None
+            return _revert_names(folder, episode, log, target, editor, force)
         seg = _segment(episode, target.segment)
         changes, machine = restoring(log, seg, target)
         return _apply(library, folder, episode, seg, clean_changes(changes), editor,
                       revert_of=edit_id, machine=machine)
+
+
+def _revert_names(folder: Path, episode: Episode, log: list[Edit], target: Edit, editor: str,
+                  force: bool) -> list[Edit]:
+    """A rename gives back the name it replaced; a swap (the renames of one save) is undone
+    whole, or the name given back would be the other speaker's. The log is a file anyone can
+    change: what it gives back is checked as a rename is."""
+    together = [e for e in log if e.field == NAME and e.rev == target.rev]
+    if len(together) == 1:
+        name = clean_name(target.before or "")
+        try:
+            return _rename(folder, episode, target.segment, name, editor, revert_of=target.id)
+        except NameTaken as taken:
+            raise ReportageError(f"{name!r} now names speaker {taken.holder}: rename that one "
+                                 "first") from None
+    for partner in together:
+        if not force:
+            _refuse_if_changed_since(episode, partner, log)
+        _known(episode, partner.segment)
+    names = [(e.segment, clean_name(e.before or "")) for e in together]
+    if [(s, episode.speakers.get(s) or "") for s, _ in names] == names:
+        return []  # undone already
+    return _save_names(folder, episode, names, editor, {e.segment: e.id for e in together})
 
 
 def restoring(log: list[Edit], seg: Segment, target: Edit
@@ -184,11 +200,15 @@ def _refuse_if_changed_since(episode: Episode, target: Edit, log: list[Edit]) ->
     if now is None or now in (left, replaced):
         return
     structure = target.field == chapters.STRUCTURE  # titles are part of what it gives back
-    # The edit to name: an editor's, not the English a rename took along (reverted with it).
-    newer = [e.id for e in log if e.id > target.id and e.editor != MACHINE and (
+    # The edit to name: an editor's, not the English a rename took along (reverted with it);
+    # the newest that made what is there now, not a revert (reverting a revert brings back
+    # what it undid, and the advice would go round in circles).
+    newer = [e for e in log if e.id > target.id and e.editor != MACHINE and (
         (e.field, e.segment) == (target.field, target.segment)
         or (structure and e.field in chapters.FIELDS))]
-    since = f"edit {newer[-1]}" if newer else "a later change"
+    standing = [e for e in newer if e.revert_of is None and _seen(episode, e)[0] == _seen(
+        episode, e)[1]]
+    since = f"edit {(standing or newer)[-1].id}" if newer else "a later change"
     raise ChangedSince(f"{since} changed this after edit {target.id}: revert that first",
                        target.id)
 
@@ -225,16 +245,18 @@ def _rename(folder: Path, episode: Episode, speaker: str, name: str, editor: str
 
 
 def _save_names(folder: Path, episode: Episode, names: list[tuple[str, str]], editor: str,
-                revert_of: int | None = None) -> list[Edit]:
-    """Give each (speaker, name) its name ("" goes back to the id) in one save, an edit each."""
+                revert_of: int | dict[str, int] | None = None) -> list[Edit]:
+    """Give each (speaker, name) its name ("" goes back to the id) in one save, an edit each;
+    `revert_of`: the edit this reverts, or per speaker (a swap undone)."""
     number = last_id(folder) + 1  # the log read before anything changes
     edits = []
     with saving(folder, episode):
         episode.speakers_rev += 1
         for n, (speaker, name) in enumerate(names):
+            undoes = revert_of.get(speaker) if isinstance(revert_of, dict) else revert_of
             edits.append(Edit(number + n, now(), editor, speaker, NAME,
                               episode.speakers.get(speaker), name or None,
-                              episode.speakers_rev, revert_of))
+                              episode.speakers_rev, undoes))
             if name:
                 episode.speakers[speaker] = name
             else:
