@@ -66,8 +66,9 @@ def test_edits_are_listed_after_a_reload_and_reverted_from_the_page(page, base, 
     page.wait_for_selector("#history li")
     rows = history(page)
     assert len(rows) == 4  # newest first: the chapter's two titles, the name, the line
-    assert "English chapter title of c2: At the market → The fish market" in rows[0]
-    assert "· chapter title of c2: Op de markt → De vismarkt" in rows[1]
+    assert rows[0].startswith("#4 · ")  # the number a refusal names
+    assert "English title of chapter “De vismarkt”: At the market → The fish market" in rows[0]
+    assert "· title of chapter “De vismarkt”: Op de markt → De vismarkt" in rows[1]
     assert "Bas · name of S2: Bas → Bram" in rows[2]
     assert "line 00:03 Dutch: De schepen komen vroeg binnen. → De schepen komen laat binnen." \
         in rows[3]
@@ -104,3 +105,25 @@ def test_a_revert_a_newer_edit_stands_in_the_way_of_says_why(page, base, library
     status_says(page, "not reverted: edit 2 changed this after edit 1: revert that first")
     assert box.input_value() == "De schepen komen 's nachts binnen."
     assert Episode.load(library / "haven").segments[1].nl == "De schepen komen 's nachts binnen."
+
+
+def test_the_open_history_follows_this_editors_changes_in_the_pages_words(page, base, library):
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.wait_for_selector(f"#seg-{SEG} select.mover")
+    page.click("#history summary")
+    status_says(page, "no edits yet")
+    page.select_option(f"#seg-{SEG} select.mover", "S1")  # a move shows names, not ids
+    page.wait_for_function("() => document.querySelectorAll('#history li').length === 1")
+    assert "line 00:03 speaker: Bas → Anna" in history(page)[0]
+    assert page.inner_text("#history .history-status") == ""  # "no edits yet" is gone
+    # English kept as it was after the Dutch changed: "still right", revertible.
+    third = page.locator("#seg-s0000600")
+    third.locator("textarea.nl").fill("Een kraanmachinist vertelt over de haven.")
+    third.locator("textarea.nl").press("Control+Enter")
+    page.wait_for_selector("#seg-s0000600.en-stale")
+    third.locator(".en-ok").click()
+    page.wait_for_function("() => document.querySelectorAll('#history li').length === 3")
+    assert "English: marked still right: A crane operator" in history(page)[0]
+    page.locator("#history li").first.locator("button.revert").click()
+    status_says(page, "reverted edit #3")
+    page.wait_for_selector("#seg-s0000600.en-stale")  # out of date again

@@ -209,6 +209,9 @@ def test_a_line_save_names_its_edits_and_undo_gives_both_fields_back(client, lib
                          json={"rev": seg.rev, "nl": "Weer.", "en": "Again."}).json()
     edits.edit_segment(library, "haven", seg.id, saved["rev"], {"en": "Theirs."}, "bob")
     undone = client.post("/api/episodes/haven/undo", headers=AUTH, json={"edits": saved["edits"]})
-    assert undone.json()["kept"] == 1 and undone.json()["segments"] == []
+    assert undone.json()["kept"] == 1 and undone.json()["kept_lines"] == [seg.id]
     seg = Episode.load(library / "haven").segments[0]
     assert (seg.nl, seg.en) == ("Weer.", "Theirs.")
+    # The kept line comes back as it is now: the page still shows the text it undid.
+    [shown] = undone.json()["segments"]
+    assert (shown["nl"], shown["en"]) == ("Weer.", "Theirs.")

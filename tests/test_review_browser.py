@@ -131,3 +131,22 @@ def test_replace_waits_for_unsaved_lines(editor, library):
     editor.click("#replace-all")
     assert "save your changes first" in editor.inner_text("#review-status")
     assert "Kremers" in nl(library, 1)
+
+
+def test_an_undo_shows_the_line_another_editor_corrected_meanwhile(editor, library):
+    from pipeline import edits
+
+    editor.fill("#find", "Kremers")
+    editor.fill("#replace-with", "Creemers")
+    editor.click("#replace-all")
+    editor.wait_for_selector("#review-status.ok")
+    second = Episode.load(library / "haven").segments[1]
+    theirs = second.nl + " Dat zei hij later ook."
+    edits.edit_segment(library, "haven", second.id, second.rev, {"nl": theirs}, "bob")
+    editor.click("#undo-replace")
+    editor.wait_for_function("() => document.getElementById('review-status')"
+                             ".textContent.startsWith('undone')")
+    assert editor.inner_text("#review-status") == (
+        "undone in 2 line(s); changed since, so kept as they are: line 00:03")
+    assert editor.input_value(f"#seg-{second.id} textarea.nl") == theirs  # not the undone text
+    assert editor.locator(f"#seg-{second.id}.dirty").count() == 0

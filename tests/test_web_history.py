@@ -73,6 +73,13 @@ def test_the_history_lists_every_edit_newest_first_and_a_revert_gives_back_the_l
     assert (newest["revert_of"], newest["editor"]) == (first, "anna")
 
 
+def test_a_revert_another_editor_made_first_shows_the_line_as_it_is_now(client, library):
+    [edit] = save(client, library, 1, nl="De schepen komen laat binnen.")
+    assert revert(client, edit).json()["edits"]
+    again = revert(client, edit).json()  # a second editor's History was stale
+    assert again["edits"] == [] and again["segments"][0]["nl"] == segment(library, 1).nl
+
+
 def test_a_revert_after_a_newer_edit_of_the_same_thing_is_refused_and_changes_nothing(
         client, library):
     [older] = save(client, library, 1, nl="De schepen komen laat binnen.")
@@ -126,6 +133,7 @@ def test_a_chapter_move_is_listed_as_the_chapters_outline_and_reverted(client, l
                         json={"rev": 0, "action": "move", "at": start + 3.0})
     assert moved.status_code == 200, moved.text
     [edit] = client.get(f"{API}/history", headers=AUTH).json()["edits"]
+    assert edit["change"] == "“Op de markt” moved from 00:15 to 00:18"
     assert (edit["before"], edit["after"]) == ("00:00 In de haven · 00:15 Op de markt",
                                                "00:00 In de haven · 00:18 Op de markt")
     body = revert(client, edit["id"]).json()
@@ -159,3 +167,20 @@ def test_a_swap_of_two_names_is_reverted_whole(client, library):
     assert sorted(e.revert_of for e in log[2:]) == [one.id, other.id]
     again = revert(client, log[-1].id).json()  # a redo swaps them again
     assert again["speakers"] == {"S1": "Bas", "S2": "Anna"}
+
+
+def test_a_structure_change_is_told_in_words():
+    from json import dumps
+
+    from pipeline.edits.chapters import structure_change
+
+    def snap(*chapters):
+        return dumps([{"id": i, "start": t, "title": title} for i, t, title in chapters])
+
+    two = snap(("c1", 0.0, "Haven"), ("c2", 95.0, "Markt"))
+    three = snap(("c1", 0.0, "Haven"), ("c3", 40.0, "Kraan"), ("c2", 95.0, "Markt"))
+    assert structure_change(two, three) == "new chapter at 00:40 “Kraan”"
+    assert structure_change(three, two) == "“Kraan” merged into the chapter before"
+    moved = snap(("c1", 0.0, "Haven"), ("c2", 100.0, "Markt"))
+    assert structure_change(two, moved) == "“Markt” moved from 01:35 to 01:40"
+    assert structure_change(two, "{damaged") == "{damaged"  # as the log holds it

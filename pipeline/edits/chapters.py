@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.chapters.english import english_for
-from pipeline.chapters.make import ALL, regroup, spoken_segments
+from pipeline.chapters.make import ALL, SAME_START_S, regroup, spoken_segments
 from pipeline.document import Chapter, Episode
 from pipeline.edits.log import (
     LOG,
@@ -329,6 +329,31 @@ def outline(snapshot: str | None) -> str:
         return " · ".join(f"{clock(c['start'])} {c['title']}" for c in shape)
     except (TypeError, KeyError, ValueError, OverflowError):  # NaN, 1e400: no time to show
         return snapshot or ""
+
+
+def structure_change(before: str | None, after: str | None) -> str:
+    """What a move, split or merge did, as an editor says it: 'new chapter at 01:23 "Markt"',
+    '"Markt" merged into the chapter before', '"Markt" moved from 01:10 to 01:20'; the outline
+    after it where the change is none of these (a revert of several)."""
+    old, new = _shape(before), _shape(after)
+    try:
+        was = {c["id"]: c for c in old}
+        added = [c for c in new if c["id"] not in was]
+        kept = {c["id"] for c in new}
+        gone = [c for c in old if c["id"] not in kept]
+        moved = [c for c in new if c["id"] in was and abs(c["start"] - was[c["id"]]["start"])
+                 > SAME_START_S]
+        if len(added) == 1 and not gone:
+            return f"new chapter at {clock(added[0]['start'])} “{added[0]['title']}”"
+        if len(gone) == 1 and not added:
+            return f"“{gone[0]['title']}” merged into the chapter before"
+        if len(moved) == 1 and not added and not gone:
+            c = moved[0]
+            return (f"“{c['title']}” moved from {clock(was[c['id']]['start'])} to "
+                    f"{clock(c['start'])}")
+    except (TypeError, KeyError, ValueError, OverflowError):  # a damaged log line
+        pass
+    return outline(after)
 
 
 def _shape(snapshot: str | None) -> list | None:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, StrictInt
 
 from pipeline import edits
 from pipeline.edits.chapters import FIELDS as CHAPTER_FIELDS
-from pipeline.edits.chapters import STRUCTURE, outline
+from pipeline.edits.chapters import STRUCTURE, outline, structure_change
 from pipeline.edits.log import documents, read_log
 from pipeline.errors import ReportageError
 from pipeline.web.review import edit_saved, segment_json, warned
@@ -43,20 +43,25 @@ def add_routes(app: FastAPI, library: Path, editor, editor_name, folder_of) -> N
             raise HTTPException(422, str(exc)) from None
         except OSError as exc:
             raise HTTPException(507, f"could not save: {exc.strerror or exc}") from None
+        # What the edit is about, as it is now, even where nothing was left to undo (another
+        # editor undid it first): the page may still show the edit's text.
+        about = [*done, *(e for e in read_log(folder) if e.id == body.edit)]
         episode = documents.load(folder)
-        changed = {e.segment for e in done}
         return {"edits": [e.id for e in done],
-                "segments": [segment_json(s) for s in episode.segments if s.id in changed],
+                "segments": [segment_json(s) for s in episode.segments
+                             if s.id in {e.segment for e in about}],
                 "speakers": episode.speakers, "speakers_rev": episode.speakers_rev,
-                "chapters": any(e.field in CHAPTER_FIELDS for e in done)} | warned(warning)
+                "chapters": any(e.field in CHAPTER_FIELDS for e in about)} | warned(warning)
 
     app.include_router(router)
 
 
 def _shown(edit) -> dict:
     """An edit as the page lists it: a move, split or merge (its before and after are JSON
-    snapshots) as the chapters' outlines, "00:00 Haven · 01:40 Markt", as `history` prints."""
+    snapshots) told in words, with the chapters' outlines, "00:00 Haven · 01:40 Markt", as
+    `history` prints them."""
     data = asdict(edit)
     if edit.field == STRUCTURE:
+        data["change"] = structure_change(edit.before, edit.after)
         data["before"], data["after"] = outline(edit.before), outline(edit.after)
     return data

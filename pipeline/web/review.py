@@ -68,7 +68,11 @@ def add_routes(app: FastAPI, library: Path, editor, retranslate, editor_name, fo
                                           retranslate)
             return edits
 
-        return _batch(folder_of(slug), apply) | {"kept": len(kept)}
+        reply = _batch(folder_of(slug), apply)
+        if kept:  # shown as they are now: the page still holds the text undone
+            episode = documents.load(folder_of(slug))
+            reply["segments"] += [segment_json(s) for s in episode.segments if s.id in kept]
+        return reply | {"kept": len(kept), "kept_lines": kept}
 
     app.include_router(router)
 

@@ -55,6 +55,7 @@
     undoButton.disabled = false;
     if (reply.code === 200) {
       show(d);
+      document.dispatchEvent(new CustomEvent("reportage:saved"));  // the History shows it
       if (typeof done === "function") done = done(d);  // what was done, told from the reply
       status.textContent = window.reportageEditor.withWarning(done, d);
       if (undoing) lastEdits = [];  // an undo is not undone from here
@@ -272,6 +273,13 @@
   function load() {
     send("GET", api).then(function (reply) { if (reply.code === 200) show(reply.data); });
   }
-  window.reportageChapters = { reload: load };  // after history.js reverted a chapter edit
+  window.reportageChapters = {  // for history.js
+    reload: load,  // after it reverted a chapter edit
+    title: function (id) {  // a chapter's title now, or undefined where it is gone
+      var found = chapters.filter(function (ch) { return ch.id === id; })[0];
+      return found && found.title;
+    },
+    typing: function () { return Boolean(document.querySelector(".chapter-edit.dirty")); },
+  };
   load();
 })();

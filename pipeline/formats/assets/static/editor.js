@@ -83,12 +83,17 @@
       var li = document.getElementById("seg-" + seg.id);
       if (li) accept(li, seg);
     },
-    // For history.js: a reverted line (a box typed into keeps its text, unsaved) and names.
+    // For history.js: a reverted line (a box typed into keeps its text, unsaved; its Undo,
+    // of a save now reverted, goes), the speakers' names, and a speaker's name by id.
     restore: function (seg) {
       var li = document.getElementById("seg-" + seg.id);
-      if (li) accept(li, seg, saved.get(li));
+      if (!li) return;
+      accept(li, seg, saved.get(li));
+      var undo = li.querySelector(".undo-save");
+      if (undo) undo.remove();
     },
     names: function (speakers, rev) { speakersRev = rev; applyNames(speakers); },
+    nameOf: function (id) { return names.get(id) || id; },
     unsaved: function () { return dirty().length; },
     save: function (li) { return save(li); },
     send: function (method, url, body) { return send(method, url, body); },
@@ -365,6 +370,7 @@
             applyNames(data.speakers);
             close(document.activeElement === input);
             say(li, withWarning("renamed on every line", data), "ok");
+            document.dispatchEvent(new CustomEvent("reportage:saved"));
             return;
           }
           if (code === 409) {  // show their names; the typed one stays for a knowing retry
@@ -409,6 +415,7 @@
         var next = select.value;  // chosen while this one was on its way
         if (code === 200) {
           setSpeaker(li, data.segment.speaker);  // a new speaker gets its name here
+          document.dispatchEvent(new CustomEvent("reportage:saved"));
           var moved = "moved to " + names.get(data.segment.speaker);
           // Another editor's text was saved meanwhile: shown, or, over unsaved typing, offered.
           var theirText = (data.merged || []).some(function (f) { return f !== "speaker"; });

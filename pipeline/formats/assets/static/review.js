@@ -149,15 +149,24 @@
       document.getElementById("replace-all").click();
     });
   });
+  function timeOf(id) {
+    var li = document.getElementById("seg-" + id);
+    return li ? li.querySelector(".time").textContent : id;
+  }
   undoButton.addEventListener("click", function () {
     if (editor.unsaved()) { tell("save your changes first", "bad"); return; }
+    undoButton.disabled = true;  // a second click would undo nothing and say so
+    tell("undoing…");
     post("/api/episodes/" + slug + "/undo", { edits: undoIds }).then(function (data) {
-      showAll(data);
+      showAll(data);  // the lines kept too, as they are now
       undoIds = [];
       undoButton.hidden = true;
-      tell(editor.withWarning("undone in " + data.segments.length + " line(s)" + (data.kept ? "; " +
-        data.kept + " line(s) changed since keep their newer text" : ""), data), "ok");
-    }).catch(function (err) { tell("not undone: " + err.message, "bad"); });
+      var kept = data.kept_lines || [];
+      tell(editor.withWarning("undone in " + (data.segments.length - kept.length) + " line(s)" +
+        (kept.length ? "; changed since, so kept as they are: line " +
+         kept.map(timeOf).join(", ") : ""), data), "ok");
+    }).catch(function (err) { tell("not undone: " + err.message, "bad"); })
+      .then(function () { undoButton.disabled = false; });
   });
 
   // Proposed glossary terms.
@@ -189,6 +198,10 @@
     });
     panel.hidden = !data.proposed.length;
   }
-  list.addEventListener("reportage:saved", loadProposals);
+  var proposalsSoon = null;  // a replace saves many lines: one reload after the last
+  list.addEventListener("reportage:saved", function () {
+    clearTimeout(proposalsSoon);
+    proposalsSoon = setTimeout(loadProposals, 300);
+  });
   loadProposals();
 })();
