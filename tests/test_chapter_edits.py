@@ -100,12 +100,21 @@ def test_history_and_revert_restore_chapters_exactly(library, client, tmp_path, 
     revert(library, SLUG, edits[0].id, "test")
     assert json.loads((library / SLUG / "chapters.json").read_text()) == before
     assert len(history(library, SLUG)) == 6
-    # A move, then a new title: reverting the move would take the title back too.
+    # A move, then a new title: reverting the move takes back the move, not the title.
     client.post(url("c2"), json={"rev": rev + 4, "action": "move", "at": 3 * SPACING},
                 headers=AUTH)
     client.patch(url("c2"), json={"rev": rev + 5, "title": "Markt"}, headers=AUTH)
-    with pytest.raises(ReportageError, match="edit 8 changed this after edit 7"):
-        revert(library, SLUG, 7, "test")
+    revert(library, SLUG, 7, "test")
+    second = Episode.load(library / SLUG).chapters[1]
+    assert (second.start, second.title) == (before["chapters"][1]["startTime"], "Markt")
+    # A second move: the first is then refused, naming the move that stands.
+    for at in (3 * SPACING, 4 * SPACING):
+        now, _ = current(client)
+        client.post(url("c2"), json={"rev": now, "action": "move", "at": at}, headers=AUTH)
+    first, second = history(library, SLUG)[-2:]
+    with pytest.raises(ReportageError, match=f"edit {second.id} changed this after edit "
+                       f"{first.id}"):
+        revert(library, SLUG, first.id, "test")
 
 
 def test_a_stale_or_unauthorised_edit_changes_nothing(library, client):

@@ -184,3 +184,33 @@ def test_a_structure_change_is_told_in_words():
     moved = snap(("c1", 0.0, "Haven"), ("c2", 100.0, "Markt"))
     assert structure_change(two, moved) == "“Markt” moved from 01:35 to 01:40"
     assert structure_change(two, "{damaged") == "{damaged"  # as the log holds it
+
+
+@pytest.mark.model
+def test_a_chapter_move_is_reverted_past_another_editors_rename_of_another_chapter(client,
+                                                                                  library):
+    start = Episode.load(library / "haven").chapters[1].start
+    moved = client.post(f"{API}/chapters/c2", headers=AUTH,
+                        json={"rev": 0, "action": "move", "at": start + 3.0}).json()
+    renamed = client.patch(f"{API}/chapters/c1", headers=AUTH | {"X-Editor": "bob"}, json={
+        "rev": moved["rev"], "title": "De kade", "title_en": "The quay"})
+    assert renamed.status_code == 200, renamed.text
+    reverted = revert(client, moved["edits"][0])
+    assert reverted.status_code == 200, reverted.text
+    chapters = Episode.load(library / "haven").chapters
+    assert [c.start for c in chapters] == [0.0, start]  # the move taken back
+    assert (chapters[0].title, chapters[0].title_en) == ("De kade", "The quay")  # bob's stays
+    assert chapters[0].edited.get("title")
+
+
+@pytest.mark.model
+def test_a_split_whose_new_chapter_was_renamed_since_is_not_reverted(client, library):
+    split = client.post(f"{API}/chapters/c1", headers=AUTH,
+                        json={"rev": 0, "action": "split", "at": 6.0}).json()
+    new = Episode.load(library / "haven").chapters[1]
+    assert client.patch(f"{API}/chapters/{new.id}", headers=AUTH, json={
+        "rev": split["rev"], "title": "De kraan", "title_en": "The crane"}).status_code == 200
+    refused = revert(client, split["edits"][0])
+    assert refused.status_code == 422
+    assert "“De kraan” was renamed after edit 1" in refused.json()["detail"]
+    assert len(Episode.load(library / "haven").chapters) == 3

@@ -142,7 +142,7 @@ def revert(library: Path, slug: str, edit_id: int, editor: str,
         if not force:
             _refuse_if_changed_since(episode, target, log)
         if target.field in chapters.FIELDS:
-            return chapters.revert(folder, episode, target, editor)
+            return chapters.revert(folder, episode, target, editor, force)
         if target.field == NAME:
             return _revert_names(folder, episode, log, target, editor, force)
         seg = _segment(episode, target.segment)
@@ -199,13 +199,13 @@ def _refuse_if_changed_since(episode: Episode, target: Edit, log: list[Edit]) ->
     now, left, replaced = _seen(episode, target)
     if now is None or now in (left, replaced):
         return
-    structure = target.field == chapters.STRUCTURE  # titles are part of what it gives back
+    structure = target.field == chapters.STRUCTURE  # any chapter's move, split or merge
     # The edit to name: an editor's, not the English a rename took along (reverted with it);
     # the newest that made what is there now, not a revert (reverting a revert brings back
     # what it undid, and the advice would go round in circles).
     newer = [e for e in log if e.id > target.id and e.editor != MACHINE and (
         (e.field, e.segment) == (target.field, target.segment)
-        or (structure and e.field in chapters.FIELDS))]
+        or (structure and e.field == chapters.STRUCTURE))]
     standing = [e for e in newer if e.revert_of is None and _seen(episode, e)[0] == _seen(
         episode, e)[1]]
     since = f"edit {(standing or newer)[-1].id}" if newer else "a later change"

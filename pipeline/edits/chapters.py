@@ -173,15 +173,41 @@ def undo(library: Path, slug: str, edit_ids: list[int], rev: int, editor: str) -
         return _revert_titles(folder, episode, targets, editor)
 
 
-def revert(folder: Path, episode: Episode, target: Edit, editor: str) -> list[Edit]:
-    """Undo one logged chapter edit (the caller holds the lock)."""
+def revert(folder: Path, episode: Episode, target: Edit, editor: str,
+           force: bool = False) -> list[Edit]:
+    """Undo one logged chapter edit (the caller holds the lock). A move, split or merge gives
+    back the chapters it replaced with the titles given since (`force`: as they were)."""
     if target.field == STRUCTURE:
         snapshot = _snapshot_in(target)
-        if _shape(_snapshot(episode.chapters)) == _shape(target.before):
+        if not force:
+            snapshot = _titles_since(snapshot, episode, target)
+        if _shape(_snapshot(episode.chapters)) == _shape(_snapshot(snapshot)):
             return []  # reverted already: a second save would only make open pages stale
         return _save_structure(folder, episode, target.segment, editor, snapshot,
                                [c.start for c in snapshot], revert_of=target.id)
     return _revert_titles(folder, episode, [target], editor)
+
+
+def _titles_since(snapshot: list[Chapter], episode: Episode, target: Edit) -> list[Chapter]:
+    """The chapters a structure edit replaced, with the titles another editor gave since to
+    those still there: a revert of a split takes back the split, not a rename of another
+    chapter. Where the revert would remove a chapter renamed since, it is refused."""
+    left = {d["id"]: (d.get("title"), d.get("title_en")) for d in _shape(target.after) or []}
+    now = {c.id: c for c in episode.chapters}
+    renamed = {i for i, c in now.items() if i in left and (c.title, c.title_en) != left[i]}
+    lost = [now[i] for i in renamed if i not in {c.id for c in snapshot}]
+    if lost:
+        raise ReportageError(f"chapter “{lost[0].title}” was renamed after edit {target.id}, "
+                             "and reverting that edit would remove it: revert the rename first")
+    for chapter in snapshot:
+        if chapter.id in renamed:
+            since = now[chapter.id]
+            chapter.title, chapter.title_en = since.title, since.title_en
+            for name in ("title", "title_en"):
+                chapter.edited.pop(name, None)
+                if since.edited.get(name):
+                    chapter.edited[name] = True
+    return snapshot
 
 
 def _revert_titles(folder: Path, episode: Episode, targets: list[Edit],
@@ -314,8 +340,9 @@ def _as_left(episode: Episode, edit: Edit) -> bool:
 def seen(episode: Episode, edit: Edit) -> tuple:
     """(now, as the edit left it, as it was before) of what `edit` changed, as a listener sees
     it: chapters without their edited marks, a title; now is None where the chapter is gone."""
-    if edit.field == STRUCTURE:
-        return (_shape(_snapshot(episode.chapters)), _shape(edit.after), _shape(edit.before))
+    if edit.field == STRUCTURE:  # where they start; titles given since stay (_titles_since)
+        return tuple(_starts(shape) for shape in (
+            _shape(_snapshot(episode.chapters)), _shape(edit.after), _shape(edit.before)))
     chapter = next((c for c in episode.chapters if c.id == edit.segment), None)
     now = None if chapter is None else getattr(chapter, TITLES[edit.field]) or ""
     return now, edit.after or "", edit.before or ""
@@ -354,6 +381,13 @@ def structure_change(before: str | None, after: str | None) -> str:
     except (TypeError, KeyError, ValueError, OverflowError):  # a damaged log line
         pass
     return outline(after)
+
+
+def _starts(shape: list | None) -> list | None:
+    try:
+        return None if shape is None else [(c["id"], c["start"]) for c in shape]
+    except (TypeError, KeyError):  # a damaged log line: the revert says so
+        return None
 
 
 def _shape(snapshot: str | None) -> list | None:
