@@ -158,6 +158,11 @@ def test_newest_first_and_a_second_episode(library):
     assert feed.entries[0].published == "Sat, 05 Dec 2026 09:30:00 +0000"
     # the same audio twice: the older episode keeps the hash, the newer one its own id
     assert [e.id for e in feed.entries] == ["reportage:markt", "0" * 64]
+    # ... which it keeps when the older one goes: apps would take it for the episode removed
+    shutil.rmtree(folder)
+    write_feed(library, "https://example.org/other/")  # the feed moved, too
+    assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
+        "reportage:markt"]
 
 
 @pytest.mark.parametrize("damage", ["missing", "empty"])

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
-from urllib.parse import SplitResult, quote, urlsplit
+from urllib.parse import SplitResult, quote, unquote, urlsplit
 from xml.sax.saxutils import quoteattr
 
 from pipeline import __version__
@@ -298,16 +298,41 @@ def _element(prefix: bytes, tag: str, attrib: dict[str, str]) -> bytes:
     return f"<{prefix.decode()}:{tag}{values}/>".encode("ascii", "xmlcharrefreplace")
 
 
-def _guids(episodes: list[Episode]) -> dict[str, str]:
-    """A stable id per episode: its guid (its first audio's SHA-256, or a synced item's guid),
-    or `reportage:SLUG` when that is missing or an older episode holds it already (so ids
-    never change when an episode is added)."""
+def _guids(episodes: list[Episode], published: dict[str, str]) -> dict[str, str]:
+    """A stable id per episode: the one the feed gave it before (`published`), else its guid
+    (its first audio's SHA-256, or a synced item's guid), or `reportage:SLUG` when that is
+    missing or an older episode holds it already. So ids never change when an episode is
+    added, nor when one is removed (a copy of it would take its id: apps would take the copy
+    for the episode removed)."""
     taken, guids = set(), {}
     for episode in reversed(episodes):  # oldest first
-        guid = episode.guid or episode.source.sha256
-        guids[episode.slug] = guid if guid and guid not in taken else f"reportage:{episode.slug}"
-        taken.add(guid)
+        guid = published.get(episode.slug)
+        if guid and guid not in taken:
+            guids[episode.slug] = guid
+            taken.add(guid)
+    for episode in reversed(episodes):
+        if episode.slug not in guids:
+            guid = episode.guid or episode.source.sha256
+            guids[episode.slug] = (guid if guid and guid not in taken
+                                   else f"reportage:{episode.slug}")
+            taken.add(guids[episode.slug])
     return guids
+
+
+def _published_guids(library: Path) -> dict[str, str]:
+    """slug -> guid of the items of the feed written last (an item's slug: the folder of its
+    enclosure); none where there is no feed yet or it cannot be read."""
+    try:
+        channel = ET.parse(library / FEED_FILE).getroot().find("channel")
+    except (OSError, ET.ParseError):
+        return {}
+    found = {}
+    for item in channel.findall("item") if channel is not None else []:
+        enclosure, guid = item.find("enclosure"), (item.findtext("guid") or "").strip()
+        parts = urlsplit(enclosure.get("url", "")).path.split("/") if enclosure is not None else []
+        if guid and len(parts) >= 2:
+            found[unquote(parts[-2])] = guid
+    return found
 
 
 def feed_xml(library: Path, url: str, config: FeedConfig | None = None
@@ -357,7 +382,7 @@ def feed_xml(library: Path, url: str, config: FeedConfig | None = None
     episodes.sort(key=lambda e: (e[0], e[1]), reverse=True)
     if episodes:
         _sub(channel, "pubDate", format_datetime(episodes[0][0]))
-    guids = _guids([e[3] for e in episodes])
+    guids = _guids([e[3] for e in episodes], _published_guids(library))
     for when, slug, folder, episode in episodes:
         _item(channel, folder, episode, url + quote(slug) + "/", when, guids[slug])
     ET.indent(rss)
