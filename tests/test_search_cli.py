@@ -6,6 +6,7 @@ Most run the typer app in-process (fast); one runs the real `python -m pipeline`
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -167,6 +168,21 @@ def test_publish_keeps_the_index_current(cli, library):
     assert [(h["episode"], h["segment"]) for h in json.loads(run.out)] == [("weer", "s000")]
     run = cli("search", "zonnig", "--mode", "exact", "--library", str(library), "--json")
     assert json.loads(run.out) == []
+
+
+def test_publish_indexes_a_library_without_an_index_first_and_forgets_deleted_folders(
+        cli, library):
+    run = cli("publish", "--library", str(library))
+    assert run.rc == 0
+    assert run.err.splitlines()[0] == ("no search index yet: indexing every episode of the "
+                                       "library")  # said before the long part, not after it
+    assert cli("search", "zonnig", "--library", str(library)).rc == 0
+    shutil.rmtree(library / "weer")  # deleted by hand: its hits would lead nowhere
+    assert cli("publish", "krediet", "--library", str(library)).rc == 0
+    assert "weer" in cli("search", "zonnig", "--mode", "exact", "--library", str(library)).out
+    run = cli("publish", "--library", str(library))  # the whole library: the index follows
+    assert "✓ weer: its folder is gone, so it is no longer in the search index" in run.err
+    assert cli("search", "zonnig", "--mode", "exact", "--library", str(library)).out == ""
 
 
 @pytest.mark.model

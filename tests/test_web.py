@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import os
 import re
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from urllib.parse import urlsplit
@@ -22,6 +27,7 @@ from pipeline.formats.files import DOWNLOADS
 from pipeline.stages.publish import publish
 from pipeline.web import server
 from pipeline.web.app import MAX_BODY, create_app
+from tests.conftest import ROOT
 from tests.web_fixtures import XSS_IMG, XSS_SCRIPT, fish_dictionary, make_library, running_server
 
 TOKEN = "test-token-123"
@@ -377,6 +383,28 @@ def test_serve_on_a_taken_port_fails_in_one_line(library):
         result = CliRunner().invoke(cli_app, ["serve", str(library), "--port", str(port)])
     assert result.exit_code == 1 and result.output.startswith("error: cannot listen on")
     assert "token" not in result.output
+
+
+def test_serve_says_when_the_library_has_no_search_index_and_stops_in_one_line(library):
+    (library / "index.sqlite").unlink()
+    with socket.create_server(("127.0.0.1", 0)) as free:
+        port = free.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "REPORTAGE_EDITOR_TOKEN": TOKEN}
+    server_process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "serve", str(library), "--port", str(port)],
+        stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as a terminal's
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            break
+        time.sleep(0.2)
+    server_process.send_signal(signal.SIGINT)
+    _, err = server_process.communicate(timeout=60)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines[0].startswith("warning: no search index yet: searches fail until")
+    assert "Traceback" not in err and "resume" not in err  # nothing of a run to resume
+    assert lines[-1] == "stopped"
 
 
 def test_a_linked_episode_folder_is_the_episode_of_the_links_name(library, tmp_path):

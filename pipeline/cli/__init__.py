@@ -39,8 +39,16 @@ def main() -> None:
         say(f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc), "error")
         code = 1
     if code == 130:
-        say("interrupted: finished stages are saved; run again to resume")
+        say("interrupted: finished stages are saved; run again to resume"
+            if _command() in RESUMABLE else "stopped")
     sys.exit(code if isinstance(code, int) else 0)
+
+
+RESUMABLE = {"process", "evaluate", "feed"}  # the commands whose runs a second run resumes
+
+
+def _command() -> str:
+    return next((arg for arg in sys.argv[1:] if not arg.startswith("-")), "")
 
 
 # typer words a bad number as a validation library would; a producer reads it plainer.

@@ -36,10 +36,12 @@ def publish_cmd(
     lib = library_path(library)
     if not lib.is_dir():
         fail(f"no library folder at {lib}: run `reportage process` first")
+    everything = not slugs
     slugs = slugs or list(episode_slugs(lib))
     if not slugs:
         say(f"no episodes in {lib} yet: `reportage process` makes them")
     failed = 0
+    index_ready(lib)  # before any episode is locked: every episode goes in
     for slug in slugs:  # one bad episode stops none of the others
         try:
             folder = find_episode(lib, slug)
@@ -51,8 +53,46 @@ def publish_cmd(
                 else f"{slug}: could not write {exc.filename or 'a file'}: {exc.strerror or exc}",
                 "error")
             failed += 1
+    if everything:
+        _forget_gone(lib)
     if failed:
         raise typer.Exit(1)
+
+
+def index_ready(library: Path) -> None:
+    """A library without a search index gets one of every episode now, with a progress bar;
+    the first publish would otherwise build it unseen, minutes long, holding its episode."""
+    from pipeline.search import index as searchindex
+
+    if any(library.glob("*/episode.json")) and not searchindex.index_path(library).exists():
+        say("no search index yet: indexing every episode of the library")
+        try:
+            for line in _rebuild(library).skipped:
+                say(line, "skipped")
+        except ReportageError as exc:  # the episodes' own files come first
+            say(str(exc), "warning")
+
+
+def _rebuild(library: Path):
+    from rich.progress import Progress
+
+    from pipeline.search import index as searchindex
+
+    with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("indexing the episodes", total=None)
+        return searchindex.rebuild(library, lambda done, total: bar.update(
+            task, completed=done, total=total))
+
+
+def _forget_gone(library: Path) -> None:
+    """Episodes whose folders were deleted by hand leave the search (their hits led nowhere)."""
+    from pipeline.search import index as searchindex
+
+    try:
+        for slug in searchindex.forget_gone(library):
+            say(f"{slug}: its folder is gone, so it is no longer in the search index", "✓")
+    except ReportageError as exc:
+        say(str(exc), "warning")
 
 
 @app.command()
@@ -66,14 +106,22 @@ def serve(
         "name (repeatable); besides it only the --host address and localhost are answered."),
 ) -> None:
     """Serve the library: listener pages, search, and the editor (?edit=1, needs the token)."""
+    from pipeline.search import index as searchindex
     from pipeline.web.server import serve as run_server
 
     if not host.strip():  # "" would listen on every interface
         fail("--host needs an address: 127.0.0.1 (this machine only) or 0.0.0.0 (every "
              "network)")
+    lib = library_path(library)
+    if any(lib.glob("*/episode.json")) and not searchindex.index_path(lib).exists():
+        say(f"no search index yet: searches fail until `reportage index --rebuild --library "
+            f"{lib}`", "warning")
     try:
-        _fill_vectors(library_path(library), required=False)  # here, not in a request
-        run_server(library_path(library), host, port, allowed_host)
+        _fill_vectors(lib, required=False)  # here, not in a request
+    except ReportageError as exc:  # a damaged index: the pages and the editor go on
+        say(f"search is off: {exc}", "warning")
+    try:
+        run_server(lib, host, port, allowed_host)
     except ReportageError as exc:
         fail(str(exc))
 
@@ -222,14 +270,8 @@ def _fill_vectors(library: Path, required: bool = True) -> None:
     from pipeline.search import vectors
 
     path = searchindex.index_path(library)
-    try:
-        if not path.is_file() or not vectors.available() or searchindex.has_vectors(library):
-            return  # nothing to do, or the search says what is missing
-    except ReportageError as exc:  # a damaged index: serve's pages and editor go on
-        if required:
-            raise
-        say(f"search is off: {exc}", "warning")
-        return
+    if not path.is_file() or not vectors.available() or searchindex.has_vectors(library):
+        return  # nothing to do, or the search says what is missing
     if not required and not (os.access(path, os.W_OK) and os.access(library, os.W_OK)):
         return  # read-only: not worth embedding every line only to fail at the write
     try:
@@ -272,7 +314,7 @@ def index_cmd(
         fail("give --rebuild or --remove, not both")
     try:
         if rebuild:
-            report = searchindex.rebuild(lib)
+            report = _rebuild(lib)
             for line in report.skipped:
                 say(line, "skipped")
         else:

@@ -18,6 +18,7 @@ from pipeline.cli.common import (
     progress_bar,
     say,
 )
+from pipeline.cli.library import index_ready
 from pipeline.cli.settings import JOBS_HELP, with_settings
 from pipeline.errors import ReportageError
 from pipeline.library import prepare_library, slugify
@@ -87,6 +88,7 @@ def process(
             say(warning, "warning")
         prepare_library(lib)
         prime(settings, lib, glossary, hotwords)
+        index_ready(lib)
     except ReportageError as exc:
         fail(str(exc))
     inputs = collect_inputs(paths)

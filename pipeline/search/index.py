@@ -80,6 +80,18 @@ def index_episode(library: Path, episode: Episode) -> None:
         _replace_episode(db, episode)
 
 
+def forget_gone(library: Path) -> list[str]:
+    """Forget the episodes whose folders are gone (deleted or moved away by hand); their slugs."""
+    if not index_path(library).is_file():
+        return []
+    with _writer(index_path(library)) as db:
+        slugs = [slug for (slug,) in db.execute("SELECT slug FROM episodes")]
+        gone = [slug for slug in slugs if not (library / slug / FILENAME).exists()]
+        for slug in gone:
+            _remove(db, slug)
+    return gone
+
+
 def remove_episode(library: Path, slug: str) -> bool:
     """Forget an episode (its folder is gone); False when the index does not hold it."""
     if not index_path(library).is_file():
@@ -156,8 +168,9 @@ def _ensure(library: Path) -> None:
         rebuild(library)
 
 
-def rebuild(library: Path) -> RebuildReport:
+def rebuild(library: Path, progress: vectors.Progress | None = None) -> RebuildReport:
     """Recreate the index from every `<library>/*/episode.json`; swap it in atomically.
+    `progress(done, total)` is told after each episode (a library's takes minutes).
 
     Built without the index lock, so publishes and saves go on meanwhile; then, under it, the
     documents changed since they were read are indexed again and the new file swapped in (every
@@ -169,7 +182,10 @@ def rebuild(library: Path) -> RebuildReport:
     stamps: dict[Path, tuple[int, int, int]] = {}
 
     def episodes() -> Iterator[Episode]:
-        for doc in sorted(library.glob(f"*/{FILENAME}")):
+        docs = sorted(library.glob(f"*/{FILENAME}"))
+        for done, doc in enumerate(docs):
+            if progress:
+                progress(done, len(docs))
             stamps[doc] = _stamp(doc)
             if (episode := _load(doc, skipped)) is not None:
                 yield episode
