@@ -421,6 +421,15 @@ def test_a_linked_episode_folder_is_the_episode_of_the_links_name(library, tmp_p
     assert Episode.load(other / "haven-link").slug == "haven-link"
 
 
+def test_a_damaged_episode_is_a_page_saying_so_and_json_for_a_program(client, library, caplog):
+    (library / "haven" / "episode.json").write_text('{"slug": "haven", "segm')
+    shown = client.get("/episodes/haven")
+    assert shown.status_code == 500 and shown.headers["content-type"].startswith("text/html")
+    assert "episode.json" in shown.text and "<!doctype html>" in shown.text.lower()
+    assert client.get("/api/episodes/haven").json()["detail"].startswith(str(library / "haven"))
+    assert "GET /episodes/haven" in caplog.text  # and the console of whoever serves it
+
+
 def test_a_damaged_search_index_leaves_the_pages_and_the_editor_served(library, tmp_path):
     copy = tmp_path / "lib"
     shutil.copytree(library, copy)

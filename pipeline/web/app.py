@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -57,6 +58,7 @@ from pipeline.web.retranslate import Retranslator
 from pipeline.web.review import add_routes, edit_saved, segment_json, warned
 
 SEARCH_LIMIT = 50
+log = logging.getLogger("uvicorn.error")  # the server's console, as uvicorn's own lines
 MAX_BODY = 64 * 1024  # bytes: an edit is a segment's text, never more
 SEGMENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 EDITOR_NAME = re.compile(r"[^\w .@-]")
@@ -149,8 +151,11 @@ def create_app(library: Path, token: str,
                             status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(ReportageError)
-    async def unreadable(request: Request, exc: ReportageError) -> JSONResponse:
-        return JSONResponse(status_code=500, content={"detail": str(exc)})
+    async def unreadable(request: Request, exc: ReportageError) -> Response:
+        # A damaged episode document: a page for a listener, JSON for a program; and a line
+        # in the server's console for whoever runs it.
+        log.warning("%s %s: %s", request.method, request.url.path, exc)
+        return await refused(request, StarletteHTTPException(500, str(exc)))
 
     def prepare_edits(episode: Episode) -> None:
         publish.warm(episode)
