@@ -80,6 +80,26 @@ def test_dataset_without_items_is_one_clear_line(tmp_path, layout):
     assert "Traceback" not in run.err
 
 
+def test_a_dataset_without_any_reference_is_refused_before_any_work(tmp_path):
+    dataset = tmp_path / "set"
+    (dataset / "clips").mkdir(parents=True)
+    shutil.copy(DATA / f"{WITHOUT_REFERENCE}.wav", dataset / "clips")
+    run = run_cli("evaluate", dataset, "--work", str(tmp_path / "work"))
+    assert run.rc == 1 and "Traceback" not in run.err
+    assert run.err.strip() == (f"error: {dataset}: no item has a reference to score against "
+                               f"(no reference {WITHOUT_REFERENCE}.nl.txt: WER/CER skipped)")
+    assert not (tmp_path / "work").exists()  # no model ran
+
+
+def test_a_reference_utterance_without_its_text_is_said_plainly(tmp_path):
+    dataset = make_dataset(tmp_path)
+    broken = json.loads((dataset / "episodes" / "joined.json").read_text())
+    del broken["utterances"][1]["nl"]
+    (dataset / "episodes" / "joined.json").write_text(json.dumps(broken))
+    episode = discover(dataset)[-1]
+    assert episode.warnings[0] == "joined.json: an utterance has no 'nl' text: skipped"
+
+
 def test_bad_part_is_refused(tmp_path):
     run = run_cli("evaluate", str(make_dataset(tmp_path)), "--part", "songs")
     assert run.rc != 0 and "unknown part" in run.err
@@ -149,8 +169,8 @@ def test_report_keys_and_scores(evaluated):
     assert report["settings"]["asr"]["beam_size"] == 1
     assert set(report["summary"]) == {"clips", "episodes"}
     clips = report["summary"]["clips"]
-    # 14 + 11 + 7 reference words: the clip without a reference is left out of WER.
-    assert clips["items"] == 4 and clips["ref_words"] == 32
+    # 14 + 11 + 7 reference words: the clip without a reference is left out of WER, and said.
+    assert clips["items"] == 4 and clips["scored"] == 3 and clips["ref_words"] == 32
     # Whisper base reads these clear sentences mostly right.
     assert 0 <= clips["wer"] < 0.5 and 0 <= clips["cer"] <= clips["wer"] + 0.05
     episode = report["summary"]["episodes"]
@@ -225,3 +245,12 @@ def test_topic_boundaries_that_are_no_increasing_times_are_not_scored(tmp_path, 
     assert episode.boundaries == [] or episode.boundaries is None
     assert "not a valid reference" in episode.warnings[-1]
     assert "increasing times" in episode.warnings[-1]
+
+
+def test_the_summary_table_says_how_many_items_were_scored():
+    from pipeline.evaluate.tables import summary_table
+
+    part = {"items": 5, "scored": 3, "duration_s": 10.0, "stages": {}}
+    assert summary_table({"summary": {"clips": part}})[1][0][:2] == ["clips", "5 (3 scored)"]
+    part["scored"] = 5
+    assert summary_table({"summary": {"clips": part}})[1][0][:2] == ["clips", "5"]

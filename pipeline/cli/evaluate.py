@@ -104,7 +104,7 @@ def _write_reports(report: dict, json_out: Path | None, html_out: Path | None) -
 def _show_report(report: dict) -> None:
     from rich.table import Table
 
-    from pipeline import evaluate as ev
+    from pipeline.evaluate import tables as ev
 
     # Piped to a file, rich would squeeze the tables into 80 columns; give them room.
     out = Console(stderr=True, width=None if err.is_terminal else 160)

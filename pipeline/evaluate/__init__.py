@@ -16,7 +16,8 @@ The report (`--json`; keys are stable, a metric that cannot be computed is null)
     settings         engine, model, asr {language, beam_size, vad, device, compute_type}, force
     normaliser       what the Dutch text normaliser does before WER/CER
     summary          {clips|episodes: corpus-level scores of that part}:
-                       items, duration_s, wer, cer, ref_words (normalised reference words),
+                       items, scored (those with a Dutch reference: WER and CER are over
+                       these), duration_s, wer, cer, ref_words (normalised reference words),
                        bleu, chrf (0-100, sacrebleu), pk, windowdiff, pk_even, windowdiff_even
                        (means over episodes; 0 is best), subtitles {nl|en: {cues,
                        within_limits, within_target_cps}} (shares of published SRT cues that
@@ -87,6 +88,9 @@ def discover(dataset: Path, parts: tuple[str, ...] = PARTS, limit: int | None = 
             f"{dataset}: no recognisable items (expected clips/<id>.<audio> with <id>.nl.txt, "
             f"or episodes/<id>.<audio> with <id>.json, in {' or '.join(parts)})"
         )
+    if not any(item.nl or item.boundaries for item in items):  # hours of work, nothing to score
+        raise ReportageError(f"{dataset}: no item has a reference to score against "
+                             f"({'; '.join(items[0].warnings)})")
     return items
 
 
@@ -138,7 +142,9 @@ def _read_episode_reference(item: Item, path: Path) -> None:
             item.en = "\n".join(u["en"] for u in utterances)
         if "topic_boundaries_s" in data:
             item.boundaries = metrics.boundary_times(data["topic_boundaries_s"])
-    except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+    except KeyError as exc:
+        item.warnings.append(f"{path.name}: an utterance has no {exc} text: skipped")
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
         item.warnings.append(f"{path.name} is not a valid reference ({exc}): skipped")
 
 
@@ -262,7 +268,8 @@ def summarise(rows: list[dict], items: list[Item]) -> dict:
     """Corpus-level scores for one group of item rows."""
     scored = [(i, r) for i, r in zip(items, rows, strict=True) if r.get("wer") is not None]
     translated = [(i, r) for i, r in zip(items, rows, strict=True) if r.get("bleu") is not None]
-    summary: dict = {"items": len(rows), "duration_s": round(sum(r["duration_s"] for r in rows), 3)}
+    summary: dict = {"items": len(rows), "scored": len(scored),  # WER of those with a reference
+                     "duration_s": round(sum(r["duration_s"] for r in rows), 3)}
     summary |= {"wer": None, "cer": None, "ref_words": None, "bleu": None, "chrf": None}
     if scored:
         refs, hyps = [i.nl for i, _ in scored], [r["hypothesis_nl"] for _, r in scored]
@@ -418,83 +425,3 @@ def _settings_dict(settings: Settings) -> dict:
     data = asdict(settings)
     data["model"] = settings.model or "base"
     return data
-
-
-# ---------------------------------------------------------------- tables for people
-
-Column = tuple[str, str, Callable[[object], str]]  # (key, heading, format)
-
-
-def _percent(v) -> str:
-    return "–" if v is None else f"{100 * v:.1f}"
-
-
-def _score(v) -> str:
-    return "–" if v is None else f"{v:.1f}"
-
-
-def _ratio(v) -> str:
-    return "–" if v is None else f"{v:.3f}"
-
-
-def _plain(v) -> str:
-    return "–" if v is None else str(v)
-
-
-SCORE_COLUMNS: list[Column] = [
-    ("wer", "WER %", _percent), ("cer", "CER %", _percent),
-    ("bleu", "BLEU", _score), ("chrf", "chrF", _score),
-    ("pk", "Pk", _ratio), ("windowdiff", "WinDiff", _ratio),
-    ("pk_even", "Pk even", _ratio), ("windowdiff_even", "WinDiff even", _ratio),
-    ("subs_ok", "subs ok %", _percent), ("subs_17cps", "≤17 cps %", _percent),
-    ("rtf", "RTF", _ratio), ("cpu_rtf", "CPU RTF", _ratio),
-]
-
-
-def _rtfs(stages: dict[str, dict], duration_s: float) -> dict:
-    """All stages together as wall and CPU real-time factors."""
-    wall = [c["seconds"] for c in stages.values()]
-    cpu = [c["cpu_s"] for c in stages.values()]
-    if not stages or not duration_s:
-        return {"rtf": None, "cpu_rtf": None}
-    return {"rtf": sum(wall) / duration_s,
-            "cpu_rtf": None if None in cpu else sum(cpu) / duration_s}
-
-
-def summary_table(report: dict) -> tuple[list[str], list[list[str]]]:
-    """Headings and rows (one a part) of the corpus-level scores."""
-    head = ["part", "items", "audio s"] + [h for _, h, _ in SCORE_COLUMNS]
-    rows = []
-    for part, s in report["summary"].items():
-        values = s | _rtfs(s["stages"], s["duration_s"])
-        rows.append([part, str(s["items"]), f"{s['duration_s']:.0f}"]
-                    + [fmt(values.get(key)) for key, _, fmt in SCORE_COLUMNS])
-    return head, rows
-
-
-def item_table(report: dict, part: str) -> tuple[list[str], list[list[str]]]:
-    """Headings and rows (one an item) of one part's per-item scores."""
-    head = ["id", "audio s", "chapters ref/pred"] + [h for _, h, _ in SCORE_COLUMNS]
-    rows = []
-    for r in (r for r in report["items"] if r["part"] == part):
-        values = r | _rtfs(r["stages"], r["duration_s"]) | _subs_columns(r["subtitles"])
-        chapters = f"{_plain(r['chapters_ref'])}/{_plain(r['chapters_pred'])}"
-        rows.append([r["id"], f"{r['duration_s']:.0f}", chapters]
-                    + [fmt(values.get(key)) for key, _, fmt in SCORE_COLUMNS])
-    return head, rows
-
-
-def _subs_columns(subtitles: dict) -> dict:
-    nl = subtitles.get("nl")
-    if not nl or not nl["cues"]:
-        return {}
-    return {"subs_ok": nl["within_limits"] / nl["cues"],
-            "subs_17cps": nl["within_target_cps"] / nl["cues"]}
-
-
-def cost_table(report: dict) -> tuple[list[str], list[list[str]]]:
-    head = ["stage", "wall s", "CPU s", "audio s", "RTF (wall)", "RTF (CPU)"]
-    rows = [[stage, f"{c['seconds']:.1f}", _score(c["cpu_s"]), f"{c['audio_s']:.0f}",
-             _ratio(c["rtf"]), _ratio(c["cpu_rtf"])]
-            for stage, c in report["cost"]["stages"].items()]
-    return head, rows

@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 
 from pipeline.atomic import write_atomic
-from pipeline.evaluate import cost_table, item_table, summary_table
+from pipeline.evaluate.tables import cost_table, item_table, summary_table
 
 _STYLE = """
 body { font: 15px/1.45 system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em;
