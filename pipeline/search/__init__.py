@@ -14,11 +14,12 @@ segments holding a Dutch word alike a query word (by its e5 word vector, vectors
 spelling, or the Dutch cognate of an English word; or by its sound, sounds.py; or as the Dutch a
 dictionary gives for an English word, dictionary.py, which the Dutch BM25 matches too). e5 is
 multilingual, so an English query finds a Dutch moment by meaning, whatever the translation
-says. A query with a quote in it stays an exact search. Each hit says how it matched: "words"
-(alike words count as words), "meaning" or "both". A search filtered to an episode or a speaker
-takes its look-alikes among the words those lines say, and a word they never say counts as
-unheard there, however often the rest of the library says it (a filter over more than
-SCOPE_LINES lines keeps the library's words: reading them all would cost more than it gains).
+says. A query with a quote in it stays an exact search. Each hit says how it matched: "words",
+"meaning", "both", or "alike" (only a word like one typed: fusion.Fused.matched). A search
+filtered to an episode or a speaker takes its look-alikes among the words those lines say, and
+a word they never say counts as unheard there, however often the rest of the library says it
+(a filter over more than SCOPE_LINES lines keeps the library's words: reading them all would
+cost more than it gains).
 
 FTS5 finds the matches (at most RANK_WINDOW of them, the most recently indexed first) and
 ranking.py scores them with BM25; ties go to the newer episode, then slug, then time. So a query
@@ -41,6 +42,7 @@ from pipeline.errors import ReportageError
 from pipeline.formats.markup import compared
 from pipeline.search import dictionary, fusion, sounds, textnorm, vectors
 from pipeline.search import query as queries
+from pipeline.search.fusion import ALIKE
 from pipeline.search.index import (  # noqa: F401  (re-exported: the index's API lives here)
     REBUILD_HINT,
     RebuildReport,
@@ -60,7 +62,6 @@ RANK_WINDOW = 250  # p95 query time on 1M segments: 27.5 ms at 500, 17-22 ms at 
 MODES = ("hybrid", "exact", "semantic")
 VECTOR_DEPTH = 50  # each vector ranking's length: deeper ranks add almost nothing to RRF
 MEANING_KINDS = vectors.KINDS  # the vector rankings fused (the benchmark leaves one out)
-ALIKE = "words_alike"  # the ranking of segments holding Dutch words alike the query's
 ALIKE_WORDS = 8  # query words given look-alikes: a pasted paragraph would cost seconds
 TRANSLATED = 0.9  # the likeness of a dictionary's Dutch for a word typed (0.9 or 0.95: same)
 SCOPE_LINES = 20_000  # a filter wider than this takes the library's look-alikes (~4 us a line)

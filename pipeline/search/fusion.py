@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 K = 60  # the usual RRF constant: a list's top ranks count, but none dominates
 WHOLE = 2.0  # the weight of a word list that holds every term; every other list weighs 1
 WINDOW = "window"  # the list of 3-segment windows, by their middle segment
+ALIKE = "words_alike"  # the list of segments holding Dutch words alike the query's
 NEAR = 1  # neighbouring segments (in index order, same episode) are one moment
 
 
@@ -38,10 +39,14 @@ class Fused:
 
     @property
     def matched(self) -> str:
-        """How it matched: "words", "meaning" or "both"."""
-        words = any(s.startswith("words") for s in self.sources)
+        """How it matched: "words" (a word typed, or the Dutch of an English one), "meaning",
+        "both", or "alike": no word typed, but one that looks or sounds like it (a misheard
+        spelling), whatever else found it; so a listener never takes it for the word."""
+        words = any(s.startswith("words") and s != ALIKE for s in self.sources)
         meaning = any(not s.startswith("words") for s in self.sources)
-        return "both" if words and meaning else "words" if words else "meaning"
+        if words:
+            return "both" if meaning else "words"
+        return "alike" if ALIKE in self.sources else "meaning"
 
 
 def fuse(lists: dict[str, list[int]], whole: frozenset[str] = frozenset()) -> list[Fused]:
