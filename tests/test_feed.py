@@ -176,6 +176,15 @@ def test_an_episode_without_audio_is_left_out_with_a_warning(cli, library, damag
     assert feedparser.parse((library / "feed.xml").read_bytes()).entries == []
 
 
+def test_a_damaged_episode_is_left_out_and_the_build_exits_1(cli, library):
+    shutil.copytree(library / "haven", library / "kapot")
+    (library / "kapot" / "episode.json").write_text('{"slug": "kapot", "segm')
+    result = build(cli, library)
+    assert result.rc == 1  # a scheduled build must notice the episode its feed lacks
+    assert "warning: kapot: left out of the feed" in result.err and "Traceback" not in result.err
+    assert len(feedparser.parse((library / "feed.xml").read_bytes()).entries) == 1  # written
+
+
 def test_empty_library_gives_a_valid_feed_and_a_warning(cli, tmp_path):
     library = tmp_path / "empty"
     library.mkdir()

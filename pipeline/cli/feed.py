@@ -50,6 +50,8 @@ def build_cmd(
     for warning in result.warnings:
         say(warning, "warning")
     say(f"{result.path}: {result.items} episode{'' if result.items == 1 else 's'}", "✓")
+    if result.damaged:  # written, but a scheduled build must notice the episodes it lacks
+        raise typer.Exit(1)
 
 
 @feed_app.command("add")

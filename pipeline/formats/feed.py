@@ -77,6 +77,7 @@ class FeedResult:
     path: Path
     items: int
     warnings: list[str] = field(default_factory=list)
+    damaged: int = 0  # episodes left out because their document is damaged
 
 
 def web_address(value: str, what: str) -> SplitResult:
@@ -336,9 +337,10 @@ def _published_guids(library: Path) -> dict[str, str]:
 
 
 def feed_xml(library: Path, url: str, config: FeedConfig | None = None
-             ) -> tuple[bytes, int, list[str]]:
+             ) -> tuple[bytes, int, list[str], int]:
     """The feed of every episode in `library`, newest first, below the base URL `url`;
-    returns the XML, the number of items and a warning for each episode left out."""
+    returns the XML, the number of items, a warning for each episode left out, and how many
+    of those were left out for a damaged document."""
     url = base_url(url)
     config = config or load_config(library)
     for prefix, uri in NAMESPACES.items():
@@ -366,13 +368,14 @@ def feed_xml(library: Path, url: str, config: FeedConfig | None = None
         ET.SubElement(channel, _q("itunes", "category"), {"text": NOT_XML.sub("", config.category)})
     _sub(channel, _q("itunes", "explicit"), "false")
 
-    warnings, episodes = [], []
+    warnings, episodes, damaged = [], [], 0
     for slug in episode_slugs(library):
         try:
             folder = find_episode(library, slug)
             episode = Episode.load(folder)
         except ReportageError as exc:
             warnings.append(f"{slug}: left out of the feed ({exc})")
+            damaged += 1
             continue
         audio = folder / episode.source.file
         if not episode.source.file or not _non_empty(audio):
@@ -387,14 +390,14 @@ def feed_xml(library: Path, url: str, config: FeedConfig | None = None
         _item(channel, folder, episode, url + quote(slug) + "/", when, guids[slug])
     ET.indent(rss)
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n", len(episodes), \
-        warnings
+        warnings, damaged
 
 
 def write_feed(library: Path, url: str) -> FeedResult:
     """Write `feed.xml` in the library, atomically."""
     if not library.is_dir():
         raise ReportageError(f"no library folder {library}")
-    xml, items, warnings = feed_xml(library, url)
+    xml, items, warnings, damaged = feed_xml(library, url)
     if not items:
         warnings.append(f"no episodes in {library}: the feed has no items")
     config = load_config(library)
@@ -409,4 +412,4 @@ def write_feed(library: Path, url: str) -> FeedResult:
         write_atomic(path, xml)
     except OSError as exc:
         raise ReportageError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return FeedResult(path, items, warnings)
+    return FeedResult(path, items, warnings, damaged)
