@@ -13,6 +13,7 @@ from audiogen import CLIPS, DATA, clip, reference, silence, write_audio
 from conftest import run_cli
 
 from pipeline.document import Chapter, Episode, Segment, Source
+from pipeline.errors import ReportageError
 from pipeline.evaluate import Item, discover, score_item, subtitle_counts, summarise
 from pipeline.runner import Result
 
@@ -59,6 +60,18 @@ def test_discover_reads_both_parts_and_notes_missing_references(tmp_path):
     assert missing.nl is None and f"{WITHOUT_REFERENCE}.nl.txt" in missing.warnings[0]
     episode = by_id["joined"]
     assert len(episode.boundaries) == 1 and episode.nl.startswith("De Straat van Gibraltar")
+
+
+def test_a_folder_of_clips_is_a_dataset_and_a_file_is_said_to_be_one(tmp_path):
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for name in WITH_REFERENCE:
+        shutil.copy(DATA / f"{name}.wav", flat)
+        shutil.copy(DATA / f"{name}.nl.txt", flat)
+    assert [(i.part, i.id) for i in discover(flat)] == [("clips", n)
+                                                         for n in sorted(WITH_REFERENCE)]
+    with pytest.raises(ReportageError, match="a file, not a dataset folder"):
+        discover(flat / f"{WITH_REFERENCE[0]}.wav")
 
 
 def test_limit_spreads_items_evenly(tmp_path):

@@ -6,6 +6,8 @@ A dataset folder holds either part, or both:
     episodes/<id>.<audio>   + <id>.json (utterances, topic_boundaries_s)
                             [+ <id>.nl.txt, <id>.en.txt]           long, multi-topic audio
 
+A folder with neither subfolder is a folder of clips itself (as cc0-flemish is).
+
 Every item goes through the runner's `process_file` into a scratch library, so an interrupted
 evaluation resumes where it stopped and nothing here re-implements a stage.
 
@@ -78,14 +80,16 @@ class Item:
 def discover(dataset: Path, parts: tuple[str, ...] = PARTS, limit: int | None = None) -> list[Item]:
     """The dataset's items, at most `limit` of each part spread evenly over the sorted ids."""
     if not dataset.is_dir():
-        raise ReportageError(f"{dataset}: no such dataset folder")
+        raise ReportageError(f"{dataset}: " + ("a file, not a dataset folder" if dataset.exists()
+                                                else "no such dataset folder"))
+    flat = not any((dataset / part).is_dir() for part in PARTS)  # a folder of clips itself
     items: list[Item] = []
     for part in parts:
-        found = [_item(part, path) for path in _audio_files(dataset / part)]
-        items += _spread(found, limit)
+        folder = dataset if flat and part == "clips" else dataset / part
+        items += _spread([_item(part, path) for path in _audio_files(folder)], limit)
     if not items:
         raise ReportageError(
-            f"{dataset}: no recognisable items (expected clips/<id>.<audio> with <id>.nl.txt, "
+            f"{dataset}: no recognisable items (expected [clips/]<id>.<audio> with <id>.nl.txt, "
             f"or episodes/<id>.<audio> with <id>.json, in {' or '.join(parts)})"
         )
     if not any(item.nl or item.boundaries for item in items):  # hours of work, nothing to score
