@@ -93,6 +93,11 @@
       if (undo) undo.remove();
     },
     names: function (speakers, rev) { speakersRev = rev; applyNames(speakers); },
+    // After the line's saves on their way: a revert sent meanwhile would meet a stale rev.
+    whenSaved: function (id) {
+      var li = document.getElementById("seg-" + id);
+      return (li && saving.get(li)) || Promise.resolve();
+    },
     nameOf: function (id) { return names.get(id) || id; },
     unsaved: function () { return dirty().length; },
     save: function (li) { return save(li); },

@@ -110,7 +110,9 @@
     }
     button.disabled = true;
     tell("reverting edit #" + e.id + "…");
-    editor.send("POST", api + "/revert", { edit: e.id }).then(function (r) {
+    editor.whenSaved(e.segment).then(function () {
+      return editor.send("POST", api + "/revert", { edit: e.id });
+    }).then(function (r) {
       if (r.code !== 200) {  // the edit it names may be newer than this list
         return load(refusal("not reverted", r), "bad");
       }
