@@ -55,6 +55,14 @@ def test_library_page_lists_episodes_and_searches(client):
     assert "1 result for" in found.text
     assert 'href="episodes/haven#t=18.00"' in found.text
     assert "<mark>haring</mark>" in found.text
+    assert "(haven)" not in page.text  # a title of its own needs no folder name
+
+
+def test_two_episodes_of_one_title_are_told_apart_by_their_folders(client, library):
+    shutil.copytree(library / "haven", library / "haven-herhaling")
+    page = client.get("/").text
+    assert '<span class="slug">(haven)</span>' in page
+    assert '<span class="slug">(haven-herhaling)</span>' in page
 
 
 def test_the_library_search_says_what_its_hits_are(client, monkeypatch):
