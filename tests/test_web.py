@@ -268,6 +268,7 @@ def test_a_stale_rev_gets_409_with_the_current_text(client):
     refused = client.patch(url, headers=AUTH, json={"rev": 0, "nl": "Tweede."})
     assert refused.status_code == 409
     assert refused.json()["segment"]["nl"] == "Eerste." and refused.json()["rev"] == 1
+    assert refused.json()["by"] == "editor"  # who saved it since: the conflict names them
 
 
 @pytest.mark.parametrize("headers", [

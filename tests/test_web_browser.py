@@ -155,6 +155,8 @@ def test_second_editor_sees_a_conflict(browser, base, library):
     first, second = (browser.new_context().new_page() for _ in range(2))
     for p in (first, second):
         open_editor(p, base)
+    first.fill("#editor-name", "Anna")
+    first.dispatch_event("#editor-name", "change")
     first.fill(f"#seg-{SEG} textarea.nl", "Eerste redacteur.")
     first.click(f"#seg-{SEG} button.save")
     first.wait_for_selector(f"#seg-{SEG} .state.ok")
@@ -162,6 +164,7 @@ def test_second_editor_sees_a_conflict(browser, base, library):
     second.click(f"#seg-{SEG} button.save")
     conflict = second.wait_for_selector(f"#seg-{SEG} .conflict")
     assert "Eerste redacteur." in conflict.inner_text()
+    assert "Conflict: Anna saved this segment while you were editing" in conflict.inner_text()
     assert Episode.load(library / "haven").segment(SEG).nl == "Eerste redacteur."
     ARTIFACTS.mkdir(exist_ok=True)
     second.screenshot(path=str(ARTIFACTS / "editor-conflict.png"))

@@ -5,6 +5,7 @@
 (function () {
   "use strict";
   var TOKEN = "reportage-token", NAME = "reportage-editor", FIELDS = ["nl", "en"];
+  var MACHINE = "reportage";  // the log's name for the pipeline's own changes
   var FIELD_NAMES = { nl: "Dutch", en: "English", speaker: "change of speaker" };
 
   function load(key) { try { return localStorage.getItem(key) || ""; } catch (e) { return ""; } }
@@ -105,7 +106,7 @@
     withWarning: function (text, data) { return withWarning(text, data); },
   };
 
-  function showConflict(li, seg) {
+  function showConflict(li, seg, by) {
     var old = conflictBox(li);
     if (old) old.remove();
     var div = document.createElement("div");
@@ -127,7 +128,8 @@
       div.appendChild(document.createTextNode(" "));
     }
     var label = labelOf(li);
-    line("Conflict: someone else saved this segment while you were editing. Theirs:");
+    var who = by && by !== MACHINE ? by : "someone else";
+    line("Conflict: " + who + " saved this segment while you were editing. Theirs:");
     line(seg.nl, "theirs", "nl");
     if (seg.en) line(seg.en, "theirs", "en");
     if (seg.speaker && label && label.dataset.speaker !== seg.speaker) {  // theirs, either way
@@ -215,7 +217,7 @@
                             theirs.join(" and ") : "saved", data), "ok");
         offerUndo(li, data.edits || []);
       }
-      else if (code === 409) { showConflict(li, data.segment); }
+      else if (code === 409) { showConflict(li, data.segment, data.by); }
       else { refused(li, "not saved", code, data); }
     });
   }
@@ -436,7 +438,7 @@
           return;
         }
         select.value = label.dataset.speaker;
-        if (code === 409) { showConflict(li, data.segment); }
+        if (code === 409) { showConflict(li, data.segment, data.by); }
         else { refused(li, "not moved", code, data); }
       });
   }
