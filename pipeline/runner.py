@@ -70,10 +70,13 @@ def process_file(
     progress("reading audio", 0, 0)
     info = audio.probe(path)
     folder = episode_dir(library, slug or slugify(path.stem))
-    created = _new_or_left_over(folder)
+    created = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with running(folder):
+            # Under the run lock: a live run's folder holds only lock files, too, until its
+            # first stage is saved.
+            created = created or _left_over(folder)
             with locked(folder):
                 episode = ingest(folder, path, info, settings.force, origin)
             ctx = Context(path, folder, episode, settings, engines, progress)
@@ -91,10 +94,10 @@ def process_file(
                   time.monotonic() - started, episode.provenance.get("audio", {}).get("warning"))
 
 
-def _new_or_left_over(folder: Path) -> bool:
-    """No folder yet, or one a killed run left (a worker gone out of memory): its lock files
-    and nothing else. A failure before the first save then leaves nothing behind."""
-    return not folder.exists() or all(p.name in (".lock", ".run.lock") for p in folder.iterdir())
+def _left_over(folder: Path) -> bool:
+    """A folder a killed run left (a worker gone out of memory): its lock files and nothing
+    else. A failure before the first save then leaves nothing behind, as for a new folder."""
+    return all(p.name in (".lock", ".run.lock") for p in folder.iterdir())
 
 
 def _run_stages(ctx: Context) -> tuple[list[str], list[str]]:

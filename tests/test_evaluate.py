@@ -104,6 +104,15 @@ def test_a_dataset_without_any_reference_is_refused_before_any_work(tmp_path):
     assert not (tmp_path / "work").exists()  # no model ran
 
 
+def test_english_references_alone_are_something_to_score(tmp_path):
+    dataset = tmp_path / "set"
+    (dataset / "clips").mkdir(parents=True)
+    shutil.copy(DATA / f"{WITHOUT_REFERENCE}.wav", dataset / "clips")
+    (dataset / "clips" / f"{WITHOUT_REFERENCE}.en.txt").write_text("The potato plant.")
+    [item] = discover(dataset)
+    assert item.en == "The potato plant." and item.nl is None
+
+
 def test_a_reference_utterance_without_its_text_is_said_plainly(tmp_path):
     dataset = make_dataset(tmp_path)
     broken = json.loads((dataset / "episodes" / "joined.json").read_text())

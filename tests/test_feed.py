@@ -163,6 +163,17 @@ def test_newest_first_and_a_second_episode(library):
     write_feed(library, "https://example.org/other/")  # the feed moved, too
     assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
         "reportage:markt"]
+    shutil.copytree(second, folder)  # "haven" again, published with the audio's hash
+    write_feed(library, BASE)
+    assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
+        "reportage:markt", "0" * 64]
+    # another recording processed under a published episode's name is a new episode to apps
+    other = Episode.load(folder)
+    other.source.sha256 = "1" * 64
+    other.save(folder)
+    write_feed(library, BASE)
+    assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
+        "reportage:markt", "1" * 64]
 
 
 @pytest.mark.parametrize("damage", ["missing", "empty"])

@@ -115,6 +115,9 @@ def test_english_confirmed_as_still_right_is_stale_again_after_its_revert(client
     body = revert(client, confirmed).json()
     assert body["segments"][0]["en_stale"] and body["segments"][0]["en"] == english
     assert segment(library, 3).en_stale and not segment(library, 3).edited.get("en")
+    rev = segment(library, 3).rev
+    assert revert(client, confirmed).json()["edits"] == []  # a second editor's stale History
+    assert segment(library, 3).rev == rev  # no new rev: open pages get no false conflict
 
 
 def test_the_history_and_its_reverts_need_the_token(client, library):
@@ -169,6 +172,31 @@ def test_a_swap_of_two_names_is_reverted_whole(client, library):
     assert again["speakers"] == {"S1": "Bas", "S2": "Anna"}
 
 
+def test_a_swap_is_not_reverted_onto_a_name_a_third_speaker_took_since(client, library):
+    from pipeline import edits
+
+    episode = Episode.load(library / "haven")
+    episode.segments[2].speaker = "S3"
+    episode.save(library / "haven")
+    client.patch(f"{API}/speakers/S1", headers=AUTH, json={"rev": 0, "name": "Bas", "swap": True})
+    swap = read_log(library / "haven")[0].id
+    client.patch(f"{API}/speakers/S2", headers=AUTH, json={"rev": 1, "name": "Dirk"})
+    client.patch(f"{API}/speakers/S3", headers=AUTH, json={"rev": 2, "name": "Anna"})
+    with pytest.raises(edits.ReportageError, match="'Anna' now names speaker S3"):
+        edits.revert(library, "haven", swap, "anna", force=True)
+    assert Episode.load(library / "haven").speakers == {"S1": "Bas", "S2": "Dirk", "S3": "Anna"}
+
+
+def test_a_change_no_edit_made_is_said_to_be_one(client, library):
+    [edit] = save(client, library, 1, nl="De schepen komen laat binnen.")
+    episode = Episode.load(library / "haven")
+    episode.segments[1].nl = "Een re-run hoorde iets anders."  # no edit logged
+    episode.save(library / "haven")
+    assert revert(client, edit).json()["detail"] == (
+        f"this was changed after edit {edit} by a re-run, not by an edit: correct it by hand "
+        "instead")
+
+
 def test_a_structure_change_is_told_in_words():
     from json import dumps
 
@@ -214,3 +242,19 @@ def test_a_split_whose_new_chapter_was_renamed_since_is_not_reverted(client, lib
     assert refused.status_code == 422
     assert "“De kraan” was renamed after edit 1" in refused.json()["detail"]
     assert len(Episode.load(library / "haven").chapters) == 3
+
+
+
+@pytest.mark.model
+def test_a_damaged_chapter_log_line_is_one_message(client, library):
+    import json
+
+    start = Episode.load(library / "haven").chapters[1].start
+    moved = client.post(f"{API}/chapters/c2", headers=AUTH,
+                        json={"rev": 0, "action": "move", "at": start + 3.0}).json()
+    log = library / "haven" / "edits.jsonl"
+    line = json.loads(log.read_text())
+    line["after"] = json.dumps([{"start": 0.0, "title": "Zonder id"}])
+    log.write_text(json.dumps(line) + "\n")
+    refused = revert(client, moved["edits"][0])
+    assert refused.status_code == 422 and "is damaged in" in refused.json()["detail"]

@@ -40,15 +40,16 @@ def main() -> None:
         code = 1
     if code == 130:
         say("interrupted: finished stages are saved; run again to resume"
-            if _command() in RESUMABLE else "stopped")
+            if _command().startswith(RESUMABLE) else "stopped")
     sys.exit(code if isinstance(code, int) else 0)
 
 
-RESUMABLE = {"process", "evaluate", "feed"}  # the commands whose runs a second run resumes
+RESUMABLE = ("process", "evaluate", "feed sync")  # the commands a second run resumes
 
 
 def _command() -> str:
-    return next((arg for arg in sys.argv[1:] if not arg.startswith("-")), "")
+    """The command and its subcommand, as typed: "feed sync" (options left out)."""
+    return " ".join([arg for arg in sys.argv[1:] if not arg.startswith("-")][:2])
 
 
 # typer words a bad number as a validation library would; a producer reads it plainer.

@@ -106,16 +106,13 @@ def serve(
         "name (repeatable); besides it only the --host address and localhost are answered."),
 ) -> None:
     """Serve the library: listener pages, search, and the editor (?edit=1, needs the token)."""
-    from pipeline.search import index as searchindex
     from pipeline.web.server import serve as run_server
 
     if not host.strip():  # "" would listen on every interface
         fail("--host needs an address: 127.0.0.1 (this machine only) or 0.0.0.0 (every "
              "network)")
     lib = library_path(library)
-    if any(lib.glob("*/episode.json")) and not searchindex.index_path(lib).exists():
-        say(f"no search index yet: searches fail until `reportage index --rebuild --library "
-            f"{lib}`", "warning")
+    index_ready(lib)  # here, not in an editor's first save
     try:
         _fill_vectors(lib, required=False)  # here, not in a request
     except ReportageError as exc:  # a damaged index: the pages and the editor go on
@@ -252,8 +249,9 @@ def search_cmd(
                          ensure_ascii=False, indent=1))
     elif not hits:
         say(f"no matches for {query!r}")
-    elif mode != "semantic" and all(h.matched == "meaning" for h in hits):  # not "no matches"
-        say(f"no line holds the words of {query!r}: these are the lines nearest in meaning")
+    elif mode != "semantic" and all(h.matched in ("meaning", "alike") for h in hits):
+        say(f"no line holds the words of {query!r}: these are the lines nearest in meaning "
+            "or holding words like them")  # not "no matches"
     elif hits[0].partial:
         say(f"no segment holds every word of {query!r}: these hold some of them")
     for line in [] if as_json else hit_lines(hits, lib):

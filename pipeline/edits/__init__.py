@@ -169,6 +169,11 @@ def _revert_names(folder: Path, episode: Episode, log: list[Edit], target: Edit,
             _refuse_if_changed_since(episode, partner, log)
         _known(episode, partner.segment)
     names = [(e.segment, clean_name(e.before or "")) for e in together]
+    swapped = {speaker for speaker, _ in names}
+    for speaker, name in names:  # a speaker outside the swap may have taken one since
+        holder = _name_holder(episode, speaker, name)
+        if holder is not None and holder not in swapped:
+            raise ReportageError(f"{name!r} now names speaker {holder}: rename that one first")
     if [(s, episode.speakers.get(s) or "") for s, _ in names] == names:
         return []  # undone already
     return _save_names(folder, episode, names, editor, {e.segment: e.id for e in together})
@@ -206,11 +211,17 @@ def _refuse_if_changed_since(episode: Episode, target: Edit, log: list[Edit]) ->
     newer = [e for e in log if e.id > target.id and e.editor != MACHINE and (
         (e.field, e.segment) == (target.field, target.segment)
         or (structure and e.field == chapters.STRUCTURE))]
-    standing = [e for e in newer if e.revert_of is None and _seen(episode, e)[0] == _seen(
-        episode, e)[1]]
-    since = f"edit {(standing or newer)[-1].id}" if newer else "a later change"
-    raise ChangedSince(f"{since} changed this after edit {target.id}: revert that first",
-                       target.id)
+    standing = [e for e in newer if e.revert_of is None and _left_as_is(episode, e)]
+    if not newer:  # a re-run or a hand edit of the document: no edit to revert
+        raise ChangedSince(f"this was changed after edit {target.id} by a re-run, not by an "
+                           "edit: correct it by hand instead", target.id)
+    raise ChangedSince(f"edit {(standing or newer)[-1].id} changed this after edit "
+                       f"{target.id}: revert that first", target.id)
+
+
+def _left_as_is(episode: Episode, edit: Edit) -> bool:
+    now, left, _ = _seen(episode, edit)
+    return now == left
 
 
 def _seen(episode: Episode, target: Edit) -> tuple:
@@ -407,8 +418,8 @@ def differing(seg: Segment, changes: dict[str, str], machine: frozenset[str] = f
     editor's text given back as the machine's (`machine`): a revert of "still right" leaves the
     words and makes the English stale again."""
     return {k: v for k, v in changes.items()
-            if v != (getattr(seg, k) or "") or (k == "en" and seg.en_stale)
-            or (k in machine and seg.edited.get(k))}
+            if v != (getattr(seg, k) or "") or (k in machine and seg.edited.get(k))
+            or (k == "en" and seg.en_stale and k not in machine)}
 
 
 def propose(library: Path, episode: Episode, seg: Segment, edits: list[Edit]) -> None:

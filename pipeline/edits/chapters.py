@@ -192,7 +192,10 @@ def _titles_since(snapshot: list[Chapter], episode: Episode, target: Edit) -> li
     """The chapters a structure edit replaced, with the titles another editor gave since to
     those still there: a revert of a split takes back the split, not a rename of another
     chapter. Where the revert would remove a chapter renamed since, it is refused."""
-    left = {d["id"]: (d.get("title"), d.get("title_en")) for d in _shape(target.after) or []}
+    try:
+        left = {d["id"]: (d.get("title"), d.get("title_en")) for d in _shape(target.after) or []}
+    except (TypeError, KeyError, AttributeError):
+        raise BadChapterEdit(f"edit {target.id} is damaged in {LOG}") from None
     now = {c.id: c for c in episode.chapters}
     renamed = {i for i, c in now.items() if i in left and (c.title, c.title_en) != left[i]}
     lost = [now[i] for i in renamed if i not in {c.id for c in snapshot}]
@@ -338,11 +341,14 @@ def _as_left(episode: Episode, edit: Edit) -> bool:
 
 
 def seen(episode: Episode, edit: Edit) -> tuple:
-    """(now, as the edit left it, as it was before) of what `edit` changed, as a listener sees
-    it: chapters without their edited marks, a title; now is None where the chapter is gone."""
+    """(now, as the edit left it, as it was before) of what `edit` changed: for a move, split
+    or merge the chapters' ids and starts, for a rename the title; now is None where the
+    chapter is gone."""
     if edit.field == STRUCTURE:  # where they start; titles given since stay (_titles_since)
-        return tuple(_starts(shape) for shape in (
-            _shape(_snapshot(episode.chapters)), _shape(edit.after), _shape(edit.before)))
+        logged = _starts(_shape(edit.after)), _starts(_shape(edit.before))
+        if None in logged:
+            raise BadChapterEdit(f"edit {edit.id} is damaged in {LOG}")
+        return (_starts(_shape(_snapshot(episode.chapters))), *logged)
     chapter = next((c for c in episode.chapters if c.id == edit.segment), None)
     now = None if chapter is None else getattr(chapter, TITLES[edit.field]) or ""
     return now, edit.after or "", edit.before or ""

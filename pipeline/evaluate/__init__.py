@@ -92,7 +92,7 @@ def discover(dataset: Path, parts: tuple[str, ...] = PARTS, limit: int | None = 
             f"{dataset}: no recognisable items (expected [clips/]<id>.<audio> with <id>.nl.txt, "
             f"or episodes/<id>.<audio> with <id>.json, in {' or '.join(parts)})"
         )
-    if not any(item.nl or item.boundaries for item in items):  # hours of work, nothing to score
+    if not any(item.nl or item.en or item.boundaries for item in items):  # nothing to score
         raise ReportageError(f"{dataset}: no item has a reference to score against "
                              f"({'; '.join(items[0].warnings)})")
     return items

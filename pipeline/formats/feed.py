@@ -308,7 +308,9 @@ def _guids(episodes: list[Episode], published: dict[str, str]) -> dict[str, str]
     taken, guids = set(), {}
     for episode in reversed(episodes):  # oldest first
         guid = published.get(episode.slug)
-        if guid and guid not in taken:
+        # Only one of its own: another recording processed under a removed one's name is new.
+        if guid in {episode.guid, episode.source.sha256, f"reportage:{episode.slug}"} - {""} \
+                and guid not in taken:
             guids[episode.slug] = guid
             taken.add(guid)
     for episode in reversed(episodes):

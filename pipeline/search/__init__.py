@@ -83,7 +83,7 @@ class Hit:
     snippet: str
     marks: list[tuple[int, int]] = field(default_factory=list)  # matches in `snippet`
     partial: bool = False  # this hit holds only some of the terms (found by those alone)
-    matched: str = "words"  # how: "words", "meaning" or "both"
+    matched: str = "words"  # how: "words", "meaning", "both" or "alike" (fusion.Fused.matched)
     other: str = ""  # the snippet in the other language (its translation or original)
     other_marks: list[tuple[int, int]] = field(default_factory=list)
 

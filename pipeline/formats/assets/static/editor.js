@@ -94,10 +94,10 @@
       if (undo) undo.remove();
     },
     names: function (speakers, rev) { speakersRev = rev; applyNames(speakers); },
-    // After the line's saves on their way: a revert sent meanwhile would meet a stale rev.
-    whenSaved: function (id) {
+    // `request` in turn with the line's saves (a revert sent meanwhile would meet a stale rev).
+    inLine: function (id, request) {
       var li = document.getElementById("seg-" + id);
-      return (li && saving.get(li)) || Promise.resolve();
+      return li ? inTurn(li, request) : request();
     },
     nameOf: function (id) { return names.get(id) || id; },
     unsaved: function () { return dirty().length; },

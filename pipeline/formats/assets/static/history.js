@@ -34,7 +34,7 @@
     var title = chapters && chapters.title(id);
     return title ? "“" + title + "”" : id;
   }
-  // What an edit changed, in the page's words: "line 00:41 Dutch", "name of Bas (S2)".
+  // What an edit changed, in the page's words: "line 00:41 Dutch", "name of S2".
   function what(e) {
     if (e.field === "speaker_name") return "name of " + e.segment;
     if (e.field === "chapter_title") return "title of chapter " + chapterName(e.segment);
@@ -110,9 +110,11 @@
     }
     button.disabled = true;
     tell("reverting edit #" + e.id + "…");
-    editor.whenSaved(e.segment).then(function () {
-      return editor.send("POST", api + "/revert", { edit: e.id });
-    }).then(function (r) {
+    // In turn with the line's own saves: one sent meanwhile would meet a stale rev.
+    editor.inLine(e.segment, function () {
+      return editor.send("POST", api + "/revert", { edit: e.id }).then(answered);
+    });
+    function answered(r) {
       if (r.code !== 200) {  // the edit it names may be newer than this list
         return load(refusal("not reverted", r), "bad");
       }
@@ -121,7 +123,7 @@
       if (r.data.chapters && chapters) chapters.reload();
       return load(editor.withWarning(r.data.edits.length ? "reverted edit #" + e.id :
         "edit #" + e.id + " was already undone: nothing to do", r.data), "ok");
-    });
+    }
   }
 
   var refresh = el("button", "refresh", "Refresh");
