@@ -8,8 +8,7 @@ import httpx
 import pytest
 
 from pipeline.document import Episode
-from pipeline.stages.publish import publish
-from tests.web_fixtures import make_library, running_server
+from tests.web_fixtures import make_interview_library, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -20,15 +19,7 @@ SEG = "s0000300"  # the second line, S2's
 
 @pytest.fixture
 def library(tmp_path):
-    library = make_library(tmp_path)
-    folder = library / "haven"
-    episode = Episode.load(folder)
-    for n, seg in enumerate(episode.segments):
-        seg.speaker = f"S{n % 2 + 1}"
-    episode.speakers = {"S1": "Anna", "S2": "Bas"}
-    episode.save(folder)
-    publish(folder, episode)
-    return library
+    return make_interview_library(tmp_path)
 
 
 @pytest.fixture

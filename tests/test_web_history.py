@@ -9,9 +9,8 @@ from fastapi.testclient import TestClient
 
 from pipeline.document import Episode
 from pipeline.edits import read_log
-from pipeline.stages.publish import publish
 from pipeline.web.app import create_app
-from tests.web_fixtures import make_library
+from tests.web_fixtures import make_interview_library
 
 TOKEN = "history-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}", "X-Editor": "anna"}
@@ -20,16 +19,7 @@ API = "/api/episodes/haven"
 
 @pytest.fixture
 def library(tmp_path):
-    """The sample episode, its lines spoken by two speakers in turn."""
-    library = make_library(tmp_path)
-    folder = library / "haven"
-    episode = Episode.load(folder)
-    for n, seg in enumerate(episode.segments):
-        seg.speaker = f"S{n % 2 + 1}"
-    episode.speakers = {"S1": "Anna", "S2": "Bas"}
-    episode.save(folder)
-    publish(folder, episode)
-    return library
+    return make_interview_library(tmp_path)
 
 
 @pytest.fixture

@@ -79,6 +79,19 @@ def make_library(root: Path, slug: str = "haven") -> Path:
     return library
 
 
+def make_interview_library(root: Path) -> Path:
+    """The library, its lines spoken in turn by Anna (S1) and Bas (S2)."""
+    library = make_library(root)
+    folder = library / "haven"
+    episode = Episode.load(folder)
+    for n, seg in enumerate(episode.segments):
+        seg.speaker = f"S{n % 2 + 1}"
+    episode.speakers = {"S1": "Anna", "S2": "Bas"}
+    episode.save(folder)
+    publish(folder, episode)
+    return library
+
+
 def fish_dictionary(folder: Path) -> Path:
     """A FreeDict pair in dictd's format that knows two words of the episode's fish market."""
     from pipeline.search import dictionary
