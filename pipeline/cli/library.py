@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -74,14 +76,20 @@ def index_ready(library: Path) -> None:
 
 
 def _rebuild(library: Path):
-    from rich.progress import Progress
-
     from pipeline.search import index as searchindex
 
+    with _counting("indexing the episodes") as progress:
+        return searchindex.rebuild(library, progress)
+
+
+@contextmanager
+def _counting(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A bar of a long index job, told (done, total) as it goes; none off a terminal."""
+    from rich.progress import Progress
+
     with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task("indexing the episodes", total=None)
-        return searchindex.rebuild(library, lambda done, total: bar.update(
-            task, completed=done, total=total))
+        task = bar.add_task(description, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _forget_gone(library: Path) -> None:
@@ -262,8 +270,6 @@ def _fill_vectors(library: Path, required: bool = True) -> None:
     """Give an index from before search by meaning its vectors, once, with a progress bar.
     Where that cannot be (a library this user may only read), a search goes on by words
     alone unless the vectors are `required`."""
-    from rich.progress import Progress
-
     from pipeline.search import index as searchindex
     from pipeline.search import vectors
 
@@ -273,10 +279,8 @@ def _fill_vectors(library: Path, required: bool = True) -> None:
     if not required and not (os.access(path, os.W_OK) and os.access(library, os.W_OK)):
         return  # read-only: not worth embedding every line only to fail at the write
     try:
-        with Progress(console=err, transient=True, disable=not err.is_terminal) as bar:
-            task = bar.add_task("adding meaning vectors to the search index", total=None)
-            if searchindex.fill_vectors(library, lambda done, total: bar.update(
-                    task, completed=done, total=total)):
+        with _counting("adding meaning vectors to the search index") as progress:
+            if searchindex.fill_vectors(library, progress):
                 say("search index: meaning vectors added", "✓")
     except ReportageError as exc:
         if required:

@@ -55,7 +55,7 @@
     undoButton.disabled = false;
     if (reply.code === 200) {
       show(d);
-      document.dispatchEvent(new CustomEvent("reportage:saved"));  // the History shows it
+      window.reportageEditor.changed();  // the History shows it
       if (typeof done === "function") done = done(d);  // what was done, told from the reply
       status.textContent = window.reportageEditor.withWarning(done, d);
       if (undoing) lastEdits = [];  // an undo is not undone from here

@@ -100,11 +100,21 @@
       return li ? inTurn(li, request) : request();
     },
     nameOf: function (id) { return names.get(id) || id; },
+    // A line's time as the page shows it ("00:41"), or its id where the page lacks it.
+    timeOf: function (id) {
+      var li = document.getElementById("seg-" + id);
+      return li ? li.querySelector(".time").textContent : id;
+    },
+    changed: changed,
     unsaved: function () { return dirty().length; },
     save: function (li) { return save(li); },
     send: function (method, url, body) { return send(method, url, body); },
     withWarning: function (text, data) { return withWarning(text, data); },
   };
+
+  // A change saved that is no line's own save (a rename, a move, a chapter edit): the open
+  // History lists it.
+  function changed() { document.dispatchEvent(new CustomEvent("reportage:saved")); }
 
   function showConflict(li, seg, by) {
     var old = conflictBox(li);
@@ -377,7 +387,7 @@
             applyNames(data.speakers);
             close(document.activeElement === input);
             say(li, withWarning("renamed on every line", data), "ok");
-            document.dispatchEvent(new CustomEvent("reportage:saved"));
+            changed();
             return;
           }
           if (code === 409) {  // show their names; the typed one stays for a knowing retry
@@ -422,7 +432,7 @@
         var next = select.value;  // chosen while this one was on its way
         if (code === 200) {
           setSpeaker(li, data.segment.speaker);  // a new speaker gets its name here
-          document.dispatchEvent(new CustomEvent("reportage:saved"));
+          changed();
           var moved = "moved to " + names.get(data.segment.speaker);
           // Another editor's text was saved meanwhile: shown, or, over unsaved typing, offered.
           var theirText = (data.merged || []).some(function (f) { return f !== "speaker"; });

@@ -40,9 +40,7 @@
     if (e.field === "chapter_title") return "title of chapter " + chapterName(e.segment);
     if (e.field === "chapter_title_en") return "English title of chapter " + chapterName(e.segment);
     if (e.field === "chapters") return "chapters";
-    var line = document.getElementById("seg-" + e.segment);
-    var time = line ? line.querySelector(".time") : null;
-    return "line " + (time ? time.textContent : e.segment) + " " + (FIELDS[e.field] || e.field);
+    return "line " + editor.timeOf(e.segment) + " " + (FIELDS[e.field] || e.field);
   }
   // Its before and after: a speaker by name, a move of chapters in words (its outlines on
   // hover), English kept as it was "still right".

@@ -149,10 +149,6 @@
       document.getElementById("replace-all").click();
     });
   });
-  function timeOf(id) {
-    var li = document.getElementById("seg-" + id);
-    return li ? li.querySelector(".time").textContent : id;
-  }
   undoButton.addEventListener("click", function () {
     if (editor.unsaved()) { tell("save your changes first", "bad"); return; }
     undoButton.disabled = true;  // a second click would undo nothing and say so
@@ -164,7 +160,7 @@
       var kept = data.kept_lines || [];
       tell(editor.withWarning("undone in " + (data.segments.length - kept.length) + " line(s)" +
         (kept.length ? "; changed since, so kept as they are: line " +
-         kept.map(timeOf).join(", ") : ""), data), "ok");
+         kept.map(editor.timeOf).join(", ") : ""), data), "ok");
     }).catch(function (err) { tell("not undone: " + err.message, "bad"); })
       .then(function () { undoButton.disabled = false; });
   });
