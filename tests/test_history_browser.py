@@ -118,3 +118,18 @@ def test_the_open_history_follows_this_editors_changes_in_the_pages_words(page, 
     page.locator("#history li").first.locator("button.revert").click()
     status_says(page, "reverted edit #3")
     page.wait_for_selector("#seg-s0000600.en-stale")  # out of date again
+
+
+def test_a_reverted_move_to_a_new_speaker_takes_that_speaker_out_of_the_menus(page, base,
+                                                                              library):
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.wait_for_selector(f"#seg-{SEG} select.mover")
+    page.select_option(f"#seg-{SEG} select.mover", "new")
+    page.wait_for_selector(f'#seg-{SEG} .speaker[data-speaker="S3"]')
+    page.click("#history summary")
+    page.wait_for_function("() => document.querySelectorAll('#history li').length === 1")
+    page.locator("#history li").first.locator("button.revert").click()
+    status_says(page, "reverted edit #1")
+    assert page.get_attribute(f"#seg-{SEG} .speaker", "data-speaker") == "S2"
+    options = page.locator("select.mover").first.locator("option").all_inner_texts()
+    assert options == ["Anna", "Bas", "New speaker"]  # as after a reload: no line is S3's

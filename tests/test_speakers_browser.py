@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.document import Episode
 from pipeline.stages.publish import publish
-from tests.web_fixtures import make_library, running_server
+from tests.web_fixtures import SLOW_FETCH, make_library, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -126,6 +126,20 @@ def test_move_one_line_to_another_speaker(page, base, library):
     assert page.inner_text(f"#seg-{S2_LINES[0]} .state") == "moved to S3"
     assert "S3" in page.locator(f"#seg-{SEG} select.mover").inner_text()
     assert Episode.load(folder).segment(S2_LINES[0]).speaker == "S3"
+
+
+def test_a_move_right_after_a_save_waits_for_it(page, base, library):
+    page.add_init_script(SLOW_FETCH)
+    open_editor(page, base)
+    page.fill(f"#seg-{SEG} textarea.nl", "Mijn eigen tekst.")
+    page.press(f"#seg-{SEG} textarea.nl", "Control+Enter")
+    page.select_option(f"#seg-{SEG} select.mover", "S1")  # while the save is on its way
+    page.wait_for_selector(f"#seg-{SEG}[data-rev='2']")
+    # Sent at the save's rev: not taken for another editor's text, no conflict with oneself.
+    assert page.inner_text(f"#seg-{SEG} .state") == "moved to S1"
+    assert page.query_selector(f"#seg-{SEG} .conflict") is None
+    seg = Episode.load(library / "haven").segment(SEG)
+    assert (seg.nl, seg.speaker, seg.rev) == ("Mijn eigen tekst.", "S1", 2)
 
 
 def test_moving_a_line_whose_text_changed_meanwhile_keeps_both(page, base, library):

@@ -12,7 +12,7 @@ from pipeline import edits, search
 from pipeline.document import Episode
 from pipeline.edits.log import read_log
 from pipeline.stages.publish import publish
-from tests.web_fixtures import LINES, XSS_SCRIPT, make_library, running_server
+from tests.web_fixtures import LINES, SLOW_FETCH, XSS_SCRIPT, make_library, running_server
 
 pytestmark = pytest.mark.browser
 
@@ -337,10 +337,6 @@ def test_two_editors_fixing_different_parts_of_a_line_both_keep_their_fix(page, 
 # ---------------------------------------------------------------- a line's saves and their Undo
 
 MACHINE_NL, MACHINE_EN = LINES[3]  # the line of SEG
-SLOW_FETCH = """{ const sent = window.fetch;  // every request takes 0.8 s more, as on a slow line
-  window.fetch = (...args) => new Promise(r => setTimeout(r, 800)).then(() => sent(...args)); }"""
-
-
 def settled(page) -> None:
     """Wait until the line's last save has come back."""
     page.wait_for_function(f"!/saving|undoing/.test(document.querySelector('#seg-{SEG} .state')"

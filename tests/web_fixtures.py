@@ -20,6 +20,9 @@ from pipeline.web.app import create_app
 
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_IMG = '"><img src=x onerror="alert(2)">'
+# A page script: every request takes 0.8 s more, as on a slow line.
+SLOW_FETCH = """{ const sent = window.fetch;
+  window.fetch = (...args) => new Promise(r => setTimeout(r, 800)).then(() => sent(...args)); }"""
 LINES = [
     ("Goedemorgen, dit is de reportage over de haven.",
      "Good morning, this is the report on the port."),

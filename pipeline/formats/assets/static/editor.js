@@ -92,6 +92,7 @@
       accept(li, seg, saved.get(li));
       var undo = li.querySelector(".undo-save");
       if (undo) undo.remove();
+      forgetSilent();
     },
     names: function (speakers, rev) { speakersRev = rev; applyNames(speakers); },
     // `request` in turn with the line's saves (a revert sent meanwhile would meet a stale rev).
@@ -321,7 +322,17 @@
         " voice-" + voices.get(id);
       showName(label, names.get(id));
     }
-    if (select) select.value = id;
+    // A choice waiting to be sent stays chosen (a save coming back meanwhile sets the label).
+    if (select && !moveTimers.has(li) && !li.classList.contains("moving")) select.value = id;
+  }
+  // Speakers left with no line (a reverted move to "New speaker") leave the menus, as after a
+  // reload.
+  function forgetSilent() {
+    var gone = false;
+    names.forEach(function (name, id) {
+      if (!labelsOf(id).length) { names.delete(id); gone = true; }
+    });
+    if (gone) refillMovers();
   }
   // The names the server holds ({id: name}; an id it lacks is unnamed) shown on every label.
   function applyNames(speakers) {
@@ -420,13 +431,18 @@
     });
   }
 
+  // In turn with the line's saves and reverts: sent at the rev the one before it left.
   function move(li) {
     moveTimers.delete(li);
-    var label = labelOf(li), select = moverOf(li), want = select.value;
-    if (li.classList.contains("moving") || want === label.dataset.speaker) return;
+    if (li.classList.contains("moving")) return;
     li.classList.add("moving");
+    inTurn(li, function () { return moveNow(li); });
+  }
+  function moveNow(li) {
+    var label = labelOf(li), select = moverOf(li), want = select.value;
+    if (want === label.dataset.speaker) { li.classList.remove("moving"); return Promise.resolve(); }
     say(li, "moving…");
-    patch(api + encodeURIComponent(li.dataset.id),
+    return patch(api + encodeURIComponent(li.dataset.id),
       { rev: parseInt(li.dataset.rev, 10), speaker: want }, function (code, data) {
         li.classList.remove("moving");
         var next = select.value;  // chosen while this one was on its way
