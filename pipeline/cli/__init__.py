@@ -5,10 +5,11 @@ One module per command group; each registers its commands on the app in common.p
 
 from __future__ import annotations
 
+import re
 import sys
 
 from typer import Abort
-from typer._click.exceptions import NoArgsIsHelpError, UsageError  # typer's own click
+from typer._click.exceptions import NoArgsIsHelpError, NoSuchOption, UsageError  # typer's click
 
 from pipeline.cli import (  # noqa: F401  (they register their commands)
     clip,
@@ -31,7 +32,7 @@ def main() -> None:
         code = 0
     except UsageError as exc:  # one line, like every other user error
         command = exc.ctx.command_path if exc.ctx else "reportage"
-        say(f"{_plain(exc.format_message())} (see {command} --help)", "error")
+        say(f"{_plain(exc)} (see {command} --help)", "error")
         code = 2
     except Abort:
         code = 130
@@ -59,7 +60,15 @@ _PLAINER = {
 }
 
 
-def _plain(message: str) -> str:
+_NEGATIVE = re.compile(r"-[\d.:]+")
+
+
+def _plain(exc: UsageError) -> str:
+    # `clip x -1 5`: a negative time reaches click as an option it does not know ("-1").
+    if isinstance(exc, NoSuchOption) and _NEGATIVE.fullmatch(exc.option_name):
+        typed = next((a for a in sys.argv if a.startswith(exc.option_name)), exc.option_name)
+        return f"{typed}: a time or number here cannot be negative"
+    message = exc.format_message()
     for said, plainer in _PLAINER.items():
         message = message.replace(said, plainer)
     return message
