@@ -15,6 +15,7 @@ from conftest import run_cli
 from pipeline.document import Chapter, Episode, Segment, Source
 from pipeline.errors import ReportageError
 from pipeline.evaluate import Item, discover, score_item, subtitle_counts, summarise
+from pipeline.evaluate.tables import cost_notes
 from pipeline.runner import Result
 
 WITH_REFERENCE, WITHOUT_REFERENCE = CLIPS[:3], CLIPS[3]
@@ -201,6 +202,11 @@ def test_report_keys_and_scores(evaluated):
     stages = report["cost"]["stages"]["transcribe"]
     assert stages["seconds"] > 0 and 0 < stages["rtf"] < 20 and stages["cpu_s"] > 0
     assert report["cost"]["peak_rss_mb"] > 50 and report["errors"] == []
+    # The cost table says what its figures hold: two workers, the English decoded in transcribe.
+    assert report["cost"]["jobs"] == 2
+    said = " ".join(run.err.split())
+    assert "2 items ran at once: stage seconds add up over the workers" in said
+    assert "transcribe includes decoding the English" in said
     subtitles = episode["subtitles"]["nl"]
     assert subtitles["cues"] >= 2 and 0 <= subtitles["within_target_cps"] <= 1
     assert subtitles["within_limits"] == episode["subs_ok"]
@@ -226,6 +232,7 @@ def test_html_report_embeds_the_figures(evaluated):
     for image in images:
         assert base64.b64decode(image.split('"')[0]).startswith(b"\x89PNG")
     assert "WER per item" in page and "joined" in page
+    assert "2 items ran at once" in page
 
 
 @pytest.mark.model
@@ -241,6 +248,10 @@ def test_rerun_resumes_from_the_scratch_library(evaluated):
     assert all(r["ran"] == [] for r in after["items"])
     assert [r["id"] for r in after["items"]] == [r["id"] for r in before["items"]]
     assert [r["wer"] for r in after["items"]] == [r["wer"] for r in before["items"]]
+    # Its stage seconds are the first run's, and the cost notes say so.
+    n = len(after["items"])
+    assert f"{n} of {n} items resumed" in " ".join(cost_notes(after))
+    assert "resumed" not in " ".join(cost_notes(before))
 
 
 def test_subtitle_counts_follow_the_checker(tmp_path):

@@ -122,3 +122,5 @@ def _show_report(report: dict) -> None:
     out.print(f"wall time {cost['wall_s']:.1f} s, CPU time {cost['cpu_s']:.1f} s, "
               f"peak RSS {cost['peak_rss_mb']:.0f} MB, "
               f"library {report['library']}", highlight=False)
+    for note in ev.cost_notes(report):
+        out.print(note, highlight=False)

@@ -33,8 +33,10 @@ The report (`--json`; keys are stable, a metric that cannot be computed is null)
                        stages {stage: {seconds, cpu_s}}, ran (stages run now, not resumed),
                        elapsed_s, warnings
     errors           items that could not be processed: {id, part, error}
-    cost             wall_s, cpu_s, peak_rss_mb of this run; stages {stage: {seconds, cpu_s,
-                       audio_s, rtf, cpu_rtf}}, rtf = seconds per second of audio (jobs overlap)
+    cost             wall_s, cpu_s, peak_rss_mb of this run, jobs (items at once); stages {stage:
+                       {seconds, cpu_s, audio_s, rtf, cpu_rtf}}, rtf = seconds per second of
+                       audio, from when each stage last ran (jobs overlap); tables.cost_notes
+                       says how to read them
 """
 
 from __future__ import annotations
@@ -387,7 +389,7 @@ def evaluate(
         "summary": groups,
         "items": rows,
         "errors": errors,
-        "cost": _cost(started, rows),
+        "cost": _cost(started, rows) | {"jobs": jobs},
     }
 
 

@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 
 from pipeline.atomic import write_atomic
-from pipeline.evaluate.tables import cost_table, item_table, summary_table
+from pipeline.evaluate.tables import cost_notes, cost_table, item_table, summary_table
 
 _STYLE = """
 body { font: 15px/1.45 system-ui, sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em;
@@ -43,6 +43,7 @@ def render(report: dict) -> str:
         "into as many equal chapters as the reference has. RTF: processing seconds per second "
         "of audio.</p>",
         "<h2>Cost per stage</h2>", _table(*cost_table(report)),
+        f"<p class=note>{_e(' '.join(cost_notes(report)))}</p>",
     ]
     if any(r["wer"] is not None for r in report["items"]):
         parts += ["<h2>WER per item</h2>", _img(wer_chart(report["items"]), "WER per item")]

@@ -82,3 +82,22 @@ def cost_table(report: dict) -> tuple[list[str], list[list[str]]]:
              _ratio(c["rtf"]), _ratio(c["cpu_rtf"])]
             for stage, c in report["cost"]["stages"].items()]
     return head, rows
+
+
+def cost_notes(report: dict) -> list[str]:
+    """What the cost figures hold that their headings do not say."""
+    translate = report["settings"]["translate"]
+    notes = ["A stage's seconds include loading its model, once per process."]
+    resumed = sum(1 for r in report["items"] if set(r["stages"]) - set(r["ran"]))
+    if resumed:
+        notes.append(f"{resumed} of {len(report['items'])} items resumed: their stages' seconds "
+                     "are from the run that made them.")
+    if translate["enabled"] and translate["translator"] == "whisper":
+        notes.append("transcribe includes decoding the English (the whisper translator decodes "
+                     "it from the Dutch's encoding); translate only shares it out.")
+    jobs = report["cost"].get("jobs", 1)
+    if jobs > 1:
+        notes.append(f"{jobs} items ran at once: stage seconds add up over the workers and can "
+                     "exceed the wall time; peak RSS is the largest single process's, and each "
+                     "worker holds its own models.")
+    return notes
