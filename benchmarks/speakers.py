@@ -30,42 +30,33 @@ from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from devdata import DATA, need  # noqa: E402
 
 from pipeline.audio import decode  # noqa: E402
+from pipeline.evaluate import metrics  # noqa: E402
+from pipeline.evaluate.metrics import GRID, Span  # noqa: E402
 from pipeline.speakers import Segment, Word, label_speakers  # noqa: E402
 from pipeline.speakers.encoder import load_encoder  # noqa: E402
 
 RATE = 16000
-GRID = 100  # scoring grid: 10 ms
 
 
-def speaker_error(ref: list[tuple[float, float, str]], segments: list[Segment], result) -> float:
-    end = int(max(max(e for _, e, _ in ref), max(s.end for s in segments)) * GRID) + 1
-    truth, guess = np.full(end, -1), np.full(end, -1)
-    speakers = sorted({r for _, _, r in ref})
-    for s, e, r in ref:
-        truth[int(s * GRID):int(e * GRID)] = speakers.index(r)
-    labels = sorted(set(result.labels) | {sp.speaker for sp in result.splits})
+def speaker_error(ref: list[Span], segments: list[Segment], result) -> float:
+    """evaluate's speaker error, over the labelled pieces: segments cut at their splits."""
     cuts: dict[int, list] = {i: [] for i in range(len(segments))}
     for sp in result.splits:
         cuts[sp.segment].append((segments[sp.segment].words[sp.word].start, sp.speaker))
+    hyp = []
     for i, seg in enumerate(segments):
         pieces = [(seg.start, result.labels[i]), *cuts[i], (seg.end, None)]
-        for (a, label), (b, _) in pairwise(pieces):
-            guess[int(a * GRID):int(b * GRID)] = labels.index(label)
-    both = (truth >= 0) & (guess >= 0)
-    overlap = np.zeros((len(speakers), len(labels)))
-    np.add.at(overlap, (truth[both], guess[both]), 1)
-    rows, cols = linear_sum_assignment(-overlap)
-    return 1 - overlap[rows, cols].sum() / max(1, both.sum())
+        hyp += [(a, b, label) for (a, label), (b, _) in pairwise(pieces)]
+    return metrics.speaker_error(ref, hyp)
 
 
-def coverage(ref: list[tuple[float, float, str]], segments: list[Segment]) -> float:
+def coverage(ref: list[Span], segments: list[Segment]) -> float:
     """The share of the reference utterances' time that the segments cover (the clips hold
     silence at their ends, which the recogniser rightly leaves out)."""
     end = int(max(max(e for _, e, _ in ref), max(s.end for s in segments)) * GRID) + 1

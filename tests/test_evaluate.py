@@ -27,7 +27,8 @@ def make_episode(folder: Path) -> None:
     for n, name in enumerate(CLIPS):
         samples = clip(name)
         end = t + len(samples) / 16000
-        utterances.append({"start": t, "end": end, "topic": int(n >= 2), "nl": reference(name)})
+        utterances.append({"start": t, "end": end, "topic": int(n >= 2), "nl": reference(name),
+                           "speaker": "reader"})
         parts += [samples, silence(1.0)]
         t = end + 1.0
     write_audio(folder / "joined.mp3", np.concatenate(parts))
@@ -164,7 +165,21 @@ def test_scores_use_what_the_document_has(tmp_path):
     assert row["boundaries_pred"] == [60] and 0 < row["pk"] < 1
     summary = summarise([row], [item])
     assert summary["stages"]["transcribe"]["rtf"] == pytest.approx(0.205)
+    assert row["speaker_error"] is None and summary["speaker_error"] is None  # no speakers
     assert summary["stages"]["transcribe"]["cpu_rtf"] == pytest.approx(0.3)
+
+
+def test_speaker_error_maps_labels_to_the_reference_speakers(tmp_path):
+    # S2 is Bob's label, so the last 10 s (Anna's) are wrong: 10 of the 80 s both label.
+    item = Item("x", "episodes", Path("x.wav"),
+                speakers=[(0, 40, "anna"), (60, 90, "bob"), (90, 100, "anna")])
+    labelled = _document([Segment("s1", 0, 40, "ja", speaker="S2"),
+                          Segment("s2", 60, 90, "nee", speaker="S1"),
+                          Segment("s3", 90, 100, "ja", speaker="S1")], [])
+    row = score_item(item, labelled, _result(tmp_path))
+    assert row["speaker_error"] == pytest.approx(10 / 80, abs=1e-3)
+    assert (row["speakers_ref"], row["speakers_pred"]) == (2, 2)
+    assert summarise([row], [item])["speaker_error"] == row["speaker_error"]
 
 
 # ---------------------------------------------------------------- through the real pipeline
@@ -198,6 +213,10 @@ def test_report_keys_and_scores(evaluated):
     assert 0 <= clips["wer"] < 0.5 and 0 <= clips["cer"] <= clips["wer"] + 0.05
     episode = report["summary"]["episodes"]
     assert episode["wer"] < 0.5 and episode["pk_even"] is not None
+    # One reader throughout: the speaker labels are scored against the reference's.
+    [joined] = [r for r in report["items"] if r["part"] == "episodes"]
+    assert joined["speakers_ref"] == 1 and joined["speaker_error"] < 0.2
+    assert episode["speaker_error"] == joined["speaker_error"]
     assert clips["bleu"] is None  # no English references here
     stages = report["cost"]["stages"]["transcribe"]
     assert stages["seconds"] > 0 and 0 < stages["rtf"] < 20 and stages["cpu_s"] > 0

@@ -22,7 +22,8 @@ EVALUATE_HELP = (
     "DATASET holds clips/<id>.<audio> with <id>.nl.txt [+ <id>.en.txt] and/or "
     "episodes/<id>.<audio> with <id>.json (utterances, topic_boundaries_s). Reports WER/CER, "
     "BLEU/chrF where English references and translations exist, Pk/WindowDiff of chapters "
-    "next to an even split, and the real-time factor (RTF: processing seconds per audio second) "
+    "next to an even split, the speaker error where each utterance names its speaker, and the "
+    "real-time factor (RTF: processing seconds per audio second) "
     "of each stage. Re-running resumes: items already processed with the same settings are "
     "only re-scored.\n\n"
 )

@@ -21,14 +21,17 @@ The report (`--json`; keys are stable, a metric that cannot be computed is null)
                        items, scored (those with a Dutch reference: WER and CER are over
                        these), duration_s, wer, cer, ref_words (normalised reference words),
                        bleu, chrf (0-100, sacrebleu), pk, windowdiff, pk_even, windowdiff_even
-                       (means over episodes; 0 is best), subtitles {nl|en: {cues,
+                       (means over episodes; 0 is best), speaker_error (mean over episodes
+                       whose reference names every utterance's speaker), subtitles {nl|en: {cues,
                        within_limits, within_target_cps}} (shares of published SRT cues that
                        keep the hard limits / 17 characters a second), subs_ok and subs_17cps
                        (the same two shares for Dutch), stages (as cost.stages)
     items            one per processed item: id, part, audio, slug, duration_s, segments,
                        hypothesis_nl, [hypothesis_en], wer, cer, ref_words, bleu, chrf,
                        chapters_ref, chapters_pred, [boundaries_ref, boundaries_pred],
-                       pk, windowdiff, pk_even, windowdiff_even,
+                       pk, windowdiff, pk_even, windowdiff_even, speakers_ref, speakers_pred,
+                       speaker_error (share of the time both label that has the wrong speaker
+                       under the best one-to-one mapping of labels; 10 ms grid),
                        subtitles {nl|en: {cues, within_limits, within_target_cps}} (counts),
                        stages {stage: {seconds, cpu_s}}, ran (stages run now, not resumed),
                        elapsed_s, warnings
@@ -73,6 +76,7 @@ class Item:
     nl: str | None = None  # Dutch reference
     en: str | None = None  # English reference
     boundaries: list[float] | None = None  # reference topic boundaries (s)
+    speakers: list[metrics.Span] | None = None  # reference utterances' (start, end, speaker)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -148,6 +152,9 @@ def _read_episode_reference(item: Item, path: Path) -> None:
             item.en = "\n".join(u["en"] for u in utterances)
         if "topic_boundaries_s" in data:
             item.boundaries = metrics.boundary_times(data["topic_boundaries_s"])
+        if utterances and all(u.get("speaker") for u in utterances):
+            item.speakers = [(float(u["start"]), float(u["end"]), str(u["speaker"]))
+                             for u in utterances]
     except KeyError as exc:
         item.warnings.append(f"{path.name}: an utterance has no {exc} text: skipped")
     except (OSError, ValueError, TypeError, AttributeError) as exc:
@@ -168,6 +175,7 @@ def score_item(item: Item, episode: Episode, result: Result) -> dict:
         "bleu": None, "chrf": None,
         "chapters_ref": None, "chapters_pred": len(episode.chapters) or None,
         "pk": None, "windowdiff": None, "pk_even": None, "windowdiff_even": None,
+        "speakers_ref": None, "speakers_pred": None, "speaker_error": None,
         "stages": _stage_costs(episode), "ran": result.ran,
         "elapsed_s": round(result.elapsed_s, 3),
         "warnings": list(item.warnings),
@@ -181,6 +189,8 @@ def score_item(item: Item, episode: Episode, result: Result) -> dict:
         row.update(metrics.translation_scores([item.en], [english]))
     if item.boundaries is not None:
         row.update(_chapter_scores(item.boundaries, episode, duration))
+    if item.speakers is not None:
+        row.update(_speaker_scores(item.speakers, episode))
     try:
         row["subtitles"] = subtitle_counts(result.folder)
     except ReportageError as exc:  # a published file the checker cannot read: say so, go on
@@ -212,6 +222,13 @@ def _chapter_scores(ref: list[float], episode: Episode, duration: float) -> dict
         row |= metrics.segmentation_scores(ref, predicted, duration) or {}
     row["boundaries_ref"] = ref
     return row
+
+
+def _speaker_scores(ref: list[metrics.Span], episode: Episode) -> dict:
+    hyp = [(seg.start, seg.end, seg.speaker) for seg in episode.segments if seg.speaker]
+    return {"speakers_ref": len({who for _, _, who in ref}),
+            "speakers_pred": len({who for _, _, who in hyp}) or None,
+            "speaker_error": metrics.speaker_error(ref, hyp) if hyp else None}
 
 
 def subtitle_counts(folder: Path) -> dict:
@@ -284,7 +301,7 @@ def summarise(rows: list[dict], items: list[Item]) -> dict:
         summary |= metrics.translation_scores(
             [i.en for i, _ in translated], [r["hypothesis_en"] for _, r in translated]
         )
-    for key in ("pk", "windowdiff", "pk_even", "windowdiff_even"):
+    for key in ("pk", "windowdiff", "pk_even", "windowdiff_even", "speaker_error"):
         values = [r[key] for r in rows if r.get(key) is not None]
         summary[key] = sum(values) / len(values) if values else None
     summary["subtitles"] = _subtitle_shares(rows)

@@ -1,4 +1,4 @@
-"""Quality metrics against references: WER/CER, BLEU/chrF, Pk/WindowDiff.
+"""Quality metrics against references: WER/CER, BLEU/chrF, Pk/WindowDiff, speaker error.
 
 Pure functions over texts and times; `evaluate.py` decides what to compare with what.
 """
@@ -9,6 +9,8 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
+
+import numpy as np
 
 NORMALISER_DOC = (
     "Before WER/CER both texts are normalised the same way: Unicode NFKC; lower case; "
@@ -110,3 +112,33 @@ def segmentation_scores(
         "pk": pk(ref_grid, hyp_grid, k=k),
         "windowdiff": windowdiff(ref_grid, hyp_grid, k),
     }
+
+
+Span = tuple[float, float, str]  # (start s, end s, speaker)
+GRID = 100  # speaker scoring grid: 10 ms
+
+
+def speaker_error(ref: Sequence[Span], hyp: Sequence[Span]) -> float | None:
+    """The share of the time both label (10 ms grid) that has the wrong speaker under the best
+    one-to-one mapping of predicted labels to reference speakers; None where none overlap."""
+    from scipy.optimize import linear_sum_assignment
+
+    truth, truth_ids = _labelled(ref, hyp)
+    guess, guess_ids = _labelled(hyp, ref)
+    both = (truth >= 0) & (guess >= 0)
+    if not both.any():
+        return None
+    overlap = np.zeros((len(truth_ids), len(guess_ids)))
+    np.add.at(overlap, (truth[both], guess[both]), 1)
+    rows, cols = linear_sum_assignment(-overlap)
+    return float(1 - overlap[rows, cols].sum() / both.sum())
+
+
+def _labelled(spans: Sequence[Span], other: Sequence[Span]) -> tuple[np.ndarray, list[str]]:
+    """A label index every 10 ms (-1: none) on a grid long enough for both span lists."""
+    end = max((e for _, e, _ in [*spans, *other]), default=0)
+    grid = np.full(int(end * GRID) + 1, -1)
+    ids = sorted({who for _, _, who in spans})
+    for start, stop, who in spans:
+        grid[int(start * GRID):int(stop * GRID)] = ids.index(who)
+    return grid, ids

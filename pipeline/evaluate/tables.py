@@ -29,6 +29,7 @@ SCORE_COLUMNS: list[Column] = [
     ("bleu", "BLEU", _score), ("chrf", "chrF", _score),
     ("pk", "Pk", _ratio), ("windowdiff", "WinDiff", _ratio),
     ("pk_even", "Pk even", _ratio), ("windowdiff_even", "WinDiff even", _ratio),
+    ("speaker_error", "speaker err %", _percent),
     ("subs_ok", "subs ok %", _percent), ("subs_17cps", "≤17 cps %", _percent),
     ("rtf", "RTF", _ratio), ("cpu_rtf", "CPU RTF", _ratio),
 ]
@@ -58,12 +59,14 @@ def summary_table(report: dict) -> tuple[list[str], list[list[str]]]:
 
 def item_table(report: dict, part: str) -> tuple[list[str], list[list[str]]]:
     """Headings and rows (one an item) of one part's per-item scores."""
-    head = ["id", "audio s", "chapters ref/pred"] + [h for _, h, _ in SCORE_COLUMNS]
+    head = ["id", "audio s", "chapters ref/pred", "speakers ref/pred"] + [
+        h for _, h, _ in SCORE_COLUMNS]
     rows = []
     for r in (r for r in report["items"] if r["part"] == part):
         values = r | _rtfs(r["stages"], r["duration_s"]) | _subs_columns(r["subtitles"])
         chapters = f"{_plain(r['chapters_ref'])}/{_plain(r['chapters_pred'])}"
-        rows.append([r["id"], f"{r['duration_s']:.0f}", chapters]
+        speakers = f"{_plain(r['speakers_ref'])}/{_plain(r['speakers_pred'])}"
+        rows.append([r["id"], f"{r['duration_s']:.0f}", chapters, speakers]
                     + [fmt(values.get(key)) for key, _, fmt in SCORE_COLUMNS])
     return head, rows
 
