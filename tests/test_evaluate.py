@@ -223,7 +223,8 @@ def test_report_keys_and_scores(evaluated):
     assert report["cost"]["peak_rss_mb"] > 50 and report["errors"] == []
     # The cost table says what its figures hold: two workers, the English decoded in transcribe.
     assert report["cost"]["jobs"] == 2
-    said = " ".join(run.err.split())
+    said = " ".join(run.out.split())  # the tables go to stdout, warnings to stderr
+    assert "summary" in said and "summary" not in run.err
     assert "2 items ran at once: stage seconds add up over the workers" in said
     assert "transcribe includes decoding the English" in said
     subtitles = episode["subtitles"]["nl"]
@@ -271,6 +272,17 @@ def test_rerun_resumes_from_the_scratch_library(evaluated):
     n = len(after["items"])
     assert f"{n} of {n} items resumed" in " ".join(cost_notes(after))
     assert "resumed" not in " ".join(cost_notes(before))
+
+
+@pytest.mark.model
+def test_json_on_stdout_moves_the_tables_to_stderr(evaluated):
+    root, dataset, first, _ = evaluated
+    assert first.rc == 0, first.err
+    run = run_cli("evaluate", str(dataset), "--work", str(root / "work"), "--beam-size", "1",
+                  "--compute-type", "int8", "--json", "-", "--jobs", "1", timeout=900)
+    assert run.rc == 0, run.err
+    assert json.loads(run.out)["summary"]["episodes"]["items"] == 1  # nothing else on stdout
+    assert "summary" in run.err and "wall time" in run.err
 
 
 def test_subtitle_counts_follow_the_checker(tmp_path):

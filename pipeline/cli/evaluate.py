@@ -11,7 +11,7 @@ from rich.progress import (
     Progress,
 )
 
-from pipeline.cli.common import StageProgress, app, err, fail, given_path, progress_bar, say
+from pipeline.cli.common import StageProgress, app, fail, given_path, progress_bar, say
 from pipeline.cli.settings import JOBS_HELP, with_settings
 from pipeline.errors import ReportageError
 from pipeline.evaluate.metrics import NORMALISER_DOC
@@ -66,8 +66,8 @@ def evaluate(
         _write_reports(report, json_out, html_out)
     except ReportageError as exc:
         fail(str(exc))
-    if not quiet:
-        _show_report(report)
+    if not quiet:  # on stdout, unless the JSON goes there
+        _show_report(report, Console(stderr=json_out == Path("-")))
     if report["errors"]:
         raise typer.Exit(1)
 
@@ -102,20 +102,21 @@ def _write_reports(report: dict, json_out: Path | None, html_out: Path | None) -
         raise ReportageError(f"cannot write the report: {exc.strerror or exc}") from None
 
 
-def _show_report(report: dict) -> None:
+def _show_report(report: dict, out: Console) -> None:
     from rich.table import Table
 
     from pipeline.evaluate import tables as ev
 
-    # Piped to a file, rich would squeeze the tables into 80 columns; give them room.
-    out = Console(stderr=True, width=None if err.is_terminal else 160)
+    if not out.is_terminal:  # piped to a file, rich would squeeze them into 80 columns
+        out.width = 160
     tables = [("summary", ev.summary_table(report)), ("cost", ev.cost_table(report))]
     if any(r["part"] == "episodes" for r in report["items"]):
         tables.insert(1, ("episodes", ev.item_table(report, "episodes")))
     for title, (head, rows) in tables:
         table = Table(title=title, title_justify="left")
         for h in head:
-            table.add_column(h, justify="right" if h not in ("part", "id", "stage") else "left")
+            name = h in ("part", "id", "stage")  # never cut: the figures' headings wrap instead
+            table.add_column(h, justify="left" if name else "right", no_wrap=name)
         for row in rows:
             table.add_row(*row)
         out.print(table)
