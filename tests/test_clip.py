@@ -190,7 +190,7 @@ def test_parse_time():
     assert parse_time("75.5") == 75.5
     assert parse_time("1:15.5") == 75.5
     assert parse_time("0:01:15") == 75
-    for bad in ("", "abc", "1:75", "-3", "1::2"):
+    for bad in ("", "abc", "1:75", "-3", "1::2", "-0:05"):
         with pytest.raises(ReportageError):
             parse_time(bad)
 
@@ -201,8 +201,8 @@ def test_parse_time():
     (["haven", "99", "120"], "outside the episode"),  # past its end (20-99 ends with it)
     (["nergens", "3", "7"], "no episode 'nergens'"),
     (["haven", "drie", "7"], "not a time"),
-    (["haven", "-1", "7"], "-1: a time or number here cannot be negative"),
-    (["haven", "0:03", "-0:07"], "-0:07: a time or number here cannot be negative"),
+    (["haven", "-1", "7"], "-1 is not an option: a time or number cannot be negative"),
+    (["haven", "0:03", "-0:07"], "-0:07 is not an option: a time or number cannot be negative"),
     (["haven", "3", "7", "--lang", "fr"], "unknown language"),
     (["haven", "3", "7", "--out", "{tmp}/clip.wav"], "unknown clip extension"),
     (["haven", "3", "7", "--out", "{tmp}/clip"], "unknown clip extension"),

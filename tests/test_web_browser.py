@@ -337,6 +337,8 @@ def test_two_editors_fixing_different_parts_of_a_line_both_keep_their_fix(page, 
 # ---------------------------------------------------------------- a line's saves and their Undo
 
 MACHINE_NL, MACHINE_EN = LINES[3]  # the line of SEG
+
+
 def settled(page) -> None:
     """Wait until the line's last save has come back."""
     page.wait_for_function(f"!/saving|undoing/.test(document.querySelector('#seg-{SEG} .state')"

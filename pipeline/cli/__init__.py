@@ -64,10 +64,13 @@ _NEGATIVE = re.compile(r"-[\d.:]+")
 
 
 def _plain(exc: UsageError) -> str:
-    # `clip x -1 5`: a negative time reaches click as an option it does not know ("-1").
-    if isinstance(exc, NoSuchOption) and _NEGATIVE.fullmatch(exc.option_name):
-        typed = next((a for a in sys.argv if a.startswith(exc.option_name)), exc.option_name)
-        return f"{typed}: a time or number here cannot be negative"
+    # `clip x -1 5`: a negative number reaches click as an option it does not know ("-1").
+    if isinstance(exc, NoSuchOption):
+        typed = next((a for a in sys.argv[1:]
+                      if a.startswith(exc.option_name) and _NEGATIVE.fullmatch(a)), None)
+        if typed:
+            return (f"{typed} is not an option: a time or number cannot be negative "
+                    f"(a text that starts with '-' goes after '--')")
     message = exc.format_message()
     for said, plainer in _PLAINER.items():
         message = message.replace(said, plainer)

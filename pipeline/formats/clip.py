@@ -46,6 +46,8 @@ class ClipResult:
 def parse_time(text: str) -> float:
     """Seconds from `75.5`, `1:15.5` or `0:01:15.5`."""
     match = TIME_RE.match(text.strip())
+    if not match and text.strip().startswith("-"):
+        raise ReportageError(f"{text.strip()}: a time cannot be negative")
     if not match:
         raise ReportageError(f"not a time: {text!r} (use seconds, MM:SS or H:MM:SS)")
     hours, minutes, seconds = match.groups()
