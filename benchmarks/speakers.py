@@ -53,7 +53,9 @@ def speaker_error(ref: list[Span], segments: list[Segment], result) -> float:
     for i, seg in enumerate(segments):
         pieces = [(seg.start, result.labels[i]), *cuts[i], (seg.end, None)]
         hyp += [(a, b, label) for (a, label), (b, _) in pairwise(pieces)]
-    return metrics.speaker_error(ref, hyp)
+    end = max(e for _, e, _ in [*ref, *hyp])
+    error = metrics.speaker_error(ref, hyp, end)
+    return 1.0 if error is None else error  # nothing overlaps: nothing right
 
 
 def coverage(ref: list[Span], segments: list[Segment]) -> float:

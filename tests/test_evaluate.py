@@ -15,6 +15,7 @@ from conftest import run_cli
 from pipeline.document import Chapter, Episode, Segment, Source
 from pipeline.errors import ReportageError
 from pipeline.evaluate import Item, discover, score_item, subtitle_counts, summarise
+from pipeline.evaluate.metrics import speaker_error
 from pipeline.evaluate.tables import cost_notes
 from pipeline.runner import Result
 
@@ -124,6 +125,37 @@ def test_a_reference_utterance_without_its_text_is_said_plainly(tmp_path):
     assert episode.warnings[0] == "joined.json: an utterance has no 'nl' text: skipped"
 
 
+@pytest.mark.parametrize("change, warning", [
+    ({"speaker": None}, "a speaker on 4 of 5 utterances"),
+    ({"start": float("nan")}, "an utterance from nan to"),
+    ({"start": -1.0}, "an utterance from -1.0 to"),
+    ({"start": 999.0}, "an utterance from 999.0 to"),  # after its end
+    ({"end": "soon"}, "could not convert string to float: 'soon'"),
+])
+def test_a_bad_speaker_reference_skips_the_speaker_error_alone(tmp_path, change, warning):
+    dataset = make_dataset(tmp_path)
+    reference = dataset / "episodes" / "joined.json"
+    data = json.loads(reference.read_text())
+    data["utterances"][2] |= change
+    reference.write_text(json.dumps(data))
+    episode = discover(dataset)[-1]
+    assert episode.speakers is None
+    [said] = episode.warnings
+    assert said.startswith(f"joined.json: {warning}") and said.endswith(": speaker error skipped")
+    assert episode.nl and episode.boundaries  # the rest is scored
+
+
+def test_speaker_ids_may_be_numbers(tmp_path):
+    dataset = make_dataset(tmp_path)
+    reference = dataset / "episodes" / "joined.json"
+    data = json.loads(reference.read_text())
+    for n, utterance in enumerate(data["utterances"]):
+        utterance["speaker"] = n % 2  # 0 is a speaker, not a missing one
+    reference.write_text(json.dumps(data))
+    episode = discover(dataset)[-1]
+    assert [who for _, _, who in episode.speakers] == ["0", "1", "0", "1", "0"]
+
+
 def test_bad_part_is_refused(tmp_path):
     run = run_cli("evaluate", str(make_dataset(tmp_path)), "--part", "songs")
     assert run.rc != 0 and "unknown part" in run.err
@@ -165,7 +197,6 @@ def test_scores_use_what_the_document_has(tmp_path):
     assert row["boundaries_pred"] == [60] and 0 < row["pk"] < 1
     summary = summarise([row], [item])
     assert summary["stages"]["transcribe"]["rtf"] == pytest.approx(0.205)
-    assert row["speaker_error"] is None and summary["speaker_error"] is None  # no speakers
     assert summary["stages"]["transcribe"]["cpu_rtf"] == pytest.approx(0.3)
 
 
@@ -180,6 +211,25 @@ def test_speaker_error_maps_labels_to_the_reference_speakers(tmp_path):
     assert row["speaker_error"] == pytest.approx(10 / 80, abs=1e-3)
     assert (row["speakers_ref"], row["speakers_pred"]) == (2, 2)
     assert summarise([row], [item])["speaker_error"] == row["speaker_error"]
+
+
+def test_speaker_error_counts_the_episodes_time_only():
+    ref = [(0, 4, "anna"), (4, 8, "bob"), (8, 5000, "anna")]  # the last one runs past the end
+    assert speaker_error(ref, [(0, 4, "S1"), (4, 10, "S2")], 10) == pytest.approx(0.2, abs=1e-2)
+    assert speaker_error(ref, [(20, 30, "S1")], 10) is None  # nothing within both
+
+
+def test_the_cost_notes_say_what_the_figures_hold():
+    row = {"stages": {"transcribe": {}, "topics": {}}, "ran": ["topics"]}
+    report = {"settings": {"translate": {"enabled": True, "translator": "transformers"}},
+              "items": [row, row | {"ran": ["transcribe", "topics"]}], "cost": {"jobs": 1}}
+    notes = " ".join(cost_notes(report))
+    assert "1 of 2 items resumed" in notes
+    assert "transcribe includes" not in notes and "at once" not in notes
+    report["settings"]["translate"]["translator"] = "whisper"
+    report["cost"]["jobs"] = 2
+    notes = " ".join(cost_notes(report))
+    assert "transcribe includes decoding the English" in notes and "2 items ran at once" in notes
 
 
 # ---------------------------------------------------------------- through the real pipeline

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -15,7 +16,9 @@ from pipeline.cli.common import StageProgress, app, fail, given_path, progress_b
 from pipeline.cli.settings import JOBS_HELP, with_settings
 from pipeline.errors import ReportageError
 from pipeline.evaluate.metrics import NORMALISER_DOC
-from pipeline.runner import Settings
+
+if TYPE_CHECKING:
+    from pipeline.runner import Settings
 
 EVALUATE_HELP = (
     "Process a dataset into a scratch library and score it against its references.\n\n"

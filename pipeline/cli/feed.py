@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
@@ -24,7 +25,9 @@ from pipeline.cli.common import (
 )
 from pipeline.cli.settings import with_settings
 from pipeline.errors import ReportageError
-from pipeline.runner import Settings
+
+if TYPE_CHECKING:
+    from pipeline.runner import Settings
 
 feed_app = command_group(help="Podcast feeds: the library as a feed, and producers' feeds in.",
                        no_args_is_help=True)

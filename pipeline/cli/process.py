@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from pipeline import audio, cluster
 from pipeline.cli.common import (
     LibraryOption,
     StageProgress,
@@ -22,12 +22,16 @@ from pipeline.cli.library import index_ready
 from pipeline.cli.settings import JOBS_HELP, with_settings
 from pipeline.errors import ReportageError
 from pipeline.library import prepare_library, slugify
-from pipeline.runner import Engines, Settings, check_settings, process_file
 from pipeline.timefmt import clock
+
+if TYPE_CHECKING:  # the runner and its models load when a file is processed, not for --help
+    from pipeline.runner import Engines, Settings
 
 
 def collect_inputs(paths: list[Path]) -> list[Path | ReportageError]:
     """Audio files from files and folders; a bad path becomes an error in its place."""
+    from pipeline import audio
+
     found: list[Path | ReportageError] = []
     for path in paths:
         if path.is_dir():
@@ -78,6 +82,9 @@ def process(
         "heard right, but more other words wrong (see benchmarks/glossary.py)."),
 ) -> None:
     """Transcribe episodes into the library; re-running skips what is up to date."""
+    from pipeline import cluster
+    from pipeline.runner import Engines, check_settings
+
     lib = library_path(library)
     if scheduler is not None and jobs != 1:
         fail("--jobs sizes a local cluster, --scheduler uses a running one's workers: give one")
@@ -125,6 +132,8 @@ def prime(settings: Settings, lib: Path, extra: Path | None = None, hotwords: bo
 
 def _process_one(item, lib: Path, settings: Settings, engines: Engines, quiet: bool,
                  as_json: bool) -> bool:
+    from pipeline.runner import process_file
+
     if isinstance(item, ReportageError):
         return _report(item, item, quiet, as_json)
     with progress_bar(quiet) as bar:
@@ -140,6 +149,8 @@ def _process_on_cluster(inputs: list, lib: Path, settings: Settings, jobs: int,
                         scheduler: str | None, quiet: bool, as_json: bool) -> int:
     """Files on a Dask cluster's workers, a bar each, each reported as it finishes; returns
     the failures."""
+    from pipeline import cluster
+
     failures = sum(not _report(item, item, quiet, as_json)
                    for item in inputs if isinstance(item, ReportageError))
     files = [item for item in inputs if not isinstance(item, ReportageError)]

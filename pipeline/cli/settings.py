@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import functools
 import inspect
+from typing import TYPE_CHECKING
 
 import typer
 
-from pipeline.asr import AsrOptions
-from pipeline.runner import Settings
-from pipeline.translators import TranslateOptions
+if TYPE_CHECKING:  # the runner and its models load when a command runs, not for --help
+    from pipeline.runner import Settings
 
 JOBS_HELP = ("Each runs in a worker process of a local Dask cluster, with its own models "
              "(about 2.2 GB each, 1.5 GB without chapters); 0: one per CPU core, at most 4.")
@@ -59,6 +59,10 @@ def pipeline_settings(
     embedder: str = "auto", force: bool = False, allow_truncated: bool = False,
     speakers: int | None = None, no_speakers: bool = False,
 ) -> Settings:
+    from pipeline.asr import AsrOptions
+    from pipeline.runner import Settings
+    from pipeline.translators import TranslateOptions
+
     return Settings(
         engine=engine, model=model, force=force, allow_truncated=allow_truncated,
         speakers=speakers, no_speakers=no_speakers,
@@ -72,8 +76,9 @@ def pipeline_settings(
 
 def with_settings(command):
     """`command(settings, ...)` as a typer command with every pipeline option."""
-    own = [p for p in inspect.signature(command, eval_str=True).parameters.values()
-           if p.name != "settings"]
+    own = [p.replace(annotation=eval(p.annotation, command.__globals__))  # noqa: S307 (its own)
+           if isinstance(p.annotation, str) else p
+           for p in inspect.signature(command).parameters.values() if p.name != "settings"]
     added = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option,
                                annotation=kind) for name, (kind, option) in OPTIONS.items()]
 

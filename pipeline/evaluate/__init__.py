@@ -21,8 +21,8 @@ The report (`--json`; keys are stable, a metric that cannot be computed is null)
                        items, scored (those with a Dutch reference: WER and CER are over
                        these), duration_s, wer, cer, ref_words (normalised reference words),
                        bleu, chrf (0-100, sacrebleu), pk, windowdiff, pk_even, windowdiff_even
-                       (means over episodes; 0 is best), speaker_error (mean over episodes
-                       whose reference names every utterance's speaker), subtitles {nl|en: {cues,
+                       (means over episodes; 0 is best), speaker_error (mean over the
+                       episodes with a speaker_error), subtitles {nl|en: {cues,
                        within_limits, within_target_cps}} (shares of published SRT cues that
                        keep the hard limits / 17 characters a second), subs_ok and subs_17cps
                        (the same two shares for Dutch), stages (as cost.stages)
@@ -30,8 +30,10 @@ The report (`--json`; keys are stable, a metric that cannot be computed is null)
                        hypothesis_nl, [hypothesis_en], wer, cer, ref_words, bleu, chrf,
                        chapters_ref, chapters_pred, [boundaries_ref, boundaries_pred],
                        pk, windowdiff, pk_even, windowdiff_even, speakers_ref, speakers_pred,
-                       speaker_error (share of the time both label that has the wrong speaker
-                       under the best one-to-one mapping of labels; 10 ms grid),
+                       speaker_error (where the reference names every utterance's speaker
+                       and segments have labels: the share of the time both label that has
+                       the wrong speaker under the best one-to-one mapping of labels; 10 ms
+                       grid; speech one side misses is not counted, so it is no DER),
                        subtitles {nl|en: {cues, within_limits, within_target_cps}} (counts),
                        stages {stage: {seconds, cpu_s}}, ran (stages run now, not resumed),
                        elapsed_s, warnings
@@ -54,14 +56,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline import audio
-from pipeline.cluster import auto_jobs, connect, process_many
 from pipeline.document import Episode
 from pipeline.errors import ReportageError
 from pipeline.evaluate import metrics
 from pipeline.library import slugify
-from pipeline.runner import Engines, Progress, Result, Settings, check_settings, process_file
+
+if TYPE_CHECKING:  # the runner and its models load when a dataset is evaluated, not for --help
+    from pipeline.runner import Progress, Result, Settings
 
 PARTS = ("clips", "episodes")
 REPORT_VERSION = 1
@@ -107,7 +110,9 @@ def discover(dataset: Path, parts: tuple[str, ...] = PARTS, limit: int | None = 
 def _audio_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and audio.is_audio_path(p))
+    from pipeline.audio import is_audio_path
+
+    return sorted(p for p in folder.iterdir() if p.is_file() and is_audio_path(p))
 
 
 def _spread(items: list[Item], limit: int | None) -> list[Item]:
@@ -152,13 +157,27 @@ def _read_episode_reference(item: Item, path: Path) -> None:
             item.en = "\n".join(u["en"] for u in utterances)
         if "topic_boundaries_s" in data:
             item.boundaries = metrics.boundary_times(data["topic_boundaries_s"])
-        if utterances and all(u.get("speaker") for u in utterances):
-            item.speakers = [(float(u["start"]), float(u["end"]), str(u["speaker"]))
-                             for u in utterances]
     except KeyError as exc:
         item.warnings.append(f"{path.name}: an utterance has no {exc} text: skipped")
+        return
     except (OSError, ValueError, TypeError, AttributeError) as exc:
         item.warnings.append(f"{path.name} is not a valid reference ({exc}): skipped")
+        return
+    _read_speakers(item, path.name, utterances)
+
+
+def _read_speakers(item: Item, name: str, utterances: list[dict]) -> None:
+    """The utterances' speakers, where the reference names one for each; a partial or bad one
+    is said, and only the speaker error is skipped."""
+    named = [u for u in utterances if u.get("speaker") not in (None, "")]
+    if not named:
+        return
+    try:
+        if len(named) < len(utterances):
+            raise ValueError(f"a speaker on {len(named)} of {len(utterances)} utterances")
+        item.speakers = [metrics.span(u["start"], u["end"], u["speaker"]) for u in utterances]
+    except (KeyError, ValueError, TypeError) as exc:
+        item.warnings.append(f"{name}: {exc}: speaker error skipped")
 
 
 # ---------------------------------------------------------------- scoring one item
@@ -226,9 +245,10 @@ def _chapter_scores(ref: list[float], episode: Episode, duration: float) -> dict
 
 def _speaker_scores(ref: list[metrics.Span], episode: Episode) -> dict:
     hyp = [(seg.start, seg.end, seg.speaker) for seg in episode.segments if seg.speaker]
+    duration = episode.source.duration_s
     return {"speakers_ref": len({who for _, _, who in ref}),
             "speakers_pred": len({who for _, _, who in hyp}) or None,
-            "speaker_error": metrics.speaker_error(ref, hyp) if hyp else None}
+            "speaker_error": metrics.speaker_error(ref, hyp, duration) if hyp else None}
 
 
 def subtitle_counts(folder: Path) -> dict:
@@ -370,6 +390,9 @@ def evaluate(
     `progress(item_id, index, count)` is called before each item (after it, with several
     jobs) and returns the per-stage progress callback for it.
     """
+    from pipeline.cluster import auto_jobs
+    from pipeline.runner import Result, check_settings
+
     started = time.monotonic()
     items = discover(dataset, parts, limit)
     require_extras()
@@ -406,7 +429,7 @@ def evaluate(
         "summary": groups,
         "items": rows,
         "errors": errors,
-        "cost": _cost(started, rows) | {"jobs": jobs},
+        "cost": _cost(started, rows) | {"jobs": min(jobs, max(1, len(items)))},
     }
 
 
@@ -415,6 +438,9 @@ def _outcomes(
     progress: Callable[[str, int, int], Progress] | None,
 ) -> Iterator[tuple[int, Result | ReportageError | OSError]]:
     """(index, result or error) per item, in item order with one job, as finished with more."""
+    from pipeline.cluster import connect, process_many
+    from pipeline.runner import Engines, process_file
+
     if jobs > 1:
         work = [(item.audio, library / item.part) for item in items]
         with connect(jobs) as client:

@@ -9,8 +9,10 @@ import math
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 NORMALISER_DOC = (
     "Before WER/CER both texts are normalised the same way: Unicode NFKC; lower case; "
@@ -118,13 +120,25 @@ Span = tuple[float, float, str]  # (start s, end s, speaker)
 GRID = 100  # speaker scoring grid: 10 ms
 
 
-def speaker_error(ref: Sequence[Span], hyp: Sequence[Span]) -> float | None:
-    """The share of the time both label (10 ms grid) that has the wrong speaker under the best
-    one-to-one mapping of predicted labels to reference speakers; None where none overlap."""
+def span(start: object, end: object, speaker: object) -> Span:
+    """A reference utterance's span; ValueError unless 0 <= start <= end (finite seconds)."""
+    if isinstance(start, bool) or isinstance(end, bool):
+        raise ValueError("an utterance's start and end must be seconds")
+    a, b = float(start), float(end)  # type: ignore[arg-type]
+    if not (math.isfinite(a) and math.isfinite(b) and 0 <= a <= b):
+        raise ValueError(f"an utterance from {start} to {end} s is no span of time")
+    return a, b, str(speaker)
+
+
+def speaker_error(ref: Sequence[Span], hyp: Sequence[Span], duration_s: float) -> float | None:
+    """The share of the time both label (10 ms grid, within the episode's duration) that has
+    the wrong speaker under the best one-to-one mapping of predicted labels to reference
+    speakers; None where none overlap."""
+    import numpy as np
     from scipy.optimize import linear_sum_assignment
 
-    truth, truth_ids = _labelled(ref, hyp)
-    guess, guess_ids = _labelled(hyp, ref)
+    truth, truth_ids = _labelled(ref, duration_s)
+    guess, guess_ids = _labelled(hyp, duration_s)
     both = (truth >= 0) & (guess >= 0)
     if not both.any():
         return None
@@ -134,11 +148,13 @@ def speaker_error(ref: Sequence[Span], hyp: Sequence[Span]) -> float | None:
     return float(1 - overlap[rows, cols].sum() / both.sum())
 
 
-def _labelled(spans: Sequence[Span], other: Sequence[Span]) -> tuple[np.ndarray, list[str]]:
-    """A label index every 10 ms (-1: none) on a grid long enough for both span lists."""
-    end = max((e for _, e, _ in [*spans, *other]), default=0)
-    grid = np.full(int(end * GRID) + 1, -1)
+def _labelled(spans: Sequence[Span], duration_s: float) -> tuple[np.ndarray, list[str]]:
+    """A label index every 10 ms of the episode (-1: none)."""
+    import numpy as np
+
+    cells = int(duration_s * GRID) + 1
+    grid = np.full(cells, -1, dtype=np.int16)
     ids = sorted({who for _, _, who in spans})
     for start, stop, who in spans:
-        grid[int(start * GRID):int(stop * GRID)] = ids.index(who)
+        grid[min(int(start * GRID), cells):min(int(stop * GRID), cells)] = ids.index(who)
     return grid, ids
