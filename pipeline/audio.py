@@ -38,6 +38,10 @@ class AudioInfo:
     sha256: str
     duration_s: float
     sample_rate: int
+    title: str = ""  # the file's own title tag (ID3 TIT2, an m4a's ©nam, a Vorbis TITLE), if any
+
+
+TITLE_CHARS = 200  # a title tag is the producer's; a longer one is no title but a description
 
 
 def sha256_file(path: Path) -> str:
@@ -55,7 +59,9 @@ def probe(path: str | Path) -> AudioInfo:
         stream = container.streams.audio[0]
         rate = stream.rate or stream.codec_context.sample_rate or 0
         duration = _announced_duration(container, stream) or 0.0
-    return AudioInfo(path=path, sha256=sha256_file(path), duration_s=duration, sample_rate=rate)
+        title = container.metadata.get("title") or stream.metadata.get("title") or ""
+    return AudioInfo(path=path, sha256=sha256_file(path), duration_s=duration, sample_rate=rate,
+                     title=" ".join(title.split())[:TITLE_CHARS])
 
 
 def decode(path: str | Path) -> np.ndarray:

@@ -66,6 +66,17 @@ def test_a_truncated_episode_lasts_as_long_as_what_decodes(half_mp3, tmp_path):
     assert again.source.duration_s == pytest.approx(seconds, abs=0.01)
 
 
+def test_a_file_is_named_by_its_title_tag_else_by_its_name(tmp_path):
+    from pipeline.stages.ingest import ingest
+
+    tagged = write_audio(tmp_path / "afl-12.mp3", tone(2.0), title="Het  sociale\nkredietsysteem")
+    plain = write_audio(tmp_path / "afl-13.m4a", tone(2.0))
+    assert ingest(tmp_path / "a", tagged, audio.probe(tagged)).title == "Het sociale kredietsysteem"
+    assert ingest(tmp_path / "b", plain, audio.probe(plain)).title == "afl-13"
+    long = write_audio(tmp_path / "afl-14.m4a", tone(2.0), title="lang " * 100)
+    assert len(audio.probe(long).title) == audio.TITLE_CHARS
+
+
 def test_a_whole_file_has_no_warning(tmp_path):
     path = write_audio(tmp_path / "x.mp3", tone(2.0))
     samples, warning = audio.decode_with_warning(path, allow_truncated=True)

@@ -39,9 +39,9 @@ def render(report: dict) -> str:
         f"peak RSS {report['cost']['peak_rss_mb']:.0f} MB</p>",
         "<h2>Summary</h2>", _table(*summary_table(report)),
         f"<p class=note>{_e(report['normaliser'])} WER/CER/BLEU/chrF are corpus-level; "
-        "Pk/WindowDiff and the speaker error are means over episodes (0 is best); the even split cuts each episode "
-        "into as many equal chapters as the reference has. RTF: processing seconds per second "
-        "of audio.</p>",
+        "Pk/WindowDiff and the speaker error are means over episodes (0 is best); the even "
+        "split cuts each episode into as many equal chapters as the reference has. RTF: "
+        "processing seconds per second of audio.</p>",
         "<h2>Cost per stage</h2>", _table(*cost_table(report)),
         f"<p class=note>{_e(' '.join(cost_notes(report)))}</p>",
     ]

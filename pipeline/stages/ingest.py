@@ -48,7 +48,8 @@ def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo, replace: bool,
         episode.guid = episode.guid or old.sha256  # a new master is the same episode to apps
         episode.source = source
         return episode
-    named = origin or Origin(_text(path.stem), where, info.sha256)  # a file names itself
+    # A file names itself: by its title tag, else by its name.
+    named = origin or Origin(info.title or _text(path.stem), where, info.sha256)
     return Episode(slug=folder.name, title=named.title or _text(path.stem), source=source,
                    created=named.published or utc_now(), guid=named.guid)
 
