@@ -157,23 +157,49 @@ def test_newest_first_and_a_second_episode(library):
     assert [e.title for e in feed.entries] == ["De markt", Episode.load(folder).title]
     assert feed.entries[0].published == "Sat, 05 Dec 2026 09:30:00 +0000"
     # the same audio twice: the older episode keeps the hash, the newer one its own id
-    assert [e.id for e in feed.entries] == ["reportage:markt", "0" * 64]
+    copy_id = "reportage:markt:" + "0" * 12
+    assert [e.id for e in feed.entries] == [copy_id, "0" * 64]
     # ... which it keeps when the older one goes: apps would take it for the episode removed
     shutil.rmtree(folder)
     write_feed(library, "https://example.org/other/")  # the feed moved, too
     assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
-        "reportage:markt"]
+        copy_id]
     shutil.copytree(second, folder)  # "haven" again, published with the audio's hash
     write_feed(library, BASE)
     assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
-        "reportage:markt", "0" * 64]
+        copy_id, "0" * 64]
     # another recording processed under a published episode's name is a new episode to apps
     other = Episode.load(folder)
     other.source.sha256 = "1" * 64
     other.save(folder)
     write_feed(library, BASE)
     assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
-        "reportage:markt", "1" * 64]
+        copy_id, "1" * 64]
+    # ... even when it is a copy of another episode's audio, and so named by its name
+    shutil.rmtree(second)
+    write_feed(library, BASE)
+    shutil.copytree(folder, second)
+    renamed = Episode.load(second)
+    renamed.slug, renamed.created = "markt", "2026-12-06T09:30:00Z"
+    renamed.save(second)
+    write_feed(library, BASE)
+    assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
+        "reportage:markt:" + "1" * 12, "1" * 64]
+
+
+def test_a_feed_from_before_the_hash_keeps_its_copys_id(library):
+    folder, second = library / "haven", library / "markt"
+    shutil.copytree(folder, second)
+    episode = Episode.load(second)
+    episode.slug, episode.created = "markt", "2026-12-05T09:30:00Z"
+    episode.save(second)
+    write_feed(library, BASE)
+    xml = (library / "feed.xml").read_text(encoding="utf-8")
+    (library / "feed.xml").write_text(xml.replace("reportage:markt:" + "0" * 12,
+                                                  "reportage:markt"), encoding="utf-8")
+    write_feed(library, BASE)
+    assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
+        "reportage:markt", "0" * 64]
 
 
 @pytest.mark.parametrize("damage", ["missing", "empty"])

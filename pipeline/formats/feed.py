@@ -301,25 +301,31 @@ def _element(prefix: bytes, tag: str, attrib: dict[str, str]) -> bytes:
 
 def _guids(episodes: list[Episode], published: dict[str, str]) -> dict[str, str]:
     """A stable id per episode: the one the feed gave it before (`published`), else its guid
-    (its first audio's SHA-256, or a synced item's guid), or `reportage:SLUG` when that is
-    missing or an older episode holds it already. So ids never change when an episode is
+    (its first audio's SHA-256, or a synced item's guid), or `reportage:SLUG:HASH` when that
+    is missing or an older episode holds it already. So ids never change when an episode is
     added, nor when one is removed (a copy of it would take its id: apps would take the copy
     for the episode removed)."""
     taken, guids = set(), {}
     for episode in reversed(episodes):  # oldest first
         guid = published.get(episode.slug)
         # Only one of its own: another recording processed under a removed one's name is new.
-        if guid in {episode.guid, episode.source.sha256, f"reportage:{episode.slug}"} - {""} \
-                and guid not in taken:
+        # (`reportage:SLUG` is what feeds before the hash gave a copy.)
+        own = {episode.guid, episode.source.sha256, _named(episode), f"reportage:{episode.slug}"}
+        if guid in own - {""} and guid not in taken:
             guids[episode.slug] = guid
             taken.add(guid)
     for episode in reversed(episodes):
         if episode.slug not in guids:
             guid = episode.guid or episode.source.sha256
-            guids[episode.slug] = (guid if guid and guid not in taken
-                                   else f"reportage:{episode.slug}")
+            guids[episode.slug] = guid if guid and guid not in taken else _named(episode)
             taken.add(guids[episode.slug])
     return guids
+
+
+def _named(episode: Episode) -> str:
+    """An id of the episode's name and audio: another recording under a removed episode's
+    name gets another one."""
+    return f"reportage:{episode.slug}:{episode.source.sha256[:12]}".rstrip(":")
 
 
 def _published_guids(library: Path) -> dict[str, str]:
