@@ -77,6 +77,7 @@ class Episode:
     slug: str
     title: str
     source: Source
+    title_rev: int = 0  # bumped by every rename of the title: a stale one is refused
     created: str = ""
     language: str = "nl"
     # speaker id ("S1", as segments hold it) -> the name an editor gave; unnamed ids show as is
@@ -111,6 +112,7 @@ class Episode:
             slug=data["slug"],
             title=data["title"],
             source=Source(**data["source"]),
+            title_rev=data.get("title_rev", 0),
             created=data.get("created", ""),
             language=data.get("language", "nl"),
             speakers=data.get("speakers", {}),
@@ -188,7 +190,7 @@ def _checked(episode: Episode) -> Episode:
     """The episode, if every value a hand edit could have broken has its type (times finite
     numbers, texts strings): else a ValueError naming it, not a traceback in a later command."""
     _expect(_texts(episode.slug, episode.title, episode.created, episode.language, episode.guid)
-            and _counts(episode.speakers_rev, episode.chapters_rev),
+            and _counts(episode.speakers_rev, episode.chapters_rev, episode.title_rev),
             "slug, title, created, language, guid or a rev")
     _expect(_texts(episode.source.path, episode.source.sha256, episode.source.file)
             and _times(episode.source.duration_s), "source")

@@ -20,6 +20,7 @@ from pipeline.cli import (  # noqa: F401  (they register their commands)
     models,
     process,
     speakers,
+    title,
 )
 from pipeline.cli.common import app, say
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.document import Episode, Segment
-from pipeline.edits import chapters
+from pipeline.edits import chapters, title
 from pipeline.edits.log import (
     MACHINE,
     Edit,
@@ -145,6 +145,8 @@ def revert(library: Path, slug: str, edit_id: int, editor: str,
             return chapters.revert(folder, episode, target, editor, force)
         if target.field == NAME:
             return _revert_names(folder, episode, log, target, editor, force)
+        if (target.segment, target.field) == (title.SEGMENT, title.FIELD):
+            return title.save(folder, episode, target.before, editor, revert_of=target.id)
         seg = _segment(episode, target.segment)
         changes, machine = restoring(log, seg, target)
         return _apply(library, folder, episode, seg, clean_changes(changes), editor,
@@ -230,6 +232,8 @@ def _seen(episode: Episode, target: Edit) -> tuple:
         return chapters.seen(episode, target)
     if target.field == NAME:
         now = episode.speakers.get(target.segment) or ""
+    elif (target.segment, target.field) == (title.SEGMENT, title.FIELD):
+        now = episode.title
     else:
         seg = next((s for s in episode.segments if s.id == target.segment), None)
         now = None if seg is None else getattr(seg, target.field, None) or ""

@@ -243,14 +243,14 @@ def _taken_along(log: list[Edit], episode: Episode, targets: list[Edit]) -> list
             and _as_left(episode, e)]
 
 
-def clean_title(title: object, what: str = "a chapter title") -> str:
+def clean_title(title: object, what: str = "a chapter title", longest: int = MAX_TITLE) -> str:
     if not isinstance(title, str):
         raise BadChapterEdit(f"{what} must be text")
     title = one_line(title)
     if not title:
         raise BadChapterEdit(f"{what} cannot be empty")
-    if len(title) > MAX_TITLE or NOT_IN_NAMES.search(title):
-        raise BadChapterEdit(f"{what} is at most {MAX_TITLE} characters, without "
+    if len(title) > longest or NOT_IN_NAMES.search(title):
+        raise BadChapterEdit(f"{what} is at most {longest} characters, without "
                              "markup or control characters")
     return title
 

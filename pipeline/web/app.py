@@ -52,7 +52,7 @@ from pipeline.formats.files import BY_NAME, DOWNLOADS
 from pipeline.library import valid_slug
 from pipeline.search.query import MAX_CHARS as MAX_QUERY
 from pipeline.stages import publish
-from pipeline.web import history, listing
+from pipeline.web import history, listing, title
 from pipeline.web.clip import clip_download, served_audio
 from pipeline.web.retranslate import Retranslator
 from pipeline.web.review import add_routes, edit_saved, segment_json, warned
@@ -364,6 +364,7 @@ def create_app(library: Path, token: str,
 
     add_routes(app, library, editor, retranslate, editor_name, folder_of)
     history.add_routes(app, library, editor, editor_name, folder_of)
+    title.add_routes(app, library, editor, editor_name, folder_of)
     return app
 
 

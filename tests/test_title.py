@@ -1,0 +1,128 @@
+"""An episode's title renamed by an editor (`reportage title`, `PATCH .../title`): the page,
+transcript and search follow at once; a stale rename is a 409 naming who renamed it; the
+rename is in the history and reverted like any edit; bad titles change nothing."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from pipeline import search
+from pipeline.document import Episode
+from pipeline.edits import read_log
+from pipeline.web.app import create_app
+from tests.conftest import one_error_line, run_cli
+from tests.web_fixtures import make_library
+
+TOKEN = "title-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}", "X-Editor": "anna"}
+API = "/api/episodes/haven"
+NEW = "Op de kade: een ochtend in de haven"
+
+
+@pytest.fixture
+def library(tmp_path):
+    return make_library(tmp_path)
+
+
+@pytest.fixture
+def client(library):
+    return TestClient(create_app(library, TOKEN, {"testserver"}))
+
+
+def rename(client, title: str, rev: int, auth=AUTH):
+    return client.patch(f"{API}/title", headers=auth, json={"rev": rev, "title": title})
+
+
+def test_a_rename_reaches_every_output_at_once_and_is_reverted(client, library):
+    old = Episode.load(library / "haven").title
+    reply = rename(client, f"  {NEW}\n", 0)  # as typed: spaces and a newline folded
+    assert reply.status_code == 200, reply.text
+    assert reply.json() == {"title": NEW, "rev": 1, "edits": [1]}
+    folder = library / "haven"
+    assert Episode.load(folder).title == NEW
+    assert (folder / "transcript.txt").read_text(encoding="utf-8").startswith(NEW + "\n")
+    assert f"<h1>{NEW}</h1>" in (folder / "index.html").read_text(encoding="utf-8")
+    assert NEW in client.get("/").text  # the library page
+    [hit, *_] = search.search(library, "haven", mode="exact")
+    assert hit.title == NEW
+    [edit] = read_log(folder)
+    assert (edit.segment, edit.field, edit.before, edit.after, edit.editor) == (
+        "episode", "title", old, NEW, "anna")
+    listed = client.get(f"{API}/history", headers=AUTH).json()["edits"]
+    assert [(e["segment"], e["field"]) for e in listed] == [("episode", "title")]
+    reverted = client.post(f"{API}/revert", headers=AUTH, json={"edit": 1})
+    assert reverted.status_code == 200, reverted.text
+    assert (reverted.json()["title"], reverted.json()["title_rev"]) == (old, 2)
+    assert Episode.load(folder).title == old
+    assert search.search(library, "haven", mode="exact")[0].title == old
+
+
+def test_a_stale_rename_is_a_conflict_naming_who_renamed_it(client, library):
+    assert rename(client, NEW, 0).status_code == 200
+    stale = rename(client, "Iets anders", 0, {**AUTH, "X-Editor": "bas"})
+    assert stale.status_code == 409
+    assert stale.json() | {"detail": ""} == {"detail": "", "title": NEW, "rev": 1, "by": "anna"}
+    assert Episode.load(library / "haven").title == NEW
+    assert rename(client, "Iets anders", 1).status_code == 200  # at the rev it saw now
+
+
+def test_a_revert_over_a_newer_rename_is_refused(client, library):
+    assert rename(client, NEW, 0).status_code == 200
+    assert rename(client, "De tweede titel", 1).status_code == 200
+    refused = client.post(f"{API}/revert", headers=AUTH, json={"edit": 1})
+    assert refused.status_code == 422 and "edit 2 changed this" in refused.json()["detail"]
+    assert Episode.load(library / "haven").title == "De tweede titel"
+
+
+@pytest.mark.parametrize("body, status", [
+    ({"rev": 0, "title": ""}, 422),
+    ({"rev": 0, "title": "   "}, 422),
+    ({"rev": 0, "title": "<b>Haven</b>"}, 422),
+    ({"rev": 0, "title": "x" * 500}, 422),
+    ({"rev": 0, "title": "Haven\x07"}, 422),
+    ({"title": "Haven"}, 422),  # no rev
+    ({"rev": "0", "title": "Haven"}, 422),
+    ({"rev": 0, "title": 5}, 422),
+    ({"rev": 0, "title": "Haven", "slug": "x"}, 422),
+])
+def test_a_bad_title_changes_nothing(client, library, body, status):
+    before = (library / "haven" / "episode.json").read_bytes()
+    reply = client.patch(f"{API}/title", headers=AUTH, json=body)
+    assert reply.status_code == status, reply.text
+    assert (library / "haven" / "episode.json").read_bytes() == before
+    assert not (library / "haven" / "edits.jsonl").exists()
+
+
+def test_a_rename_needs_the_editor_token_and_an_episode(client, library):
+    assert rename(client, NEW, 0, {}).status_code == 401
+    assert client.patch("/api/episodes/nergens/title", headers=AUTH,
+                        json={"rev": 0, "title": NEW}).status_code == 404
+    assert Episode.load(library / "haven").title != NEW
+
+
+def test_the_cli_shows_renames_and_refuses_in_one_line(library):
+    lib = ["--library", str(library)]
+    old = Episode.load(library / "haven").title
+    shown = run_cli("title", "haven", *lib)
+    assert shown.rc == 0 and shown.out == old + "\n"
+    renamed = run_cli("title", "haven", NEW, *lib)
+    assert renamed.rc == 0 and f"“{NEW}” (edit 1)" in renamed.err
+    assert run_cli("title", "haven", *lib).out == NEW + "\n"
+    assert "nothing to change" in run_cli("title", "haven", NEW, *lib).err
+    for bad, says in [("", "cannot be empty"), ("<i>x</i>", "without markup")]:
+        assert says in one_error_line(run_cli("title", "haven", bad, *lib))
+    assert "no episode 'nergens'" in one_error_line(run_cli("title", "nergens", NEW, *lib))
+    history = run_cli("history", "haven", *lib)
+    assert "episode title rev 1" in history.out and f"+ {NEW}" in history.out
+    assert run_cli("revert", "haven", "1", *lib).rc == 0
+    assert Episode.load(library / "haven").title == old
+
+
+def test_a_rerun_keeps_an_editors_title(client, library):
+    from pipeline import audio
+    from pipeline.stages.ingest import ingest
+
+    assert rename(client, NEW, 0).status_code == 200
+    master = library / "haven" / "audio.wav"  # a new master, even: the episode keeps its title
+    assert ingest(library / "haven", master, audio.probe(master), replace=True).title == NEW

@@ -1,0 +1,83 @@
+"""The episode's title renamed in a real browser (Debian's Chromium through Playwright): in
+place, kept after a reload, another editor's rename met as a conflict, reverted from the
+History."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from pipeline.document import Episode
+from tests.web_fixtures import make_library, running_server
+
+pytestmark = pytest.mark.browser
+
+TOKEN = "title-browser-token"
+NEW = "Op de kade"
+
+
+@pytest.fixture
+def library(tmp_path):
+    return make_library(tmp_path)
+
+
+@pytest.fixture
+def base(library):
+    with running_server(library, TOKEN) as url:
+        yield url
+
+
+def rename_in_page(page, title: str) -> None:
+    page.click("#rename-title")
+    page.fill("input.title-input", title)
+    page.press("input.title-input", "Enter")
+
+
+def says(page, text: str) -> None:
+    page.wait_for_function("t => document.getElementById('title-status').textContent"
+                           ".includes(t)", arg=text)
+
+
+def test_a_title_renamed_in_place_stays_after_a_reload(page, base, library):
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    old = page.inner_text("header h1")
+    page.click("#rename-title")
+    page.fill("input.title-input", "Weg ermee")
+    page.press("input.title-input", "Escape")  # back, nothing saved
+    assert page.inner_text("header h1") == old and page.locator("input.title-input").count() == 0
+    rename_in_page(page, NEW)
+    says(page, "title saved")
+    assert page.inner_text("header h1") == NEW and page.title() == NEW
+    assert Episode.load(library / "haven").title == NEW
+    page.reload()
+    assert page.inner_text("header h1") == NEW
+
+
+def test_another_editors_rename_is_shown_and_yours_saved_over_it(page, base, library):
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.click("#rename-title")
+    page.fill("input.title-input", NEW)
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}",
+                                              "X-Editor": "Bas"}) as api:
+        assert api.patch("/api/episodes/haven/title",
+                         json={"rev": 0, "title": "De haven van Bas"}).status_code == 200
+    page.press("input.title-input", "Enter")
+    says(page, "Bas renamed it “De haven van Bas” meanwhile")
+    assert page.input_value("input.title-input") == NEW  # what was typed is kept
+    page.press("input.title-input", "Enter")
+    says(page, "title saved")
+    assert Episode.load(library / "haven").title == NEW
+
+
+def test_a_rename_reverted_from_the_history_shows_the_old_title(page, base, library):
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    old = page.inner_text("header h1")
+    rename_in_page(page, NEW)
+    says(page, "title saved")
+    page.click("#history summary")
+    page.wait_for_function("() => document.querySelectorAll('#history li').length === 1")
+    assert "episode title" in page.inner_text("#history li")
+    page.locator("#history li button.revert").click()
+    page.wait_for_function("t => document.querySelector('header h1').textContent === t",
+                           arg=old)
+    assert Episode.load(library / "haven").title == old
