@@ -143,15 +143,17 @@ def _run(stage, ctx: Context) -> dict:
 
 def _with_edits_since(episode: Episode, folder: Path, revs: dict[str, int]) -> Episode:
     """`episode` with every segment an editor saved while a stage ran (its rev moved past
-    `revs`), the speakers' names, and chapters an editor changed meanwhile, taken from the
+    `revs`), the speakers' names and the title, and chapters an editor changed meanwhile, taken from the
     document on disk: human edits win over the stage. Machine segments overlapping such a
     segment give way to it. Chapters the stage changed get a new chapters_rev, so an editor's
     page still showing the old ones is refused its next chapter edit (409) and reloads."""
     if not (folder / FILENAME).exists():
         return episode
     on_disk = Episode.load(folder)
-    # Speaker names are only ever given by editors: the disk's are the latest.
+    # Speaker names, and the title after ingest, are only ever given by editors: the disk's are
+    # the latest.
     episode.speakers, episode.speakers_rev = on_disk.speakers, on_disk.speakers_rev
+    episode.title, episode.title_rev = on_disk.title, on_disk.title_rev
     if on_disk.chapters_rev > episode.chapters_rev:
         episode.chapters, episode.chapters_rev = on_disk.chapters, on_disk.chapters_rev
     elif on_disk.chapters and episode.chapters != on_disk.chapters:

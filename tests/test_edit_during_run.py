@@ -11,6 +11,7 @@ from conftest import ROOT
 
 from pipeline.document import Episode
 from pipeline.edits import edit_segment, history
+from pipeline.edits.title import rename
 
 TEXT = "Een redacteur schreef deze zin tijdens de run."
 
@@ -39,6 +40,7 @@ def test_an_edit_during_a_run_does_not_wait_and_both_survive(library_copy, speec
 
     seg = Episode.load(folder).segments[1]
     edit_segment(library_copy, "vijf-zinnen", seg.id, seg.rev, {"nl": TEXT}, "redacteur")
+    rename(library_copy, "vijf-zinnen", "Vijf zinnen, hernoemd", "redacteur")
     assert run.poll() is None, "the save waited for the whole run"
 
     _, err = run.communicate(timeout=600)
@@ -46,7 +48,9 @@ def test_an_edit_during_a_run_does_not_wait_and_both_survive(library_copy, speec
     after = Episode.load(folder)
     kept = after.segment(seg.id)
     assert kept.nl == TEXT and kept.edited["nl"]
-    assert [e.after for e in history(library_copy, "vijf-zinnen")] == [TEXT]
+    assert [e.after for e in history(library_copy, "vijf-zinnen")] == [
+        TEXT, "Vijf zinnen, hernoemd"]
+    assert after.title == "Vijf zinnen, hernoemd"  # the run's saves kept the rename too
     subtitles = " ".join((folder / "nl.srt").read_text().split())  # lines joined
     assert TEXT in subtitles  # the run's publish kept it too
     # The run's work is there: every stage ran again, after the edit was saved.
