@@ -143,10 +143,11 @@ def _run(stage, ctx: Context) -> dict:
 
 def _with_edits_since(episode: Episode, folder: Path, revs: dict[str, int]) -> Episode:
     """`episode` with every segment an editor saved while a stage ran (its rev moved past
-    `revs`), the speakers' names and the title, and chapters an editor changed meanwhile, taken from the
-    document on disk: human edits win over the stage. Machine segments overlapping such a
-    segment give way to it. Chapters the stage changed get a new chapters_rev, so an editor's
-    page still showing the old ones is refused its next chapter edit (409) and reloads."""
+    `revs`), the speakers' names and the title, and chapters an editor changed meanwhile,
+    taken from the document on disk: human edits win over the stage. Machine segments
+    overlapping such a segment give way to it. Chapters the stage changed get a new
+    chapters_rev, so an editor's page still showing the old ones is refused its next chapter
+    edit (409) and reloads."""
     if not (folder / FILENAME).exists():
         return episode
     on_disk = Episode.load(folder)

@@ -13,8 +13,9 @@ from pipeline.errors import ReportageError
 @app.command()
 def title(
     slug: str = SlugArgument,
-    new: str | None = typer.Argument(None, metavar="[TITLE]", help="The new title: the "
-                                     "listener page, transcript, search and feed show it."),
+    new: str | None = typer.Argument(None, metavar="title", help="The new title: the "
+                                     "listener page, transcripts and search show it at once, "
+                                     "feed.xml from its next `feed build`."),
     library: Path | None = LibraryOption,
 ) -> None:
     """Show an episode's title, or rename it (`reportage revert` undoes it)."""
