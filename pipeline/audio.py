@@ -41,9 +41,6 @@ class AudioInfo:
     title: str = ""  # the file's own title tag (ID3 TIT2, an m4a's ©nam, a Vorbis TITLE), if any
 
 
-TITLE_CHARS = 200  # a title tag is the producer's; a longer one is no title but a description
-
-
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -59,9 +56,14 @@ def probe(path: str | Path) -> AudioInfo:
         stream = container.streams.audio[0]
         rate = stream.rate or stream.codec_context.sample_rate or 0
         duration = _announced_duration(container, stream) or 0.0
-        title = container.metadata.get("title") or stream.metadata.get("title") or ""
+        # Ogg keeps its Vorbis comments on the stream; elsewhere a stream's title is a track's
+        # name ("Stereo"), not the recording's.
+        tags = [container.metadata]
+        if "ogg" in container.format.name:
+            tags.append(stream.metadata)
+        title = next((t["title"] for t in tags if t.get("title")), "")
     return AudioInfo(path=path, sha256=sha256_file(path), duration_s=duration, sample_rate=rate,
-                     title=" ".join(title.split())[:TITLE_CHARS])
+                     title=title)
 
 
 def decode(path: str | Path) -> np.ndarray:

@@ -16,6 +16,7 @@ from pipeline.errors import ReportageError
 # 2: speaker names (Episode.speakers); 3: chapter edits (Chapter.edited); 4: glossary fixes
 SCHEMA = 4
 FILENAME = "episode.json"
+TITLE_CHARS = 200  # an episode's title at most: longer, a tag or a name is a description
 
 
 @dataclass

@@ -18,16 +18,18 @@ DATA = Path(__file__).parent / "data"
 CLIPS = ["vl04108", "vl12745", "vl00203", "vl09647", "vl14994"]
 
 
-def write_audio(path: Path, samples: np.ndarray, rate: int = 16000, title: str | None = None
-                ) -> Path:
+def write_audio(path: Path, samples: np.ndarray, rate: int = 16000, title: str | None = None,
+                track: str | None = None) -> Path:
     """Encode 16 kHz samples into `path`, stored at `rate` (Opus always stores 48 kHz), with
-    `title` as the file's title tag."""
+    `title` as the file's title tag and `track` as its audio track's name."""
     codec = CODECS[path.suffix]
     out_rate = 48000 if codec == "libopus" else rate
     with av.open(str(path), "w") as container:
         if title is not None:
             container.metadata["title"] = title
         stream = container.add_stream(codec, rate=out_rate, layout="mono")
+        if track is not None:
+            stream.metadata["title"] = track
         resampler = av.AudioResampler(format=stream.format.name, layout="mono", rate=out_rate)
         frame_size = 1024
         pts = 0

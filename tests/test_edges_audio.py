@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from pipeline import audio
+from pipeline.document import TITLE_CHARS
 from pipeline.errors import ReportageError
 from tests.audiogen import noise, tone, write_audio
 
@@ -66,15 +67,21 @@ def test_a_truncated_episode_lasts_as_long_as_what_decodes(half_mp3, tmp_path):
     assert again.source.duration_s == pytest.approx(seconds, abs=0.01)
 
 
-def test_a_file_is_named_by_its_title_tag_else_by_its_name(tmp_path):
+@pytest.mark.parametrize("name, tags, title", [
+    ("afl-12.mp3", {"title": "Het  sociale\nkredietsysteem"}, "Het sociale kredietsysteem"),
+    ("afl-12.ogg", {"title": "De haven"}, "De haven"),  # Vorbis comments, on the stream
+    ("afl-12.m4a", {}, "afl-12"),
+    ("afl-12.mkv", {"track": "Stereo"}, "afl-12"),  # a track's name is not the recording's
+    ("afl-12.mp3", {"title": "\x1b[31mRood\x1b[0m \u202eom"}, "[31mRood[0m om"),
+    ("afl-12.mp3", {"title": "\u200b\ufeff"}, "afl-12"),  # invisible: no title at all
+    ("afl-12.mp3", {"title": "woord " * 100}, ("woord " * 33).strip() + "…"),  # between words
+])
+def test_a_file_is_named_by_its_title_tag_else_by_its_name(tmp_path, name, tags, title):
     from pipeline.stages.ingest import ingest
 
-    tagged = write_audio(tmp_path / "afl-12.mp3", tone(2.0), title="Het  sociale\nkredietsysteem")
-    plain = write_audio(tmp_path / "afl-13.m4a", tone(2.0))
-    assert ingest(tmp_path / "a", tagged, audio.probe(tagged)).title == "Het sociale kredietsysteem"
-    assert ingest(tmp_path / "b", plain, audio.probe(plain)).title == "afl-13"
-    long = write_audio(tmp_path / "afl-14.m4a", tone(2.0), title="lang " * 100)
-    assert len(audio.probe(long).title) == audio.TITLE_CHARS
+    path = write_audio(tmp_path / name, tone(2.0), **tags)
+    named = ingest(tmp_path / "episode", path, audio.probe(path)).title
+    assert named == title and len(named) <= TITLE_CHARS
 
 
 def test_a_whole_file_has_no_warning(tmp_path):

@@ -200,6 +200,26 @@ def test_a_feed_from_before_the_hash_keeps_its_copys_id(library):
     write_feed(library, BASE)
     assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
         "reportage:markt", "0" * 64]
+    # ... but another recording processed under its name is a new episode to apps
+    episode.source.sha256 = "3" * 64
+    episode.save(second)
+    write_feed(library, BASE)
+    assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
+        "3" * 64, "0" * 64]
+
+
+def test_a_copys_id_stays_with_a_new_master(library):
+    second = library / "markt"
+    shutil.copytree(library / "haven", second)
+    episode = Episode.load(second)
+    episode.slug, episode.created = "markt", "2026-12-05T09:30:00Z"
+    episode.save(second)
+    write_feed(library, BASE)
+    episode.guid, episode.source.sha256 = "0" * 64, "2" * 64  # as ingest keeps a new master
+    episode.save(second)
+    write_feed(library, BASE)
+    assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
+        "reportage:markt:" + "0" * 12, "0" * 64]
 
 
 @pytest.mark.parametrize("damage", ["missing", "empty"])

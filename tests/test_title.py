@@ -4,6 +4,8 @@ rename is in the history and reverted like any edit; bad titles change nothing."
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -75,6 +77,16 @@ def test_a_revert_over_a_newer_rename_is_refused(client, library):
     assert Episode.load(library / "haven").title == "De tweede titel"
 
 
+def test_a_revert_tidies_a_title_a_hand_edited_log_gives_back(client, library):
+    assert rename(client, NEW, 0).status_code == 200
+    log = library / "haven" / "edits.jsonl"
+    edit = json.loads(log.read_text())
+    log.write_text(json.dumps(edit | {"before": "Twee\nregels\x07 " + "lang " * 1000}) + "\n")
+    assert client.post(f"{API}/revert", headers=AUTH, json={"edit": 1}).status_code == 200
+    title = Episode.load(library / "haven").title
+    assert title.startswith("Twee regels lang") and title.endswith("…") and len(title) <= 200
+
+
 @pytest.mark.parametrize("body, status", [
     ({"rev": 0, "title": ""}, 422),
     ({"rev": 0, "title": "   "}, 422),
@@ -106,6 +118,7 @@ def test_the_cli_shows_renames_and_refuses_in_one_line(library):
     old = Episode.load(library / "haven").title
     shown = run_cli("title", "haven", *lib)
     assert shown.rc == 0 and shown.out == old + "\n"
+    assert "no human edits of episode yet" in run_cli("history", "haven", "episode", *lib).err
     renamed = run_cli("title", "haven", NEW, *lib)
     assert renamed.rc == 0 and f"“{NEW}” (edit 1)" in renamed.err
     assert run_cli("title", "haven", *lib).out == NEW + "\n"

@@ -81,3 +81,17 @@ def test_a_rename_reverted_from_the_history_shows_the_old_title(page, base, libr
     page.wait_for_function("t => document.querySelector('header h1').textContent === t",
                            arg=old)
     assert Episode.load(library / "haven").title == old
+
+
+def test_a_refusal_goes_with_escape_and_a_title_as_it_was_is_unchanged(page, base, library):
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    old = page.inner_text("header h1")
+    rename_in_page(page, "   ")
+    says(page, "not saved: an episode's title cannot be empty")
+    page.press("input.title-input", "Escape")
+    assert page.inner_text("#title-status") == "" and page.inner_text("header h1") == old
+    rename_in_page(page, NEW)
+    says(page, "title saved")
+    rename_in_page(page, NEW.replace(" ", "  "))  # the same title, spaced out
+    says(page, "unchanged")
+    assert Episode.load(library / "haven").title_rev == 1

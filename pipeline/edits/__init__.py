@@ -317,7 +317,7 @@ def history(library: Path, slug: str, segment_id: str | None = None) -> list[Edi
     if segment_id is not None and not edits:
         episode = documents.load(folder)
         ids = {x.id for x in (*episode.segments, *episode.chapters)}
-        if segment_id not in ids | {seg.speaker for seg in episode.segments}:
+        if segment_id not in ids | {seg.speaker for seg in episode.segments} | {title.SEGMENT}:
             raise ReportageError(f"no segment, chapter or speaker {segment_id!r} in {slug}")
     return edits
 

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.document import Episode
+from pipeline.document import TITLE_CHARS, Episode
 from pipeline.edits.chapters import clean_title
 from pipeline.edits.log import Edit, append_log, documents, last_id, now, saving
 from pipeline.errors import ReportageError
-from pipeline.formats.markup import CONTROL, one_line
+from pipeline.formats.markup import plain_title
 from pipeline.library import find_episode, locked
 from pipeline.stages.publish import publish
 
 SEGMENT, FIELD = "episode", "title"  # how the log names a title edit
-LONGEST = 200  # characters, as the longest title tag a file gives (audio.TITLE_CHARS)
 
 
 class StaleTitle(Exception):
@@ -40,11 +39,11 @@ def save(folder: Path, episode: Episode, title: object, editor: str,
          revert_of: int | None = None) -> list[Edit]:
     """The title set and logged (nothing when it is the title already); the caller holds the
     episode's lock. A title typed is checked as a chapter's; one a revert gives back may be a
-    file's name as it was ("<" and all, shown as text everywhere), but from a log anyone can
-    change it is still one line of text."""
+    file's name as it was ("<" and all, shown as text everywhere), tidied as ingest tidies one
+    (the log is a file anyone can change)."""
     if revert_of is None:
-        title = clean_title(title, "an episode's title", LONGEST)
-    elif not isinstance(title, str) or not one_line(title) or CONTROL.search(title):
+        title = clean_title(title, "an episode's title", TITLE_CHARS)
+    elif not isinstance(title, str) or not (title := plain_title(title, TITLE_CHARS)):
         raise ReportageError(f"edit {revert_of} holds no title to give back")
     if title == episode.title:
         return []

@@ -8,6 +8,7 @@ ElementTree, which escapes every text and attribute.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import mimetypes
 import re
@@ -305,27 +306,38 @@ def _guids(episodes: list[Episode], published: dict[str, str]) -> dict[str, str]
     is missing or an older episode holds it already. So ids never change when an episode is
     added, nor when one is removed (a copy of it would take its id: apps would take the copy
     for the episode removed)."""
-    taken, guids = set(), {}
+    taken, guids, older = set(), {}, set()
     for episode in reversed(episodes):  # oldest first
         guid = published.get(episode.slug)
         # Only one of its own: another recording processed under a removed one's name is new.
-        # (`reportage:SLUG` is what feeds before the hash gave a copy.)
-        own = {episode.guid, episode.source.sha256, _named(episode), f"reportage:{episode.slug}"}
+        own = {_basis(episode), episode.source.sha256, _named(episode)}
+        if not _basis(episode) or _basis(episode) in older:  # a copy, named as feeds before
+            own.add(f"reportage:{episode.slug}")  # the hash named one (`reportage:SLUG`)
         if guid in own - {""} and guid not in taken:
             guids[episode.slug] = guid
             taken.add(guid)
+        older.add(_basis(episode))
     for episode in reversed(episodes):
         if episode.slug not in guids:
-            guid = episode.guid or episode.source.sha256
+            guid = _basis(episode)
             guids[episode.slug] = guid if guid and guid not in taken else _named(episode)
             taken.add(guids[episode.slug])
     return guids
 
 
+def _basis(episode: Episode) -> str:
+    """What the episode is to apps: its first audio's SHA-256 (kept across new masters), or a
+    synced item's guid."""
+    return episode.guid or episode.source.sha256
+
+
 def _named(episode: Episode) -> str:
-    """An id of the episode's name and audio: another recording under a removed episode's
-    name gets another one."""
-    return f"reportage:{episode.slug}:{episode.source.sha256[:12]}".rstrip(":")
+    """An id of the episode's name and first audio: another recording under a removed
+    episode's name gets another one, a new master of this one the same."""
+    basis = _basis(episode)
+    if basis and not re.fullmatch(r"[0-9a-f]{64}", basis):
+        basis = hashlib.sha256(basis.encode()).hexdigest()
+    return f"reportage:{episode.slug}:{basis[:12]}".rstrip(":")
 
 
 def _published_guids(library: Path) -> dict[str, str]:

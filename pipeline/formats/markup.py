@@ -47,6 +47,16 @@ def one_line(text: str) -> str:
     return " ".join(as_typed(text).split())
 
 
+def plain_title(text: str, longest: int) -> str:
+    """A title a file, a tag or a feed gave (or an old log line): one line with no control
+    characters or invisible marks, and at most `longest` characters, cut between words."""
+    title = one_line(CONTROL.sub("", text))
+    if len(title) <= longest:
+        return title
+    cut = title[: longest - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut) + "…"
+
+
 def compared(text: str) -> str:
     """A name, title or term as compared: any case, spacing and Unicode form."""
     return one_line(text).casefold()

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import audio
-from pipeline.document import FILENAME, Episode, Source
+from pipeline.document import FILENAME, TITLE_CHARS, Episode, Source
 from pipeline.errors import ReportageError
+from pipeline.formats.markup import plain_title
 from pipeline.timefmt import utc_now
 
 
@@ -48,9 +49,11 @@ def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo, replace: bool,
         episode.guid = episode.guid or old.sha256  # a new master is the same episode to apps
         episode.source = source
         return episode
-    # A file names itself: by its title tag, else by its name.
-    named = origin or Origin(info.title or _text(path.stem), where, info.sha256)
-    return Episode(slug=folder.name, title=named.title or _text(path.stem), source=source,
+    # A feed's item names itself, a file by its title tag; else by the file's name.
+    named = origin or Origin("", where, info.sha256)
+    title = next(filter(None, (plain_title(t, TITLE_CHARS) for t in (
+        named.title, info.title, _text(path.stem)))), folder.name)
+    return Episode(slug=folder.name, title=title, source=source,
                    created=named.published or utc_now(), guid=named.guid)
 
 

@@ -36,6 +36,7 @@
     input.select();
   }
   function close() {
+    tell("");
     input.remove();
     input = null;
     heading.hidden = button.hidden = false;
@@ -49,8 +50,8 @@
       if (r.code === 200) {
         show(r.data.title, r.data.rev);
         close();
-        tell(editor.withWarning("title saved", r.data), "ok");
-        editor.changed();
+        tell(editor.withWarning(r.data.edits.length ? "title saved" : "unchanged", r.data), "ok");
+        if (r.data.edits.length) editor.changed();
         return;
       }
       input.disabled = false;
@@ -68,5 +69,7 @@
     });
   }
   button.addEventListener("click", open);
-  window.reportageTitle = { show: show };  // for history.js: a reverted rename
+  // For history.js: a reverted rename. While a title is being typed the page keeps the rev it
+  // was typed over, so that its save meets the revert as a conflict instead of undoing it.
+  window.reportageTitle = { show: function (title, newRev) { if (!input) show(title, newRev); } };
 })();
