@@ -17,14 +17,11 @@ NEW = "Op de kade"
 
 
 @pytest.fixture
-def library(tmp_path):
-    return make_library(tmp_path)
-
-
-@pytest.fixture
-def base(library):
+def served(tmp_path):
+    """The library and the address of a server editing it."""
+    library = make_library(tmp_path)
     with running_server(library, TOKEN) as url:
-        yield url
+        yield library, url
 
 
 def rename_in_page(page, title: str) -> None:
@@ -38,7 +35,8 @@ def says(page, text: str) -> None:
                            ".includes(t)", arg=text)
 
 
-def test_a_title_renamed_in_place_stays_after_a_reload(page, base, library):
+def test_a_title_renamed_in_place_stays_after_a_reload(page, served):
+    library, base = served
     page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
     old = page.inner_text("header h1")
     page.click("#rename-title")
@@ -53,7 +51,8 @@ def test_a_title_renamed_in_place_stays_after_a_reload(page, base, library):
     assert page.inner_text("header h1") == NEW
 
 
-def test_another_editors_rename_is_shown_and_yours_saved_over_it(page, base, library):
+def test_another_editors_rename_is_shown_and_yours_saved_over_it(page, served):
+    library, base = served
     page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
     page.click("#rename-title")
     page.fill("input.title-input", NEW)
@@ -69,7 +68,8 @@ def test_another_editors_rename_is_shown_and_yours_saved_over_it(page, base, lib
     assert Episode.load(library / "haven").title == NEW
 
 
-def test_a_rename_reverted_from_the_history_shows_the_old_title(page, base, library):
+def test_a_rename_reverted_from_the_history_shows_the_old_title(page, served):
+    library, base = served
     page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
     old = page.inner_text("header h1")
     rename_in_page(page, NEW)
@@ -83,7 +83,8 @@ def test_a_rename_reverted_from_the_history_shows_the_old_title(page, base, libr
     assert Episode.load(library / "haven").title == old
 
 
-def test_a_refusal_goes_with_escape_and_a_title_as_it_was_is_unchanged(page, base, library):
+def test_a_refusal_goes_with_escape_and_a_title_as_it_was_is_unchanged(page, served):
+    library, base = served
     page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
     old = page.inner_text("header h1")
     rename_in_page(page, "   ")
