@@ -145,7 +145,7 @@ def revert(library: Path, slug: str, edit_id: int, editor: str,
             return chapters.revert(folder, episode, target, editor, force)
         if target.field == NAME:
             return _revert_names(folder, episode, log, target, editor, force)
-        if (target.segment, target.field) == (title.SEGMENT, title.FIELD):
+        if title.of_title(target):
             return title.save(folder, episode, target.before, editor, revert_of=target.id)
         seg = _segment(episode, target.segment)
         changes, machine = restoring(log, seg, target)
@@ -232,7 +232,7 @@ def _seen(episode: Episode, target: Edit) -> tuple:
         return chapters.seen(episode, target)
     if target.field == NAME:
         now = episode.speakers.get(target.segment) or ""
-    elif (target.segment, target.field) == (title.SEGMENT, title.FIELD):
+    elif title.of_title(target):
         now = episode.title
     else:
         seg = next((s for s in episode.segments if s.id == target.segment), None)

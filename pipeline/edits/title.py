@@ -16,6 +16,10 @@ from pipeline.stages.publish import publish
 SEGMENT, FIELD = "episode", "title"  # how the log names a title edit
 
 
+def of_title(edit: Edit) -> bool:
+    return (edit.segment, edit.field) == (SEGMENT, FIELD)
+
+
 class StaleTitle(Exception):
     """The title was renamed since the editor loaded it; carries the episode."""
 

@@ -32,8 +32,7 @@ def add_routes(app: FastAPI, library: Path, editor, editor_name, folder_of) -> N
                 library, slug, patch.title, editor_name(x_editor), patch.rev))
         except titles.StaleTitle as stale:
             since = [e.editor for e in read_log(folder)
-                     if (e.segment, e.field) == (titles.SEGMENT, titles.FIELD)
-                     and e.rev > patch.rev]
+                     if titles.of_title(e) and e.rev > patch.rev]
             return JSONResponse(status_code=409, content={
                 "detail": "the title was changed since you loaded it",
                 "title": stale.episode.title, "rev": stale.episode.title_rev,

@@ -111,6 +111,7 @@
     save: function (li) { return save(li); },
     send: function (method, url, body) { return send(method, url, body); },
     withWarning: function (text, data) { return withWarning(text, data); },
+    refusal: refusal,
   };
 
   // A change saved that is no line's own save (a rename, a move, a chapter edit): the open
@@ -191,6 +192,12 @@
   // PATCH `body` to `url`; `answer(code, data)` gets the reply.
   function patch(url, body, answer) {
     return send("PATCH", url, body).then(function (r) { answer(r.code, r.data); });
+  }
+  // Why a request `what` was refused, in one line: "not reverted: server unreachable".
+  function refusal(what, r) {
+    if (r.code === 401) return what + ": editor token missing or wrong";
+    if (r.code === 0) return what + ": server unreachable";
+    return what + ": " + (typeof r.data.detail === "string" ? r.data.detail : "error " + r.code);
   }
   function refused(li, what, code, data) {
     if (code === 401) {

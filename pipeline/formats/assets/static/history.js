@@ -83,7 +83,7 @@
   // The list as the server has it now; `said`: what to tell once it is shown.
   function load(said, kind) {
     return editor.send("GET", api + "/history").then(function (r) {
-      if (r.code !== 200) { tell(refusal("history not loaded", r), "bad"); return; }
+      if (r.code !== 200) { tell(editor.refusal("history not loaded", r), "bad"); return; }
       list.textContent = "";
       r.data.edits.forEach(function (e) { list.appendChild(row(e)); });
       var more = r.data.total > r.data.edits.length ? "the newest " + r.data.edits.length +
@@ -95,11 +95,6 @@
   function loadSoon() {
     clearTimeout(soon);
     soon = setTimeout(function () { if (panel.open) load(); }, 300);
-  }
-  function refusal(what, r) {
-    if (r.code === 401) return what + ": editor token missing or wrong";
-    if (r.code === 0) return what + ": server unreachable";
-    return what + ": " + (typeof r.data.detail === "string" ? r.data.detail : "error " + r.code);
   }
 
   function revert(e, button) {
@@ -115,7 +110,7 @@
     });
     function answered(r) {
       if (r.code !== 200) {  // the edit it names may be newer than this list
-        return load(refusal("not reverted", r), "bad");
+        return load(editor.refusal("not reverted", r), "bad");
       }
       (r.data.segments || []).forEach(editor.restore);
       editor.names(r.data.speakers, r.data.speakers_rev);

@@ -60,11 +60,8 @@
         show(r.data.title, r.data.rev);
         tell((r.data.by || "another editor") + " renamed it “" + r.data.title + "” meanwhile: " +
              "Enter saves yours over it, Escape keeps theirs", "bad");
-      } else if (r.code === 401) {
-        tell("not saved: editor token missing or wrong", "bad");
       } else {
-        tell("not saved: " + (r.code === 0 ? "server unreachable" :
-             typeof r.data.detail === "string" ? r.data.detail : "error " + r.code), "bad");
+        tell(editor.refusal("not saved", r), "bad");
       }
     });
   }
