@@ -84,6 +84,16 @@ def test_move_split_merge_and_rename_follow_everywhere(library, client):
     assert search.search(library, "kraanmachinist", mode="exact")[0].chapter == "In de haven"
 
 
+def test_a_title_with_angle_brackets_around_words_is_text_everywhere(library, client):
+    rev, _ = current(client)
+    renamed = client.patch(url("c2"), json={"rev": rev, "title": "Kosten < baten"}, headers=AUTH)
+    assert renamed.status_code == 200, renamed.text
+    files = outputs(library)
+    assert json.loads(files["chapters.json"])["chapters"][1]["title"] == "Kosten < baten"
+    assert "Kosten &lt; baten" in files["chapters.vtt"] and "Kosten &lt; baten" in files["index.html"]
+    assert "Kosten < baten" not in files["index.html"]
+
+
 def test_history_and_revert_restore_chapters_exactly(library, client, tmp_path, monkeypatch):
     monkeypatch.setattr("pipeline.search.dictionary.FOLDER", fish_dictionary(tmp_path / "dict"))
     before = json.loads((library / SLUG / "chapters.json").read_text())

@@ -69,6 +69,16 @@ def test_a_stale_rename_is_a_conflict_naming_who_renamed_it(client, library):
     assert rename(client, "Iets anders", 1).status_code == 200  # at the rev it saw now
 
 
+def test_angle_brackets_around_words_are_a_title_shown_as_text(client, library):
+    """A file named "Kosten<baten" gives that title: an editor can fix a typo in it."""
+    assert rename(client, "Kosten<baten", 0).status_code == 200
+    assert rename(client, "Kosten < baten > 3", 1).status_code == 200
+    folder = library / "haven"
+    assert Episode.load(folder).title == "Kosten < baten > 3"
+    assert "<h1>Kosten &lt; baten &gt; 3</h1>" in (folder / "index.html").read_text("utf-8")
+    assert rename(client, "Kosten <script>x</script>", 2).status_code == 422
+
+
 def test_a_revert_over_a_newer_rename_is_refused(client, library):
     assert rename(client, NEW, 0).status_code == 200
     assert rename(client, "De tweede titel", 1).status_code == 200

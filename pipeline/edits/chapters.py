@@ -32,7 +32,7 @@ from pipeline.edits.log import (
 )
 from pipeline.embeddings import load_embedder
 from pipeline.errors import ReportageError
-from pipeline.formats.markup import NOT_IN_NAMES, one_line
+from pipeline.formats.markup import CONTROL, has_markup, one_line
 from pipeline.library import find_episode, locked
 from pipeline.stages.publish import publish
 from pipeline.timefmt import clock
@@ -244,12 +244,14 @@ def _taken_along(log: list[Edit], episode: Episode, targets: list[Edit]) -> list
 
 
 def clean_title(title: object, what: str = "a chapter title", longest: int = MAX_TITLE) -> str:
+    """A typed title, checked: angle brackets around words are text ("Kosten < baten", a file
+    named "A<B"), shown as text everywhere; markup is refused."""
     if not isinstance(title, str):
         raise BadChapterEdit(f"{what} must be text")
     title = one_line(title)
     if not title:
         raise BadChapterEdit(f"{what} cannot be empty")
-    if len(title) > longest or NOT_IN_NAMES.search(title):
+    if len(title) > longest or CONTROL.search(title) or has_markup(title):
         raise BadChapterEdit(f"{what} is at most {longest} characters, without "
                              "markup or control characters")
     return title

@@ -43,7 +43,7 @@ def save(folder: Path, episode: Episode, title: object, editor: str,
          revert_of: int | None = None) -> list[Edit]:
     """The title set and logged (nothing when it is the title already); the caller holds the
     episode's lock. A title typed is checked as a chapter's; one a revert gives back may be a
-    file's name as it was ("<" and all, shown as text everywhere), tidied as ingest tidies one
+    tag's as it was (markup and all, shown as text everywhere), tidied as ingest tidies one
     (the log is a file anyone can change)."""
     if revert_of is None:
         title = clean_title(title, "an episode's title", TITLE_CHARS)

@@ -96,6 +96,11 @@ def tidy_markup(pieces: list[str]) -> list[str]:
     return out
 
 
+def has_markup(text: str) -> bool:
+    """Whether `text` holds markup, not only angle brackets around words ("A<B", "Map<K, V>")."""
+    return any(_is_markup(m) for m in _TAG.finditer(text))
+
+
 def _is_markup(tag: re.Match) -> bool:
     """A comment, override, element of HTML, SRT or WebVTT, or a tag with attributes."""
     name, rest = tag.group(2), tag.group(3)  # WebVTT's classes: <c.yellow>, <i.loud>
