@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pipeline import audio
-from pipeline.document import TITLE_CHARS
+from pipeline.document import TITLE_CHARS, Episode
 from pipeline.errors import ReportageError
 from tests.audiogen import noise, tone, write_audio
 
@@ -82,6 +82,27 @@ def test_a_file_is_named_by_its_title_tag_else_by_its_name(tmp_path, name, tags,
     path = write_audio(tmp_path / name, tone(2.0), **tags)
     named = ingest(tmp_path / "episode", path, audio.probe(path)).title
     assert named == title and len(named) <= TITLE_CHARS
+
+
+def test_a_new_master_renames_the_episode_by_its_tag_until_an_editor_has(tmp_path):
+    from pipeline.edits import title
+    from pipeline.stages.ingest import ingest
+
+    folder = tmp_path / "afl-12"
+    folder.mkdir()
+    path = tmp_path / "afl-12.mp3"
+
+    def master(seconds: float, **tags) -> str:
+        write_audio(path, tone(seconds), **tags)
+        episode = ingest(folder, path, audio.probe(path))
+        episode.save(folder)
+        return episode.title
+
+    assert master(2.0, title="De haven") == "De haven"
+    assert master(2.5, title="De haven van Rotterdam") == "De haven van Rotterdam"
+    assert master(3.0) == "De haven van Rotterdam"  # a master without a tag: the title stays
+    title.save(folder, Episode.load(folder), "Op de kade", "anna")
+    assert master(3.5, title="De haven, opnieuw") == "Op de kade"
 
 
 def test_a_whole_file_has_no_warning(tmp_path):

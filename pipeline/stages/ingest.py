@@ -27,7 +27,8 @@ def ingest(folder: Path, path: Path, info: audio.AudioInfo, replace: bool = Fals
            origin: Origin | None = None) -> Episode:
     """The episode document for `path` (the one in `folder`, or a new one), its source
     described afresh (its audio is copied beside it by `keep_audio`, once it decodes). The same
-    file changed (a new master) keeps its episode; another recording that happens to give the
+    file changed (a new master) keeps its episode, and takes its title tag (or feed item's
+    title) unless an editor renamed the episode; another recording that happens to give the
     same name is refused unless `replace` (--force: a new master from elsewhere)."""
     return _load_or_new(folder, path, info, replace, origin)
 
@@ -48,13 +49,19 @@ def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo, replace: bool,
             source.duration_s = old.duration_s  # what decoded, not what the file announces
         episode.guid = episode.guid or old.sha256  # a new master is the same episode to apps
         episode.source = source
+        if old.sha256 != source.sha256 and not episode.title_rev:
+            episode.title = _given_title(origin, info) or episode.title
         return episode
-    # A feed's item names itself, a file by its title tag; else by the file's name.
     named = origin or Origin("", where, info.sha256)
-    title = next(filter(None, (plain_title(t, TITLE_CHARS) for t in (
-        named.title, info.title, _text(path.stem)))), folder.name)
-    return Episode(slug=folder.name, title=title, source=source,
+    title = _given_title(origin, info) or plain_title(_text(path.stem), TITLE_CHARS)
+    return Episode(slug=folder.name, title=title or folder.name, source=source,
                    created=named.published or utc_now(), guid=named.guid)
+
+
+def _given_title(origin: Origin | None, info: audio.AudioInfo) -> str:
+    """The title a feed's item or the file's title tag gives, tidied; "" when none does."""
+    given = (plain_title(t, TITLE_CHARS) for t in (origin.title if origin else "", info.title))
+    return next(filter(None, given), "")
 
 
 def _text(name: str) -> str:
