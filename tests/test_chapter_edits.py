@@ -90,7 +90,7 @@ def test_a_title_with_angle_brackets_around_words_is_text_everywhere(library, cl
     assert renamed.status_code == 200, renamed.text
     files = outputs(library)
     assert json.loads(files["chapters.json"])["chapters"][1]["title"] == "Kosten < baten"
-    assert "Kosten &lt; baten" in files["chapters.vtt"] and "Kosten &lt; baten" in files["index.html"]
+    assert all("Kosten &lt; baten" in files[name] for name in ("chapters.vtt", "index.html"))
     assert "Kosten < baten" not in files["index.html"]
 
 

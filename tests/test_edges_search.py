@@ -1,5 +1,6 @@
 """A plain Dutch word finds its inflected adjective forms (antiek: antieke), and the other way
-round, and a verb's -dt form (vindt: vind); an index from before this rule is re-stemmed when next searched."""
+round, and a verb's -dt form (vindt: vind); an index from before this rule is re-stemmed when
+next searched."""
 
 from __future__ import annotations
 
