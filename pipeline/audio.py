@@ -39,6 +39,7 @@ class AudioInfo:
     duration_s: float
     sample_rate: int
     title: str = ""  # the file's own title tag (ID3 TIT2, an m4a's ©nam, a Vorbis TITLE), if any
+    sound: str = ""  # sound_digest: the same for a file whose tags alone changed
 
 
 def sha256_file(path: Path) -> str:
@@ -62,8 +63,26 @@ def probe(path: str | Path) -> AudioInfo:
         if "ogg" in container.format.name:
             tags.append(stream.metadata)
         title = next((t["title"] for t in tags if t.get("title")), "")
+        sound = sound_digest(container, stream)
     return AudioInfo(path=path, sha256=sha256_file(path), duration_s=duration, sample_rate=rate,
-                     title=title)
+                     title=title, sound=sound)
+
+
+def sound_digest(container, stream) -> str:
+    """SHA-256 of the coded audio (its codec, parameters and packets), not of the file: a
+    producer who fixed a title tag re-runs in seconds, not the whole transcription. Demuxing
+    without decoding takes ~0.3 s an hour of mp3."""
+    codec = stream.codec_context
+    digest = hashlib.sha256(repr((codec.name, codec.sample_rate, codec.channels,
+                                  stream.start_time, stream.time_base)).encode())
+    digest.update(codec.extradata or b"")
+    try:
+        for packet in container.demux(stream):
+            if packet.size:
+                digest.update(bytes(packet))
+    except (av.FFmpegError, OSError):
+        return ""  # damaged: decoding says how; no digest, so nothing is taken as the same
+    return digest.hexdigest()
 
 
 def decode(path: str | Path) -> np.ndarray:

@@ -71,6 +71,13 @@ class Source:
     duration_s: float
     sample_rate: int
     file: str = ""  # the copy of the audio inside the episode folder
+    # audio.sound_digest: the stages' key to the audio, so a file retagged keeps them; ""
+    # in documents from before it (their stages keep the file's SHA-256 as their key)
+    sound: str = ""
+
+    @property
+    def audio_key(self) -> str:
+        return self.sound or self.sha256
 
 
 @dataclass
@@ -193,7 +200,8 @@ def _checked(episode: Episode) -> Episode:
     _expect(_texts(episode.slug, episode.title, episode.created, episode.language, episode.guid)
             and _counts(episode.speakers_rev, episode.chapters_rev, episode.title_rev),
             "slug, title, created, language, guid or a rev")
-    _expect(_texts(episode.source.path, episode.source.sha256, episode.source.file)
+    _expect(_texts(episode.source.path, episode.source.sha256, episode.source.file,
+                   episode.source.sound)
             and _times(episode.source.duration_s), "source")
     copy = episode.source.file  # the audio copy: a file in the episode's folder, nowhere else
     if copy and (Path(copy).name != copy or copy in (".", "..")):

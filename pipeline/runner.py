@@ -102,6 +102,7 @@ def _left_over(folder: Path) -> bool:
 
 def _run_stages(ctx: Context) -> tuple[list[str], list[str]]:
     ran, skipped = [], []
+    at_ingest = {seg.id: seg.rev for seg in ctx.episode.segments}
     for stage in STAGES:
         if not stage.enabled(ctx):
             continue
@@ -119,13 +120,18 @@ def _run_stages(ctx: Context) -> tuple[list[str], list[str]]:
             "fingerprint": print_, "version": __version__, "started": began,
             "finished": utc_now(), "cpu_s": round(time.process_time() - cpu, 3), **details,
         }
-        with locked(ctx.folder):
-            ctx.episode = _with_edits_since(ctx.episode, ctx.folder, revs)
-            ctx.episode.save(ctx.folder)
+        _save(ctx, revs)
         ran.append(stage.name)
-    if not ran:  # all up to date: the same audio, whose copy may have gone
+    if not ran:  # all up to date: the same sound, whose copy may have gone or been retagged
         keep_audio(ctx.folder, ctx.path, ctx.episode.source)
+        _save(ctx, at_ingest)  # the file's new source and tag title
     return ran, skipped
+
+
+def _save(ctx: Context, revs: dict[str, int]) -> None:
+    with locked(ctx.folder):
+        ctx.episode = _with_edits_since(ctx.episode, ctx.folder, revs)
+        ctx.episode.save(ctx.folder)
 
 
 def _run(stage, ctx: Context) -> dict:
@@ -151,10 +157,11 @@ def _with_edits_since(episode: Episode, folder: Path, revs: dict[str, int]) -> E
     if not (folder / FILENAME).exists():
         return episode
     on_disk = Episode.load(folder)
-    # Speaker names, and the title after ingest, are only ever given by editors: the disk's are
-    # the latest.
+    # Speaker names are only ever given by editors, so the disk's are the latest; the title too,
+    # once an editor renamed it since ingest (which may have taken a new master's tag).
     episode.speakers, episode.speakers_rev = on_disk.speakers, on_disk.speakers_rev
-    episode.title, episode.title_rev = on_disk.title, on_disk.title_rev
+    if on_disk.title_rev != episode.title_rev:
+        episode.title, episode.title_rev = on_disk.title, on_disk.title_rev
     if on_disk.chapters_rev > episode.chapters_rev:
         episode.chapters, episode.chapters_rev = on_disk.chapters, on_disk.chapters_rev
     elif on_disk.chapters and episode.chapters != on_disk.chapters:

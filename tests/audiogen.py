@@ -46,6 +46,18 @@ def write_audio(path: Path, samples: np.ndarray, rate: int = 16000, title: str |
     return path
 
 
+def retag(source: Path, target: Path, title: str) -> Path:
+    """The same coded audio under another title tag, as a tag editor leaves a file."""
+    with av.open(str(source)) as given, av.open(str(target), "w") as container:
+        container.metadata["title"] = title
+        stream = container.add_stream_from_template(given.streams.audio[0])
+        for packet in given.demux(given.streams.audio[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                container.mux(packet)
+    return target
+
+
 def silence(seconds: float) -> np.ndarray:
     return np.zeros(int(seconds * 16000), dtype=np.float32)
 

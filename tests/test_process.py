@@ -12,7 +12,7 @@ import time
 import jiwer
 import numpy as np
 import pytest
-from audiogen import silence, speech_episode, write_audio
+from audiogen import retag, silence, speech_episode, write_audio
 from conftest import ROOT
 
 from pipeline import audio
@@ -73,6 +73,23 @@ def test_a_damaged_new_master_leaves_the_published_audio_as_it_was(library_copy,
     copy.unlink()  # gone by hand: an up-to-date re-run puts it back
     again = cli("process", str(speech_file), "--library", str(library_copy), "--json")
     assert json.loads(again.out)["ran"] == [] and copy.read_bytes() == kept
+
+
+def test_a_master_only_retagged_keeps_every_stage_and_gives_its_title(library_copy,
+                                                                     speech_file, tmp_path, cli):
+    master = retag(speech_file, tmp_path / speech_file.name, "Vijf zinnen over de haven")
+    assert master.read_bytes() != speech_file.read_bytes()
+    result = cli("process", str(master), "--library", str(library_copy), "--json")
+    assert result.rc == 0, result.err
+    assert json.loads(result.out)["ran"] == []  # another file (elsewhere, too), the same sound
+    folder = library_copy / "vijf-zinnen"
+    assert Episode.load(folder).title == "Vijf zinnen over de haven"
+    assert "<h1>Vijf zinnen over de haven</h1>" in (folder / "index.html").read_text()
+    assert (folder / "audio.mp3").read_bytes() == master.read_bytes()
+    (tmp_path / "other").mkdir()
+    other = write_audio(tmp_path / "other" / speech_file.name, silence(3.0), title="Stil")
+    refused = cli("process", str(other), "--library", str(library_copy))
+    assert refused.rc == 1 and "another recording" in refused.err
 
 
 def test_changed_settings_redo_the_stage(library_copy, speech_file, cli):

@@ -38,7 +38,7 @@ class TopicsStage:
                 "signals": asdict(Signals()),  # defaults: a change redoes the chapters
                 "method": METHOD,
                 "dictionary": dictionary.installed(),  # English titles check their words in it
-                "audio": ctx.episode.source.sha256}
+                "audio": ctx.episode.source.audio_key}
 
     def run(self, ctx: Context) -> dict:
         s = ctx.settings

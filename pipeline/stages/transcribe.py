@@ -47,7 +47,7 @@ class TranscribeStage:
         # A new glossary applies to what is transcribed from now on (or --force): re-running a
         # folder to add one episode must not transcribe the whole back catalogue again.
         del asr["threads"], asr["hotwords"]
-        return {"audio": ctx.episode.source.sha256, "engine": s.engine,
+        return {"audio": ctx.episode.source.audio_key, "engine": s.engine,
                 "model": s.model or "base", "asr": asr}
 
     def run(self, ctx: Context) -> dict:
