@@ -90,8 +90,9 @@ def process_file(
         if created and not (folder / "episode.json").exists():
             shutil.rmtree(folder, ignore_errors=True)
         raise
-    return Result(episode.slug, folder, info.duration_s, len(episode.segments), ran, skipped,
-                  time.monotonic() - started, episode.provenance.get("audio", {}).get("warning"))
+    return Result(episode.slug, folder, episode.source.duration_s, len(episode.segments), ran,
+                  skipped, time.monotonic() - started,
+                  episode.provenance.get("audio", {}).get("warning"))
 
 
 def _left_over(folder: Path) -> bool:

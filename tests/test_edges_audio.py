@@ -8,7 +8,7 @@ import pytest
 from pipeline import audio
 from pipeline.document import TITLE_CHARS, Episode
 from pipeline.errors import ReportageError
-from tests.audiogen import noise, tone, write_audio
+from tests.audiogen import noise, tone, with_cover, write_audio
 
 
 @pytest.fixture
@@ -103,6 +103,26 @@ def test_a_new_master_renames_the_episode_by_its_tag_until_an_editor_has(tmp_pat
     assert master(3.0) == "De haven van Rotterdam"  # a master without a tag: the title stays
     title.save(folder, Episode.load(folder), "Op de kade", "anna")
     assert master(3.5, title="De haven, opnieuw") == "Op de kade"
+
+
+def test_the_same_sound_keeps_its_decoded_length_and_a_mended_file_is_decoded_again(tmp_path):
+    from pipeline.stages.ingest import ingest
+
+    folder, path = tmp_path / "afl", tmp_path / "afl.mp3"
+    folder.mkdir()
+    write_audio(path, tone(2.0))
+    first = ingest(folder, path, audio.probe(path))
+    first.save(folder)
+    with_cover(path, 150_000)  # the same sound in a file that announces 50 s more
+    again = ingest(folder, path, audio.probe(path))
+    assert audio.probe(path).duration_s > 40 and again.source.duration_s == pytest.approx(2.0)
+    assert again.source.audio_key == first.source.audio_key  # no stage runs again
+    # A file that decoded with a warning and was mended around the same packets: decoded again.
+    again.provenance["audio"] = {"warning": "decoded 2.0 s of 52.0 s"}
+    again.save(folder)
+    write_audio(path, tone(2.0))
+    mended = ingest(folder, path, audio.probe(path))
+    assert mended.source.audio_key not in (first.source.audio_key, "")
 
 
 def test_a_whole_file_has_no_warning(tmp_path):

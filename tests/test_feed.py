@@ -3,6 +3,7 @@ tags, read back by feedparser and checked element by element with ElementTree.""
 
 from __future__ import annotations
 
+import html
 import shutil
 import xml.etree.ElementTree as ET
 from datetime import datetime, timezone
@@ -359,3 +360,16 @@ def test_characters_xml_cannot_hold_are_left_out_of_the_feed(library):
     assert root.find("channel/item/title").text == "ctlname[0m"
     assert root.find("channel/title").text == "ab"
     assert root.find("channel/itunes:category", NS).get("text") == "News"
+
+
+def test_a_chapter_title_with_angle_brackets_is_text_in_the_items_description(library):
+    """Apps read an item's description as HTML: "<" in a title must not open a tag there."""
+    folder = library / "haven"
+    episode = Episode.load(folder)
+    episode.chapters[0].title, episode.chapters[0].title_en = "Map<K, V> en A<B", "Costs<b>"
+    episode.save(folder)
+    write_feed(library, BASE)
+    [entry] = feedparser.parse((library / "feed.xml").read_bytes()).entries
+    assert "Map<K, V> en A<B / Costs<b>" in html.unescape(entry.description)
+    raw = ET.parse(library / "feed.xml").getroot().find("channel/item/description").text
+    assert "Map&lt;K, V&gt; en A&lt;B / Costs&lt;b&gt;" in raw

@@ -9,6 +9,7 @@ ElementTree, which escapes every text and attribute.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import mimetypes
 import re
@@ -179,7 +180,8 @@ def _item(channel: ET.Element, folder: Path, episode: Episode, url: str, when: d
     if episode.chapters:
         lines = [f"{c.title}" + (f" / {c.title_en}" if c.title_en else "")
                  for c in episode.chapters]
-        _sub(item, "description", "\n".join(lines))
+        # Apps read a description as HTML: a title's "<" is text there too.
+        _sub(item, "description", html.escape("\n".join(lines), quote=False))
     _sub(item, "enclosure", url=url + quote(episode.source.file),
          length=str(audio.stat().st_size), type=audio_type(episode.source.file))
     _sub(item, "guid", guid, isPermaLink="false")

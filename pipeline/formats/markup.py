@@ -16,8 +16,9 @@ _ELEMENT_NAMES = """
     a abbr address area article aside audio b base bdi bdo big blink blockquote body br button
     c canvas caption center cite code col colgroup data datalist dd del details dfn dialog div dl
     dt em embed fieldset figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head
-    header hr html i iframe img input ins kbd label lang legend li link main map mark marquee math
-    menu meta meter nav noscript object ol optgroup option output p param picture pre progress q
+    header hr html i iframe image img input ins kbd label lang legend li link listing main map mark
+    marquee math menu meta meter nav noembed noframes noscript object ol optgroup option output p
+    param picture plaintext pre progress q
     rp rt ruby s samp script section select slot small source span strike strong style sub summary
     sup svg table tbody td template textarea tfoot th thead time title tr track tt u ul v var video
     wbr xmp"""

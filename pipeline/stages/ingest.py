@@ -41,17 +41,21 @@ def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo, replace: bool,
     if (folder / FILENAME).exists():
         episode = Episode.load(folder)
         old = episode.source
-        same_sound = bool(old.sound) and old.sound == source.sound  # only the tags changed
+        warned = bool(episode.provenance.get("audio", {}).get("warning"))
         if old.sha256 == source.sha256:
             source.sound = old.sound  # a document from before sounds were kept keeps its key
-        elif old.path != source.path and not same_sound and not replace:
+        elif warned:
+            source.sound = ""  # a damaged file mended around the same packets: decode it again
+        same_sound = bool(old.sound) and old.sound == source.sound  # only the tags changed
+        if old.sha256 != source.sha256 and old.path != source.path and not same_sound \
+                and not replace:
             raise ReportageError(f"{path}: the episode {folder.name} is another recording "
                                  f"({Path(old.path).name}); rename the file to give it an "
                                  "episode of its own, or use --force to transcribe it into "
                                  "this one (a new master)")
-        if (old.sha256 == source.sha256 or same_sound) and \
-                episode.provenance.get("audio", {}).get("warning"):
-            source.duration_s = old.duration_s  # what decoded, not what the file announces
+        if same_sound or warned and old.sha256 == source.sha256:
+            # What decoded, not what the file announces: a tag's bytes can lengthen that.
+            source.duration_s = old.duration_s
         episode.guid = episode.guid or old.sha256  # a new master is the same episode to apps
         episode.source = source
         if old.sha256 != source.sha256 and not episode.title_rev:
