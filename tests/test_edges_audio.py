@@ -117,12 +117,15 @@ def test_the_same_sound_keeps_its_decoded_length_and_a_mended_file_is_decoded_ag
     again = ingest(folder, path, audio.probe(path))
     assert audio.probe(path).duration_s > 40 and again.source.duration_s == pytest.approx(2.0)
     assert again.source.audio_key == first.source.audio_key  # no stage runs again
-    # A file that decoded with a warning and was mended around the same packets: decoded again.
-    again.provenance["audio"] = {"warning": "decoded 2.0 s of 52.0 s"}
+    # A file that decoded with a warning and was mended around the same packets: every stage
+    # runs again (their fingerprints gone), and the sound stays its key.
+    again.provenance = {"audio": {"warning": "decoded 2.0 s of 52.0 s"},
+                        "transcribe": {"fingerprint": "f"}}
     again.save(folder)
     write_audio(path, tone(2.0))
     mended = ingest(folder, path, audio.probe(path))
-    assert mended.source.audio_key not in (first.source.audio_key, "")
+    assert mended.source.audio_key == first.source.audio_key
+    assert "fingerprint" not in mended.provenance["transcribe"]
 
 
 def test_a_whole_file_has_no_warning(tmp_path):

@@ -360,6 +360,7 @@ def test_an_index_from_before_the_word_vectors_gets_them_alone(tmp_path, cli, mo
     search.index_episode(tmp_path, Episode.from_dict(EPISODE.to_dict() | {"slug": "ander"}))
     db = sqlite3.connect(search.index_path(tmp_path))
     db.execute("DROP TABLE word_vectors")
+    db.execute("DELETE FROM meta WHERE key = 'encoder'")  # as then: its encoder unknown
     db.commit()
     db.close()
     assert [h.matched for h in search.search(tmp_path, "belastingen")][0] == "words"
@@ -372,6 +373,8 @@ def test_an_index_from_before_the_word_vectors_gets_them_alone(tmp_path, cli, mo
     assert vectors.present(db)
     assert {w for (w,) in db.execute("SELECT term FROM word_vectors")} == vectors.dutch_words(LINES)
     assert db.execute("SELECT count(*) FROM vectors").fetchone() == (1,)
+    # Its segments' vectors may be another encoder's: a rebuild must not take them over.
+    assert db.execute("SELECT value FROM meta WHERE key = 'encoder'").fetchone() is None
     db.close()
     assert {h.episode for h in search.search(tmp_path, "olifant", limit=20)} == {"nieuws"}
 
@@ -506,19 +509,24 @@ def counter(library: Path, value: str | None = None) -> str:
     return found
 
 
-@pytest.mark.parametrize("table, column", [("vectors", "nl"), ("vectors", "ids"),
-                                           ("word_vectors", "vector")])
-def test_damaged_vectors_are_one_line_naming_the_cure(tmp_path, cli, table, column):  # noqa: F811
+@pytest.mark.parametrize("table, column, value", [
+    ("vectors", "nl", "x'00000000'"), ("vectors", "ids", "x'00000000'"),
+    ("word_vectors", "vector", "x'00000000'"), ("word_vectors", "vector", "'abc'")])
+def test_damaged_vectors_are_one_line_naming_the_cure_that_works(tmp_path, cli, table, column,  # noqa: F811
+                                                                 value):
     (tmp_path / EPISODE.slug).mkdir()
     EPISODE.save(tmp_path / EPISODE.slug)
     search.index_episode(tmp_path, EPISODE)
     with sqlite3.connect(search.index_path(tmp_path)) as db:
-        db.execute(f"UPDATE {table} SET {column} = x'00000000'")
+        db.execute(f"UPDATE {table} SET {column} = {value}")
     run = cli("search", "regen", "--library", str(tmp_path))
     assert "reportage index --rebuild" in one_error_line(run)
     api = TestClient(create_app(tmp_path, "t", {"testserver"})).get("/api/search",
                                                                     params={"q": "regen"})
     assert api.status_code == 400 and "--rebuild" in api.json()["detail"]
+    # The rebuild takes over no damaged vector: it makes them again.
+    assert cli("index", "--rebuild", "--library", str(tmp_path)).rc == 0
+    assert cli("search", "regen", "--library", str(tmp_path)).rc == 0
 
 
 def test_two_hits_are_never_neighbouring_segments():

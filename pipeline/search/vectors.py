@@ -104,9 +104,10 @@ def _has(db: sqlite3.Connection, table: str) -> bool:
 
 
 def create(db: sqlite3.Connection) -> None:
+    if not _has(db, "vectors"):  # vectors already there came from an unknown encoder
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('encoder', ?)", (encoder(),))
     db.execute(TABLE)
     db.execute(WORDS_TABLE)
-    db.execute("INSERT OR REPLACE INTO meta VALUES ('encoder', ?)", (encoder(),))
     _bump(db)
 
 
@@ -120,16 +121,17 @@ def reusable(path: Path) -> Known:
     """Every vector of the index at `path` if this encoder made them (an index from before
     they were marked was not), so a rebuild embeds only what they lack; else none."""
     try:
-        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                                     timeout=30)) as db:  # a write in progress: wait
             made_by = db.execute("SELECT value FROM meta WHERE key = 'encoder'").fetchone()
             if not encoder() or made_by != (encoder(),) or not present(db):
                 return {}
             known = {}
             for (episode_id,) in db.execute("SELECT episode FROM vectors").fetchall():
                 known |= _old(db, episode_id)
-            return known | {_word_key(w): np.frombuffer(v, np.float16)
+            return known | {_word_key(w): _rows(v, 1)[0]
                             for w, v in db.execute("SELECT term, vector FROM word_vectors")}
-    except (sqlite3.Error, ValueError):  # no index, or one damaged: everything is embedded
+    except (sqlite3.Error, ValueError, TypeError):  # none, or damaged: all embedded afresh
         return {}
 
 
@@ -259,7 +261,9 @@ def _hash(text: str) -> bytes:
 
 
 def _word_key(word: str) -> bytes:
-    return _hash(f"query: {word}")  # a word's vector is a query's, unlike a passage's
+    # A word's vector is a query's, unlike a passage's; 9 bytes, so never a passage's key
+    # (a line that reads "query: krediet" is a passage still).
+    return b"q" + _hash(word)
 
 
 def _matrix(vectors: list[np.ndarray | None]) -> np.ndarray:

@@ -42,18 +42,19 @@ def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo, replace: bool,
         episode = Episode.load(folder)
         old = episode.source
         warned = bool(episode.provenance.get("audio", {}).get("warning"))
+        same_sound = bool(old.sound) and old.sound == source.sound  # only the tags changed
         if old.sha256 == source.sha256:
             source.sound = old.sound  # a document from before sounds were kept keeps its key
-        elif warned:
-            source.sound = ""  # a damaged file mended around the same packets: decode it again
-        same_sound = bool(old.sound) and old.sound == source.sound  # only the tags changed
+        elif same_sound and warned:  # a damaged file mended around the same packets
+            for done in episode.provenance.values():
+                done.pop("fingerprint", None)  # decoded again, and every stage after it
         if old.sha256 != source.sha256 and old.path != source.path and not same_sound \
                 and not replace:
             raise ReportageError(f"{path}: the episode {folder.name} is another recording "
                                  f"({Path(old.path).name}); rename the file to give it an "
                                  "episode of its own, or use --force to transcribe it into "
                                  "this one (a new master)")
-        if same_sound or warned and old.sha256 == source.sha256:
+        if same_sound and not warned or warned and old.sha256 == source.sha256:
             # What decoded, not what the file announces: a tag's bytes can lengthen that.
             source.duration_s = old.duration_s
         episode.guid = episode.guid or old.sha256  # a new master is the same episode to apps
