@@ -13,8 +13,11 @@ from pathlib import Path
 from pipeline.atomic import write_atomic
 from pipeline.errors import ReportageError
 
-# 2: speaker names (Episode.speakers); 3: chapter edits (Chapter.edited); 4: glossary fixes
-SCHEMA = 4
+# 2: speaker names (Episode.speakers); 3: chapter edits (Chapter.edited); 4: glossary fixes;
+# 5: the audio's sound key (Source.sound), and the title's rev: a reportage from before reads
+# "newer ...: upgrade", not a broken document. Each only adds fields with defaults, so an
+# older document needs no change.
+SCHEMA = 5
 FILENAME = "episode.json"
 TITLE_CHARS = 200  # an episode's title at most: longer, a tag or a name is a description
 
