@@ -26,6 +26,9 @@ N_MELS = 40
 MIN_DURATION_S = 0.5
 # Below this share of the duration the container announces, the file was cut short.
 TRUNCATION_RATIO = 0.9
+# A duration within this share of the file's size at the codec's bitrate was reckoned from the
+# size (tags at the start, such as a cover in ID3v2, take a few percent of it at most).
+SIZE_SLACK = 0.05
 AUDIO_SUFFIXES = {
     ".wav", ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".mp4", ".mkv",
     ".webm", ".mka", ".wma", ".aif", ".aiff", ".mov",
@@ -56,33 +59,38 @@ def probe(path: str | Path) -> AudioInfo:
     with _open(path) as container:
         stream = container.streams.audio[0]
         rate = stream.rate or stream.codec_context.sample_rate or 0
-        duration = _announced_duration(container, stream) or 0.0
+        announced = _announced_duration(path, container, stream)
         # Ogg keeps its Vorbis comments on the stream; elsewhere a stream's title is a track's
         # name ("Stereo"), not the recording's.
         tags = [container.metadata]
         if "ogg" in container.format.name:
             tags.append(stream.metadata)
         title = next((t["title"] for t in tags if t.get("title")), "")
-        sound = sound_digest(container, stream)
-    return AudioInfo(path=path, sha256=sha256_file(path), duration_s=duration, sample_rate=rate,
-                     title=title, sound=sound)
+        sound, coded_s = sound_digest(container, stream)
+    return AudioInfo(path=path, sha256=sha256_file(path), duration_s=announced or coded_s,
+                     sample_rate=rate, title=title, sound=sound)
 
 
-def sound_digest(container, stream) -> str:
+def sound_digest(container, stream) -> tuple[str, float]:
     """SHA-256 of the coded audio (its codec, parameters and packets), not of the file: a
-    producer who fixed a title tag re-runs in seconds, not the whole transcription. Demuxing
-    without decoding takes ~0.3 s an hour of mp3."""
+    producer who fixed a title tag re-runs in seconds, not the whole transcription; and how
+    long its packets last. Demuxing without decoding takes ~0.3 s an hour of mp3."""
     codec = stream.codec_context
     digest = hashlib.sha256(repr((codec.name, codec.sample_rate, codec.channels,
                                   stream.start_time, stream.time_base)).encode())
     digest.update(codec.extradata or b"")
+    ends = []  # each packet's end, in the stream's time base
     try:
         for packet in container.demux(stream):
             if packet.size:
                 digest.update(bytes(packet))
+                if (at := packet.pts if packet.pts is not None else packet.dts) is not None:
+                    ends.append(at + (packet.duration or 0))
     except (av.FFmpegError, OSError):
-        return ""  # damaged: decoding says how; no digest, so nothing is taken as the same
-    return digest.hexdigest()
+        return "", 0.0  # damaged: decoding says how; no digest, so nothing is the same
+    start = stream.start_time or 0
+    coded_s = float((max(ends) - start) * stream.time_base) if ends and stream.time_base else 0.0
+    return digest.hexdigest(), max(coded_s, 0.0)
 
 
 def decode(path: str | Path) -> np.ndarray:
@@ -104,8 +112,9 @@ def decode_with_warning(
     damage = None
     with _open(path) as container:
         stream = container.streams.audio[0]
-        announced = _wav_duration(path) or _announced_duration(container, stream)
-        buffer = np.empty(int((announced or 60) * SAMPLE_RATE) + SAMPLE_RATE, dtype=np.float32)
+        announced = _announced_duration(path, container, stream)
+        expected = announced or _container_duration(container, stream) or 60
+        buffer = np.empty(int(expected * SAMPLE_RATE) + SAMPLE_RATE, dtype=np.float32)
         filled = 0
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
         try:
@@ -182,7 +191,21 @@ def _wav_duration(path: Path) -> float | None:
     return None
 
 
-def _announced_duration(container, stream) -> float | None:
+def _announced_duration(path: Path, container, stream) -> float | None:
+    """How long the file says it is, for the truncation check: a WAV's header, else the
+    container's duration; None where the demuxer only reckoned that from the file's size at the
+    codec's bitrate (a constant-bitrate mp3, ADTS aac): a cut-off file passes as whole then
+    anyway, and tags at its end (an APEv2 cover) would count as audio."""
+    if (wav := _wav_duration(path)) is not None:
+        return wav
+    duration, bitrate = _container_duration(container, stream), stream.codec_context.bit_rate
+    if duration and bitrate and \
+            abs(path.stat().st_size * 8 / bitrate - duration) <= SIZE_SLACK * duration:
+        return None
+    return duration
+
+
+def _container_duration(container, stream) -> float | None:
     if stream.duration is not None and stream.time_base is not None:
         return float(stream.duration * stream.time_base)
     if container.duration is not None:

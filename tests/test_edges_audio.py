@@ -113,9 +113,9 @@ def test_the_same_sound_keeps_its_decoded_length_and_a_mended_file_is_decoded_ag
     write_audio(path, tone(2.0))
     first = ingest(folder, path, audio.probe(path))
     first.save(folder)
-    with_cover(path, 150_000)  # the same sound in a file that announces 50 s more
+    with_cover(path, 150_000)  # the same sound, its file changed: taken as only retagged
     again = ingest(folder, path, audio.probe(path))
-    assert audio.probe(path).duration_s > 40 and again.source.duration_s == pytest.approx(2.0)
+    assert again.source.duration_s == first.source.duration_s
     assert again.source.audio_key == first.source.audio_key  # no stage runs again
     # A file that decoded with a warning and was mended around the same packets: every stage
     # runs again (their fingerprints gone), and the sound stays its key.
@@ -126,6 +126,15 @@ def test_the_same_sound_keeps_its_decoded_length_and_a_mended_file_is_decoded_ag
     mended = ingest(folder, path, audio.probe(path))
     assert mended.source.audio_key == first.source.audio_key
     assert "fingerprint" not in mended.provenance["transcribe"]
+
+
+def test_a_cover_in_a_tag_at_the_end_is_no_truncation(tmp_path):
+    """A constant-bitrate mp3's duration is reckoned from the file's size: an APEv2 cover at
+    its end counts there, not as audio that failed to decode."""
+    path = with_cover(write_audio(tmp_path / "afl.mp3", tone(2.0)), 150_000)
+    assert audio.probe(path).duration_s == pytest.approx(2.0, abs=0.1)
+    samples, warning = audio.decode_with_warning(path)
+    assert warning is None and len(samples) / audio.SAMPLE_RATE == pytest.approx(2.0, abs=0.1)
 
 
 def test_a_whole_file_has_no_warning(tmp_path):
