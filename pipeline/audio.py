@@ -27,8 +27,8 @@ MIN_DURATION_S = 0.5
 # Below this share of the duration the container announces, the file was cut short.
 TRUNCATION_RATIO = 0.9
 # A duration within this share of the file's size at the codec's bitrate was reckoned from the
-# size (tags at the start, such as a cover in ID3v2, take a few percent of it at most).
-SIZE_SLACK = 0.05
+# size (less the ID3v2 tag at its start, as the demuxer reckons it).
+SIZE_SLACK = 0.02
 AUDIO_SUFFIXES = {
     ".wav", ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".mp4", ".mkv",
     ".webm", ".mka", ".wma", ".aif", ".aiff", ".mov",
@@ -194,15 +194,27 @@ def _wav_duration(path: Path) -> float | None:
 def _announced_duration(path: Path, container, stream) -> float | None:
     """How long the file says it is, for the truncation check: a WAV's header, else the
     container's duration; None where the demuxer only reckoned that from the file's size at the
-    codec's bitrate (a constant-bitrate mp3, ADTS aac): a cut-off file passes as whole then
-    anyway, and tags at its end (an APEv2 cover) would count as audio."""
+    codec's bitrate (an mp3 without a frame count, ADTS aac): a cut-off file passes as whole
+    then anyway, and tags at its end (an APEv2 cover) would count as audio."""
     if (wav := _wav_duration(path)) is not None:
         return wav
     duration, bitrate = _container_duration(container, stream), stream.codec_context.bit_rate
-    if duration and bitrate and \
-            abs(path.stat().st_size * 8 / bitrate - duration) <= SIZE_SLACK * duration:
-        return None
+    if container.format.name in ("mp3", "aac") and duration and bitrate:
+        reckoned = (path.stat().st_size - _id3v2_bytes(path)) * 8 / bitrate
+        if abs(reckoned - duration) <= SIZE_SLACK * duration:
+            return None
     return duration
+
+
+def _id3v2_bytes(path: Path) -> int:
+    """The size of the ID3v2 tag an mp3 or aac file starts with (0: none), which the demuxer
+    leaves out of its reckoning, as it holds no audio (a cover, often)."""
+    with open(path, "rb") as f:
+        head = f.read(10)
+    if len(head) < 10 or head[:3] != b"ID3":
+        return 0
+    size = sum((b & 0x7F) << s for b, s in zip(head[6:10], (21, 14, 7, 0), strict=True))
+    return 10 + size + (10 if head[5] & 0x10 else 0)  # header, tag, footer
 
 
 def _container_duration(container, stream) -> float | None:

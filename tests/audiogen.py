@@ -59,15 +59,24 @@ def retag(source: Path, target: Path, title: str) -> Path:
     return target
 
 
-def with_cover(mp3: Path, size: int) -> Path:
-    """An APEv2 tag holding `size` bytes of cover art appended, as some taggers add one: a
-    constant-bitrate mp3 announces a duration from its size, so this one announces more."""
-    name, art = b"Cover Art (Front)\0", b"cover.jpg\0" + bytes(size)
-    item = struct.pack("<II", len(art), 2) + name + art
+def with_covers(mp3: Path, front: int = 0, back: int = 0) -> Path:
+    """Cover art of `front` bytes in an ID3v2 tag before the audio and of `back` bytes in an
+    APEv2 tag after it, as taggers add them (0: no such tag)."""
+    audio_bytes = mp3.read_bytes()
+    head = tail = b""
+    if front:
+        art = b"\x00image/jpeg\x00\x03\x00" + bytes(front)
+        frame = b"APIC" + struct.pack(">I", len(art)) + b"\x00\x00" + art
+        size = bytes((len(frame) >> shift) & 0x7F for shift in (21, 14, 7, 0))  # synchsafe
+        head = b"ID3\x03\x00\x00" + size + frame
+    if back:
+        value = b"cover.jpg\x00" + bytes(back)
+        item = struct.pack("<II", len(value), 2) + b"Cover Art (Front)\x00" + value
 
-    def frame(flags: int) -> bytes:
-        return b"APETAGEX" + struct.pack("<IIII", 2000, len(item) + 32, 1, flags) + bytes(8)
-    mp3.write_bytes(mp3.read_bytes() + frame(0xA0000000) + item + frame(0x80000000))
+        def frame_of(flags: int) -> bytes:
+            return b"APETAGEX" + struct.pack("<IIII", 2000, len(item) + 32, 1, flags) + bytes(8)
+        tail = frame_of(0xA0000000) + item + frame_of(0x80000000)
+    mp3.write_bytes(head + audio_bytes + tail)
     return mp3
 
 

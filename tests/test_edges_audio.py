@@ -8,7 +8,7 @@ import pytest
 from pipeline import audio
 from pipeline.document import TITLE_CHARS, Episode
 from pipeline.errors import ReportageError
-from tests.audiogen import noise, tone, with_cover, write_audio
+from tests.audiogen import noise, tone, with_covers, write_audio
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def test_the_same_sound_keeps_its_decoded_length_and_a_mended_file_is_decoded_ag
     write_audio(path, tone(2.0))
     first = ingest(folder, path, audio.probe(path))
     first.save(folder)
-    with_cover(path, 150_000)  # the same sound, its file changed: taken as only retagged
+    with_covers(path, back=150_000)  # the same sound, its file changed: taken as only retagged
     again = ingest(folder, path, audio.probe(path))
     assert again.source.duration_s == first.source.duration_s
     assert again.source.audio_key == first.source.audio_key  # no stage runs again
@@ -128,13 +128,22 @@ def test_the_same_sound_keeps_its_decoded_length_and_a_mended_file_is_decoded_ag
     assert "fingerprint" not in mended.provenance["transcribe"]
 
 
-def test_a_cover_in_a_tag_at_the_end_is_no_truncation(tmp_path):
+@pytest.mark.parametrize("front, back", [(0, 150_000), (60_000, 150_000), (300_000, 0)])
+def test_covers_in_tags_are_no_truncation(tmp_path, front, back):
     """A constant-bitrate mp3's duration is reckoned from the file's size: an APEv2 cover at
-    its end counts there, not as audio that failed to decode."""
-    path = with_cover(write_audio(tmp_path / "afl.mp3", tone(2.0)), 150_000)
+    its end counts there, not as audio that failed to decode (ffmpeg leaves out an ID3v2 tag)."""
+    path = with_covers(write_audio(tmp_path / "afl.mp3", tone(2.0)), front, back)
     assert audio.probe(path).duration_s == pytest.approx(2.0, abs=0.1)
     samples, warning = audio.decode_with_warning(path)
     assert warning is None and len(samples) / audio.SAMPLE_RATE == pytest.approx(2.0, abs=0.1)
+
+
+def test_a_cut_download_with_a_cover_before_it_is_still_truncated(tmp_path):
+    """A cover makes up the bytes the cut took: the frame count still says how long it was."""
+    path = with_covers(write_audio(tmp_path / "afl.mp3", tone(30.0)), front=60_000)
+    path.write_bytes(path.read_bytes()[:-60_000])
+    with pytest.raises(ReportageError, match="truncated"):
+        audio.decode_with_warning(path)
 
 
 def test_a_whole_file_has_no_warning(tmp_path):
