@@ -191,9 +191,9 @@ def rebuild(library: Path, progress: vectors.Progress | None = None) -> RebuildR
                 yield episode
 
     path = index_path(library)
-    known = vectors.reusable(path)  # the old index's vectors, where this encoder made them
     with _new_file(path) as tmp:
-        _fill(tmp, episodes(), known=known)
+        with vectors.reusable(path) as reuse:  # the old index's vectors, if still good
+            _fill(tmp, episodes(), reuse=reuse)
         with _index_lock(library):
             with closing(sqlite3.connect(tmp, isolation_level=None)) as db:
                 db.execute("BEGIN")
@@ -264,7 +264,7 @@ def _new_file(path: Path) -> Iterator[str]:
 
 
 def _fill(tmp: str, episodes: Iterable[Episode], embed: vectors.Embed | None = None,
-          known: vectors.Known | None = None) -> tuple[int, int]:
+          reuse: vectors.Reuse | None = None) -> tuple[int, int]:
     """A new index of `episodes` in `tmp`: (episodes, segments) counts."""
     db = sqlite3.connect(tmp, isolation_level=None)
     try:
@@ -275,6 +275,7 @@ def _fill(tmp: str, episodes: Iterable[Episode], embed: vectors.Embed | None = N
         _create(db)
         n_episodes = n_segments = 0
         for episode in episodes:
+            known = reuse(episode.slug, [s.nl for s in episode.segments]) if reuse else None
             _replace_episode(db, episode, count_words=False, embed=embed, known=known)
             n_episodes += 1
             n_segments += len(episode.segments)
