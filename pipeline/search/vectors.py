@@ -124,13 +124,14 @@ def reusable(path: Path) -> Iterator[Reuse]:
     of the Dutch words of its lines `nl`, if this encoder made them (an index from before they
     were marked was not), so a rebuild embeds only what they lack; else none. Read an episode
     at a time: all at once doubled a rebuild's peak (459 against 222 MiB, 100,000 segments)."""
+    db = None
     try:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
                              timeout=30)  # a write in progress: wait
         made_by = db.execute("SELECT value FROM meta WHERE key = 'encoder'").fetchone()
         usable = bool(encoder()) and made_by == (encoder(),) and present(db)
     except sqlite3.Error:  # none, or damaged: all embedded afresh
-        db, usable = None, False
+        usable = False
     try:
         yield partial(_reused, db) if usable else (lambda slug, nl: {})
     finally:
