@@ -31,8 +31,9 @@ An index from before the vectors has no `vectors` table, one from before the wor
 computing the vectors it lacks while reading and writing them in one transaction. Until then a
 hybrid search uses words alone and a semantic search says what to run. The word vectors are held
 in memory too: 768 bytes a distinct word. The index names the encoder that made its vectors
-(meta `encoder`, with its version): a rebuild takes over the old index's vectors by text hash
-only when the same encoder made them, so it embeds what changed, not the whole library.
+(meta `encoder`, with its version): a rebuild takes over the old index's vectors by text hash,
+an episode at a time by its slug, only when the same encoder made them, so it embeds what
+changed, not the whole library.
 """
 
 from __future__ import annotations
