@@ -39,33 +39,39 @@ def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo, replace: bool,
     source = Source(where, info.sha256, round(info.duration_s, 3), info.sample_rate,
                     sound=info.sound)
     if (folder / FILENAME).exists():
-        episode = Episode.load(folder)
-        old = episode.source
-        warned = bool(episode.provenance.get("audio", {}).get("warning"))
-        same_sound = bool(old.sound) and old.sound == source.sound  # only the tags changed
-        if old.sha256 == source.sha256:
-            source.sound = old.sound  # a document from before sounds were kept keeps its key
-        elif same_sound and warned:  # a damaged file mended around the same packets
-            for done in episode.provenance.values():
-                done.pop("fingerprint", None)  # decoded again, and every stage after it
-        if old.sha256 != source.sha256 and old.path != source.path and not same_sound \
-                and not replace:
-            raise ReportageError(f"{path}: the episode {folder.name} is another recording "
-                                 f"({Path(old.path).name}); rename the file to give it an "
-                                 "episode of its own, or use --force to transcribe it into "
-                                 "this one (a new master)")
-        if same_sound and not warned or warned and old.sha256 == source.sha256:
-            # What decoded, not what the file announces: a tag's bytes can lengthen that.
-            source.duration_s = old.duration_s
-        episode.guid = episode.guid or old.sha256  # a new master is the same episode to apps
-        episode.source = source
-        if old.sha256 != source.sha256 and not episode.title_rev:
-            episode.title = _given_title(origin, info) or episode.title
-        return episode
+        return _again(Episode.load(folder), source, path, info, replace, origin)
     named = origin or Origin("", where, info.sha256)
     title = _given_title(origin, info) or plain_title(_text(path.stem), TITLE_CHARS)
     return Episode(slug=folder.name, title=title or folder.name, source=source,
                    created=named.published or utc_now(), guid=named.guid)
+
+
+def _again(episode: Episode, source: Source, path: Path, info: audio.AudioInfo, replace: bool,
+           origin: Origin | None) -> Episode:
+    """The episode processed before, with this file as its source (the same file, or a new
+    master: refused when it is another recording elsewhere, unless `replace`)."""
+    old = episode.source
+    changed = old.sha256 != source.sha256
+    warned = bool(episode.provenance.get("audio", {}).get("warning"))
+    same_sound = bool(old.sound) and old.sound == source.sound  # only the tags changed
+    if not changed:
+        source.sound = old.sound  # a document from before sounds were kept keeps its key
+    elif same_sound and warned:  # a damaged file mended around the same packets
+        for done in episode.provenance.values():
+            done.pop("fingerprint", None)  # decoded again, and every stage after it
+    if changed and old.path != source.path and not same_sound and not replace:
+        raise ReportageError(f"{path}: the episode {episode.slug} is another recording "
+                             f"({Path(old.path).name}); rename the file to give it an "
+                             "episode of its own, or use --force to transcribe it into "
+                             "this one (a new master)")
+    if same_sound and not warned or warned and not changed:
+        # What decoded, not what the file announces: a tag's bytes can lengthen that.
+        source.duration_s = old.duration_s
+    episode.guid = episode.guid or old.sha256  # a new master is the same episode to apps
+    episode.source = source
+    if changed and not episode.title_rev:
+        episode.title = _given_title(origin, info) or episode.title
+    return episode
 
 
 def _given_title(origin: Origin | None, info: audio.AudioInfo) -> str:

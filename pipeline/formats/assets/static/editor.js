@@ -200,14 +200,8 @@
     return what + ": " + (typeof r.data.detail === "string" ? r.data.detail : "error " + r.code);
   }
   function refused(li, what, code, data) {
-    if (code === 401) {
-      say(li, what + ": editor token missing or wrong", "bad");
-      tokenInput.focus();
-    } else if (code === 0) {
-      say(li, what + ": server unreachable", "bad");
-    } else {
-      say(li, what + ": " + (data.detail || code), "bad");
-    }
+    say(li, refusal(what, { code: code, data: data }), "bad");
+    if (code === 401) tokenInput.focus();
   }
 
   // A line's saves go one after the other: a second one sent at the same rev would be
