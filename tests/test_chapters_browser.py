@@ -197,3 +197,21 @@ def test_a_chapter_whose_first_line_was_emptied_still_moves(page, base, library)
     page.locator(".chapter-edit").nth(1).locator("button.later").click()
     wait_for(page, "moved")
     assert starts(library) == [0.0, 6 * SPACING]  # on to the next line said
+
+
+def test_a_refused_rename_says_why_and_changes_nothing(page, base, library):
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.wait_for_selector(".chapter-edit")
+    before = (library / "haven" / "episode.json").read_bytes()
+    second = page.locator(".chapter-edit").nth(1)
+    second.locator("input.title-nl").fill("<b>Vis</b>")
+    second.locator("button.rename").click()
+    wait_for(page, "not saved: ")
+    # the server's own reason, as the other editor panels show it
+    said = page.locator("#status").inner_text()
+    assert "markup" in said and "error 422" not in said, said
+    page.fill("#token", "wrong")
+    page.locator(".chapter-edit").nth(1).locator("input.title-nl").fill("Vis")
+    page.locator(".chapter-edit").nth(1).locator("button.rename").click()
+    wait_for(page, "not saved: editor token missing or wrong")
+    assert (library / "haven" / "episode.json").read_bytes() == before

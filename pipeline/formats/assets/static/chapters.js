@@ -50,7 +50,7 @@
   }
 
   function answered(reply, done, undoing) {
-    var d = reply.data, refused = undoing ? "not undone: " : "not saved: ";
+    var d = reply.data;
     busy = false;
     undoButton.disabled = false;
     if (reply.code === 200) {
@@ -71,16 +71,12 @@
       undoButton.hidden = true;
       status.textContent = "the chapters were changed meanwhile: they are shown as they " +
         "are now; " + (undoing ? "nothing was undone" : "nothing of yours was saved");
-    } else if (reply.code === 401) status.textContent = "editor token missing or wrong";
-    else if (reply.code === 0) status.textContent = refused + "the server is unreachable";
-    else status.textContent = refused + message(d);
+    } else {
+      status.textContent = window.reportageEditor.refusal(undoing ? "not undone" : "not saved",
+                                                          reply);
+    }
   }
   undoButton.addEventListener("click", undo);
-  function message(d) {
-    if (typeof d.detail === "string") return d.detail;
-    if (Array.isArray(d.detail) && d.detail.length) return d.detail[0].msg;
-    return "the server refused the change";
-  }
 
   function shownChapter(id) {  // its item in the list as shown now
     return document.querySelector('.chapter-edit[data-id="' + CSS.escape(id) + '"]');

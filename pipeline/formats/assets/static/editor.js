@@ -112,6 +112,7 @@
     send: function (method, url, body) { return send(method, url, body); },
     withWarning: function (text, data) { return withWarning(text, data); },
     refusal: refusal,
+    reason: reason,
   };
 
   // A change saved that is no line's own save (a rename, a move, a chapter edit): the open
@@ -194,10 +195,16 @@
     return send("PATCH", url, body).then(function (r) { answer(r.code, r.data); });
   }
   // Why a request `what` was refused, in one line: "not reverted: server unreachable".
-  function refusal(what, r) {
-    if (r.code === 401) return what + ": editor token missing or wrong";
-    if (r.code === 0) return what + ": server unreachable";
-    return what + ": " + (typeof r.data.detail === "string" ? r.data.detail : "error " + r.code);
+  function refusal(what, r) { return what + ": " + reason(r); }
+  // Why the server refused a request (its reply `r`): its own words where it gave them, the
+  // first of a malformed request's complaints, else its code.
+  function reason(r) {
+    var detail = (r.data || {}).detail;
+    if (r.code === 401) return "editor token missing or wrong";
+    if (r.code === 0) return "server unreachable";
+    if (typeof detail === "string") return detail;
+    if (Array.isArray(detail) && detail.length && detail[0].msg) return detail[0].msg;
+    return "error " + r.code;
   }
   function refused(li, what, code, data) {
     say(li, refusal(what, { code: code, data: data }), "bad");

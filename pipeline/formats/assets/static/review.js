@@ -21,9 +21,7 @@
   function post(url, body) {
     return editor.send(body ? "POST" : "GET", url, body).then(function (r) {
       if (r.code === 200) return r.data;
-      throw new Error(r.code === 0 ? "server unreachable" :
-        r.code === 401 ? "editor token missing or wrong" :
-        (typeof r.data.detail === "string" ? r.data.detail : "error " + r.code));
+      throw new Error(editor.reason(r));
     });
   }
   function tell(text, kind) { say.textContent = text; say.className = kind || ""; }
