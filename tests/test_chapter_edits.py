@@ -153,6 +153,10 @@ BAD = [
     ("c2", {"action": "move", "at": True}, "valid number"),
     ("c2", {"action": "explode", "at": 3.0}, ""),
     ("c1", {"title": ""}, "cannot be empty"),
+    # shows as nothing: a Hangul filler, joiners, a soft hyphen, a lone accent
+    ("c1", {"title": "\u3164"}, "cannot be empty"),
+    ("c1", {"title": "\u200d\u00ad \u200c"}, "cannot be empty"),
+    ("c1", {"title_en": "\u0301"}, "cannot be empty"),
     ("c1", {"title": "x" * 500}, "at most"),
     ("c1", {"title": "<b>Haven</b>"}, "markup"),
     ("c1", {"title_en": "tab\there\x07"}, "control"),

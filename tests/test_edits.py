@@ -264,7 +264,7 @@ def test_a_line_torn_by_a_crash_is_skipped_and_closed(library):
     ("chapters", "not json", "is damaged in edits.jsonl"),
     ("chapters", '[{"x": 1}]', "is damaged in edits.jsonl"),
     ("chapter_title", "", "cannot be empty"),
-    ("chapters", '[{"id": "c1", "start": 0, "title": "A", "title_en": "Bel\\u0007"}]', "markup"),
+    ("chapters", '[{"id": "c1", "start": 0, "title": "A", "title_en": "Bel\\u0007"}]', "control"),
     ("chapters", '[{"id": "c1", "start": 0, "title": "A", "title_en": null, "edited": [1]}]',
      "is damaged"),
     ("chapters", '[{"id": "c1", "start": NaN, "title": "A", "title_en": null}]', "is damaged"),

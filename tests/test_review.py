@@ -104,6 +104,7 @@ def test_an_undo_keeps_a_line_corrected_since(client, library):
 
 @pytest.mark.parametrize("body, status", [
     ({"find": "", "replace": "x"}, 422),
+    ({"find": "\u3164\u200d", "replace": "x"}, 422),  # shows as nothing: finds nothing
     ({"find": "x" * 101, "replace": "x"}, 422),
     ({"find": "Kremers", "replace": "<b>x</b>"}, 422),
     ({"find": "Kremers"}, 422),

@@ -140,7 +140,7 @@ def test_a_stale_or_bad_rename_changes_nothing(library):
     rename_speaker(library, SLUG, "S2", "Een", "a", rev=rev)
     with pytest.raises(StaleSpeakers):
         rename_speaker(library, SLUG, "S2", "Twee", "b", rev=rev)
-    for name in ("<b>x</b>", "x" * 81, "tab\x07", "del\x7f", "c1\x9b"):
+    for name in ("<b>x</b>", "x" * 81, "tab\x07", "del\x7f", "c1\x9b", "\u3164", "\u200d\u00ad"):
         with pytest.raises(ReportageError):
             rename_speaker(library, SLUG, "S2", name, "c")
     with pytest.raises(ReportageError, match="no speaker"):

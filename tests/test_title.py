@@ -133,7 +133,7 @@ def test_the_cli_shows_renames_and_refuses_in_one_line(library):
     assert renamed.rc == 0 and f"“{NEW}” (edit 1)" in renamed.err
     assert run_cli("title", "haven", *lib).out == NEW + "\n"
     assert "nothing to change" in run_cli("title", "haven", NEW, *lib).err
-    for bad, says in [("", "cannot be empty"), ("<i>x</i>", "without markup")]:
+    for bad, says in [("", "cannot be empty"), ("<i>x</i>", "cannot hold markup")]:
         assert says in one_error_line(run_cli("title", "haven", bad, *lib))
     assert "no episode 'nergens'" in one_error_line(run_cli("title", "nergens", NEW, *lib))
     history = run_cli("history", "haven", *lib)

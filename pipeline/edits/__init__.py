@@ -26,7 +26,7 @@ from pipeline.edits.log import (
     saving,
 )
 from pipeline.errors import ReportageError
-from pipeline.formats.markup import CONTROL, NOT_IN_NAMES, as_typed, one_line
+from pipeline.formats.markup import CONTROL, NOT_IN_NAMES, as_typed, one_line, shows
 from pipeline.glossary import proposals
 from pipeline.library import find_episode, locked
 from pipeline.search.index import reindex_segment
@@ -244,6 +244,9 @@ def clean_name(name: object) -> str:
     if not isinstance(name, str):
         raise ReportageError("a speaker's name must be text")
     name = one_line(name)
+    if name and not shows(name):
+        raise ReportageError("a speaker's name cannot be only invisible characters: "
+                             "give no name to go back to the speaker's id")
     if len(name) > MAX_NAME or NOT_IN_NAMES.search(name):
         raise ReportageError(f"a speaker's name is at most {MAX_NAME} characters, without "
                              "markup or control characters")

@@ -32,7 +32,7 @@ from pipeline.edits.log import (
 )
 from pipeline.embeddings import load_embedder
 from pipeline.errors import ReportageError
-from pipeline.formats.markup import CONTROL, has_markup, one_line
+from pipeline.formats.markup import CONTROL, has_markup, one_line, shows
 from pipeline.library import find_episode, locked
 from pipeline.stages.publish import publish
 from pipeline.timefmt import clock
@@ -249,11 +249,15 @@ def clean_title(title: object, what: str = "a chapter title", longest: int = MAX
     if not isinstance(title, str):
         raise BadChapterEdit(f"{what} must be text")
     title = one_line(title)
-    if not title:
+    if not shows(title):
         raise BadChapterEdit(f"{what} cannot be empty")
-    if len(title) > longest or CONTROL.search(title) or has_markup(title):
-        raise BadChapterEdit(f"{what} is at most {longest} characters, without "
-                             "markup or control characters")
+    if len(title) > longest:
+        raise BadChapterEdit(f"{what} is at most {longest} characters, not {len(title)}")
+    if CONTROL.search(title):
+        raise BadChapterEdit(f"{what} cannot hold control characters")
+    if has_markup(title):
+        raise BadChapterEdit(f"{what} cannot hold markup (an HTML or subtitle tag): "
+                             "write it as plain text")
     return title
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from pipeline.edits import MAX_TEXT, Retranslate, change, english_along, propose, restoring
 from pipeline.edits.log import MACHINE, Edit, append_log, documents, last_id, read_log, saving
 from pipeline.errors import ReportageError
-from pipeline.formats.markup import CONTROL, NOT_IN_NAMES, one_line
+from pipeline.formats.markup import CONTROL, NOT_IN_NAMES, one_line, shows
 from pipeline.library import find_episode, locked
 from pipeline.stages.publish import publish
 
@@ -19,7 +19,7 @@ MAX_FIND = 100  # characters: a word or a name, not a passage
 def pattern(find: str) -> re.Pattern:
     """`find` as whole words, exactly as written (a name's capitals matter)."""
     find = _one_line(find)
-    if not find:
+    if not shows(find):
         raise ReportageError("give the words to replace")
     if len(find) > MAX_FIND or CONTROL.search(find):
         raise ReportageError(f"what to replace is at most {MAX_FIND} characters on one line")

@@ -36,6 +36,21 @@ NOT_IN_NAMES = re.compile(r"[<>\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 INVISIBLE = re.compile(r"[\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 
 
+# Unicode's default-ignorable code points: nothing a reader sees (soft hyphen, joiners,
+# variation selectors, fillers, invisible operators, tags).
+IGNORABLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
+                       "\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff"
+                       "\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+                       "\U000e0000-\U000e0fff]")
+
+
+def shows(text: str) -> bool:
+    """Whether `text` holds something a reader sees: a letter, digit, punctuation mark or
+    symbol that is not default-ignorable (a title of a Hangul filler or a zero-width joiner
+    alone shows as nothing, so it is as empty as one of spaces)."""
+    return any(unicodedata.category(c)[0] in "LNPS" for c in IGNORABLE.sub("", text))
+
+
 def as_typed(text: str) -> str:
     """What an editor typed, as it is kept: invisible marks out, and each letter in one
     Unicode form (NFC), as the recogniser writes it: "José" typed as "e" and a combining accent

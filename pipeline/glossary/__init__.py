@@ -24,7 +24,7 @@ import tomllib
 
 from pipeline.atomic import write_atomic
 from pipeline.errors import ReportageError
-from pipeline.formats.markup import NOT_IN_NAMES, compared, one_line
+from pipeline.formats.markup import NOT_IN_NAMES, compared, one_line, shows
 from pipeline.glossary import editing
 from pipeline.library import locked
 
@@ -44,7 +44,7 @@ class Term:
 def checked(text: str, what: str = "a glossary term") -> str:
     """A term's text (or its English, or a misspelling: `what`), trimmed, or a clear error."""
     text = one_line(text)
-    if not text:
+    if not shows(text):
         raise ReportageError(f"{what} cannot be empty")
     if len(text) > MAX_CHARS:
         raise ReportageError(f"{what} has at most {MAX_CHARS} characters, "
