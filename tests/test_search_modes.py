@@ -439,7 +439,8 @@ def test_the_web_api_takes_the_clis_filters(client):
     assert len(ask(limit=1).json()) == 1
     assert {h["episode"] for h in ask(episode=EPISODE.slug).json()} == {EPISODE.slug}
     assert ask(lang="en", mode="exact").json() == [] and ask(lang="nl", mode="exact").json()
-    for bad, words in (({"episode": "nope"}, "no episode 'nope'"), ({"lang": "xx"}, "'xx'")):
+    for bad, words in (({"episode": "nope"}, "no episode 'nope'"), ({"lang": "xx"}, "'xx'"),
+                       ({"speaker": " "}, "speaker needs a name")):
         reply = ask(**bad)
         assert reply.status_code == 400 and words in reply.json()["detail"]
     assert ask(limit=0).status_code == 422 and ask(limit=51).status_code == 422

@@ -228,14 +228,16 @@ def create_app(library: Path, token: str,
                              lang, format)
 
     @app.get("/api/search")
-    def search_json(q: str, speaker: str = "",
+    def search_json(q: str, speaker: str | None = None,
                     mode: str = Query("hybrid", pattern="^(hybrid|exact|semantic)$"),
                     episode: str | None = None, lang: str = "both",
                     limit: int = Query(SEARCH_LIMIT, ge=1, le=SEARCH_LIMIT)) -> list[dict]:
         """The CLI's search: the same filters, at most SEARCH_LIMIT hits."""
+        if speaker is not None and not speaker.strip():  # not silently every speaker
+            raise HTTPException(400, "speaker needs a name")
         try:
             hits = search.search(library, q, lang=lang, episode=episode, limit=limit,
-                                 speaker=speaker or None, mode=mode)
+                                 speaker=speaker, mode=mode)
             # The moment's page on this server (the CLI's link is the published file's).
             return [h.to_dict() | {"link": f"/episodes/{h.episode}{h.moment}"}
                     for h in hits]
