@@ -45,7 +45,7 @@ class Result:
     ran: list[str]
     skipped: list[str]
     elapsed_s: float
-    warning: str | None = None  # e.g. only part of a damaged file decoded
+    warning: str | None = None  # only part of a damaged file decoded; fewer chapters than asked
 
 
 
@@ -91,8 +91,14 @@ def process_file(
             shutil.rmtree(folder, ignore_errors=True)
         raise
     return Result(episode.slug, folder, episode.source.duration_s, len(episode.segments), ran,
-                  skipped, time.monotonic() - started,
-                  episode.provenance.get("audio", {}).get("warning"))
+                  skipped, time.monotonic() - started, _warning(episode, ran))
+
+
+def _warning(episode: Episode, ran: list[str]) -> str | None:
+    """What the producer should hear of this run: the audio's warning and those of the stages
+    that ran (their details' "warning")."""
+    said = (episode.provenance.get(name, {}).get("warning") for name in ("audio", *ran))
+    return "; ".join(w for w in said if w) or None
 
 
 def _left_over(folder: Path) -> bool:

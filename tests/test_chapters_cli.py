@@ -37,6 +37,14 @@ def test_forced_count_then_no_chapters(library_copy, speech_file, cli):
     assert Episode.load(folder).chapters_rev == rev + 1  # an open editor page must reload
     assert len(json.loads((folder / "chapters.json").read_text())["chapters"]) == 2
 
+    # More than the lines it holds: one a line, and the producer is told why not more.
+    many = cli("process", str(speech_file), "--library", str(library_copy), "--json",
+               "--chapters", "99999999999999999999")
+    lines = len([s for s in Episode.load(folder).segments if s.nl.strip()])
+    assert many.rc == 0 and len(Episode.load(folder).chapters) == lines, many.err
+    said = f"{lines} chapters, not the 99999999999999999999 asked"
+    assert said in json.loads(many.out)["warning"] and said in many.err
+
     off = cli("process", str(speech_file), "--library", str(library_copy), "--json",
               "--no-chapters")
     assert off.rc == 0, off.err

@@ -13,7 +13,14 @@ from dataclasses import asdict
 
 import numpy as np
 
-from pipeline.chapters.make import EDITED, METHOD, UNCHANGED, make_chapters, regroup
+from pipeline.chapters.make import (
+    EDITED,
+    METHOD,
+    UNCHANGED,
+    make_chapters,
+    regroup,
+    spoken_segments,
+)
 from pipeline.chapters.signals import Signals
 from pipeline.chapters.titles import TranslateTexts
 from pipeline.errors import ReportageError
@@ -62,8 +69,12 @@ class TopicsStage:
                                              min_chapter_s=s.min_chapter_s, embedder=embedder,
                                              translate=translate, audio=sound)
         ctx.progress("chapters", total, total)
-        return {"engine": embedder.name, "chapters": len(episode.chapters), "method": METHOD,
-                "kept_editors_chapters": edited, "sound": sound is not None}
+        made, lines = len(episode.chapters), len(spoken_segments(episode.segments))
+        short = not edited and s.chapters and 0 < made < s.chapters
+        return {"engine": embedder.name, "chapters": made, "method": METHOD,
+                "kept_editors_chapters": edited, "sound": sound is not None} | (
+            {"warning": f"{made} chapters, not the {s.chapters} asked: each starts at a line "
+                        f"with speech, and the episode has {lines}"} if short else {})
 
 
 def episode_sound(ctx: Context) -> np.ndarray | None:
