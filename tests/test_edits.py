@@ -215,7 +215,7 @@ def test_out_of_date_english_given_as_it_is_is_confirmed(library):
 
 
 def test_an_emptied_line_takes_its_machine_english_along(library):
-    edits.edit_segment(library, "haven", SEG, 0, {"nl": "  "}, "ann")  # nothing was said here
+    edits.edit_segment(library, "haven", SEG, 0, {"nl": " \u3164\u200d "}, "ann")  # nothing said
     seg = Episode.load(library / "haven").segment(SEG)
     assert (seg.nl, seg.en) == ("", "")
     assert "The ships come in early." not in (library / "haven" / "en.srt").read_text()

@@ -326,7 +326,8 @@ def history(library: Path, slug: str, segment_id: str | None = None) -> list[Edi
 
 
 def clean_changes(changes: dict) -> dict[str, str]:
-    """Only known fields with text of a sane size; line ends normalised, ends trimmed."""
+    """Only known fields with text of a sane size; line ends normalised, ends trimmed, and
+    text that shows as nothing empty."""
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise ReportageError(f"cannot edit {', '.join(sorted(unknown))}: only nl, en and speaker")
@@ -343,7 +344,9 @@ def clean_changes(changes: dict) -> dict[str, str]:
         if bad := CONTROL.search(text):
             raise ReportageError(f"{what} holds a control character ({bad.group()!r}): "
                                  "type plain text")
-        cleaned[name] = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+        text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+        # A line of what shows as nothing (a filler, a joiner) is an emptied line.
+        cleaned[name] = text if name == "speaker" or shows(text) else ""
     return cleaned
 
 
