@@ -68,18 +68,33 @@ def find_episode(library: Path, slug: str) -> Path:
 
 
 @contextmanager
-def locked(folder: Path, name: str = ".lock"):
+def locked(folder: Path, name: str = ".lock", make: bool = False):
     """Hold an exclusive lock on an episode folder (a second process waits). Held only while
-    the document is read or written, so an editor's save never waits long."""
-    # Read-only: flock needs no more, so a lock file another user created does not refuse us.
-    with open(os.open(folder / name, os.O_RDONLY | os.O_CREAT, 0o666)) as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    the document is read or written, so an editor's save never waits long. A lock file removed
+    while this waited for it (a new episode's failed run removes its folder) is taken anew, in
+    the folder made again where `make`."""
+    while True:
+        if make:
+            folder.mkdir(parents=True, exist_ok=True)
+        # Read-only: flock needs no more, so a lock file another user created does not refuse us.
+        with open(os.open(folder / name, os.O_RDONLY | os.O_CREAT, 0o666)) as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                if _same_file(handle, folder / name):
+                    yield
+                    return
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _same_file(handle, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(handle.fileno()), os.stat(path))
+    except FileNotFoundError:
+        return False
 
 
 def running(folder: Path):
-    """The run lock: one pipeline run per episode at a time, edits go on meanwhile."""
-    return locked(folder, ".run.lock")
+    """The run lock: one pipeline run per episode at a time, edits go on meanwhile; the folder
+    is made when there is none (or no more: the run before failed on a new episode)."""
+    return locked(folder, ".run.lock", make=True)

@@ -28,7 +28,7 @@ from pipeline.stages.ingest import Origin, ingest, keep_audio
 from pipeline.stages.publish import publish
 from pipeline.stages.speakers import SpeakersStage, speakers_available
 from pipeline.stages.topics import TopicsStage
-from pipeline.stages.transcribe import TranscribeStage
+from pipeline.stages.transcribe import CHECKPOINT, TranscribeStage
 from pipeline.stages.translate import TranslateStage
 from pipeline.timefmt import utc_now
 from pipeline.translators import check_options
@@ -71,12 +71,11 @@ def process_file(
     info = audio.probe(path)
     folder = episode_dir(library, slug or slugify(path.stem))
     created = not folder.exists()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with running(folder):
-            # Under the run lock: a live run's folder holds only lock files, too, until its
-            # first stage is saved.
-            created = created or _left_over(folder)
+    with running(folder):
+        # Under the run lock: a live run's folder holds only lock files, too, until its
+        # first stage is saved.
+        created = created or _left_over(folder)
+        try:
             with locked(folder):
                 episode = ingest(folder, path, info, settings.force, origin)
             ctx = Context(path, folder, episode, settings, engines, progress)
@@ -85,11 +84,13 @@ def process_file(
             with locked(folder):  # from the disk: it holds every edit saved meanwhile
                 episode = Episode.load(folder) if (folder / FILENAME).exists() else ctx.episode
                 publish(folder, episode)
-    except BaseException:
-        # A new episode that failed before its first save leaves nothing behind.
-        if created and not (folder / "episode.json").exists():
-            shutil.rmtree(folder, ignore_errors=True)
-        raise
+        except BaseException:
+            # A new episode that failed before it saved anything leaves nothing behind (a
+            # run waiting for this one makes the folder again). A checkpoint of the pieces
+            # transcribed stays, for the next run to resume from.
+            if created and not any((folder / f).exists() for f in (FILENAME, CHECKPOINT)):
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
     return Result(episode.slug, folder, episode.source.duration_s, len(episode.segments), ran,
                   skipped, time.monotonic() - started, _warning(episode, ran))
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
+import threading
+import time
 
 import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app as cli_app
 from pipeline.errors import ReportageError
-from pipeline.library import prepare_library, slugify
+from pipeline.library import prepare_library, running, slugify
 
 
 def test_a_missing_library_is_created_and_left_empty(tmp_path):
@@ -62,3 +65,21 @@ def test_a_group_without_a_command_shows_its_help(cli, command):
 def test_publishing_an_empty_library_says_there_is_nothing_yet(tmp_path):
     shown = CliRunner().invoke(cli_app, ["publish", "--library", str(tmp_path)])
     assert shown.exit_code == 0 and "no episodes in" in shown.output
+
+
+def test_a_run_waiting_while_the_run_before_removed_the_folder_makes_it_again(tmp_path):
+    # The first run of a new episode failed before it saved anything: it removes the folder,
+    # lock file and all, while a second run of the same file waits on that lock.
+    folder, held = tmp_path / "nieuw", []
+
+    def second_run():
+        with running(folder):
+            held.append((folder / ".run.lock").exists())
+
+    with running(folder):
+        waiting = threading.Thread(target=second_run)
+        waiting.start()
+        time.sleep(0.3)
+        shutil.rmtree(folder)
+    waiting.join(10)
+    assert held == [True]  # its lock is in the folder, for a third run to wait on

@@ -132,9 +132,11 @@ def test_killed_after_transcription_resumes_without_redoing_it(tmp_path, speech_
         assert (library / "vijf-zinnen" / name).stat().st_size > 0
 
 
-def test_killed_during_transcription_resumes_after_the_last_finished_piece(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT])
+def test_killed_during_transcription_resumes_after_the_last_finished_piece(tmp_path, stop):
     """A long episode is transcribed, its English with it, piece by piece (ten minutes; here
-    eight seconds, so the test stays short): a run killed after a piece resumes after it."""
+    eight seconds, so the test stays short): a run killed (or stopped with Ctrl-C) after a
+    piece resumes after it, though the episode was new and had saved no document yet."""
     samples, _ = speech_episode(pause_s=1.5)  # about 25 s: three or four pieces of 8 s
     path = write_audio(tmp_path / "lang.mp3", np.concatenate([samples, samples]))
     library, small = tmp_path / "lib", ("from pipeline import audio; "
@@ -149,7 +151,7 @@ def test_killed_during_transcription_resumes_after_the_last_finished_piece(tmp_p
     while not checkpoint.exists():
         assert time.monotonic() < deadline and proc.poll() is None
         time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
+    proc.send_signal(stop)
     proc.wait()
     done_s = json.loads(checkpoint.read_text())["done"] / 16000
     assert 6 <= done_s < 30
