@@ -82,6 +82,13 @@ def test_a_rerun_keeps_the_editors_chapters(library_copy, speech_file, cli):
     assert after[0].title == "Mijn titel"
     assert Episode.load(folder).chapters_rev == 2  # nothing changed: open pages stay current
     assert "Mijn titel" in (folder / "chapters.vtt").read_text()
+    # --no-chapters drops machine chapters, never an editor's: they stay, and it says so
+    off = cli("process", str(speech_file), "--library", str(library_copy), "--json",
+              "--no-chapters")
+    assert off.rc == 0 and "kept the chapters an editor changed" in off.err, off.err
+    assert [(c.start, c.title) for c in Episode.load(folder).chapters] == [
+        (c.start, c.title) for c in edited]
+    assert "Mijn titel" in (folder / "chapters.vtt").read_text()
 
 
 BEES = """De bijenhouder opent in het voorjaar de kasten van zijn bijen.

@@ -50,14 +50,17 @@ class TopicsStage:
     def run(self, ctx: Context) -> dict:
         s = ctx.settings
         episode = ctx.episode
+        edited = any(any(c.edited.values()) for c in episode.chapters)
         if s.no_chapters:
+            if edited:  # an editor's work is never dropped by a run
+                return {"engine": None, "warning": "kept the chapters an editor changed: "
+                        "--no-chapters drops only chapters no one edited"}
             episode.chapters = []
             return {"engine": None}
         total = episode.source.duration_s
         ctx.progress("chapters", 0, total)
         embedder = ctx.engines.embedder()
         translate = text_translation(ctx)
-        edited = any(any(c.edited.values()) for c in episode.chapters)
         sound = None if edited else episode_sound(ctx)
         if edited:  # titles by an older method are made again, but for the editor's own
             made_by = episode.provenance.get(self.name, {}).get("method")
