@@ -125,11 +125,14 @@ def _check_sentence_transformer(model: str) -> None:
             f"embedding model {model!r} needs sentence-transformers: "
             "pip install 'reportage[sbert]'"
         )
-    if model.startswith((".", "/", "~")):
-        if not Path(model).expanduser().is_dir():
-            raise ReportageError(f"embedding model folder {model} does not exist")
-    elif not Path(model).is_dir():
+    folder = Path(model).expanduser()
+    if model.startswith((".", "/", "~")) and not folder.is_dir():
+        raise ReportageError(f"embedding model folder {model} does not exist")
+    if not folder.is_dir():
         _check_cached(model)
+    elif not any((folder / name).is_file() for name in ("modules.json", "config.json")):
+        raise ReportageError(f"{model} is no embedding model: a sentence-transformers model "
+                             "folder holds modules.json or config.json")
 
 
 def _check_cached(model: str) -> None:

@@ -59,6 +59,11 @@ def test_bad_chapter_options_are_one_line_errors(speech_file, tmp_path, cli):
                   str(tmp_path / "no-such-model"))
     assert missing.rc != 0 and "Traceback" not in missing.err
     assert "no-such-model" in missing.err
+    (tmp_path / "notamodel").mkdir()  # a folder, but no model: refused before any stage runs
+    empty = cli("process", str(speech_file), "--library", str(tmp_path / "lib"), "--embedder",
+                str(tmp_path / "notamodel"))
+    assert "is no embedding model" in one_error_line(empty)
+    assert not (tmp_path / "lib").exists() or not any((tmp_path / "lib").iterdir())
 
 
 @pytest.mark.parametrize("count", ["0", "-3", "abc"])
