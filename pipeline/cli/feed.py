@@ -146,14 +146,19 @@ def sync_cmd(
     from pipeline.cli.process import prime
     from pipeline.formats.feed import base_url as check_base_url
     from pipeline.intake import subscriptions
-    from pipeline.intake.sync import Options, sync_feed
+    from pipeline.intake.sync import Options, sync_feed, syncing
     from pipeline.library import prepare_library
     from pipeline.runner import Engines, check_settings
 
     lib = library_path(library)
+    none = f"no feeds in {lib}: add one with `reportage feed add FEED`"
+    if not (lib / subscriptions.FILE).exists():  # a mistyped --library: nothing made there
+        fail(none)
+    options = Options(base_url, int(max_mb * 2**20), timeout)
+    engines, reporter = Engines(settings), _Reporter(quiet)
     try:
         if base_url is not None:
-            base_url = check_base_url(base_url)
+            options.base_url = check_base_url(base_url)
         elif not quiet:
             say("no --base-url: episodes are processed, but no copy of the feed with their "
                 "transcripts is written", "warning")
@@ -161,15 +166,15 @@ def sync_cmd(
             say(warning, "warning")
         prepare_library(lib)
         prime(settings, lib)  # the library's glossary, as `process` uses it
-        if retry:
-            subscriptions.forget_failures(lib)
-        feeds = subscriptions.load(lib)
+        with syncing(lib):  # the feeds as the last sync left them
+            if retry:
+                subscriptions.forget_failures(lib)
+            feeds = subscriptions.load(lib)
+            if not feeds:
+                raise ReportageError(none)
+            failures = sum(sync_feed(lib, feed, settings, engines, options, reporter)
+                           for feed in feeds)
     except ReportageError as exc:
         fail(str(exc))
-    if not feeds:
-        fail(f"no feeds in {lib}: add one with `reportage feed add FEED`")
-    options = Options(base_url, int(max_mb * 2**20), timeout)
-    engines, reporter = Engines(settings), _Reporter(quiet)
-    failures = sum(sync_feed(lib, feed, settings, engines, options, reporter) for feed in feeds)
     if failures:
         raise typer.Exit(1)

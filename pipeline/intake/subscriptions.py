@@ -1,4 +1,6 @@
-"""The feeds a library follows: `feeds.json` in the library, written atomically.
+"""The feeds a library follows: `feeds.json` in the library, written atomically, each change
+read, made and written under the library's feeds lock (a `feed add` during a sync's record of
+an item, or two adds at once, would otherwise lose one of them).
 
 {"feeds": [{"name": ..., "source": URL or absolute path, "done": {guid: slug},
             "failed": {guid: syncs that failed on it}}]}
@@ -15,9 +17,10 @@ from pathlib import Path
 from pipeline.atomic import write_atomic
 from pipeline.errors import ReportageError
 from pipeline.formats.feed import web_address
-from pipeline.library import slugify, valid_slug
+from pipeline.library import locked, slugify, valid_slug
 
 FILE = "feeds.json"
+LOCK = ".feeds.lock"
 
 
 @dataclass
@@ -81,6 +84,14 @@ def add(library: Path, feed: str, name: str | None = None) -> tuple[Subscription
             what = "a folder, not a feed" if path.is_dir() else "no such file"
             raise ReportageError(f"{feed}: {what}")
         source, stem = str(path.resolve()), path.stem
+    with locked(library, LOCK):
+        return _added(library, source, name, stem)
+
+
+def _added(library: Path, source: str, name: str | None, stem: str
+           ) -> tuple[Subscription, bool]:
+    """The feed at `source` added to the feeds on disk, named `name` (else after `stem`); or
+    the feed remembered already with that source."""
     feeds = load(library)
     for known in feeds:
         if known.source == source:
@@ -129,9 +140,10 @@ def forget_failures(library: Path) -> None:
 def _change(library: Path, change: Callable[[Subscription], None], name: str | None = None
             ) -> list[Subscription]:
     """Change the feed called `name` (else every feed) as now on disk; the feeds changed."""
-    feeds = load(library)
-    changed = [feed for feed in feeds if name is None or feed.name == name]
-    for feed in changed:
-        change(feed)
-    save(library, feeds)
+    with locked(library, LOCK):
+        feeds = load(library)
+        changed = [feed for feed in feeds if name is None or feed.name == name]
+        for feed in changed:
+            change(feed)
+        save(library, feeds)
     return changed

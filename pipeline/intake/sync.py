@@ -6,15 +6,20 @@ A bad feed or a bad item is one line through `report`; the others go on."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import json
+import os
 import xml.etree.ElementTree as ET
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
 from pipeline.atomic import write_atomic
+from pipeline.document import FILENAME
 from pipeline.errors import ReportageError
 from pipeline.formats.feed import base_url as check_base_url
 from pipeline.formats.feed import episode_links, insert_item_links
@@ -28,6 +33,7 @@ DOWNLOADS = ".downloads"
 FEEDS = "feeds"
 MAX_FEED_BYTES = 50 * 2**20
 GIVE_UP_AFTER = 3  # failed syncs of an item (a dead link): then a warning, not an error each time
+SYNC_LOCK = ".feed-sync.lock"
 
 
 @dataclass
@@ -138,6 +144,19 @@ def _may_fetch(url: str, source: str) -> bool:
     return scheme in ("http", "https") or (scheme == "file" and not subscriptions.is_url(source))
 
 
+@contextmanager
+def syncing(library: Path) -> Iterator[None]:
+    """The library's sync lock, not waited for: two syncs at once (a scheduled one beside a
+    producer's) would download the same enclosure into the same part file."""
+    with open(os.open(library / SYNC_LOCK, os.O_RDONLY | os.O_CREAT, 0o666)) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ReportageError(f"another `reportage feed sync` is running on {library}: "
+                                 "this one stops (run it again when that one is done)") from None
+        yield
+
+
 def slug_for(item: Item, library: Path, taken: set[str]) -> str:
     """The episode slug: from the title (else the guid), made unique among episodes that are
     not this item's."""
@@ -168,7 +187,8 @@ def sync_feed(library: Path, feed: subscriptions.Subscription, settings: Setting
             report.line(f"{feed.name}: {item.title or item.guid}: left out, it failed "
                         f"{GIVE_UP_AFTER} syncs in a row (--retry tries it again)", "warning")
             continue
-        slug = _pending_slug(downloads, item) or slug_for(item, library, taken)
+        slug = (_pending_slug(downloads, item, library)
+                or slug_for(item, library, taken | _others_pending(downloads, item)))
         name = f"{feed.name}: {item.title or item.guid}"
         path = None  # the download, once it is whole
         try:
@@ -248,9 +268,27 @@ def _slug_file(item: Item) -> str:
     return "." + hashlib.sha256(item.guid.encode()).hexdigest()[:16] + ".slug"
 
 
-def _pending_slug(downloads: Path, item: Item) -> str | None:
+def _pending_slug(downloads: Path, item: Item, library: Path) -> str | None:
+    """The slug an interrupted sync gave the item, while no other item's episode has it."""
     path = downloads / _slug_file(item)
-    return path.read_text(encoding="utf-8").strip() or None if path.is_file() else None
+    slug = path.read_text(encoding="utf-8").strip() if path.is_file() else ""
+    return slug if slug and _guid_at(library / slug) in ("", item.guid) else None
+
+
+def _others_pending(downloads: Path, item: Item) -> set[str]:
+    """The slugs other items' interrupted syncs keep for them: none of them is this item's."""
+    mine = _slug_file(item)
+    return {p.read_text(encoding="utf-8").strip() for p in downloads.glob(".*.slug")
+            if p.name != mine} - {""}
+
+
+def _guid_at(folder: Path) -> str:
+    """The feed guid of the episode in `folder` ("" where there is none)."""
+    try:
+        guid = json.loads((folder / FILENAME).read_text(encoding="utf-8")).get("guid", "")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return guid if isinstance(guid, str) else ""
 
 
 def _remember_slug(downloads: Path, item: Item, slug: str) -> None:
