@@ -16,6 +16,7 @@ from pipeline.document import FILENAME, valid_slug
 from pipeline.errors import ReportageError
 
 DEFAULT = "transcripts"
+FEEDS = "feeds"  # `feed sync`'s augmented feeds, beside the episodes: never an episode's name
 
 
 def default_library() -> Path:
@@ -44,6 +45,13 @@ def slugify(name: str) -> str:
     # surrogateescape: a file name in no UTF-8 (an old archive's) still names one episode.
     digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()
     return slug or f"episode-{digest[:8]}"
+
+
+def episode_slug(name: str) -> str:
+    """An episode's name from a file's or a title's: one the library's own folders never have
+    ("feeds.mp3", an episode titled "Feeds")."""
+    slug = slugify(name)
+    return f"{slug}-episode" if slug == FEEDS else slug
 
 
 def episode_dir(library: Path, slug: str) -> Path:

@@ -21,7 +21,7 @@ from pipeline.asr import check_options as check_asr_options
 from pipeline.document import FILENAME, Episode, Segment
 from pipeline.embeddings import load_embedder
 from pipeline.errors import ReportageError
-from pipeline.library import episode_dir, locked, running, slugify
+from pipeline.library import episode_dir, episode_slug, locked, running
 from pipeline.stages.base import Context, Engines, Progress, Settings
 from pipeline.stages.glossary import GlossaryStage
 from pipeline.stages.ingest import Origin, ingest, keep_audio
@@ -69,7 +69,7 @@ def process_file(
     started = time.monotonic()
     progress("reading audio", 0, 0)
     info = audio.probe(path)
-    folder = episode_dir(library, slug or slugify(path.stem))
+    folder = episode_dir(library, slug or episode_slug(path.stem))
     created = not folder.exists()
     with running(folder):
         # Under the run lock: a live run's folder holds only lock files, too, until its

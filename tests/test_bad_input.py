@@ -8,6 +8,7 @@ import shutil
 import pytest
 import srt
 from audiogen import silence, speech_episode, tone, write_audio
+from conftest import one_error_line
 
 from pipeline.cli.process import collect_inputs
 
@@ -150,6 +151,9 @@ def test_a_failed_file_has_its_json_line_too(tmp_path, cli):
     assert result.rc == 1 and len(lines) == 2
     assert lines[0]["file"] == str(tmp_path / "kapot.mp3") and "not a readable" in lines[0]["error"]
     assert "weg.mp3: no such file" in lines[1]["error"]
+    assert lines[1]["file"] == str(tmp_path / "weg.mp3")  # a script knows which one failed
+    torn = cli("process", str(tmp_path / "twee\nregels.mp3"), "--library", str(tmp_path / "lib"))
+    assert "twee\\nregels.mp3: no such file" in one_error_line(torn)  # one line, all the same
 
 
 def test_two_files_that_give_one_episode_name_are_not_both_taken(tmp_path):
@@ -165,12 +169,13 @@ def test_a_file_name_in_no_utf8_is_an_episode_like_any(tmp_path, cli):
 
     folder = tmp_path / "archief"
     folder.mkdir()
-    for raw in (b"\xff\xfe.wav", b"caf\xe9-x.wav"):  # Latin-1 names, from an old archive
+    # Latin-1 names, from an old archive; and one the library's own feeds folder has
+    for raw in (b"\xff\xfe.wav", b"caf\xe9-x.wav", b"feeds.wav"):
         write_audio(folder / os.fsdecode(raw), clip("vl00203"))
     result = cli("process", str(folder), "--library", str(tmp_path / "lib"), "--json")
     assert result.rc == 0, result.err
     done = {json.loads(line)["slug"] for line in result.out.splitlines()}
-    assert "caf-x" in done and len(done) == 2
+    assert {"caf-x", "feeds-episode"} <= done and len(done) == 3
     titles = {json.loads((tmp_path / "lib" / s / "episode.json").read_text())["title"]
               for s in done}
     assert "caf\ufffd-x" in titles

@@ -98,7 +98,9 @@ LABELS = {"error": "red", "warning": "yellow", "skipped": "yellow", "✓": "gree
 def say(message: str, label: str = "") -> None:
     """One message line on stderr, never wrapped (scripts read it line by line). The message is
     printed literally: paths, names and hints such as `pip install 'reportage[mt]'` keep their
-    brackets; only the label is coloured."""
+    brackets; only the label is coloured. A line end inside it (a file named so) is shown as
+    \\n: a script reading line by line sees one message."""
+    message = message.replace("\r", "\\r").replace("\n", "\\n")
     text = Text.assemble((f"{label}{'' if label == '✓' else ':'} ", LABELS[label]) if label else "",
                          message)
     err.print(text, highlight=False, soft_wrap=True)

@@ -21,7 +21,7 @@ from pipeline.cli.common import (
 from pipeline.cli.library import index_ready
 from pipeline.cli.settings import JOBS_HELP, with_settings
 from pipeline.errors import ReportageError
-from pipeline.library import prepare_library, slugify
+from pipeline.library import episode_slug, prepare_library
 from pipeline.timefmt import clock
 
 if TYPE_CHECKING:  # the runner and its models load when a file is processed, not for --help
@@ -36,12 +36,20 @@ def collect_inputs(paths: list[Path]) -> list[Path | ReportageError]:
     for path in paths:
         if path.is_dir():
             files = sorted(p for p in path.iterdir() if p.is_file() and audio.is_audio_path(p))
-            found += files or [ReportageError(f"{path}: folder holds no audio files")]
+            found += files or [Refused(path, "folder holds no audio files")]
         elif path.exists():
             found.append(path)
         else:
-            found.append(ReportageError(f"{path}: no such file or folder"))
+            found.append(Refused(path, "no such file or folder"))
     return _one_per_episode(found)
+
+
+class Refused(ReportageError):
+    """An input refused before any work: its path (for --json's "file"), and why."""
+
+    def __init__(self, path: Path, why: str):
+        super().__init__(f"{path}: {why}")
+        self.path = path
 
 
 def _one_per_episode(found: list[Path | ReportageError]) -> list[Path | ReportageError]:
@@ -51,12 +59,12 @@ def _one_per_episode(found: list[Path | ReportageError]) -> list[Path | Reportag
     kept: list[Path | ReportageError] = []
     for item in found:
         if isinstance(item, Path):
-            taken = first.setdefault(slugify(item.stem), item)
+            taken = first.setdefault(episode_slug(item.stem), item)
             if taken is not item and taken.resolve() == item.resolve():
                 continue  # the same file twice: once is enough
             if taken is not item:
-                item = ReportageError(f"{item}: gives the same episode name "
-                                      f"({slugify(item.stem)}) as {taken}; rename one")
+                item = Refused(item, f"gives the same episode name ({episode_slug(item.stem)}) "
+                                     f"as {taken}; rename one")
         kept.append(item)
     return kept
 
@@ -178,7 +186,8 @@ def _report(item: Path | ReportageError, outcome, quiet: bool, as_json: bool) ->
                    else f"{item}: {outcome.strerror or outcome}")
         say(message, "error")
         if as_json:  # a script reading the lines sees every file, failed ones too
-            named = {"file": str(item)} if isinstance(item, Path) else {}
+            path = item if isinstance(item, Path) else getattr(item, "path", None)
+            named = {"file": str(path)} if path is not None else {}
             print(json.dumps(named | {"error": message}))
         return False
     result = outcome

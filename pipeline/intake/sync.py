@@ -25,12 +25,11 @@ from pipeline.formats.feed import base_url as check_base_url
 from pipeline.formats.feed import episode_links, insert_item_links
 from pipeline.intake import subscriptions
 from pipeline.intake.download import audio_suffix, download, read_all
-from pipeline.library import slugify
+from pipeline.library import FEEDS, episode_slug
 from pipeline.runner import Engines, Settings, process_file
 from pipeline.stages.ingest import Origin
 
 DOWNLOADS = ".downloads"
-FEEDS = "feeds"
 MAX_FEED_BYTES = 50 * 2**20
 GIVE_UP_AFTER = 3  # failed syncs of an item (a dead link): then a warning, not an error each time
 SYNC_LOCK = ".feed-sync.lock"
@@ -160,7 +159,7 @@ def syncing(library: Path) -> Iterator[None]:
 def slug_for(item: Item, library: Path, taken: set[str]) -> str:
     """The episode slug: from the title (else the guid), made unique among episodes that are
     not this item's."""
-    base = slugify(item.title or item.guid)[:90].rstrip("-")  # as a slug is: no "-" at its end
+    base = episode_slug(item.title or item.guid)[:90].rstrip("-")  # as a slug is: no "-" at its end
     slug, n = base, 2
     while slug in taken or (library / slug).exists():
         slug, n = f"{base}-{n}", n + 1
