@@ -257,7 +257,7 @@ def test_base_url_is_checked_and_gets_its_slash():
     assert base_url("https://example.org/pod") == "https://example.org/pod/"
     assert base_url("http://example.org/") == "http://example.org/"
     for bad in ("example.org/pod", "ftp://example.org/", "https://", "https://x.org/?a=1",
-                "javascript:alert(1)"):
+                "javascript:alert(1)", 'https://example.org/"<>/', "https://x.org/a|b/"):
         with pytest.raises(ReportageError):
             base_url(bad)
 

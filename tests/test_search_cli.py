@@ -198,3 +198,10 @@ def test_processed_episode_is_searchable(processed_library):
     assert run.rc == 0, run.err
     hits = json.loads(run.out)
     assert any(h["segment"] == seg.id and h["start"] == pytest.approx(seg.start) for h in hits)
+
+
+def test_index_remove_takes_the_name_as_the_shell_completes_it(cli, library):
+    assert cli("publish", "--library", str(library)).rc == 0
+    shutil.rmtree(library / "weer")
+    assert cli("index", "--remove", "weer/", "--library", str(library)).rc == 0
+    assert cli("search", "zonnig", "--mode", "exact", "--library", str(library)).out == ""

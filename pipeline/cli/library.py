@@ -302,7 +302,7 @@ def _readable(folder: Path) -> bool:
 @app.command(name="index")
 def index_cmd(
     rebuild: bool = typer.Option(False, "--rebuild", help="Recreate it from the episode folders."),
-    remove: str | None = typer.Option(None, "--remove", metavar="SLUG",
+    remove: str | None = typer.Option(None, "--remove", metavar="SLUG", callback=episode_names,
                                       help="Forget an episode whose folder was deleted."),
     library: Path | None = LibraryOption,
 ) -> None:

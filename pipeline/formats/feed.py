@@ -97,12 +97,18 @@ def web_address(value: str, what: str) -> SplitResult:
     return parts
 
 
+NOT_IN_URLS = '"<>\\^`{|}'  # never in a URL unescaped (RFC 3986): apps would misread a link
+
+
 def base_url(value: str) -> str:
     """An http(s) URL with a host, ending in "/" (added if missing): episode files hang below it."""
     value = value.strip()
     parts = web_address(value, "--base-url")
     if parts.query or parts.fragment:
         raise ReportageError(f"--base-url must be a plain folder URL (no ? or #): {value!r}")
+    if bad := set(value) & set(NOT_IN_URLS):
+        raise ReportageError(f"--base-url cannot hold {''.join(sorted(bad))!r} (escape them as "
+                             f"%XX): {value!r}")
     return value if value.endswith("/") else value + "/"
 
 
