@@ -85,7 +85,13 @@ def locked(folder: Path, name: str = ".lock", make: bool = False):
         if make:
             folder.mkdir(parents=True, exist_ok=True)
         # Read-only: flock needs no more, so a lock file another user created does not refuse us.
-        with open(os.open(folder / name, os.O_RDONLY | os.O_CREAT, 0o666)) as handle:
+        try:
+            fd = os.open(folder / name, os.O_RDONLY | os.O_CREAT, 0o666)
+        except FileNotFoundError:
+            if make:  # removed between making it and opening the lock: make it again
+                continue
+            raise
+        with open(fd) as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 if _same_file(handle, folder / name):

@@ -90,7 +90,7 @@ def test_a_rerun_keeps_the_editors_chapters(library_copy, speech_file, cli):
     # --no-chapters drops machine chapters, never an editor's: they stay, and it says so
     off = cli("process", str(speech_file), "--library", str(library_copy), "--json",
               "--no-chapters")
-    assert off.rc == 0 and "kept the chapters an editor changed" in off.err, off.err
+    assert off.rc == 0 and "kept the chapters: an editor changed them" in off.err, off.err
     assert [(c.start, c.title) for c in Episode.load(folder).chapters] == [
         (c.start, c.title) for c in edited]
     assert "Mijn titel" in (folder / "chapters.vtt").read_text()

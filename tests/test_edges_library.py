@@ -83,3 +83,19 @@ def test_a_run_waiting_while_the_run_before_removed_the_folder_makes_it_again(tm
         shutil.rmtree(folder)
     waiting.join(10)
     assert held == [True]  # its lock is in the folder, for a third run to wait on
+
+
+def test_a_run_lock_whose_folder_went_before_it_was_opened_is_taken_anew(tmp_path, monkeypatch):
+    # The run before removes the folder just after this run made it, before it opens the lock.
+    folder, real_open, removed = tmp_path / "nieuw", os.open, []
+
+    def open_after_a_removal(path, *args, **kwargs):
+        if not removed and str(path).endswith(".run.lock"):
+            removed.append(path)
+            monkeypatch.undo()  # rmtree opens files too
+            shutil.rmtree(folder)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", open_after_a_removal)
+    with running(folder):
+        assert (folder / ".run.lock").exists() and removed

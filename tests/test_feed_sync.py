@@ -356,3 +356,17 @@ def test_feeds_added_at_once_are_all_remembered(tmp_path):
     for adder in adders:
         adder.join()
     assert sorted(f.name for f in subscriptions.load(library)) == sorted(p.stem for p in paths)
+
+
+def test_a_pending_name_another_episode_has_is_never_taken(tmp_path):
+    downloads, pending = tmp_path / ".downloads", sync_module.Item(0, "g1", "Nieuws", "", "")
+    downloads.mkdir()
+    (downloads / sync_module._slug_file(pending)).write_text("nieuws")
+    assert sync_module._pending_slug(downloads, pending, tmp_path, set()) == "nieuws"
+    assert sync_module._pending_slug(downloads, pending, tmp_path, {"nieuws"}) is None
+    (tmp_path / "nieuws").mkdir()
+    document = tmp_path / "nieuws" / "episode.json"
+    document.write_text('{"slug": "nieuws"}')  # an episode from before feeds had guids
+    assert sync_module._pending_slug(downloads, pending, tmp_path, set()) is None
+    document.write_text('{"slug": "nieuws", "guid": "g1"}')  # its own, half done: resumed
+    assert sync_module._pending_slug(downloads, pending, tmp_path, set()) == "nieuws"

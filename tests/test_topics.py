@@ -438,3 +438,27 @@ def test_installing_the_dictionary_redoes_the_automatic_chapters(tmp_path, monke
         (tmp_path / f"{name}.index").write_text("")
     monkeypatch.setattr("pipeline.search.dictionary.FOLDER", tmp_path)
     assert TopicsStage().inputs(ctx) != without  # its English titles may now be checked
+
+
+def test_no_chapters_keeps_an_editors_chapters_fitted_to_new_lines(tmp_path):
+    from dataclasses import replace
+
+    from pipeline.document import Chapter
+
+    ctx = _topics_context(tmp_path)
+    segments = timed_segments(list(topic_blocks().values())[:2])
+    ctx.episode.segments = segments
+    ctx.episode.chapters = [Chapter("c1", 0.0, segments[-1].end, "Mijn titel",
+                                    segment_ids=[s.id for s in segments], edited={"title": True})]
+    ctx.settings.no_chapters = True
+    assert TopicsStage().inputs(ctx) != {"chapters": "off"}  # the lines still count
+    # A new master: every line new (ids come from start times).
+    ctx.episode.segments = [replace(s, id=f"n{i:03d}", start=s.start + 0.5, end=s.end + 0.5)
+                            for i, s in enumerate(segments)]
+    details = TopicsStage().run(ctx)
+    (chapter,) = ctx.episode.chapters
+    assert chapter.title == "Mijn titel" and "kept the chapters" in details["warning"]
+    assert chapter.segment_ids == [s.id for s in ctx.episode.segments]
+    ctx.episode.chapters = [replace(chapter, edited={})]  # no one's: --no-chapters drops them
+    assert TopicsStage().inputs(ctx) == {"chapters": "off"}
+    assert TopicsStage().run(ctx) == {"engine": None} and ctx.episode.chapters == []

@@ -186,7 +186,7 @@ def sync_feed(library: Path, feed: subscriptions.Subscription, settings: Setting
             report.line(f"{feed.name}: {item.title or item.guid}: left out, it failed "
                         f"{GIVE_UP_AFTER} syncs in a row (--retry tries it again)", "warning")
             continue
-        slug = (_pending_slug(downloads, item, library)
+        slug = (_pending_slug(downloads, item, library, taken)
                 or slug_for(item, library, taken | _others_pending(downloads, item)))
         name = f"{feed.name}: {item.title or item.guid}"
         path = None  # the download, once it is whole
@@ -220,6 +220,8 @@ def sync_feed(library: Path, feed: subscriptions.Subscription, settings: Setting
         feed.done[item.guid] = result.slug
         taken.add(result.slug)
         report.line(f"{name} → {result.folder}  {result.segments} segments", "✓")
+        if result.warning:
+            report.line(f"{name}: {result.warning}", "warning")
     if options.base_url:
         try:
             path = write_augmented(library, feed, data, found, options.base_url)
@@ -267,11 +269,14 @@ def _slug_file(item: Item) -> str:
     return "." + hashlib.sha256(item.guid.encode()).hexdigest()[:16] + ".slug"
 
 
-def _pending_slug(downloads: Path, item: Item, library: Path) -> str | None:
-    """The slug an interrupted sync gave the item, while no other item's episode has it."""
+def _pending_slug(downloads: Path, item: Item, library: Path, taken: set[str]) -> str | None:
+    """The slug an interrupted sync gave the item, while no other episode has it."""
     path = downloads / _slug_file(item)
     slug = path.read_text(encoding="utf-8").strip() if path.is_file() else ""
-    return slug if slug and _guid_at(library / slug) in ("", item.guid) else None
+    if not slug or slug in taken:
+        return None
+    free = not (library / slug / FILENAME).exists() or _guid_at(library / slug) == item.guid
+    return slug if free else None
 
 
 def _others_pending(downloads: Path, item: Item) -> set[str]:

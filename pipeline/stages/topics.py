@@ -23,6 +23,7 @@ from pipeline.chapters.make import (
 )
 from pipeline.chapters.signals import Signals
 from pipeline.chapters.titles import TranslateTexts
+from pipeline.document import Episode
 from pipeline.errors import ReportageError
 from pipeline.search import dictionary
 from pipeline.stages.base import Context
@@ -36,7 +37,7 @@ class TopicsStage:
 
     def inputs(self, ctx: Context) -> dict:
         s = ctx.settings
-        if s.no_chapters:
+        if s.no_chapters and not _edited(ctx.episode):
             return {"chapters": "off"}
         spoken = [(seg.start, seg.end, seg.nl, seg.en, seg.speaker) for seg in ctx.episode.segments]
         blob = json.dumps(spoken, ensure_ascii=False).encode()
@@ -45,16 +46,14 @@ class TopicsStage:
                 "signals": asdict(Signals()),  # defaults: a change redoes the chapters
                 "method": METHOD,
                 "dictionary": dictionary.installed(),  # English titles check their words in it
-                "audio": ctx.episode.source.audio_key}
+                "audio": ctx.episode.source.audio_key,
+                "kept_for_an_editor": s.no_chapters}  # --no-chapters refused: said once
 
     def run(self, ctx: Context) -> dict:
         s = ctx.settings
         episode = ctx.episode
-        edited = any(any(c.edited.values()) for c in episode.chapters)
-        if s.no_chapters:
-            if edited:  # an editor's work is never dropped by a run
-                return {"engine": None, "warning": "kept the chapters an editor changed: "
-                        "--no-chapters drops only chapters no one edited"}
+        edited = _edited(episode)
+        if s.no_chapters and not edited:
             episode.chapters = []
             return {"engine": None}
         total = episode.source.duration_s
@@ -72,12 +71,26 @@ class TopicsStage:
                                              min_chapter_s=s.min_chapter_s, embedder=embedder,
                                              translate=translate, audio=sound)
         ctx.progress("chapters", total, total)
-        made, lines = len(episode.chapters), len(spoken_segments(episode.segments))
-        short = not edited and s.chapters and 0 < made < s.chapters
-        return {"engine": embedder.name, "chapters": made, "method": METHOD,
-                "kept_editors_chapters": edited, "sound": sound is not None} | (
-            {"warning": f"{made} chapters, not the {s.chapters} asked: each starts at a line "
-                        f"with speech, and the episode has {lines}"} if short else {})
+        details = {"engine": embedder.name, "chapters": len(episode.chapters), "method": METHOD,
+                   "kept_editors_chapters": edited, "sound": sound is not None}
+        return details | _warning(episode, s.chapters, s.no_chapters, edited)
+
+
+def _edited(episode: Episode) -> bool:
+    """An editor changed a chapter: a run keeps the chapters (regrouped over new lines)."""
+    return any(any(c.edited.values()) for c in episode.chapters)
+
+
+def _warning(episode: Episode, asked: int | None, off: bool, edited: bool) -> dict:
+    """The producer's warning where the chapters are not what the options asked for."""
+    made, lines = len(episode.chapters), len(spoken_segments(episode.segments))
+    if off:
+        return {"warning": "kept the chapters: an editor changed them (--no-chapters drops "
+                           "an episode's chapters only while no one has)"}
+    if not edited and asked and 0 < made < asked:
+        return {"warning": f"{made} chapters, not the {asked} asked: each starts at a line "
+                           f"with speech, and the episode has {lines}"}
+    return {}
 
 
 def episode_sound(ctx: Context) -> np.ndarray | None:
