@@ -129,6 +129,8 @@ def _run_stages(ctx: Context) -> tuple[list[str], list[str]]:
             "finished": utc_now(), "cpu_s": round(time.process_time() - cpu, 3), **details,
         }
         _save(ctx, revs)
+        for name in getattr(stage, "scratch", ()):
+            (ctx.folder / name).unlink(missing_ok=True)
         ran.append(stage.name)
     if not ran:  # all up to date: the same sound, whose copy may have gone or been retagged
         keep_audio(ctx.folder, ctx.path, ctx.episode.source)

@@ -90,7 +90,9 @@ class Context:
 class Stage(Protocol):
     """One step of the pipeline. `inputs` is everything its output depends on: the runner
     skips the stage when their fingerprint matches the last run's. `run` updates
-    `ctx.episode` in place and returns details for the document's provenance."""
+    `ctx.episode` in place and returns details for the document's provenance. A stage may
+    name `scratch` files in the episode folder (a checkpoint): the runner removes them once
+    the stage's result is saved, never before, so a stop in between loses nothing."""
 
     name: str
 

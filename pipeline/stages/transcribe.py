@@ -35,8 +35,14 @@ def _overlaps(a: AsrSegment, seg: Segment) -> bool:
     return a.start < seg.end and seg.start < a.end
 
 
+# What a run finished so far, written after each piece of a long episode: a run that is stopped
+# resumes after the last finished piece.
+CHECKPOINT = "transcribe.partial.json"
+
+
 class TranscribeStage:
     name = "transcribe"
+    scratch = (CHECKPOINT,)  # gone once the segments are saved
 
     def enabled(self, ctx: Context) -> bool:
         return True
@@ -75,7 +81,6 @@ class TranscribeStage:
                 _checkpoint(ctx.folder, key, found, english, end)
         ctx.progress("transcribing", total, total)
         ctx.episode.segments = merge_keeping_edits(ctx.episode.segments, found)
-        (ctx.folder / CHECKPOINT).unlink(missing_ok=True)
         details = {"engine": engine.name, "model": engine.model_name}
         if english is not None:
             details["english"] = {"settings": settings_key(ctx.settings), "pieces": english.pieces,
@@ -92,11 +97,6 @@ def _english_along(ctx: Context, engine) -> bool:
     the audio (the whisper translator on an engine that can)."""
     t = ctx.settings.translate
     return t.enabled and t.translator == "whisper" and getattr(engine, "speaks_english", False)
-
-
-# What a run finished so far, written after each piece of a long episode: a run that is stopped
-# resumes after the last finished piece.
-CHECKPOINT = "transcribe.partial.json"
 
 
 def _checkpoint(folder: Path, key: str, found: list[AsrSegment], english: English | None,
