@@ -215,3 +215,14 @@ def test_a_refused_rename_says_why_and_changes_nothing(page, base, library):
     page.locator(".chapter-edit").nth(1).locator("button.rename").click()
     wait_for(page, "not saved: editor token missing or wrong")
     assert (library / "haven" / "episode.json").read_bytes() == before
+
+
+def test_an_episode_without_chapters_offers_no_new_chapter_at_a_line(page, base, library):
+    episode = Episode.load(library / "haven")
+    episode.chapters = []  # processed with --no-chapters: no chapter to split
+    episode.save(library / "haven")
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.wait_for_selector("#seg-s0000300 textarea.nl")
+    page.wait_for_function("() => [...document.querySelectorAll('.split-here')]"
+                           ".every(b => b.hidden)")
+    assert page.locator(".seg .split-here:visible").count() == 0

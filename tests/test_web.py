@@ -51,10 +51,12 @@ def test_library_page_lists_episodes_and_searches(client):
     assert page.status_code == 200
     assert "De haven &lt;b&gt;bij nacht&lt;/b&gt;" in page.text  # title escaped
     assert 'href="episodes/haven"' in page.text and "00:30" in page.text
+    assert 'href="episodes/haven" lang="nl">' in page.text  # a screen reader reads it as Dutch
     found = client.get("/", params={"q": "HARING", "mode": "exact"})  # the words alone
     assert "1 result for" in found.text
     assert 'href="episodes/haven#t=18.00"' in found.text
     assert "<mark>haring</mark>" in found.text
+    assert '<span class="hit-title" lang="nl">' in found.text
     assert "(haven)" not in page.text  # a title of its own needs no folder name
 
 
@@ -120,6 +122,7 @@ def test_edits_saved_while_the_index_is_damaged_say_so_and_are_not_refused(clien
 def test_episode_page_holds_transcript_audio_and_chapters(client):
     page = client.get("/episodes/haven")
     assert page.status_code == 200
+    assert '<h1 lang="nl">' in page.text  # the title in the episode's language
     assert 'src="/episodes/haven/audio"' in page.text
     assert 'id="seg-s0000300"' in page.text and 'data-start="3.0"' in page.text
     assert "De schepen komen vroeg binnen." in page.text and "The ships come in early." in page.text

@@ -72,6 +72,13 @@ def test_deep_link_and_language_toggle(page, base):
         " return r.top >= 0 && r.bottom <= innerHeight; }")
     page.check("input[name=lang][value=nl]")
     assert not page.is_visible("#seg-s0001800 p.en") and page.is_visible("#seg-s0001800 p.nl")
+    page.goto(f"{base}/episodes/haven#t=0:21")  # minutes and seconds, as people write them
+    page.wait_for_selector("#seg-s0002100.now")
+    page.goto("about:blank")
+    page.goto(f"{base}/episodes/haven#t=2e1")  # no time: not the 2 s it starts with
+    audio_ready(page)
+    page.wait_for_timeout(300)
+    assert current_time(page) == 0 and page.locator(".seg.now").count() == 0
 
 
 def test_search_and_follow_a_hit(page, base):
@@ -141,6 +148,27 @@ def test_play_segment_plays_just_that_segment(page, base):
     wait_audio(page, "a.currentTime > 9.5")
     wait_audio(page, "a.paused", timeout=10_000)
     assert 11.4 <= current_time(page) <= 12.0  # stopped at the segment's end (11.5 s)
+    # Sent elsewhere while it plays (back, before the line): it plays on past that end.
+    page.click(f"#seg-{SEG} button.play-seg")
+    wait_audio(page, "a.currentTime > 9.2 && !a.paused")
+    page.evaluate("document.getElementById('audio').currentTime = 8")
+    wait_audio(page, "a.currentTime > 12.2", timeout=10_000)
+    page.evaluate("document.getElementById('audio').pause()")
+
+
+def test_the_line_being_typed_in_stays_in_view_while_the_audio_plays(page, base):
+    page.set_viewport_size({"width": 1000, "height": 420})
+    open_editor(page, base)
+    audio_ready(page)
+    last = page.locator("#seg-s0002700 textarea.en")
+    last.scroll_into_view_if_needed()
+    last.click()
+    page.evaluate("document.getElementById('audio').play()")
+    page.wait_for_selector("#seg-s0000300.now", timeout=10_000)  # the second line plays
+    page.wait_for_timeout(800)  # a smooth scroll would be under way
+    assert page.evaluate("""() => { const r = document.activeElement.getBoundingClientRect();
+                            return r.bottom > 0 && r.top < innerHeight; }""")
+    page.evaluate("document.getElementById('audio').pause()")
 
 
 def test_unsaved_changes_warn_on_leaving(page, base):

@@ -131,7 +131,8 @@
     var firsts = new Set(chapters.map(function (ch) { return ch.segment_ids[0]; }));
     Array.prototype.forEach.call(list.querySelectorAll(".seg .split-here"), function (b) {
       var li = b.closest(".seg");
-      b.hidden = firsts.has(li.dataset.id) || !said(li);
+      // An episode without chapters (--no-chapters) has none to split.
+      b.hidden = !chapters.length || firsts.has(li.dataset.id) || !said(li);
     });
     var count = document.querySelector(".chapter-count");
     if (count) count.textContent = chapters.length + (chapters.length === 1 ? " chapter" : " chapters");

@@ -494,7 +494,7 @@
       save(ev.target.closest(".seg"));
     }
   });
-  var stopAt = null;
+  var stopAt = null, stopFrom = 0;  // "▶ segment": that line's span is played, then paused
   list.addEventListener("click", function (ev) {
     var li = ev.target.closest(".seg");
     if (!li) return;
@@ -503,8 +503,9 @@
     var label = ev.target.closest(".speaker[data-speaker]");
     if (label && !label.hidden) openRename(label);
     if (ev.target.closest(".play-seg")) {
+      stopFrom = parseFloat(li.dataset.start);
       stopAt = parseFloat(li.dataset.end);
-      player.seek(parseFloat(li.dataset.start), true);
+      player.seek(stopFrom, true);
     }
   });
   player.audio.addEventListener("timeupdate", function () {
@@ -513,8 +514,9 @@
       stopAt = null;
     }
   });
-  player.audio.addEventListener("seeking", function () {
-    if (stopAt !== null && player.audio.currentTime > stopAt) stopAt = null;
+  player.audio.addEventListener("seeking", function () {  // elsewhere: it plays on from there
+    var t = player.audio.currentTime;
+    if (stopAt !== null && (t > stopAt || t < stopFrom - 0.05)) stopAt = null;
   });
   saveAll.addEventListener("click", saveDirty);
 

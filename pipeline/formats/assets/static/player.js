@@ -67,12 +67,19 @@
     if (pendingSeek !== null) { audio.currentTime = pendingSeek; pendingSeek = null; }
   });
   audio.addEventListener("timeupdate", function () {
-    highlight(audio.currentTime, !audio.paused);
+    highlight(audio.currentTime, !audio.paused && !typing());
   });
+  // An editor typing in a line keeps it in view: the playing line is marked, not scrolled to.
+  function typing() {
+    var at = document.activeElement;
+    return Boolean(at && at.matches("textarea, input:not([type=checkbox]):not([type=radio])"));
+  }
 
+  // "#t=90.5", "#t=1:30" or "#t=1:02:03"; anything else is no time (not the digits it starts with).
   function timeFromHash() {
-    var m = /(?:^#|&)t=(\d+(?:\.\d+)?)/.exec(location.hash);
-    return m ? parseFloat(m[1]) : null;
+    var m = /(?:^#|&)t=([^&]*)/.exec(location.hash);
+    if (!m || !/^(\d+:){0,2}\d+(\.\d+)?$/.test(m[1])) return null;
+    return m[1].split(":").reduce(function (sum, part) { return sum * 60 + parseFloat(part); }, 0);
   }
   function followHash() {
     var t = timeFromHash();
