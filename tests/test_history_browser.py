@@ -73,6 +73,8 @@ def test_edits_are_listed_after_a_reload_and_reverted_from_the_page(page, base, 
     page.locator("#history li").nth(4).locator("button.revert").click()  # the line
     status_says(page, "reverted edit")
     assert box.input_value() == "De schepen komen vroeg binnen."
+    page.wait_for_timeout(700)  # the list reloads after a save: what the revert said stays
+    assert "reverted edit" in page.locator("#history .history-status").inner_text()
     assert page.locator(f"#seg-{SEG}.dirty").count() == 0
 
     page.locator("#history li").nth(3).locator("button.revert").click()  # the Dutch title

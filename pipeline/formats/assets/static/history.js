@@ -81,6 +81,7 @@
   }
 
   // The list as the server has it now; `said`: what to tell once it is shown.
+  // The list anew, and the status `said` (null: it stays, say a revert's message).
   function load(said, kind) {
     return editor.send("GET", api + "/history").then(function (r) {
       if (r.code !== 200) { tell(editor.refusal("history not loaded", r), "bad"); return; }
@@ -88,13 +89,13 @@
       r.data.edits.forEach(function (e) { list.appendChild(row(e)); });
       var more = r.data.total > r.data.edits.length ? "the newest " + r.data.edits.length +
         " of " + r.data.total + " edits (reportage history lists them all)" : "";
-      tell(said || more || (r.data.edits.length ? "" : "no edits yet"), kind);
+      if (said !== null) tell(said || more || (r.data.edits.length ? "" : "no edits yet"), kind);
     });
   }
   var soon = null;  // a replace saves many lines: one reload after the last
   function loadSoon() {
     clearTimeout(soon);
-    soon = setTimeout(function () { if (panel.open) load(); }, 300);
+    soon = setTimeout(function () { if (panel.open) load(null); }, 300);
   }
 
   function revert(e, button) {
