@@ -223,3 +223,12 @@ def test_swapping_with_an_unnamed_speaker_says_it_is_left_unnamed(page, base, li
     page.press(f"#seg-{SEG} input.speaker-name", "Enter")
     page.wait_for_selector(f"#seg-{SEG} .state.ok")
     assert labels(page, "S1") == ["S1"] * 6
+
+
+def test_a_name_typed_and_not_saved_warns_on_leaving(page, base):
+    open_editor(page, base)
+    page.click(f"#seg-{SEG} .speaker")
+    page.fill(f"#seg-{SEG} input.speaker-name", "Rogier Creemers")
+    page.close(run_before_unload=True)
+    page.wait_for_timeout(300)
+    assert page.dialogs  # the beforeunload prompt

@@ -171,9 +171,14 @@ def test_the_line_being_typed_in_stays_in_view_while_the_audio_plays(page, base)
     page.evaluate("document.getElementById('audio').pause()")
 
 
-def test_unsaved_changes_warn_on_leaving(page, base):
+@pytest.mark.parametrize("typed", ["line", "title"])
+def test_unsaved_changes_warn_on_leaving(page, base, typed):
     open_editor(page, base)
-    page.fill(f"#seg-{SEG} textarea.en", "Changed but not saved.")
+    if typed == "line":
+        page.fill(f"#seg-{SEG} textarea.en", "Changed but not saved.")
+    else:
+        page.click("#rename-title")
+        page.fill("input.title-input", "Een nieuwe titel")
     page.close(run_before_unload=True)
     page.wait_for_timeout(300)
     assert page.dialogs  # the beforeunload prompt

@@ -591,6 +591,8 @@
     }
   });
   window.addEventListener("beforeunload", function (ev) {
-    if (dirty().length || moveTimers.size) { ev.preventDefault(); ev.returnValue = ""; }
+    // An open name field holds a name typed (one left as it was closes when left).
+    var naming = document.querySelector("input.speaker-name:not([readonly])");
+    if (dirty().length || moveTimers.size || naming) { ev.preventDefault(); ev.returnValue = ""; }
   });
 })();

@@ -66,6 +66,12 @@
     });
   }
   button.addEventListener("click", open);
+  window.addEventListener("beforeunload", function (ev) {  // a typed title is not lost unasked
+    if (input && input.value.trim() !== heading.textContent) {
+      ev.preventDefault();
+      ev.returnValue = "";
+    }
+  });
   // For history.js: a reverted rename. While a title is being typed the page keeps the rev it
   // was typed over, so that its save meets the revert as a conflict instead of undoing it.
   window.reportageTitle = { show: function (title, newRev) { if (!input) show(title, newRev); } };
