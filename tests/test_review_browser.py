@@ -56,6 +56,12 @@ def test_unsure_words_are_underlined_and_f8_selects_the_next(editor):
     assert editor.locator(f"#seg-{FIRST} .backdrop mark").count() == 0
 
 
+def test_f8_in_an_english_only_view_says_where_the_unsure_words_are(editor):
+    editor.check("input[name=lang][value=en]")
+    editor.keyboard.press("F8")
+    assert "in the Dutch, which this view hides" in editor.inner_text("#review-status")
+
+
 def test_f8_saves_the_changed_line_it_leaves(editor, library):
     second = editor.locator(".seg").nth(1).locator("textarea.nl")
     name = second.input_value().index("Kremers")

@@ -78,6 +78,10 @@
       spans(box).forEach(function (span) { all.push({ box: box, span: span }); });
     });
     if (!all.length) { tell("no unsure words left"); return; }
+    if (!all[0].box.offsetParent) {  // the Dutch is hidden: focus would go nowhere
+      tell("the unsure words are in the Dutch, which this view hides: show Dutch or both");
+      return;
+    }
     var here = document.activeElement, caret = here && here.selectionEnd;
     var next = all.find(function (item) {
       return item.box === here ? item.span[0] >= caret :
