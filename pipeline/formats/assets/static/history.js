@@ -81,21 +81,25 @@
   }
 
   // The list as the server has it now; `said`: what to tell once it is shown.
-  // The list anew, and the status `said` (null: it stays, say a revert's message).
-  function load(said, kind) {
+  // The list anew, and the status: `said`, else what the list calls for ("no edits yet"); where
+  // `keep` (a reload after a save), an action's message (a revert's) stays.
+  var listNote = "";
+  function load(said, kind, keep) {
     return editor.send("GET", api + "/history").then(function (r) {
       if (r.code !== 200) { tell(editor.refusal("history not loaded", r), "bad"); return; }
       list.textContent = "";
       r.data.edits.forEach(function (e) { list.appendChild(row(e)); });
       var more = r.data.total > r.data.edits.length ? "the newest " + r.data.edits.length +
         " of " + r.data.total + " edits (reportage history lists them all)" : "";
-      if (said !== null) tell(said || more || (r.data.edits.length ? "" : "no edits yet"), kind);
+      var note = more || (r.data.edits.length ? "" : "no edits yet");
+      if (said || !keep || say.textContent === listNote) tell(said || note, kind);
+      listNote = note;
     });
   }
   var soon = null;  // a replace saves many lines: one reload after the last
   function loadSoon() {
     clearTimeout(soon);
-    soon = setTimeout(function () { if (panel.open) load(null); }, 300);
+    soon = setTimeout(function () { if (panel.open) load("", "", true); }, 300);
   }
 
   function revert(e, button) {
