@@ -44,7 +44,7 @@ def test_a_rename_reaches_every_output_at_once_and_is_reverted(client, library):
     folder = library / "haven"
     assert Episode.load(folder).title == NEW
     assert (folder / "transcript.txt").read_text(encoding="utf-8").startswith(NEW + "\n")
-    assert f"<h1>{NEW}</h1>" in (folder / "index.html").read_text(encoding="utf-8")
+    assert f'<h1 lang="nl">{NEW}</h1>' in (folder / "index.html").read_text(encoding="utf-8")
     assert NEW in client.get("/").text  # the library page
     [hit, *_] = search.search(library, "haven", mode="exact")
     assert hit.title == NEW
@@ -75,7 +75,8 @@ def test_angle_brackets_around_words_are_a_title_shown_as_text(client, library):
     assert rename(client, "Kosten < baten > 3", 1).status_code == 200
     folder = library / "haven"
     assert Episode.load(folder).title == "Kosten < baten > 3"
-    assert "<h1>Kosten &lt; baten &gt; 3</h1>" in (folder / "index.html").read_text("utf-8")
+    page = (folder / "index.html").read_text("utf-8")
+    assert '<h1 lang="nl">Kosten &lt; baten &gt; 3</h1>' in page
     assert rename(client, "Kosten <script>x</script>", 2).status_code == 422
 
 
