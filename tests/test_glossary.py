@@ -260,6 +260,8 @@ def test_a_changed_glossary_is_applied_on_a_rerun_without_transcribing_again(
     assert run.rc == 0, run.err
     ran = json.loads(run.out.splitlines()[-1])["ran"]
     assert "transcribe" not in ran and "glossary" in ran
-    fixed = [f for seg in Episode.load(folder).segments for f in seg.fixes]
-    assert fixed == [{"lang": "nl", "was": heard, "now": heard.upper() + "X",
-                      "at": fixed[0]["at"]}]
+    # The Dutch word is fixed (with the word after it where that sounds closer still: "X"
+    # may sound like "is"; the English may then hold the same pair and be fixed as well).
+    fixed = [f for seg in Episode.load(folder).segments for f in seg.fixes if f["lang"] == "nl"]
+    assert len(fixed) == 1 and fixed[0]["now"] == heard.upper() + "X"
+    assert fixed[0]["was"].startswith(heard)
