@@ -28,7 +28,7 @@ from pipeline.stages.ingest import Origin, ingest, keep_audio
 from pipeline.stages.publish import publish
 from pipeline.stages.speakers import SpeakersStage, speakers_available
 from pipeline.stages.topics import TopicsStage
-from pipeline.stages.transcribe import CHECKPOINT, TranscribeStage
+from pipeline.stages.transcribe import TranscribeStage
 from pipeline.stages.translate import TranslateStage
 from pipeline.timefmt import utc_now
 from pipeline.translators import check_options
@@ -52,6 +52,9 @@ class Result:
 # Speakers split segments, and the glossary changes their Dutch, so both come before
 # translation; topics read the English too.
 STAGES = [TranscribeStage(), SpeakersStage(), GlossaryStage(), TranslateStage(), TopicsStage()]
+
+
+SCRATCH = [name for stage in STAGES for name in getattr(stage, "scratch", ())]
 
 
 def fingerprint(stage_name: str, inputs: dict) -> str:
@@ -86,9 +89,9 @@ def process_file(
                 publish(folder, episode)
         except BaseException:
             # A new episode that failed before it saved anything leaves nothing behind (a
-            # run waiting for this one makes the folder again). A checkpoint of the pieces
-            # transcribed stays, for the next run to resume from.
-            if created and not any((folder / f).exists() for f in (FILENAME, CHECKPOINT)):
+            # run waiting for this one makes the folder again). A stage's scratch (the pieces
+            # transcribed) stays, for the next run to resume from.
+            if created and not any((folder / f).exists() for f in (FILENAME, *SCRATCH)):
                 shutil.rmtree(folder, ignore_errors=True)
             raise
     return Result(episode.slug, folder, episode.source.duration_s, len(episode.segments), ran,
@@ -129,7 +132,7 @@ def _run_stages(ctx: Context) -> tuple[list[str], list[str]]:
             "finished": utc_now(), "cpu_s": round(time.process_time() - cpu, 3), **details,
         }
         _save(ctx, revs)
-        for name in getattr(stage, "scratch", ()):
+        for name in getattr(stage, "scratch", ()):  # saved: no longer needed to resume
             (ctx.folder / name).unlink(missing_ok=True)
         ran.append(stage.name)
     if not ran:  # all up to date: the same sound, whose copy may have gone or been retagged
