@@ -190,7 +190,7 @@ def test_a_change_no_edit_made_is_said_to_be_one(client, library):
 def test_a_structure_change_is_told_in_words():
     from json import dumps
 
-    from pipeline.edits.chapters import structure_change
+    from pipeline.edits.chapter_log import structure_change
 
     def snap(*chapters):
         return dumps([{"id": i, "start": t, "title": title} for i, t, title in chapters])

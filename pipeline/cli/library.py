@@ -143,7 +143,8 @@ def history(
     from dataclasses import asdict
 
     from pipeline.edits import history as edit_history
-    from pipeline.edits.chapters import STRUCTURE, outline
+    from pipeline.edits.chapter_log import outline
+    from pipeline.edits.chapters import STRUCTURE
 
     try:
         found = edit_history(library_path(library), slug, segment)

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException
 from pydantic import BaseModel, ConfigDict, StrictInt
 
 from pipeline import edits
+from pipeline.edits.chapter_log import outline, structure_change
 from pipeline.edits.chapters import FIELDS as CHAPTER_FIELDS
-from pipeline.edits.chapters import STRUCTURE, outline, structure_change
+from pipeline.edits.chapters import STRUCTURE
 from pipeline.edits.log import documents, read_log
 from pipeline.errors import ReportageError
 from pipeline.web.review import edit_saved, segment_json, warned
