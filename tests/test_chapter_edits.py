@@ -10,7 +10,9 @@ from fastapi.testclient import TestClient
 from pipeline import search
 from pipeline.document import Episode
 from pipeline.edits import history, revert
+from pipeline.edits.chapter_log import outline, structure_change
 from pipeline.errors import ReportageError
+from pipeline.stages.publish import publish
 from pipeline.web.app import create_app
 from tests.web_fixtures import SPACING, fish_dictionary, make_library
 
@@ -428,3 +430,66 @@ def test_history_shows_a_structure_edit_as_the_chapters_it_left(library, client)
                               "rev": 9, "revert_of": None}) + "\n")
     run = run_cli("history", SLUG, "--library", str(library))
     assert run.rc == 0 and '"start": NaN' in run.out, run.err
+
+
+def chapterless(library):
+    """The library's episode as `--no-chapters` leaves it: no chapters, no chapter files."""
+    folder = library / SLUG
+    episode = Episode.load(folder)
+    episode.chapters = []
+    episode.provenance["topics"] = {"engine": None}
+    episode.save(folder)
+    publish(folder, episode)
+    assert not (folder / "chapters.json").exists()
+
+
+def test_an_episode_without_chapters_gets_its_first_ones_and_undo_takes_them_back(library,
+                                                                                   client):
+    chapterless(library)
+    rev, _ = current(client)
+    added = client.post(url(), json={"rev": rev, "at": 4 * SPACING}, headers=AUTH)
+    assert added.status_code == 200, added.text
+    chapters = added.json()["chapters"]
+    assert [c["start"] for c in chapters] == [0, 4 * SPACING]
+    assert all(c["title"] for c in chapters)  # machine titles, each from its own lines
+    assert chapters[0]["title"] != chapters[1]["title"]
+    published = json.loads((library / SLUG / "chapters.json").read_text())["chapters"]
+    assert [c["startTime"] for c in published] == [0, 4 * SPACING]
+    assert chapters[1]["title"] in (library / SLUG / "index.html").read_text()
+    assert history(library, SLUG)[-1].segment == chapters[1]["id"]
+
+    undone = client.post(url("undo"), json={"rev": added.json()["rev"],
+                                            "edits": added.json()["edits"]}, headers=AUTH)
+    assert undone.status_code == 200, undone.text
+    assert undone.json()["chapters"] == []
+    assert not (library / SLUG / "chapters.json").exists()  # as --no-chapters left it
+
+    # One start at the first line: one chapter over the whole episode; `revert` undoes it too.
+    rev = undone.json()["rev"]
+    one = client.post(url(), json={"rev": rev, "at": 0}, headers=AUTH).json()
+    assert [c["start"] for c in one["chapters"]] == [0]
+    revert(library, SLUG, one["edits"][0], "test")
+    assert Episode.load(library / SLUG).chapters == []
+
+
+def test_a_chapter_start_added_inside_a_chapter_splits_it(library, client):
+    rev, _ = current(client)
+    added = client.post(url(), json={"rev": rev, "at": 7 * SPACING}, headers=AUTH).json()
+    assert [c["start"] for c in added["chapters"]] == [0, 5 * SPACING, 7 * SPACING]
+    for at, said in ((5 * SPACING, "a chapter begins at 00:"), (0, "a chapter begins at 00:00"),
+                     (7.3 * SPACING, "not at the start of a segment"),
+                     (1e6, "outside the episode")):
+        refused = client.post(url(), json={"rev": added["rev"], "at": at}, headers=AUTH)
+        assert refused.status_code == 422 and said in refused.json()["detail"], refused.text
+    assert current(client)[0] == added["rev"]
+    stale = client.post(url(), json={"rev": rev, "at": 2 * SPACING}, headers=AUTH)
+    assert stale.status_code == 409
+    assert client.post(url(), json={"rev": added["rev"], "at": 2 * SPACING}).status_code == 401
+
+
+def test_history_tells_an_episodes_first_chapters_and_their_removal():
+    first = json.dumps([{"id": "c0", "start": 0, "title": "Haven", "title_en": None},
+                        {"id": "c1", "start": 100, "title": "Markt", "title_en": None}])
+    assert structure_change("[]", first) == "chapters begun: 00:00 Haven · 01:40 Markt"
+    assert structure_change(first, "[]") == "chapters removed"
+    assert outline("[]") == "no chapters"

@@ -217,12 +217,21 @@ def test_a_refused_rename_says_why_and_changes_nothing(page, base, library):
     assert (library / "haven" / "episode.json").read_bytes() == before
 
 
-def test_an_episode_without_chapters_offers_no_new_chapter_at_a_line(page, base, library):
+def test_an_episode_without_chapters_gets_its_first_at_a_line_and_undo_takes_them_back(
+        page, base, library):
     episode = Episode.load(library / "haven")
-    episode.chapters = []  # processed with --no-chapters: no chapter to split
+    episode.chapters = []  # as processed with --no-chapters
     episode.save(library / "haven")
     page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
     page.wait_for_selector("#seg-s0000300 textarea.nl")
-    page.wait_for_function("() => [...document.querySelectorAll('.split-here')]"
-                           ".every(b => b.hidden)")
-    assert page.locator(".seg .split-here:visible").count() == 0
+    assert heads(page) == []
+    page.click("#seg-s0001200 .split-here")
+    wait_for(page, "chapters begun: 00:00 ")
+    assert starts(library) == [0.0, 4 * SPACING]
+    assert len(heads(page)) == 2 and all(heads(page))  # machine titles, shown at once
+    assert page.locator(".chapter-edit").count() == 2
+    assert page.locator("#seg-s0000000 .split-here").is_hidden()  # a chapter starts there now
+    page.click("button.undo-chapters")
+    wait_for(page, "undone: chapters begun")
+    assert heads(page) == [] and starts(library) == []
+    assert page.locator("#seg-s0000000 .split-here").is_visible()

@@ -16,8 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.chapters.english import english_for
-from pipeline.chapters.make import ALL, SAME_START_S, regroup, spoken_segments
+from pipeline.chapters.make import ALL, regroup, spoken_segments
 from pipeline.document import Chapter, Episode
+from pipeline.edits.chapter_log import shape, starts_of
 from pipeline.edits.log import (
     LOG,
     MACHINE,
@@ -96,19 +97,49 @@ def split(library: Path, slug: str, chapter_id: str, at: float, rev: int,
     """Start a new chapter at a segment inside this one (not at its first segment)."""
 
     def change(episode: Episode) -> tuple[list[Chapter], list[float]]:
-        chapters, i = episode.chapters, _index(episode, chapter_id)
-        at_s = _segment_start(episode, at)
-        inside = [seg.start for seg in spoken_segments(episode.segments)
-                  if seg.id in chapters[i].segment_ids]  # an emptied line starts no chapter
-        if at_s not in inside or at_s <= inside[0]:
-            raise BadChapterEdit("split at a segment inside the chapter, after its first one: "
-                                 "both parts must keep a segment")
-        new = Chapter(id=_new_id(episode, at_s), start=at_s, end=at_s, title="")
-        starts = [c.start for c in chapters]
-        starts.insert(i + 1, at_s)
-        return chapters[: i + 1] + [new] + chapters[i + 1 :], starts
+        return _split_at(episode, _index(episode, chapter_id), _segment_start(episode, at))
 
     return _restructure(library, slug, rev, editor, chapter_id, change)
+
+
+def add(library: Path, slug: str, at: float, rev: int, editor: str) -> list[Edit]:
+    """Start a chapter at a spoken segment: a split of the chapter that holds it, or, in an
+    episode without chapters, its first chapters (from its first spoken line, and from `at`)."""
+    folder = find_episode(library, slug)
+    with locked(folder):
+        episode = _current(folder, rev, chapterless=True)
+        at_s = _segment_start(episode, at)
+        chapters = episode.chapters
+        if any(c.segment_ids and _first_start(episode, c) == at_s for c in chapters):
+            raise BadChapterEdit(f"a chapter begins at {clock(at_s)} already")
+        if chapters:
+            i = max((n for n, c in enumerate(chapters) if c.start <= at_s), default=0)
+            chapters, starts = _split_at(episode, i, at_s)
+        else:
+            starts = sorted({spoken_segments(episode.segments)[0].start, at_s})
+            chapters = [Chapter(id=_new_id(episode, s), start=s, end=s, title="")
+                        for s in starts]
+        return _save_structure(folder, episode, _new_id(episode, at_s), editor, chapters,
+                               starts)
+
+
+def _first_start(episode: Episode, chapter: Chapter) -> float | None:
+    """Where the chapter's first spoken line starts."""
+    ids = set(chapter.segment_ids)
+    return next((s.start for s in spoken_segments(episode.segments) if s.id in ids), None)
+
+
+def _split_at(episode: Episode, i: int, at_s: float) -> tuple[list[Chapter], list[float]]:
+    chapters = episode.chapters
+    inside = [seg.start for seg in spoken_segments(episode.segments)
+              if seg.id in chapters[i].segment_ids]  # an emptied line starts no chapter
+    if at_s not in inside or at_s <= inside[0]:
+        raise BadChapterEdit("split at a segment inside the chapter, after its first one: "
+                             "both parts must keep a segment")
+    new = Chapter(id=_new_id(episode, at_s), start=at_s, end=at_s, title="")
+    starts = [c.start for c in chapters]
+    starts.insert(i + 1, at_s)
+    return chapters[: i + 1] + [new] + chapters[i + 1 :], starts
 
 
 def merge(library: Path, slug: str, chapter_id: str, rev: int, editor: str) -> list[Edit]:
@@ -181,7 +212,7 @@ def revert(folder: Path, episode: Episode, target: Edit, editor: str,
         snapshot = _snapshot_in(target)
         if not force:
             snapshot = _titles_since(snapshot, episode, target)
-        if _shape(_snapshot(episode.chapters)) == _shape(_snapshot(snapshot)):
+        if shape(_snapshot(episode.chapters)) == shape(_snapshot(snapshot)):
             return []  # reverted already: a second save would only make open pages stale
         return _save_structure(folder, episode, target.segment, editor, snapshot,
                                [c.start for c in snapshot], revert_of=target.id)
@@ -193,7 +224,7 @@ def _titles_since(snapshot: list[Chapter], episode: Episode, target: Edit) -> li
     those still there: a revert of a split takes back the split, not a rename of another
     chapter. Where the revert would remove a chapter renamed since, it is refused."""
     try:
-        left = {d["id"]: (d.get("title"), d.get("title_en")) for d in _shape(target.after) or []}
+        left = {d["id"]: (d.get("title"), d.get("title_en")) for d in shape(target.after) or []}
     except (TypeError, KeyError, AttributeError):
         raise BadChapterEdit(f"edit {target.id} is damaged in {LOG}") from None
     now = {c.id: c for c in episode.chapters}
@@ -351,69 +382,24 @@ def seen(episode: Episode, edit: Edit) -> tuple:
     or merge the chapters' ids and starts, for a rename the title; now is None where the
     chapter is gone."""
     if edit.field == STRUCTURE:  # where they start; titles given since stay (_titles_since)
-        logged = _starts(_shape(edit.after)), _starts(_shape(edit.before))
+        logged = starts_of(shape(edit.after)), starts_of(shape(edit.before))
         if None in logged:
             raise BadChapterEdit(f"edit {edit.id} is damaged in {LOG}")
-        return (_starts(_shape(_snapshot(episode.chapters))), *logged)
+        return (starts_of(shape(_snapshot(episode.chapters))), *logged)
     chapter = next((c for c in episode.chapters if c.id == edit.segment), None)
     now = None if chapter is None else getattr(chapter, TITLES[edit.field]) or ""
     return now, edit.after or "", edit.before or ""
 
 
-def outline(snapshot: str | None) -> str:
-    """A logged structure as a reader scans it: "00:00 Haven · 01:40 Markt" (a damaged log
-    line as it is)."""
-    shape = _shape(snapshot)
-    try:
-        return " · ".join(f"{clock(c['start'])} {c['title']}" for c in shape)
-    except (TypeError, KeyError, ValueError, OverflowError):  # NaN, 1e400: no time to show
-        return snapshot or ""
-
-
-def structure_change(before: str | None, after: str | None) -> str:
-    """What a move, split or merge did, as an editor says it: 'new chapter at 01:23 "Markt"',
-    '"Markt" merged into the chapter before', '"Markt" moved from 01:10 to 01:20'; the outline
-    after it where the change is none of these (a revert of several)."""
-    old, new = _shape(before), _shape(after)
-    try:
-        was = {c["id"]: c for c in old}
-        added = [c for c in new if c["id"] not in was]
-        kept = {c["id"] for c in new}
-        gone = [c for c in old if c["id"] not in kept]
-        moved = [c for c in new if c["id"] in was and abs(c["start"] - was[c["id"]]["start"])
-                 > SAME_START_S]
-        if len(added) == 1 and not gone:
-            return f"new chapter at {clock(added[0]['start'])} “{added[0]['title']}”"
-        if len(gone) == 1 and not added:
-            return f"“{gone[0]['title']}” merged into the chapter before"
-        if len(moved) == 1 and not added and not gone:
-            c = moved[0]
-            return (f"“{c['title']}” moved from {clock(was[c['id']]['start'])} to "
-                    f"{clock(c['start'])}")
-    except (TypeError, KeyError, ValueError, OverflowError):  # a damaged log line
-        pass
-    return outline(after)
-
-
-def _starts(shape: list | None) -> list | None:
-    try:
-        return None if shape is None else [(c["id"], c["start"]) for c in shape]
-    except (TypeError, KeyError):  # a damaged log line: the revert says so
-        return None
-
-
-def _shape(snapshot: str | None) -> list | None:
-    try:
-        return [{k: v for k, v in d.items() if k != "edited"} for d in json.loads(snapshot or "")]
-    except (ValueError, TypeError, AttributeError):
-        return None  # a damaged log line: the revert says so
-
-
-def _current(folder: Path, rev: int) -> Episode:
+def _current(folder: Path, rev: int, chapterless: bool = False) -> Episode:
+    """The episode at `rev`, with chapters to edit (or, `chapterless`, with speech to begin
+    them on)."""
     episode = documents.load(folder)
     if rev != episode.chapters_rev:
         raise StaleChapters(episode)
-    if not episode.chapters:
+    if chapterless and not spoken_segments(episode.segments):
+        raise BadChapterEdit(f"{episode.slug} has no spoken line to begin a chapter on")
+    if not episode.chapters and not chapterless:
         raise BadChapterEdit(f"{episode.slug} has no chapters to edit")
     return episode
 
@@ -451,14 +437,15 @@ def _snapshot(chapters: list[Chapter]) -> str:
 
 
 def _snapshot_in(edit: Edit) -> list[Chapter]:
-    """The chapters an edit of the structure replaced, as its log line holds them."""
+    """The chapters an edit of the structure replaced, as its log line holds them (none before
+    an episode's first chapters)."""
     try:
-        snapshot = [_chapter_from(d) for d in json.loads(edit.before or "[]")]
-        if not snapshot:
-            raise ValueError("no chapters")
+        snapshot = json.loads(edit.before or "")
+        if not isinstance(snapshot, list):
+            raise ValueError("no list of chapters")
+        return [_chapter_from(d) for d in snapshot]
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise BadChapterEdit(f"edit {edit.id} is damaged in {LOG} ({exc!r})") from None
-    return snapshot
 
 
 def _chapter_from(data: dict) -> Chapter:

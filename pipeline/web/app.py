@@ -101,6 +101,12 @@ class ChapterAction(BaseModel):
     at: StrictFloat | None = None  # move: the new start; split: where the new chapter starts
 
 
+class ChapterStart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rev: StrictInt
+    at: StrictFloat  # a spoken segment's start: a chapter begins there
+
+
 class ChapterUndo(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rev: StrictInt  # the chapters_rev the edit left
@@ -318,6 +324,11 @@ def create_app(library: Path, token: str,
         return chapter_edit(slug, lambda: chapter_edits.rename(
             library, slug, chapter_id, patch.rev, editor_name(x_editor), patch.title,
             patch.title_en), chapter_id)
+
+    @app.post("/api/episodes/{slug}/chapters", dependencies=[Depends(editor)])
+    def add_chapter(slug: str, body: ChapterStart, x_editor: str = Header("editor")):
+        return chapter_edit(slug, lambda: chapter_edits.add(
+            library, slug, body.at, body.rev, editor_name(x_editor)))
 
     # Before the route below, which would take "undo" for a chapter's id.
     @app.post("/api/episodes/{slug}/chapters/undo", dependencies=[Depends(editor)])

@@ -1,6 +1,6 @@
 // reportage editor, chapters (?edit=1): rename a chapter in Dutch and English, move its start
-// one segment earlier or later, start a new chapter at a segment, merge a chapter into the one
-// before; undo the last of these. Every change goes through /api/episodes/<slug>/chapters with
+// one segment earlier or later, start a new chapter at a segment (an episode without chapters
+// gets its first ones), merge a chapter into the one before; undo the last of these. Every change goes through /api/episodes/<slug>/chapters with
 // the episode's chapters_rev; a stale one (409) brings the current chapters in instead of
 // overwriting them (and an undo after someone else's change is refused the same way).
 (function () {
@@ -16,13 +16,14 @@
 
   var send = window.reportageEditor.send;
 
-  function change(method, id, body, done) {
+  function change(method, id, body, done) {  // id null: the episode's chapters as a whole
     if (busy) { status.textContent = "one moment: the last chapter change is being saved"; return; }
     busy = true;
     body.rev = rev;
     status.textContent = "saving the chapters…";
     undoButton.disabled = true;  // until this change is answered
-    send(method, api + "/" + encodeURIComponent(id), body).then(function (reply) {
+    var url = id === null ? api : api + "/" + encodeURIComponent(id);
+    send(method, url, body).then(function (reply) {
       answered(reply, done, false);
       if (reply.code === 409 && method === "PATCH") keepTyped(id, body);
     });
@@ -131,8 +132,7 @@
     var firsts = new Set(chapters.map(function (ch) { return ch.segment_ids[0]; }));
     Array.prototype.forEach.call(list.querySelectorAll(".seg .split-here"), function (b) {
       var li = b.closest(".seg");
-      // An episode without chapters (--no-chapters) has none to split.
-      b.hidden = !chapters.length || firsts.has(li.dataset.id) || !said(li);
+      b.hidden = firsts.has(li.dataset.id) || !said(li);
     });
     var count = document.querySelector(".chapter-count");
     if (count) count.textContent = chapters.length + (chapters.length === 1 ? " chapter" : " chapters");
@@ -246,19 +246,17 @@
     });
   }
 
-  function chapterAt(start) {
-    var found = null;
-    chapters.forEach(function (ch) { if (ch.start <= start) found = ch; });
-    return found;
-  }
-
   Array.prototype.forEach.call(list.querySelectorAll(".seg"), function (li) {
     var b = el("button", { type: "button", "class": "split-here",
                            title: "Start a new chapter at this segment" }, "New chapter here");
     b.addEventListener("click", function () {
-      var at = Number(li.dataset.start), ch = chapterAt(at);
-      if (!ch) { status.textContent = "this episode has no chapters yet"; return; }
-      change("POST", ch.id, { action: "split", at: at }, "new chapter at " + clock(at));
+      var at = Number(li.dataset.start), first = !chapters.length;
+      change("POST", null, { at: at }, function (d) {
+        if (!first) return "new chapter at " + clock(at);
+        return "chapters begun: " + d.chapters.map(function (ch) {  // from the first line, and here
+          return clock(ch.start) + " " + ch.title;
+        }).join(" · ");
+      });
     });
     li.querySelector(".tools").appendChild(b);
   });
