@@ -57,6 +57,9 @@ def test_library_page_lists_episodes_and_searches(client):
     assert 'href="episodes/haven#t=18.00"' in found.text
     assert "<mark>haring</mark>" in found.text
     assert '<span class="hit-title" lang="nl">' in found.text
+    assert '<span class="hit-chapter" lang="nl">› Op de markt' in found.text
+    english = client.get("/", params={"q": "herring", "mode": "exact"})  # the English line's hit
+    assert '<span class="hit-chapter" lang="en">› At the market' in english.text
     assert "(haven)" not in page.text  # a title of its own needs no folder name
 
 

@@ -86,6 +86,7 @@ class Hit:
     matched: str = "words"  # how: "words", "meaning", "both" or "alike" (fusion.Fused.matched)
     other: str = ""  # the snippet in the other language (its translation or original)
     other_marks: list[tuple[int, int]] = field(default_factory=list)
+    chapter_lang: str | None = None  # the chapter title's language (none without one)
 
     @property
     def link(self) -> str:
@@ -411,6 +412,7 @@ def _hit(
         end=end_ms / 1000,
         speaker=speaker,
         chapter=(chapter_en or chapter) if lang == "en" else chapter,
+        chapter_lang=chapter and ("en" if lang == "en" and chapter_en else "nl"),
         nl=nl,
         en=en,
         score=found.score,
