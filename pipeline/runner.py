@@ -177,7 +177,7 @@ def _with_edits_since(episode: Episode, folder: Path, revs: dict[str, int]) -> E
         episode.title, episode.title_rev = on_disk.title, on_disk.title_rev
     if on_disk.chapters_rev > episode.chapters_rev:
         episode.chapters, episode.chapters_rev = on_disk.chapters, on_disk.chapters_rev
-    elif on_disk.chapters and episode.chapters != on_disk.chapters:
+    elif episode.chapters != on_disk.chapters:  # none before, too: a page may add the first
         episode.chapters_rev = on_disk.chapters_rev + 1  # an editor's open page must reload
     newer = [seg for seg in on_disk.segments if seg.rev > revs.get(seg.id, seg.rev)]
     if not newer:

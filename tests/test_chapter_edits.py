@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pipeline import search
-from pipeline.document import Episode
-from pipeline.edits import history, revert
+from pipeline.document import Chapter, Episode
+from pipeline.edits import edit_segment, history, revert
 from pipeline.edits.chapter_log import outline, structure_change
 from pipeline.errors import ReportageError
 from pipeline.stages.publish import publish
@@ -492,4 +492,53 @@ def test_history_tells_an_episodes_first_chapters_and_their_removal():
                         {"id": "c1", "start": 100, "title": "Markt", "title_en": None}])
     assert structure_change("[]", first) == "chapters begun: 00:00 Haven · 01:40 Markt"
     assert structure_change(first, "[]") == "chapters removed"
+    one = json.dumps([{"id": "c0", "start": 0, "title": "Haven", "title_en": None}])
+    assert structure_change("[]", one) == "chapters begun: 00:00 Haven"
     assert outline("[]") == "no chapters"
+
+
+def test_taking_back_the_first_chapters_leaves_them_to_the_next_run(library, client):
+    chapterless(library)
+    rev, _ = current(client)
+    added = client.post(url(), json={"rev": rev, "at": 4 * SPACING}, headers=AUTH).json()
+    folder = library / SLUG
+    episode = Episode.load(folder)  # a re-run since kept them, its stage done with chapters on
+    episode.provenance["topics"] = {"engine": "e5", "fingerprint": "made with chapters"}
+    episode.save(folder)
+    undone = client.post(url("undo"), json={"rev": added["rev"], "edits": added["edits"]},
+                         headers=AUTH)
+    assert undone.status_code == 200 and undone.json()["chapters"] == []
+    assert not (folder / "chapters.json").exists() and not (folder / "chapters.vtt").exists()
+    # no fingerprint: the next run makes chapters again, or none, as it is told
+    assert Episode.load(folder).provenance["topics"] == {"engine": None}
+
+
+def test_a_spoken_line_an_edit_left_in_no_chapter_can_begin_one(library, client):
+    def line(seg_id):
+        return next(s for s in Episode.load(library / SLUG).segments if s.id == seg_id)
+
+    second = "s0001500"  # the second chapter's first line
+    edit_segment(library, SLUG, second, line(second).rev, {"nl": ""}, "mona")
+    rev, _ = current(client)
+    split = client.post(url("c1"), json={"rev": rev, "action": "split", "at": 2 * SPACING},
+                        headers=AUTH).json()  # regrouped: the emptied line is in no chapter
+    assert second not in {i for c in split["chapters"] for i in c["segment_ids"]}
+    emptied = next(e for e in history(library, SLUG) if e.segment == second)
+    revert(library, SLUG, emptied.id, "mona")  # said again, still in no chapter
+    added = client.post(url(), json={"rev": split["rev"], "at": 5 * SPACING}, headers=AUTH)
+    assert added.status_code == 200, added.text
+    chapters = added.json()["chapters"]
+    assert [c["start"] for c in chapters] == [0, 2 * SPACING, 5 * SPACING, 6 * SPACING]
+    assert chapters[2]["segment_ids"] == [second]
+
+
+def test_a_run_that_gives_a_chapterless_episode_chapters_makes_an_open_page_stale(library):
+    from pipeline.runner import _with_edits_since
+
+    chapterless(library)
+    folder = library / SLUG
+    on_disk = Episode.load(folder)
+    made = Episode.load(folder)  # what the run made: machine chapters
+    made.chapters = [Chapter("c0000000", 0.0, 30.0, "Haven", segment_ids=["s0000000"])]
+    kept = _with_edits_since(made, folder, {s.id: s.rev for s in on_disk.segments})
+    assert kept.chapters_rev == on_disk.chapters_rev + 1  # the page's add at the old rev: 409

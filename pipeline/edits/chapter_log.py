@@ -1,5 +1,5 @@
 """Chapter structure edits as `edits.jsonl` holds them (JSON snapshots of the chapters before
-and after a move, split or merge), read back for reverts and told in words for the history."""
+and after a move, split, add or merge), read back for reverts and told in words for the history."""
 
 from __future__ import annotations
 
@@ -34,6 +34,8 @@ def structure_change(before: str | None, after: str | None) -> str:
         gone = [c for c in old if c["id"] not in kept]
         moved = [c for c in new if c["id"] in was and abs(c["start"] - was[c["id"]]["start"])
                  > SAME_START_S]
+        if old == [] and new:
+            return f"chapters begun: {outline(after)}"
         if len(added) == 1 and not gone:
             return f"new chapter at {clock(added[0]['start'])} “{added[0]['title']}”"
         if len(gone) == 1 and not added:
@@ -42,16 +44,14 @@ def structure_change(before: str | None, after: str | None) -> str:
             c = moved[0]
             return (f"“{c['title']}” moved from {clock(was[c['id']]['start'])} to "
                     f"{clock(c['start'])}")
-        if old == [] and new:
-            return f"chapters begun: {outline(after)}"
     except (TypeError, KeyError, ValueError, OverflowError):  # a damaged log line
         pass
     return outline(after)
 
 
-def starts_of(shape: list | None) -> list | None:
+def starts_of(chapters: list | None) -> list | None:
     try:
-        return None if shape is None else [(c["id"], c["start"]) for c in shape]
+        return None if chapters is None else [(c["id"], c["start"]) for c in chapters]
     except (TypeError, KeyError):  # a damaged log line: the revert says so
         return None
 

@@ -1,11 +1,13 @@
-"""An editor's chapter edits: move a start, split, merge into the previous chapter, rename.
+"""An editor's chapter edits: move a start, split, add a start (an episode without chapters
+gets its first ones), merge into the previous chapter, rename.
 
 Every edit is checked against the episode's `chapters_rev` (a stale edit is refused), marks
 what it changed in `Chapter.edited` (so a re-run keeps the editor's chapters), is logged in
 `edits.jsonl` and is followed at once by every derived file and the search index. A move, a
-split or a merge logs the chapters before and after it, so a revert restores them exactly.
-Titles stay with their chapters through a move or a merge; a split's new chapter gets a machine
-title of its own; a new Dutch title given alone brings the machine's English for it (`rename`).
+split, an add or a merge logs the chapters before and after it, so a revert restores them
+exactly. Titles stay with their chapters through a move or a merge; a new chapter gets a
+machine title of its own; a new Dutch title given alone brings the machine's English for it
+(`rename`).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from pipeline.library import find_episode, locked
 from pipeline.stages.publish import publish
 from pipeline.timefmt import clock
 
-STRUCTURE = "chapters"  # the log's field for a move, split or merge: before/after are JSON
+STRUCTURE = "chapters"  # the log's field for a move, split, add or merge: before/after: JSON
 TITLES = {"chapter_title": "title", "chapter_title_en": "title_en"}
 FIELDS = (STRUCTURE, *TITLES)
 MAX_TITLE = 120
@@ -103,24 +105,26 @@ def split(library: Path, slug: str, chapter_id: str, at: float, rev: int,
 
 
 def add(library: Path, slug: str, at: float, rev: int, editor: str) -> list[Edit]:
-    """Start a chapter at a spoken segment: a split of the chapter that holds it, or, in an
-    episode without chapters, its first chapters (from its first spoken line, and from `at`)."""
+    """Start a chapter at a spoken segment: in the chapter before it in time (the chapters are
+    then regrouped, so a line an earlier edit left in no chapter can begin one), or, in an
+    episode without chapters, its first chapters: from its first spoken line, and from `at`."""
     folder = find_episode(library, slug)
     with locked(folder):
-        episode = _current(folder, rev, chapterless=True)
+        episode = _current(folder, rev, none_ok=True)
         at_s = _segment_start(episode, at)
         chapters = episode.chapters
-        if any(c.segment_ids and _first_start(episode, c) == at_s for c in chapters):
+        if any(_first_start(episode, c) == at_s for c in chapters):
             raise BadChapterEdit(f"a chapter begins at {clock(at_s)} already")
+        new = Chapter(id=_new_id(episode, at_s), start=at_s, end=at_s, title="")
         if chapters:
-            i = max((n for n, c in enumerate(chapters) if c.start <= at_s), default=0)
-            chapters, starts = _split_at(episode, i, at_s)
+            i = sum(1 for c in chapters if c.start < at_s)
+            chapters = chapters[:i] + [new] + chapters[i:]
         else:
-            starts = sorted({spoken_segments(episode.segments)[0].start, at_s})
-            chapters = [Chapter(id=_new_id(episode, s), start=s, end=s, title="")
-                        for s in starts]
-        return _save_structure(folder, episode, _new_id(episode, at_s), editor, chapters,
-                               starts)
+            first = spoken_segments(episode.segments)[0].start
+            opening = Chapter(id=_new_id(episode, first), start=first, end=first, title="")
+            chapters = [opening, new] if at_s > first else [opening]  # `new` itself at first
+        return _save_structure(folder, episode, new.id, editor, chapters,
+                               [c.start for c in chapters])
 
 
 def _first_start(episode: Episode, chapter: Chapter) -> float | None:
@@ -318,6 +322,9 @@ def _save_structure(folder: Path, episode: Episode, chapter_id: str, editor: str
     _refuse_lost(chapters, regrouped)
     with saving(folder, episode):
         episode.chapters = regrouped
+        if not regrouped:  # an episode's first chapters taken back: off, as --no-chapters
+            # leaves them (no chapter files), and made again by the next run as it is told
+            episode.provenance["topics"] = {"engine": None}
         if revert_of is None:  # a revert restores the snapshot's marks as they were
             for chapter in episode.chapters:
                 chapter.edited["start"] = True  # the editor's chapters from now on
@@ -391,15 +398,15 @@ def seen(episode: Episode, edit: Edit) -> tuple:
     return now, edit.after or "", edit.before or ""
 
 
-def _current(folder: Path, rev: int, chapterless: bool = False) -> Episode:
-    """The episode at `rev`, with chapters to edit (or, `chapterless`, with speech to begin
+def _current(folder: Path, rev: int, none_ok: bool = False) -> Episode:
+    """The episode at `rev`, with chapters to edit (or, `none_ok`, at least speech to begin
     them on)."""
     episode = documents.load(folder)
     if rev != episode.chapters_rev:
         raise StaleChapters(episode)
-    if chapterless and not spoken_segments(episode.segments):
+    if none_ok and not spoken_segments(episode.segments):
         raise BadChapterEdit(f"{episode.slug} has no spoken line to begin a chapter on")
-    if not episode.chapters and not chapterless:
+    if not episode.chapters and not none_ok:
         raise BadChapterEdit(f"{episode.slug} has no chapters to edit")
     return episode
 

@@ -404,6 +404,7 @@ def _hit(
     lang, text, marks = snippet(parsed, langs, nl, en, shown)
     other = "en" if lang == "nl" else "nl"
     other_text, other_marks = excerpt(shown, {"nl": nl, "en": en or ""}[other], other)
+    heading = (chapter_en or chapter) if lang == "en" else chapter  # the chapter's title
     return Hit(
         episode=slug,
         title=title,
@@ -411,8 +412,8 @@ def _hit(
         start=start_ms / 1000,
         end=end_ms / 1000,
         speaker=speaker,
-        chapter=(chapter_en or chapter) if lang == "en" else chapter,
-        chapter_lang=chapter and ("en" if lang == "en" and chapter_en else "nl"),
+        chapter=heading,
+        chapter_lang=("en" if lang == "en" and chapter_en else "nl") if heading else None,
         nl=nl,
         en=en,
         score=found.score,

@@ -1,8 +1,9 @@
 // reportage editor, chapters (?edit=1): rename a chapter in Dutch and English, move its start
 // one segment earlier or later, start a new chapter at a segment (an episode without chapters
-// gets its first ones), merge a chapter into the one before; undo the last of these. Every change goes through /api/episodes/<slug>/chapters with
-// the episode's chapters_rev; a stale one (409) brings the current chapters in instead of
-// overwriting them (and an undo after someone else's change is refused the same way).
+// gets its first ones), merge a chapter into the one before; undo the last of these. Every
+// change goes through /api/episodes/<slug>/chapters with the episode's chapters_rev; a stale
+// one (409) brings the current chapters in instead of overwriting them (and an undo after
+// someone else's change is refused the same way).
 (function () {
   "use strict";
   var list = document.getElementById("transcript");
@@ -128,8 +129,13 @@
     chapters = data.chapters || [];
     renderList();
     renderHeads();
-    // A line that starts a chapter already cannot start a new one.
-    var firsts = new Set(chapters.map(function (ch) { return ch.segment_ids[0]; }));
+    // A line that starts a chapter already (its first said line) cannot start a new one.
+    var firsts = new Set(chapters.map(function (ch) {
+      return ch.segment_ids.filter(function (id) {
+        var li = document.getElementById("seg-" + id);
+        return li && said(li);
+      })[0];
+    }));
     Array.prototype.forEach.call(list.querySelectorAll(".seg .split-here"), function (b) {
       var li = b.closest(".seg");
       b.hidden = firsts.has(li.dataset.id) || !said(li);
@@ -247,7 +253,7 @@
   }
 
   Array.prototype.forEach.call(list.querySelectorAll(".seg"), function (li) {
-    var b = el("button", { type: "button", "class": "split-here",
+    var b = el("button", { type: "button", "class": "split-here", hidden: "",  // until loaded
                            title: "Start a new chapter at this segment" }, "New chapter here");
     b.addEventListener("click", function () {
       var at = Number(li.dataset.start), first = !chapters.length;
@@ -269,7 +275,11 @@
     send("GET", api).then(function (reply) { if (reply.code === 200) show(reply.data); });
   }
   window.reportageChapters = {  // for history.js
-    reload: load,  // after it reverted a chapter edit
+    reload: function () {  // after it reverted a chapter edit: the last change is not ours
+      lastEdits = [];
+      undoButton.hidden = true;
+      load();
+    },
     title: function (id) {  // a chapter's title now, or undefined where it is gone
       var found = chapters.filter(function (ch) { return ch.id === id; })[0];
       return found && found.title;
