@@ -89,6 +89,7 @@ class Episode:
     title: str
     source: Source
     title_rev: int = 0  # bumped by every rename of the title: a stale one is refused
+    title_en: str | None = None  # an editor's English for it (there is no machine one)
     created: str = ""
     language: str = "nl"
     # speaker id ("S1", as segments hold it) -> the name an editor gave; unnamed ids show as is
@@ -124,6 +125,7 @@ class Episode:
             title=data["title"],
             source=Source(**data["source"]),
             title_rev=data.get("title_rev", 0),
+            title_en=data.get("title_en"),
             created=data.get("created", ""),
             language=data.get("language", "nl"),
             speakers=data.get("speakers", {}),
@@ -200,9 +202,10 @@ def _segment_from_dict(data: dict) -> Segment:
 def _checked(episode: Episode) -> Episode:
     """The episode, if every value a hand edit could have broken has its type (times finite
     numbers, texts strings): else a ValueError naming it, not a traceback in a later command."""
-    _expect(_texts(episode.slug, episode.title, episode.created, episode.language, episode.guid)
+    _expect(_texts(episode.slug, episode.title, episode.created, episode.language, episode.guid,
+                   *([episode.title_en] if episode.title_en is not None else []))
             and _counts(episode.speakers_rev, episode.chapters_rev, episode.title_rev),
-            "slug, title, created, language, guid or a rev")
+            "slug, title, title_en, created, language, guid or a rev")
     _expect(_texts(episode.source.path, episode.source.sha256, episode.source.file,
                    episode.source.sound)
             and _times(episode.source.duration_s), "source")

@@ -174,7 +174,8 @@ def _with_edits_since(episode: Episode, folder: Path, revs: dict[str, int]) -> E
     # once an editor renamed it since ingest (which may have taken a new master's tag).
     episode.speakers, episode.speakers_rev = on_disk.speakers, on_disk.speakers_rev
     if on_disk.title_rev != episode.title_rev:
-        episode.title, episode.title_rev = on_disk.title, on_disk.title_rev
+        episode.title, episode.title_en = on_disk.title, on_disk.title_en
+        episode.title_rev = on_disk.title_rev
     if on_disk.chapters_rev > episode.chapters_rev:
         episode.chapters, episode.chapters_rev = on_disk.chapters, on_disk.chapters_rev
     elif episode.chapters != on_disk.chapters:  # none before, too: a page may add the first

@@ -40,7 +40,8 @@ def test_an_edit_during_a_run_does_not_wait_and_both_survive(library_copy, speec
 
     seg = Episode.load(folder).segments[1]
     edit_segment(library_copy, "vijf-zinnen", seg.id, seg.rev, {"nl": TEXT}, "redacteur")
-    rename(library_copy, "vijf-zinnen", "Vijf zinnen, hernoemd", "redacteur")
+    rename(library_copy, "vijf-zinnen", "Vijf zinnen, hernoemd", "redacteur",
+           title_en="Five sentences, renamed")
     assert run.poll() is None, "the save waited for the whole run"
 
     _, err = run.communicate(timeout=600)
@@ -49,8 +50,9 @@ def test_an_edit_during_a_run_does_not_wait_and_both_survive(library_copy, speec
     kept = after.segment(seg.id)
     assert kept.nl == TEXT and kept.edited["nl"]
     assert [e.after for e in history(library_copy, "vijf-zinnen")] == [
-        TEXT, "Vijf zinnen, hernoemd"]
-    assert after.title == "Vijf zinnen, hernoemd"  # the run's saves kept the rename too
+        TEXT, "Vijf zinnen, hernoemd", "Five sentences, renamed"]
+    # the run's saves kept the rename too
+    assert (after.title, after.title_en) == ("Vijf zinnen, hernoemd", "Five sentences, renamed")
     subtitles = " ".join((folder / "nl.srt").read_text().split())  # lines joined
     assert TEXT in subtitles  # the run's publish kept it too
     # The run's work is there: every stage ran again, after the edit was saved.

@@ -40,7 +40,7 @@ def test_a_rename_reaches_every_output_at_once_and_is_reverted(client, library):
     old = Episode.load(library / "haven").title
     reply = rename(client, f"  {NEW}\n", 0)  # as typed: spaces and a newline folded
     assert reply.status_code == 200, reply.text
-    assert reply.json() == {"title": NEW, "rev": 1, "edits": [1]}
+    assert reply.json() == {"title": NEW, "title_en": None, "rev": 1, "edits": [1]}
     folder = library / "haven"
     assert Episode.load(folder).title == NEW
     assert (folder / "transcript.txt").read_text(encoding="utf-8").startswith(NEW + "\n")
@@ -64,7 +64,8 @@ def test_a_stale_rename_is_a_conflict_naming_who_renamed_it(client, library):
     assert rename(client, NEW, 0).status_code == 200
     stale = rename(client, "Iets anders", 0, {**AUTH, "X-Editor": "bas"})
     assert stale.status_code == 409
-    assert stale.json() | {"detail": ""} == {"detail": "", "title": NEW, "rev": 1, "by": "anna"}
+    assert stale.json() | {"detail": ""} == {"detail": "", "title": NEW, "title_en": None,
+                                             "rev": 1, "by": "anna"}
     assert Episode.load(library / "haven").title == NEW
     assert rename(client, "Iets anders", 1).status_code == 200  # at the rev it saw now
 
@@ -108,6 +109,11 @@ def test_a_revert_tidies_a_title_a_hand_edited_log_gives_back(client, library):
     ({"rev": "0", "title": "Haven"}, 422),
     ({"rev": 0, "title": 5}, 422),
     ({"rev": 0, "title": "Haven", "slug": "x"}, 422),
+    ({"rev": 0}, 422),  # nothing to change
+    ({"rev": 0, "title_en": "<b>Harbour</b>"}, 422),
+    ({"rev": 0, "title_en": "x" * 500}, 422),
+    ({"rev": 0, "title_en": 5}, 422),
+    ({"rev": 0, "title": "", "title_en": "Harbour"}, 422),  # one bad title: neither is saved
 ])
 def test_a_bad_title_changes_nothing(client, library, body, status):
     before = (library / "haven" / "episode.json").read_bytes()
@@ -148,5 +154,51 @@ def test_a_rerun_keeps_an_editors_title(client, library):
     from pipeline.stages.ingest import ingest
 
     assert rename(client, NEW, 0).status_code == 200
+    assert client.patch(f"{API}/title", headers=AUTH,
+                        json={"rev": 1, "title_en": "The quay"}).status_code == 200
     master = library / "haven" / "audio.wav"  # a new master, even: the episode keeps its title
-    assert ingest(library / "haven", master, audio.probe(master), replace=True).title == NEW
+    kept = ingest(library / "haven", master, audio.probe(master), replace=True)
+    assert (kept.title, kept.title_en) == (NEW, "The quay")
+
+
+ENGLISH = "On the quay: a morning in the port"
+
+
+def test_an_english_title_reaches_the_pages_and_transcript_and_is_reverted(client, library):
+    folder = library / "haven"
+    reply = client.patch(f"{API}/title", headers=AUTH, json={"rev": 0, "title_en": ENGLISH})
+    assert reply.status_code == 200, reply.text
+    assert reply.json() == {"title": Episode.load(folder).title, "title_en": ENGLISH, "rev": 1,
+                            "edits": [1]}
+    title = Episode.load(folder).title
+    assert (folder / "transcript.txt").read_text("utf-8").startswith(f"{title} / {ENGLISH}\n")
+    assert f'<p class="title-en" lang="en">{ENGLISH}</p>' in (folder / "index.html").read_text()
+    assert f'<span class="title-en" lang="en">{ENGLISH}</span>' in client.get("/").text
+    [edit] = read_log(folder)
+    assert (edit.segment, edit.field, edit.before, edit.after) == ("episode", "title_en", "",
+                                                                   ENGLISH)
+
+    both = client.patch(f"{API}/title", headers=AUTH,
+                        json={"rev": 1, "title": NEW, "title_en": "The quay"}).json()
+    assert (both["rev"], both["edits"]) == (2, [2, 3])  # one change, an edit per title
+    cleared = client.patch(f"{API}/title", headers=AUTH, json={"rev": 2, "title_en": " "})
+    assert cleared.json()["title_en"] is None
+    assert '<p class="title-en" lang="en" hidden></p>' in (folder / "index.html").read_text()
+    reverted = client.post(f"{API}/revert", headers=AUTH, json={"edit": 4})
+    assert reverted.status_code == 200 and reverted.json()["title_en"] == "The quay"
+    reverted = client.post(f"{API}/revert", headers=AUTH, json={"edit": 1})
+    assert reverted.status_code == 422 and "changed this" in reverted.json()["detail"]
+    assert (Episode.load(folder).title, Episode.load(folder).title_en) == (NEW, "The quay")
+
+
+def test_the_cli_sets_shows_and_clears_an_english_title(library):
+    lib = ["--library", str(library)]
+    title = Episode.load(library / "haven").title
+    done = run_cli("title", "haven", "--en", ENGLISH, *lib)
+    assert done.rc == 0 and f"English title is now “{ENGLISH}” (edit 1)" in done.err
+    assert run_cli("title", "haven", *lib).out == f"{title}\n{ENGLISH}\n"
+    assert "cannot hold markup" in one_error_line(run_cli("title", "haven", "--en", "<i>x</i>",
+                                                          *lib))
+    assert "no English title now" in run_cli("title", "haven", "--en", "", *lib).err
+    assert run_cli("title", "haven", *lib).out == title + "\n"
+    assert "episode title_en rev 1" in run_cli("history", "haven", *lib).out

@@ -96,3 +96,27 @@ def test_a_refusal_goes_with_escape_and_a_title_as_it_was_is_unchanged(page, ser
     rename_in_page(page, NEW.replace(" ", "  "))  # the same title, spaced out
     says(page, "unchanged")
     assert Episode.load(library / "haven").title_rev == 1
+
+
+def test_an_english_title_typed_in_place_shows_under_the_dutch_and_goes_with_a_revert(page,
+                                                                                     served):
+    library, base = served
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    old = page.inner_text("header h1")
+    assert page.locator("header .title-en").is_hidden()  # none yet
+    page.click("#rename-title")
+    page.fill("input.title-en-input", "On the quay")
+    page.press("input.title-en-input", "Enter")
+    says(page, "title saved")
+    assert page.inner_text("header .title-en") == "On the quay"
+    assert page.inner_text("header h1") == old  # the Dutch one as it was
+    episode = Episode.load(library / "haven")
+    assert (episode.title, episode.title_en) == (old, "On the quay")
+    page.reload()
+    assert page.inner_text("header .title-en") == "On the quay"
+    page.click("#history summary")
+    page.wait_for_function("() => document.querySelectorAll('#history li').length === 1")
+    assert "English episode title" in page.inner_text("#history li")
+    page.locator("#history li button.revert").click()
+    page.wait_for_function("() => document.querySelector('header .title-en').hidden")
+    assert Episode.load(library / "haven").title_en is None

@@ -1,4 +1,5 @@
-"""`reportage title`: an episode's title, shown or renamed (logged, and reverted like any edit)."""
+"""`reportage title`: an episode's title and its English, shown or renamed (logged, and
+reverted like any edit)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,13 @@ def title(
     new: str | None = typer.Argument(None, metavar="title", help="The new title: the "
                                      "listener page, transcripts and search show it at once, "
                                      "feed.xml from its next `feed build`."),
+    english: str | None = typer.Option(None, "--en", help="The title in English, shown under "
+                                       "the Dutch one on the pages and in transcript.txt "
+                                       "(\"\" takes it away)."),
     library: Path | None = LibraryOption,
 ) -> None:
-    """Show an episode's title, or rename it (`reportage revert` undoes it)."""
+    """Show an episode's title (and its English below, where it has one), or rename it
+    (`reportage revert` undoes it)."""
     from pipeline.cli.library import user
     from pipeline.document import Episode
     from pipeline.edits.title import rename
@@ -26,15 +31,21 @@ def title(
 
     lib = library_path(library)
     try:
-        if new is None:
-            print(Episode.load(find_episode(lib, slug)).title)
+        if new is None and english is None:
+            episode = Episode.load(find_episode(lib, slug))
+            print(episode.title + (f"\n{episode.title_en}" if episode.title_en else ""))
             return
-        done = rename(lib, slug, new, user())
+        done = rename(lib, slug, new, user(), title_en=english)
     except ReportageError as exc:
         fail(str(exc))
     except OSError as exc:
         fail(f"could not save the title: {exc.strerror or exc}")
-    if done:
-        say(f"{slug} is now titled “{done[0].after}” (edit {done[0].id})", "✓")
-    else:
+    for edit in done:
+        if edit.field == "title":
+            say(f"{slug} is now titled “{edit.after}” (edit {edit.id})", "✓")
+        elif edit.after:
+            say(f"{slug}'s English title is now “{edit.after}” (edit {edit.id})", "✓")
+        else:
+            say(f"{slug} has no English title now (edit {edit.id})", "✓")
+    if not done:
         say(f"{slug} is titled so already; nothing to change")

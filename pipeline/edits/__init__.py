@@ -146,7 +146,8 @@ def revert(library: Path, slug: str, edit_id: int, editor: str,
         if target.field == NAME:
             return _revert_names(folder, episode, log, target, editor, force)
         if title.of_title(target):
-            return title.save(folder, episode, target.before, editor, revert_of=target.id)
+            return title.save(folder, episode, {target.field: target.before}, editor,
+                              revert_of=target.id)
         seg = _segment(episode, target.segment)
         changes, machine = restoring(log, seg, target)
         return _apply(library, folder, episode, seg, clean_changes(changes), editor,
@@ -233,7 +234,7 @@ def _seen(episode: Episode, target: Edit) -> tuple:
     if target.field == NAME:
         now = episode.speakers.get(target.segment) or ""
     elif title.of_title(target):
-        now = episode.title
+        now = getattr(episode, target.field) or ""
     else:
         seg = next((s for s in episode.segments if s.id == target.segment), None)
         now = None if seg is None else getattr(seg, target.field, None) or ""

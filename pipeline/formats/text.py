@@ -8,7 +8,8 @@ from pipeline.timefmt import clock
 
 
 def transcript_text(episode: Episode) -> str:
-    lines = [episode.title, "=" * len(episode.title), ""]
+    title = episode.title + (f" / {episode.title_en}" if episode.title_en else "")
+    lines = [title, "=" * len(title), ""]
     chapters = {seg_id: ch for ch in episode.chapters for seg_id in ch.segment_ids[:1]}
     previous, headed = None, False
     for seg in episode.segments:

@@ -52,7 +52,8 @@ def add_routes(app: FastAPI, library: Path, editor, editor_name, folder_of) -> N
                 "segments": [segment_json(s) for s in episode.segments
                              if s.id in {e.segment for e in about}],
                 "speakers": episode.speakers, "speakers_rev": episode.speakers_rev,
-                "title": episode.title, "title_rev": episode.title_rev,
+                "title": episode.title, "title_en": episode.title_en,
+                "title_rev": episode.title_rev,
                 "chapters": any(e.field in CHAPTER_FIELDS for e in about)} | warned(warning)
 
     app.include_router(router)

@@ -19,6 +19,7 @@ class Summary:
     chapters: int
     segments: int
     audio: str  # file name of the audio in the episode folder
+    title_en: str | None = None
 
 
 class Shelf:
@@ -48,6 +49,7 @@ class Shelf:
         except (OSError, ReportageError):
             return None  # unreadable episodes are left out of the list, not fatal to it
         summary = Summary(slug, episode.title, episode.created[:10], episode.source.duration_s,
-                          len(episode.chapters), len(episode.segments), episode.source.file)
+                          len(episode.chapters), len(episode.segments), episode.source.file,
+                          episode.title_en)
         self._cache[slug] = (key, summary)
         return summary

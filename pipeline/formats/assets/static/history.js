@@ -37,6 +37,7 @@
   // What an edit changed, in the page's words: "line 00:41 Dutch", "name of S2".
   function what(e) {
     if (e.segment === "episode" && e.field === "title") return "episode title";
+    if (e.segment === "episode" && e.field === "title_en") return "English episode title";
     if (e.field === "speaker_name") return "name of " + e.segment;
     if (e.field === "chapter_title") return "title of chapter " + chapterName(e.segment);
     if (e.field === "chapter_title_en") return "English title of chapter " + chapterName(e.segment);
@@ -119,7 +120,8 @@
       }
       (r.data.segments || []).forEach(editor.restore);
       editor.names(r.data.speakers, r.data.speakers_rev);
-      if (window.reportageTitle) window.reportageTitle.show(r.data.title, r.data.title_rev);
+      if (window.reportageTitle) window.reportageTitle.show(r.data.title, r.data.title_en,
+                                                            r.data.title_rev);
       if (r.data.chapters && chapters) chapters.reload();
       return load(editor.withWarning(r.data.edits.length ? "reverted edit #" + e.id :
         "edit #" + e.id + " was already undone: nothing to do", r.data), "ok");
