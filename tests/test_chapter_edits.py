@@ -159,6 +159,7 @@ BAD = [
     ("c1", {"title": "\u3164"}, "cannot be empty"),
     ("c1", {"title": "\u200d\u00ad \u200c"}, "cannot be empty"),
     ("c1", {"title_en": "\u0301"}, "cannot be empty"),
+    ("c1", {"title": "\u2800\u2800"}, "cannot be empty"),  # Braille blanks
     ("c1", {"title": "x" * 500}, "at most"),
     ("c1", {"title": "<b>Haven</b>"}, "markup"),
     ("c1", {"title_en": "tab\there\x07"}, "control"),

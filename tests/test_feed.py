@@ -256,8 +256,10 @@ def test_empty_library_gives_a_valid_feed_and_a_warning(cli, tmp_path):
 def test_base_url_is_checked_and_gets_its_slash():
     assert base_url("https://example.org/pod") == "https://example.org/pod/"
     assert base_url("http://example.org/") == "http://example.org/"
+    assert base_url("https://x.org/100%25/") == "https://x.org/100%25/"
     for bad in ("example.org/pod", "ftp://example.org/", "https://", "https://x.org/?a=1",
-                "javascript:alert(1)", 'https://example.org/"<>/', "https://x.org/a|b/"):
+                "javascript:alert(1)", 'https://example.org/"<>/', "https://x.org/a|b/",
+                "https://x.org/100%/", "https://x.org/%zz/"):
         with pytest.raises(ReportageError):
             base_url(bad)
 

@@ -109,6 +109,9 @@ def base_url(value: str) -> str:
     if bad := set(value) & set(NOT_IN_URLS):
         raise ReportageError(f"--base-url cannot hold {''.join(sorted(bad))!r} (escape them as "
                              f"%XX): {value!r}")
+    if re.search(r"%(?![0-9A-Fa-f]{2})", value):  # "%zz": apps would each read it their way
+        raise ReportageError(f"--base-url has a % that begins no %XX escape (write % as %25): "
+                             f"{value!r}")
     return value if value.endswith("/") else value + "/"
 
 

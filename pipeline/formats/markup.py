@@ -37,9 +37,10 @@ INVISIBLE = re.compile(r"[\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufe
 
 
 # Unicode's default-ignorable code points: nothing a reader sees (soft hyphen, joiners,
-# variation selectors, fillers, invisible operators, tags).
+# variation selectors, fillers, invisible operators, tags); and the Braille blank, a symbol
+# that shows as a space.
 IGNORABLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f"
-                       "\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff"
+                       "\u200b-\u200f\u202a-\u202e\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff"
                        "\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
                        "\U000e0000-\U000e0fff]")
 
