@@ -364,9 +364,15 @@ def test_a_pending_name_another_episode_has_is_never_taken(tmp_path):
     (downloads / sync_module._slug_file(pending)).write_text("nieuws")
     assert sync_module._pending_slug(downloads, pending, tmp_path, set()) == "nieuws"
     assert sync_module._pending_slug(downloads, pending, tmp_path, {"nieuws"}) is None
+    assert not (downloads / sync_module._slug_file(pending)).exists()  # dropped for good
+    (downloads / sync_module._slug_file(pending)).write_text("nieuws")
     (tmp_path / "nieuws").mkdir()
     document = tmp_path / "nieuws" / "episode.json"
-    document.write_text('{"slug": "nieuws"}')  # an episode from before feeds had guids
-    assert sync_module._pending_slug(downloads, pending, tmp_path, set()) is None
     document.write_text('{"slug": "nieuws", "guid": "g1"}')  # its own, half done: resumed
     assert sync_module._pending_slug(downloads, pending, tmp_path, set()) == "nieuws"
+    (downloads / "nieuws.mp3.part").write_bytes(b"half")
+    (downloads / "nieuws-2.mp3.part").write_bytes(b"another item's")
+    document.write_text('{"slug": "nieuws"}')  # an episode from before feeds had guids
+    assert sync_module._pending_slug(downloads, pending, tmp_path, set()) is None
+    # the dropped name's download and note go: nothing would ever resume them
+    assert sorted(p.name for p in downloads.iterdir()) == ["nieuws-2.mp3.part"]

@@ -273,10 +273,16 @@ def _pending_slug(downloads: Path, item: Item, library: Path, taken: set[str]) -
     """The slug an interrupted sync gave the item, while no other episode has it."""
     path = downloads / _slug_file(item)
     slug = path.read_text(encoding="utf-8").strip() if path.is_file() else ""
-    if not slug or slug in taken:
+    if not slug:
         return None
-    free = not (library / slug / FILENAME).exists() or _guid_at(library / slug) == item.guid
-    return slug if free else None
+    free = slug not in taken and (not (library / slug / FILENAME).exists()
+                                  or _guid_at(library / slug) == item.guid)
+    if free:
+        return slug
+    for part in downloads.glob(f"{slug}.*.part"):  # the interrupted download, of no use now
+        part.unlink(missing_ok=True)
+    path.unlink(missing_ok=True)
+    return None
 
 
 def _others_pending(downloads: Path, item: Item) -> set[str]:
