@@ -73,6 +73,27 @@ def test_only_the_changed_terms_lines_change(tmp_path):
     assert [t.text for t in glossary.load(tmp_path)] == ["Sesame Credit"]
 
 
+def test_a_bracket_in_a_comment_or_string_never_swallows_the_lines_after_it(tmp_path):
+    path = tmp_path / glossary.FILENAME
+    path.write_text('[[term]]\nenglish = "Sesame Credit"  # the [social score\n'
+                    'text = "Zhima Xinyong"\n\n[[term]]\ntext = "Huawei"\nmisspellings = [\n'
+                    '  "Hoe[wei",  # heard so ]\n  "Wawei",\n]\nenglish = "Huawei"\n',
+                    encoding="utf-8")
+    glossary.add(tmp_path, Term("Zhima Xinyong", misspellings=["Zima Xinyong"]))
+    glossary.add(tmp_path, Term("Huawei", misspellings=["Huawai"]))
+    terms = {t.text: (t.english, t.misspellings) for t in glossary.load(tmp_path)}
+    assert terms == {"Zhima Xinyong": ("Sesame Credit", ["Zima Xinyong"]),
+                     "Huawei": ("Huawei", ["Hoe[wei", "Wawei", "Huawai"])}
+
+
+def test_a_change_that_would_lose_part_of_the_glossary_is_refused():
+    from pipeline.glossary import editing
+
+    text = '[[term]]\ntext = "A"\nenglish = """x\n[[term]]\ntext = "B"\n"""\n'
+    with pytest.raises(ReportageError, match="without breaking it"):
+        editing.with_term(text, Term("A", english="y"), 0)  # a header-like line in a string
+
+
 def test_a_list_of_one_term_a_line_stays_one_until_a_term_needs_more(tmp_path):
     path = tmp_path / glossary.FILENAME
     path.write_text("# our names\nCreemers  # the guest\nAlibaba", encoding="utf-8")

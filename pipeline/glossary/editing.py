@@ -23,7 +23,15 @@ NEW_FILE = "# The show's names and terms (reportage glossary). Safe to edit by h
 def with_term(text: str, term, position: int | None) -> str:
     """`text` (TOML form) with the term at `position` (among its [[term]] tables) given
     `term`'s english and misspellings, or `term` added at the end when `position` is None."""
-    preamble, blocks = _blocks(text or NEW_FILE)
+    text = text or NEW_FILE
+    before = _parsed(text)
+    tables, given = list(before.get("term", [])), _optional_fields(term)
+    if position is None:
+        tables.append({"text": term.text} | given)
+    else:
+        tables[position] = {k: v for k, v in tables[position].items()
+                            if k not in ("english", "misspellings")} | given
+    preamble, blocks = _blocks(text)
     if position is None:
         if blocks and blocks[-1] and blocks[-1][-1].strip():
             blocks[-1].append("\n")
@@ -33,7 +41,8 @@ def with_term(text: str, term, position: int | None) -> str:
     else:
         own, trailing = _own_and_trailing(blocks[position])
         blocks[position] = [*_without_optional(own), *_optional(term), *trailing]
-    return _checked("".join(preamble + [line for block in blocks for line in block]))
+    return _checked("".join(preamble + [line for block in blocks for line in block]),
+                    _with_tables(before, tables))
 
 
 def with_line(text: str, term_text: str) -> str:
@@ -44,10 +53,13 @@ def with_line(text: str, term_text: str) -> str:
 def without_terms(text: str, positions: list[int]) -> str:
     """`text` (TOML form) without the terms at `positions`; the comments above the next term
     stay above it."""
+    before = _parsed(text)
+    tables = [t for n, t in enumerate(before.get("term", [])) if n not in positions]
     preamble, blocks = _blocks(text)
     for position in positions:
         blocks[position] = _own_and_trailing(blocks[position])[1]
-    return _checked("".join(preamble + [line for block in blocks for line in block]))
+    return _checked("".join(preamble + [line for block in blocks for line in block]),
+                    _with_tables(before, tables))
 
 
 def table_count(text: str) -> int:
@@ -86,16 +98,22 @@ def _own_and_trailing(block: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _without_optional(own: list[str]) -> list[str]:
-    """The lines without english and misspellings (a list may run over several lines)."""
-    kept, open_list = [], False
+    """The lines without english and misspellings: a value ends where its lines read as whole
+    TOML (a list may run over several lines; a "[" in a comment or a string opens none)."""
+    kept, value = [], None  # the lines of the value being left out
     for line in own:
-        if open_list:
-            open_list = "]" not in line
-        elif OPTIONAL_KEY.match(line):
-            open_list = "[" in line and "]" not in line
-        else:
+        if value is None and not OPTIONAL_KEY.match(line):
             kept.append(line)
+            continue
+        value = [*(value or []), line]
+        if _parses("".join(value)):
+            value = None
     return kept
+
+
+def _optional_fields(term) -> dict:
+    return ({"english": term.english} if term.english else {}) | (
+        {"misspellings": list(term.misspellings)} if term.misspellings else {})
 
 
 def _optional(term) -> list[str]:
@@ -110,10 +128,34 @@ def _string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def _checked(text: str) -> str:
+def _with_tables(document: dict, tables: list[dict]) -> dict:
+    """The parsed glossary with these [[term]] tables (none: no "term" key, as TOML reads it)."""
+    return {k: v for k, v in document.items() if k != "term"} | ({"term": tables} if tables else {})
+
+
+def _parses(text: str) -> bool:
     try:
         tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:  # never write what could not be read back
-        raise ReportageError(f"the glossary could not be changed without breaking it ({exc}); "
-                             "edit glossary.toml by hand") from None
+    except tomllib.TOMLDecodeError:
+        return False
+    return True
+
+
+def _parsed(text: str) -> dict:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ReportageError(f"glossary.toml is not valid TOML ({exc})") from None
+
+
+def _checked(text: str, expected: dict) -> str:
+    """`text`, if it reads back as exactly `expected`: never write a glossary that lost or
+    broke anything."""
+    try:
+        same = tomllib.loads(text) == expected
+    except tomllib.TOMLDecodeError:
+        same = False
+    if not same:
+        raise ReportageError("the glossary could not be changed without breaking it; edit "
+                             "glossary.toml by hand")
     return text
