@@ -178,7 +178,10 @@ def _with_edits_since(episode: Episode, folder: Path, revs: dict[str, int]) -> E
         episode.title_rev = on_disk.title_rev
     if on_disk.chapters_rev > episode.chapters_rev:
         episode.chapters, episode.chapters_rev = on_disk.chapters, on_disk.chapters_rev
-    elif episode.chapters != on_disk.chapters:  # none before, too: a page may add the first
+    elif episode.chapters != on_disk.chapters and (on_disk.chapters or "topics" in
+                                                   on_disk.provenance):
+        # None before counts once a page could show none and add the first (--no-chapters),
+        # not while a new episode's first run has not made them yet.
         episode.chapters_rev = on_disk.chapters_rev + 1  # an editor's open page must reload
     newer = [seg for seg in on_disk.segments if seg.rev > revs.get(seg.id, seg.rev)]
     if not newer:

@@ -543,3 +543,8 @@ def test_a_run_that_gives_a_chapterless_episode_chapters_makes_an_open_page_stal
     made.chapters = [Chapter("c0000000", 0.0, 30.0, "Haven", segment_ids=["s0000000"])]
     kept = _with_edits_since(made, folder, {s.id: s.rev for s in on_disk.segments})
     assert kept.chapters_rev == on_disk.chapters_rev + 1  # the page's add at the old rev: 409
+    del on_disk.provenance["topics"]  # a new episode, before its first chapters: rev 0 stays
+    on_disk.save(folder)
+    made.chapters_rev = 0
+    assert _with_edits_since(made, folder, {s.id: s.rev for s in on_disk.segments}
+                             ).chapters_rev == 0
