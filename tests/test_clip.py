@@ -113,6 +113,42 @@ def test_m4a_and_one_language(library, tmp_path):
     assert not (tmp_path / "kort.nl.srt").exists()
 
 
+def test_a_clip_written_over_with_fewer_languages_leaves_no_subtitles_of_the_old(library,
+                                                                                 tmp_path):
+    out = tmp_path / "deel.mp3"
+    make_clip(library / "haven", 3.0, 7.0, out)
+    with pytest.raises(ReportageError, match="exists: --force"):
+        make_clip(library / "haven", 12.0, 14.0, out, lang="nl", replace=False)
+    for name in ("deel.nl.srt", "deel.nl.vtt", "deel.mp3"):  # the old clip's English left:
+        (tmp_path / name).unlink()  # still refused without --force
+    with pytest.raises(ReportageError, match="deel.en.srt exists"):
+        make_clip(library / "haven", 12.0, 14.0, out, lang="nl", replace=False)
+    make_clip(library / "haven", 12.0, 14.0, out, lang="nl")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deel.mp3", "deel.nl.srt",
+                                                           "deel.nl.vtt"]
+
+
+def test_a_clip_stopped_by_ctrl_c_leaves_no_encoder_files(library, tmp_path, monkeypatch):
+    """pydub's encoder keeps its files in the temp folder, removed only when it succeeds."""
+    import tempfile
+
+    from pipeline.cli.clip import clip
+
+    def stopped(*args, **kwargs):
+        with tempfile.NamedTemporaryFile(delete=False) as half:  # as pydub's
+            half.write(b"half an encoding")
+        raise KeyboardInterrupt
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    monkeypatch.setattr(clip_module, "make_clip", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        clip("haven", "3", "7", "both", None, False, library)
+    assert list(scratch.iterdir()) == [] and tempfile.tempdir is None
+
+
 def test_a_span_past_the_end_ends_with_the_episode(library, episode, tmp_path):
     duration = episode.source.duration_s
     result = make_clip(library / "haven", duration - 3, duration + 60, tmp_path / "eind.mp3")
@@ -190,7 +226,8 @@ def test_parse_time():
     assert parse_time("75.5") == 75.5
     assert parse_time("1:15.5") == 75.5
     assert parse_time("0:01:15") == 75
-    for bad in ("", "abc", "1:75", "-3", "1::2", "-0:05"):
+    for bad in ("", "abc", "1:75", "-3", "1::2", "-0:05", "9" * 400 + ":00:00",
+                "9" * 5000 + ":00"):
         with pytest.raises(ReportageError):
             parse_time(bad)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import typer
@@ -32,7 +33,14 @@ def clip(
     try:
         start_s, end_s = parse_time(start), parse_time(end)
         folder = find_episode(library_path(library), slug)
-        result = make_clip(folder, start_s, end_s, out, lang, replace=force)
+        # pydub's encoder keeps its files in the temp folder and removes them only when it
+        # succeeds: in a folder of this run's own, a Ctrl-C leaves nothing behind either.
+        with tempfile.TemporaryDirectory(prefix="reportage-clip-") as scratch:
+            tempfile.tempdir = scratch
+            try:
+                result = make_clip(folder, start_s, end_s, out, lang, replace=force)
+            finally:
+                tempfile.tempdir = None
     except ReportageError as exc:
         fail(str(exc))
     for note in result.warnings:

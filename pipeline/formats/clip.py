@@ -53,6 +53,8 @@ def parse_time(text: str) -> float:
     hours, minutes, seconds = match.groups()
     if (hours or minutes) and float(seconds) >= 60:
         raise ReportageError(f"not a time: {text!r} (seconds must be below 60)")
+    if len((hours or "") + (minutes or "")) > 12:  # past any episode, and past float's range
+        raise ReportageError(f"not a time: {text.strip()[:20]!r}… (too large)")
     return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds)
 
 
@@ -239,7 +241,12 @@ def make_clip(folder: Path, start: float, end: float, out: Path | None = None,
 
     for name in texts:
         check_writable(out.parent / name)
-    taken = [p for p in (out, *(out.parent / n for n in texts)) if p.exists()]
+    # An earlier clip's subtitles of this name that this one does not write: they would pass
+    # for this clip's; --force removes them.
+    stale = [p for language in LANGS["both"] for ext in ("srt", "vtt")
+             if (p := out.parent / f"{out.stem}.{language}.{ext}").name not in texts
+             and p.exists()]
+    taken = [p for p in (out, *(out.parent / n for n in texts), *stale) if p.exists()]
     if taken and not replace:
         raise ReportageError(f"{taken[0]} exists: --force replaces it")
     data = encode(decode_span(audio_path, start, end), out)
@@ -252,4 +259,6 @@ def make_clip(folder: Path, start: float, end: float, out: Path | None = None,
         for path in written:  # a clip without its subtitles is no clip: none of it stays
             path.unlink(missing_ok=True)
         raise ReportageError(f"cannot write beside {out}: {exc.strerror or exc}") from None
+    for path in stale:
+        path.unlink(missing_ok=True)
     return ClipResult(out, start, end, written[1:], notes)
