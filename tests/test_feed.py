@@ -209,6 +209,33 @@ def test_a_feed_from_before_the_hash_keeps_its_copys_id(library):
         "3" * 64, "0" * 64]
 
 
+def test_a_copy_left_out_for_a_while_never_takes_a_removed_episodes_id(library):
+    second = library / "markt"
+    shutil.copytree(library / "haven", second)
+    episode = Episode.load(second)
+    episode.slug, episode.created = "markt", "2026-12-05T09:30:00Z"
+    episode.save(second)
+    write_feed(library, BASE)
+    copy_id = "reportage:markt:" + "0" * 12
+    shutil.rmtree(library / "haven")
+    write_feed(library, BASE)
+    (second / AUDIO).rename(library.parent / AUDIO)  # away for one build: left out
+    assert write_feed(library, BASE).items == 0
+    (library.parent / AUDIO).rename(second / AUDIO)
+    write_feed(library, BASE)  # back with its own id, not the removed original's
+    assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
+        copy_id]
+
+
+def test_a_feed_whose_links_were_damaged_by_hand_is_built_again(library):
+    write_feed(library, BASE)
+    feed = library / "feed.xml"
+    feed.write_text(feed.read_text(encoding="utf-8").replace(BASE, "https://[example.org/"),
+                    encoding="utf-8")
+    assert write_feed(library, BASE).items == 1  # the guid is remembered beside it
+    assert [e.id for e in feedparser.parse(feed.read_bytes()).entries] == ["0" * 64]
+
+
 def test_a_copys_id_stays_with_a_new_master(library):
     second = library / "markt"
     shutil.copytree(library / "haven", second)
@@ -257,9 +284,13 @@ def test_base_url_is_checked_and_gets_its_slash():
     assert base_url("https://example.org/pod") == "https://example.org/pod/"
     assert base_url("http://example.org/") == "http://example.org/"
     assert base_url("https://x.org/100%25/") == "https://x.org/100%25/"
+    # as every app reads it: the host in IDNA, the rest %-escaped
+    assert base_url("https://één.nl/één-vandaag") == "https://xn--n-9faa.nl/%C3%A9%C3%A9n-vandaag/"
     for bad in ("example.org/pod", "ftp://example.org/", "https://", "https://x.org/?a=1",
                 "javascript:alert(1)", 'https://example.org/"<>/', "https://x.org/a|b/",
-                "https://x.org/100%/", "https://x.org/%zz/"):
+                "https://x.org/100%/", "https://x.org/%zz/",
+                "https://example.org/pod/?", "https://example.org/pod/#",
+                "https://" + "a" * 70 + "é.nl/"):
         with pytest.raises(ReportageError):
             base_url(bad)
 

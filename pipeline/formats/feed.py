@@ -34,6 +34,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 FEED_FILE = "feed.xml"
+GUIDS_FILE = ".feed-guids.json"  # every guid a feed ever gave, by slug: never handed on
 CONFIG_FILE = "feed.toml"
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
@@ -104,7 +105,7 @@ def base_url(value: str) -> str:
     """An http(s) URL with a host, ending in "/" (added if missing): episode files hang below it."""
     value = value.strip()
     parts = web_address(value, "--base-url")
-    if parts.query or parts.fragment:
+    if "?" in value or "#" in value:  # an empty one too: every link would be the same page
         raise ReportageError(f"--base-url must be a plain folder URL (no ? or #): {value!r}")
     if bad := set(value) & set(NOT_IN_URLS):
         raise ReportageError(f"--base-url cannot hold {''.join(sorted(bad))!r} (escape them as "
@@ -112,7 +113,20 @@ def base_url(value: str) -> str:
     if re.search(r"%(?![0-9A-Fa-f]{2})", value):  # "%zz": apps would each read it their way
         raise ReportageError(f"--base-url has a % that begins no %XX escape (write % as %25): "
                              f"{value!r}")
+    value = _ascii(parts)
     return value if value.endswith("/") else value + "/"
+
+
+def _ascii(parts: SplitResult) -> str:
+    """The URL as every app reads it: a non-ASCII host in IDNA ("één.nl" → "xn--n-cia.nl"),
+    other non-ASCII characters %-escaped as UTF-8."""
+    try:
+        netloc = parts.netloc.encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise ReportageError(f"--base-url has a host no app can look up ({exc}): "
+                             f"{parts.geturl()!r}") from None
+    path = quote(parts.path, safe="/%!$&'()*+,;=:@~")
+    return parts._replace(netloc=netloc, path=path).geturl()
 
 
 def load_config(library: Path) -> FeedConfig:
@@ -331,7 +345,9 @@ def _guids(episodes: list[Episode], published: dict[str, str]) -> dict[str, str]
     for episode in reversed(episodes):
         if episode.slug not in guids:
             guid = _basis(episode)
-            guids[episode.slug] = guid if guid and guid not in taken else _named(episode)
+            given = {g for slug, g in published.items() if slug != episode.slug}
+            free = guid and guid not in taken and guid not in given
+            guids[episode.slug] = guid if free else _named(episode)
             taken.add(guids[episode.slug])
     return guids
 
@@ -352,8 +368,20 @@ def _named(episode: Episode) -> str:
 
 
 def _published_guids(library: Path) -> dict[str, str]:
-    """slug -> guid of the items of the feed written last (an item's slug: the folder of its
-    enclosure); none where there is no feed yet or it cannot be read."""
+    """slug -> guid of every episode a feed gave one: those remembered (GUIDS_FILE), and the
+    items of the feed written last (an item's slug: the folder of its enclosure)."""
+    try:
+        remembered = json.loads((library / GUIDS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        remembered = {}
+    if not isinstance(remembered, dict):
+        remembered = {}
+    return {slug: guid for slug, guid in remembered.items() if isinstance(guid, str)
+            } | _feed_guids(library)
+
+
+def _feed_guids(library: Path) -> dict[str, str]:
+    """slug -> guid of the items of `feed.xml`; none where it cannot be read."""
     try:
         channel = ET.parse(library / FEED_FILE).getroot().find("channel")
     except (OSError, ET.ParseError):
@@ -361,7 +389,11 @@ def _published_guids(library: Path) -> dict[str, str]:
     found = {}
     for item in channel.findall("item") if channel is not None else []:
         enclosure, guid = item.find("enclosure"), (item.findtext("guid") or "").strip()
-        parts = urlsplit(enclosure.get("url", "")).path.split("/") if enclosure is not None else []
+        try:
+            url = enclosure.get("url", "") if enclosure is not None else ""
+            parts = urlsplit(url).path.split("/")
+        except ValueError:  # a hand-edited URL such as "https://[x": no slug to read
+            continue
         if guid and len(parts) >= 2:
             found[unquote(parts[-2])] = guid
     return found
@@ -439,8 +471,12 @@ def write_feed(library: Path, url: str) -> FeedResult:
         warnings.append(f"{said} {' or '.join(missing)}, and Apple Podcasts lists no feed "
                         "without both")
     path = library / FEED_FILE
+    given = _published_guids(library)
     try:
         write_atomic(path, xml)
+        # Remembered beyond this feed: an episode left out of it for a while (its audio being
+        # uploaded) comes back with its own guid, never with a removed one's.
+        write_atomic(library / GUIDS_FILE, json.dumps(given | _feed_guids(library), indent=0))
     except OSError as exc:
         raise ReportageError(f"cannot write {path}: {exc.strerror or exc}") from None
     return FeedResult(path, items, warnings, damaged)
