@@ -86,6 +86,26 @@ def test_a_bracket_in_a_comment_or_string_never_swallows_the_lines_after_it(tmp_
                      "Huawei": ("Huawei", ["Hoe[wei", "Wawei", "Huawai"])}
 
 
+def test_comments_on_a_changed_terms_lines_and_on_a_term_a_line_stay(tmp_path):
+    path = tmp_path / glossary.FILENAME
+    path.write_text('[[term]]\ntext = "Huawei"\nenglish = "Huawei # Inc"  # as the company '
+                    'writes it\nmisspellings = [\n  "Hoewei",  # heard\n]  # ask Anna\n',
+                    encoding="utf-8")
+    glossary.add(tmp_path, Term("Huawei", misspellings=["Huawai"]))
+    text = path.read_text(encoding="utf-8")
+    assert 'english = "Huawei # Inc"  # as the company writes it\n' in text
+    assert 'misspellings = ["Hoewei", "Huawai"]  # ask Anna\n' in text
+
+    path.write_text("# Names of the show\nRogier Creemers   # the China expert\n"
+                    "Sesame Credit\n", encoding="utf-8")  # one a line, until a term needs more
+    glossary.add(tmp_path, Term("Huawei", misspellings=["Hoewei"]))
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Names of the show\n")
+    assert 'text = "Rogier Creemers"  # the China expert\n' in text
+    assert [t.text for t in glossary.load(tmp_path)] == ["Rogier Creemers", "Sesame Credit",
+                                                         "Huawei"]
+
+
 def test_a_change_that_would_lose_part_of_the_glossary_is_refused():
     from pipeline.glossary import editing
 

@@ -191,7 +191,10 @@ class _Content:
         if self.lines is None:
             return self.text
         comments = [line.rstrip("\n") for line in self.lines if line.lstrip().startswith("#")]
-        return editing.as_toml(comments, terms)
+        notes = {_line_term(line): "#" + line.split("#", 1)[1].rstrip("\n")
+                 for line in self.lines if "#" in line and not line.lstrip().startswith("#")}
+        return editing.as_toml(comments, terms, {t.text: notes[compared(t.text)]
+                                                 for t in terms if compared(t.text) in notes})
 
 
 def _content(library: Path) -> _Content:

@@ -20,9 +20,10 @@ OPTIONAL_KEY = re.compile(r"\s*(english|misspellings)\s*=")
 NEW_FILE = "# The show's names and terms (reportage glossary). Safe to edit by hand.\n"
 
 
-def with_term(text: str, term, position: int | None) -> str:
+def with_term(text: str, term, position: int | None, note: str = "") -> str:
     """`text` (TOML form) with the term at `position` (among its [[term]] tables) given
-    `term`'s english and misspellings, or `term` added at the end when `position` is None."""
+    `term`'s english and misspellings, or `term` added at the end when `position` is None
+    (`note`: a comment for its text line)."""
     text = text or NEW_FILE
     before = _parsed(text)
     tables, given = list(before.get("term", [])), _optional_fields(term)
@@ -37,10 +38,12 @@ def with_term(text: str, term, position: int | None) -> str:
             blocks[-1].append("\n")
         elif not blocks and preamble and preamble[-1].strip():
             preamble.append("\n")
-        blocks.append(["[[term]]\n", f"text = {_string(term.text)}\n", *_optional(term)])
+        line = f"text = {_string(term.text)}" + (f"  {note}" if note else "")
+        blocks.append(["[[term]]\n", line + "\n", *_optional(term)])
     else:
         own, trailing = _own_and_trailing(blocks[position])
-        blocks[position] = [*_without_optional(own), *_optional(term), *trailing]
+        kept, notes = _without_optional(own)
+        blocks[position] = [*kept, *_optional(term, notes), *trailing]
     return _checked("".join(preamble + [line for block in blocks for line in block]),
                     _with_tables(before, tables))
 
@@ -66,11 +69,12 @@ def table_count(text: str) -> int:
     return sum(bool(HEADER.match(line)) for line in text.splitlines())
 
 
-def as_toml(comments: list[str], terms: list) -> str:
-    """A glossary of one term a line, as TOML: its comment lines on top, then the terms."""
+def as_toml(comments: list[str], terms: list, notes: dict[str, str]) -> str:
+    """A glossary of one term a line, as TOML: its comment lines on top, then the terms, each
+    with the comment it had on its line (`notes`: term text -> "# ...")."""
     text = "".join(f"{line}\n" for line in comments) or NEW_FILE
     for term in terms:
-        text = with_term(text, term, None)
+        text = with_term(text, term, None, notes.get(term.text, ""))
     return text
 
 
@@ -97,18 +101,28 @@ def _own_and_trailing(block: list[str]) -> tuple[list[str], list[str]]:
     return block[:end], block[end:]
 
 
-def _without_optional(own: list[str]) -> list[str]:
-    """The lines without english and misspellings: a value ends where its lines read as whole
-    TOML (a list may run over several lines; a "[" in a comment or a string opens none)."""
-    kept, value = [], None  # the lines of the value being left out
+def _without_optional(own: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The lines without english and misspellings, and the comment after each of those (kept
+    for the new value): a value ends where its lines read as whole TOML (a list may run over
+    several lines; a "[" in a comment or a string opens none)."""
+    kept, value, notes = [], None, {}  # value: the lines of the one being left out
     for line in own:
         if value is None and not OPTIONAL_KEY.match(line):
             kept.append(line)
             continue
         value = [*(value or []), line]
         if _parses("".join(value)):
+            if note := _comment("".join(value)):
+                notes[OPTIONAL_KEY.match(value[0]).group(1)] = note
             value = None
-    return kept
+    return kept, notes
+
+
+def _comment(value: str) -> str:
+    """The comment after a whole `key = value` ("# ..."), "" where there is none: it begins at
+    the first "#" after which what comes before reads as TOML (not one in a string)."""
+    text = value.rstrip("\n")
+    return next((text[at:] for at, c in enumerate(text) if c == "#" and _parses(text[:at])), "")
 
 
 def _optional_fields(term) -> dict:
@@ -116,11 +130,13 @@ def _optional_fields(term) -> dict:
         {"misspellings": list(term.misspellings)} if term.misspellings else {})
 
 
-def _optional(term) -> list[str]:
-    lines = [f"english = {_string(term.english)}\n"] if term.english else []
-    if term.misspellings:
-        lines.append(f"misspellings = [{', '.join(map(_string, term.misspellings))}]\n")
-    return lines
+def _optional(term, notes: dict[str, str] | None = None) -> list[str]:
+    notes = notes or {}
+    values = {"english": _string(term.english) if term.english else "",
+              "misspellings": f"[{', '.join(map(_string, term.misspellings))}]"
+              if term.misspellings else ""}
+    return [f"{key} = {value}" + (f"  {notes[key]}" if key in notes else "") + "\n"
+            for key, value in values.items() if value]
 
 
 def _string(text: str) -> str:
