@@ -57,8 +57,9 @@ def check_writable(path: Path) -> None:
     if any((parent / "episode.json").is_file() for parent in path.resolve().parents):
         raise ReportageError(f"{path}: inside an episode's folder, whose files reportage "
                              "writes (it could replace one of them); write it elsewhere")
-    try:
-        with tempfile.TemporaryFile(dir=path.parent):
+    try:  # named as write_atomic names its temp file: a name near the limit fails here too
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.",
+                                         suffix=".tmp"):
             pass
     except OSError as exc:
         raise ReportageError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -149,6 +149,13 @@ def test_a_clip_stopped_by_ctrl_c_leaves_no_encoder_files(library, tmp_path, mon
     assert list(scratch.iterdir()) == [] and tempfile.tempdir is None
 
 
+def test_a_clip_of_a_pause_says_its_subtitles_are_empty(library, tmp_path):
+    result = make_clip(library / "haven", 2.55, 2.95, tmp_path / "stil.mp3")  # between lines
+    assert [w for w in result.warnings if "is said" in w] == [
+        "no Dutch line is said in 2.5–3.0 s: its subtitles are empty",
+        "no English line is said in 2.5–3.0 s: its subtitles are empty"]
+
+
 def test_a_span_past_the_end_ends_with_the_episode(library, episode, tmp_path):
     duration = episode.source.duration_s
     result = make_clip(library / "haven", duration - 3, duration + 60, tmp_path / "eind.mp3")
@@ -244,6 +251,8 @@ def test_parse_time():
     (["haven", "3", "7", "--out", "{tmp}/clip.wav"], "unknown clip extension"),
     (["haven", "3", "7", "--out", "{tmp}/clip"], "unknown clip extension"),
     (["haven", "3", "7", "--out", "{tmp}/no/such/folder/clip.mp3"], "cannot write"),
+    # a legal name, but not with the hidden temp name of an atomic write: said before any work
+    (["haven", "3", "7", "--out", "{tmp}/" + "a" * 242 + ".mp3"], "File name too long"),
     (["haven", "3", "7", "--out", "{library}/haven"], "inside an episode's folder"),
     (["haven", "3", "7", "--out", "{library}/haven/clip.mp3"], "inside an episode's folder"),
 ])
@@ -251,6 +260,6 @@ def test_bad_input_is_one_line(cli, library, tmp_path, args, says):
     folder = sorted((library / "haven").iterdir())
     args = [a.replace("{tmp}", str(tmp_path)).replace("{library}", str(library)) for a in args]
     line = one_error_line(cli("clip", *args, "--library", str(library)))
-    assert says in line
+    assert says in line and "beside" not in line  # refused before the work, not after it
     assert not list(tmp_path.glob("*.mp3"))
     assert sorted((library / "haven").iterdir()) == folder

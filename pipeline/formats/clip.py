@@ -31,6 +31,7 @@ HEADROOM_DB = 1.0  # peak after normalising: -1 dBFS leaves room for the encoder
 # extension -> pydub/ffmpeg format, codec, bitrate
 ENCODINGS = {".mp3": ("mp3", "libmp3lame", "192k"), ".m4a": ("ipod", "aac", "160k")}
 LANGS = {"nl": ("nl",), "en": ("en",), "both": ("nl", "en")}
+NAMES = {"nl": "Dutch", "en": "English"}
 TIME_RE = re.compile(r"^(?:(?:(\d+):)?(\d+):)?(\d+(?:\.\d*)?|\.\d+)$")
 
 
@@ -236,6 +237,9 @@ def make_clip(folder: Path, start: float, end: float, out: Path | None = None,
             notes.append(f"{episode.slug} has no English: Dutch subtitles only")
             continue
         cues = clip_subtitles(episode, start, end, language)
+        if not cues:
+            notes.append(f"no {NAMES[language]} line is said in {start:.1f}–{end:.1f} s: its "
+                         "subtitles are empty")
         texts[f"{out.stem}.{language}.srt"] = to_srt(cues)
         texts[f"{out.stem}.{language}.vtt"] = to_vtt(cues)
 
