@@ -395,6 +395,13 @@ def test_characters_xml_cannot_hold_are_left_out_of_the_feed(library):
     assert root.find("channel/itunes:category", NS).get("text") == "News"
 
 
+def test_a_category_apple_does_not_have_is_said(library):
+    (library / "feed.toml").write_text('category = "Documentaries"\nimage = "https://x.org/c.jpg"\n',
+                                       encoding="utf-8")
+    [warning] = write_feed(library, BASE).warnings
+    assert "category 'Documentaries' is not one of Apple Podcasts' (Arts," in warning
+
+
 def test_a_chapter_title_with_angle_brackets_is_text_in_the_items_description(library):
     """Apps read an item's description as HTML: "<" in a title must not open a tag there."""
     folder = library / "haven"

@@ -34,6 +34,12 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 FEED_FILE = "feed.xml"
+# Apple Podcasts' categories (the top level: the one <itunes:category> a feed gets here)
+APPLE_CATEGORIES = (
+    "Arts", "Business", "Comedy", "Education", "Fiction", "Government", "Health & Fitness",
+    "History", "Kids & Family", "Leisure", "Music", "News", "Religion & Spirituality",
+    "Science", "Society & Culture", "Sports", "Technology", "True Crime", "TV & Film",
+)
 GUIDS_FILE = ".feed-guids.json"  # every guid a feed ever gave, by slug: never handed on
 CONFIG_FILE = "feed.toml"
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -465,8 +471,11 @@ def write_feed(library: Path, url: str) -> FeedResult:
         warnings.append(f"no episodes in {library}: the feed has no items")
     config = load_config(library)
     missing = [key for key in ("image", "category") if not getattr(config, key)]
+    where = library / CONFIG_FILE
+    if config.category and NOT_XML.sub("", config.category) not in APPLE_CATEGORIES:
+        warnings.append(f"{where}: category {config.category!r} is not one of Apple Podcasts' "
+                        f"({', '.join(APPLE_CATEGORIES)}), so Apple lists the feed under none")
     if missing:
-        where = library / CONFIG_FILE
         said = f"{where} gives no" if where.is_file() else f"no {where}: no"
         warnings.append(f"{said} {' or '.join(missing)}, and Apple Podcasts lists no feed "
                         "without both")
