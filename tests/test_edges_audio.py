@@ -101,7 +101,7 @@ def test_a_new_master_renames_the_episode_by_its_tag_until_an_editor_has(tmp_pat
     assert master(2.0, title="De haven") == "De haven"
     assert master(2.5, title="De haven van Rotterdam") == "De haven van Rotterdam"
     assert master(3.0) == "De haven van Rotterdam"  # a master without a tag: the title stays
-    title.save(folder, Episode.load(folder), "Op de kade", "anna")
+    title.save(folder, Episode.load(folder), {"title": "Op de kade"}, "anna")
     assert master(3.5, title="De haven, opnieuw") == "Op de kade"
 
 

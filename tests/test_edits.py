@@ -268,7 +268,7 @@ def test_a_line_torn_by_a_crash_is_skipped_and_closed(library):
     ("chapters", '[{"id": "c1", "start": 0, "title": "A", "title_en": null, "edited": [1]}]',
      "is damaged"),
     ("chapters", '[{"id": "c1", "start": NaN, "title": "A", "title_en": null}]', "is damaged"),
-    ("chapters", "[]", "is damaged"),  # would leave the episode without chapters
+    ("chapters", "{}", "is damaged"),  # no list ("[]": before an episode's first chapters)
 ])
 def test_a_hand_damaged_log_line_is_refused_on_revert_and_nothing_changes(
         library, field, before, message):
