@@ -30,6 +30,21 @@ def build(cli, library, *extra: str):
     return cli("feed", "build", "--base-url", BASE.rstrip("/"), "--library", str(library), *extra)
 
 
+def copied(library):
+    """A copy of "haven" as a newer episode, "markt": the same audio."""
+    second = library / "markt"
+    shutil.copytree(library / "haven", second)
+    episode = Episode.load(second)
+    episode.slug, episode.created = "markt", "2026-12-05T09:30:00Z"
+    episode.save(second)
+    return second, episode
+
+
+def ids(library) -> list[str]:
+    """The guids of feed.xml's items, in its order."""
+    return [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries]
+
+
 def test_feed_items_read_back_by_feedparser(cli, library):
     result = build(cli, library)
     assert result.rc == 0, result.err
@@ -145,10 +160,8 @@ def test_feed_toml_sets_the_channel(cli, library):
 
 def test_newest_first_and_a_second_episode(library):
     folder = library / "haven"
-    second = library / "markt"
-    shutil.copytree(folder, second)
-    episode = Episode.load(second)
-    episode.slug, episode.created, episode.title = "markt", "2026-12-05T09:30:00Z", "De markt"
+    second, episode = copied(library)
+    episode.title = "De markt"
     episode.save(second)
     result = write_feed(library, BASE)
     assert result.items == 2
@@ -163,19 +176,16 @@ def test_newest_first_and_a_second_episode(library):
     # ... which it keeps when the older one goes: apps would take it for the episode removed
     shutil.rmtree(folder)
     write_feed(library, "https://example.org/other/")  # the feed moved, too
-    assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
-        copy_id]
+    assert ids(library) == [copy_id]
     shutil.copytree(second, folder)  # "haven" again, published with the audio's hash
     write_feed(library, BASE)
-    assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
-        copy_id, "0" * 64]
+    assert ids(library) == [copy_id, "0" * 64]
     # another recording processed under a published episode's name is a new episode to apps
     other = Episode.load(folder)
     other.source.sha256 = "1" * 64
     other.save(folder)
     write_feed(library, BASE)
-    assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
-        copy_id, "1" * 64]
+    assert ids(library) == [copy_id, "1" * 64]
     # ... even when it is a copy of another episode's audio, and so named by its name
     shutil.rmtree(second)
     write_feed(library, BASE)
@@ -184,37 +194,26 @@ def test_newest_first_and_a_second_episode(library):
     renamed.slug, renamed.created = "markt", "2026-12-06T09:30:00Z"
     renamed.save(second)
     write_feed(library, BASE)
-    assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
-        "reportage:markt:" + "1" * 12, "1" * 64]
+    assert ids(library) == ["reportage:markt:" + "1" * 12, "1" * 64]
 
 
 def test_a_feed_from_before_the_hash_keeps_its_copys_id(library):
-    folder, second = library / "haven", library / "markt"
-    shutil.copytree(folder, second)
-    episode = Episode.load(second)
-    episode.slug, episode.created = "markt", "2026-12-05T09:30:00Z"
-    episode.save(second)
+    second, episode = copied(library)
     write_feed(library, BASE)
     xml = (library / "feed.xml").read_text(encoding="utf-8")
     (library / "feed.xml").write_text(xml.replace("reportage:markt:" + "0" * 12,
                                                   "reportage:markt"), encoding="utf-8")
     write_feed(library, BASE)
-    assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
-        "reportage:markt", "0" * 64]
+    assert ids(library) == ["reportage:markt", "0" * 64]
     # ... but another recording processed under its name is a new episode to apps
     episode.source.sha256 = "3" * 64
     episode.save(second)
     write_feed(library, BASE)
-    assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
-        "3" * 64, "0" * 64]
+    assert ids(library) == ["3" * 64, "0" * 64]
 
 
 def test_a_copy_left_out_for_a_while_never_takes_a_removed_episodes_id(library):
-    second = library / "markt"
-    shutil.copytree(library / "haven", second)
-    episode = Episode.load(second)
-    episode.slug, episode.created = "markt", "2026-12-05T09:30:00Z"
-    episode.save(second)
+    second, episode = copied(library)
     write_feed(library, BASE)
     copy_id = "reportage:markt:" + "0" * 12
     shutil.rmtree(library / "haven")
@@ -223,8 +222,7 @@ def test_a_copy_left_out_for_a_while_never_takes_a_removed_episodes_id(library):
     assert write_feed(library, BASE).items == 0
     (library.parent / AUDIO).rename(second / AUDIO)
     write_feed(library, BASE)  # back with its own id, not the removed original's
-    assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
-        copy_id]
+    assert ids(library) == [copy_id]
 
 
 def test_a_feed_whose_links_were_damaged_by_hand_is_built_again(library):
@@ -237,17 +235,12 @@ def test_a_feed_whose_links_were_damaged_by_hand_is_built_again(library):
 
 
 def test_a_copys_id_stays_with_a_new_master(library):
-    second = library / "markt"
-    shutil.copytree(library / "haven", second)
-    episode = Episode.load(second)
-    episode.slug, episode.created = "markt", "2026-12-05T09:30:00Z"
-    episode.save(second)
+    second, episode = copied(library)
     write_feed(library, BASE)
     episode.guid, episode.source.sha256 = "0" * 64, "2" * 64  # as ingest keeps a new master
     episode.save(second)
     write_feed(library, BASE)
-    assert [e.id for e in feedparser.parse((library / "feed.xml").read_bytes()).entries] == [
-        "reportage:markt:" + "0" * 12, "0" * 64]
+    assert ids(library) == ["reportage:markt:" + "0" * 12, "0" * 64]
 
 
 @pytest.mark.parametrize("damage", ["missing", "empty"])
