@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import zipfile
+from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -75,6 +77,26 @@ def test_a_clip_past_the_end_says_where_it_ends(client, library):
     assert r.headers["content-disposition"].endswith(f'-{duration:.1f}.mp3"')
 
 
+def test_a_clips_note_of_any_letters_reaches_the_page_escaped(client):
+    r = client.get("/api/episodes/haven/clip", params={"start": 2.55, "end": 2.95, "lang": "nl"})
+    assert r.status_code == 200, r.text  # its en dash was a 500: a header is Latin-1
+    assert unquote(r.headers["x-reportage-warning"]).startswith("no Dutch line is said in 2.5–")
+
+
+def test_a_clip_is_not_cut_for_another_site_nor_many_at_once(client, monkeypatch):
+    span = {"start": 3.0, "end": 5.5}
+    other = client.get("/api/episodes/haven/clip", params=span,
+                       headers={"Sec-Fetch-Site": "cross-site"})  # <img src=...> elsewhere
+    assert other.status_code == 403
+    from pipeline.web import clip as web_clip
+
+    busy = threading.BoundedSemaphore(1)
+    busy.acquire()  # as if cutting as many as it may
+    monkeypatch.setattr(web_clip, "CUTTING", busy)
+    r = client.get("/api/episodes/haven/clip", params=span)
+    assert r.status_code == 503 and r.headers["retry-after"] == "5"
+
+
 def test_clip_as_m4a_needs_no_token(client, tmp_path):
     r = client.get("/api/episodes/haven/clip",
                    params={"start": "12", "end": "14.5", "format": "m4a", "lang": "nl"})
@@ -115,6 +137,9 @@ def test_a_clip_is_at_most_ten_minutes(tmp_path):
     client = TestClient(create_app(library, TOKEN, TEST_HOSTS))
     r = client.get("/api/episodes/haven/clip", params={"start": 0, "end": 601})
     assert r.status_code == 400 and "at most 10 minutes" in r.json()["detail"]
+    # an end past the episode's is its end: what is asked of it counts
+    r = client.get("/api/episodes/haven/clip", params={"start": 1190, "end": 1e9})
+    assert r.status_code != 400 or "at most" not in r.json()["detail"]
 
 
 def test_unknown_episode_or_missing_audio(client, library, tmp_path):

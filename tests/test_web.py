@@ -240,8 +240,21 @@ def test_an_unknown_page_is_a_page_and_the_api_answers_json(client):
 
 
 def test_episode_json(client):
-    doc = client.get("/api/episodes/haven").json()
+    reply = client.get("/api/episodes/haven")
+    doc = reply.json()
     assert doc["slug"] == "haven" and len(doc["segments"]) == 10
+    # what is this machine's own stays on it: the recording's path, the stages' record
+    assert "path" not in doc["source"] and "provenance" not in doc
+    assert reply.headers["cache-control"] == "no-store"
+
+
+def test_a_published_file_that_links_out_of_the_library_is_not_served(client, library,
+                                                                      tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for listeners")
+    (library / "haven" / "nl.vtt").unlink()
+    (library / "haven" / "nl.vtt").symlink_to(secret)
+    assert client.get("/episodes/haven/files/nl.vtt").status_code == 404
 
 
 @pytest.mark.parametrize("sent", [b"Jos\xc3\xa9", b"Jos%C3%A9"])  # raw UTF-8, or as the page
@@ -443,7 +456,8 @@ def test_a_damaged_episode_is_a_page_saying_so_and_json_for_a_program(client, li
     shown = client.get("/episodes/haven")
     assert shown.status_code == 500 and shown.headers["content-type"].startswith("text/html")
     assert "episode.json" in shown.text and "<!doctype html>" in shown.text.lower()
-    assert client.get("/api/episodes/haven").json()["detail"].startswith(str(library / "haven"))
+    detail = client.get("/api/episodes/haven").json()["detail"]
+    assert detail.startswith("haven/episode.json") and str(library) not in detail
     assert "GET /episodes/haven" in caplog.text  # and the console of whoever serves it
 
 

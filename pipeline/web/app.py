@@ -120,6 +120,7 @@ def create_app(library: Path, token: str,
     allowed = {name.lower() for name in allowed_hosts}
     shelf = listing.Shelf(library)
     retranslate = Retranslator(library)
+    prepared: set[str] = set()  # episodes whose editing was made ready
     app = FastAPI(title="reportage", docs_url=None, redoc_url=None, openapi_url=None,
                   max_body_size=MAX_BODY)
     app.mount("/static", StaticFiles(directory=page.STATIC), name="static")
@@ -130,10 +131,13 @@ def create_app(library: Path, token: str,
         host = split_host(request.headers.get("host", ""))
         if host is None or host[0] not in allowed:
             response = PlainTextResponse("unknown host: see reportage serve --allowed-host", 400)
-        elif request.method in WRITES and cross_site(request, host[1], allowed):
-            response = PlainTextResponse("cross-site write refused", 403)
+        elif (request.method in WRITES or request.url.path.endswith("/clip")) and cross_site(
+                request, host[1], allowed):  # a clip is minutes of work: not for other sites
+            response = PlainTextResponse("cross-site request refused", 403)
         else:
             response = await call_next(request)
+        if request.url.path.startswith("/api/"):  # what a program reads is never kept
+            response.headers.setdefault("Cache-Control", "no-store")
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["Content-Security-Policy"] = CSP
@@ -161,7 +165,8 @@ def create_app(library: Path, token: str,
         # A damaged episode document: a page for a listener, JSON for a program; and a line
         # in the server's console for whoever runs it.
         log.warning("%s %s: %s", request.method, request.url.path, exc)
-        return await refused(request, StarletteHTTPException(500, str(exc)))
+        said = str(exc).replace(f"{library}/", "")  # where the library is stays on the server
+        return await refused(request, StarletteHTTPException(500, said))
 
     def prepare_edits(episode: Episode) -> None:
         publish.warm(episode)
@@ -201,7 +206,8 @@ def create_app(library: Path, token: str,
     def episode_page(slug: str, edit: bool = False) -> str:
         folder = folder_of(slug)
         episode = edits.documents.load(folder)
-        if edit:  # an editor will save soon: get ready now, off the save's clock
+        if edit and slug not in prepared:  # an editor will save soon: get ready now, off the
+            prepared.add(slug)  # save's clock; once (anyone may open ?edit=1)
             threading.Thread(target=prepare_edits, args=(episode,), daemon=True).start()
         links = page.Links(audio=f"/episodes/{slug}/audio", library="/", assets="/static",
                            files=f"/episodes/{slug}/files/")
@@ -211,7 +217,9 @@ def create_app(library: Path, token: str,
     @app.api_route("/episodes/{slug}/files/{name}", methods=READS)
     def published_file(slug: str, name: str) -> FileResponse:
         path = folder_of(slug) / name
-        if name not in BY_NAME or not path.is_file():  # only the listed files, never others
+        # Only the listed files, never others, nor a link leading out of the library.
+        if name not in BY_NAME or not path.is_file() \
+                or not path.resolve().is_relative_to(library):
             raise HTTPException(404, "no such file")
         return FileResponse(path, media_type=BY_NAME[name].media_type)
 
@@ -223,7 +231,12 @@ def create_app(library: Path, token: str,
 
     @app.get("/api/episodes/{slug}")
     def episode_json(slug: str) -> dict:
-        return edits.documents.load(folder_of(slug)).to_dict()
+        """The document, without what is this machine's own: the recording's path on it and
+        the stages' provenance."""
+        document = edits.documents.load(folder_of(slug)).to_dict()
+        document.pop("provenance")
+        document["source"].pop("path")
+        return document
 
     @app.get("/api/episodes/{slug}/clip")
     def clip(slug: str, start: float, end: float,

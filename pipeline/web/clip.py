@@ -1,7 +1,8 @@
 """`GET /api/episodes/{slug}/clip`: a moment of an episode as a downloaded mp3 or m4a, or a
 zip of the mp3 with its subtitles (SRT and WebVTT, re-timed to the clip).
 
-Finite times and at most MAX_SPAN seconds are checked here; the span itself (inside the
+Finite times and at most MAX_SPAN seconds are checked here, and at most CUTTING clips are cut
+at once (the request after them is a 503); the span itself (inside the
 episode, end after start) by `pipeline.formats.clip.make_clip`, which cuts the clip into a
 temporary folder that is gone before the reply. A bad query is a 400 with a clear message
 either way.
@@ -12,8 +13,10 @@ from __future__ import annotations
 import io
 import math
 import tempfile
+import threading
 import zipfile
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import HTTPException
 from fastapi.responses import Response
@@ -24,15 +27,16 @@ from pipeline.formats.clip import ClipResult, clip_name, make_clip
 
 MAX_SPAN = 600.0  # seconds: a moment, not the episode
 MEDIA_TYPES = {"mp3": "audio/mpeg", "m4a": "audio/mp4", "zip": "application/zip"}
-WARNING_HEADER = "X-Reportage-Warning"
+WARNING_HEADER = "X-Reportage-Warning"  # %-escaped UTF-8: a header is Latin-1
+CUTTING = threading.BoundedSemaphore(2)  # each clip is seconds of ffmpeg and ~0.5 GB at most
 
 
-def check_span(start: float, end: float) -> None:
-    """400 unless [start, end] is finite and at most MAX_SPAN long (make_clip checks that it
-    lies inside the episode, end after start)."""
+def check_span(start: float, end: float, duration: float) -> None:
+    """400 unless [start, end] is finite and at most MAX_SPAN long, its end taken to the
+    episode's (make_clip checks that it lies inside the episode, end after start)."""
     if not (math.isfinite(start) and math.isfinite(end)):
         raise HTTPException(400, "start and end must be numbers of seconds")
-    if end - start > MAX_SPAN:
+    if min(end, duration) - start > MAX_SPAN:
         raise HTTPException(400, f"a clip is at most {MAX_SPAN / 60:g} minutes "
                                  f"({end - start:.1f} s asked)")
 
@@ -50,8 +54,19 @@ def served_audio(library: Path, folder: Path, name: str) -> Path:
 def clip_download(library: Path, folder: Path, episode: Episode, start: float, end: float,
                   lang: str, fmt: str) -> Response:
     """The clip of [start, end] (snapped to whole words) as an attachment."""
-    check_span(start, end)
+    check_span(start, end, episode.source.duration_s)
     served_audio(library, folder, episode.source.file)
+    if not CUTTING.acquire(blocking=False):
+        raise HTTPException(503, "other clips are being cut: try again in a moment",
+                            headers={"Retry-After": "5"})
+    try:
+        return _cut(folder, episode, start, end, lang, fmt)
+    finally:
+        CUTTING.release()
+
+
+def _cut(folder: Path, episode: Episode, start: float, end: float, lang: str,
+         fmt: str) -> Response:
     audio = "mp3" if fmt == "zip" else fmt
     with tempfile.TemporaryDirectory(prefix="reportage-clip-") as tmp:
         try:
@@ -64,7 +79,7 @@ def clip_download(library: Path, folder: Path, episode: Episode, start: float, e
             raise HTTPException(507, f"could not cut the clip: {exc.strerror or exc}") from None
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
     if result.warnings:  # e.g. the end moved to the episode's end: the page shows it
-        headers[WARNING_HEADER] = "; ".join(result.warnings)
+        headers[WARNING_HEADER] = quote("; ".join(result.warnings), safe=" ;:,.()'/")
     return Response(data, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 

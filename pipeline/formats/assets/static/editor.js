@@ -574,7 +574,7 @@
         link.click();
         link.remove();
         setTimeout(function () { URL.revokeObjectURL(link.href); }, 60000);
-        var warning = r.headers.get("X-Reportage-Warning");
+        var warning = decodeURIComponent(r.headers.get("X-Reportage-Warning") || "");
         status.textContent = "clip downloaded: " + link.download + (warning ? " (" + warning + ")" : "");
       });
     }).catch(function (err) {
