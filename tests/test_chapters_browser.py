@@ -88,6 +88,21 @@ def test_a_chapter_edit_that_came_too_late_shows_the_current_chapters(page, base
     assert Episode.load(library / "haven").chapters[1].title == "Markt"
 
 
+def test_a_title_typed_as_the_other_editor_saved_it_is_left_unsaved_by_no_one(page, base,
+                                                                              library):
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.wait_for_selector(".chapter-edit")
+    reply = httpx.patch(f"{base}/api/episodes/haven/chapters/c2",
+                        json={"rev": 0, "title_en": "Fish market"},
+                        headers={"Authorization": f"Bearer {TOKEN}"})
+    assert reply.status_code == 200
+    item = page.locator(".chapter-edit").nth(1)
+    item.locator("input.title-en").fill("Fish market")  # the same, typed here
+    item.locator("button.rename").click()
+    wait_for(page, "changed meanwhile")
+    assert "dirty" not in page.locator(".chapter-edit").nth(1).get_attribute("class")
+
+
 def test_undo_takes_back_the_last_chapter_change(page, base, library):
     page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
     page.wait_for_selector(".chapter-edit")
@@ -225,13 +240,22 @@ def test_an_episode_without_chapters_gets_its_first_at_a_line_and_undo_takes_the
     page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
     page.wait_for_selector("#seg-s0000300 textarea.nl")
     assert heads(page) == []
+    assert page.locator("nav.chapters").is_hidden()  # no empty panel: lines begin them
     page.click("#seg-s0001200 .split-here")
     wait_for(page, "chapters begun: 00:00 ")
     assert starts(library) == [0.0, 4 * SPACING]
     assert len(heads(page)) == 2 and all(heads(page))  # machine titles, shown at once
     assert page.locator(".chapter-edit").count() == 2
+    assert page.locator(".chapter-count").inner_text() == "2 chapters"
     assert page.locator("#seg-s0000000 .split-here").is_hidden()  # a chapter starts there now
+    typed = page.locator(".chapter-edit").nth(1).locator("input.title-nl")
+    typed.fill("Vismarkt")  # not saved: an undo would take it away unasked
+    page.click("button.undo-chapters")
+    wait_for(page, "save or clear the chapter title you typed first")
+    assert starts(library) == [0.0, 4 * SPACING]
+    typed.press("Escape")
     page.click("button.undo-chapters")
     wait_for(page, "undone: chapters begun")
     assert heads(page) == [] and starts(library) == []
     assert page.locator("#seg-s0000000 .split-here").is_visible()
+    assert page.locator("nav.chapters").is_hidden() and page.locator(".chapter-count").is_hidden()

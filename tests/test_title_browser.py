@@ -61,7 +61,7 @@ def test_another_editors_rename_is_shown_and_yours_saved_over_it(page, served):
         assert api.patch("/api/episodes/haven/title",
                          json={"rev": 0, "title": "De haven van Bas"}).status_code == 200
     page.press("input.title-input", "Enter")
-    says(page, "Bas renamed it “De haven van Bas” meanwhile")
+    says(page, "Bas changed the titles meanwhile (now “De haven van Bas”)")
     assert page.input_value("input.title-input") == NEW  # what was typed is kept
     page.press("input.title-input", "Enter")
     says(page, "title saved")
@@ -119,4 +119,52 @@ def test_an_english_title_typed_in_place_shows_under_the_dutch_and_goes_with_a_r
     assert "English episode title" in page.inner_text("#history li")
     page.locator("#history li button.revert").click()
     page.wait_for_function("() => document.querySelector('header .title-en').hidden")
+    assert Episode.load(library / "haven").title_en is None
+
+
+def test_in_a_conflict_only_the_box_typed_in_is_saved_over_the_other_editors(page, served):
+    library, base = served
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.click("#rename-title")
+    page.fill("input.title-en-input", "On the quay")  # the English only
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}",
+                                              "X-Editor": "Bas"}) as api:
+        assert api.patch("/api/episodes/haven/title",
+                         json={"rev": 0, "title": NEW}).status_code == 200
+    page.press("input.title-en-input", "Enter")
+    says(page, "Bas changed the titles meanwhile")
+    assert page.input_value("input.title-input") == NEW  # left as it was: follows theirs
+    page.press("input.title-en-input", "Enter")
+    says(page, "title saved")
+    episode = Episode.load(library / "haven")
+    assert (episode.title, episode.title_en) == (NEW, "On the quay")  # both kept
+
+
+def test_ctrl_enter_in_a_title_box_saves_the_titles_only(page, served):
+    library, base = served
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.fill("#seg-s0000300 textarea.nl", "Nog niet bewaard.")
+    page.click("#rename-title")
+    page.fill("input.title-en-input", "On the quay")
+    page.press("input.title-en-input", "Control+Enter")
+    says(page, "title saved")
+    page.wait_for_timeout(1000)  # a save of the lines too would have landed by now
+    assert Episode.load(library / "haven").segments[1].nl != "Nog niet bewaard."
+
+
+def test_a_revert_while_the_boxes_are_open_is_shown_when_they_close(page, served):
+    library, base = served
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.click("#rename-title")
+    page.fill("input.title-en-input", "On the quay")
+    page.press("input.title-en-input", "Enter")
+    says(page, "title saved")
+    page.click("#history summary")
+    page.wait_for_function("() => document.querySelectorAll('#history li').length === 1")
+    page.click("#rename-title")
+    page.locator("#history li button.revert").click()
+    page.wait_for_function("() => /reverted/.test(document.querySelector('#history')"
+                           ".textContent)")
+    page.press("input.title-input", "Escape")
+    assert page.locator("header .title-en").is_hidden()  # as the server has it: none
     assert Episode.load(library / "haven").title_en is None

@@ -35,14 +35,30 @@
   function keepTyped(id, body) {
     var li = shownChapter(id);
     if (!li) return;
-    if ("title" in body) li.querySelector("input.title-nl").value = body.title;
-    if ("title_en" in body) li.querySelector("input.title-en").value = body.title_en;
-    li.classList.add("dirty");
-    status.textContent += "; your title is kept in its field: Enter saves it over theirs";
+    var nl = li.querySelector("input.title-nl"), en = li.querySelector("input.title-en");
+    if ("title" in body) nl.value = body.title;
+    if ("title_en" in body) en.value = body.title_en;
+    // What the other editor saved may be what was typed: then nothing is left unsaved.
+    li.classList.toggle("dirty", nl.value !== nl.dataset.saved || en.value !== en.dataset.saved);
+    if (li.classList.contains("dirty")) {
+      status.textContent += "; your title is kept in its field: Enter saves it over theirs";
+    }
+  }
+
+  // A change that may remove chapters (an undo; a merge: `item`, the chapter it removes)
+  // waits while a title typed into one is not saved.
+  function typedFirst(item) {
+    var typed = item ? item.classList.contains("dirty")
+                     : Boolean(document.querySelector(".chapter-edit.dirty"));
+    if (typed) {
+      status.textContent = "save or clear the chapter title you typed first: this change " +
+        "may remove its chapter";
+    }
+    return typed;
   }
 
   function undo() {
-    if (busy) return;
+    if (busy || typedFirst()) return;
     busy = true;
     status.textContent = "undoing…";
     undoButton.disabled = true;  // a second click would be refused as a stale undo
@@ -140,8 +156,9 @@
       var li = b.closest(".seg");
       b.hidden = firsts.has(li.dataset.id) || !said(li);
     });
-    var count = document.querySelector(".chapter-count");
-    if (count) count.textContent = chapters.length + (chapters.length === 1 ? " chapter" : " chapters");
+    var count = document.querySelector(".chapter-count");  // in "· 2 chapters" (none: hidden)
+    count.textContent = chapters.length + (chapters.length === 1 ? " chapter" : " chapters");
+    count.parentNode.hidden = !chapters.length;
   }
 
   function renderList() {
@@ -158,6 +175,7 @@
     var ol = el("ol");
     chapters.forEach(function (ch, n) { ol.appendChild(chapterItem(ch, n, kept[ch.id])); });
     nav.appendChild(ol);
+    nav.hidden = !chapters.length;  // none yet: "New chapter here" at a line begins them
   }
 
   // Titles typed into other chapters and not saved yet: they stay through a re-render (a
@@ -199,7 +217,11 @@
     }
     function rename() {
       var body = typed();
-      if (!Object.keys(body).length) { status.textContent = "the titles are unchanged"; return; }
+      if (!Object.keys(body).length) {
+        li.classList.remove("dirty");
+        status.textContent = "the titles are unchanged";
+        return;
+      }
       var alone = "title" in body && !("title_en" in body);
       change("PATCH", ch.id, body, alone ? function (d) { return renamedAlone(d, ch); }
                                          : "chapter renamed");
@@ -224,6 +246,7 @@
       button("later", "▶", "Start one segment later", function () { move(ch, 1); },
              "Start" + which + " one segment later");
       button("merge", "Merge ↑", "Join this chapter to the one before", function () {
+        if (typedFirst(li)) return;
         change("POST", ch.id, { action: "merge" }, "chapters merged");
       }, "Merge" + which + " into the one before");
     }

@@ -1,6 +1,7 @@
 // reportage editor (?edit=1): the episode's title and its English, renamed in place, as
 // `reportage title` does: Enter saves, Escape goes back. A rename another editor saved first
-// is shown, with the typed titles kept in their boxes to save over it.
+// is shown: a box typed in keeps what was typed, to save over it; one left as it was takes the
+// other's title, so that only what was typed is ever sent.
 (function () {
   "use strict";
   var button = document.getElementById("rename-title");
@@ -12,6 +13,7 @@
   var api = "/api/episodes/" + encodeURIComponent(document.body.dataset.slug) + "/title";
   var rev = parseInt(document.body.dataset.titleRev, 10);
   var inputs = null;  // {nl, en} while the titles are being typed
+  var later = null;  // titles a History revert gave while the boxes were open: shown at close
 
   function tell(text, kind) { status.textContent = text; status.className = kind || ""; }
   // The titles as the server has them now (after a rename, a revert, or another's rename).
@@ -31,7 +33,8 @@
     input.lang = lang;
     input.setAttribute("aria-label", label);
     input.addEventListener("keydown", function (ev) {
-      if (ev.key === "Enter") { ev.preventDefault(); save(); }
+      // Ctrl+Enter too saves the titles only, not the page's typed lines.
+      if (ev.key === "Enter") { ev.preventDefault(); ev.stopPropagation(); save(); }
       if (ev.key === "Escape") { ev.preventDefault(); close(); }
     });
     return input;
@@ -51,9 +54,19 @@
     inputs.nl.remove();
     inputs.en.remove();
     inputs = null;
+    if (later) show.apply(null, later);
+    later = null;
     heading.hidden = button.hidden = false;
     english.hidden = !english.textContent;
     button.focus();
+  }
+  // The server's titles while the boxes are open: a box left as it was follows them.
+  function follow(title, titleEn, newRev) {
+    var was = { nl: heading.textContent, en: english.textContent };
+    show(title, titleEn, newRev);
+    if (inputs.nl.value.trim() === was.nl) inputs.nl.value = title;
+    if (inputs.en.value.trim() === was.en) inputs.en.value = titleEn || "";
+    heading.hidden = english.hidden = true;  // the boxes stay in their place
   }
   function typed() {  // the titles that differ from the saved ones
     var body = {};
@@ -78,10 +91,10 @@
       inputs.nl.disabled = inputs.en.disabled = false;
       inputs.nl.focus();
       if (r.code === 409) {
-        show(r.data.title, r.data.title_en, r.data.rev);
-        heading.hidden = english.hidden = true;  // the boxes stay in their place
-        tell((r.data.by || "another editor") + " renamed it “" + r.data.title + "” meanwhile: " +
-             "Enter saves yours over it, Escape keeps theirs", "bad");
+        follow(r.data.title, r.data.title_en, r.data.rev);
+        tell((r.data.by || "another editor") + " changed the titles meanwhile (now “" +
+             r.data.title + "”" + (r.data.title_en ? " / “" + r.data.title_en + "”" : "") +
+             "): Enter saves what you typed over them, Escape keeps theirs", "bad");
       } else {
         tell(editor.refusal("not saved", r), "bad");
       }
@@ -95,8 +108,12 @@
     }
   });
   // For history.js: a reverted rename. While a title is being typed the page keeps the rev it
-  // was typed over, so that its save meets the revert as a conflict instead of undoing it.
+  // was typed over, so that its save meets the revert as a conflict instead of undoing it; the
+  // titles are shown when the boxes close.
   window.reportageTitle = {
-    show: function (title, titleEn, newRev) { if (!inputs) show(title, titleEn, newRev); },
+    show: function (title, titleEn, newRev) {
+      if (inputs) later = [title, titleEn, newRev];
+      else show(title, titleEn, newRev);
+    },
   };
 })();
