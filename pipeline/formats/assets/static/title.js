@@ -18,6 +18,7 @@
   function tell(text, kind) { status.textContent = text; status.className = kind || ""; }
   // The titles as the server has them now (after a rename, a revert, or another's rename).
   function show(title, titleEn, newRev) {
+    later = null;  // these are newer than any titles kept for later
     heading.textContent = title;
     document.title = title;
     english.textContent = titleEn || "";
@@ -55,7 +56,6 @@
     inputs.en.remove();
     inputs = null;
     if (later) show.apply(null, later);
-    later = null;
     heading.hidden = button.hidden = false;
     english.hidden = !english.textContent;
     button.focus();
