@@ -111,3 +111,27 @@ def test_a_missing_library_or_an_index_in_the_way_is_said_plainly(tmp_path):
     with pytest.raises(ReportageError, match=r"cannot write the search index .*index\.sqlite: "):
         search.rebuild(tmp_path)
     assert not list(tmp_path.glob("*.tmp"))  # no temp file left
+
+
+def test_a_prefix_or_word_counted_in_more_lines_than_there_are_still_ranks(tmp_path):
+    """A prefix's words (and a stem's), counted in both languages, can sum past the rows."""
+    lines = [("de de", "the this that"), ("de", "the then"), ("de", "there these")]
+    episode = Episode(slug="kort", title="Kort", source=Source("kort.mp3", "1" * 64, 15.0, 16000),
+                      segments=[Segment(f"s{i}", i * 5.0, i * 5.0 + 4, nl, en)
+                                for i, (nl, en) in enumerate(lines)])
+    search.index_episode(tmp_path, episode)
+    for query in ("th*", "de", "the"):
+        assert search.search(tmp_path, query, mode="exact")  # ranked, not a math domain error
+
+
+def test_an_index_a_killed_writer_left_mid_change_is_rolled_back_when_read(library):
+    path = library / "index.sqlite"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA cache_size = 1")  # the change spills into the file: the journal is hot
+    db.execute("BEGIN IMMEDIATE")
+    db.execute("DELETE FROM segments")
+    db.execute("UPDATE meta SET value = value || 'x'")
+    journal = (library / "index.sqlite-journal").read_bytes()
+    db.close()  # closing rolls back: put the killed writer's journal back in place
+    (library / "index.sqlite-journal").write_bytes(journal)
+    assert found(library, "antiek") == {"s000", "s001"}

@@ -320,6 +320,9 @@ def reader(library: Path) -> Iterator[sqlite3.Connection]:
                              "or give --library")
     if not path.is_file():
         raise ReportageError(f"no search index at {path}: {REBUILD_HINT}")
+    if Path(f"{path}-journal").is_file():  # a writer killed mid-change: only a writer (after
+        with suppress(ReportageError), _writer(path):  # any live one) can roll its journal back
+            pass
     uri = f"{path.resolve().as_uri()}?mode=ro"
     with _readable(path), closing(sqlite3.connect(uri, uri=True, timeout=30)) as db:
         # Map the file: a fresh connection then reads pages without a syscall each.

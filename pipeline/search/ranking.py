@@ -32,6 +32,8 @@ class Stats:
 
 
 def idf(df: int, rows: int) -> float:
+    # A prefix's or stem's words, counted in both languages, can sum past the rows.
+    df = min(df, rows)
     return max(MIN_IDF, math.log((rows - df + 0.5) / (df + 0.5)))
 
 
