@@ -60,6 +60,12 @@ def auto_jobs(items: int) -> int:
     return max(1, min(available_cores(), MAX_AUTO_JOBS, items))
 
 
+def jobs_for(asked: int, items: int) -> int:
+    """Workers for `items` files: as many as asked (0: auto_jobs), never more than the files
+    (each one idle would still load ~2.2 GB of models)."""
+    return min(asked or auto_jobs(items), max(1, items))
+
+
 @contextmanager
 def connect(jobs: int, scheduler: str | None = None):
     """A Dask client: of the cluster at `scheduler`, or of a LocalCluster of `jobs` worker

@@ -117,6 +117,26 @@ def test_a_file_through_a_running_scheduler(scheduler, episodes, direct, tmp_pat
     assert same_words(spoken(tmp_path / "een"), direct["een"])
 
 
+def test_never_more_workers_than_files():
+    from pipeline.cluster import MAX_AUTO_JOBS, available_cores, jobs_for
+
+    assert jobs_for(1000, 2) == 2 and jobs_for(60, 1) == 1 and jobs_for(3, 10) == 3
+    assert jobs_for(0, 10) == min(available_cores(), MAX_AUTO_JOBS)
+
+
+@pytest.mark.model
+def test_a_model_folder_given_relative_to_here_is_found_by_workers_elsewhere(
+        scheduler, episodes, tmp_path, cli):
+    from pipeline.models import embedded_model_dir
+
+    (tmp_path / "model").symlink_to(embedded_model_dir())
+    relative = os.path.relpath(tmp_path / "model", ROOT)  # the CLI runs in ROOT, workers not
+    run = cli("process", str(episodes["een"]), "--scheduler", scheduler, "--model", relative,
+              "--library", str(tmp_path / "library"), "--json", *FAST)
+    assert run.rc == 0, run.err
+    assert results(run)["een"]["ran"][0] == "transcribe"
+
+
 @pytest.mark.model
 def test_progress_locks_and_paths_a_worker_cannot_see(scheduler, episodes, tmp_path):
     """The same episode twice at once, on two workers: the run lock makes them take turns,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -108,7 +109,10 @@ def process(
         fail(str(exc))
     inputs = collect_inputs(paths)
     files = [item for item in inputs if not isinstance(item, ReportageError)]
-    jobs = jobs or cluster.auto_jobs(len(files))
+    jobs = cluster.jobs_for(jobs, len(files))
+    if jobs > cluster.available_cores():
+        say(f"{jobs} jobs on {cluster.available_cores()} CPU cores: they share the cores, and "
+            "each worker needs about 2.2 GB of memory", "warning")
     if scheduler or (jobs > 1 and len(files) > 1):
         failures = _process_on_cluster(inputs, lib, settings, jobs, scheduler, quiet or as_json,
                                        as_json)
@@ -153,6 +157,17 @@ def _process_one(item, lib: Path, settings: Settings, engines: Engines, quiet: b
     return _report(item, outcome, quiet, as_json)
 
 
+def _with_absolute_folders(settings: Settings) -> Settings:
+    """The settings with model folders given relative to here made absolute, as a worker
+    started in another folder finds them (names of models stay names)."""
+    def absolute(value: str | None) -> str | None:
+        return str(Path(value).absolute()) if value and Path(value).is_dir() else value
+
+    translate = replace(settings.translate, mt_model=absolute(settings.translate.mt_model))
+    return replace(settings, model=absolute(settings.model),
+                   embedder=absolute(settings.embedder), translate=translate)
+
+
 def _process_on_cluster(inputs: list, lib: Path, settings: Settings, jobs: int,
                         scheduler: str | None, quiet: bool, as_json: bool) -> int:
     """Files on a Dask cluster's workers, a bar each, each reported as it finishes; returns
@@ -169,6 +184,8 @@ def _process_on_cluster(inputs: list, lib: Path, settings: Settings, jobs: int,
             with cluster.connect(jobs, scheduler) as client:
                 if scheduler is None and not quiet:
                     say(f"dashboard: {client.dashboard_link}")
+                if scheduler is not None:  # workers elsewhere, in folders of their own
+                    settings = _with_absolute_folders(settings)
                 work = [(f, lib) for f in files]
                 for n, outcome in cluster.process_many(
                         client, work, settings, lambda n, *stage: bars[n](*stage)):

@@ -13,7 +13,8 @@ if TYPE_CHECKING:  # the runner and its models load when a command runs, not for
     from pipeline.runner import Settings
 
 JOBS_HELP = ("Each runs in a worker process of a local Dask cluster, with its own models "
-             "(about 2.2 GB each, 1.5 GB without chapters); 0: one per CPU core, at most 4.")
+             "(about 2.2 GB each, 1.5 GB without chapters), never more than the files; 0: one "
+             "per CPU core, at most 4.")
 
 OPTIONS = {  # name: (type, option)
     "engine": (str, typer.Option("faster-whisper", help="faster-whisper or openai-whisper.")),
