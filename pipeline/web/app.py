@@ -133,7 +133,8 @@ def create_app(library: Path, token: str,
             response = PlainTextResponse("unknown host: see reportage serve --allowed-host", 400)
         elif (request.method in WRITES or request.url.path.endswith("/clip")) and cross_site(
                 request, host[1], allowed):  # a clip is minutes of work: not for other sites
-            response = PlainTextResponse("cross-site request refused", 403)
+            what = "write" if request.method in WRITES else "clip"
+            response = PlainTextResponse(f"cross-site {what} refused", 403)
         else:
             response = await call_next(request)
         if request.url.path.startswith("/api/"):  # what a program reads is never kept
