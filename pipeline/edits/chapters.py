@@ -99,7 +99,17 @@ def split(library: Path, slug: str, chapter_id: str, at: float, rev: int,
     """Start a new chapter at a segment inside this one (not at its first segment)."""
 
     def change(episode: Episode) -> tuple[list[Chapter], list[float]]:
-        return _split_at(episode, _index(episode, chapter_id), _segment_start(episode, at))
+        chapters, i = episode.chapters, _index(episode, chapter_id)
+        at_s = _segment_start(episode, at)
+        inside = [seg.start for seg in spoken_segments(episode.segments)
+                  if seg.id in chapters[i].segment_ids]  # an emptied line starts no chapter
+        if at_s not in inside or at_s <= inside[0]:
+            raise BadChapterEdit("split at a segment inside the chapter, after its first one: "
+                                 "both parts must keep a segment")
+        new = Chapter(id=_new_id(episode, at_s), start=at_s, end=at_s, title="")
+        starts = [c.start for c in chapters]
+        starts.insert(i + 1, at_s)
+        return chapters[: i + 1] + [new] + chapters[i + 1 :], starts
 
     return _restructure(library, slug, rev, editor, chapter_id, change)
 
@@ -131,19 +141,6 @@ def _first_start(episode: Episode, chapter: Chapter) -> float | None:
     """Where the chapter's first spoken line starts."""
     ids = set(chapter.segment_ids)
     return next((s.start for s in spoken_segments(episode.segments) if s.id in ids), None)
-
-
-def _split_at(episode: Episode, i: int, at_s: float) -> tuple[list[Chapter], list[float]]:
-    chapters = episode.chapters
-    inside = [seg.start for seg in spoken_segments(episode.segments)
-              if seg.id in chapters[i].segment_ids]  # an emptied line starts no chapter
-    if at_s not in inside or at_s <= inside[0]:
-        raise BadChapterEdit("split at a segment inside the chapter, after its first one: "
-                             "both parts must keep a segment")
-    new = Chapter(id=_new_id(episode, at_s), start=at_s, end=at_s, title="")
-    starts = [c.start for c in chapters]
-    starts.insert(i + 1, at_s)
-    return chapters[: i + 1] + [new] + chapters[i + 1 :], starts
 
 
 def merge(library: Path, slug: str, chapter_id: str, rev: int, editor: str) -> list[Edit]:

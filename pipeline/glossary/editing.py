@@ -111,8 +111,8 @@ def _without_optional(own: list[str]) -> tuple[list[str], dict[str, str]]:
             kept.append(line)
             continue
         value = [*(value or []), line]
-        if _parses("".join(value)):
-            if note := _comment("".join(value)):
+        if _read(whole := "".join(value)) is not None:
+            if note := _comment(whole):
                 notes[OPTIONAL_KEY.match(value[0]).group(1)] = note
             value = None
     return kept, notes
@@ -122,7 +122,8 @@ def _comment(value: str) -> str:
     """The comment after a whole `key = value` ("# ..."), "" where there is none: it begins at
     the first "#" after which what comes before reads as TOML (not one in a string)."""
     text = value.rstrip("\n")
-    return next((text[at:] for at, c in enumerate(text) if c == "#" and _parses(text[:at])), "")
+    return next((text[at:] for at, c in enumerate(text)
+                 if c == "#" and _read(text[:at]) is not None), "")
 
 
 def _optional_fields(term) -> dict:
@@ -149,12 +150,12 @@ def _with_tables(document: dict, tables: list[dict]) -> dict:
     return {k: v for k, v in document.items() if k != "term"} | ({"term": tables} if tables else {})
 
 
-def _parses(text: str) -> bool:
+def _read(text: str) -> dict | None:
+    """The parsed TOML, None where it is not valid."""
     try:
-        tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError:
-        return False
-    return True
+        return None
 
 
 def _parsed(text: str) -> dict:
@@ -167,11 +168,7 @@ def _parsed(text: str) -> dict:
 def _checked(text: str, expected: dict) -> str:
     """`text`, if it reads back as exactly `expected`: never write a glossary that lost or
     broke anything."""
-    try:
-        same = tomllib.loads(text) == expected
-    except tomllib.TOMLDecodeError:
-        same = False
-    if not same:
+    if _read(text) != expected:
         raise ReportageError("the glossary could not be changed without breaking it; edit "
                              "glossary.toml by hand")
     return text
