@@ -8,7 +8,7 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -76,11 +76,12 @@ def find_episode(library: Path, slug: str) -> Path:
 
 
 @contextmanager
-def locked(folder: Path, name: str = ".lock", make: bool = False):
-    """Hold an exclusive lock on an episode folder (a second process waits). Held only while
-    the document is read or written, so an editor's save never waits long. A lock file removed
-    while this waited for it (a new episode's failed run removes its folder) is taken anew, in
-    the folder made again where `make`."""
+def locked(folder: Path, name: str = ".lock", make: bool = False,
+           waiting: Callable[[], None] | None = None):
+    """Hold an exclusive lock on an episode folder (a second process waits, and is told so
+    through `waiting`). Held only while the document is read or written, so an editor's save
+    never waits long. A lock file removed while this waited for it (a new episode's failed run
+    removes its folder) is taken anew, in the folder made again where `make`."""
     while True:
         if make:
             folder.mkdir(parents=True, exist_ok=True)
@@ -92,13 +93,23 @@ def locked(folder: Path, name: str = ".lock", make: bool = False):
                 continue
             raise
         with open(fd) as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            _wait_for(handle, waiting)
             try:
                 if _same_file(handle, folder / name):
                     yield
                     return
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _wait_for(handle, waiting: Callable[[], None] | None) -> None:
+    if waiting is not None:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            waiting()
+    fcntl.flock(handle, fcntl.LOCK_EX)
 
 
 def _same_file(handle, path: Path) -> bool:
@@ -108,7 +119,7 @@ def _same_file(handle, path: Path) -> bool:
         return False
 
 
-def running(folder: Path):
+def running(folder: Path, waiting: Callable[[], None] | None = None):
     """The run lock: one pipeline run per episode at a time, edits go on meanwhile; the folder
     is made when there is none (or no more: the run before failed on a new episode)."""
-    return locked(folder, ".run.lock", make=True)
+    return locked(folder, ".run.lock", make=True, waiting=waiting)

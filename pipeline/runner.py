@@ -74,7 +74,7 @@ def process_file(
     info = audio.probe(path)
     folder = episode_dir(library, slug or episode_slug(path.stem))
     created = not folder.exists()
-    with running(folder):
+    with running(folder, waiting=lambda: progress("waiting for another run of this episode", 0, 0)):
         # Under the run lock: a live run's folder holds only lock files, too, until its
         # first stage is saved.
         created = created or _left_over(folder)

@@ -85,6 +85,23 @@ def test_a_run_waiting_while_the_run_before_removed_the_folder_makes_it_again(tm
     assert held == [True]  # its lock is in the folder, for a third run to wait on
 
 
+def test_a_run_waiting_for_another_is_told_so_and_a_free_one_is_not(tmp_path):
+    folder, told = tmp_path / "ep", []
+
+    def second_run():
+        with running(folder, waiting=lambda: told.append("held")):
+            pass
+
+    with running(folder, waiting=lambda: told.append("free")):
+        assert told == []
+        second = threading.Thread(target=second_run)
+        second.start()
+        time.sleep(0.3)
+        assert told == ["held"]  # said while it waits, not when it gets the lock
+    second.join(10)
+    assert not second.is_alive()
+
+
 def test_a_run_lock_whose_folder_went_before_it_was_opened_is_taken_anew(tmp_path, monkeypatch):
     # The run before removes the folder just after this run made it, before it opens the lock.
     folder, real_open, removed = tmp_path / "nieuw", os.open, []
