@@ -200,6 +200,14 @@ def test_processed_episode_is_searchable(processed_library):
     assert any(h["segment"] == seg.id and h["start"] == pytest.approx(seg.start) for h in hits)
 
 
+def test_index_forgets_episodes_whose_folders_are_gone(cli, library):
+    assert cli("publish", "--library", str(library)).rc == 0
+    shutil.rmtree(library / "weer")
+    shown = cli("index", "--library", str(library))
+    assert shown.rc == 0 and "weer: its folder is gone" in shown.err, shown
+    assert cli("search", "zonnig", "--mode", "exact", "--library", str(library)).out == ""
+
+
 def test_index_remove_takes_the_name_as_the_shell_completes_it(cli, library):
     assert cli("publish", "--library", str(library)).rc == 0
     shutil.rmtree(library / "weer")

@@ -308,7 +308,7 @@ def index_cmd(
     library: Path | None = LibraryOption,
 ) -> None:
     """The search index: show what it holds (adding meaning vectors to an index from before
-    them), --rebuild it, or --remove an episode."""
+    them, forgetting episodes whose folders are gone), --rebuild it, or --remove an episode."""
     from pipeline.search import dictionary
     from pipeline.search import index as searchindex
 
@@ -326,6 +326,8 @@ def index_cmd(
                      "the next rebuild; delete its folder first")
             if remove is not None and not searchindex.remove_episode(lib, remove):
                 fail(f"no episode {remove!r} in the search index")
+            if remove is None:
+                _forget_gone(lib)
             _fill_vectors(lib)
             report = searchindex.summary(lib)
     except ReportageError as exc:
