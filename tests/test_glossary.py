@@ -94,7 +94,7 @@ def test_comments_on_a_changed_terms_lines_and_on_a_term_a_line_stay(tmp_path):
     glossary.add(tmp_path, Term("Huawei", misspellings=["Huawai"]))
     text = path.read_text(encoding="utf-8")
     assert 'english = "Huawei # Inc"  # as the company writes it\n' in text
-    assert 'misspellings = ["Hoewei", "Huawai"]  # ask Anna\n' in text
+    assert 'misspellings = [\n  "Hoewei",  # heard\n  "Huawai",\n]  # ask Anna\n' in text
 
     path.write_text("# Names of the show\nRogier Creemers   # the China expert\n"
                     "Sesame Credit\n", encoding="utf-8")  # one a line, until a term needs more
@@ -104,6 +104,17 @@ def test_comments_on_a_changed_terms_lines_and_on_a_term_a_line_stay(tmp_path):
     assert 'text = "Rogier Creemers"  # the China expert\n' in text
     assert [t.text for t in glossary.load(tmp_path)] == ["Rogier Creemers", "Sesame Credit",
                                                          "Huawei"]
+
+
+def test_a_list_one_item_a_line_keeps_its_layout_and_comments(tmp_path):
+    path = tmp_path / glossary.FILENAME
+    path.write_text('[[term]]\ntext = "Huawei"\nmisspellings = [  # from the radio\n'
+                    '    "Hoe#wei", "Wawei",  # both heard\n    \'Hua\'  # ep. 3\n  ]\n',
+                    encoding="utf-8")
+    glossary.add(tmp_path, Term("Huawei", misspellings=["Huawai"]))
+    assert path.read_text(encoding="utf-8") == (
+        '[[term]]\ntext = "Huawei"\nmisspellings = [  # from the radio\n    "Hoe#wei",\n'
+        '    "Wawei",  # both heard\n    "Hua",  # ep. 3\n    "Huawai",\n]\n')
 
 
 def test_a_change_that_would_lose_part_of_the_glossary_is_refused():

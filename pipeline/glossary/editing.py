@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 
 import tomllib
 
@@ -17,6 +18,7 @@ from pipeline.errors import ReportageError
 
 HEADER = re.compile(r"\s*\[\[\s*term\s*\]\]")
 OPTIONAL_KEY = re.compile(r"\s*(english|misspellings)\s*=")
+STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'')  # a TOML string on one line
 NEW_FILE = "# The show's names and terms (reportage glossary). Safe to edit by hand.\n"
 
 
@@ -42,8 +44,8 @@ def with_term(text: str, term, position: int | None, note: str = "") -> str:
         blocks.append(["[[term]]\n", line + "\n", *_optional(term)])
     else:
         own, trailing = _own_and_trailing(blocks[position])
-        kept, notes = _without_optional(own)
-        blocks[position] = [*kept, *_optional(term, notes), *trailing]
+        kept, notes, listing = _without_optional(own)
+        blocks[position] = [*kept, *_optional(term, notes, listing), *trailing]
     return _checked("".join(preamble + [line for block in blocks for line in block]),
                     _with_tables(before, tables))
 
@@ -101,21 +103,59 @@ def _own_and_trailing(block: list[str]) -> tuple[list[str], list[str]]:
     return block[:end], block[end:]
 
 
-def _without_optional(own: list[str]) -> tuple[list[str], dict[str, str]]:
-    """The lines without english and misspellings, and the comment after each of those (kept
-    for the new value): a value ends where its lines read as whole TOML (a list may run over
-    several lines; a "[" in a comment or a string opens none)."""
-    kept, value, notes = [], None, {}  # value: the lines of the one being left out
+@dataclass
+class Listing:
+    """A misspellings list written one item a line: how it was laid out, for the new list."""
+    indent: str = "  "
+    head: str = ""  # the comment on the `misspellings = [` line
+    notes: dict[str, str] = field(default_factory=dict)  # item -> the comment on its line
+
+
+def _without_optional(own: list[str]) -> tuple[list[str], dict[str, str], Listing | None]:
+    """The lines without english and misspellings, the comment after each of those, and the
+    layout of a misspellings list over several lines (all kept for the new value): a value
+    ends where its lines read as whole TOML (a "[" in a comment or a string opens no list)."""
+    kept, value, notes, listing = [], None, {}, None  # value: the lines being left out
     for line in own:
         if value is None and not OPTIONAL_KEY.match(line):
             kept.append(line)
             continue
         value = [*(value or []), line]
-        if _read(whole := "".join(value)) is not None:
+        if (parsed := _read(whole := "".join(value))) is not None:
+            key = OPTIONAL_KEY.match(value[0]).group(1)
             if note := _comment(whole):
-                notes[OPTIONAL_KEY.match(value[0]).group(1)] = note
+                notes[key] = note
+            if key == "misspellings":
+                listing = _listing(value, parsed[key])
             value = None
-    return kept, notes
+    return kept, notes, listing
+
+
+def _listing(lines: list[str], items: list) -> Listing | None:
+    """How a list over several lines was laid out; None for one on a line (or one whose items
+    this cannot tell apart: it is written on one line then)."""
+    if len(lines) < 2:
+        return None
+    listing, found = Listing(), []
+    for n, line in enumerate(lines):
+        code, comment = _split_comment(line)
+        on_line = [_read(f"x = {s}")["x"] for s in STRING.findall(code)]
+        if n == 0:
+            listing.head = comment
+        elif on_line and not found:
+            listing.indent = line[:len(line) - len(line.lstrip())]
+        found += on_line
+        if on_line and comment and "]" not in STRING.sub("", code):  # `]`'s is the list's note
+            listing.notes[on_line[-1]] = comment
+    return listing if found == items else None
+
+
+def _split_comment(line: str) -> tuple[str, str]:
+    """A line's code and its comment: from the first "#" outside a string."""
+    strings = [m.span() for m in STRING.finditer(line)]
+    at = next((at for at, c in enumerate(line)
+               if c == "#" and not any(a <= at < b for a, b in strings)), None)
+    return (line, "") if at is None else (line[:at], line[at:].rstrip("\n"))
 
 
 def _comment(value: str) -> str:
@@ -131,13 +171,24 @@ def _optional_fields(term) -> dict:
         {"misspellings": list(term.misspellings)} if term.misspellings else {})
 
 
-def _optional(term, notes: dict[str, str] | None = None) -> list[str]:
+def _optional(term, notes: dict[str, str] | None = None,
+              listing: Listing | None = None) -> list[str]:
     notes = notes or {}
     values = {"english": _string(term.english) if term.english else "",
-              "misspellings": f"[{', '.join(map(_string, term.misspellings))}]"
-              if term.misspellings else ""}
+              "misspellings": _list(term.misspellings, listing) if term.misspellings else ""}
     return [f"{key} = {value}" + (f"  {notes[key]}" if key in notes else "") + "\n"
             for key, value in values.items() if value]
+
+
+def _list(items: list[str], listing: Listing | None) -> str:
+    """A TOML list on one line, or one item a line with their comments as `listing` had it."""
+    if listing is None:
+        return f"[{', '.join(map(_string, items))}]"
+    head = f"[  {listing.head}\n" if listing.head else "[\n"
+    lines = [f"{listing.indent}{_string(item)},"
+             + (f"  {listing.notes[item]}" if item in listing.notes else "") + "\n"
+             for item in items]
+    return head + "".join(lines) + "]"
 
 
 def _string(text: str) -> str:
