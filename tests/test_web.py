@@ -63,6 +63,18 @@ def test_library_page_lists_episodes_and_searches(client):
     assert "(haven)" not in page.text  # a title of its own needs no folder name
 
 
+def test_a_search_hit_in_english_names_its_episode_by_its_english_title(client):
+    renamed = client.patch("/api/episodes/haven/title", headers=AUTH,
+                           json={"rev": 0, "title_en": "The harbour by night"})
+    assert renamed.status_code == 200, renamed.text
+    english = client.get("/", params={"q": "herring", "mode": "exact"}).text
+    assert '<span class="hit-title" lang="en">The harbour by night</span>' in english
+    dutch = client.get("/", params={"q": "haring", "mode": "exact"}).text
+    assert '<span class="hit-title" lang="nl">De haven &lt;b&gt;bij nacht&lt;/b&gt;' in dutch
+    hits = client.get("/api/search", params={"q": "haring", "mode": "exact"}).json()
+    assert hits[0]["title_en"] == "The harbour by night"
+
+
 def test_two_episodes_of_one_title_are_told_apart_by_their_folders(client, library):
     shutil.copytree(library / "haven", library / "haven-herhaling")
     page = client.get("/").text

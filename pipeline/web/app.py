@@ -195,10 +195,15 @@ def create_app(library: Path, token: str,
                                      mode=mode)
             except ReportageError as exc:
                 error = str(exc)
+        episodes = shelf.summaries()
+        english = {e.slug: e.title_en for e in episodes if e.title_en}
         html = page.render(
-            "library.html", episodes=shelf.summaries(), q=q, speaker=speaker, edit=edit,
+            "library.html", episodes=episodes, q=q, speaker=speaker, edit=edit,
             error=error, mode=mode, max_query=MAX_QUERY, limit=SEARCH_LIMIT,
-            hits=[(h, page.marked(h.snippet, h.marks)) for h in hits],
+            # An English line's hit names its episode in English, as it does its chapter.
+            hits=[(h, page.marked(h.snippet, h.marks),
+                   *((english[h.episode], "en") if h.lang == "en" and h.episode in english
+                     else (h.title, "nl"))) for h in hits],
             links=page.Links(audio="", library="/", assets="/static"),
         )
         return HTMLResponse(html, status_code=400 if error else 200)  # as the JSON API
@@ -259,10 +264,14 @@ def create_app(library: Path, token: str,
             hits = search.search(library, q, lang=lang, episode=episode, limit=limit,
                                  speaker=speaker, mode=mode)
             # The moment's page on this server (the CLI's link is the published file's).
-            return [h.to_dict() | {"link": f"/episodes/{h.episode}{h.moment}"}
-                    for h in hits]
+            return [h.to_dict() | {"link": f"/episodes/{h.episode}{h.moment}",
+                                   "title_en": _title_en(h.episode)} for h in hits]
         except ReportageError as exc:
             raise HTTPException(400, str(exc)) from None
+
+    def _title_en(slug: str) -> str | None:
+        summary = shelf.summary(slug)
+        return summary.title_en if summary else None
 
     @app.patch("/api/episodes/{slug}/segments/{segment_id}", dependencies=[Depends(editor)])
     def save_segment(slug: str, segment_id: str, patch: SegmentPatch,
