@@ -321,12 +321,52 @@ def test_the_files_menu_downloads_a_published_file(page, base, library, width):
     assert Path(saved.path()).read_bytes() == (library / "haven" / "en.srt").read_bytes()
 
 
+def in_view(page, selector: str) -> bool:
+    return page.evaluate(f"(() => {{ const r = document.querySelector('{selector}')"
+                         ".getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; })()")
+
+
+def test_a_listener_who_scrolls_away_to_read_is_left_there(page, base):
+    page.set_viewport_size({"width": 1280, "height": 360})
+    page.emulate_media(reduced_motion="reduce")
+    page.goto(f"{base}/episodes/haven#t=0")
+    audio_ready(page)
+    page.keyboard.press("k")  # plays from anywhere outside a text field
+    wait_audio(page, "!a.paused")
+    assert page.get_attribute("#seg-s0000000", "aria-current") == "true"
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    read_at = page.evaluate("scrollY")
+    assert not in_view(page, "#seg-s0000000")
+    page.wait_for_selector("#seg-s0000300[aria-current=true]", timeout=10_000)
+    assert page.evaluate("scrollY") == read_at  # the next line did not pull the page back
+    assert page.get_attribute("#seg-s0000000", "aria-current") is None
+    page.click("#now-playing")  # until asked
+    assert in_view(page, ".seg.now") and not page.is_visible("#now-playing")
+    page.keyboard.press("k")
+    wait_audio(page, "a.paused")
+
+
+def test_the_files_menu_closes_on_escape_and_on_a_click_elsewhere(page, base):
+    page.goto(f"{base}/episodes/haven")
+    page.click(".files summary")
+    assert page.is_visible(".files a")
+    page.keyboard.press("Escape")
+    assert not page.is_visible(".files a")
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    page.click(".files summary")
+    page.click("h1")
+    assert not page.is_visible(".files a")
+
+
 def test_the_editor_fits_a_phone_with_an_out_of_date_line(page, base, library):
     edits.edit_segment(library, "haven", SEG, 0, {"nl": "Iets heel anders gezegd."}, "ann")
     page.set_viewport_size({"width": 375, "height": 700})
     page.goto(f"{base}/episodes/haven?edit=1")
     assert page.is_visible(f"#seg-{SEG} .stale-badge")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    player = page.locator("#audio").bounding_box()  # at hand wherever the transcript is
+    assert player["y"] + player["height"] == pytest.approx(700, abs=1)
 
 
 def test_a_keyboard_user_skips_to_the_transcript(page, base):

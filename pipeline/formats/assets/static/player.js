@@ -32,42 +32,81 @@
     return found;
   }
 
+  var still = window.matchMedia && matchMedia("(prefers-reduced-motion: reduce)").matches;
+  function visibleTop() {
+    return header && getComputedStyle(header).position === "sticky" ?
+      header.getBoundingClientRect().bottom : 0;
+  }
+  function inView(el) {
+    var box = el.getBoundingClientRect();
+    return box.bottom > visibleTop() && box.top < window.innerHeight;
+  }
   function keepInView(el) {
     var box = el.getBoundingClientRect();
-    var top = header && getComputedStyle(header).position === "sticky" ?
-      header.getBoundingClientRect().bottom : 0;
-    if (box.top < top || box.bottom > window.innerHeight) {
-      el.scrollIntoView({ block: "center", behavior: "smooth" });
+    if (box.top < visibleTop() || box.bottom > window.innerHeight) {
+      el.scrollIntoView({ block: "center", behavior: still ? "auto" : "smooth" });
     }
   }
 
-  function highlight(t, scroll) {
+  // `follow`: the page scrolls along with the playing line only while that line is on screen;
+  // a listener who scrolled or tabbed away to read on is left there (the "Now playing" button
+  // brings the line back).
+  function highlight(t, scroll, follow) {
     var i = indexAt(t);
     var li = i >= 0 ? segs[i] : null;
     if (li === current) return;
-    if (current) current.classList.remove("now");
+    var watched = !current || inView(current);
+    if (current) { current.classList.remove("now"); current.removeAttribute("aria-current"); }
     current = li;
     if (li) {
       li.classList.add("now");
-      if (scroll) keepInView(li);
+      li.setAttribute("aria-current", "true");
+      if (scroll || (follow && watched)) keepInView(li);
     }
+  }
+
+  var back = document.getElementById("now-playing");
+  function offerWayBack() {
+    if (back) back.hidden = audio.paused || !current || inView(current);
+  }
+  if (back) {
+    back.addEventListener("click", function () {
+      if (current) keepInView(current);
+      back.hidden = true;
+    });
+    window.addEventListener("scroll", offerWayBack, { passive: true });
   }
 
   function seek(t, play) {
     t = Math.max(0, t);
     if (audio.readyState >= 1) { audio.currentTime = t; } else { pendingSeek = t; }
     highlight(t, true);
-    if (play) {
-      var started = audio.play();
-      if (started && started.catch) started.catch(function () {});
-    }
+    if (play) resume();
+  }
+  function resume() {
+    var started = audio.play();
+    if (started && started.catch) started.catch(function () {});
   }
 
   audio.addEventListener("loadedmetadata", function () {
     if (pendingSeek !== null) { audio.currentTime = pendingSeek; pendingSeek = null; }
   });
   audio.addEventListener("timeupdate", function () {
-    highlight(audio.currentTime, !audio.paused && !typing());
+    highlight(audio.currentTime, false, !audio.paused && !typing());
+    offerWayBack();
+  });
+  audio.addEventListener("pause", offerWayBack);
+
+  // Play and pause from anywhere on the page: k, or Space where it would only scroll (the page,
+  // a line's time); a text field types them, a button or box keeps its own Space.
+  document.addEventListener("keydown", function (ev) {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || typing()) return;
+    var at = document.activeElement;
+    var spaceScrolls = !at || at === document.body || at.matches('a[href^="#t="]');
+    if (ev.key === "k" || (ev.key === " " && spaceScrolls)) {
+      ev.preventDefault();
+      if (audio.paused) { resume(); } else { audio.pause(); }
+    }
   });
   // An editor typing in a line keeps it in view: the playing line is marked, not scrolled to.
   function typing() {
@@ -101,6 +140,22 @@
       seek(parseFloat(seg.dataset.start), true);
     }
   });
+
+  // The Files menu closes as a menu does: Escape, or a click or focus elsewhere.
+  var files = document.querySelector("details.files");
+  if (files) {
+    var close = function (ev) {
+      if (files.open && !files.contains(ev.target)) files.open = false;
+    };
+    document.addEventListener("click", close);
+    document.addEventListener("focusin", close);
+    files.addEventListener("keydown", function (ev) {
+      if (ev.key === "Escape" && files.open) {
+        files.open = false;
+        files.querySelector("summary").focus();
+      }
+    });
+  }
 
   function setLang(value) {
     document.body.dataset.lang = value;
