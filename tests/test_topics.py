@@ -415,6 +415,25 @@ def test_titles_by_an_older_method_are_made_again_but_an_editors_stay(tmp_path, 
     assert titles[1] == "Mijn titel" and (titles[0] == "Oude titel") == kept
 
 
+def test_a_run_keeps_an_editors_chapter_whose_lines_were_emptied_and_says_so(tmp_path):
+    from pipeline.document import Chapter
+
+    ctx = _topics_context(tmp_path)
+    segments = timed_segments(list(topic_blocks().values())[:2])
+    ctx.episode.segments = segments
+    ctx.episode.chapters = [
+        Chapter("c1", 0.0, segments[2].start, "Begin", segment_ids=[s.id for s in segments[:2]]),
+        Chapter("c2", segments[2].start, segments[3].start, "Mijn hoofdstuk",
+                segment_ids=[segments[2].id], edited={"start": True, "title": True}),
+        Chapter("c3", segments[3].start, segments[-1].end, "Rest",
+                segment_ids=[s.id for s in segments[3:]], edited={"start": True})]
+    segments[2].nl = ""  # the editor emptied the chapter's only line
+    ctx.episode.provenance["topics"] = {"method": METHOD}
+    done = TopicsStage().run(ctx)
+    assert [c.title for c in ctx.episode.chapters] == ["Begin", "Mijn hoofdstuk", "Rest"]
+    assert "'Mijn hoofdstuk' has no spoken line" in done["warning"]
+
+
 def test_an_editors_english_title_keeps_the_dutch_it_was_written_for(tmp_path):
     from pipeline.document import Chapter
 

@@ -323,7 +323,8 @@ def test_the_files_menu_downloads_a_published_file(page, base, library, width):
 
 def in_view(page, selector: str) -> bool:
     return page.evaluate(f"(() => {{ const r = document.querySelector('{selector}')"
-                         ".getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; })()")
+                         ".getBoundingClientRect();"
+                         " return r.top < innerHeight && r.bottom > 0; })()")
 
 
 def test_a_listener_who_scrolls_away_to_read_is_left_there(page, base):

@@ -61,11 +61,15 @@ class TopicsStage:
         embedder = ctx.engines.embedder()
         translate = text_translation(ctx)
         sound = None if edited else episode_sound(ctx)
+        kept = None
         if edited:  # titles by an older method are made again, but for the editor's own
             made_by = episode.provenance.get(self.name, {}).get("method")
-            episode.chapters = regroup(episode.segments, episode.chapters, embedder,
-                                       titles=UNCHANGED if made_by == METHOD else EDITED,
-                                       translate=translate)
+            regrouped = regroup(episode.segments, episode.chapters, embedder,
+                                titles=UNCHANGED if made_by == METHOD else EDITED,
+                                translate=translate)
+            kept = _kept_whole(episode, regrouped)
+            if not kept:
+                episode.chapters = regrouped
         else:
             episode.chapters = make_chapters(episode.segments, count=s.chapters,
                                              min_chapter_s=s.min_chapter_s, embedder=embedder,
@@ -73,7 +77,23 @@ class TopicsStage:
         ctx.progress("chapters", total, total)
         details = {"engine": embedder.name, "chapters": len(episode.chapters), "method": METHOD,
                    "kept_editors_chapters": edited, "sound": sound is not None}
-        return details | _warning(episode, s.chapters, s.no_chapters, edited)
+        said = [w for w in (_warning(episode, s.chapters, s.no_chapters, edited).get("warning"),
+                            kept) if w]
+        return details | ({"warning": "; ".join(said)} if said else {})
+
+
+def _kept_whole(episode: Episode, regrouped: list) -> str | None:
+    """A regroup drops a chapter whose spoken lines an editor emptied (two chapters would
+    begin on one line): a run never does that to an editor's chapter. Where the chapters'
+    lines are all still there, they stay as they are, and the producer hears why."""
+    kept = {c.id for c in regrouped}
+    lost = [c for c in episode.chapters if c.id not in kept]
+    ids = {seg.id for seg in episode.segments}
+    if not lost or not all(i in ids for c in episode.chapters for i in c.segment_ids):
+        return None
+    names = ", ".join(repr(c.title) for c in lost)
+    return (f"kept the chapters as an editor left them: chapter {names} has no spoken line "
+            "(give it one, or merge it)")
 
 
 def _edited(episode: Episode) -> bool:
