@@ -183,6 +183,11 @@ def _with_edits_since(episode: Episode, folder: Path, revs: dict[str, int]) -> E
         # None before counts once a page could show none and add the first (--no-chapters),
         # not while a new episode's first run has not made them yet.
         episode.chapters_rev = on_disk.chapters_rev + 1  # an editor's open page must reload
+    # A line the stage made again (a --force transcription) goes on from the disk's rev, never
+    # back to 0: an edit's (line, rev) names it alone in the log, for Undo and for merging.
+    disk_revs = {seg.id: seg.rev for seg in on_disk.segments}
+    for seg in episode.segments:
+        seg.rev = max(seg.rev, disk_revs.get(seg.id, 0))
     newer = [seg for seg in on_disk.segments if seg.rev > revs.get(seg.id, seg.rev)]
     if not newer:
         return episode

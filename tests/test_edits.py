@@ -192,6 +192,25 @@ def test_history_and_revert_which_is_itself_logged(library):
         edits.revert(library, "haven", 99, "carol")
 
 
+def test_a_line_a_run_made_again_goes_on_from_its_rev(library):
+    """A --force transcription makes every line anew: at rev 0 its next save would share a rev
+    with an edit from before, and Undo and merging would take one for the other."""
+    from pipeline.runner import _with_edits_since
+
+    folder = library / "haven"
+    edits.edit_segment(library, "haven", SEG, 0, {"nl": "Een."}, "ann")
+    edits.revert(library, "haven", 1, "ann")  # the machine's line again, at rev 2
+    made = Episode.load(folder)
+    before = {s.id: s.rev for s in made.segments}  # as the stage began
+    made.segment(SEG).rev = 0  # the run's new line
+    made = _with_edits_since(made, folder, before)
+    assert made.segment(SEG).rev == 2
+    made.save(folder)
+    edits.edit_segment(library, "haven", SEG, 2, {"en": "Ships."}, "bob")
+    seg = edits.edit_segment(library, "haven", SEG, 2, {"nl": "Twee."}, "carol")  # merged
+    assert (seg.nl, seg.en, seg.rev) == ("Twee.", "Ships.", 4)
+
+
 def test_a_stale_save_of_another_part_of_the_line_is_kept_beside_it(library):
     edits.edit_segment(library, "haven", SEG, 0, {"en": "Ships arrive early."}, "ann")
     seg = edits.edit_segment(library, "haven", SEG, 0, {"nl": "Schepen komen vroeg."}, "bob")
