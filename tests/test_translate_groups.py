@@ -81,3 +81,20 @@ def test_a_cut_moves_to_a_nearby_sentence_end():
     english = "Look, now you're out. So, we're outside again. Which building?"
     assert split_proportionally(english, [5.6, 3.4]) == [
         "Look, now you're out. So, we're outside again.", "Which building?"]
+
+
+def test_the_same_english_from_the_audio_stays_stale_only_after_an_editors_dutch():
+    """Whisper's English comes from the audio: shared out again after the Dutch changed, it is
+    the same. It follows a glossary's fix as well as it ever did; an editor's correction not."""
+    from pipeline.document import Episode, Source
+    from pipeline.stages.translate import translate_segments
+
+    fixed = Segment("s0", 0.0, 2.0, "Hallo Creemers.", en="Hello Kremers.", en_for="Hallo Kremers.")
+    corrected = Segment("s1", 3.0, 5.0, "De kaai.", en="The quay.", en_for="De kade.",
+                        edited={"nl": True})
+    episode = Episode("e", "E", Source("e.wav", "0" * 64, 5.0, 16000, "e.wav"),
+                      segments=[fixed, corrected])
+    along = [(0.0, 2.0, "Hello Kremers."), (3.0, 5.0, "The quay.")]
+    translate_segments(episode, ["s0", "s1"], translator=None, along=along)
+    assert (fixed.en, fixed.en_stale) == ("Hello Kremers.", False)
+    assert (corrected.en, corrected.en_stale) == ("The quay.", True)

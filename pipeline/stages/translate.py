@@ -107,8 +107,8 @@ def translate_segments(
         english = [redone.get(seg.id, text) for seg, text in zip(spoken, english, strict=True)]
     for seg, text in zip(spoken, english, strict=True):
         text = text.strip() or _with_context(episode, seg, translator, audio)
-        if text and text == seg.en:  # the same English again (Whisper's comes from the audio):
-            continue  # it follows no corrected Dutch, so it stays as out of date as it was
+        if text and text == seg.en and seg.edited.get("nl"):  # the same English again (from
+            continue  # the audio, as Whisper's): it follows no editor's Dutch, so it stays stale
         seg.en, seg.en_missing = text or None, not text
         seg.en_for = seg.nl
         seg.fixes = [f for f in seg.fixes if f["lang"] != "en"]  # fixes of the old English
