@@ -317,3 +317,12 @@ def test_a_changed_glossary_is_applied_on_a_rerun_without_transcribing_again(
     fixed = [f for seg in Episode.load(folder).segments for f in seg.fixes if f["lang"] == "nl"]
     assert len(fixed) == 1 and fixed[0]["now"] == heard.upper() + "X"
     assert fixed[0]["was"].startswith(heard)
+    # The term removed, the next run takes its fix back: the line says what was heard again.
+    cli("glossary", "remove", heard.upper() + "X", "--library", str(library_copy))
+    run = cli("process", str(speech_file), "--library", str(library_copy), "--no-chapters",
+              "--json")
+    assert run.rc == 0, run.err
+    after = Episode.load(folder)
+    assert not [f for seg in after.segments for f in seg.fixes]
+    assert any(fixed[0]["was"] in seg.nl for seg in after.segments)
+    assert heard.upper() + "X" not in (folder / "transcript.txt").read_text(encoding="utf-8")

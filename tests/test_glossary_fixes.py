@@ -9,7 +9,7 @@ import pytest
 from pipeline.document import Segment, Word
 from pipeline.errors import ReportageError
 from pipeline.glossary import Term, load, proposals
-from pipeline.glossary.fixes import fix_dutch, fix_english, fix_spans, unsure_spans
+from pipeline.glossary.fixes import fix_dutch, fix_english, fix_spans, unfix, unsure_spans
 from pipeline.glossary.soundalike import key
 
 
@@ -102,6 +102,24 @@ def test_the_english_keeps_the_term_or_its_given_english():
     by_hand = segment(("Creemers", 0.99), en="Kremers talks.")
     by_hand.edited["en"] = True
     assert fix_english([by_hand], terms) == 0 and by_hand.en == "Kremers talks."
+
+
+def test_fixes_to_a_term_the_glossary_no_longer_has_are_taken_back():
+    seg = segment(("Volgens", 0.98), ("Kremers", 0.31), ("is", 0.99), ("het", 0.99),
+                  ("krediet", 0.42), ("systeem.", 0.55), en="According to Kremers it is.")
+    edited = segment(("Kremers", 0.2), ("zegt", 0.99))
+    terms = [Term("Creemers"), Term("kredietsysteem")]
+    fix_dutch([seg, edited], terms)
+    fix_english([seg], terms)
+    edited.edited["nl"] = True  # the editor kept the fix
+    assert unfix([seg, edited], [Term("kredietsysteem")]) == 2  # Creemers went: nl and en
+    assert seg.nl == "Volgens Kremers is het kredietsysteem."
+    assert seg.en == "According to Kremers it is."
+    assert [w.text for w in seg.words][:2] == ["Volgens", " Kremers"]
+    assert [f["now"] for f in seg.fixes] == ["kredietsysteem"]
+    assert edited.nl == "Creemers zegt"  # a line an editor changed stays as it is
+    assert unfix([seg], []) == 1 and seg.nl == "Volgens Kremers is het krediet systeem."
+    assert seg.fixes == []
 
 
 def test_unsure_words_are_found_in_the_text_until_an_editor_changes_it():

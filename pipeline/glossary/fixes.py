@@ -213,6 +213,38 @@ def _fix_english(seg: Segment, term: Term) -> int:
     return 0
 
 
+def unfix(segments: list[Segment], terms: list[Term]) -> int:
+    """Take back the fixes to terms the glossary no longer has (removed, or spelled anew)
+    where no editor changed the line since; how many."""
+    standing = {t.text for t in terms} | {t.english for t in terms if t.english}
+    done = 0
+    for seg in segments:
+        gone = [f for f in seg.fixes if f["now"] not in standing and not seg.edited.get(f["lang"])]
+        for fix in gone:
+            done += _unfix(seg, fix)
+            seg.fixes.remove(fix)
+    return done
+
+
+def _unfix(seg: Segment, fix: dict) -> int:
+    text = (seg.nl if fix["lang"] == "nl" else seg.en) or ""
+    at = [m.start() for m in re.finditer(re.escape(fix["now"]), text)]
+    if not at:
+        return 0
+    start = min(at, key=lambda a: abs(a - fix["at"]))
+    end = start + len(fix["now"])
+    if fix["lang"] == "en":
+        seg.en = text[:start] + fix["was"] + text[end:]
+        return 1
+    spans = word_spans(seg.nl, seg.words)
+    seg.nl = text[:start] + fix["was"] + text[end:]
+    for i, span in enumerate(spans):  # the word the fix made says what was heard again
+        if span and span[0] == start:
+            seg.words[i] = replace(seg.words[i], text=seg.words[i].text.replace(
+                fix["now"], fix["was"], 1))
+    return 1
+
+
 def unsure_spans(seg: Segment) -> list[tuple[int, int]]:
     """Where the Dutch has words the recogniser was unsure of; none once an editor changed it
     (the line has been read)."""

@@ -1,12 +1,13 @@
 """The glossary stage: the show's terms put right where the recogniser was unsure of a word
 that sounds like one (glossary/fixes.py). Cheap, so a changed glossary applies to every episode
-a re-run passes over; each replacement is marked in its segment and can be undone."""
+a re-run passes over; each replacement is marked in its segment and can be undone, and one to a
+term the glossary no longer has is taken back."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
-from pipeline.glossary.fixes import fix_dutch
+from pipeline.glossary.fixes import fix_dutch, unfix
 from pipeline.stages.base import Context
 
 
@@ -14,7 +15,8 @@ class GlossaryStage:
     name = "glossary"
 
     def enabled(self, ctx: Context) -> bool:
-        return bool(ctx.settings.glossary)
+        # Without terms it runs while fixes stand: those of removed terms are taken back.
+        return bool(ctx.settings.glossary) or any(seg.fixes for seg in ctx.episode.segments)
 
     def inputs(self, ctx: Context) -> dict:
         # The segments it works on are those of the stages before it.
@@ -25,6 +27,7 @@ class GlossaryStage:
     def run(self, ctx: Context) -> dict:
         total = ctx.episode.source.duration_s
         ctx.progress("glossary", 0, total)
+        undone = unfix(ctx.episode.segments, ctx.settings.glossary)
         replaced = fix_dutch(ctx.episode.segments, ctx.settings.glossary)
         ctx.progress("glossary", total, total)
-        return {"terms": len(ctx.settings.glossary), "replaced": replaced}
+        return {"terms": len(ctx.settings.glossary), "replaced": replaced, "undone": undone}
