@@ -112,13 +112,14 @@ def test_fixes_to_a_term_the_glossary_no_longer_has_are_taken_back():
     fix_dutch([seg, edited], terms)
     fix_english([seg], terms)
     edited.edited["nl"] = True  # the editor kept the fix
-    assert unfix([seg, edited], [Term("kredietsysteem")]) == 2  # Creemers went: nl and en
+    assert unfix([seg, edited], {"Creemers"}) == 2  # Creemers went: nl and en
     assert seg.nl == "Volgens Kremers is het kredietsysteem."
     assert seg.en == "According to Kremers it is."
     assert [w.text for w in seg.words][:2] == ["Volgens", " Kremers"]
     assert [f["now"] for f in seg.fixes] == ["kredietsysteem"]
     assert edited.nl == "Creemers zegt"  # a line an editor changed stays as it is
-    assert unfix([seg], []) == 1 and seg.nl == "Volgens Kremers is het krediet systeem."
+    assert unfix([seg], {"kredietsysteem"}) == 1
+    assert seg.nl == "Volgens Kremers is het krediet systeem."
     assert seg.fixes == []
 
 
@@ -252,3 +253,24 @@ def test_a_hand_damaged_proposals_file_is_one_clear_error(tmp_path, entry):
                  lambda: proposals.dismiss(tmp_path, "X")):
         with pytest.raises(ReportageError, match="not a list of proposed terms"):
             call()
+
+
+def test_a_run_takes_back_only_what_terms_removed_from_the_librarys_glossary_put_in(tmp_path):
+    from pipeline.document import Episode, Source
+    from pipeline.stages.base import Context, Engines, Settings
+    from pipeline.stages.glossary import GlossaryStage
+
+    seg = segment(("Kremers", 0.3), ("en", 0.99), ("Tensent", 0.3))
+    fix_dutch([seg], [Term("Creemers"), Term("Tencent")])
+    assert seg.nl == "Creemers en Tencent"
+    episode = Episode("e", "E", Source("e.wav", "0" * 64, 3.0, 16000, "e.wav"), segments=[seg])
+    # Creemers came from the library's glossary, Tencent from a --glossary file of that run.
+    episode.provenance["glossary"] = {"library": ["Creemers"]}
+    (tmp_path / "e").mkdir()
+    settings = Settings(embedder="lexical")  # this run: no terms at all
+    ctx = Context(tmp_path / "e.wav", tmp_path / "e", episode, settings, Engines(settings),
+                  lambda *_: None)
+    assert GlossaryStage().enabled(ctx)  # fixes stand
+    done = GlossaryStage().run(ctx)
+    assert done["undone"] == 1 and seg.nl == "Kremers en Tencent"
+    assert [f["now"] for f in seg.fixes] == ["Tencent"]

@@ -213,14 +213,18 @@ def _fix_english(seg: Segment, term: Term) -> int:
     return 0
 
 
-def unfix(segments: list[Segment], terms: list[Term]) -> int:
-    """Take back the fixes to terms the glossary no longer has (removed, or spelled anew)
+def put_in(terms: list[Term]) -> set[str]:
+    """What fixes to these terms put in the text: their Dutch, and their English."""
+    return {t.text for t in terms} | {t.english for t in terms if t.english}
+
+
+def unfix(segments: list[Segment], gone: set[str]) -> int:
+    """Take back the fixes that put in what `gone` holds (terms removed from the glossary)
     where no editor changed the line since; how many."""
-    standing = {t.text for t in terms} | {t.english for t in terms if t.english}
     done = 0
     for seg in segments:
-        gone = [f for f in seg.fixes if f["now"] not in standing and not seg.edited.get(f["lang"])]
-        for fix in gone:
+        taken = [f for f in seg.fixes if f["now"] in gone and not seg.edited.get(f["lang"])]
+        for fix in taken:
             done += _unfix(seg, fix)
             seg.fixes.remove(fix)
     return done

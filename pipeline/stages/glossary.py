@@ -1,13 +1,14 @@
 """The glossary stage: the show's terms put right where the recogniser was unsure of a word
 that sounds like one (glossary/fixes.py). Cheap, so a changed glossary applies to every episode
 a re-run passes over; each replacement is marked in its segment and can be undone, and one to a
-term the glossary no longer has is taken back."""
+term removed from the library's glossary is taken back."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 
-from pipeline.glossary.fixes import fix_dutch, unfix
+from pipeline import glossary
+from pipeline.glossary.fixes import fix_dutch, put_in, unfix
 from pipeline.stages.base import Context
 
 
@@ -27,7 +28,12 @@ class GlossaryStage:
     def run(self, ctx: Context) -> dict:
         total = ctx.episode.source.duration_s
         ctx.progress("glossary", 0, total)
-        undone = unfix(ctx.episode.segments, ctx.settings.glossary)
+        # Fixes to a term removed from the library's glossary go; a run's own terms (a
+        # --glossary file) are for that run, and what they put in stays after it.
+        library = put_in(glossary.load(ctx.folder.parent))
+        before = set(ctx.episode.provenance.get(self.name, {}).get("library", []))
+        undone = unfix(ctx.episode.segments, before - library - put_in(ctx.settings.glossary))
         replaced = fix_dutch(ctx.episode.segments, ctx.settings.glossary)
         ctx.progress("glossary", total, total)
-        return {"terms": len(ctx.settings.glossary), "replaced": replaced, "undone": undone}
+        return {"terms": len(ctx.settings.glossary), "replaced": replaced, "undone": undone,
+                "library": sorted(library)}
