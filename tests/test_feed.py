@@ -406,3 +406,14 @@ def test_a_chapter_title_with_angle_brackets_is_text_in_the_items_description(li
     assert "Map<K, V> en A<B / Costs<b>" in html.unescape(entry.description)
     raw = ET.parse(library / "feed.xml").getroot().find("channel/item/description").text
     assert "Map&lt;K, V&gt; en A&lt;B / Costs&lt;b&gt;" in raw
+
+
+def test_publish_writes_a_feed_built_before_again_for_its_url(cli, library):
+    assert cli("publish", "--library", str(library)).rc == 0  # no feed yet: none made
+    assert not (library / "feed.xml").exists()
+    assert build(cli, library).rc == 0
+    assert cli("title", "haven", "De kade", "--library", str(library)).rc == 0
+    published = cli("publish", "--library", str(library))
+    assert published.rc == 0 and "feed.xml: 1 episode" in published.err
+    [entry] = feedparser.parse((library / "feed.xml").read_bytes()).entries
+    assert entry.title == "De kade" and entry.enclosures[0].href == f"{BASE}haven/{AUDIO}"

@@ -57,8 +57,26 @@ def publish_cmd(
             failed += 1
     if everything:
         _forget_gone(lib)
+        _feed_again(lib)
     if failed:
         raise typer.Exit(1)
+
+
+def _feed_again(library: Path) -> None:
+    """A feed built before is written again for its URL: titles and chapters editors changed
+    reach podcast apps."""
+    from pipeline.formats import feed
+
+    if (url := feed.built_for(library)) is None:
+        return
+    try:
+        result = feed.write_feed(library, url)
+    except ReportageError as exc:
+        say(str(exc), "warning")
+        return
+    for warning in result.warnings:
+        say(warning, "warning")
+    say(f"{result.path}: {result.items} episode{'' if result.items == 1 else 's'}", "✓")
 
 
 def index_ready(library: Path) -> None:

@@ -22,7 +22,8 @@ from pipeline.atomic import write_atomic
 from pipeline.document import FILENAME
 from pipeline.errors import ReportageError
 from pipeline.formats.feed import base_url as check_base_url
-from pipeline.formats.feed import episode_links, insert_item_links
+from pipeline.formats.feed import episode_links
+from pipeline.formats.feed_insert import insert_item_links
 from pipeline.intake import subscriptions
 from pipeline.intake.download import audio_suffix, download, read_all
 from pipeline.library import FEEDS, episode_slug
