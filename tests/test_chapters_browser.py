@@ -259,3 +259,30 @@ def test_an_episode_without_chapters_gets_its_first_at_a_line_and_undo_takes_the
     assert heads(page) == [] and starts(library) == []
     assert page.locator("#seg-s0000000 .split-here").is_visible()
     assert page.locator("nav.chapters").is_hidden() and page.locator(".chapter-count").is_hidden()
+
+
+def focused(page) -> str:
+    """The focused element, as "tag.class" with its chapter or line id."""
+    return page.evaluate("(() => { const a = document.activeElement;"
+                         " const at = a.closest('[data-id]');"
+                         " return a.tagName.toLowerCase() + '.' + a.className.split(' ')[0]"
+                         " + (at ? '@' + at.dataset.id : ''); })()")
+
+
+def test_a_keyboard_user_keeps_their_place_through_chapter_changes(page, base):
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    page.wait_for_selector(".chapter-edit")
+    page.focus("#seg-s0000600 .split-here")
+    page.keyboard.press("Enter")
+    wait_for(page, "new chapter at")
+    assert focused(page) == "input.title-nl@c0000600"  # the new chapter's title, to write
+    page.focus(".chapter-edit[data-id=c0000600] button.later")
+    page.keyboard.press("Enter")
+    wait_for(page, "moved to 00:09")
+    assert focused(page) == "button.later@c0000600"  # the same button, the list made anew
+    page.keyboard.press("Enter")  # so a second press moves it once more
+    wait_for(page, "moved to 00:12")
+    page.focus(".chapter-edit[data-id=c0000600] button.merge")
+    page.keyboard.press("Enter")
+    wait_for(page, "merged")
+    assert focused(page).endswith("@c1")  # in the chapter it joined, not the page's top

@@ -135,3 +135,22 @@ def test_a_reverted_move_to_a_new_speaker_takes_that_speaker_out_of_the_menus(pa
     assert page.get_attribute(f"#seg-{SEG} .speaker", "data-speaker") == "S2"
     options = page.locator("select.mover").first.locator("option").all_inner_texts()
     assert options == ["Anna", "Bas", "New speaker"]  # as after a reload: no line is S3's
+
+
+def test_a_keyboard_user_is_not_sent_back_to_the_top_by_an_undo_or_a_revert(page, base):
+    page.goto(f"{base}/episodes/haven?edit=1#token={TOKEN}")
+    box = page.locator(f"#seg-{SEG} textarea.nl")
+    box.fill("De schepen komen laat binnen.")
+    box.press("Control+Enter")
+    page.focus(f"#seg-{SEG} .undo-save")
+    page.keyboard.press("Enter")
+    page.wait_for_function("id => document.querySelector(`#seg-${id} .state`).textContent"
+                           " === 'undone'", arg=SEG)
+    assert page.evaluate("document.activeElement.matches('textarea.nl')")  # back at the line
+    assert page.evaluate("document.activeElement.closest('.seg').id") == f"seg-{SEG}"
+    page.click("#history summary")
+    page.wait_for_selector("#history li button.revert")
+    page.focus("#history li button.revert")
+    page.keyboard.press("Enter")
+    status_says(page, "reverted edit")
+    assert page.evaluate("document.activeElement.className").startswith("history-status")

@@ -64,6 +64,7 @@
     undoButton.disabled = true;  // a second click would be refused as a stale undo
     send("POST", api + "/undo", { rev: rev, edits: lastEdits }).then(function (reply) {
       answered(reply, "undone: " + lastDone, true);
+      if (undoButton.hidden) heading().focus();  // it went: the panel, not the page's top
     });
   }
 
@@ -171,11 +172,37 @@
     if (!undoButton.parentNode) nav.querySelector("h2").after(undoButton);
     var old = nav.querySelector("ol");
     var kept = old ? unsaved(old) : {};
+    var focus = old ? focused(old) : null;
     if (old) old.remove();
     var ol = el("ol");
     chapters.forEach(function (ch, n) { ol.appendChild(chapterItem(ch, n, kept[ch.id])); });
     nav.appendChild(ol);
     nav.hidden = !chapters.length;  // none yet: "New chapter here" at a line begins them
+    if (focus) refocus(ol, focus);
+  }
+
+  // A keyboard user's place in the list survives its re-render: the same control of the same
+  // chapter (by id, else by place), of the one before where that chapter went (a merge), or
+  // the heading.
+  function focused(ol) {
+    var at = document.activeElement;
+    var li = at && ol.contains(at) ? at.closest("li") : null;
+    if (!li) return null;
+    return { id: li.dataset.id, index: Array.prototype.indexOf.call(ol.children, li),
+             count: ol.children.length, cls: at.className.split(" ")[0] };
+  }
+  function refocus(ol, was) {  // a moved start renames its chapter; a merge removes one
+    var fewer = ol.children.length < was.count;
+    var li = ol.querySelector('li[data-id="' + CSS.escape(was.id) + '"]') ||
+      ol.children[Math.max(Math.min(was.index - (fewer ? 1 : 0), ol.children.length - 1), 0)];
+    var target = li && (li.querySelector("." + CSS.escape(was.cls) + ":not([hidden])") ||
+                        li.querySelector("a.time"));
+    (target || heading()).focus();
+  }
+  function heading() {
+    var h2 = document.querySelector("nav.chapters h2");
+    h2.tabIndex = -1;
+    return h2;
   }
 
   // Titles typed into other chapters and not saved yet: they stay through a re-render (a
@@ -281,6 +308,9 @@
     b.addEventListener("click", function () {
       var at = Number(li.dataset.start), first = !chapters.length;
       change("POST", null, { at: at }, function (d) {
+        var made = d.chapters.filter(function (ch) { return Math.abs(ch.start - at) < 0.01; })[0];
+        var named = made && shownChapter(made.id);
+        if (named) named.querySelector("input.title-nl").focus();  // its title, to write next
         if (!first) return "new chapter at " + clock(at);
         return "chapters begun: " + d.chapters.map(function (ch) {  // from the first line, and here
           return clock(ch.start) + " " + ch.title;

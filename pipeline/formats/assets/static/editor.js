@@ -258,6 +258,7 @@
           (r.data.segments || []).forEach(function (seg) { accept(li, seg, typed); });
           say(li, withWarning(r.data.kept ? "not undone: changed since" : "undone", r.data),
               r.data.kept ? "bad" : "ok");
+          box(li, "nl").focus();  // the Undo button went with the message: back to the line
         });
       });
     });

@@ -115,6 +115,10 @@
       return editor.send("POST", api + "/revert", { edit: e.id }).then(answered);
     });
     function answered(r) {
+      // The list is made anew, its buttons with it: a keyboard user goes on from the outcome.
+      return told(r).then(function () { say.focus(); });
+    }
+    function told(r) {
       if (r.code !== 200) {  // the edit it names may be newer than this list
         return load(editor.refusal("not reverted", r), "bad");
       }
