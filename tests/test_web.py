@@ -301,6 +301,11 @@ def test_a_stale_rev_gets_409_with_the_current_text(client):
     assert refused.status_code == 409
     assert refused.json()["segment"]["nl"] == "Eerste." and refused.json()["rev"] == 1
     assert refused.json()["by"] == "editor"  # who saved it since: the conflict names them
+    bob = AUTH | {"X-Editor": "Bob"}
+    assert client.patch(url, headers=bob, json={"rev": 0, "en": "Mine."}).status_code == 200
+    refused = client.patch(url, headers=AUTH | {"X-Editor": "Carol"},
+                           json={"rev": 0, "nl": "Derde."})
+    assert refused.json()["by"] == "editor"  # Bob's English is beside it, not in the way
 
 
 @pytest.mark.parametrize("headers", [

@@ -369,7 +369,7 @@ def test_the_editor_fits_a_phone_with_an_out_of_date_line(page, base, library):
     player = page.locator("#audio").bounding_box()  # at hand wherever the transcript is
     assert player["y"] + player["height"] == pytest.approx(700, abs=1)
     said = page.locator("#status").bounding_box()  # the outcome of a save, above it
-    assert 0 < said["y"] and said["y"] + said["height"] <= player["y"] + 1
+    assert said["y"] > 0 and said["y"] + said["height"] <= player["y"] + 1
 
 
 def test_a_keyboard_user_skips_to_the_transcript(page, base):

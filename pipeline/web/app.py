@@ -289,13 +289,14 @@ def create_app(library: Path, token: str,
         try:
             _, warning = edit_saved(folder, apply)
         except edits.StaleRevision as stale:
-            # Who saved last since this editor's rev: the conflict names them.
-            since = [e.editor for e in edits.history(library, slug, segment_id)
-                     if e.rev > patch.rev]
+            # Who last changed, since this editor's rev, what this save would change: the
+            # conflict names them (one who changed another part was merged, not in the way).
+            since = [e for e in edits.history(library, slug, segment_id) if e.rev > patch.rev]
+            clashing = [e for e in since if e.field in changes] or since
             return JSONResponse(status_code=409, content={
                 "detail": "this segment was changed since you loaded it",
                 "segment": segment_json(stale.segment), "rev": stale.segment.rev,
-                "by": since[-1] if since else None})
+                "by": clashing[-1].editor if clashing else None})
         except edits.UnknownSegment:
             raise HTTPException(404, "no such segment") from None
         except ReportageError as exc:  # what was sent cannot be saved
