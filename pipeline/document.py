@@ -5,8 +5,10 @@ Every other file in an episode folder is derived from this document (see publish
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -275,3 +277,10 @@ def segment_id(start: float, taken: set[str]) -> str:
         candidate = f"{base}-{n}"
     taken.add(candidate)
     return candidate
+
+
+def free_speaker_id(taken: Iterable[str]) -> str:
+    """The first of S1, S2, ... that is no speaker's id or name in `taken` (in any letters):
+    two voices never show one label."""
+    folded = {t.casefold() for t in taken}
+    return next(f"S{n}" for n in itertools.count(1) if f"s{n}" not in folded)

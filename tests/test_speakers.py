@@ -278,10 +278,33 @@ def test_a_name_held_by_a_speaker_without_lines_is_still_taken(library):
     seg = Episode.load(library / SLUG).segments[-1]
     before = seg.speaker
     moved = edit_segment(library, SLUG, seg.id, seg.rev, {"speaker": "new"}, "a")
-    rename_speaker(library, SLUG, moved.speaker, "Xavier", "a")
+    third = moved.speaker
+    rename_speaker(library, SLUG, third, "Xavier", "a")
     edit_segment(library, SLUG, seg.id, moved.rev, {"speaker": before}, "a")  # named, no lines
     with pytest.raises(ReportageError, match="already names speaker"):
         rename_speaker(library, SLUG, "S1", "xavier", "a")
+    assert rename_speaker(library, SLUG, third, "", "a")  # so its name can be taken back
+    assert rename_speaker(library, SLUG, "S1", "Xavier", "a")
+
+
+def test_a_move_from_a_speaker_left_without_lines_reverts(library):
+    seg = Episode.load(library / SLUG).segments[-1]
+    alone = edit_segment(library, SLUG, seg.id, seg.rev, {"speaker": "new"}, "a")  # S3
+    joined = edit_segment(library, SLUG, seg.id, alone.rev, {"speaker": "S1"}, "a")
+    [move] = [e for e in history(library, SLUG, seg.id) if e.rev == joined.rev]
+    revert(library, SLUG, move.id, "a")  # the one-line voice comes back
+    assert Episode.load(library / SLUG).segment(seg.id).speaker == alone.speaker == "S3"
+
+
+def test_a_new_voice_never_takes_a_label_a_speaker_is_named(library):
+    rename_speaker(library, SLUG, "S1", "s3", "a")  # a name like an id no voice has
+    seg = Episode.load(library / SLUG).segments[2]
+    moved = edit_segment(library, SLUG, seg.id, seg.rev, {"speaker": "new"}, "a")
+    assert moved.speaker == "S4"
+    from pipeline.stages.speakers import kept_ids
+
+    segments = [Segment("s0", 0.0, 2.0, "Ja.", speaker="S1"), Segment("s1", 3.0, 5.0, "Nee.")]
+    assert kept_ids(segments, ["S1", "S2"], [], {"S1", "s2"})["S2"] == "S3"  # "s2": a name
 
 
 def test_listing_an_episode_without_speaker_labels_says_so(tmp_path, cli):

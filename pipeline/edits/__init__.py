@@ -9,10 +9,11 @@ derived files and the search index.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.document import Episode, Segment
+from pipeline.document import Episode, Segment, free_speaker_id
 from pipeline.edits import chapters, title
 from pipeline.edits.log import (
     MACHINE,
@@ -36,6 +37,7 @@ FIELDS = ("nl", "en", "speaker")  # a segment's; "speaker" reassigns it (an id, 
 NAME = "speaker_name"  # an episode's: the name of the speaker whose id the edit's segment holds
 MAX_TEXT = 5000  # characters; a segment is a sentence or two, never a chapter
 MAX_NAME = 80
+SPEAKER_ID = re.compile(r"S[1-9][0-9]*")  # the ids voices get: S1, S2, ...
 
 
 Retranslate = Callable[[Episode, list[str]], None]
@@ -286,7 +288,8 @@ def _save_names(folder: Path, episode: Episode, names: list[tuple[str, str]], ed
 
 
 def _known(episode: Episode, speaker: str) -> None:
-    if speaker not in {seg.speaker for seg in episode.segments}:
+    """A speaker with lines, or with a name (its lines moved away, the name still its)."""
+    if speaker not in _speaker_ids(episode):
         raise UnknownSpeaker(f"no speaker {speaker!r} in {episode.slug}")
 
 
@@ -365,7 +368,8 @@ def _apply(
 ) -> list[Edit]:
     if changes.get("speaker") == "new":
         changes = changes | {"speaker": _new_speaker(episode)}
-    elif "speaker" in changes and changes["speaker"] not in _speaker_ids(episode):
+    elif "speaker" in changes and changes["speaker"] not in _speaker_ids(episode) and not (
+            revert_of is not None and _free_to_return(episode, changes["speaker"])):
         raise ReportageError(f"no speaker {changes['speaker']!r} in {episode.slug}: give one of "
                              f"{', '.join(sorted(_speaker_ids(episode)))} or new")
     changes, machine = english_along(seg, changes, machine)
@@ -446,10 +450,16 @@ def _speaker_ids(episode: Episode) -> set[str]:
     return {seg.speaker for seg in episode.segments if seg.speaker} | set(episode.speakers)
 
 
+def _free_to_return(episode: Episode, speaker: str) -> bool:
+    """A revert gives a line back to a speaker whose last line moved away: its id comes back,
+    unless it is another speaker's name now."""
+    return SPEAKER_ID.fullmatch(speaker) is not None and speaker.casefold() not in {
+        name.casefold() for name in episode.speakers.values()}
+
+
 def _new_speaker(episode: Episode) -> str:
-    """The next free id: S1, S2, ..."""
-    taken = _speaker_ids(episode)
-    return next(f"S{n}" for n in range(1, len(taken) + 2) if f"S{n}" not in taken)
+    """The next free id (S1, S2, ...), no other speaker's name either."""
+    return free_speaker_id(_speaker_ids(episode) | set(episode.speakers.values()))
 
 
 def refresh(library: Path, folder: Path, episode: Episode, segment_id: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import replace
 
-from pipeline.document import Segment, Word, segment_id
+from pipeline.document import Segment, Word, free_speaker_id, segment_id
 from pipeline.stages.base import Context
 
 
@@ -34,7 +34,8 @@ class SpeakersStage:
         ctx.progress("speakers", 0, total)
         segments = ctx.episode.segments
         result = label_speakers(ctx.audio, segments, ctx.settings.speakers)
-        ids = kept_ids(segments, result.labels, result.splits, set(ctx.episode.speakers))
+        named = set(ctx.episode.speakers) | set(ctx.episode.speakers.values())
+        ids = kept_ids(segments, result.labels, result.splits, named)
         splits = [replace(split, speaker=ids[split.speaker]) for split in result.splits]
         ctx.episode.segments = apply_labels(segments, [ids[x] for x in result.labels], splits)
         ctx.progress("speakers", total, total)
@@ -56,8 +57,8 @@ def kept_ids(segments: list[Segment], labels: list[str], splits, named: set[str]
     `splits`) -> the id it goes by. A re-run clusters afresh and numbers voices in order of
     appearance, so a voice may come out as another number: each takes the id of the earlier
     speaker it shares the most talk time with (an optimal one-to-one matching), so a name an
-    editor gave stays with its voice. A voice matching none gets an id no one holds (nor any
-    name in `named`)."""
+    editor gave stays with its voice. A voice matching none gets an id no one holds, nor is
+    any id or name in `named`."""
     import numpy as np
     from scipy.optimize import linear_sum_assignment
 
@@ -72,8 +73,8 @@ def kept_ids(segments: list[Segment], labels: list[str], splits, named: set[str]
     taken = set(old) | named | set(ids.values())
     for label in new:
         if label not in ids:
-            ids[label] = label if label not in taken else next(
-                f"S{n}" for n in range(1, len(taken) + 2) if f"S{n}" not in taken)
+            clash = label.casefold() in {t.casefold() for t in taken}
+            ids[label] = free_speaker_id(taken) if clash else label
             taken.add(ids[label])
     return ids
 
