@@ -232,3 +232,19 @@ def test_a_name_typed_and_not_saved_warns_on_leaving(page, base):
     page.close(run_before_unload=True)
     page.wait_for_timeout(300)
     assert page.dialogs  # the beforeunload prompt
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_long_name_and_one_like_the_menus_own_choice_fit_and_are_told_apart(page, base,
+                                                                             library, width):
+    from pipeline.edits import rename_speaker
+
+    rename_speaker(library, "haven", "S1", "W" * 80, "a")  # one word, as long as allowed
+    rename_speaker(library, "haven", "S2", "New speaker", "a")
+    page.set_viewport_size({"width": width, "height": 700})
+    for url in (f"{base}/episodes/haven", f"{base}/episodes/haven?edit=1#token={TOKEN}"):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, url
+    page.wait_for_selector(f"#seg-{SEG} select.mover option", state="attached")
+    options = page.locator(f"#seg-{SEG} select.mover option").all_inner_texts()
+    assert "New speaker (S2)" in options and "New speaker" in options

@@ -302,6 +302,7 @@
   function optionText(id) {  // two speakers an editor gave one name still tell apart
     var name = names.get(id), twin = false;
     names.forEach(function (other, otherId) { twin = twin || (other === name && otherId !== id); });
+    twin = twin || name.trim().toLowerCase() === "new speaker";  // not the menu's own choice
     return twin ? name + " (" + id + ")" : name;
   }
   function fillOptions(select, current) {
@@ -339,7 +340,8 @@
   function forgetSilent() {
     var gone = false;
     names.forEach(function (name, id) {
-      if (!labelsOf(id).length) { names.delete(id); gone = true; }
+      // A named one stays to be chosen: its lines may come back to it.
+      if (!labelsOf(id).length && name === id) { names.delete(id); gone = true; }
     });
     if (gone) refillMovers();
   }
