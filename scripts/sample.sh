@@ -9,7 +9,13 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
         || echo "No dictionaries: an English search word will find the Dutch by meaning alone"
 fi
 source scripts/venv.sh
-# The pinned CPU build of torch first (for speaker labels): a plain `torch` would pull CUDA.
-python -m pip install -q torch==2.13.0
+echo "Installing reportage and its speech model (a few minutes the first time)…"
+install_cpu_torch  # before the project's own requirements name torch
 python -m pip install -q '.[speakers]'
 reportage process audio/fish-fillets-sample.mp3 "$@"
+cat <<'NEXT'
+
+Next: open transcripts/fish-fillets-sample/index.html in a browser (the listener page), or
+    . .venv/bin/activate && reportage serve      # http://127.0.0.1:8000/, ?edit=1 edits
+and process your own episodes with `reportage process EPISODE.mp3` (README: Usage).
+NEXT

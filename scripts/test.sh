@@ -12,8 +12,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 fi
 
 source scripts/venv.sh
-# The pinned CPU build of torch first: a plain `torch` requirement would pull a multi-GB CUDA build.
-python -m pip install -q torch==2.13.0
+install_cpu_torch  # before the project's own requirements name torch
 # openai-whisper without its triton pin (~1 GB of GPU kernels); its CPU needs come from [openai].
 python -m pip install -q --no-deps openai-whisper==20250625
 python -m pip install -q -e '.[test,openai,mt,sbert,speakers]'

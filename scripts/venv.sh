@@ -15,3 +15,11 @@ fi
 echo "Using the virtual environment $VENV (created if missing; the system's Python is untouched)"
 export PATH="$VENV/bin:$PATH"
 export VIRTUAL_ENV="$VENV"
+
+# torch's CPU build (speaker labels, the transformers translator): PyPI's own Linux torch brings
+# about 3 GB of CUDA libraries. A machine holding the CPU wheel (pip's find-links) takes it from
+# there; elsewhere it comes from PyTorch's CPU index.
+install_cpu_torch() {
+    python -m pip install -q torch==2.13.0+cpu 2>/dev/null \
+        || python -m pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+}
