@@ -232,6 +232,12 @@ def test_a_stop_after_transcribing_and_before_the_save_keeps_the_pieces(tmp_path
 
     monkeypatch.setattr(runner, "_save", stopped)
     settings = runner.Settings(no_chapters=True, no_speakers=True)
+    told = []
     with pytest.raises(KeyboardInterrupt):
-        runner.process_file(path, tmp_path / "lib", settings, runner.Engines(settings))
+        runner.process_file(path, tmp_path / "lib", settings, runner.Engines(settings),
+                            lambda stage, done, total: told.append((stage, done)))
     assert (tmp_path / "lib" / "lang" / "transcribe.partial.json").exists()
+    # The bar says "transcribing" from the start of it, not from the first batch decoded.
+    stages = [stage for stage, _ in told]
+    assert stages[stages.index("loading speech model") + 1:][:1] == ["transcribing"]
+    assert told[stages.index("transcribing")] == ("transcribing", 0)

@@ -65,6 +65,9 @@ class TranscribeStage:
         along = _english_along(ctx, engine)
         key = json.dumps([self.inputs(ctx), along], sort_keys=True, default=str)
         found, english, done = _resumed(ctx.folder, key, along)
+        # Said now: the first batch's segments come only when it is decoded (a short episode's
+        # all at once), and until then the bar would still say the model is loading.
+        ctx.progress("transcribing", min(done / audio.SAMPLE_RATE, total), total)
         for start, end in audio.pieces(samples):
             if end <= done:
                 continue  # finished by a run that was stopped
