@@ -187,4 +187,5 @@ def test_a_model_that_did_not_load_gets_the_hint_for_its_reason():
     assert "--compute-type default" in _hint("Requested float16 compute type, but the target "
                                              "device or backend do not support it.")
     assert "--device cpu" in _hint("CUDA failed with error CUDA driver version is insufficient")
-    assert "need a network" in _hint("Repository Not Found for url: https://huggingface.co/x")
+    assert "reportage downloads no model" in _hint(
+        "Repository Not Found for url: https://huggingface.co/x")

@@ -116,5 +116,6 @@ def _hint(reason: str) -> str:
     is not a missing download."""
     if any(word in reason.lower() for word in ("cuda", "compute type", "unsupported device")):
         return " (this machine lacks it: --device cpu --compute-type default work anywhere)"
-    return (" (size names other than 'base' are downloaded by faster-whisper and need a "
-            "network; give a local model folder instead)")
+    return (" (reportage downloads no model: a size name other than 'base' loads from the "
+            "Hugging Face cache, so fetch it once with `huggingface-cli download "
+            "Systran/faster-whisper-NAME`, or give a local model folder)")
