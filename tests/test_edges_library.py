@@ -55,6 +55,15 @@ def test_help_shows_every_default_written_in_brackets(command, says):
     assert shown.exit_code == 0 and says in " ".join(shown.output.split()), shown.output
 
 
+def test_help_lists_the_commands_in_a_producers_order_with_names_for_values():
+    shown = CliRunner().invoke(cli_app, ["--help"], terminal_width=200).output
+    listed = [line.split()[0] for line in shown.split("Commands:")[1].splitlines() if line]
+    assert listed[:4] == ["process", "publish", "serve", "search"]
+    options = CliRunner().invoke(cli_app, ["process", "--help"], terminal_width=200).output
+    assert "--engine ENGINE" in options and "--library, --out FOLDER" in options
+    assert "<str>" not in options and "<Path>" not in options
+
+
 @pytest.mark.parametrize("command", [[], ["feed"]])
 def test_a_group_without_a_command_shows_its_help(cli, command):
     shown = cli(*command)

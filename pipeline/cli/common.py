@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import typer
+from typer.core import TyperGroup
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -28,8 +29,19 @@ def command_group(**options) -> typer.Typer:
     return typer.Typer(add_completion=False, rich_markup_mode=None, **options)
 
 
+# The commands as a producer meets them: --help lists them so, not in the order of import.
+ORDER = ("process", "publish", "serve", "search", "title", "speakers", "history", "revert",
+         "glossary", "feed", "clip", "index", "check", "evaluate", "models")
+
+
+class InProducersOrder(TyperGroup):
+    def list_commands(self, ctx) -> list[str]:
+        return sorted(super().list_commands(ctx),
+                      key=lambda name: ORDER.index(name) if name in ORDER else len(ORDER))
+
+
 app = command_group(
-    no_args_is_help=True,
+    cls=InProducersOrder, no_args_is_help=True,
     help="Dutch spoken-word audio to a bilingual, chaptered, searchable transcript.",
 )
 err = Console(stderr=True)
@@ -49,7 +61,8 @@ def given_path(value: str) -> Path:
     return Path(value)
 
 
-LibraryOption = typer.Option(None, "--library", "--out", parser=given_path, help="Library folder "
+LibraryOption = typer.Option(None, "--library", "--out", parser=given_path, metavar="FOLDER",
+                             help="Library folder "
                              "[default: $REPORTAGE_LIBRARY or transcripts/]")
 
 
