@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import typer
-from typer.core import TyperGroup
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -16,6 +15,7 @@ from rich.progress import (
     TextColumn,
 )
 from rich.text import Text
+from typer.core import TyperGroup
 
 from pipeline import __version__
 from pipeline.errors import ReportageError

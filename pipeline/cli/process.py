@@ -79,13 +79,13 @@ def process(
     library: Path | None = LibraryOption,
     jobs: int = typer.Option(1, min=0, metavar="N", help=f"Files processed at once. {JOBS_HELP}"),
     scheduler: str | None = typer.Option(
-        None, metavar="ADDRESS", help="A running Dask scheduler (tcp://HOST:PORT) whose workers process the files; "
-        "they must see the files and the library at the same paths."),
+        None, metavar="ADDRESS", help="A running Dask scheduler (tcp://HOST:PORT) whose workers "
+        "process the files; they must see the files and the library at the same paths."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON line per file."),
     glossary: Path | None = typer.Option(
-        None, metavar="FILE", help="More names and terms for this run: one a line, or the glossary's TOML form "
-        "(the library's own glossary.toml is always used)."),
+        None, metavar="FILE", help="More names and terms for this run: one a line, or the "
+        "glossary's TOML form (the library's own glossary.toml is always used)."),
     hotwords: bool = typer.Option(
         False, "--hotwords", help="Also prime the decoder with the glossary's terms: more names "
         "heard right, but more other words wrong (see benchmarks/glossary.py)."),

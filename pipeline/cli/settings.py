@@ -17,34 +17,40 @@ JOBS_HELP = ("Each runs in a worker process of a local Dask cluster, with its ow
              "per CPU core, at most 4.")
 
 OPTIONS = {  # name: (type, option)
-    "engine": (str, typer.Option("faster-whisper", metavar="ENGINE", help="faster-whisper or openai-whisper.")),
+    "engine": (str, typer.Option("faster-whisper", metavar="ENGINE",
+                                 help="faster-whisper or openai-whisper.")),
     "model": (str | None, typer.Option(
-        None, metavar="MODEL", help="Model: 'base' (embedded, default), a local model folder, or a size name "
-        "(openai-whisper: a checkpoint file).")),
-    "language": (str, typer.Option("nl", metavar="LANG", help="Spoken language; 'auto' detects it.")),
+        None, metavar="MODEL", help="Model: 'base' (embedded, default), a local model folder, "
+        "or a size name (openai-whisper: a checkpoint file).")),
+    "language": (str, typer.Option("nl", metavar="LANG",
+                                   help="Spoken language; 'auto' detects it.")),
     "device": (str, typer.Option("auto", metavar="DEVICE", help="auto, cpu or cuda.")),
     "compute_type": (str, typer.Option(
-        "default", metavar="TYPE", help="CTranslate2 compute type: default (int8 on a CPU, the model's own on a "
-        "GPU), int8, float32, float16, ...")),
-    "beam_size": (int, typer.Option(5, min=1, max=20, metavar="N", help="Beam size for decoding.")),
+        "default", metavar="TYPE", help="CTranslate2 compute type: default (int8 on a CPU, the "
+        "model's own on a GPU), int8, float32, float16, ...")),
+    "beam_size": (int, typer.Option(5, min=1, max=20, metavar="N",
+                                    help="Beam size for decoding.")),
     "translate": (bool, typer.Option(True, "--translate/--no-translate",
                                      help="Add English to every segment.")),
-    "target_language": (str, typer.Option("en", metavar="LANG", help="Language to translate into (en).")),
+    "target_language": (str, typer.Option("en", metavar="LANG",
+                                          help="Language to translate into (en).")),
     "translator": (str, typer.Option(
-        "whisper", metavar="TRANSLATOR", help="whisper (speech translation, offline) or transformers (--mt-model).")),
+        "whisper", metavar="TRANSLATOR",
+        help="whisper (speech translation, offline) or transformers (--mt-model).")),
     "mt_model": (str | None, typer.Option(
-        None, metavar="MODEL", help="Seq2seq translation model for --translator transformers: a folder, or a "
-        "name in the local Hugging Face cache (e.g. Helsinki-NLP/opus-mt-nl-en).")),
+        None, metavar="MODEL", help="Seq2seq translation model for --translator transformers: "
+        "a folder, or a name in the local Hugging Face cache (e.g. Helsinki-NLP/opus-mt-nl-en).")),
     "chapters": (int | None, typer.Option(
-        None, "--chapters", min=1, metavar="N", help="Force this many chapters [default: from the content].")),
+        None, "--chapters", min=1, metavar="N",
+        help="Force this many chapters [default: from the content].")),
     "no_chapters": (bool, typer.Option(False, "--no-chapters", help="Skip chapters.")),
     "speakers": (int | None, typer.Option(
-        None, "--speakers", min=1, max=8, metavar="N", help="The number of speakers when you know it "
-        "[default: estimated from the voices, 1 to 8].")),
+        None, "--speakers", min=1, max=8, metavar="N", help="The number of speakers when you "
+        "know it [default: estimated from the voices, 1 to 8].")),
     "no_speakers": (bool, typer.Option(False, "--no-speakers", help="Skip speaker labels.")),
     "embedder": (str, typer.Option(
-        "auto", metavar="EMBEDDER", help="Topic embeddings: auto (e5 if installed, else lexical), e5, lexical, "
-        "or a sentence-transformers model name or folder.")),
+        "auto", metavar="EMBEDDER", help="Topic embeddings: auto (e5 if installed, else "
+        "lexical), e5, lexical, or a sentence-transformers model name or folder.")),
     "force": (bool, typer.Option(False, "--force", help="Redo every stage, even if up to date.")),
     "allow_truncated": (bool, typer.Option(
         False, "--allow-truncated", help="Transcribe what decodes of a truncated or damaged "
