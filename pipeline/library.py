@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import fcntl
 import hashlib
+import json
 import os
 import re
 import tempfile
@@ -16,6 +18,7 @@ from pipeline.document import FILENAME, valid_slug
 from pipeline.errors import ReportageError
 
 DEFAULT = "transcripts"
+MAX_TITLES_READ = 500  # episodes whose titles a wrong name is looked up among
 FEEDS = "feeds"  # `feed sync`'s augmented feeds, beside the episodes: never an episode's name
 
 
@@ -69,10 +72,30 @@ def episode_slugs(library: Path) -> Iterator[str]:
 
 
 def find_episode(library: Path, slug: str) -> Path:
-    folder = episode_dir(library, slug)
+    try:
+        folder = episode_dir(library, slug)
+    except ReportageError as exc:
+        raise ReportageError(f"{exc}{_meant(library, slug)}") from None
     if not (folder / FILENAME).is_file():
-        raise ReportageError(f"no episode {slug!r} in {library}")
+        raise ReportageError(f"no episode {slug!r} in {library}{_meant(library, slug)}")
     return folder
+
+
+def _meant(library: Path, name: str) -> str:
+    """A hint for an episode asked for by its title, its file's name or a near spelling: an
+    episode goes by its folder's name. Read only on this error's way out."""
+    wanted, slugs = slugify(name), list(episode_slugs(library))
+    if wanted in slugs and wanted != name:
+        return f"; did you mean {wanted}?"
+    for slug in slugs[:MAX_TITLES_READ]:
+        try:
+            title = json.loads((library / slug / FILENAME).read_text(encoding="utf-8"))["title"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if isinstance(title, str) and slugify(title) == wanted:
+            return f"; the episode titled {title!r} is {slug} (an episode goes by its folder)"
+    close = difflib.get_close_matches(wanted, slugs, n=1)
+    return f"; did you mean {close[0]}?" if close else ""
 
 
 @contextmanager

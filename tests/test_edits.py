@@ -424,3 +424,18 @@ def test_an_edit_re_lays_out_only_the_subtitle_run_it_touched():
     assert subtitles._group_run.cache_info().hits - hits == 4  # one run of five re-solved
     changed = [c for c in after if c not in before]
     assert changed and all(24.0 <= c.start < 36.0 for c in changed)  # segments 4 and 5
+
+
+def test_history_of_a_line_given_by_its_time_as_the_page_shows_it(library):
+    edits.edit_segment(library, "haven", SEG, 0, {"nl": "Een."}, "ann")  # the line at 00:03
+    run = CliRunner().invoke(app, ["history", "haven", "00:03", "--library", str(library),
+                                   "--json"])
+    assert run.exit_code == 0 and json.loads(run.output)["segment"] == SEG
+    late = CliRunner().invoke(app, ["history", "haven", "59:00", "--library", str(library)])
+    assert late.exit_code == 1 and "no line at 59:00" in late.output
+    named = CliRunner().invoke(app, ["history", "De haven", "--library", str(library)])
+    assert "did you mean haven?" in named.output
+    CliRunner().invoke(app, ["title", "haven", "Vissen filets", "--library", str(library)])
+    titled = CliRunner().invoke(app, ["history", "Vissen filets", "--library", str(library)])
+    assert "the episode titled 'Vissen filets' is haven" in titled.output
+

@@ -152,7 +152,9 @@ def serve(
 @app.command()
 def history(
     slug: str = SlugArgument,
-    segment: str | None = typer.Argument(None, help="Only this segment's edits."),
+    segment: str | None = typer.Argument(
+        None, help="Only this line's edits: its time as the page shows it (01:23), or its id; "
+        "or a chapter's or a speaker's id."),
     library: Path | None = LibraryOption,
     as_json: bool = typer.Option(False, "--json", help="One JSON line per edit."),
 ) -> None:
@@ -165,6 +167,8 @@ def history(
     from pipeline.edits.chapters import STRUCTURE
 
     try:
+        if segment is not None and ":" in segment:
+            segment = _line_at(library_path(library), slug, segment)
         found = edit_history(library_path(library), slug, segment)
     except ReportageError as exc:
         fail(str(exc))
@@ -179,6 +183,22 @@ def history(
                          else (e.before or "", e.after or ""))
         print(f"{e.id:>4}  {e.time}  {e.editor}  {e.segment} {e.field} rev {e.rev}{note}\n"
               f"      - {before}\n      + {after}")
+
+
+def _line_at(library: Path, slug: str, when: str) -> str:
+    """The id of the line the page shows at `when` (its start, in whole seconds), else of the
+    line being said then."""
+    from pipeline.document import Episode
+    from pipeline.formats.clip import parse_time
+    from pipeline.library import find_episode
+
+    at = parse_time(when)
+    segments = Episode.load(find_episode(library, slug)).segments
+    shown = [s for s in segments if int(s.start) == int(at)]
+    said = shown or [s for s in segments if s.start <= at]
+    if not said or at > segments[-1].end:
+        raise ReportageError(f"no line at {when} in {slug}")
+    return said[0 if shown else -1].id
 
 
 @app.command()
