@@ -112,6 +112,8 @@ def test_replace_everywhere_then_undo(editor, library):
     assert "replaced in 3 line(s)" in editor.inner_text("#review-status")
     assert all("Creemers" in nl(library, n) for n in range(3))
     assert "met Creemers." in editor.input_value("#seg-s0000300 textarea.nl")
+    # Its lines have been read: no mark is left where the text moved under it.
+    assert editor.locator(f"#seg-{FIRST} .backdrop mark").count() == 0
     # The corrections proposed the name; accepting it puts it in the glossary.
     editor.wait_for_selector("#proposals:not([hidden]) li")
     assert "Creemers (was: Kremers)" in editor.inner_text("#proposals li")

@@ -72,6 +72,13 @@
     FIELDS.forEach(function (f) {
       if (!typedOver || box(li, f).value === typedOver[f]) box(li, f).value = now[f];
     });
+    if (seg.edited && seg.edited.nl && box(li, "nl").value === now.nl &&
+        box(li, "nl").dataset.unsure) {
+      // Dutch an editor saved has been read: its unsure words are marked no more (as after a
+      // reload), nor left where the text moved under them (a replace, a revert).
+      delete box(li, "nl").dataset.unsure;
+      li.querySelector(".backdrop").textContent = "";
+    }
     li.classList.toggle("en-stale", Boolean(seg.en_stale && seg.en));
     var old = conflictBox(li);
     if (old) old.remove();
