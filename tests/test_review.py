@@ -76,6 +76,8 @@ def test_words_taken_out_everywhere_leave_no_gap_and_an_empty_line_says_nothing(
     ("Ja, eh, goed.", "eh", "Ja, goed."), ("Wacht, eh.", "eh", "Wacht."),
     ("Ja (eh) goed", "eh", "Ja goed"), ("Bedankt. Eindelijk. Mede", "Eindelijk", "Bedankt. Mede"),
     ("Je moest de bal spelen.", "de", "Je moest bal spelen."), ("Eindelijk.", "Eindelijk", ""),
+    ("Nou... eh... ja.", "eh", "Nou... ja."), ("Het is - eh - zo.", "eh", "Het is zo."),
+    ("Hij (eh, nou) ja.", "eh", "Hij (nou) ja."),
 ])
 def test_words_taken_out_leave_a_tidy_line(line, words, left):
     from pipeline.edits.replace import pattern, replaced

@@ -34,7 +34,7 @@ def replaced(text: str, words: re.Pattern, replacement: str) -> str:
     if replacement:
         return words.sub(lambda _: replacement, text)
     found = words.pattern
-    text = re.sub(rf"(?:^|(?<=[.!?]\s)){found}[,.!?;:]?\s*", "", text)
+    text = re.sub(rf"(?:^|(?<=[.!?]\s)){found}(?:[,!?;:]|\.+|…)?\s*", "", text)
     text = re.sub(rf"\s*{found}", "", text)
     for left, right in _LEFT_BEHIND:  # "Ja, eh, goed." -> "Ja,, goed." -> "Ja, goed."
         text = re.sub(left, right, text)
@@ -43,8 +43,10 @@ def replaced(text: str, words: re.Pattern, replacement: str) -> str:
 
 
 # What taking words out of a sentence leaves behind, tidied: a clause mark doubled, a clause
-# mark before a sentence's end, brackets or quotes around nothing.
+# mark before a sentence's end or just inside a bracket, dashes or brackets or quotes around
+# nothing.
 _LEFT_BEHIND = ((r"([,;:])(?:\s*[,;:])+", r"\1"), (r"[,;:]+(\s*[.!?])", r"\1"),
+                (r"([(\[])\s*[,;:]\s*", r"\1"), (r"\s[-–—]\s+[-–—](?=\s|$)", ""),
                 (r"\s*(?:\(\s*\)|\[\s*\]|\"\s*\")", ""))
 
 
