@@ -72,6 +72,13 @@ def test_words_taken_out_everywhere_leave_no_gap_and_an_empty_line_says_nothing(
     assert [(s.nl, s.en) for s in after] == [(s.nl, s.en) for s in before]
 
 
+def test_a_mark_is_replaced_where_it_follows_a_word():
+    from pipeline.edits.replace import pattern, replaced
+
+    assert replaced("Is hier zoveel rommel?", pattern("?"), "!") == "Is hier zoveel rommel!"
+    assert replaced("Kremers' boek", pattern("Kremers'"), "Creemers'") == "Creemers' boek"
+
+
 @pytest.mark.parametrize("line, words, left", [
     ("Ja, eh, goed.", "eh", "Ja, goed."), ("Wacht, eh.", "eh", "Wacht."),
     ("Ja (eh) goed", "eh", "Ja goed"), ("Bedankt. Eindelijk. Mede", "Eindelijk", "Bedankt. Mede"),
@@ -113,6 +120,7 @@ def test_an_undo_keeps_a_line_corrected_since(client, library):
     ({"find": "Kre\x07mers", "replace": "x"}, 422),
     ({"find": "Kremers", "replace": "\x1b[31mrood"}, 422),
     ({"find": "Kremers", "replace": "x" * 101}, 422),
+    ({"find": "Kremers", "replace": "Kremers"}, 422),  # the same: said so, not "not found"
 ])
 def test_a_bad_replace_is_refused_and_changes_nothing(client, library, body, status):
     before = texts(library)

@@ -17,13 +17,16 @@ MAX_FIND = 100  # characters: a word or a name, not a passage
 
 
 def pattern(find: str) -> re.Pattern:
-    """`find` as whole words, exactly as written (a name's capitals matter)."""
+    """`find` as whole words, exactly as written (a name's capitals matter); a mark at its
+    edge (a "?") needs no word boundary there."""
     find = _one_line(find)
     if not shows(find):
         raise ReportageError("give the words to replace")
     if len(find) > MAX_FIND or CONTROL.search(find):
         raise ReportageError(f"what to replace is at most {MAX_FIND} characters on one line")
-    return re.compile(rf"(?<!\w){re.escape(find)}(?!\w)")
+    before = r"(?<!\w)" if re.match(r"\w", find) else ""
+    after = r"(?!\w)" if re.search(r"\w$", find) else ""
+    return re.compile(rf"{before}{re.escape(find)}{after}")
 
 
 def replaced(text: str, words: re.Pattern, replacement: str) -> str:
@@ -62,6 +65,8 @@ def replace_everywhere(library: Path, slug: str, find: str, replacement: str, ed
     if len(replacement) > MAX_FIND or NOT_IN_NAMES.search(replacement):
         raise ReportageError(f"the replacement is at most {MAX_FIND} characters, without markup "
                              "or control characters")
+    if replacement == _one_line(find):
+        raise ReportageError("nothing to replace: the words and what replaces them are the same")
     folder = find_episode(library, slug)
     with locked(folder):
         episode = documents.load(folder)
