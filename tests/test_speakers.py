@@ -140,6 +140,10 @@ def test_a_stale_or_bad_rename_changes_nothing(library):
     rename_speaker(library, SLUG, "S2", "Een", "a", rev=rev)
     with pytest.raises(StaleSpeakers):
         rename_speaker(library, SLUG, "S2", "Twee", "b", rev=rev)
+    assert rename_speaker(library, SLUG, "S1", "Drie", "b", rev=rev)  # another: no clash
+    with pytest.raises(StaleSpeakers):  # a swap's names are all read at that rev
+        rename_speaker(library, SLUG, "S1", "Een", "b", rev=rev, swap=True)
+    rename_speaker(library, SLUG, "S1", "Rogier Creemers", "b")
     for name in ("<b>x</b>", "x" * 81, "tab\x07", "del\x7f", "c1\x9b", "\u3164", "\u200d\u00ad"):
         with pytest.raises(ReportageError):
             rename_speaker(library, SLUG, "S2", name, "c")

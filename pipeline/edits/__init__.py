@@ -119,8 +119,9 @@ def rename_speaker(library: Path, slug: str, speaker: str, name: str, editor: st
     folder = find_episode(library, slug)
     with locked(folder):
         episode = documents.load(folder)
-        if rev is not None and rev != episode.speakers_rev:
-            raise StaleSpeakers(episode)
+        if rev is not None and rev != episode.speakers_rev and (
+                swap or _renamed_since(folder, speaker, rev)):
+            raise StaleSpeakers(episode)  # a rename of another speaker meanwhile is no clash
         name = clean_name(name)
         holder = _name_holder(episode, speaker, name) if swap else None
         if holder is None:
@@ -285,6 +286,10 @@ def _save_names(folder: Path, episode: Episode, names: list[tuple[str, str]], ed
     append_log(folder, edits)
     publish(folder, episode)  # every line of the speakers, and the search index, follow
     return edits
+
+
+def _renamed_since(folder: Path, speaker: str, rev: int) -> bool:
+    return any(e.field == NAME and e.segment == speaker and e.rev > rev for e in read_log(folder))
 
 
 def _known(episode: Episode, speaker: str) -> None:
