@@ -165,6 +165,11 @@ def test_proposals_are_counted_accepted_and_dismissed(tmp_path):
     assert [t.text for t in load(tmp_path)] == ["Creemers"]
     proposals.dismiss(tmp_path, "Tencent")
     assert proposals.pending(tmp_path) == []
+    # A second tab's click says what became of it.
+    with pytest.raises(ReportageError, match="accepted already"):
+        proposals.dismiss(tmp_path, "Creemers")
+    with pytest.raises(ReportageError, match="dismissed already"):
+        proposals.accept(tmp_path, "Tencent")
     # Neither a glossary term, nor a dismissed one, nor an undone fix is proposed again.
     proposals.record(tmp_path, "ep3", [proposals.Proposal("Creemers"),
                                        proposals.Proposal("Tencent"),

@@ -173,8 +173,11 @@ def _take(library: Path, state: dict, found: Proposal, dismiss: bool) -> None:
 def _find(state: dict, text: str) -> Proposal:
     wanted = compared(text)
     found = next((p for p in state["proposed"] if compared(p.text) == wanted), None)
+    if found is None and wanted in state["dismissed"]:
+        raise UnknownProposal(f"{text[:100]!r} was dismissed already")
     if found is None:
-        raise UnknownProposal(f"{text[:100]!r} is not a proposed term")
+        raise UnknownProposal(f"{text[:100]!r} is not a proposed term (accepted already, or "
+                              "never proposed)")
     return found
 
 

@@ -187,7 +187,10 @@
             tell(pair[1] === "accept" ? p.text + " is in the glossary" : "dismissed " + p.text,
               "ok");
             showProposals(next);
-          }).catch(function (err) { tell(err.message, "bad"); });
+          }).catch(function (err) {  // taken or dismissed meanwhile (another tab): list anew
+            tell(err.message, "bad");
+            loadProposals();
+          });
         });
         li.appendChild(b);
         li.appendChild(document.createTextNode(" "));
