@@ -86,13 +86,19 @@ def test_a_bracket_in_a_comment_or_string_never_swallows_the_lines_after_it(tmp_
                      "Huawei": ("Huawei", ["Hoe[wei", "Wawei", "Huawai"])}
 
 
+def added(library, text: str, term: Term) -> str:
+    """The glossary file `text` after `glossary add` of `term`."""
+    path = library / glossary.FILENAME
+    path.write_text(text, encoding="utf-8")
+    glossary.add(library, term)
+    return path.read_text(encoding="utf-8")
+
+
 def test_comments_on_a_changed_terms_lines_and_on_a_term_a_line_stay(tmp_path):
     path = tmp_path / glossary.FILENAME
-    path.write_text('[[term]]\ntext = "Huawei"\nenglish = "Huawei # Inc"  # as the company '
-                    'writes it\nmisspellings = [\n  "Hoewei",  # heard\n]  # ask Anna\n',
-                    encoding="utf-8")
-    glossary.add(tmp_path, Term("Huawei", misspellings=["Huawai"]))
-    text = path.read_text(encoding="utf-8")
+    text = added(tmp_path, '[[term]]\ntext = "Huawei"\nenglish = "Huawei # Inc"  # as the '
+                 'company writes it\nmisspellings = [\n  "Hoewei",  # heard\n]  # ask Anna\n',
+                 Term("Huawei", misspellings=["Huawai"]))
     assert 'english = "Huawei # Inc"  # as the company writes it\n' in text
     assert 'misspellings = [\n  "Hoewei",  # heard\n  "Huawai",\n]  # ask Anna\n' in text
 
@@ -107,12 +113,9 @@ def test_comments_on_a_changed_terms_lines_and_on_a_term_a_line_stay(tmp_path):
 
 
 def test_a_list_one_item_a_line_keeps_its_layout_and_comments(tmp_path):
-    path = tmp_path / glossary.FILENAME
-    path.write_text('[[term]]\ntext = "Huawei"\nmisspellings = [  # from the radio\n'
-                    '    "Hoe#wei", "Wawei",  # both heard\n    \'Hua\'  # ep. 3\n  ]\n',
-                    encoding="utf-8")
-    glossary.add(tmp_path, Term("Huawei", misspellings=["Huawai"]))
-    assert path.read_text(encoding="utf-8") == (
+    assert added(tmp_path, '[[term]]\ntext = "Huawei"\nmisspellings = [  # from the radio\n'
+                 '    "Hoe#wei", "Wawei",  # both heard\n    \'Hua\'  # ep. 3\n  ]\n',
+                 Term("Huawei", misspellings=["Huawai"])) == (
         '[[term]]\ntext = "Huawei"\nmisspellings = [  # from the radio\n    "Hoe#wei",\n'
         '    "Wawei",  # both heard\n    "Hua",  # ep. 3\n    "Huawai",\n]\n')
 
