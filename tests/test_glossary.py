@@ -120,6 +120,12 @@ def test_a_list_one_item_a_line_keeps_its_layout_and_comments(tmp_path):
         '    "Wawei",  # both heard\n    "Hua",  # ep. 3\n    "Huawai",\n]\n')
 
 
+def test_a_list_whose_first_item_shares_its_opening_line_keeps_that_comment_once(tmp_path):
+    text = added(tmp_path, '[[term]]\ntext = "Jansen"\nmisspellings = ["Janse",  # heard twice\n'
+                 '  "Jansse",\n]\n', Term("Jansen", misspellings=["Jantsen"]))
+    assert text.count("# heard twice") == 1 and '"Janse",  # heard twice\n' in text
+
+
 def test_a_change_that_would_lose_part_of_the_glossary_is_refused():
     from pipeline.glossary import editing
 

@@ -279,3 +279,20 @@ def test_a_run_takes_back_only_what_terms_removed_from_the_librarys_glossary_put
     done = GlossaryStage().run(ctx)
     assert done["undone"] == 1 and seg.nl == "Kremers en Tencent"
     assert [f["now"] for f in seg.fixes] == ["Tencent"]
+
+
+def test_a_term_moved_into_the_librarys_glossary_runs_the_stage_again(tmp_path):
+    """Else the run would not record it as the library's, and its removal later would leave
+    its fixes in."""
+    from pipeline.document import Episode, Source
+    from pipeline.stages.base import Context, Engines, Settings
+    from pipeline.stages.glossary import GlossaryStage
+
+    episode = Episode("e", "E", Source("e.wav", "0" * 64, 3.0, 16000, "e.wav"))
+    (tmp_path / "e").mkdir()
+    settings = Settings(embedder="lexical", glossary=[Term("Tencent")])  # a --glossary file's
+    ctx = Context(tmp_path / "e.wav", tmp_path / "e", episode, settings, Engines(settings),
+                  lambda *_: None)
+    before = GlossaryStage().inputs(ctx)
+    (tmp_path / "glossary.toml").write_text('[[term]]\ntext = "Tencent"\n', encoding="utf-8")
+    assert GlossaryStage().inputs(ctx) != before

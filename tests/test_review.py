@@ -77,6 +77,8 @@ def test_a_mark_is_replaced_where_it_follows_a_word():
 
     assert replaced("Is hier zoveel rommel?", pattern("?"), "!") == "Is hier zoveel rommel!"
     assert replaced("Kremers' boek", pattern("Kremers'"), "Creemers'") == "Creemers' boek"
+    # An apostrophe is no sentence mark: "'s" is never found inside "foto's".
+    assert replaced("Foto's, 's avonds.", pattern("'s"), "des") == "Foto's, des avonds."
 
 
 @pytest.mark.parametrize("line, words, left", [

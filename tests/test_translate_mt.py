@@ -91,6 +91,18 @@ def test_hand_edited_english_is_never_overwritten(talker):
     assert ep.segment("s4").en is None and not ep.segment("s4").en_missing
 
 
+def test_the_same_english_for_an_editors_dutch_from_a_text_translator_is_current(talker):
+    """A text translator's English follows the corrected Dutch, even where it comes out as it
+    was ("Hallo Jansen!" for "Hallo Jansen."): the line is no longer out of date."""
+    ep, translator = episode(), Seq2SeqTranslator(str(talker))
+    translate_segments(ep, ["s1"], translator)
+    seg = ep.segment("s1")
+    seg.en_for, seg.edited["nl"] = "Toen Rogier Kremers in Shenzhen", True  # corrected since
+    assert seg.en_stale
+    translate_segments(ep, ["s1"], translator)  # the same Dutch: the same English
+    assert not seg.en_stale
+
+
 def context(tmp_path: Path, ep: Episode, model: Path) -> Context:
     settings = Settings(translate=TranslateOptions(translator="transformers",
                                                    mt_model=str(model)))

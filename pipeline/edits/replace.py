@@ -14,18 +14,19 @@ from pipeline.library import find_episode, locked
 from pipeline.stages.publish import publish
 
 MAX_FIND = 100  # characters: a word or a name, not a passage
+SENTENCE_MARKS = ".,!?;:…"  # at the edge of what is found, a word may stand right beside one
 
 
 def pattern(find: str) -> re.Pattern:
-    """`find` as whole words, exactly as written (a name's capitals matter); a mark at its
-    edge (a "?") needs no word boundary there."""
+    """`find` as whole words, exactly as written (a name's capitals matter); a sentence mark
+    at its edge (a "?") needs no word boundary there."""
     find = _one_line(find)
     if not shows(find):
         raise ReportageError("give the words to replace")
     if len(find) > MAX_FIND or CONTROL.search(find):
         raise ReportageError(f"what to replace is at most {MAX_FIND} characters on one line")
-    before = r"(?<!\w)" if re.match(r"\w", find) else ""
-    after = r"(?!\w)" if re.search(r"\w$", find) else ""
+    before = "" if find[0] in SENTENCE_MARKS else r"(?<!\w)"  # "'s" is never inside "foto's"
+    after = "" if find[-1] in SENTENCE_MARKS else r"(?!\w)"
     return re.compile(rf"{before}{re.escape(find)}{after}")
 
 

@@ -140,9 +140,9 @@ def _listing(lines: list[str], items: list) -> Listing | None:
     for n, line in enumerate(lines):
         code, comment = _split_comment(line)
         on_line = [_read(f"x = {s}")["x"] for s in STRING.findall(code)]
-        if n == 0:
+        if n == 0 and not on_line:
             listing.head = comment
-        elif on_line and not found:
+        elif n > 0 and on_line and not found:
             listing.indent = line[:len(line) - len(line.lstrip())]
         found += on_line
         if on_line and comment and "]" not in STRING.sub("", code):  # `]`'s is the list's note

@@ -23,7 +23,9 @@ class GlossaryStage:
         # The segments it works on are those of the stages before it.
         before = {name: ctx.episode.provenance.get(name, {}).get("fingerprint")
                   for name in ("transcribe", "speakers")}
-        return {"terms": [asdict(t) for t in ctx.settings.glossary], **before}
+        # Which terms are the library's: one removed from it takes its fixes back (run()).
+        library = sorted(put_in(glossary.load(ctx.folder.parent)))
+        return {"terms": [asdict(t) for t in ctx.settings.glossary], "library": library, **before}
 
     def run(self, ctx: Context) -> dict:
         total = ctx.episode.source.duration_s

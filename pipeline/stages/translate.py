@@ -105,10 +105,11 @@ def translate_segments(
         redone = dict(zip([g.id for g in gaps], _translated(episode, gaps, translator, audio),
                           strict=True))
         english = [redone.get(seg.id, text) for seg, text in zip(spoken, english, strict=True)]
+    from_audio = along is not None or translator.needs_audio  # not from the Dutch text
     for seg, text in zip(spoken, english, strict=True):
         text = text.strip() or _with_context(episode, seg, translator, audio)
-        if text and text == seg.en and seg.edited.get("nl"):  # the same English again (from
-            continue  # the audio, as Whisper's): it follows no editor's Dutch, so it stays stale
+        if text == seg.en and seg.edited.get("nl") and from_audio:  # the same English again
+            continue  # (Whisper's): it follows no editor's Dutch, so it stays stale
         seg.en, seg.en_missing = text or None, not text
         seg.en_for = seg.nl
         seg.fixes = [f for f in seg.fixes if f["lang"] != "en"]  # fixes of the old English

@@ -45,6 +45,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pipeline import edits, search
 from pipeline.document import FILENAME, Episode
 from pipeline.edits import chapters as chapter_edits
+from pipeline.edits.log import MACHINE
 from pipeline.errors import ReportageError
 from pipeline.formats import page
 from pipeline.formats.chapters import chapter_spans
@@ -291,7 +292,8 @@ def create_app(library: Path, token: str,
         except edits.StaleRevision as stale:
             # Who last changed, since this editor's rev, what this save would change: the
             # conflict names them (one who changed another part was merged, not in the way).
-            since = [e for e in edits.history(library, slug, segment_id) if e.rev > patch.rev]
+            since = [e for e in edits.history(library, slug, segment_id)
+                     if e.rev > patch.rev and e.editor != MACHINE]  # not the English it took
             clashing = [e for e in since if e.field in changes] or since
             return JSONResponse(status_code=409, content={
                 "detail": "this segment was changed since you loaded it",

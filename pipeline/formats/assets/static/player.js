@@ -100,8 +100,9 @@
   // Play and pause from anywhere on the page: k, or Space where it would only scroll (the page,
   // a line's time); a text field types them, a button or box keeps its own Space.
   document.addEventListener("keydown", function (ev) {
-    if (ev.ctrlKey || ev.metaKey || ev.altKey || typing()) return;
     var at = document.activeElement;
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat || typing() ||
+        (at && at.matches("select, [contenteditable]"))) return;  // a menu's type-ahead
     var spaceScrolls = !at || at === document.body || at.matches('a[href^="#t="]');
     if (ev.key === "k" || (ev.key === " " && spaceScrolls)) {
       ev.preventDefault();
