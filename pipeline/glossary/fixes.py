@@ -231,11 +231,9 @@ def unfix(segments: list[Segment], gone: set[str]) -> int:
 
 
 def _unfix(seg: Segment, fix: dict) -> int:
-    text = (seg.nl if fix["lang"] == "nl" else seg.en) or ""
-    at = [m.start() for m in re.finditer(re.escape(fix["now"]), text)]
-    if not at:
+    text, start = _fixed_text(seg, fix), _where(seg, fix)
+    if start is None:
         return 0
-    start = min(at, key=lambda a: abs(a - fix["at"]))
     end = start + len(fix["now"])
     if fix["lang"] == "en":
         seg.en = text[:start] + fix["was"] + text[end:]
@@ -263,9 +261,16 @@ def fix_spans(seg: Segment) -> list[tuple[str, int, int, str]]:
     at the occurrence of the term nearest where it was made."""
     found = []
     for fix in seg.fixes:
-        text = (seg.nl if fix["lang"] == "nl" else seg.en) or ""
-        at = [m.start() for m in re.finditer(re.escape(fix["now"]), text)]
-        if at:
-            start = min(at, key=lambda a: abs(a - fix["at"]))
+        if (start := _where(seg, fix)) is not None:
             found.append((fix["lang"], start, start + len(fix["now"]), fix["was"]))
     return found
+
+
+def _fixed_text(seg: Segment, fix: dict) -> str:
+    return (seg.nl if fix["lang"] == "nl" else seg.en) or ""
+
+
+def _where(seg: Segment, fix: dict) -> int | None:
+    """Where the fix's term is in its line: the occurrence nearest where it was made."""
+    at = [m.start() for m in re.finditer(re.escape(fix["now"]), _fixed_text(seg, fix))]
+    return min(at, key=lambda a: abs(a - fix["at"])) if at else None
