@@ -74,7 +74,8 @@ def scheduler(tmp_path_factory):
                 client.wait_for_workers(2, timeout=120)
             yield address
         finally:
-            for proc in procs:
+            # Workers first: a worker whose scheduler is gone waits seconds to reconnect.
+            for proc in reversed(procs):
                 proc.terminate()
             for proc in procs:
                 proc.wait(timeout=30)
