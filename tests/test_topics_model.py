@@ -63,3 +63,24 @@ def test_an_english_title_is_the_translation_in_the_sentence_or_none(title, engl
     said = Segment("s1", 0.0, 4.0, "niet gebruikt", en=english)
     found = english_title(title, said, E5Embedder())
     assert found == expected if expected is None else expected.lower() in found.lower()
+
+
+def test_the_index_takes_the_vectors_the_chapters_stage_made_of_the_same_lines(monkeypatch):
+    """The latest passages embedded are kept (KEPT_PASSAGES): a run's search index does not
+    embed again the Dutch lines its chapters stage embedded a moment before."""
+    from pipeline import embeddings
+
+    embeddings.forget_passages()
+    lines = ["De haven van Rotterdam groeit.", "Schepen wachten op de kade."]
+    made = E5Embedder().embed(lines, "nl")
+    model = embeddings._e5_model()
+    asked = []
+    encode = model.passage
+    monkeypatch.setattr(model, "passage", lambda t: asked.append(list(t)) or encode(t))
+    again = embeddings.e5_passages([lines[1], "Een nieuwe zin.", lines[0]])
+    assert asked == [["Een nieuwe zin."]]
+    assert np.array_equal(again[[2, 0]], made)
+    monkeypatch.setattr(embeddings, "KEPT_PASSAGES", 2)
+    embeddings.e5_passages(["Nog een zin."])  # the least recently used line is forgotten
+    embeddings.e5_passages(lines)
+    assert asked[-1] == [lines[1]]

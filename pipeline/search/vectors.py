@@ -88,7 +88,7 @@ def embed_passages(texts: list[str]) -> np.ndarray:
 
 
 def embed_words(words: list[str]) -> np.ndarray:
-    return embeddings.e5_queries(words)
+    return embeddings.e5_queries(words, every_core=True)
 
 
 def available() -> bool:
