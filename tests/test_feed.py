@@ -417,3 +417,47 @@ def test_publish_writes_a_feed_built_before_again_for_its_url(cli, library):
     assert published.rc == 0 and "feed.xml: 1 episode" in published.err
     [entry] = feedparser.parse((library / "feed.xml").read_bytes()).entries
     assert entry.title == "De kade" and entry.enclosures[0].href == f"{BASE}haven/{AUDIO}"
+
+
+def test_an_episode_in_the_feed_follows_every_edit_at_once_and_new_ones_stay_out(library):
+    """Titles and chapters reach podcast apps when an editor changes them, not at the next
+    build; the item keeps its guid and date, the rest of the feed its bytes; an episode the
+    feed does not list yet is left for `feed build`; an edit that changes no item writes none."""
+    from pipeline.edits import chapters, edit_segment
+    from pipeline.edits import title as titles
+
+    write_feed(library, BASE)
+    feed = library / "feed.xml"
+    [before] = feedparser.parse(feed.read_bytes()).entries
+    second, _ = copied(library)  # processed after the build: not in the feed
+    titles.rename(library, "markt", "Op de markt", "redactie")
+    assert ids(library) == [before.id]
+
+    titles.rename(library, "haven", "De kade & het <water>", "redactie")
+    episode = Episode.load(library / "haven")
+    chapter = episode.chapters[1]
+    chapters.rename(library, "haven", chapter.id, episode.chapters_rev, "redactie",
+                    title="Vis van de dag")
+    [entry] = feedparser.parse(feed.read_bytes()).entries
+    assert entry.title == "De kade & het <water>"
+    assert "Vis van de dag" in entry.description
+    assert (entry.id, entry.published) == (before.id, before.published)
+    assert [link["href"] for link in entry.links] == [link["href"] for link in before.links]
+
+    written = feed.read_bytes()
+    seg = Episode.load(library / "haven").segments[1]
+    edit_segment(library, "haven", seg.id, seg.rev, {"nl": "De schepen komen laat."}, "redactie")
+    assert feed.read_bytes() == written
+    write_feed(library, BASE)  # a build adds the new one, the edited one as edited
+    assert [e.title for e in feedparser.parse(feed.read_bytes()).entries] == [
+        "Op de markt", "De kade & het <water>"]
+
+
+def test_an_edit_saves_whatever_becomes_of_a_damaged_feed(library, caplog):
+    from pipeline.edits import title as titles
+
+    (library / "feed.xml").write_text("<rss><channel><item>", encoding="utf-8")
+    titles.rename(library, "haven", "De kade", "redactie")
+    assert Episode.load(library / "haven").title == "De kade"
+    assert (library / "feed.xml").read_text(encoding="utf-8") == "<rss><channel><item>"
+    assert "feed.xml" in caplog.text

@@ -15,8 +15,8 @@ from pipeline.errors import ReportageError
 def title(
     slug: str = SlugArgument,
     new: str | None = typer.Argument(None, metavar="title", help="The new title: the "
-                                     "listener page, transcripts and search show it at once, "
-                                     "feed.xml from its next `feed build`."),
+                                     "listener page, transcripts, search and a feed built "
+                                     "before show it at once."),
     english: str | None = typer.Option(None, "--en", help="The title in English, shown under "
                                        "the Dutch one on the pages and in transcript.txt "
                                        "(\"\" takes it away)."),

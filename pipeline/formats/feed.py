@@ -25,7 +25,7 @@ from pipeline import __version__
 from pipeline.atomic import write_atomic
 from pipeline.document import FILENAME, Episode
 from pipeline.errors import ReportageError
-from pipeline.library import episode_slugs, find_episode
+from pipeline.library import episode_slugs, find_episode, locked
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -45,6 +45,9 @@ ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
 NAMESPACES = {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM}
+for _prefix, _uri in NAMESPACES.items():  # written with these prefixes, never ns0:
+    ET.register_namespace(_prefix, _uri)
+LOCK_FILE = ".feed.lock"  # held while feed.xml is read to be written again
 
 # The published files a podcast app can use, in the order they are listed: (files, type,
 # language), the first file of each that holds something. SRT: the podcast profile, else the
@@ -198,7 +201,7 @@ def _q(ns: str, tag: str) -> str:
     return f"{{{NAMESPACES[ns]}}}{tag}"
 
 
-def _item(channel: ET.Element, folder: Path, episode: Episode, url: str, when: datetime,
+def item(channel: ET.Element, folder: Path, episode: Episode, url: str, when: datetime,
           guid: str) -> None:
     audio = folder / episode.source.file
     item = _sub(channel, "item")
@@ -328,17 +331,24 @@ def built_for(library: Path) -> str | None:
 
 def _feed_guids(library: Path) -> dict[str, str]:
     """slug -> guid of the items of `feed.xml`; none where it cannot be read."""
-    found, channel = {}, _channel(library)
-    for item in channel.findall("item") if channel is not None else []:
-        enclosure, guid = item.find("enclosure"), (item.findtext("guid") or "").strip()
+    channel = _channel(library)
+    items = channel.findall("item") if channel is not None else []
+    return {slug: guid for slug, guid in zip(item_slugs(items), (
+        (i.findtext("guid") or "").strip() for i in items), strict=True) if slug and guid}
+
+
+def item_slugs(items: list[ET.Element]) -> list[str]:
+    """The slug of each item: the folder of its enclosure ("" where it names none)."""
+    slugs = []
+    for element in items:
+        enclosure = element.find("enclosure")
         try:
             url = enclosure.get("url", "") if enclosure is not None else ""
             parts = urlsplit(url).path.split("/")
         except ValueError:  # a hand-edited URL such as "https://[x": no slug to read
-            continue
-        if guid and len(parts) >= 2:
-            found[unquote(parts[-2])] = guid
-    return found
+            parts = []
+        slugs.append(unquote(parts[-2]) if len(parts) >= 2 else "")
+    return slugs
 
 
 def feed_xml(library: Path, url: str, config: FeedConfig | None = None
@@ -348,8 +358,6 @@ def feed_xml(library: Path, url: str, config: FeedConfig | None = None
     of those were left out for a damaged document."""
     url = base_url(url)
     config = config or load_config(library)
-    for prefix, uri in NAMESPACES.items():
-        ET.register_namespace(prefix, uri)
     rss = ET.Element("rss", {"version": "2.0"})
     channel = _sub(rss, "channel")
     _sub(channel, "title", config.title)
@@ -392,7 +400,7 @@ def feed_xml(library: Path, url: str, config: FeedConfig | None = None
         _sub(channel, "pubDate", format_datetime(episodes[0][0]))
     guids = _guids([e[3] for e in episodes], _published_guids(library))
     for when, slug, folder, episode in episodes:
-        _item(channel, folder, episode, url + quote(slug) + "/", when, guids[slug])
+        item(channel, folder, episode, url + quote(slug) + "/", when, guids[slug])
     ET.indent(rss)
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n", len(episodes), \
         warnings, damaged
@@ -402,6 +410,14 @@ def write_feed(library: Path, url: str) -> FeedResult:
     """Write `feed.xml` in the library, atomically."""
     if not library.is_dir():
         raise ReportageError(f"no library folder {library}")
+    try:
+        with locked(library, LOCK_FILE):  # an edit's item (feed_item.py) is not lost
+            return _write_feed(library, url)
+    except PermissionError as exc:
+        raise ReportageError(f"cannot write {library / FEED_FILE}: {exc.strerror}") from None
+
+
+def _write_feed(library: Path, url: str) -> FeedResult:
     xml, items, warnings, damaged = feed_xml(library, url)
     if not items:
         warnings.append(f"no episodes in {library}: the feed has no items")

@@ -11,6 +11,7 @@ from pipeline.document import Episode
 from pipeline.errors import IndexNotUpdated, ReportageError
 from pipeline.formats.chapters import chapters_json, chapters_vtt
 from pipeline.formats.cues import PODCAST, episode_cues
+from pipeline.formats.feed_item import follow as follow_in_feed
 from pipeline.formats.page import static_page
 from pipeline.formats.podcast_transcript import transcript_json
 from pipeline.formats.subtitles import to_srt, to_vtt
@@ -54,6 +55,7 @@ def publish(folder: Path, episode: Episode, index: bool = True) -> list[Path]:
     if index:
         with index_or_say(episode):
             index_episode(folder.parent, episode)  # search follows every publish
+    follow_in_feed(folder, episode)  # and a feed built before that lists the episode
     return written
 
 
