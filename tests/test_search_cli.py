@@ -72,6 +72,20 @@ def test_json_hits(cli, library):
     assert first["link"] == f"{library}/{first['episode']}/index.html#t={first['start']:.2f}"
 
 
+def test_a_hit_in_english_shows_the_episodes_english_title(cli, library):
+    episode = Episode.load(library / "krediet")
+    episode.title_en = "The credit score"
+    episode.save(library / "krediet")
+    cli("index", "--rebuild", "--library", str(library))
+    run = cli("search", "blacklisted", "--mode", "exact", "--library", str(library))
+    assert "The credit score › The system  00:05" in run.out
+    dutch = cli("search", "reizen", "--mode", "exact", "--library", str(library))
+    assert "Sesame Credit › Het systeem  00:05" in dutch.out
+    hits = json.loads(cli("search", "blacklisted", "--mode", "exact", "--library", str(library),
+                          "--json").out)
+    assert [(h["title"], h["title_en"]) for h in hits] == [("Sesame Credit", "The credit score")]
+
+
 def test_filters_and_limit(cli, library):
     cli("index", "--rebuild", "--library", str(library))
     base = ["--mode", "exact", "--library", str(library), "--json"]

@@ -278,7 +278,7 @@ def search_cmd(
 ) -> None:
     """Find the moments in every episode where something was said, best first."""
     from pipeline.search import search
-    from pipeline.search.view import hit_lines
+    from pipeline.search.view import english_titles, hit_lines
 
     lib = library_path(library)
     if speaker is not None and not speaker.strip():  # not silently every speaker
@@ -292,8 +292,9 @@ def search_cmd(
         fail(str(exc))
     if as_json:
         # The link as the text output gives it: the page's path, library folder included.
-        print(json.dumps([h.to_dict() | {"link": str(lib / h.link)} for h in hits],
-                         ensure_ascii=False, indent=1))
+        english = english_titles(lib, hits)
+        print(json.dumps([h.to_dict() | {"link": str(lib / h.link), "title_en": english[h.episode]}
+                          for h in hits], ensure_ascii=False, indent=1))
     elif not hits:
         say(f"no matches for {query!r}")
     elif mode != "semantic" and all(h.matched in ("meaning", "alike") for h in hits):

@@ -6,16 +6,33 @@ from pathlib import Path
 
 from rich.text import Text
 
+from pipeline.document import Episode
+from pipeline.errors import ReportageError
 from pipeline.search import Hit
 from pipeline.timefmt import clock
 
 
+def english_titles(library: Path, hits: list[Hit]) -> dict[str, str | None]:
+    """The English title of each hit's episode (None without one, or where its document cannot
+    be read): the search index holds only the Dutch."""
+    found: dict[str, str | None] = {}
+    for slug in dict.fromkeys(h.episode for h in hits):
+        try:
+            found[slug] = Episode.load(library / slug).title_en
+        except (ReportageError, OSError):
+            found[slug] = None
+    return found
+
+
 def hit_lines(hits: list[Hit], library: Path) -> list[Text]:
-    """Four lines a hit, then a blank line: title > chapter, time, speaker and how it matched;
-    the snippet; the same moment in the other language; the link."""
+    """Four lines a hit, then a blank line: title > chapter, time, speaker and how it matched
+    (the English title and chapter over an English snippet, where there is one); the snippet;
+    the same moment in the other language; the link."""
     lines = []
+    english = english_titles(library, [h for h in hits if h.lang == "en"])
     for hit in hits:
-        where = " › ".join(part for part in (hit.title, hit.chapter) if part)
+        title = english.get(hit.episode) or hit.title
+        where = " › ".join(part for part in (title, hit.chapter) if part)
         head = Text(f"{where}  ", style="bold")
         head.append(clock(hit.start), style="cyan")
         if hit.speaker:
