@@ -203,23 +203,24 @@ def _q(ns: str, tag: str) -> str:
 
 def item(channel: ET.Element, folder: Path, episode: Episode, url: str, when: datetime,
           guid: str) -> None:
+    """The episode's `<item>`, its folder published at `url`, appended to `channel`."""
     audio = folder / episode.source.file
-    item = _sub(channel, "item")
-    _sub(item, "title", episode.title or episode.slug)
+    entry = _sub(channel, "item")
+    _sub(entry, "title", episode.title or episode.slug)
     if (folder / "index.html").is_file():  # the listener page: read along, search, jump
-        _sub(item, "link", url + "index.html")
+        _sub(entry, "link", url + "index.html")
     if episode.chapters:
         lines = [f"{c.title}" + (f" / {c.title_en}" if c.title_en else "")
                  for c in episode.chapters]
         # Apps read a description as HTML: a title's "<" is text there too.
-        _sub(item, "description", html.escape("\n".join(lines), quote=False))
-    _sub(item, "enclosure", url=url + quote(episode.source.file),
+        _sub(entry, "description", html.escape("\n".join(lines), quote=False))
+    _sub(entry, "enclosure", url=url + quote(episode.source.file),
          length=str(audio.stat().st_size), type=audio_type(episode.source.file))
-    _sub(item, "guid", guid, isPermaLink="false")
-    _sub(item, "pubDate", format_datetime(when))
-    _sub(item, _q("itunes", "duration"), str(round(episode.source.duration_s)))
+    _sub(entry, "guid", guid, isPermaLink="false")
+    _sub(entry, "pubDate", format_datetime(when))
+    _sub(entry, _q("itunes", "duration"), str(round(episode.source.duration_s)))
     for tag, attrib in episode_links(folder, url):
-        _sub(item, _q("podcast", tag), **attrib)
+        _sub(entry, _q("podcast", tag), **attrib)
 
 
 def episode_links(folder: Path, url: str) -> list[tuple[str, dict[str, str]]]:
