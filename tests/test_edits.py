@@ -333,6 +333,24 @@ def test_retranscription_keeps_edited_segments(library):
     assert merged[1].edited["nl"] and merged[1].rev == 1
 
 
+def test_a_named_voice_keeps_its_name_when_the_episode_is_transcribed_again():
+    """--force or a new master: the new lines take the old lines' speakers by time, so the
+    speakers stage gives a voice the id it had, and its name; it got a new id, the name none."""
+    from pipeline.document import Segment
+    from pipeline.stages.speakers import kept_ids
+
+    old = [Segment(id="s1", start=0.0, end=3.0, nl="Een.", speaker="S1"),
+           Segment(id="s2", start=3.5, end=6.0, nl="Twee.", speaker="S2"),
+           Segment(id="s3", start=6.5, end=9.0, nl="Drie.", speaker="S1")]
+    new = [AsrSegment(0.2, 2.9, "Een!"), AsrSegment(3.0, 5.0, "Twee!"),
+           AsrSegment(5.2, 8.0, "Drie!"), AsrSegment(9.5, 10.0, "Vier!")]
+    merged = merge_keeping_edits(old, new)
+    assert [s.speaker for s in merged] == ["S1", "S2", "S1", None]
+    # A fresh clustering numbers the voices the other way round.
+    ids = kept_ids(merged, ["S2", "S1", "S2", "S3"], [], {"S1", "Max de Vis"})
+    assert ids == {"S2": "S1", "S1": "S2", "S3": "S3"}
+
+
 def test_history_and_revert_commands(library):
     edits.edit_segment(library, "haven", SEG, 0, {"nl": "Een."}, "ann")
     runner = CliRunner()

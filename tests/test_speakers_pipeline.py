@@ -57,6 +57,12 @@ def test_two_voices_become_two_named_speakers_in_every_output(interview, tmp_pat
     spoken = json.loads((folder / "transcript.json").read_text())["segments"]
     assert {s["speaker"] for s in spoken} == {"S1", "Mona Harbers"}
 
+    # Transcribed again, no line edited: the name stays with its voice.
+    assert cli("process", str(path), "--library", str(library), "--no-translate", "--force",
+               "--no-chapters", "--quiet").rc == 0
+    spoken = json.loads((folder / "transcript.json").read_text())["segments"]
+    assert {s["speaker"] for s in spoken} == {"S1", "Mona Harbers"}
+
     moved = Episode.load(folder).segments[0]
     edit_segment(library, "gesprek", moved.id, moved.rev, {"speaker": "S2"}, "redacteur")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -24,11 +25,28 @@ def to_segments(asr_segments: list[AsrSegment], taken: set[str]) -> list[Segment
 
 def merge_keeping_edits(old: list[Segment], new: list[AsrSegment]) -> list[Segment]:
     """New machine segments replace the old ones, except where a human edited a segment:
-    an edited segment is kept, and new segments that overlap it are dropped."""
+    an edited segment is kept, and new segments that overlap it are dropped. A new segment
+    takes the speaker of the old one it overlaps most: the speakers stage matches its voices
+    to those ids, so a name an editor gave stays with its voice."""
     kept = [seg for seg in old if any(seg.edited.values())]  # text or speaker
-    fresh = [a for a in new if not any(_overlaps(a, k) for k in kept)]
-    taken = {seg.id for seg in kept}
-    return sorted(kept + to_segments(fresh, taken), key=lambda s: (s.start, s.end))
+    fresh = to_segments([a for a in new if not any(_overlaps(a, k) for k in kept)],
+                        {seg.id for seg in kept})
+    voiced = sorted((seg for seg in old if seg.speaker), key=lambda s: s.start)
+    starts = [v.start for v in voiced]
+    for seg in fresh:
+        seg.speaker = _speaker_at(voiced, starts, seg)
+    return sorted(kept + fresh, key=lambda s: (s.start, s.end))
+
+
+def _speaker_at(voiced: list[Segment], starts: list[float], seg: Segment) -> str | None:
+    """The speaker of the segment of `voiced` (by start: `starts`) that overlaps `seg` most."""
+    i = bisect_left(starts, seg.end)  # those before i start before it ends
+    overlaps = []
+    for other in reversed(voiced[:i]):
+        if other.end <= seg.start:
+            break  # a transcript's lines follow one another: none earlier reaches it
+        overlaps.append((min(other.end, seg.end) - max(other.start, seg.start), other.speaker))
+    return max(overlaps, default=(0.0, None))[1]
 
 
 def _overlaps(a: AsrSegment, seg: Segment) -> bool:
