@@ -135,3 +135,17 @@ def test_an_index_a_killed_writer_left_mid_change_is_rolled_back_when_read(libra
     db.close()  # closing rolls back: put the killed writer's journal back in place
     (library / "index.sqlite-journal").write_bytes(journal)
     assert found(library, "antiek") == {"s000", "s001"}
+
+
+def test_a_full_disk_is_no_damaged_index(tmp_path):
+    """SQLite's "database or disk is full" (SQLITE_FULL, here from a page limit) is a write
+    that failed, not an unreadable index to rebuild."""
+    from pipeline.search import index
+
+    path = tmp_path / "index.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE t(x)")
+    db.execute("PRAGMA max_page_count = 2")
+    with pytest.raises(ReportageError) as caught, index._readable(path):
+        db.execute("INSERT INTO t VALUES (?)", ("x" * 100_000,))
+    assert str(caught.value) == f"cannot use search index {path}: database or disk is full"

@@ -55,6 +55,8 @@ def test_rerun_skips_what_is_up_to_date(library_copy, speech_file, cli):
     summary = json.loads(result.out)
     stages = ["transcribe", "speakers", "translate", "topics"]
     assert summary["skipped"] == stages and summary["ran"] == []
+    said = cli("process", str(speech_file), "--library", str(library_copy)).err
+    assert "up to date: nothing to do" in said and "real time" not in said  # no speed of nothing
     forced = cli("process", str(speech_file), "--library", str(library_copy), "--json", "--force")
     assert json.loads(forced.out)["ran"] == stages
 

@@ -221,7 +221,7 @@ def _report(item: Path | ReportageError, outcome, quiet: bool, as_json: bool) ->
         rtf = result.duration_s / result.elapsed_s if result.elapsed_s else 0
         skipped = f", up to date: {', '.join(result.skipped)}" if result.skipped else ""
         lines = "1 segment" if result.segments == 1 else f"{result.segments} segments"
-        say(f"{item.name} → {result.folder}  {lines}, "
-            f"{clock(result.duration_s)} in {result.elapsed_s:.1f} s "
-            f"({rtf:.1f}× real time{skipped})", "✓")
+        done = (f"in {result.elapsed_s:.1f} s ({rtf:.1f}× real time{skipped})" if result.ran
+                else "up to date: nothing to do")  # a speed of no work says nothing
+        say(f"{item.name} → {result.folder}  {lines}, {clock(result.duration_s)} {done}", "✓")
     return True

@@ -379,7 +379,7 @@ def _readable(path: Path) -> Iterator[None]:
         text = str(exc)
         if "locked" in text or "busy" in text:
             raise ReportageError(f"search index {path} is busy; try again") from None
-        if "readonly" in text or "unable to open" in text:
+        if any(cause in text for cause in ("readonly", "unable to open", "disk is full")):
             raise ReportageError(f"cannot use search index {path}: {exc}") from None
         raise ReportageError(f"search index {path} is unreadable ({exc}): {REBUILD_HINT}") from None
     except sqlite3.DatabaseError as exc:
