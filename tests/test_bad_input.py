@@ -164,6 +164,17 @@ def test_two_files_that_give_one_episode_name_are_not_both_taken(tmp_path):
     assert "gives the same episode name (zelfde) as" in str(found[2])
 
 
+def test_audio_in_a_folder_inside_the_folder_given_is_named_not_lost(tmp_path, capsys):
+    for name in ("show/01.mp3", "show/seizoen-2/01.mp3", "show/seizoen-2/02.wav",
+                 "show/notities/lees.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    assert collect_inputs([tmp_path / "show"]) == [tmp_path / "show/01.mp3"]
+    said = capsys.readouterr().err.strip().splitlines()
+    assert said == [f"note: {tmp_path}/show/seizoen-2: not read, a folder inside {tmp_path}/show "
+                    "(2 audio files): give it too to process them"]
+
+
 def test_a_file_name_in_no_utf8_is_an_episode_like_any(tmp_path, cli):
     from audiogen import clip
 

@@ -105,7 +105,7 @@ def library_to_add_to(value: Path | None) -> Path:
         fail(str(exc))
 
 
-LABELS = {"error": "red", "warning": "yellow", "skipped": "yellow", "✓": "green"}
+LABELS = {"error": "red", "warning": "yellow", "skipped": "yellow", "note": "cyan", "✓": "green"}
 
 
 def say(message: str, label: str = "") -> None:

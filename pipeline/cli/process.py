@@ -38,11 +38,24 @@ def collect_inputs(paths: list[Path]) -> list[Path | ReportageError]:
         if path.is_dir():
             files = sorted(p for p in path.iterdir() if p.is_file() and audio.is_audio_path(p))
             found += files or [Refused(path, "folder holds no audio files")]
+            _note_folders_inside(path)
         elif path.exists():
             found.append(path)
         else:
             found.append(Refused(path, "no such file or folder"))
     return _one_per_episode(found)
+
+
+def _note_folders_inside(folder: Path) -> None:
+    """A folder's own folders are not read (two seasons' "01.mp3" would be one episode): a
+    producer whose audio lies in them is told, not left to wonder where it went."""
+    from pipeline import audio
+
+    for inside in sorted(p for p in folder.iterdir() if p.is_dir()):
+        held = sum(1 for p in inside.iterdir() if p.is_file() and audio.is_audio_path(p))
+        if held:
+            say(f"{inside}: not read, a folder inside {folder} ({held} audio "
+                f"file{'s' if held > 1 else ''}): give it too to process them", "note")
 
 
 class Refused(ReportageError):
