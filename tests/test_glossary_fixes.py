@@ -104,6 +104,15 @@ def test_the_english_keeps_the_term_or_its_given_english():
     assert fix_english([by_hand], terms) == 0 and by_hand.en == "Kremers talks."
 
 
+def test_the_english_keeps_the_terms_case_and_the_fix_can_be_taken_back():
+    seg = segment(("Het", 0.99), ("grootste", 0.99), ("Winsor.", 0.99),
+                  en="The most winsor, winsor.")
+    assert fix_english([seg], [Term("Winsor")]) == 1
+    assert seg.en == "The most Winsor, winsor."  # the first, as a near spelling would be
+    assert fix_english([seg], [Term("Winsor")]) == 0  # held now
+    assert unfix([seg], {"Winsor"}) == 1 and seg.en == "The most winsor, winsor."
+
+
 def test_fixes_to_a_term_the_glossary_no_longer_has_are_taken_back():
     seg = segment(("Volgens", 0.98), ("Kremers", 0.31), ("is", 0.99), ("het", 0.99),
                   ("krediet", 0.42), ("systeem.", 0.55), en="According to Kremers it is.")

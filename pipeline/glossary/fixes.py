@@ -180,20 +180,30 @@ def _joined(words: list[Word], text: str) -> Word:
 
 def fix_english(segments: list[Segment], terms: list[Term]) -> int:
     """Where a segment's Dutch holds a term, its English keeps the term's form (or its given
-    English): a near spelling of it in the machine's English is replaced; how many."""
+    English): a near spelling of it in the machine's English is replaced, and so is the term
+    in another case ("winsor" for "Winsor"); how many."""
     done = 0
     for seg in segments:
         if not seg.en or seg.edited.get("en"):
             continue
         for term in terms:
             wanted = term.english or term.text
-            if _holds(seg.nl, term.text) and not _holds(seg.en, wanted):
+            if not _holds(seg.nl, term.text):
+                continue
+            held = _held(seg.en, wanted)
+            if held is None:
                 done += _fix_english(seg, Term(wanted))
+            elif held.group() != wanted:
+                done += _put_english(seg, held.start(), held.end(), wanted)
     return done
 
 
+def _held(text: str, term: str) -> re.Match | None:
+    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text, re.IGNORECASE)
+
+
 def _holds(text: str, term: str) -> bool:
-    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text, re.IGNORECASE) is not None
+    return _held(text, term) is not None
 
 
 def _fix_english(seg: Segment, term: Term) -> int:
@@ -205,12 +215,16 @@ def _fix_english(seg: Segment, term: Term) -> int:
     for i in range(len(words)):
         found = _best([(m.group(), 0.0) for m in words[i:i + target.words + 1]], [target], "en")
         if found:
-            begin, end = words[i].start(), words[i + found[1] - 1].end()
-            seg.fixes.append({"lang": "en", "was": seg.en[begin:end], "now": term.text,
-                              "at": begin})
-            seg.en = seg.en[:begin] + term.text + seg.en[end:]
-            return 1
+            return _put_english(seg, words[i].start(), words[i + found[1] - 1].end(), term.text)
     return 0
+
+
+def _put_english(seg: Segment, begin: int, end: int, text: str) -> int:
+    """`text` in place of the English from `begin` to `end`, the fix recorded (it can be taken
+    back: unfix); 1, a fix made."""
+    seg.fixes.append({"lang": "en", "was": seg.en[begin:end], "now": text, "at": begin})
+    seg.en = seg.en[:begin] + text + seg.en[end:]
+    return 1
 
 
 def put_in(terms: list[Term]) -> set[str]:
