@@ -45,6 +45,25 @@ class AudioInfo:
     sound: str = ""  # sound_digest: the same for a file whose tags alone changed
 
 
+# The endings a container is known by, its usual one first (by its demuxer's first name): an
+# audio copy is named by what it holds, not by the name it came with (a WAV called .mp3 is no
+# MP3 to a podcast app that trusts the feed's type).
+CONTAINER_SUFFIXES = {
+    "wav": (".wav",), "mp3": (".mp3",), "mov": (".m4a", ".mp4", ".mov"), "aac": (".aac",),
+    "ogg": (".ogg", ".oga", ".opus"), "flac": (".flac",), "matroska": (".mka", ".mkv", ".webm"),
+    "aiff": (".aiff", ".aif"), "asf": (".wma",),
+}
+
+
+def stored_suffix(path: Path) -> str:
+    """The ending for a copy of `path`: its own where that names its container, else the
+    container's usual one."""
+    own = path.suffix.lower()
+    with _open(path) as container:
+        known = CONTAINER_SUFFIXES.get(container.format.name.split(",")[0])
+    return own if known is None or own in known else known[0]
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:

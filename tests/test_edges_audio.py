@@ -177,3 +177,24 @@ def test_chapters_of_a_file_that_no_longer_decodes_come_from_the_text(tmp_path, 
     assert episode_sound(ctx) is None
     assert TopicsStage().run(ctx)["sound"] is False  # the provenance says so
     assert ep.chapters and ep.chapters[0].start == 0.0
+
+
+@pytest.mark.parametrize("made, called, stored", [
+    ("a.wav", "really-wav.mp3", "audio.wav"),  # a podcast app told audio/mpeg gets a WAV
+    ("a.m4a", "phone.mp3", "audio.m4a"),
+    ("a.ogg", "voice.opus", "audio.opus"),  # a name the container goes by is kept
+    ("a.mp3", "Episode.MP3", "audio.mp3"),
+])
+def test_the_audio_copy_is_named_by_what_it_holds(tmp_path, made, called, stored):
+    from pipeline.document import Source
+    from pipeline.stages.ingest import keep_audio
+
+    path = write_audio(tmp_path / made, tone(1.0)).rename(tmp_path / called)
+    folder = tmp_path / "episode"
+    folder.mkdir()
+    (folder / "audio.mp3").write_bytes(b"an earlier copy")
+    source = Source(str(path), audio.sha256_file(path), 1.0, 16000)
+    keep_audio(folder, path, source)
+    assert source.file == stored
+    assert [p.name for p in folder.iterdir()] == [stored]
+    assert (folder / stored).read_bytes() == path.read_bytes()

@@ -89,7 +89,7 @@ def keep_audio(folder: Path, path: Path, source: Source) -> None:
     """A copy of the audio beside the transcript, so pages can play it from the library. The
     runner calls it once the audio has decoded (or nothing needed decoding): a new master that
     turns out damaged never replaces the copy the published transcript plays."""
-    name = "audio" + path.suffix.lower()
+    name = "audio" + audio.stored_suffix(path)
     target = folder / name
     if not target.exists() or audio.sha256_file(target) != source.sha256:
         tmp = folder / f".{name}.tmp"
