@@ -285,11 +285,12 @@ def test_files_side_by_side_on_a_local_cluster(tmp_path, speech_file, processed_
     (inputs / "kapot.mp3").write_text("niet echt")
     for name in ("een", "twee"):
         shutil.copy(speech_file, inputs / f"{name}.mp3")
-    result = cli("process", str(inputs), "--library", str(tmp_path / "lib"), "--json",
-                 "--jobs", "2")
+    given = os.path.relpath(tmp_path / "lib", ROOT)  # a library given relative to here
+    result = cli("process", str(inputs), "--library", given, "--json", "--jobs", "2")
     assert result.rc == 1
     assert "kapot.mp3" in result.err and "Traceback" not in result.err
     assert sorted(results(result)) == ["een", "twee"]
+    assert results(result)["een"]["folder"] == f"{given}/een"  # as a run alone says it
     # The same audio and settings reached the workers as the file processed alone (the
     # fingerprint leaves out only the thread count), and they heard the same text within a
     # margin: a worker decodes with cores/jobs threads, the run alone with every core, and

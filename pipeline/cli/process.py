@@ -186,6 +186,7 @@ def _process_on_cluster(inputs: list, lib: Path, settings: Settings, jobs: int,
     """Files on a Dask cluster's workers, a bar each, each reported as it finishes; returns
     the failures."""
     from pipeline import cluster
+    from pipeline.runner import Result
 
     failures = sum(not _report(item, item, quiet, as_json)
                    for item in inputs if isinstance(item, ReportageError))
@@ -203,6 +204,8 @@ def _process_on_cluster(inputs: list, lib: Path, settings: Settings, jobs: int,
                 for n, outcome in cluster.process_many(
                         client, work, settings, lambda n, *stage: bars[n](*stage)):
                     bar.update(bars[n].task, visible=False)
+                    if isinstance(outcome, Result):  # the worker's absolute path: as given here
+                        outcome = replace(outcome, folder=lib / outcome.folder.name)
                     failures += not _report(files[n], outcome, quiet, as_json)
         except ReportageError as exc:  # no cluster to run on
             fail(str(exc))

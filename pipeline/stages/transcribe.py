@@ -42,7 +42,7 @@ def _speaker_at(voiced: list[Segment], starts: list[float], seg: Segment) -> str
     """The speaker of the segment of `voiced` (by start: `starts`) that overlaps `seg` most."""
     i = bisect_left(starts, seg.end)  # those before i start before it ends
     overlaps = []
-    for other in reversed(voiced[:i]):
+    for other in (voiced[j] for j in range(i - 1, -1, -1)):
         if other.end <= seg.start:
             break  # a transcript's lines follow one another: none earlier reaches it
         overlaps.append((min(other.end, seg.end) - max(other.start, seg.start), other.speaker))
