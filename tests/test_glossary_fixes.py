@@ -111,6 +111,14 @@ def test_the_english_keeps_the_terms_case_and_the_fix_can_be_taken_back():
     assert seg.en == "The most Winsor, winsor."  # the first, as a near spelling would be
     assert fix_english([seg], [Term("Winsor")]) == 0  # held now
     assert unfix([seg], {"Winsor"}) == 1 and seg.en == "The most winsor, winsor."
+    # An English word is not a misheard name, a name held is left, a capital never lowered.
+    frank = segment(("Frank", 0.99), ("zegt", 0.99), en="To be frank, he says.")
+    held = segment(("Frank", 0.99), ("zegt", 0.99), en="To be frank, says Frank.")
+    system = segment(("Het", 0.99), ("kredietsysteem.", 0.99), en="Credit system grows.")
+    assert fix_english([frank, held], [Term("Frank")]) == 0
+    assert fix_english([system], [Term("kredietsysteem", english="credit system")]) == 0
+    assert (frank.en, held.en, system.en) == (
+        "To be frank, he says.", "To be frank, says Frank.", "Credit system grows.")
 
 
 def test_fixes_to_a_term_the_glossary_no_longer_has_are_taken_back():

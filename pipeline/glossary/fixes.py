@@ -193,13 +193,22 @@ def fix_english(segments: list[Segment], terms: list[Term]) -> int:
             held = _held(seg.en, wanted)
             if held is None:
                 done += _fix_english(seg, Term(wanted))
-            elif held.group() != wanted:
+            elif _misheard_case(seg.en, held, wanted):
                 done += _put_english(seg, held.start(), held.end(), wanted)
     return done
 
 
-def _held(text: str, term: str) -> re.Match | None:
-    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text, re.IGNORECASE)
+def _held(text: str, term: str, flags: re.RegexFlag = re.IGNORECASE) -> re.Match | None:
+    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text, flags)
+
+
+def _misheard_case(text: str, held: re.Match, wanted: str) -> bool:
+    """Whether the English holds a name only in lower case, as a word English hardly has
+    ("the most winsor"): "frank" under "Frank" is the English word, left as it is, and a
+    capital is never lowered."""
+    found = held.group()
+    return (_held(text, wanted, re.NOFLAG) is None and found.islower() and not wanted.islower()
+            and any(zipf_frequency(w, "en") < COMMON_ZIPF for w in found.split()))
 
 
 def _holds(text: str, term: str) -> bool:

@@ -23,15 +23,17 @@ def to_segments(asr_segments: list[AsrSegment], taken: set[str]) -> list[Segment
     ]
 
 
-def merge_keeping_edits(old: list[Segment], new: list[AsrSegment]) -> list[Segment]:
+def merge_keeping_edits(old: list[Segment], new: list[AsrSegment], same_audio: bool = True
+                        ) -> list[Segment]:
     """New machine segments replace the old ones, except where a human edited a segment:
-    an edited segment is kept, and new segments that overlap it are dropped. A new segment
-    takes the speaker of the old one it overlaps most: the speakers stage matches its voices
-    to those ids, so a name an editor gave stays with its voice."""
+    an edited segment is kept, and new segments that overlap it are dropped. Of the same audio
+    (not a new master, whose times may have moved), a new segment takes the speaker of the old
+    one it overlaps most: the speakers stage matches its voices to those ids, so a name an
+    editor gave stays with its voice."""
     kept = [seg for seg in old if any(seg.edited.values())]  # text or speaker
     fresh = to_segments([a for a in new if not any(_overlaps(a, k) for k in kept)],
                         {seg.id for seg in kept})
-    voiced = sorted((seg for seg in old if seg.speaker), key=lambda s: s.start)
+    voiced = sorted((seg for seg in old if seg.speaker and same_audio), key=lambda s: s.start)
     starts = [v.start for v in voiced]
     for seg in fresh:
         seg.speaker = _speaker_at(voiced, starts, seg)
@@ -101,8 +103,10 @@ class TranscribeStage:
             if end < len(samples):
                 _checkpoint(ctx.folder, key, found, english, end)
         ctx.progress("transcribing", total, total)
-        ctx.episode.segments = merge_keeping_edits(ctx.episode.segments, found)
-        details = {"engine": engine.name, "model": engine.model_name}
+        heard = ctx.episode.source.audio_key
+        same_audio = ctx.episode.provenance.get("transcribe", {}).get("audio") == heard
+        ctx.episode.segments = merge_keeping_edits(ctx.episode.segments, found, same_audio)
+        details = {"engine": engine.name, "model": engine.model_name, "audio": heard}
         if english is not None:
             details["english"] = {"settings": settings_key(ctx.settings), "pieces": english.pieces,
                                   "cpu_s": round(english.cpu_s, 3)}
