@@ -39,7 +39,7 @@ class Embedder(Protocol):
 DIM = 384
 # The latest passage vectors made, kept: the search index embeds the very Dutch lines the
 # chapters stage embedded a moment before (0.5 s of the 2.7 s it took a 6-minute episode).
-KEPT_PASSAGES = 4096  # 6 MB
+KEPT_PASSAGES = 8192  # 12 MB: an hour's lines in both languages and its title candidates
 _kept: OrderedDict[str, np.ndarray] = OrderedDict()
 _kept_lock = threading.Lock()
 

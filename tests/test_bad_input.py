@@ -166,7 +166,7 @@ def test_two_files_that_give_one_episode_name_are_not_both_taken(tmp_path):
 
 def test_audio_in_a_folder_inside_the_folder_given_is_named_not_lost(tmp_path, capsys):
     for name in ("show/01.mp3", "show/seizoen-2/01.mp3", "show/seizoen-2/02.wav",
-                 "show/notities/lees.txt"):
+                 "show/notities/lees.txt", "show/oud/audio.mp3", "show/oud/episode.json"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"")
     assert collect_inputs([tmp_path / "show"]) == [tmp_path / "show/01.mp3"]

@@ -461,3 +461,22 @@ def test_an_edit_saves_whatever_becomes_of_a_damaged_feed(library, caplog):
     assert Episode.load(library / "haven").title == "De kade"
     assert (library / "feed.xml").read_text(encoding="utf-8") == "<rss><channel><item>"
     assert "feed.xml" in caplog.text
+
+
+def test_another_recording_under_a_removed_episodes_name_waits_for_the_build(library):
+    """Its item would give it the removed episode's guid: apps would take it for an edit."""
+    from pipeline.audio import sha256_file
+    from pipeline.stages.publish import publish
+
+    write_feed(library, BASE)
+    written, [removed] = (library / "feed.xml").read_bytes(), ids(library)
+    folder = library / "haven"
+    episode = Episode.load(folder)
+    write_wav(folder / AUDIO, 7.0)  # the folder removed, another recording processed as "haven"
+    episode.source.sha256, episode.title = sha256_file(folder / AUDIO), "Iets anders"
+    episode.save(folder)
+    publish(folder, episode)
+    assert (library / "feed.xml").read_bytes() == written
+    write_feed(library, BASE)
+    [entry] = feedparser.parse((library / "feed.xml").read_bytes()).entries
+    assert entry.title == "Iets anders" and entry.id != removed  # new to apps

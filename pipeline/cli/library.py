@@ -48,7 +48,7 @@ def publish_cmd(
         try:
             folder = find_episode(lib, slug)
             with locked(folder):
-                written = publish(folder, Episode.load(folder))
+                written = publish(folder, Episode.load(folder), feed=not everything)
             say(f"{slug}: {len(written)} files", "✓")
         except (ReportageError, OSError) as exc:
             say(str(exc) if isinstance(exc, ReportageError)

@@ -50,9 +50,14 @@ def _note_folders_inside(folder: Path) -> None:
     """A folder's own folders are not read (two seasons' "01.mp3" would be one episode): a
     producer whose audio lies in them is told, not left to wonder where it went."""
     from pipeline import audio
+    from pipeline.document import FILENAME
 
     for inside in sorted(p for p in folder.iterdir() if p.is_dir()):
-        held = sum(1 for p in inside.iterdir() if p.is_file() and audio.is_audio_path(p))
+        try:  # an episode's folder holds its audio copy: it is no one's input
+            held = 0 if (inside / FILENAME).exists() else sum(
+                1 for p in inside.iterdir() if p.is_file() and audio.is_audio_path(p))
+        except OSError:  # a folder this user may not read (lost+found)
+            continue
         if held:
             say(f"{inside}: not read, a folder inside {folder} ({held} audio "
                 f"file{'s' if held > 1 else ''}): give it too to process them", "note")

@@ -269,10 +269,10 @@ def _guids(episodes: list[Episode], published: dict[str, str]) -> dict[str, str]
     for episode in reversed(episodes):  # oldest first
         guid = published.get(episode.slug)
         # Only one of its own: another recording processed under a removed one's name is new.
-        own = {_basis(episode), episode.source.sha256, _named(episode)}
+        own = own_guids(episode)
         if not _basis(episode) or _basis(episode) in older:  # a copy, named as feeds before
             own.add(f"reportage:{episode.slug}")  # the hash named one (`reportage:SLUG`)
-        if guid in own - {""} and guid not in taken:
+        if guid in own and guid not in taken:
             guids[episode.slug] = guid
             taken.add(guid)
         older.add(_basis(episode))
@@ -284,6 +284,11 @@ def _guids(episodes: list[Episode], published: dict[str, str]) -> dict[str, str]
             guids[episode.slug] = guid if free else _named(episode)
             taken.add(guids[episode.slug])
     return guids
+
+
+def own_guids(episode: Episode) -> set[str]:
+    """The guids that are the episode's own: its first audio's, a synced item's, its name's."""
+    return {_basis(episode), episode.source.sha256, _named(episode)} - {""}
 
 
 def _basis(episode: Episode) -> str:
@@ -414,7 +419,7 @@ def write_feed(library: Path, url: str) -> FeedResult:
     try:
         with locked(library, LOCK_FILE):  # an edit's item (feed_item.py) is not lost
             return _write_feed(library, url)
-    except PermissionError as exc:
+    except OSError as exc:  # the lock's file: a read-only library
         raise ReportageError(f"cannot write {library / FEED_FILE}: {exc.strerror}") from None
 
 

@@ -1,8 +1,10 @@
 """An editor's change reaches a feed built before: the episode's `<item>` in `feed.xml` is
 written again from its document (its title, the chapters in its description, its transcript and
-chapter links) whenever the episode is published, the rest of the feed as it was. An episode the
-feed does not list stays out of it: new episodes join with `reportage feed build` (or a publish
-of the whole library), when the producer says the feed is ready for them."""
+chapter links) whenever the episode is published, the rest of the feed as `feed build` wrote it
+(ElementTree keeps no comments: a feed is the build's, not edited by hand). An episode the feed
+does not list stays out of it, and so does another recording under a removed one's name: new
+episodes join with `reportage feed build` (or a publish of the whole library), when the producer
+says the feed is ready for them."""
 
 from __future__ import annotations
 
@@ -44,9 +46,12 @@ def _follow(library: Path, folder: Path, episode: Episode) -> bool:
     if folder.name not in slugs:
         return False
     old = items[slugs.index(folder.name)]
+    guid = (old.findtext("guid") or "").strip()
+    if guid not in feed.own_guids(episode) | {f"reportage:{folder.name}"}:
+        return False  # another recording under a removed one's name: new, for `feed build`
     made = ET.Element("channel")
     feed.item(made, folder, episode, url + quote(folder.name) + "/",
-              feed.pub_date(episode, folder), old.findtext("guid") or "")
+              feed.pub_date(episode, folder), guid)
     new = made[0]
     new.find("pubDate").text = old.findtext("pubDate") or new.findtext("pubDate")
     before = ET.tostring(tree.getroot())

@@ -19,9 +19,11 @@ from pipeline.formats.text import transcript_text
 from pipeline.search.index import index_episode
 
 
-def publish(folder: Path, episode: Episode, index: bool = True) -> list[Path]:
+def publish(folder: Path, episode: Episode, index: bool = True, feed: bool = True
+            ) -> list[Path]:
     """Rebuild every derived file of the episode in `folder`; returns the paths written.
-    `index=False` leaves the search index to the caller (an edit re-indexes one segment)."""
+    `index=False` leaves the search index to the caller (an edit re-indexes one segment),
+    `feed=False` the episode's item of the feed (a whole library's publish builds it anew)."""
     outputs = {"transcript.txt": transcript_text(episode)}
     # The whole bundle every time, empty where there is nothing to say (silence), so whatever
     # reads it downstream finds every file. English where the episode has any; chapter files
@@ -55,7 +57,8 @@ def publish(folder: Path, episode: Episode, index: bool = True) -> list[Path]:
     if index:
         with index_or_say(episode):
             index_episode(folder.parent, episode)  # search follows every publish
-    follow_in_feed(folder, episode)  # and a feed built before that lists the episode
+    if feed:
+        follow_in_feed(folder, episode)  # and a feed built before that lists the episode
     return written
 
 
