@@ -329,7 +329,11 @@ def _channel(library: Path) -> ET.Element | None:
 
 def built_for(library: Path) -> str | None:
     """The base URL `feed.xml` was written for (its self link), None without one."""
-    channel = _channel(library)
+    return base_of(_channel(library))
+
+
+def base_of(channel: ET.Element | None) -> str | None:
+    """The base URL a feed's channel was written for (its self link), None without one."""
     link = channel.find(_q("atom", "link")) if channel is not None else None
     href = link.get("href", "") if link is not None else ""
     return href.removesuffix(FEED_FILE) if href.endswith("/" + FEED_FILE) else None

@@ -38,10 +38,10 @@ def follow(folder: Path, episode: Episode) -> bool:
 
 
 def _follow(library: Path, folder: Path, episode: Episode) -> bool:
-    url = feed.built_for(library)
     tree = ET.parse(library / feed.FEED_FILE)
     channel = tree.getroot().find("channel")
-    items = [] if url is None or channel is None else channel.findall("item")
+    url = feed.base_of(channel)
+    items = [] if url is None else channel.findall("item")
     slugs = feed.item_slugs(items)
     if folder.name not in slugs:
         return False

@@ -33,7 +33,7 @@ def merge_keeping_edits(old: list[Segment], new: list[AsrSegment], same_audio: b
     kept = [seg for seg in old if any(seg.edited.values())]  # text or speaker
     fresh = to_segments([a for a in new if not any(_overlaps(a, k) for k in kept)],
                         {seg.id for seg in kept})
-    voiced = sorted((seg for seg in old if seg.speaker and same_audio), key=lambda s: s.start)
+    voiced = sorted((s for s in old if s.speaker), key=lambda s: s.start) if same_audio else []
     starts = [v.start for v in voiced]
     for seg in fresh:
         seg.speaker = _speaker_at(voiced, starts, seg)
