@@ -14,7 +14,7 @@ import pytest
 from audiogen import CLIPS, SENTENCES, VOICE_A, VOICE_B, clip, noise, silence, speak
 
 from pipeline.audio import mel_basis, mel_frames
-from pipeline.speakers import Segment, Word, label_speakers, labels
+from pipeline.speakers import Segment, Word, encoder, label_speakers, labels
 
 RATE = 16000
 
@@ -77,7 +77,7 @@ def fake_episode(monkeypatch, change_s: float):
     a, b = voice_vectors()
     rng = np.random.default_rng(5)
 
-    def embed(mel, windows):
+    def embed(mel, windows, done=None):
         late = np.array([np.mean(w >= change_s * 100) > 0.5 for w in windows])
         return np.where(late[:, None], around(b, len(windows), rng), around(a, len(windows), rng))
 
@@ -124,7 +124,8 @@ def test_a_brief_change_inside_a_segment_is_no_turn(monkeypatch):
     a, b = voice_vectors()
     embed = labels.embed
 
-    def one_odd_window(mel, windows):  # ...but for one window, as a back-channel would be
+    def one_odd_window(mel, windows, done=None):  # ...but for one window, as a back-channel
+        # would be
         out = embed(mel, windows)
         out[5] = b
         return out
@@ -167,13 +168,16 @@ def dialogue(parts: list[tuple[np.ndarray, str]], pause_s: float = 0.5):
 
 
 @pytest.mark.model
-def test_two_alternating_voices_get_two_labels(tmp_path):
+def test_two_alternating_voices_get_two_labels_and_progress_is_told(tmp_path, monkeypatch):
     parts = [(speak(s, VOICE_A if i % 2 == 0 else VOICE_B, tmp_path), "AB"[i % 2])
              for i, s in enumerate(SENTENCES)]
     samples, segments, who = dialogue(parts)
-    result = label_speakers(samples, segments)
+    monkeypatch.setattr(encoder, "BATCH", 4)  # several batches, so a share between 0 and 1
+    shares = []
+    result = label_speakers(samples, segments, progress=shares.append)
     assert result.count == 2 and result.note == ""
     assert result.labels == ["S1" if w == "A" else "S2" for w in who]
+    assert len(shares) > 2 and shares == sorted(shares) and 0 < shares[0] < 1 == shares[-1]
 
 
 @pytest.mark.model

@@ -41,7 +41,7 @@ def main() -> None:
         say(f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc), "error")
         code = 1
     if code == 130:
-        say("interrupted: finished stages are saved; run again to resume"
+        say("interrupted: what was finished is saved; run again to resume"
             if _command().startswith(RESUMABLE) else "stopped")
     sys.exit(code if isinstance(code, int) else 0)
 

@@ -10,6 +10,7 @@ the mel frames instead (`pipeline.audio.mel_frames`), keeping each frame's time.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -82,12 +83,14 @@ def load_encoder():
     return model.eval()
 
 
-def embed(mel: np.ndarray, windows: list[np.ndarray]) -> np.ndarray:
+def embed(mel: np.ndarray, windows: list[np.ndarray],
+          done: Callable[[float], None] = lambda share: None) -> np.ndarray:
     """Unit-length 256-d embeddings of `windows`, each the indices of at most 160 mel frames.
 
     Like Resemblyzer's embed_utterance(return_partials=True), the mel is computed once and
     each window is a slice of it. A window shorter than 1.6 s is repeated to fill one: the
     encoder, trained on 1.6 s, puts short inputs of different voices too close together.
+    `done` hears the share of windows embedded after each batch (most of the stage's time).
     """
     import torch
 
@@ -97,4 +100,5 @@ def embed(mel: np.ndarray, windows: list[np.ndarray]) -> np.ndarray:
         for i in range(0, len(windows), BATCH):
             batch = np.stack([mel[np.resize(w, WINDOW_FRAMES)] for w in windows[i:i + BATCH]])
             out.append(model(torch.from_numpy(batch)).numpy())
+            done(min(i + BATCH, len(windows)) / len(windows))
     return np.concatenate(out)

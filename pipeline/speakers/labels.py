@@ -10,6 +10,7 @@ lasts long enough splits it at a word boundary.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -73,9 +74,11 @@ def as_segment(item) -> Segment:
         else Word(float(w.start), float(w.end)) for w in words))
 
 
-def label_speakers(audio: np.ndarray, segments, count: int | None = None) -> SpeakerResult:
+def label_speakers(audio: np.ndarray, segments, count: int | None = None,
+                   progress: Callable[[float], None] = lambda share: None) -> SpeakerResult:
     """Speaker labels S1, S2, ... (in order of first appearance) for 16 kHz mono `audio` and
-    its transcript `segments` (see as_segment); `count` forces the number of speakers.
+    its transcript `segments` (see as_segment); `count` forces the number of speakers;
+    `progress` hears the share of the voices embedded, 0 to 1.
 
     The result holds each segment's label (its first word's speaker), the splits where another
     speaker takes over inside a segment, the number of speakers and, when a count was forced
@@ -85,7 +88,7 @@ def label_speakers(audio: np.ndarray, segments, count: int | None = None) -> Spe
     segs = [as_segment(s) for s in segments]
     if not segs:
         return SpeakerResult([], note="no segments")
-    frames, windows, owner, embeddings = _embed_segments(audio, segs)
+    frames, windows, owner, embeddings = _embed_segments(audio, segs, progress)
     voices = _unit(np.stack([embeddings[owner == i].mean(0) for i in range(len(segs))]))
     speech = np.array([len(f) / FRAMES_PER_S for f in frames])
 
@@ -122,7 +125,7 @@ def _speakers(n: int) -> str:
     return "1 speaker" if n == 1 else f"{n} speakers"
 
 
-def _embed_segments(audio: np.ndarray, segs: list[Segment]):
+def _embed_segments(audio: np.ndarray, segs: list[Segment], progress: Callable[[float], None]):
     """Each segment's speech frames, its windows (offsets into those frames, frame indices),
     the segment each window belongs to, and the windows' embeddings."""
     mel = mel_frames(audio)
@@ -130,7 +133,7 @@ def _embed_segments(audio: np.ndarray, segs: list[Segment]):
     normalise_volume(mel, audio, np.concatenate(frames))
     windows = [_windows(f) for f in frames]
     owner = np.repeat(np.arange(len(segs)), [len(offsets) for offsets, _ in windows])
-    embeddings = embed(mel, [w for _, ws in windows for w in ws])
+    embeddings = embed(mel, [w for _, ws in windows for w in ws], done=progress)
     return frames, windows, owner, embeddings
 
 

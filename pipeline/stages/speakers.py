@@ -33,7 +33,8 @@ class SpeakersStage:
         total = ctx.episode.source.duration_s
         ctx.progress("speakers", 0, total)
         segments = ctx.episode.segments
-        result = label_speakers(ctx.audio, segments, ctx.settings.speakers)
+        result = label_speakers(ctx.audio, segments, ctx.settings.speakers,
+                                lambda share: ctx.progress("speakers", share * total, total))
         named = set(ctx.episode.speakers) | set(ctx.episode.speakers.values())
         ids = kept_ids(segments, result.labels, result.splits, named)
         splits = [replace(split, speaker=ids[split.speaker]) for split in result.splits]
