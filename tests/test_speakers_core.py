@@ -124,8 +124,8 @@ def test_a_brief_change_inside_a_segment_is_no_turn(monkeypatch):
     a, b = voice_vectors()
     embed = labels.embed
 
-    def one_odd_window(mel, windows, done=None):  # ...but for one window, as a back-channel
-        # would be
+    # ...but for one window, as a back-channel would be
+    def one_odd_window(mel, windows, done=None):
         out = embed(mel, windows)
         out[5] = b
         return out
