@@ -40,10 +40,25 @@ def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo, replace: bool,
                     sound=info.sound)
     if (folder / FILENAME).exists():
         return _again(Episode.load(folder), source, path, info, replace, origin)
+    twin = None if replace or origin else processed_as(folder.parent, path, info.sha256)
+    if twin:
+        raise ReportageError(f"{path}: the same audio as the episode {twin}, already in the "
+                             "library; use --force to give this file an episode of its own")
     named = origin or Origin("", where, info.sha256)
     title = _given_title(origin, info) or plain_title(_text(path.stem), TITLE_CHARS)
     return Episode(slug=folder.name, title=title or folder.name, source=source,
                    created=named.published or utc_now(), guid=named.guid)
+
+
+def processed_as(library: Path, path: Path, sha256: str) -> str | None:
+    """The episode whose copy of the audio is this very file (a copy renamed, processed again
+    by mistake), if one is; only copies of the same size are read."""
+    size = path.stat().st_size
+    for copy in library.glob("*/audio.*"):
+        if (copy.stat().st_size == size and (copy.parent / FILENAME).is_file()
+                and audio.sha256_file(copy) == sha256):
+            return copy.parent.name
+    return None
 
 
 def _again(episode: Episode, source: Source, path: Path, info: audio.AudioInfo, replace: bool,
