@@ -10,6 +10,15 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium espeak-ng sox \
         dict-freedict-eng-nld dict-freedict-nld-eng >/dev/null
 fi
+missing=""
+for tool in chromium espeak-ng sox; do command -v "$tool" >/dev/null || missing+=" $tool"; done
+for book in eng-nld nld-eng; do
+    [ -f "/usr/share/dictd/freedict-$book.index" ] || missing+=" dict-freedict-$book"
+done
+if [ -n "$missing" ]; then
+    echo "scripts/test.sh: the tests need these Debian packages:$missing (run as root to install them)" >&2
+    exit 1
+fi
 
 source scripts/venv.sh
 install_cpu_torch  # before the project's own requirements name torch

@@ -147,11 +147,14 @@ def test_two_subjects_are_cut_at_their_join_with_a_title_from_each(tmp_path, cli
                  "--quiet")
     assert result.rc == 0, result.err
     chapters = Episode.load(tmp_path / "lib" / "bijen-en-treinen").chapters
+    assert len(chapters) >= 2, [c.title for c in chapters]
     nearest = min(chapters[1:], key=lambda c: abs(c.start - join))
     assert abs(nearest.start - join) <= longest, ([c.start for c in chapters], join)
     # Titles are said in their own chapter (here often misheard words: see the docstring).
     episode = Episode.load(tmp_path / "lib" / "bijen-en-treinen")
     for chapter in chapters:
         said = " ".join(s.nl for s in episode.segments if s.id in chapter.segment_ids).lower()
-        assert all(w in said for w in chapter.title.lower().split()), chapter.title
+        # A compound the recogniser wrote apart is titled as one word ("bijen houder").
+        assert all(w in said or w in said.replace(" ", "")
+                   for w in chapter.title.lower().split()), chapter.title
     assert len({c.title.lower() for c in chapters}) == len(chapters)

@@ -245,6 +245,11 @@ def test_a_file_that_kills_its_workers_again_and_again_is_reported(scheduler, ep
     assert "drie" in line and "died" in line
 
 
+# Quickly: before the 60 s a client waits for workers (cluster.WORKERS_TIMEOUT_S), with room for
+# a slow machine to start Python and import Dask (here 3-8 s).
+QUICK_S = 30
+
+
 def test_an_unreachable_scheduler_is_one_line_quickly(tmp_path, cli):
     path = write_audio(tmp_path / "stil.wav", silence(1))
     began = time.monotonic()
@@ -252,7 +257,7 @@ def test_an_unreachable_scheduler_is_one_line_quickly(tmp_path, cli):
               "--library", str(tmp_path / "lib"))
     elapsed = time.monotonic() - began
     assert "Dask scheduler" in one_error_line(run)
-    assert elapsed < 10, elapsed
+    assert elapsed < QUICK_S, elapsed
 
 
 @pytest.mark.model
@@ -328,7 +333,7 @@ def test_a_port_where_something_else_listens_is_one_line_quickly(tmp_path, cli, 
     elapsed = time.monotonic() - began
     listener.close()
     assert "does not answer as a Dask scheduler" in one_error_line(run)
-    assert elapsed < 15, elapsed
+    assert elapsed < QUICK_S, elapsed
 
 
 @pytest.mark.model

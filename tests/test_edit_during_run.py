@@ -57,4 +57,4 @@ def test_an_edit_during_a_run_does_not_wait_and_both_survive(library_copy, speec
     assert TEXT in subtitles  # the run's publish kept it too
     # The run's work is there: every stage ran again, after the edit was saved.
     assert {"transcribe", "translate", "topics"} <= set(after.provenance)
-    assert len(after.segments) >= 4 and all(s.en for s in after.segments if s.id != seg.id)
+    assert len(after.segments) >= 3 and all(s.en for s in after.segments if s.id != seg.id)
