@@ -346,6 +346,7 @@ def test_a_title_is_a_noun_phrase_never_a_verb_form():
     ("Het is een vis die zwemt. Die zwemt.", "een vis"),  # "die" as the subject: not "die zwemt"
     ("Kijk, kinderen die spelen. Spelen.", None),  # "die" as a relative pronoun
     ("Waar is die huisje? Huisje.", None),  # "die" before a diminutive was misheard
+    ("Kijk naar die schildpad. Schildpad.", "die schildpad"),  # tagged a relative pronoun
 ])
 def test_a_determiner_names_a_noun_not_an_adjective_or_a_verb(text, title):
     found = _candidates_of(text)

@@ -23,8 +23,9 @@ SAME_START_S = 0.05  # times this close are one (rounding in the JSON)
 # dictionary checks the English title; 5: an English title says nothing the Dutch does not, in
 # its number, its verb first ("Brood bakken" / "Baking bread"); a title never spans a comma;
 # a word in a foreign spelling said twice is title material only if heard clearly once;
-# 6: a verb's -dt is its d-stem in the stems words are compared by (search/textnorm.py).
-METHOD = 6
+# 6: a verb's -dt is its d-stem in the stems words are compared by (search/textnorm.py);
+# 7: a demonstrative before a noun is its determiner whatever the tagger says ("die schildpad").
+METHOD = 7
 # Which machine titles a regroup keeps: all (an editor moved a start: no title changes under
 # their eyes), those of chapters whose segments did not change (a re-run), or none (a re-run
 # after METHOD changed: the editor's own titles stay whatever happens).

@@ -79,6 +79,7 @@ FILLERS = words_of("""
     eindelijk duidelijk zeker vast graag samen verder steeds paar
     erbij eraan erop ervan erin eruit ermee erover erachter daarbij daarin daarop daarmee daarvan
 """)
+DEMONSTRATIVES = words_of("deze die dit")
 DE_WORDS = words_of("de deze die elke")  # never before a "het" word such as a diminutive
 NOUNS = frozenset({"N", "SPEC"})  # a noun phrase ends in a noun or a name (SPEC: part of one)
 MODIFIERS = frozenset({"ADJ", "TW"})  # adjectives and numbers may go before it
@@ -201,10 +202,12 @@ def _modifies_next(last: Token, after: list[Token]) -> bool:
 def _article(token: Token, noun: Token) -> str:
     """The determiner `token` is, lower case, if the tagger reads it as one, the recogniser was
     sure of it and it fits the noun: a diminutive is a "het" word, so "de kaartje" is a
-    mishearing."""
+    mishearing. A demonstrative before a noun is one whatever the tagger says: HanTa reads
+    "die" after a preposition as a relative pronoun ("naar die schildpad")."""
     if noun.word_class not in NOUNS:
         return ""
-    determiner = token.word_class == "LID" or (token.word_class == "VNW" and ",det," in token.tag)
+    determiner = token.word_class == "LID" or token.word_class == "VNW" and (
+        ",det," in token.tag or token.key in DEMONSTRATIVES)
     sure = token.probability >= MIN_PROBABILITY and not token.ends_clause
     misfit = token.key in DE_WORDS and noun.key.endswith("je")
     return token.key if determiner and sure and token.key in DETERMINERS and not misfit else ""
