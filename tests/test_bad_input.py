@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 
+import numpy as np
 import pytest
 import srt
 from audiogen import silence, speech_episode, tone, write_audio
@@ -180,9 +181,10 @@ def test_a_file_name_in_no_utf8_is_an_episode_like_any(tmp_path, cli):
 
     folder = tmp_path / "archief"
     folder.mkdir()
-    # Latin-1 names, from an old archive; and one the library's own feeds folder has
-    for raw in (b"\xff\xfe.wav", b"caf\xe9-x.wav", b"feeds.wav"):
-        write_audio(folder / os.fsdecode(raw), clip("vl00203"))
+    # Latin-1 names, from an old archive; and one the library's own feeds folder has. Three
+    # recordings (the same one three times would be refused: a copy renamed).
+    for n, raw in enumerate((b"\xff\xfe.wav", b"caf\xe9-x.wav", b"feeds.wav")):
+        write_audio(folder / os.fsdecode(raw), np.concatenate([silence(n), clip("vl00203")]))
     result = cli("process", str(folder), "--library", str(tmp_path / "lib"), "--json")
     assert result.rc == 0, result.err
     done = {json.loads(line)["slug"] for line in result.out.splitlines()}
