@@ -195,6 +195,10 @@ def test_an_english_title_is_never_a_word_the_translation_left_in_dutch():
     ("Deze boeken lezen", "They sold it.", "", "Reading these books"),
     ("De vriend", "My dear friends, come here.", "", "Friend"),  # in the number of the Dutch
     ("Honderd jaar", "It is a hundred years old.", "", "Hundred years"),  # but after a number
+    ("Honderd jaar", "It is old.", "", "Hundred years"),  # put into English word by word too
+    ("Twee dagen", "They stayed.", "", "Two days"),  # a plural noun, not a verb's form
+    ("Grote ogen", "What a big eye he has.", "", "Big eyes"),  # HanTa's lemma: "og"
+    ("Paars", "It is all grey.", "", "Purple"),  # HanTa's plural of "paar"
     ("Mooie kombuis", "Good, this is a nice room.", "", "Nice room"),  # unknown: all of it
     ("Hetzelfde probleem", "Problem after problem.", "", "The same problem"),
     ("Brussel", "We went to Brussels.", "", "Brussels"),  # a name as the English says it
@@ -216,7 +220,9 @@ def test_a_dictionary_checks_an_english_title_or_gives_it(title, english, contex
         "verkopen /vərkoːpə/\nsell\n", "fiets /fits/\nbike\n", "repareren /repareːrə/\nfix\n",
         "vis /vɪs/\nfish\n", "zien /zin/\nsee\n", "boek /buk/\nbook\n",
         "lezen /lezə/\nread\n", "vriend /vrint/\nfriend\n", "honderd /hɔndərt/\nhundred\n",
-        "jaar /jar/\nyear\n", "probleem /problem/\nproblem\n"])
+        "jaar /jar/\nyear\n", "probleem /problem/\nproblem\n", "twee /tweː/\ntwo\n",
+        "dagen /daɣə/\nassign\n", "dag /dɑx/\nday\n", "groot /ɣroːt/\nbig, large\n",
+        "oog /oːx/\neye\n", "paars /paːrs/\npurple\n", "paar /paːr/\npair, couple\n"])
     monkeypatch.setattr(dictionary, "FOLDER", tmp_path)
     said = Segment("s1", 0.0, 3.0, "niet gebruikt", english)
     assert english_title(title, said, LEXICAL, context) == expected

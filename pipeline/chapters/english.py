@@ -58,6 +58,7 @@ LINKS = {"van": "of", "voor": "for", "en": "and", "in": "in", "op": "on", "met":
          "dezelfde": "the same", "zelfde": "same"}
 PLURAL_LINKS = {"deze": "these", "die": "those"}  # before a plural noun
 SAME = words_of("hetzelfde dezelfde zelfde")  # an opening one stays: "The same problem"
+ONE = words_of("een één 1")
 DIMINUTIVE = ("tjes", "tje", "pjes", "pje", "jes", "je")  # "beestjes" -> "beest"
 
 
@@ -163,16 +164,22 @@ def _senses_of(words: list[tuple[str, str, str]]) -> dict[int, list[str]] | None
 
 
 def _senses(word: str, lemma: str, tag: str) -> list[str]:
-    """A name is itself; the English of a word as said ("mensen": "people"), else of its
-    dictionary form, plural where it was ("sleutels": "keys"), or of what a diminutive is of."""
+    """A name is itself; the English of a word as said ("mensen": "people"), and where it has
+    none, or is a plural noun in -en (the form of a verb too: "dagen" is "assign"), of its
+    dictionary form, plural where it was ("sleutels": "keys", "dagen": "days"), or of what a
+    diminutive is of. (A word in -s the dictionary knows is not taken for a plural: HanTa
+    reads "paars", purple, as pairs.)"""
     if tag.startswith(("SPEC", "N(eigen")):
         return [word]
     key = word.lower()
     senses = dictionary.english(key)
-    if not senses and not tag.startswith("WW"):  # a verb form's English is no lemma's
-        bases = [lemma.lower()] + [key[: -len(end)] for end in DIMINUTIVE if key.endswith(end)]
-        senses = next((found for base in bases if (found := dictionary.english(base))), [])
-        senses = [_plural(s) if ",mv," in tag else s for s in senses]
+    plural = ",mv," in tag
+    verb_like = plural and key.endswith("en")
+    if (verb_like or not senses) and not tag.startswith("WW"):  # a verb form's is no lemma's
+        bases = [lemma.lower(), *(_singulars(key) if plural else ())]
+        bases += [key[: -len(end)] for end in DIMINUTIVE if key.endswith(end)]
+        found = next((found for base in bases if (found := dictionary.english(base))), [])
+        senses = senses + [_plural(s) if plural else s for s in found]
     common = [s for s in senses if zipf(s, "en") >= ENGLISH_ZIPF]
     if tag.startswith("ADJ"):  # an adjective's English, not its adverb ("quiet", not "quietly")
         common = [s for s in common if not (s.endswith("ly") and s[:-2] in common)]
@@ -238,6 +245,8 @@ def _renderings(words: list[tuple[str, str, str]], senses: dict[int, list[str]],
         if i in senses:
             chosen = [s for s in senses[i] if stem(s.lower(), "en") in used]
             options = chosen or senses[i][:SENSES]
+            if _counted(words, i):  # "Honderd jaar" / "Hundred years"
+                options = [_plural(s) for s in options]
             slots.append([_gerund(s) for s in options] if i in verbs else options)
         elif slots:  # a linking word; the opening determiner is left out
             plural = i + 1 < len(words) and ",mv," in words[i + 1][2]
@@ -245,6 +254,13 @@ def _renderings(words: list[tuple[str, str, str]], senses: dict[int, list[str]],
             slots.append([(plural and PLURAL_LINKS.get(link)) or LINKS.get(link, "")])
     choices = itertools.islice(itertools.product(*slots), MAX_RENDERINGS)
     return [" ".join(w for w in choice if w) for choice in choices]
+
+
+def _counted(words: list[tuple[str, str, str]], i: int) -> bool:
+    """Whether word i is a noun in the singular after a number above one: Dutch counts years
+    and metres in the singular ("drie meter"), English in the plural."""
+    return (i > 0 and words[i][2].startswith("N(soort,ev") and words[i - 1][2].startswith("TW")
+            and words[i - 1][0].lower() not in ONE)
 
 
 def _english_order(words: list[tuple[str, str, str]], senses: dict[int, list[str]]
@@ -296,6 +312,26 @@ def _gerund(verb: str) -> str:
     if verb.endswith("c"):
         options.append(verb + "king")
     return max(options, key=lambda o: zipf(o, "en"))
+
+
+def _singulars(plural: str) -> list[str]:
+    """What a Dutch plural may be the plural of, by the spelling rules, most likely first, for
+    where the tagger's lemma is wrong ("ogen": "og"): "ogen" "oog", "brieven" "brief", "huizen"
+    "huis", "bakken" "bak", "tafels" "tafel", "auto's" "auto" (the dictionary then tells)."""
+    if plural.endswith("s"):
+        return [plural.rstrip("s").rstrip("'")]
+    if not plural.endswith("en"):
+        return []
+    stem = plural[:-2]
+    voiceless = stem[:-1] + {"v": "f", "z": "s"}.get(stem[-1:], stem[-1:])
+    found = []
+    if len(stem) > 1 and stem[-2] in "aeou" and stem[-3:-2] not in tuple("aeiou"):
+        # one vowel before one consonant: long in the open syllable, written double when closed
+        found += [voiceless[:-1] + stem[-2] + voiceless[-1], stem[:-1] + stem[-2] + stem[-1]]
+    found += [voiceless, stem]
+    if len(stem) > 1 and stem[-1] == stem[-2]:  # a short vowel's doubled consonant
+        found.append(stem[:-1])
+    return list(dict.fromkeys(found))
 
 
 def _plural(noun: str) -> str:
