@@ -55,9 +55,12 @@ def processed_as(library: Path, path: Path, sha256: str) -> str | None:
     by mistake), if one is; only copies of the same size are read."""
     size = path.stat().st_size
     for copy in library.glob("*/audio.*"):
-        if (copy.stat().st_size == size and (copy.parent / FILENAME).is_file()
-                and audio.sha256_file(copy) == sha256):
-            return copy.parent.name
+        try:  # a copy another run is replacing at this moment is none
+            if (copy.stat().st_size == size and (copy.parent / FILENAME).is_file()
+                    and audio.sha256_file(copy) == sha256):
+                return copy.parent.name
+        except OSError:
+            continue
     return None
 
 
