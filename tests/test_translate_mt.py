@@ -71,6 +71,23 @@ def test_empty_english_is_retried_with_context_then_marked_missing(mute):
     assert (s3.en, s3.en_missing, s3.en_for, s3.en_stale) == (None, True, "Ja.", False)
 
 
+def test_english_whisper_decoded_twice_for_two_sentences_is_translated_again(talker):
+    """Whisper may decode the sentence before once more for the next one: that line is
+    translated again on its own; the same English for the same Dutch stays."""
+    ep = episode()
+    ep.segments = [Segment("a", 0.0, 2.0, "Ik zit opgesloten onder het kasteel."),
+                   Segment("b", 2.5, 4.5, "Hoe komt dat staal in het kasteel?"),
+                   Segment("c", 5.0, 5.5, "Ja."), Segment("d", 6.0, 6.5, "Ja.")]
+    repeated = "I am locked up under the castle."
+    along = [(0.0, 2.0, repeated), (2.5, 4.5, repeated), (5.0, 5.5, "Yes."), (6.0, 6.5, "Yes.")]
+    translator = Recording(Seq2SeqTranslator(str(talker)))
+    translate_segments(ep, ["a", "b", "c", "d"], translator, along=along)
+    assert translator.calls == [["Hoe komt dat staal in het kasteel?"]]
+    assert ep.segment("a").en == repeated
+    assert ep.segment("b").en and ep.segment("b").en != repeated
+    assert ep.segment("c").en == ep.segment("d").en == "Yes."
+
+
 def test_the_retry_keeps_within_whispers_30_seconds(mute):
     ep = episode()
     ep.segments = [Segment("a", 0.0, 12.0, "Eerst een lange zin."),

@@ -17,12 +17,13 @@ MAX_COMPRESSION = 2.4
 MAX_REPEATS = 2
 
 
-def _norm(text: str) -> str:
+def norm(text: str) -> str:
+    """The text as repeats are compared: lower case, its words only."""
     return re.sub(r"[^\w]+", " ", text.lower()).strip()
 
 
 def is_hallucination(seg: AsrSegment) -> bool:
-    if not _norm(seg.text):
+    if not norm(seg.text):
         return True
     if seg.no_speech_prob > NO_SPEECH_PROB and seg.avg_logprob < LOW_LOGPROB:
         return True
@@ -40,7 +41,7 @@ def loop_free(texts: list[str]) -> int:
     data = " ".join(texts).encode()
     if not data or len(data) / len(zlib.compress(data)) <= MAX_COMPRESSION:
         return len(texts)
-    seen = [_norm(t) for t in texts]
+    seen = [norm(t) for t in texts]
     return next((i for i, key in enumerate(seen) if key in seen[:i]), 0)
 
 
@@ -50,7 +51,7 @@ def guarded(segments: Iterable[AsrSegment]) -> Iterator[AsrSegment]:
     for seg in segments:
         if is_hallucination(seg):
             continue
-        key = _norm(seg.text)
+        key = norm(seg.text)
         if recent.count(key) >= MAX_REPEATS:
             continue
         recent = (recent + [key])[-4:]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.asr import TRANSLATE_BEAM, TimedText
-from pipeline.asr.guards import MAX_COMPRESSION, loop_free
+from pipeline.asr.guards import MAX_COMPRESSION, loop_free, norm
 from pipeline.document import Segment
 from pipeline.errors import ReportageError
 from pipeline.translators.groups import MAX_SPAN_S, sentence_groups, split_proportionally, spread
@@ -61,7 +61,19 @@ def english_of(segments: list[Segment], pieces: list[TimedText]) -> list[str]:
     """Each segment's English from English pieces with times: every piece goes to the sentences
     it overlaps, and a sentence's English is split over its segments."""
     groups = sentence_groups(segments)
-    return spread(segments, groups, assign(pieces, _sentences(segments, groups)))
+    english = assign(pieces, _sentences(segments, groups))
+    dutch = [" ".join(segments[i].nl for i in group) for group in groups]
+    return spread(segments, groups, unrepeated(english, dutch))
+
+
+def unrepeated(english: list[str], dutch: list[str]) -> list[str]:
+    """The sentences' English less a repeat: Whisper may decode the sentence before once more
+    for the next one (two lines of other Dutch under one English, 6 of the dev sets' 930
+    lines). Such a sentence is left without English, for the caller to translate it again on
+    its own; the same English for the same Dutch ("Ja." / "Ja.") stays."""
+    return [text if i == 0 or not text or norm(text) != norm(english[i - 1])
+            or norm(dutch[i]) == norm(dutch[i - 1]) else ""
+            for i, text in enumerate(english)]
 
 
 def _sentences(segments: list[Segment], groups: list[list[int]]) -> list[Span]:
