@@ -199,6 +199,9 @@ def test_an_english_title_is_never_a_word_the_translation_left_in_dutch():
     ("Twee dagen", "They stayed.", "", "Two days"),  # a plural noun, not a verb's form
     ("Grote ogen", "What a big eye he has.", "", "Big eyes"),  # HanTa's lemma: "og"
     ("Paars", "It is all grey.", "", "Purple"),  # HanTa's plural of "paar"
+    ("Tweede jaar", "It is something else.", "", "Second year"),  # counted, but not a count
+    ("Twee mannen", "Two men came.", "", "Two men"),  # an irregular plural confirms
+    ("Mannen", "It is something else.", "", "Men"),
     ("Mooie kombuis", "Good, this is a nice room.", "", "Nice room"),  # unknown: all of it
     ("Hetzelfde probleem", "Problem after problem.", "", "The same problem"),
     ("Brussel", "We went to Brussels.", "", "Brussels"),  # a name as the English says it
@@ -222,7 +225,8 @@ def test_a_dictionary_checks_an_english_title_or_gives_it(title, english, contex
         "lezen /lezə/\nread\n", "vriend /vrint/\nfriend\n", "honderd /hɔndərt/\nhundred\n",
         "jaar /jar/\nyear\n", "probleem /problem/\nproblem\n", "twee /tweː/\ntwo\n",
         "dagen /daɣə/\nassign\n", "dag /dɑx/\nday\n", "groot /ɣroːt/\nbig, large\n",
-        "oog /oːx/\neye\n", "paars /paːrs/\npurple\n", "paar /paːr/\npair, couple\n"])
+        "oog /oːx/\neye\n", "paars /paːrs/\npurple\n", "paar /paːr/\npair, couple\n",
+        "tweede /tweːdə/\nsecond\n", "man /mɑn/\nman, fellow\n"])
     monkeypatch.setattr(dictionary, "FOLDER", tmp_path)
     said = Segment("s1", 0.0, 3.0, "niet gebruikt", english)
     assert english_title(title, said, LEXICAL, context) == expected

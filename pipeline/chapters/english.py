@@ -58,7 +58,12 @@ LINKS = {"van": "of", "voor": "for", "en": "and", "in": "in", "op": "on", "met":
          "dezelfde": "the same", "zelfde": "same"}
 PLURAL_LINKS = {"deze": "these", "die": "those"}  # before a plural noun
 SAME = words_of("hetzelfde dezelfde zelfde")  # an opening one stays: "The same problem"
+COUNT = "TW(hoofd"  # a cardinal number; "tweede" (second) is TW(rang
 ONE = words_of("een één 1")
+# English plurals the usual rule misses, also at the end of a compound ("fishermen"): the
+# one English uses more is taken ("humans", not "humen").
+IRREGULAR = {"man": "men", "woman": "women", "child": "children", "person": "people",
+             "mouse": "mice", "foot": "feet", "tooth": "teeth", "goose": "geese"}
 DIMINUTIVE = ("tjes", "tje", "pjes", "pje", "jes", "je")  # "beestjes" -> "beest"
 
 
@@ -103,7 +108,7 @@ def _translation(title: str, words: list[tuple[str, str, str]], runs: list[str],
         fewest = min(confirmed.values())
         closest = [run for run, added in confirmed.items() if added == fewest]
         best = _nearest(title, closest, embedder)[0]
-        counted = any(tag.startswith("TW") for _, _, tag in words)  # "Honderd jaar": years
+        counted = any(tag.startswith(COUNT) for _, _, tag in words)  # "Honderd jaar": years
         return best if counted else _in_number(best, words, senses)
     if senses:  # e5's likeness of one word to another is a poor judge of a translation
         used = {stem(w.lower(), "en") for w in WORD.findall(context)}
@@ -259,7 +264,7 @@ def _renderings(words: list[tuple[str, str, str]], senses: dict[int, list[str]],
 def _counted(words: list[tuple[str, str, str]], i: int) -> bool:
     """Whether word i is a noun in the singular after a number above one: Dutch counts years
     and metres in the singular ("drie meter"), English in the plural."""
-    return (i > 0 and words[i][2].startswith("N(soort,ev") and words[i - 1][2].startswith("TW")
+    return (i > 0 and words[i][2].startswith("N(soort,ev") and words[i - 1][2].startswith(COUNT)
             and words[i - 1][0].lower() not in ONE)
 
 
@@ -335,6 +340,14 @@ def _singulars(plural: str) -> list[str]:
 
 
 def _plural(noun: str) -> str:
+    regular = _regular_plural(noun)
+    others = [noun[: -len(one)] + many for one, many in IRREGULAR.items() if noun.endswith(one)]
+    if noun.endswith(("f", "fe")):  # "leaf" / "leaves", but "roof" / "roofs"
+        others.append(noun.removesuffix("e")[:-1] + "ves")
+    return max([regular, *others], key=lambda p: zipf(p, "en"))
+
+
+def _regular_plural(noun: str) -> str:
     if noun.endswith(("s", "x", "ch", "sh")):
         return noun + "es"
     if noun.endswith("y") and noun[-2:-1] not in "aeiou":
