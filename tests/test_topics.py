@@ -357,6 +357,9 @@ def test_a_title_is_a_noun_phrase_never_a_verb_form():
     ("Kijk, kinderen die spelen. Spelen.", None),  # "die" as a relative pronoun
     ("Waar is die huisje? Huisje.", None),  # "die" before a diminutive was misheard
     ("Kijk naar die schildpad. Schildpad.", "die schildpad"),  # tagged a relative pronoun
+    ("Dit moet die schildpad zijn. Schildpad.", "die schildpad"),
+    ("Ik ken een man die boeken schrijft. Boeken.", "een man"),  # and here it is one
+    ("Het zijn mensen die geld hebben. Geld.", None),
 ])
 def test_a_determiner_names_a_noun_not_an_adjective_or_a_verb(text, title):
     found = _candidates_of(text)

@@ -182,7 +182,7 @@ def _phrases(said: list[tuple[Segment, list[Token]]],
                     break
                 if _modifies_next(run[-1], tokens[i + n : i + n + 1]):
                     continue  # "controle" of "het controle panel": part of a longer name
-                article = _article(tokens[i - 1], run[0]) if n == 1 and i > 0 else ""
+                article = _article(tokens[max(i - 2, 0) : i], run[0]) if n == 1 and i > 0 else ""
                 if fit(run, article):
                     key = " ".join(t.key for t in run)
                     candidate = found.setdefault(
@@ -199,15 +199,18 @@ def _modifies_next(last: Token, after: list[Token]) -> bool:
             and after[0].word_class in NOUNS)
 
 
-def _article(token: Token, noun: Token) -> str:
-    """The determiner `token` is, lower case, if the tagger reads it as one, the recogniser was
-    sure of it and it fits the noun: a diminutive is a "het" word, so "de kaartje" is a
-    mishearing. A demonstrative before a noun is one whatever the tagger says: HanTa reads
-    "die" after a preposition as a relative pronoun ("naar die schildpad")."""
+def _article(before: list[Token], noun: Token) -> str:
+    """The determiner the last of `before` is, lower case, if the tagger reads it as one, the
+    recogniser was sure of it and it fits the noun: a diminutive is a "het" word, so "de
+    kaartje" is a mishearing. A demonstrative is one whatever the tagger says unless it
+    follows a noun or a comma, as a relative pronoun does ("een man die boeken schrijft"):
+    HanTa reads "naar die schildpad" and "moet die schildpad" as relative pronouns too."""
+    *_, token = before
     if noun.word_class not in NOUNS:
         return ""
+    relative = len(before) > 1 and (before[0].word_class in NOUNS or before[0].ends_clause)
     determiner = token.word_class == "LID" or token.word_class == "VNW" and (
-        ",det," in token.tag or token.key in DEMONSTRATIVES)
+        ",det," in token.tag or token.key in DEMONSTRATIVES and not relative)
     sure = token.probability >= MIN_PROBABILITY and not token.ends_clause
     misfit = token.key in DE_WORDS and noun.key.endswith("je")
     return token.key if determiner and sure and token.key in DETERMINERS and not misfit else ""
