@@ -3,6 +3,7 @@ that the tests build themselves (tests/tiny_marian.py)."""
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from tiny_marian import build
 from typer.testing import CliRunner
@@ -73,11 +74,11 @@ def test_empty_english_is_retried_with_context_then_marked_missing(mute):
 
 def test_english_whisper_decoded_twice_for_two_sentences_is_translated_again(talker):
     """Whisper may decode the sentence before once more for the next one: that line is
-    translated again on its own; the same English for the same Dutch stays."""
+    translated again on its own; a short reply's English stays ("Ja." / "Jawel.")."""
     ep = episode()
     ep.segments = [Segment("a", 0.0, 2.0, "Ik zit opgesloten onder het kasteel."),
                    Segment("b", 2.5, 4.5, "Hoe komt dat staal in het kasteel?"),
-                   Segment("c", 5.0, 5.5, "Ja."), Segment("d", 6.0, 6.5, "Ja.")]
+                   Segment("c", 5.0, 5.5, "Ja."), Segment("d", 6.0, 6.5, "Jawel.")]
     repeated = "I am locked up under the castle."
     along = [(0.0, 2.0, repeated), (2.5, 4.5, repeated), (5.0, 5.5, "Yes."), (6.0, 6.5, "Yes.")]
     translator = Recording(Seq2SeqTranslator(str(talker)))
@@ -86,6 +87,16 @@ def test_english_whisper_decoded_twice_for_two_sentences_is_translated_again(tal
     assert ep.segment("a").en == repeated
     assert ep.segment("b").en and ep.segment("b").en != repeated
     assert ep.segment("c").en == ep.segment("d").en == "Yes."
+
+
+def test_a_speech_translators_gap_is_translated_alone_before_with_its_neighbours(mute):
+    """Speech is translated in windows of sentences: a sentence left without English is heard
+    again on its own (another decoding), and only then with its neighbours."""
+    ep = episode()
+    translator = Recording(Seq2SeqTranslator(str(mute)))
+    translator.needs_audio = True  # as Whisper's; this text model ignores the audio
+    translate_segments(ep, ["s3"], translator, audio=np.zeros(16000 * 6, np.float32))
+    assert translator.calls == [["Ja."], ["Ja."], ["aankwam, had hij 350 en 950 punten. Ja."]]
 
 
 def test_the_retry_keeps_within_whispers_30_seconds(mute):

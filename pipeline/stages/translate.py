@@ -95,17 +95,18 @@ def translate_segments(
     wanted = set(ids)
     segments = [s for s in episode.segments if s.id in wanted and not s.edited.get("en")]
     spoken = [s for s in segments if s.nl.strip()]
+    from_audio = along is not None or translator.needs_audio  # not from the Dutch text
     if along is None:
         english = _translated(episode, spoken, translator, audio, progress)
     else:
         english = _shared_out(episode, spoken, along)
-        # Where the English decoded with the Dutch left a gap (a window dropped as a loop),
-        # those segments are translated on their own.
+    if from_audio:
+        # Where the English of the speech left a gap (a window dropped as a loop, a sentence
+        # given the English of the one before), those segments are translated on their own.
         gaps = [seg for seg, text in zip(spoken, english, strict=True) if not text.strip()]
         redone = dict(zip([g.id for g in gaps], _translated(episode, gaps, translator, audio),
                           strict=True))
         english = [redone.get(seg.id, text) for seg, text in zip(spoken, english, strict=True)]
-    from_audio = along is not None or translator.needs_audio  # not from the Dutch text
     for seg, text in zip(spoken, english, strict=True):
         text = text.strip() or _with_context(episode, seg, translator, audio)
         if text == seg.en and seg.edited.get("nl") and from_audio:  # the same English again

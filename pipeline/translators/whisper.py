@@ -20,6 +20,7 @@ from pipeline.translators.groups import MAX_SPAN_S, sentence_groups, split_propo
 SAMPLE_RATE = 16000
 PAD_S = 0.2  # audio kept around a window, so a clipped first or last syllable still decodes
 MIN_OVERLAP = 0.3  # share of an English piece, or of a sentence, that makes them belong together
+REPEAT_WORDS = 3  # English this long said twice for other Dutch is a repeat ("Ja." / "Jawel.")
 BATCH = 8  # windows per batched decode (translate_segments hands over 32 segments at a time)
 
 Span = tuple[float, float]
@@ -70,10 +71,10 @@ def unrepeated(english: list[str], dutch: list[str]) -> list[str]:
     """The sentences' English less a repeat: Whisper may decode the sentence before once more
     for the next one (two lines of other Dutch under one English, 6 of the dev sets' 930
     lines). Such a sentence is left without English, for the caller to translate it again on
-    its own; the same English for the same Dutch ("Ja." / "Ja.") stays."""
-    return [text if i == 0 or not text or norm(text) != norm(english[i - 1])
-            or norm(dutch[i]) == norm(dutch[i - 1]) else ""
-            for i, text in enumerate(english)]
+    its own; the same English for the same Dutch stays, and a short reply's ("Yes.")."""
+    return [text if i == 0 or len(norm(text).split()) < REPEAT_WORDS
+            or norm(text) != norm(english[i - 1]) or norm(dutch[i]) == norm(dutch[i - 1])
+            else "" for i, text in enumerate(english)]
 
 
 def _sentences(segments: list[Segment], groups: list[list[int]]) -> list[Span]:
