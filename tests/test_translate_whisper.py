@@ -134,7 +134,7 @@ def said_in_english(number: int, english: str) -> bool:
     """The number in digits (1,200 or 1200) or in words ("three hundred fifty"), as the
     recogniser's translation may write it on another CPU."""
     digits = {int(d.replace(",", "")) for d in re.findall(r"\d[\d,]*", english)}
-    return number in digits or _words(num2words(number)) in _words(english)
+    return number in digits or f" {_words(num2words(number))} " in f" {_words(english)} "
 
 
 def _words(text: str) -> str:

@@ -52,16 +52,23 @@ def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo, replace: bool,
 
 def processed_as(library: Path, path: Path, sha256: str) -> str | None:
     """The episode whose copy of the audio is this very file (a copy renamed, processed again
-    by mistake), if one is; only copies of the same size are read."""
-    size = path.stat().st_size
+    by mistake), if one is. Only a copy of the same size that starts with the same bytes is
+    hashed: a recorder's files are often all one size. (Two such files processed at once, by
+    --jobs, are both transcribed: neither has a copy yet.)"""
+    size, start = path.stat().st_size, _start(path)
     for copy in library.glob("*/audio.*"):
         try:  # a copy another run is replacing at this moment is none
             if (copy.stat().st_size == size and (copy.parent / FILENAME).is_file()
-                    and audio.sha256_file(copy) == sha256):
+                    and _start(copy) == start and audio.sha256_file(copy) == sha256):
                 return copy.parent.name
         except OSError:
             continue
     return None
+
+
+def _start(path: Path) -> bytes:
+    with path.open("rb") as f:
+        return f.read(1 << 16)
 
 
 def _again(episode: Episode, source: Source, path: Path, info: audio.AudioInfo, replace: bool,
