@@ -448,6 +448,59 @@ def test_a_run_keeps_an_editors_chapter_whose_lines_were_emptied_and_says_so(tmp
     assert "'Mijn hoofdstuk' has no spoken line" in done["warning"]
 
 
+def _retranscribed(segments, join):
+    """The segments as a new transcript gives them: new ids, segment `join` and the one after
+    it heard as one line."""
+    merged = Segment("n-join", segments[join].start, segments[join + 1].end,
+                     f"{segments[join].nl} {segments[join + 1].nl}")
+    return [Segment(f"n{i}", s.start, s.end, s.nl) for i, s in enumerate(segments[:join])] + [
+        merged] + [Segment(f"n{i}", s.start, s.end, s.nl)
+                   for i, s in enumerate(segments[join + 2:], start=join + 2)]
+
+
+@pytest.mark.parametrize("editor_made", ["c2", "c3"])
+def test_an_editors_chapter_outlasts_the_machines_on_one_line_of_a_new_transcript(
+        tmp_path, editor_made):
+    """--force transcribes anew: two chapter starts may fall in one new line. The chapter an
+    editor made stays, whichever of the two is nearer."""
+    from pipeline.document import Chapter
+
+    ctx = _topics_context(tmp_path)
+    segments = timed_segments(list(topic_blocks().values())[:2])
+    ctx.episode.chapters = [
+        Chapter("c1", 0.0, segments[2].start, "Begin", segment_ids=[s.id for s in segments[:2]]),
+        Chapter("c2", segments[2].start, segments[3].start, "Twee",
+                segment_ids=[segments[2].id]),
+        Chapter("c3", segments[3].start, segments[-1].end, "Drie",
+                segment_ids=[s.id for s in segments[3:]])]
+    chapter = next(c for c in ctx.episode.chapters if c.id == editor_made)
+    chapter.title, chapter.edited = "Van de redacteur", {"start": True, "title": True}
+    ctx.episode.segments = _retranscribed(segments, 2)
+    ctx.episode.provenance["topics"] = {"method": METHOD}
+    done = TopicsStage().run(ctx)
+    # (The first chapter's lines are new: the machine titles it again.)
+    assert [c.title for c in ctx.episode.chapters][1:] == ["Van de redacteur"]
+    assert "warning" not in done
+
+
+def test_an_editors_chapter_a_new_transcript_joins_to_another_is_said(tmp_path):
+    from pipeline.document import Chapter
+
+    ctx = _topics_context(tmp_path)
+    segments = timed_segments(list(topic_blocks().values())[:2])
+    ctx.episode.chapters = [
+        Chapter("c1", 0.0, segments[2].start, "Begin", segment_ids=[s.id for s in segments[:2]]),
+        Chapter("c2", segments[2].start, segments[3].start, "Twee",
+                segment_ids=[segments[2].id], edited={"title": True}),
+        Chapter("c3", segments[3].start, segments[-1].end, "Drie",
+                segment_ids=[s.id for s in segments[3:]], edited={"title": True})]
+    ctx.episode.segments = _retranscribed(segments, 2)
+    ctx.episode.provenance["topics"] = {"method": METHOD}
+    done = TopicsStage().run(ctx)
+    assert [c.title for c in ctx.episode.chapters][1:] == ["Twee"]  # the nearer
+    assert "an editor's chapter 'Drie' joined the chapter before" in done["warning"]
+
+
 def test_an_editors_english_title_keeps_the_dutch_it_was_written_for(tmp_path):
     from pipeline.document import Chapter
 

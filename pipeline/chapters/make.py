@@ -133,20 +133,21 @@ def regroup(segments: list[Segment], chapters: list[Chapter], embedder: Embedder
     """`chapters` over (new) segments (or at `starts`, an editor's new start times, one per
     chapter), each starting at the spoken segment that holds its start, or the first after it:
     a chapter whose lines were all blanked begins where its speech would, never inside the
-    chapter before. Of two starting on one segment, the one nearer to it stays. Titles an
-    editor wrote stay, and the machine's as `titles` says (build_chapters)."""
+    chapter before. Of two starting on one segment, one an editor changed stays over one they
+    did not, else the one nearer to it. Titles an editor wrote stay, and the machine's as
+    `titles` says (build_chapters)."""
     spoken = spoken_segments(segments)
     if not spoken or not chapters:
         return []
     wanted = starts if starts is not None else [c.start for c in chapters]
-    found: dict[int, tuple[float, Chapter]] = {}  # segment index -> (how far, chapter)
+    found: dict[int, tuple[tuple, Chapter]] = {}  # segment index -> ((machine's, how far), it)
     for chapter, at in zip(chapters[1:], wanted[1:], strict=True):
         i = _segment_at(spoken, at)
         if not i:  # no speech from there on, or the first chapter's segment
             continue
-        off = abs(spoken[i].start - at)
-        if i not in found or off < found[i][0]:
-            found[i] = (off, chapter)
+        rank = (not any(chapter.edited.values()), abs(spoken[i].start - at))
+        if i not in found or rank < found[i][0]:
+            found[i] = (rank, chapter)
     at_segments = sorted(found)
     keep = [chapters[0]] + [found[i][1] for i in at_segments]
     return build_chapters(spoken, at_segments, embedder, keep, titles, translate)

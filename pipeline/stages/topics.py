@@ -69,6 +69,7 @@ class TopicsStage:
                                 translate=translate)
             kept = _kept_whole(episode, regrouped)
             if not kept:
+                kept = _merged(episode, regrouped)
                 episode.chapters = regrouped
         else:
             episode.chapters = make_chapters(episode.segments, count=s.chapters,
@@ -94,6 +95,19 @@ def _kept_whole(episode: Episode, regrouped: list) -> str | None:
     names = ", ".join(repr(c.title) for c in lost)
     return (f"kept the chapters as an editor left them: chapter {names} has no spoken line "
             "(give it one, or merge it)")
+
+
+def _merged(episode: Episode, regrouped: list) -> str | None:
+    """What the producer hears of an editor's chapter a new transcript left without a line of
+    its own to start on (another editor's chapter starts there): it joined the chapter
+    before."""
+    kept = {c.id for c in regrouped}
+    lost = [c for c in episode.chapters if c.id not in kept and any(c.edited.values())]
+    if not lost:
+        return None
+    names = ", ".join(repr(c.title) for c in lost)
+    return (f"an editor's chapter {names} joined the chapter before: no line of the new "
+            "transcript starts it alone (split it again where it begins)")
 
 
 def _edited(episode: Episode) -> bool:
