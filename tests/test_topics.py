@@ -356,6 +356,7 @@ def test_a_title_is_a_noun_phrase_never_a_verb_form():
     ("Het is een vis die zwemt. Die zwemt.", "een vis"),  # "die" as the subject: not "die zwemt"
     ("Kijk, kinderen die spelen. Spelen.", None),  # "die" as a relative pronoun
     ("Waar is die huisje? Huisje.", None),  # "die" before a diminutive was misheard
+    ("Dat zijn ons problemen. Problemen.", None),  # "ons" before a plural was misheard
     ("Kijk naar die schildpad. Schildpad.", "die schildpad"),  # tagged a relative pronoun
     ("Dit moet die schildpad zijn. Schildpad.", "die schildpad"),
     ("Ik ken een man die boeken schrijft. Boeken.", "een man"),  # and here it is one

@@ -24,7 +24,8 @@ SAME_START_S = 0.05  # times this close are one (rounding in the JSON)
 # its number, its verb first ("Brood bakken" / "Baking bread"); a title never spans a comma;
 # a word in a foreign spelling said twice is title material only if heard clearly once;
 # 6: a verb's -dt is its d-stem in the stems words are compared by (search/textnorm.py);
-# 7: a demonstrative before a noun is its determiner whatever the tagger says ("die schildpad");
+# 7: a demonstrative before a noun is its determiner whatever the tagger says ("die schildpad"),
+# and "een", "het", "dit", "ons" or "elk(e)" before a plural none ("ons problemen" is misheard);
 # an English title's noun is plural where the Dutch is ("Twee dagen" / "Two days", not "Two
 # assign"; "Grote ogen" / "Big eyes") and after a number ("Honderd jaar" / "Hundred years").
 METHOD = 7

@@ -81,6 +81,7 @@ FILLERS = words_of("""
 """)
 DEMONSTRATIVES = words_of("deze die dit")
 DE_WORDS = words_of("de deze die elke")  # never before a "het" word such as a diminutive
+SINGULAR_ONLY = words_of("een het dit ons elk elke")  # never before a plural: "ons problemen"
 NOUNS = frozenset({"N", "SPEC"})  # a noun phrase ends in a noun or a name (SPEC: part of one)
 MODIFIERS = frozenset({"ADJ", "TW"})  # adjectives and numbers may go before it
 LINKS = words_of("van voor en in op met over de het een der")
@@ -202,9 +203,10 @@ def _modifies_next(last: Token, after: list[Token]) -> bool:
 def _article(before: list[Token], noun: Token) -> str:
     """The determiner the last of `before` is, lower case, if the tagger reads it as one, the
     recogniser was sure of it and it fits the noun: a diminutive is a "het" word, so "de
-    kaartje" is a mishearing. A demonstrative is one whatever the tagger says unless it
-    follows a noun or a comma, as a relative pronoun does ("een man die boeken schrijft"):
-    HanTa reads "naar die schildpad" and "moet die schildpad" as relative pronouns too."""
+    kaartje" is a mishearing, and so is "ons problemen". A demonstrative is one whatever the
+    tagger says unless it follows a noun or a comma, as a relative pronoun does ("een man die
+    boeken schrijft"): HanTa reads "naar die schildpad" and "moet die schildpad" as relative
+    pronouns too."""
     *_, token = before
     if noun.word_class not in NOUNS:
         return ""
@@ -212,7 +214,8 @@ def _article(before: list[Token], noun: Token) -> str:
     determiner = token.word_class == "LID" or token.word_class == "VNW" and (
         ",det," in token.tag or token.key in DEMONSTRATIVES and not relative)
     sure = token.probability >= MIN_PROBABILITY and not token.ends_clause
-    misfit = token.key in DE_WORDS and noun.key.endswith("je")
+    misfit = (token.key in DE_WORDS and noun.key.endswith("je")
+              or token.key in SINGULAR_ONLY and ",mv," in noun.tag)
     return token.key if determiner and sure and token.key in DETERMINERS and not misfit else ""
 
 
