@@ -109,6 +109,22 @@ def test_the_same_audio_under_another_name_is_refused_not_transcribed_twice(libr
     assert (library_copy / renamed.stem / "episode.json").is_file()
 
 
+def test_two_copies_of_one_recording_in_a_run_make_one_episode(tmp_path, speech_file, cli):
+    """Refused before any work, so workers side by side (--jobs) never both transcribe it."""
+    folder = tmp_path / "aflevering"
+    folder.mkdir()
+    for name in ("a-ruw.mp3", "b-definitief.mp3"):
+        shutil.copyfile(speech_file, folder / name)
+    write_audio(folder / "c-stil.mp3", silence(1.0))  # another recording, processed too
+    run = cli("process", str(folder), "--library", str(tmp_path / "lib"), "--quiet",
+              "--no-translate", "--no-chapters", "--no-speakers")
+    assert run.rc == 1
+    assert f"b-definitief.mp3: the same audio as {folder / 'a-ruw.mp3'}, given in this run" \
+        in run.err and run.err.count("error") == 1
+    assert sorted(p.name for p in (tmp_path / "lib").iterdir() if p.is_dir()) == [
+        "a-ruw", "c-stil"]
+
+
 def test_changed_settings_redo_the_stage(library_copy, speech_file, cli):
     result = cli("process", str(speech_file), "--library", str(library_copy), "--json",
                  "--beam-size", "1")

@@ -29,8 +29,9 @@ if TYPE_CHECKING:  # the runner and its models load when a file is processed, no
     from pipeline.runner import Engines, Settings
 
 
-def collect_inputs(paths: list[Path]) -> list[Path | ReportageError]:
-    """Audio files from files and folders; a bad path becomes an error in its place."""
+def collect_inputs(paths: list[Path], force: bool = False) -> list[Path | ReportageError]:
+    """Audio files from files and folders; a bad path becomes an error in its place, and so
+    does a second copy of a recording (unless `force`)."""
     from pipeline import audio
 
     found: list[Path | ReportageError] = []
@@ -43,7 +44,8 @@ def collect_inputs(paths: list[Path]) -> list[Path | ReportageError]:
             found.append(path)
         else:
             found.append(Refused(path, "no such file or folder"))
-    return _one_per_episode(found)
+    found = _one_per_episode(found)
+    return found if force else _one_per_recording(found)
 
 
 def _note_folders_inside(folder: Path) -> None:
@@ -88,6 +90,28 @@ def _one_per_episode(found: list[Path | ReportageError]) -> list[Path | Reportag
     return kept
 
 
+def _one_per_recording(found: list[Path | ReportageError]) -> list[Path | ReportageError]:
+    """A file that holds the same bytes as one before it in the run is an error: a copy
+    renamed would be transcribed twice (ingest refuses one of an episode already made)."""
+    firsts: dict[int, list[Path]] = {}  # by size: only files of one size are compared
+    return [_unless_twin(item, firsts) if isinstance(item, Path) else item for item in found]
+
+
+def _unless_twin(path: Path, firsts: dict[int, list[Path]]) -> Path | ReportageError:
+    from pipeline.stages.ingest import same_bytes
+
+    try:
+        alike = firsts.setdefault(path.stat().st_size, [])
+        twin = next((first for first in alike if same_bytes(first, path)), None)
+    except OSError:  # unreadable: processing it says why
+        return path
+    if twin is None:
+        alike.append(path)
+        return path
+    return Refused(path, f"the same audio as {twin}, given in this run too; use --force to "
+                         "give each an episode of its own")
+
+
 @app.command()
 @with_settings
 def process(
@@ -125,7 +149,7 @@ def process(
         index_ready(lib)
     except ReportageError as exc:
         fail(str(exc))
-    inputs = collect_inputs(paths)
+    inputs = collect_inputs(paths, settings.force)
     files = [item for item in inputs if not isinstance(item, ReportageError)]
     jobs = cluster.jobs_for(jobs, len(files))
     if jobs > cluster.available_cores():

@@ -52,18 +52,23 @@ def _load_or_new(folder: Path, path: Path, info: audio.AudioInfo, replace: bool,
 
 def processed_as(library: Path, path: Path, sha256: str) -> str | None:
     """The episode whose copy of the audio is this very file (a copy renamed, processed again
-    by mistake), if one is. Only a copy of the same size that starts with the same bytes is
-    hashed: a recorder's files are often all one size. (Two such files processed at once, by
-    --jobs, are both transcribed: neither has a copy yet.)"""
-    size, start = path.stat().st_size, _start(path)
+    by mistake), if one is. (`process` refuses such twins given in one run before any is
+    processed: neither would have a copy yet under --jobs.)"""
     for copy in library.glob("*/audio.*"):
         try:  # a copy another run is replacing at this moment is none
-            if (copy.stat().st_size == size and (copy.parent / FILENAME).is_file()
-                    and _start(copy) == start and audio.sha256_file(copy) == sha256):
+            if (copy.parent / FILENAME).is_file() and same_bytes(path, copy, sha256):
                 return copy.parent.name
         except OSError:
             continue
     return None
+
+
+def same_bytes(a: Path, b: Path, sha256_a: str | None = None) -> bool:
+    """Whether two files hold the same bytes. Only files of the same size that start with the
+    same 64 KB are hashed: a recorder's files are often all one size."""
+    if a.stat().st_size != b.stat().st_size or _start(a) != _start(b):
+        return False
+    return (sha256_a or audio.sha256_file(a)) == audio.sha256_file(b)
 
 
 def _start(path: Path) -> bytes:
