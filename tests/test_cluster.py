@@ -17,7 +17,7 @@ from pathlib import Path
 import jiwer
 import numpy as np
 import pytest
-from audiogen import SENTENCES, VOICE_A, silence, speak, write_audio
+from audiogen import SENTENCES, VOICE_A, retag, silence, speak, write_audio
 from conftest import ROOT, one_error_line
 
 from pipeline import cluster
@@ -288,8 +288,9 @@ def test_files_side_by_side_on_a_local_cluster(tmp_path, speech_file, processed_
     inputs = tmp_path / "inputs"
     inputs.mkdir()
     (inputs / "kapot.mp3").write_text("niet echt")
-    for name in ("een", "twee"):
-        shutil.copy(speech_file, inputs / f"{name}.mp3")
+    # The same sound twice (the same bytes twice would be refused as one recording copied)
+    shutil.copy(speech_file, inputs / "een.mp3")
+    retag(speech_file, inputs / "twee.mp3", "Twee")
     given = os.path.relpath(tmp_path / "lib", ROOT)  # a library given relative to here
     result = cli("process", str(inputs), "--library", given, "--json", "--jobs", "2")
     assert result.rc == 1

@@ -92,7 +92,8 @@ def _one_per_episode(found: list[Path | ReportageError]) -> list[Path | Reportag
 
 def _one_per_recording(found: list[Path | ReportageError]) -> list[Path | ReportageError]:
     """A file that holds the same bytes as one before it in the run is an error: a copy
-    renamed would be transcribed twice (ingest refuses one of an episode already made)."""
+    renamed would be transcribed twice (ingest refuses one of an episode already made). An
+    empty file is no recording: processing it says so."""
     firsts: dict[int, list[Path]] = {}  # by size: only files of one size are compared
     return [_unless_twin(item, firsts) if isinstance(item, Path) else item for item in found]
 
@@ -101,8 +102,9 @@ def _unless_twin(path: Path, firsts: dict[int, list[Path]]) -> Path | ReportageE
     from pipeline.stages.ingest import same_bytes
 
     try:
-        alike = firsts.setdefault(path.stat().st_size, [])
-        twin = next((first for first in alike if same_bytes(first, path)), None)
+        size = path.stat().st_size
+        alike = firsts.setdefault(size, [])
+        twin = next((first for first in alike if same_bytes(first, path)), None) if size else None
     except OSError:  # unreadable: processing it says why
         return path
     if twin is None:
