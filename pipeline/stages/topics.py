@@ -87,27 +87,33 @@ def _kept_whole(episode: Episode, regrouped: list) -> str | None:
     """A regroup drops a chapter whose spoken lines an editor emptied (two chapters would
     begin on one line): a run never does that to an editor's chapter. Where the chapters'
     lines are all still there, they stay as they are, and the producer hears why."""
-    kept = {c.id for c in regrouped}
-    lost = [c for c in episode.chapters if c.id not in kept]
+    lost = _lost(episode, regrouped)
     ids = {seg.id for seg in episode.segments}
     if not lost or not all(i in ids for c in episode.chapters for i in c.segment_ids):
         return None
-    names = ", ".join(repr(c.title) for c in lost)
-    return (f"kept the chapters as an editor left them: chapter {names} has no spoken line "
-            "(give it one, or merge it)")
+    return (f"kept the chapters as an editor left them: chapter {_names(lost)} has no spoken "
+            "line (give it one, or merge it)")
 
 
 def _merged(episode: Episode, regrouped: list) -> str | None:
     """What the producer hears of an editor's chapter a new transcript left without a line of
     its own to start on (another editor's chapter starts there): it joined the chapter
     before."""
-    kept = {c.id for c in regrouped}
-    lost = [c for c in episode.chapters if c.id not in kept and any(c.edited.values())]
+    lost = [c for c in _lost(episode, regrouped) if any(c.edited.values())]
     if not lost:
         return None
-    names = ", ".join(repr(c.title) for c in lost)
-    return (f"an editor's chapter {names} joined the chapter before: no line of the new "
+    return (f"an editor's chapter {_names(lost)} joined the chapter before: no line of the new "
             "transcript starts it alone (split it again where it begins)")
+
+
+def _lost(episode: Episode, regrouped: list) -> list:
+    """The episode's chapters a regroup left out."""
+    kept = {c.id for c in regrouped}
+    return [c for c in episode.chapters if c.id not in kept]
+
+
+def _names(chapters: list) -> str:
+    return ", ".join(repr(c.title) for c in chapters)
 
 
 def _edited(episode: Episode) -> bool:
